@@ -1,0 +1,364 @@
+/*
+ * nsearch.h — the public C API of libnsearch, a full-text search engine.
+ *
+ * This header is the manual. Conventions (also in docs/api.md):
+ *
+ *  - Every function that can fail returns an int status: NS_OK (0) on success,
+ *    a negative NS_E* code on failure. ns_strerror() names a code; the handle
+ *    involved keeps a message naming the input and the place
+ *    (ns_index_errmsg, ns_writer_errmsg). Functions that create a handle take
+ *    a caller-provided errbuf because there is no handle yet to hold a message.
+ *  - Ownership is stated per function: "Caller frees with X" means you own it;
+ *    "Borrowed until X" means the memory belongs to the library and stays
+ *    valid until X is called.
+ *  - The library never prints, exits or aborts.
+ *  - Strings are UTF-8 byte ranges (pointer + length) and need not be
+ *    NUL-terminated unless stated.
+ *
+ * Threading:
+ *  - ns_index: any number of threads may call ns_query_parse, ns_search,
+ *    ns_snippet_make, ns_index_stats and ns_index_refresh on one shared
+ *    ns_index at the same time. ns_index_close must not race with any of them.
+ *    A search sees the generation that was current when it started; a refresh
+ *    never disturbs a search in flight.
+ *  - ns_writer, ns_query, ns_results, ns_snippet: one thread at a time each.
+ *    An ns_query may be searched by several threads at once (it is read-only
+ *    after parsing).
+ *  - Any number of readers (in any process) may use an index while one writer
+ *    (one process, holding the index lock) adds documents and commits.
+ */
+#ifndef NSEARCH_H
+#define NSEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(NS_BUILDING_LIBRARY) && defined(__GNUC__)
+#define NS_API __attribute__((visibility("default")))
+#else
+#define NS_API
+#endif
+
+#define NS_VERSION_MAJOR 0
+#define NS_VERSION_MINOR 1
+#define NS_VERSION_PATCH 0
+#define NS_VERSION_STRING "0.1.0"
+
+/** Returns the library's version string, e.g. "0.1.0". Static storage. */
+NS_API const char *ns_version(void);
+
+/* ---------------------------------------------------------------- status */
+
+enum {
+    NS_OK = 0,
+    NS_ERROR = -1,        /* unclassified failure */
+    NS_ENOMEM = -2,       /* out of memory */
+    NS_EINVAL = -3,       /* invalid argument */
+    NS_EIO = -4,          /* read/write/fsync/rename failed */
+    NS_ENOSPC = -5,       /* disk full */
+    NS_ENOTFOUND = -6,    /* no such index, document or file */
+    NS_EEXISTS = -7,      /* already exists */
+    NS_ECORRUPT = -8,     /* index data fails a checksum or invariant */
+    NS_EVERSION = -9,     /* index written by an incompatible format version */
+    NS_ELOCKED = -10,     /* another writer holds the index lock */
+    NS_ESYNTAX = -11,     /* malformed query */
+    NS_ETOOBIG = -12,     /* a documented limit was hit */
+    NS_EUNSUPPORTED = -13 /* feature or backend not built in */
+};
+
+/** Returns a short static description of a status code ("index is corrupt").
+ *  Unknown codes give "unknown error". Never NULL. */
+NS_API const char *ns_strerror(int status);
+
+/** Size of the errbuf that creating functions accept. Messages are cut to fit. */
+#define NS_ERRBUF_SIZE 512
+
+/* ------------------------------------------------------------ limits */
+
+/* Named limits. Each is the default of an option field below; hitting a limit
+ * is an error (NS_ETOOBIG) or a reported count, never silent truncation. */
+#define NS_MAX_TERM_BYTES 64          /* longer tokens are skipped and counted */
+#define NS_MAX_DOC_BYTES (256u << 20) /* a document larger than this is refused */
+#define NS_MAX_QUERY_BYTES (1u << 20) /* query text */
+#define NS_MAX_QUERY_TERMS 1024       /* terms after analysis and expansion */
+#define NS_MAX_QUERY_DEPTH 64         /* nesting of parentheses */
+#define NS_MAX_PREFIX_EXPANSIONS 256  /* terms one prefix* may expand to */
+#define NS_MAX_RESULTS 100000         /* k + offset */
+
+/* ------------------------------------------------------------ analysis */
+
+/** Called once per token by ns_analyze. term is the indexed form (folded,
+ *  stemmed), borrowed for the duration of the call. position is the token's
+ *  ordinal in the text (0-based); [start, end) is its byte range in the input.
+ *  Return non-zero to stop early (ns_analyze then returns NS_OK). */
+typedef int (*ns_token_fn)(void *ctx, const char *term, size_t term_len,
+                           uint32_t position, size_t start, size_t end);
+
+/** Runs the analysis chain (tokenize, fold case and diacritics, stem) over a
+ *  UTF-8 text. language is a libstemmer algorithm name or ISO code ("english",
+ *  "en", "french"...), or "none" for no stemming. Invalid UTF-8 is treated as
+ *  separators. Errors: NS_EINVAL (unknown language), NS_ENOMEM. */
+NS_API int ns_analyze(const char *language, const char *text, size_t len, ns_token_fn fn,
+               void *ctx);
+
+/** Lists the languages ns_analyze and indexes accept, as a NULL-terminated
+ *  static array of names. */
+NS_API const char *const *ns_languages(void);
+
+/* ------------------------------------------------------------ documents */
+
+/** A document to index. All fields are byte ranges; NULL/0 means absent.
+ *  id identifies the document: putting another document with the same id
+ *  replaces it. meta is a JSON object text kept verbatim as stored metadata. */
+typedef struct ns_doc {
+    const char *id;
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *body;
+    size_t body_len;
+    const char *url; /* url or path shown to the user */
+    size_t url_len;
+    const char *date;
+    size_t date_len;
+    const char *meta;
+    size_t meta_len;
+} ns_doc;
+
+/* ------------------------------------------------------------ writer */
+
+typedef struct ns_writer ns_writer;
+
+typedef struct ns_writer_options {
+    unsigned version;         /* NS_WRITER_OPTIONS_VERSION */
+    const char *language;     /* for a new index; NULL = "english". An existing
+                                 index keeps its own; a different one is NS_EINVAL */
+    int wait_for_lock;        /* non-zero: block until the lock is free */
+    size_t flush_bytes;       /* buffered postings before a segment is written */
+    unsigned commit_every;    /* ns_writer_put commits every N docs (0 = never) */
+} ns_writer_options;
+
+#define NS_WRITER_OPTIONS_VERSION 1
+#define NS_WRITER_OPTIONS_INIT {NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0}
+
+/** Opens the index at path for writing, creating it (and its directory) if it
+ *  does not exist, and takes the writer lock. On success *out is a writer the
+ *  caller closes with ns_writer_close. On failure *out is NULL and errbuf (if
+ *  not NULL) holds a message naming the path. Errors: NS_ELOCKED ("index is
+ *  locked by pid N"), NS_ECORRUPT, NS_EVERSION, NS_EIO, NS_EINVAL. */
+NS_API int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
+                   char *errbuf, size_t errbuf_len);
+
+enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
+
+/** Adds a document, or replaces the committed document with the same id.
+ *  A document whose fields are identical to the committed one is left alone.
+ *  *outcome (may be NULL) receives NS_PUT_ADDED, NS_PUT_UPDATED or
+ *  NS_PUT_UNCHANGED. The fields are copied. Not visible to readers before
+ *  ns_writer_commit. Errors: NS_EINVAL (empty id), NS_ETOOBIG, NS_EIO... */
+NS_API int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome);
+
+/** Deletes the document with this id. NS_ENOTFOUND if there is none. */
+NS_API int ns_writer_delete(ns_writer *w, const char *id, size_t id_len);
+
+/** Calls fn for the id of every live document (committed or pending), in no
+ *  particular order. The id is borrowed for the call. fn returning non-zero
+ *  stops the walk. Deleting from inside fn is allowed. */
+NS_API int ns_writer_foreach_id(ns_writer *w,
+                         int (*fn)(void *ctx, const char *id, size_t id_len),
+                         void *ctx);
+
+/** Makes every put and delete so far durable and visible to readers that
+ *  refresh: writes pending segments, then atomically replaces the commit file.
+ *  On failure the previous commit stays intact. */
+NS_API int ns_writer_commit(ns_writer *w);
+
+/** Commits, then merges all segments into one. */
+NS_API int ns_writer_optimize(ns_writer *w);
+
+/** Releases the lock and frees the writer. Uncommitted changes are discarded
+ *  (call ns_writer_commit first to keep them). Accepts NULL. */
+NS_API void ns_writer_close(ns_writer *w);
+
+/** Message for the writer's last failure. Borrowed until the next call on w. */
+NS_API const char *ns_writer_errmsg(const ns_writer *w);
+
+/* ------------------------------------------------------------ reading */
+
+typedef struct ns_index ns_index;
+
+/** Opens the index at path for reading (the newest commit). On success *out
+ *  is an index the caller closes with ns_index_close. On failure *out is NULL
+ *  and errbuf holds a message naming the path and the damaged file.
+ *  Errors: NS_ENOTFOUND (no index there), NS_ECORRUPT, NS_EVERSION, NS_EIO. */
+NS_API int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_len);
+
+/** Frees the index. Accepts NULL. */
+NS_API void ns_index_close(ns_index *idx);
+
+/** Switches to the newest commit if it changed since the index was opened or
+ *  last refreshed; searches already running keep their generation.
+ *  *changed (may be NULL) is set to 1 when a new generation was loaded. */
+NS_API int ns_index_refresh(ns_index *idx, int *changed);
+
+/** Message for the last failure on idx in this thread. Borrowed until the next
+ *  call on idx from this thread. */
+NS_API const char *ns_index_errmsg(const ns_index *idx);
+
+/** The index's stemming language (static storage). */
+NS_API const char *ns_index_language(const ns_index *idx);
+
+typedef struct ns_stats {
+    uint64_t generation;
+    uint64_t documents;       /* live documents */
+    uint64_t deleted;         /* deleted, not yet merged away */
+    uint64_t segments;
+    uint64_t terms;           /* distinct terms summed over segments */
+    uint64_t postings;        /* (term, document) pairs */
+    uint64_t positions;       /* token occurrences */
+    uint64_t bytes_dict;      /* term dictionary */
+    uint64_t bytes_postings;  /* doc ids, frequencies, skip and block-max data */
+    uint64_t bytes_positions;
+    uint64_t bytes_norms;     /* per-document field lengths and id map */
+    uint64_t bytes_stored;    /* compressed stored fields */
+    uint64_t bytes_raw_stored;/* stored fields before compression */
+    uint64_t bytes_total;     /* every file of the generation */
+} ns_stats;
+
+NS_API int ns_index_stats(ns_index *idx, ns_stats *out);
+
+/* ------------------------------------------------------------ queries */
+
+typedef struct ns_query ns_query;
+
+typedef struct ns_query_options {
+    unsigned version;       /* NS_QUERY_OPTIONS_VERSION */
+    int any;                /* bare words joined by OR instead of AND */
+    int literal;            /* the text is only words: no operators or syntax */
+    int lenient;            /* on a syntax error, fall back to literal words */
+    unsigned max_terms;     /* NS_MAX_QUERY_TERMS */
+    unsigned max_depth;     /* NS_MAX_QUERY_DEPTH */
+    unsigned max_expansions;/* NS_MAX_PREFIX_EXPANSIONS */
+} ns_query_options;
+
+#define NS_QUERY_OPTIONS_VERSION 1
+#define NS_QUERY_OPTIONS_INIT                                                   \
+    {NS_QUERY_OPTIONS_VERSION, 0, 0, 0, NS_MAX_QUERY_TERMS, NS_MAX_QUERY_DEPTH, \
+     NS_MAX_PREFIX_EXPANSIONS}
+
+/** Parses a query (language: docs/query-language.md) and analyses its words
+ *  with the index's language. idx may be NULL (then "english" is used and
+ *  prefixes are expanded at search time). On success *out is a query the caller
+ *  frees with ns_query_free. On failure *out is NULL, errbuf holds the message
+ *  ("unbalanced '(' at 14") and *err_offset (may be NULL) the byte offset of the
+ *  problem. Errors: NS_ESYNTAX, NS_ETOOBIG (a limit), NS_EINVAL, NS_ENOMEM. */
+NS_API int ns_query_parse(ns_query **out, ns_index *idx, const char *text, size_t len,
+                   const ns_query_options *opts, char *errbuf, size_t errbuf_len,
+                   size_t *err_offset);
+
+/** The query as parsed, in a canonical form with analysed terms, e.g.
+ *  (AND sever relat). Borrowed until ns_query_free. */
+NS_API const char *ns_query_string(const ns_query *q);
+
+/** Whether the query can match any document at all (false when every word
+ *  analysed to nothing, e.g. only punctuation). */
+NS_API int ns_query_is_empty(const ns_query *q);
+
+NS_API void ns_query_free(ns_query *q);
+
+/* ------------------------------------------------------------ search */
+
+typedef struct ns_search_options {
+    unsigned version;    /* NS_SEARCH_OPTIONS_VERSION */
+    size_t k;            /* hits to return (default 10) */
+    size_t offset;       /* hits to skip first */
+    double k1;           /* BM25 k1 (default 1.2) */
+    double b;            /* BM25 b (default 0.75) */
+    double title_weight; /* BM25F weight of the title field (default 2.0) */
+    int exhaustive;      /* non-zero: score every match, no dynamic pruning;
+                            the total is then always exact */
+} ns_search_options;
+
+#define NS_SEARCH_OPTIONS_VERSION 1
+#define NS_SEARCH_OPTIONS_INIT {NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0}
+
+typedef struct ns_results ns_results;
+
+/** Runs q on idx and keeps the best k hits after offset, by BM25F score
+ *  (ties: lower document number first). On success *out is a result set the
+ *  caller frees with ns_results_free. Errors: NS_ECORRUPT (message names the
+ *  segment), NS_ETOOBIG, NS_ENOMEM. */
+NS_API int ns_search(ns_results **out, ns_index *idx, const ns_query *q,
+              const ns_search_options *opts);
+
+/** Number of hits held (at most k). */
+NS_API size_t ns_results_count(const ns_results *r);
+
+/** Number of matching documents. *exact (may be NULL) is 1 when the number is
+ *  exact, 0 when it is a lower-bound estimate because pruning skipped
+ *  documents that could not enter the top k. */
+NS_API uint64_t ns_results_total(const ns_results *r, int *exact);
+
+/** A hit. The strings are borrowed until ns_results_free; absent fields have
+ *  length 0 and a non-NULL pointer to "". */
+typedef struct ns_hit {
+    size_t rank;    /* 1-based, offset included */
+    double score;
+    uint64_t docnum;/* internal document number in the searched generation */
+    const char *id;
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *url;
+    size_t url_len;
+    const char *date;
+    size_t date_len;
+    const char *meta;
+    size_t meta_len;
+} ns_hit;
+
+/** Fills *hit with hit i (0-based, < ns_results_count). */
+NS_API int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit);
+
+NS_API void ns_results_free(ns_results *r);
+
+/* ------------------------------------------------------------ snippets */
+
+typedef struct ns_snippet ns_snippet;
+
+typedef struct ns_snippet_options {
+    unsigned version;  /* NS_SNIPPET_OPTIONS_VERSION */
+    size_t max_bytes;  /* window size, default 260 */
+} ns_snippet_options;
+
+#define NS_SNIPPET_OPTIONS_VERSION 1
+#define NS_SNIPPET_OPTIONS_INIT {NS_SNIPPET_OPTIONS_VERSION, 260}
+
+/** Builds a snippet for hit i of r: the window of the body that holds the most
+ *  distinct query terms, cut at word boundaries, with the byte spans of every
+ *  matched token (a phrase match is one span). Caller frees with
+ *  ns_snippet_free. */
+NS_API int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q,
+                    const ns_results *r, size_t i, const ns_snippet_options *opts);
+
+/** The snippet text (valid UTF-8). Borrowed until ns_snippet_free. */
+NS_API const char *ns_snippet_text(const ns_snippet *s, size_t *len);
+
+/** Whether the window starts / ends inside the body (an ellipsis is due). */
+NS_API int ns_snippet_cut_before(const ns_snippet *s);
+NS_API int ns_snippet_cut_after(const ns_snippet *s);
+
+/** Highlighted spans, ascending and disjoint, as byte offsets into the text. */
+NS_API size_t ns_snippet_span_count(const ns_snippet *s);
+NS_API void ns_snippet_span(const ns_snippet *s, size_t i, size_t *start, size_t *end);
+
+NS_API void ns_snippet_free(ns_snippet *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NSEARCH_H */

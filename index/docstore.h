@@ -1,0 +1,40 @@
+/* docstore.h — zlib-compressed stored fields (internal).
+ * Format: docs/format.md, "Stored fields section". */
+#ifndef NSI_DOCSTORE_H
+#define NSI_DOCSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Target uncompressed size of one block. */
+#define NSI_DOCSTORE_BLOCK (32u << 10)
+
+typedef struct nsi_docstore_writer nsi_docstore_writer;
+
+int nsi_docstore_writer_new(nsi_docstore_writer **out);
+/* Appends the record of the next document (numbered 0, 1, ...). Copied. */
+int nsi_docstore_add(nsi_docstore_writer *w, const void *rec, size_t len);
+/* Appends the whole section (blocks then the offset index) to out. */
+int nsi_docstore_finish(nsi_docstore_writer *w, nsi_buf *out);
+void nsi_docstore_writer_free(nsi_docstore_writer *w);
+
+/* Reading works in place over the section bytes (borrowed, e.g. an mmap). */
+typedef struct nsi_docstore {
+    const uint8_t *base;
+    size_t size;
+    uint32_t ndocs;
+    uint32_t nblocks;
+    const uint8_t *index; /* per block: u64 offset, u32 first doc */
+} nsi_docstore;
+
+/* Validates the offset index. NS_ECORRUPT with a reason in err. */
+int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
+                      size_t errlen);
+/* Sets out to the record of doc (replacing out's contents). NS_ECORRUPT on
+ * bad data (message in err), NS_EINVAL for doc >= ndocs. */
+int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err,
+                     size_t errlen);
+
+#endif

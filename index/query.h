@@ -1,0 +1,55 @@
+/* query.h — query syntax tree, parser and printer (internal).
+ * The language is specified in docs/query-language.md. */
+#ifndef NSI_QUERY_H
+#define NSI_QUERY_H
+
+#include <stddef.h>
+
+#include "analyzer.h"
+#include "buf.h"
+#include "nsearch.h"
+
+enum nsq_kind {
+    NSQ_TERM,   /* one analysed term */
+    NSQ_PREFIX, /* folded, unstemmed prefix: matches every term starting with it */
+    NSQ_PHRASE, /* kids: NSQ_TERM nodes at consecutive positions */
+    NSQ_NEAR,   /* kids: >= 2 NSQ_TERM nodes, all within dist words, any order */
+    NSQ_AND,    /* kids: >= 1 positive nodes plus any NSQ_NOT nodes */
+    NSQ_OR,     /* kids: >= 2 positive nodes */
+    NSQ_NOT     /* one kid; only ever a kid of NSQ_AND */
+};
+
+enum nsq_field { NSQ_FIELD_ALL = 0, NSQ_FIELD_TITLE = 1 };
+
+typedef struct nsq_node {
+    enum nsq_kind kind;
+    enum nsq_field field; /* TERM, PREFIX, PHRASE, NEAR: where it must occur */
+    char *term;           /* TERM, PREFIX: malloc'd, NUL-terminated */
+    size_t term_len;
+    unsigned dist;        /* NEAR */
+    struct nsq_node **kids;
+    size_t nkids;
+    size_t offset;        /* byte offset in the query text where it starts */
+} nsq_node;
+
+/* Parses text into a tree, analysing words with an. Normal forms:
+ *  - a word that analyses to several tokens becomes an NSQ_PHRASE;
+ *  - a word that analyses to nothing is dropped; a group left empty is
+ *    dropped too, and *out is NULL when nothing at all is left (NS_OK);
+ *  - an AND/OR with one kid is replaced by the kid; nested ANDs (ORs) are
+ *    flattened.
+ * Errors return NS_ESYNTAX or NS_ETOOBIG with a message in err
+ * ("unbalanced '(' at 14") and the byte offset in *err_off. */
+int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts,
+                    nsi_analyzer *an, nsq_node **out, char *err, size_t errlen,
+                    size_t *err_off);
+
+void nsq_free(nsq_node *n);
+
+/* Appends the canonical form of n to b:
+ *   TERM: sever   title field: title:sever   PREFIX: relat*
+ *   PHRASE: "sever relat"   NEAR: (NEAR/5 a b)   AND: (AND a b (NOT c))
+ *   OR: (OR a b). A NULL tree prints as (). */
+int nsq_format(const nsq_node *n, nsi_buf *b);
+
+#endif
