@@ -16,7 +16,9 @@ enum nsq_kind {
     NSQ_NEAR,   /* kids: >= 2 NSQ_TERM nodes, all within dist words, any order */
     NSQ_AND,    /* kids: >= 1 positive nodes plus any NSQ_NOT nodes */
     NSQ_OR,     /* kids: >= 2 positive nodes */
-    NSQ_NOT     /* one kid; only ever a kid of NSQ_AND */
+    NSQ_NOT,    /* one kid; only ever a kid of NSQ_AND */
+    NSQ_MAYBE   /* kids[0] must match; kids[1..] only add to the score
+                   (from `+a b c` with any=1: a required, b and c optional) */
 };
 
 enum nsq_field { NSQ_FIELD_ALL = 0, NSQ_FIELD_TITLE = 1 };
@@ -37,7 +39,9 @@ typedef struct nsq_node {
  *  - a word that analyses to nothing is dropped; a group left empty is
  *    dropped too, and *out is NULL when nothing at all is left (NS_OK);
  *  - an AND/OR with one kid is replaced by the kid; nested ANDs (ORs) are
- *    flattened.
+ *    flattened;
+ *  - a query whose only positive parts are under NOT is an error
+ *    ("query has no positive term"), as nothing could rank it.
  * Errors return NS_ESYNTAX or NS_ETOOBIG with a message in err
  * ("unbalanced '(' at 14") and the byte offset in *err_off. */
 int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts,
@@ -49,7 +53,7 @@ void nsq_free(nsq_node *n);
 /* Appends the canonical form of n to b:
  *   TERM: sever   title field: title:sever   PREFIX: relat*
  *   PHRASE: "sever relat"   NEAR: (NEAR/5 a b)   AND: (AND a b (NOT c))
- *   OR: (OR a b). A NULL tree prints as (). */
+ *   OR: (OR a b)   MAYBE: (MAYBE a b c). A NULL tree prints as (). */
 int nsq_format(const nsq_node *n, nsi_buf *b);
 
 #endif
