@@ -128,7 +128,12 @@ static int is_space_cp(int32_t cp)
     if (cp <= 0x20 || (cp >= 0x7F && cp <= 0xA0)) /* C0, DEL, C1, NBSP */
         return 1;
     switch (cp) {
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
     case 0xFEFF:
         return 1;
     default:
@@ -157,10 +162,17 @@ static int is_word_cp(int32_t cp)
     if (cp < 0)
         return 0;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
         return 1;
     default:
         return 0;
@@ -193,8 +205,8 @@ static size_t prev_word(const unsigned char *b, size_t j, size_t lo)
 
 static int is_closer_cp(int32_t cp)
 {
-    return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == 0x2019 ||
-           cp == 0x201D || cp == 0xBB;
+    return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == 0x2019 || cp == 0x201D ||
+           cp == 0xBB;
 }
 
 static int is_terminal_cp(int32_t cp)
@@ -206,10 +218,10 @@ static int is_terminal_cp(int32_t cp)
  * rather than a sentence. */
 static int ends_abbreviation(const unsigned char *b, size_t dot)
 {
-    static const char *const abbrev[] = {"Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr",
-                                         "Gen", "Col", "Lt", "Sgt", "Capt", "Gov", "Sen",
-                                         "Rep", "Rev", "vs", "etc", "No", "Fig", "Inc",
-                                         "Ltd", "Co", "Corp", "Mt", "approx", NULL};
+    static const char *const abbrev[] = {"Mr",  "Mrs", "Ms",  "Dr",   "Prof", "St",     "Jr",
+                                         "Sr",  "Gen", "Col", "Lt",   "Sgt",  "Capt",   "Gov",
+                                         "Sen", "Rep", "Rev", "vs",   "etc",  "No",     "Fig",
+                                         "Inc", "Ltd", "Co",  "Corp", "Mt",   "approx", NULL};
     size_t w = dot;
     while (w > 0 && dot - w < 8 &&
            ((b[w - 1] >= 'a' && b[w - 1] <= 'z') || (b[w - 1] >= 'A' && b[w - 1] <= 'Z')))
@@ -420,7 +432,7 @@ typedef struct m_hit {
     size_t start, end; /* bytes in the body */
     int32_t term;      /* term atom, or -1 */
     unsigned flags;
-    uint64_t *pbits;   /* prefix atoms matched, a bit each */
+    uint64_t *pbits; /* prefix atoms matched, a bit each */
 } m_hit;
 
 typedef int (*hit_fn)(void *ctx, const m_hit *h);
@@ -815,8 +827,7 @@ static size_t place_start(const unsigned char *b, size_t len, size_t m0, size_t 
 }
 
 /* End of the window that starts at ws and must include m1. */
-static size_t place_end(const unsigned char *b, size_t len, size_t ws, size_t m1,
-                        size_t max_bytes)
+static size_t place_end(const unsigned char *b, size_t len, size_t ws, size_t m1, size_t max_bytes)
 {
     if (len - ws <= max_bytes)
         return len;
@@ -907,8 +918,8 @@ static int render(const unsigned char *b, size_t ws, size_t we, const nsi_span *
 /* ------------------------------------------------------------ entry point */
 
 /* Finds the best window with pass 1; *found is 0 when nothing matched. */
-static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len,
-                     const q_flat *f, size_t max_bytes, size_t *m0, size_t *m1, int *found)
+static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len, const q_flat *f,
+                     size_t max_bytes, size_t *m0, size_t *m1, int *found)
 {
     slider s = {0};
     int rc = slider_init(&s, f, m->words, max_bytes);

@@ -139,8 +139,8 @@ static char *show(const nsi_snip *s)
 }
 
 /* Builds the snippet of body for q (which it frees) and compares show(). */
-static void expect(const char *body, size_t len, nsq_node *q, size_t max_bytes,
-                   const char *want, int line)
+static void expect(const char *body, size_t len, nsq_node *q, size_t max_bytes, const char *want,
+                   int line)
 {
     nsi_snip s;
     int rc = nsi_snippet_build(an, body, len, q, max_bytes, &s);
@@ -158,9 +158,8 @@ static void expect(const char *body, size_t len, nsq_node *q, size_t max_bytes,
 
 static nsq_node *sever_relations(void) { return mk(NSQ_AND, 2, T("sever"), T("relat")); }
 
-static const char FILLER[] =
-    "The weather in the capital stayed mild for most of the week. "
-    "Markets opened slightly higher on Tuesday morning. ";
+static const char FILLER[] = "The weather in the capital stayed mild for most of the week. "
+                             "Markets opened slightly higher on Tuesday morning. ";
 
 static char *repeat(const char *piece, size_t times, const char *middle)
 {
@@ -225,8 +224,7 @@ static void test_context_before_match(void)
 
 static void test_distinct_terms_beat_repeats(void)
 {
-    char *body = repeat(FILLER, 3,
-                        "They sever, sever and sever again, sever everything, sever. ");
+    char *body = repeat(FILLER, 3, "They sever, sever and sever again, sever everything, sever. ");
     size_t bl = strlen(body);
     char *all = malloc(bl + 200);
     snprintf(all, bl + 200, "%sLater the relations were severed for good.", body);
@@ -245,8 +243,8 @@ static void test_most_matches_then_earliest(void)
            "Then sever and sever again here.",
            T("sever"), 40, "...Then [sever] and [sever] again here.");
     /* ...and with equal matches the earliest. */
-    EXPECT("First sever here. Filler filler filler filler filler. Second sever there.",
-           T("sever"), 30, "First [sever] here. Filler...");
+    EXPECT("First sever here. Filler filler filler filler filler. Second sever there.", T("sever"),
+           30, "First [sever] here. Filler...");
 }
 
 static void test_phrase_one_span(void)
@@ -363,8 +361,8 @@ static void test_invalid_utf8(void)
 
 static void test_whitespace_collapsed(void)
 {
-    EXPECT("  \t lead\t\tsever \r\n\r\n relations\xC2\xA0\xC2\xA0 end \n", sever_relations(),
-           200, "lead [sever] [relations] end");
+    EXPECT("  \t lead\t\tsever \r\n\r\n relations\xC2\xA0\xC2\xA0 end \n", sever_relations(), 200,
+           "lead [sever] [relations] end");
     nsi_snip s;
     static const char body[] = "\n\nA  sever\t\trelations   z\n";
     nsq_node *q = sever_relations();
@@ -453,9 +451,9 @@ static void test_one_megabyte(void)
 
 static void test_seeds(void)
 {
-    static const char *const names[] = {
-        "000_3794ee979cfaf09c.txt", "001_1ce6ff2acc3b6395.txt", "002_8fc900d5885d7d82.txt",
-        "003_11ead67481d9a9c8.txt", "004_fc305638f481958c.txt"};
+    static const char *const names[] = {"000_3794ee979cfaf09c.txt", "001_1ce6ff2acc3b6395.txt",
+                                        "002_8fc900d5885d7d82.txt", "003_11ead67481d9a9c8.txt",
+                                        "004_fc305638f481958c.txt"};
     static const char *const ok[] = {"severed", "severance", "sever", "relations", "relation"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[1024];
@@ -476,8 +474,8 @@ static void test_seeds(void)
             size_t n = s.spans[k].end - s.spans[k].start;
             int found = 0;
             for (size_t w = 0; w < sizeof ok / sizeof ok[0]; w++)
-                found |= strlen(ok[w]) == n &&
-                         strncasecmp(s.text + s.spans[k].start, ok[w], n) == 0;
+                found |=
+                    strlen(ok[w]) == n && strncasecmp(s.text + s.spans[k].start, ok[w], n) == 0;
             if (!found)
                 fprintf(stderr, "%s: span '%.*s'\n", names[i], (int)n, s.text + s.spans[k].start);
             CHECK(found);
@@ -492,10 +490,10 @@ static void test_setup(void) { CHECK_EQ_INT(nsi_analyzer_new(&an, "english"), NS
 static void test_teardown(void) { nsi_analyzer_free(an); }
 
 NS_TEST_MAIN(NST(test_setup), NST(test_stems), NST(test_best_window_in_middle),
-             NST(test_context_before_match),
-             NST(test_distinct_terms_beat_repeats), NST(test_most_matches_then_earliest),
-             NST(test_phrase_one_span), NST(test_phrase_preferred_window), NST(test_prefix),
-             NST(test_not_and_title_ignored), NST(test_near), NST(test_multibyte_cut_points),
-             NST(test_invalid_utf8), NST(test_whitespace_collapsed), NST(test_no_match),
-             NST(test_null_and_empty), NST(test_end_of_body_uses_budget),
-             NST(test_one_megabyte), NST(test_seeds), NST(test_teardown))
+             NST(test_context_before_match), NST(test_distinct_terms_beat_repeats),
+             NST(test_most_matches_then_earliest), NST(test_phrase_one_span),
+             NST(test_phrase_preferred_window), NST(test_prefix), NST(test_not_and_title_ignored),
+             NST(test_near), NST(test_multibyte_cut_points), NST(test_invalid_utf8),
+             NST(test_whitespace_collapsed), NST(test_no_match), NST(test_null_and_empty),
+             NST(test_end_of_body_uses_budget), NST(test_one_megabyte), NST(test_seeds),
+             NST(test_teardown))
