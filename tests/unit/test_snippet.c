@@ -378,6 +378,28 @@ static void test_whitespace_collapsed(void)
     tfree(q);
 }
 
+static void test_control_chars_are_spaces(void)
+{
+    /* A NUL would end the C string; other controls print as nothing useful. */
+    static const char body[] = "a\0b\x01\x7f sever\x0b\x0c\xc2\x85x";
+    expect(body, sizeof body - 1, T("sever"), 200, "a b [sever] x", __LINE__);
+}
+
+static void test_default_size(void)
+{
+    char *body = repeat(FILLER, 10, "Relations were severed. ");
+    nsi_snip a, b;
+    nsq_node *q = sever_relations();
+    CHECK_EQ_INT(nsi_snippet_build(an, body, strlen(body), q, 0, &a), NS_OK);
+    CHECK_EQ_INT(nsi_snippet_build(an, body, strlen(body), q, 260, &b), NS_OK);
+    CHECK_EQ_STR(a.text, b.text);
+    CHECK(a.len > 200 && a.len <= 260);
+    nsi_snip_free(&a);
+    nsi_snip_free(&b);
+    tfree(q);
+    free(body);
+}
+
 static void test_no_match(void)
 {
     char *body = repeat(FILLER, 5, NULL);
@@ -494,6 +516,7 @@ NS_TEST_MAIN(NST(test_setup), NST(test_stems), NST(test_best_window_in_middle),
              NST(test_most_matches_then_earliest), NST(test_phrase_one_span),
              NST(test_phrase_preferred_window), NST(test_prefix), NST(test_not_and_title_ignored),
              NST(test_near), NST(test_multibyte_cut_points), NST(test_invalid_utf8),
-             NST(test_whitespace_collapsed), NST(test_no_match), NST(test_null_and_empty),
+             NST(test_whitespace_collapsed), NST(test_control_chars_are_spaces),
+             NST(test_default_size), NST(test_no_match), NST(test_null_and_empty),
              NST(test_end_of_body_uses_budget), NST(test_one_megabyte), NST(test_seeds),
              NST(test_teardown))
