@@ -634,6 +634,44 @@ static void test_random_input(void)
     CHECK(ok > 10000 && syntax > 1000); /* both paths were exercised */
 }
 
+/* Natural-language queries of real test collections, read at test time:
+ * lenient parsing never fails and keeps some words of every query. */
+static void test_collection_queries(void)
+{
+    static const char *const sets[] = {"cacm", "cisi", "cranfield"};
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        char path[1024], line[8192];
+        snprintf(path, sizeof path, "%s/corpora/%s/queries.tsv", nst_shared_dir(), sets[s]);
+        FILE *f = fopen(path, "r");
+        CHECK(f != NULL);
+        if (!f)
+            continue;
+        int n = 0, strict_ok = 0;
+        while (fgets(line, sizeof line, f)) {
+            char *q = strchr(line, '\t');
+            if (!q)
+                continue;
+            q++;
+            q[strcspn(q, "\n")] = '\0';
+            for (unsigned mode = LENIENT; mode <= (LENIENT | ANY); mode++) {
+                result r;
+                parse_mode(q, mode, &r);
+                if (r.rc != NS_OK || r.text[0] == '\0' || !strcmp(r.text, "()"))
+                    fprintf(stderr, "%s: [%s] -> %d %s\n", sets[s], q, r.rc, r.err);
+                CHECK_EQ_INT(r.rc, NS_OK);
+                CHECK(strcmp(r.text, "()") != 0);
+                parse_mode(q, mode & ANY, &r);
+                strict_ok += r.rc == NS_OK;
+            }
+            n++;
+        }
+        fclose(f);
+        printf("     %s: %d queries, %d of %d also parse strictly\n", sets[s], n, strict_ok,
+               2 * n);
+        CHECK(n >= 60);
+    }
+}
+
 static void test_teardown(void)
 {
     nsi_analyzer_free(english);
@@ -642,5 +680,5 @@ static void test_teardown(void)
 
 NS_TEST_MAIN(NST(test_valid), NST(test_errors), NST(test_optional_arguments),
              NST(test_nul_bytes), NST(test_offsets), NST(test_tree_helpers),
-             NST(test_depth_limit), NST(test_term_limit), NST(test_random_input),
+             NST(test_depth_limit), NST(test_term_limit), NST(test_random_input), NST(test_collection_queries),
              NST(test_teardown))
