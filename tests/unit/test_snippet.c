@@ -177,6 +177,33 @@ static char *repeat(const char *piece, size_t times, const char *middle)
     return r;
 }
 
+static nsq_node *parse(const char *text)
+{
+    ns_query_options o = NS_QUERY_OPTIONS_INIT;
+    char err[256];
+    size_t off;
+    nsq_node *q = NULL;
+    CHECK_EQ_INT(nsi_query_parse(text, strlen(text), &o, an, &q, err, sizeof err, &off), NS_OK);
+    return q;
+}
+
+static void expect_parsed(const char *body, const char *query, size_t max_bytes, const char *want,
+                          int line)
+{
+    nsq_node *q = parse(query);
+    nsi_snip s;
+    CHECK_EQ_INT(nsi_snippet_build(an, body, strlen(body), q, max_bytes, &s), NS_OK);
+    check_invariants(&s);
+    char *got = show(&s);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "line %d: query %s\n  got  %s\n  want %s\n", line, query, got, want);
+    CHECK_EQ_STR(got, want);
+    free(got);
+    nsi_snip_free(&s);
+    nsq_free(q);
+}
+#define EXPECT_Q(body, query, want) expect_parsed(body, query, 200, want, __LINE__)
+
 /* ------------------------------------------------------------ cases */
 
 static void test_stems(void)
@@ -487,7 +514,7 @@ static void test_seeds(void)
         char *body = malloc(1 << 20);
         size_t len = fread(body, 1, (1 << 20) - 1, fp);
         fclose(fp);
-        nsq_node *q = sever_relations();
+        nsq_node *q = parse("sever relations");
         nsi_snip s;
         CHECK_EQ_INT(nsi_snippet_build(an, body, len, q, 260, &s), NS_OK);
         check_invariants(&s);
@@ -503,9 +530,30 @@ static void test_seeds(void)
             CHECK(found);
         }
         nsi_snip_free(&s);
-        tfree(q);
+        nsq_free(q);
         free(body);
     }
+}
+
+static void test_parsed_queries(void)
+{
+    static const char body[] = "Moscow may sever relations. Relations, once severed, stay cut.";
+    EXPECT_Q(body, "sever relations",
+             "Moscow may [sever] [relations]. [Relations], once [severed], stay cut.");
+    EXPECT_Q(body, "\"sever relations\"",
+             "Moscow may [sever relations]. Relations, once severed, stay cut.");
+    EXPECT_Q(body, "relat* -moscow",
+             "Moscow may sever [relations]. [Relations], once severed, stay cut.");
+    EXPECT_Q(body, "title:moscow severed",
+             "Moscow may [sever] relations. Relations, once [severed], stay cut.");
+    EXPECT_Q(body, "sever NEAR/2 relations",
+             "Moscow may [sever] [relations]. [Relations], once "
+             "[severed], stay cut.");
+    EXPECT_Q(body, "+cut sever",
+             "Moscow may [sever] relations. Relations, once [severed], stay "
+             "[cut].");
+    EXPECT_Q(body, "Moscow-relations",
+             "Moscow may sever relations. Relations, once severed, stay cut.");
 }
 
 static void test_setup(void) { CHECK_EQ_INT(nsi_analyzer_new(&an, "english"), NS_OK); }
@@ -518,5 +566,5 @@ NS_TEST_MAIN(NST(test_setup), NST(test_stems), NST(test_best_window_in_middle),
              NST(test_near), NST(test_multibyte_cut_points), NST(test_invalid_utf8),
              NST(test_whitespace_collapsed), NST(test_control_chars_are_spaces),
              NST(test_default_size), NST(test_no_match), NST(test_null_and_empty),
-             NST(test_end_of_body_uses_budget), NST(test_one_megabyte), NST(test_seeds),
-             NST(test_teardown))
+             NST(test_end_of_body_uses_budget), NST(test_one_megabyte), NST(test_parsed_queries),
+             NST(test_seeds), NST(test_teardown))
