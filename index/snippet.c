@@ -691,7 +691,9 @@ static int slider_init(slider *s, const q_flat *q, size_t words, size_t max_byte
 
 static int slider_push(slider *s, size_t start, size_t end, uint32_t atom, int first)
 {
-    if (s->n == s->cap && s->head > 0) {
+    /* Compact only when at least half is dead (or growth is capped), so that
+     * each record is moved O(1) times on average. */
+    if (s->n == s->cap && s->head > 0 && (s->head >= s->cap / 2 || s->cap >= s->limit)) {
         memmove(s->v, s->v + s->head, (s->n - s->head) * sizeof *s->v);
         s->n -= s->head;
         s->head = 0;

@@ -495,6 +495,19 @@ static void test_one_megabyte(void)
     free(got);
     nsi_snip_free(&s);
     tfree(q);
+    /* A frequent term too: many records in every window. */
+    q = mk(NSQ_AND, 3, T("sever"), T("relat"), T("the"));
+    t0 = clock();
+    CHECK_EQ_INT(nsi_snippet_build(an, body, len, q, 100, &s), NS_OK);
+    secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    got = show(&s);
+    CHECK_EQ_STR(got,
+                 "...Analysts expect [relations] to be [severed]. [The] weather in [the] capital "
+                 "stayed mild for most of [the] week...");
+    CHECK(secs < 5.0);
+    free(got);
+    nsi_snip_free(&s);
+    tfree(q);
     free(body);
 }
 
