@@ -333,6 +333,39 @@ static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char 
     return NS_OK;
 }
 
+/* Finds doc's record in an inflated block, checking on the way that the
+ * block holds exactly its documents' records. */
+static int find_record(const nsi_docstore *ds, uint32_t b, const nsi_buf *raw, uint32_t doc,
+                       const uint8_t **rec, size_t *rec_len, char *err, size_t errlen)
+{
+    /* Walk every record of the block, not just up to doc, so a block that
+     * does not hold exactly its documents is caught whichever doc is read. */
+    const uint8_t *p = raw->data, *end = raw->data + raw->len;
+    uint32_t last = block_last_doc(ds, b);
+    *rec = NULL;
+    *rec_len = 0;
+    for (uint32_t d = block_first(ds, b);; d++) {
+        uint64_t len;
+        if (nsi_varint_get(&p, end, &len) != NS_OK || len > (uint64_t)(end - p)) {
+            set_err(err, errlen, "stored block %u: record %u overruns block", b, d);
+            return NS_ECORRUPT;
+        }
+        if (d == doc) {
+            *rec = p;
+            *rec_len = (size_t)len;
+        }
+        p += len;
+        if (d == last)
+            break;
+    }
+    if (p != end) {
+        set_err(err, errlen, "stored block %u: %zu bytes after the last record", b,
+                (size_t)(end - p));
+        return NS_ECORRUPT;
+    }
+    return NS_OK;
+}
+
 int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err,
                      size_t errlen)
 {
@@ -344,32 +377,41 @@ int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *e
     int rc = inflate_block(ds, b, out, err, errlen);
     if (rc)
         return rc;
-    /* Walk every record of the block, not just up to doc, so a block that
-     * does not hold exactly its documents is caught whichever doc is read. */
-    const uint8_t *p = out->data, *end = out->data + out->len;
-    const uint8_t *rec = NULL;
-    size_t rec_len = 0;
-    uint32_t last = block_last_doc(ds, b);
-    for (uint32_t d = block_first(ds, b);; d++) {
-        uint64_t len;
-        if (nsi_varint_get(&p, end, &len) != NS_OK || len > (uint64_t)(end - p)) {
-            set_err(err, errlen, "stored block %u: record %u overruns block", b, d);
-            return NS_ECORRUPT;
-        }
-        if (d == doc) {
-            rec = p;
-            rec_len = (size_t)len;
-        }
-        p += len;
-        if (d == last)
-            break;
-    }
-    if (p != end) {
-        set_err(err, errlen, "stored block %u: %zu bytes after the last record", b,
-                (size_t)(end - p));
-        return NS_ECORRUPT;
-    }
+    const uint8_t *rec;
+    size_t rec_len;
+    if ((rc = find_record(ds, b, out, doc, &rec, &rec_len, err, errlen)))
+        return rc;
     memmove(out->data, rec, rec_len);
     out->len = rec_len;
     return NS_OK;
+}
+
+int nsi_docstore_get_cached(const nsi_docstore *ds, nsi_docstore_cache *c, uint32_t doc,
+                            const uint8_t **rec, size_t *len, char *err, size_t errlen)
+{
+    if (doc >= ds->ndocs) {
+        set_err(err, errlen, "stored: doc %u out of range (%u docs)", doc, ds->ndocs);
+        return NS_EINVAL;
+    }
+    uint32_t b = find_block(ds, doc);
+    if (c->ds != ds || c->block != b) {
+        c->ds = NULL;
+        if (!c->raw.limit)
+            c->raw.limit = (size_t)1 << 40;
+        int rc = inflate_block(ds, b, &c->raw, err, errlen);
+        if (rc)
+            return rc;
+        c->ds = ds;
+        c->block = b;
+    }
+    int rc = find_record(ds, b, &c->raw, doc, rec, len, err, errlen);
+    if (rc)
+        c->ds = NULL;
+    return rc;
+}
+
+void nsi_docstore_cache_free(nsi_docstore_cache *c)
+{
+    nsi_buf_free(&c->raw);
+    c->ds = NULL;
 }
