@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "nsearch.h"
 #include "sbuf.h"
 
 /* Longest title kept, in bytes. A first line can be a whole paragraph (or a
@@ -45,10 +46,12 @@ int ni_html_to_text(const char *html, size_t len, ni_buf *body, ni_buf *title);
 
 /* ---------------------------------------------------------- JSON lines */
 
+/* A line may carry a body of NS_MAX_DOC_BYTES plus its other fields and
+ * escapes; a longer one cannot make an acceptable document. */
+#define NI_LINE_MAX ((size_t)NS_MAX_DOC_BYTES + (1u << 20))
+
 struct json_tokener;
 struct json_object;
-
-#include "nsearch.h"
 
 /* One parsed JSON-lines record. doc's fields point into obj and meta, so
  * they stay valid until ni_jsonl_record_clear. */

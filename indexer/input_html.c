@@ -305,13 +305,18 @@ static enum tag_class classify(const char *name)
     return k ? k->cls : TAG_INLINE;
 }
 
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
+
 /* Case-insensitive search for needle (lower case) in [s, e). */
 static const char *find_ci(const char *s, const char *e, const char *needle)
 {
     size_t n = strlen(needle);
     for (; (size_t)(e - s) >= n; s++) {
         size_t i = 0;
-        while (i < n && (s[i] | 0x20) == needle[i])
+        while (i < n && ascii_lower(s[i]) == needle[i])
             i++;
         if (i == n)
             return s;
