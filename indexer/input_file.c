@@ -88,7 +88,7 @@ static int read_all(ni_run *r, int fd, int *binary)
         if (n < 0) {
             if (errno == EINTR && !ni_interrupted)
                 continue;
-            return errno;
+            return ni_interrupted ? EINTR : errno;
         }
         b->len += (size_t)n;
         b->data[b->len] = '\0';
@@ -190,6 +190,8 @@ static void format_date(time_t t, char *out, size_t len)
 
 static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st)
 {
+    if (err == EINTR)
+        return; /* interrupted: the summary says so */
     if (err == EFBIG)
         ni_skip(r, NI_TOOBIG, path, "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
@@ -253,6 +255,8 @@ void ni_index_stdin_text(ni_run *r, const char *id)
 {
     int binary, err = read_all(r, STDIN_FILENO, &binary);
     r->bytes += r->data.len;
+    if (err == EINTR)
+        return;
     if (err == EFBIG)
         ni_skip(r, NI_TOOBIG, "-", "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));

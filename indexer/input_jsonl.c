@@ -138,7 +138,7 @@ static void check_stream(jsonl_file *f)
 {
     int errnum = Z_OK;
     const char *msg = gzerror(f->gz, &errnum);
-    if (errnum == Z_OK || errnum == Z_STREAM_END)
+    if (errnum == Z_OK || errnum == Z_STREAM_END || ni_interrupted)
         return;
     if (errnum == Z_ERRNO)
         msg = strerror(errno);

@@ -491,13 +491,14 @@ static void on_signal(int sig)
 }
 
 /* The first SIGINT/SIGTERM asks for a clean stop (commit what is done); a
- * second one kills as usual. */
+ * second one kills as usual. No SA_RESTART: a read blocked on a pipe or
+ * terminal must return so the run can stop. */
 static void catch_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
