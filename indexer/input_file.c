@@ -261,8 +261,7 @@ void ni_index_stdin_text(ni_run *r, const char *id)
         ni_skip(r, NI_TOOBIG, "-", "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
     else if (err)
-        ni_skip(r, NI_UNREADABLE, "-", "skipped: cannot read standard input (%s)",
-                strerror(err));
+        ni_skip(r, NI_UNREADABLE, "-", "skipped: cannot read standard input (%s)", strerror(err));
     else if (r->data.len == 0)
         ni_skip(r, NI_EMPTY, "-", "skipped: empty input");
     else if (binary)

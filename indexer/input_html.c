@@ -93,6 +93,8 @@ static size_t utf8_encode(unsigned long cp, char u[4])
 static void emit_cp(emitter *em, unsigned long cp)
 {
     char u[4];
+    if (cp == 0xAD)
+        return; /* a soft hyphen only marks where a word may break */
     if (cp == 0xA0 || cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {
         emit_space(em, cp == 0xA0 ? ' ' : (char)cp);
         return;
@@ -110,44 +112,37 @@ typedef struct entity {
 /* The named references that occur in real pages: markup, Latin-1 and
  * typographic punctuation. Sorted by name (strcmp) for bsearch. */
 static const entity entities[] = {
-    {"AElig", 198},  {"Aacute", 193}, {"Acirc", 194},   {"Agrave", 192},
-    {"Aring", 197},  {"Atilde", 195}, {"Auml", 196},    {"Ccedil", 199},
-    {"Dagger", 8225}, {"ETH", 208},   {"Eacute", 201},  {"Ecirc", 202},
-    {"Egrave", 200}, {"Euml", 203},   {"Iacute", 205},  {"Icirc", 206},
-    {"Igrave", 204}, {"Iuml", 207},   {"Ntilde", 209},  {"OElig", 338},
-    {"Oacute", 211}, {"Ocirc", 212},  {"Ograve", 210},  {"Oslash", 216},
-    {"Otilde", 213}, {"Ouml", 214},   {"Scaron", 352},  {"THORN", 222},
-    {"Uacute", 218}, {"Ucirc", 219},  {"Ugrave", 217},  {"Uuml", 220},
-    {"Yacute", 221}, {"Yuml", 376},   {"aacute", 225},  {"acirc", 226},
-    {"acute", 180},  {"aelig", 230},  {"agrave", 224},  {"alpha", 945},
-    {"amp", 38},     {"apos", 39},    {"aring", 229},   {"atilde", 227},
-    {"auml", 228},   {"bdquo", 8222}, {"beta", 946},    {"brvbar", 166},
-    {"bull", 8226},  {"ccedil", 231}, {"cedil", 184},   {"cent", 162},
-    {"circ", 710},   {"copy", 169},   {"curren", 164},  {"dagger", 8224},
-    {"darr", 8595},  {"deg", 176},    {"delta", 948},   {"divide", 247},
-    {"eacute", 233}, {"ecirc", 234},  {"egrave", 232},  {"emsp", 8195},
-    {"ensp", 8194},  {"eth", 240},    {"euml", 235},    {"euro", 8364},
-    {"frac12", 189}, {"frac14", 188}, {"frac34", 190},  {"gamma", 947},
-    {"ge", 8805},    {"gt", 62},      {"harr", 8596},   {"hellip", 8230},
-    {"iacute", 237}, {"icirc", 238},  {"iexcl", 161},   {"igrave", 236},
-    {"infin", 8734}, {"iquest", 191}, {"iuml", 239},    {"lambda", 955},
-    {"laquo", 171},  {"larr", 8592},  {"ldquo", 8220},  {"le", 8804},
-    {"lsaquo", 8249}, {"lsquo", 8216}, {"lt", 60},      {"macr", 175},
-    {"mdash", 8212}, {"micro", 181},  {"middot", 183},  {"minus", 8722},
-    {"mu", 956},     {"nbsp", 160},   {"ndash", 8211},  {"ne", 8800},
-    {"not", 172},    {"ntilde", 241}, {"oacute", 243},  {"ocirc", 244},
-    {"oelig", 339},  {"ograve", 242}, {"omega", 969},   {"ordf", 170},
-    {"ordm", 186},   {"oslash", 248}, {"otilde", 245},  {"ouml", 246},
-    {"para", 182},   {"permil", 8240}, {"pi", 960},     {"plusmn", 177},
-    {"pound", 163},  {"prime", 8242}, {"quot", 34},     {"raquo", 187},
-    {"rarr", 8594},  {"rdquo", 8221}, {"reg", 174},     {"rsaquo", 8250},
-    {"rsquo", 8217}, {"sbquo", 8218}, {"scaron", 353},  {"sect", 167},
-    {"shy", 173},    {"sigma", 963},  {"sup1", 185},    {"sup2", 178},
-    {"sup3", 179},   {"szlig", 223},  {"theta", 952},   {"thinsp", 8201},
-    {"thorn", 254},  {"tilde", 732},  {"times", 215},   {"trade", 8482},
-    {"uacute", 250}, {"uarr", 8593},  {"ucirc", 251},   {"ugrave", 249},
-    {"uml", 168},    {"uuml", 252},   {"yacute", 253},  {"yen", 165},
-    {"yuml", 255},   {"zwj", 8205},   {"zwnj", 8204},
+    {"AElig", 198},   {"Aacute", 193}, {"Acirc", 194},  {"Agrave", 192},  {"Aring", 197},
+    {"Atilde", 195},  {"Auml", 196},   {"Ccedil", 199}, {"Dagger", 8225}, {"ETH", 208},
+    {"Eacute", 201},  {"Ecirc", 202},  {"Egrave", 200}, {"Euml", 203},    {"Iacute", 205},
+    {"Icirc", 206},   {"Igrave", 204}, {"Iuml", 207},   {"Ntilde", 209},  {"OElig", 338},
+    {"Oacute", 211},  {"Ocirc", 212},  {"Ograve", 210}, {"Oslash", 216},  {"Otilde", 213},
+    {"Ouml", 214},    {"Scaron", 352}, {"THORN", 222},  {"Uacute", 218},  {"Ucirc", 219},
+    {"Ugrave", 217},  {"Uuml", 220},   {"Yacute", 221}, {"Yuml", 376},    {"aacute", 225},
+    {"acirc", 226},   {"acute", 180},  {"aelig", 230},  {"agrave", 224},  {"alpha", 945},
+    {"amp", 38},      {"apos", 39},    {"aring", 229},  {"atilde", 227},  {"auml", 228},
+    {"bdquo", 8222},  {"beta", 946},   {"brvbar", 166}, {"bull", 8226},   {"ccedil", 231},
+    {"cedil", 184},   {"cent", 162},   {"circ", 710},   {"copy", 169},    {"curren", 164},
+    {"dagger", 8224}, {"darr", 8595},  {"deg", 176},    {"delta", 948},   {"divide", 247},
+    {"eacute", 233},  {"ecirc", 234},  {"egrave", 232}, {"emsp", 8195},   {"ensp", 8194},
+    {"eth", 240},     {"euml", 235},   {"euro", 8364},  {"frac12", 189},  {"frac14", 188},
+    {"frac34", 190},  {"gamma", 947},  {"ge", 8805},    {"gt", 62},       {"harr", 8596},
+    {"hellip", 8230}, {"iacute", 237}, {"icirc", 238},  {"iexcl", 161},   {"igrave", 236},
+    {"infin", 8734},  {"iquest", 191}, {"iuml", 239},   {"lambda", 955},  {"laquo", 171},
+    {"larr", 8592},   {"ldquo", 8220}, {"le", 8804},    {"lsaquo", 8249}, {"lsquo", 8216},
+    {"lt", 60},       {"macr", 175},   {"mdash", 8212}, {"micro", 181},   {"middot", 183},
+    {"minus", 8722},  {"mu", 956},     {"nbsp", 160},   {"ndash", 8211},  {"ne", 8800},
+    {"not", 172},     {"ntilde", 241}, {"oacute", 243}, {"ocirc", 244},   {"oelig", 339},
+    {"ograve", 242},  {"omega", 969},  {"ordf", 170},   {"ordm", 186},    {"oslash", 248},
+    {"otilde", 245},  {"ouml", 246},   {"para", 182},   {"permil", 8240}, {"pi", 960},
+    {"plusmn", 177},  {"pound", 163},  {"prime", 8242}, {"quot", 34},     {"raquo", 187},
+    {"rarr", 8594},   {"rdquo", 8221}, {"reg", 174},    {"rsaquo", 8250}, {"rsquo", 8217},
+    {"sbquo", 8218},  {"scaron", 353}, {"sect", 167},   {"shy", 173},     {"sigma", 963},
+    {"sup1", 185},    {"sup2", 178},   {"sup3", 179},   {"szlig", 223},   {"theta", 952},
+    {"thinsp", 8201}, {"thorn", 254},  {"tilde", 732},  {"times", 215},   {"trade", 8482},
+    {"uacute", 250},  {"uarr", 8593},  {"ucirc", 251},  {"ugrave", 249},  {"uml", 168},
+    {"uuml", 252},    {"yacute", 253}, {"yen", 165},    {"yuml", 255},    {"zwj", 8205},
+    {"zwnj", 8204},
 };
 
 static int entity_cmp(const void *key, const void *elem)
@@ -157,9 +152,9 @@ static int entity_cmp(const void *key, const void *elem)
 
 /* Browsers read numeric references 128-159 as Windows-1252, as pages mean. */
 static const unsigned short cp1252[32] = {
-    8364, 0xFFFD, 8218, 402,  8222, 8230, 8224, 8225, 710,  8240, 352,
-    8249, 338,  0xFFFD, 381, 0xFFFD, 0xFFFD, 8216, 8217, 8220, 8221, 8226,
-    8211, 8212, 732,  8482, 353,  8250, 339,  0xFFFD, 382, 376,
+    8364, 0xFFFD, 8218,   402,  8222,   8230,   8224, 8225,   710,  8240, 352,
+    8249, 338,    0xFFFD, 381,  0xFFFD, 0xFFFD, 8216, 8217,   8220, 8221, 8226,
+    8211, 8212,   732,    8482, 353,    8250,   339,  0xFFFD, 382,  376,
 };
 
 static int is_alnum(unsigned char c)
@@ -185,8 +180,7 @@ static size_t decode_entity(const char *s, const char *e, unsigned long *cp)
         unsigned long v = 0;
         const char *d = p += hex;
         for (; p < e; p++) {
-            int k = hex ? hex_val((unsigned char)*p)
-                        : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
+            int k = hex ? hex_val((unsigned char)*p) : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
             if (k < 0)
                 break;
             v = v > 0x10FFFF ? v : v * (hex ? 16u : 10u) + (unsigned long)k;
@@ -215,8 +209,7 @@ static size_t decode_entity(const char *s, const char *e, unsigned long *cp)
     int semi = p + n < e && p[n] == ';';
     /* Without ';' only the classic few are recognised, as browsers do. */
     if (!semi && strcmp(name, "amp") && strcmp(name, "lt") && strcmp(name, "gt") &&
-        strcmp(name, "quot") && strcmp(name, "nbsp") && strcmp(name, "copy") &&
-        strcmp(name, "reg"))
+        strcmp(name, "quot") && strcmp(name, "nbsp") && strcmp(name, "copy") && strcmp(name, "reg"))
         return 0;
     *cp = hit->cp;
     return 1 + n + (size_t)semi;
@@ -253,12 +246,12 @@ static void emit_text(emitter *em, const char *s, const char *e)
 /* ---------------------------------------------------------- tags */
 
 enum tag_class {
-    TAG_INLINE,  /* nothing to do */
-    TAG_BLOCK,   /* line break before and after */
-    TAG_CELL,    /* a space between table cells */
-    TAG_HIDDEN,  /* content skipped up to the end tag */
-    TAG_TITLE,   /* content is the title */
-    TAG_PRE,     /* block, keeps whitespace */
+    TAG_INLINE, /* nothing to do */
+    TAG_BLOCK,  /* line break before and after */
+    TAG_CELL,   /* a space between table cells */
+    TAG_HIDDEN, /* content skipped up to the end tag */
+    TAG_TITLE,  /* content is the title */
+    TAG_PRE,    /* block, keeps whitespace */
     TAG_HEAD,
     TAG_BODY,
     TAG_HEADING1,
@@ -271,26 +264,26 @@ typedef struct tag_kind {
 } tag_kind;
 
 static const tag_kind tag_kinds[] = {
-    {"address", TAG_BLOCK},  {"article", TAG_BLOCK},   {"aside", TAG_BLOCK},
-    {"base", TAG_HEADMETA},  {"blockquote", TAG_BLOCK}, {"body", TAG_BODY},
-    {"br", TAG_BLOCK},       {"caption", TAG_BLOCK},   {"dd", TAG_BLOCK},
-    {"details", TAG_BLOCK},  {"dialog", TAG_BLOCK},    {"div", TAG_BLOCK},
-    {"dl", TAG_BLOCK},       {"dt", TAG_BLOCK},        {"fieldset", TAG_BLOCK},
-    {"figcaption", TAG_BLOCK}, {"figure", TAG_BLOCK},  {"footer", TAG_BLOCK},
-    {"form", TAG_BLOCK},     {"h1", TAG_HEADING1},     {"h2", TAG_BLOCK},
-    {"h3", TAG_BLOCK},       {"h4", TAG_BLOCK},        {"h5", TAG_BLOCK},
-    {"h6", TAG_BLOCK},       {"head", TAG_HEAD},       {"header", TAG_BLOCK},
-    {"hr", TAG_BLOCK},       {"html", TAG_HEADMETA},   {"iframe", TAG_HIDDEN},
-    {"li", TAG_BLOCK},       {"link", TAG_HEADMETA},   {"main", TAG_BLOCK},
-    {"math", TAG_HIDDEN},    {"meta", TAG_HEADMETA},   {"nav", TAG_BLOCK},
-    {"noscript", TAG_HIDDEN}, {"object", TAG_HIDDEN},  {"ol", TAG_BLOCK},
-    {"option", TAG_BLOCK},   {"p", TAG_BLOCK},         {"pre", TAG_PRE},
-    {"script", TAG_HIDDEN},  {"section", TAG_BLOCK},   {"select", TAG_BLOCK},
-    {"style", TAG_HIDDEN},   {"summary", TAG_BLOCK},   {"svg", TAG_HIDDEN},
-    {"table", TAG_BLOCK},    {"tbody", TAG_BLOCK},     {"td", TAG_CELL},
-    {"template", TAG_HIDDEN}, {"textarea", TAG_BLOCK}, {"tfoot", TAG_BLOCK},
-    {"th", TAG_CELL},        {"thead", TAG_BLOCK},     {"title", TAG_TITLE},
-    {"tr", TAG_BLOCK},       {"ul", TAG_BLOCK},
+    {"address", TAG_BLOCK},    {"article", TAG_BLOCK},    {"aside", TAG_BLOCK},
+    {"base", TAG_HEADMETA},    {"blockquote", TAG_BLOCK}, {"body", TAG_BODY},
+    {"br", TAG_BLOCK},         {"caption", TAG_BLOCK},    {"dd", TAG_BLOCK},
+    {"details", TAG_BLOCK},    {"dialog", TAG_BLOCK},     {"div", TAG_BLOCK},
+    {"dl", TAG_BLOCK},         {"dt", TAG_BLOCK},         {"fieldset", TAG_BLOCK},
+    {"figcaption", TAG_BLOCK}, {"figure", TAG_BLOCK},     {"footer", TAG_BLOCK},
+    {"form", TAG_BLOCK},       {"h1", TAG_HEADING1},      {"h2", TAG_BLOCK},
+    {"h3", TAG_BLOCK},         {"h4", TAG_BLOCK},         {"h5", TAG_BLOCK},
+    {"h6", TAG_BLOCK},         {"head", TAG_HEAD},        {"header", TAG_BLOCK},
+    {"hr", TAG_BLOCK},         {"html", TAG_HEADMETA},    {"iframe", TAG_HIDDEN},
+    {"li", TAG_BLOCK},         {"link", TAG_HEADMETA},    {"main", TAG_BLOCK},
+    {"math", TAG_HIDDEN},      {"meta", TAG_HEADMETA},    {"nav", TAG_BLOCK},
+    {"noscript", TAG_HIDDEN},  {"object", TAG_HIDDEN},    {"ol", TAG_BLOCK},
+    {"option", TAG_BLOCK},     {"p", TAG_BLOCK},          {"pre", TAG_PRE},
+    {"script", TAG_HIDDEN},    {"section", TAG_BLOCK},    {"select", TAG_BLOCK},
+    {"style", TAG_HIDDEN},     {"summary", TAG_BLOCK},    {"svg", TAG_HIDDEN},
+    {"table", TAG_BLOCK},      {"tbody", TAG_BLOCK},      {"td", TAG_CELL},
+    {"template", TAG_HIDDEN},  {"textarea", TAG_BLOCK},   {"tfoot", TAG_BLOCK},
+    {"th", TAG_CELL},          {"thead", TAG_BLOCK},      {"title", TAG_TITLE},
+    {"tr", TAG_BLOCK},         {"ul", TAG_BLOCK},
 };
 
 static int tag_kind_cmp(const void *key, const void *elem)
@@ -305,10 +298,7 @@ static enum tag_class classify(const char *name)
     return k ? k->cls : TAG_INLINE;
 }
 
-static char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
-}
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c; }
 
 /* Case-insensitive search for needle (lower case) in [s, e). */
 static const char *find_ci(const char *s, const char *e, const char *needle)
@@ -326,8 +316,7 @@ static const char *find_ci(const char *s, const char *e, const char *needle)
 
 /* Where the element whose content starts at s ends: the '<' of "</name" (or
  * e if never closed); *next is past that end tag's '>'. */
-static const char *find_end_tag(const char *s, const char *e, const char *name,
-                                const char **next)
+static const char *find_end_tag(const char *s, const char *e, const char *name, const char **next)
 {
     char pat[16] = "</";
     strncat(pat, name, sizeof pat - 3);
@@ -378,8 +367,8 @@ typedef struct html_state {
     int in_h1;
 } html_state;
 
-static void on_start_tag(html_state *hs, const char *name, enum tag_class cls,
-                         const char **pos, const char *e)
+static void on_start_tag(html_state *hs, const char *name, enum tag_class cls, const char **pos,
+                         const char *e)
 {
     if (hs->in_head && cls != TAG_HEADMETA && cls != TAG_HIDDEN && cls != TAG_TITLE &&
         cls != TAG_HEAD)
@@ -550,7 +539,8 @@ int ni_html_to_text(const char *html, size_t len, ni_buf *body, ni_buf *title)
     if (hs.body.st == NS_OK)
         emit_newline(&hs.body);
     /* Drop the trailing line break emit_newline leaves. */
-    while (body->len > body_start && (body->data[body->len - 1] == '\n' || body->data[body->len - 1] == ' '))
+    while (body->len > body_start &&
+           (body->data[body->len - 1] == '\n' || body->data[body->len - 1] == ' '))
         body->data[--body->len] = '\0';
     int st = hs.body.st;
     if (st == NS_OK)

@@ -23,7 +23,7 @@
 
 typedef struct jsonl_file {
     ni_run *r;
-    const char *name;  /* for messages */
+    const char *name; /* for messages */
     gzFile gz;
     json_tokener *tok;
     ni_jsonl_record rec;

@@ -28,10 +28,7 @@ void ni_jsonl_record_clear(ni_jsonl_record *rec)
     memset(&rec->doc, 0, sizeof rec->doc);
 }
 
-static int is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 /* A scalar field's text: strings as they are, numbers and booleans as written,
  * null as absent. Returns 0 for objects and arrays. */
@@ -57,10 +54,7 @@ static int field_text(json_object *v, const char **s, size_t *n)
     }
 }
 
-static const char *type_name(json_object *v)
-{
-    return json_type_to_name(json_object_get_type(v));
-}
+static const char *type_name(json_object *v) { return json_type_to_name(json_object_get_type(v)); }
 
 /* Sets the id from v; only non-empty strings and numbers identify. */
 static int take_id(json_object *v, ns_doc *doc)
@@ -74,8 +68,8 @@ static int take_id(json_object *v, ns_doc *doc)
 
 /* Files the field (key, v) into the document or, for unknown keys, into
  * meta (created on first use). Returns 0 with why set if v is unusable. */
-static int take_field(ni_jsonl_record *rec, const char *key, json_object *v,
-                      json_object **meta, char *why, size_t why_len)
+static int take_field(ni_jsonl_record *rec, const char *key, json_object *v, json_object **meta,
+                      char *why, size_t why_len)
 {
     static const char *const names[] = {"title", "body", "url", "date"};
     const char **dst[] = {&rec->doc.title, &rec->doc.body, &rec->doc.url, &rec->doc.date};

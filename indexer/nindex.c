@@ -39,7 +39,8 @@ typedef struct options {
 
 static void usage(FILE *out, const char *default_index)
 {
-    fprintf(out,
+    fprintf(
+        out,
         "Usage: nindex [OPTION]... PATH...\n"
         "       nindex [OPTION]... --delete ID...\n"
         "       nindex [-d INDEX] --stats\n"
@@ -225,8 +226,8 @@ static int check_options(const options *o)
         ni_usage_error("--delete needs the ids of the documents to delete");
         return NI_EXIT_USAGE;
     }
-    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune &&
-        !o->optimize && !o->stats) {
+    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune && !o->optimize &&
+        !o->stats) {
         ni_usage_error("nothing to do: give a PATH to index (or --stats, --prune, "
                        "--optimize, --delete)");
         return NI_EXIT_USAGE;
@@ -273,8 +274,7 @@ static int parse_args(int argc, char **argv, options *o)
             if (c == 'h')
                 usage(stdout, ni_default_index(&def) == 0 ? def.data : NULL);
             else
-                printf("nindex (nsearch) %s\nlibnsearch %s\n", NS_VERSION_STRING,
-                       ns_version());
+                printf("nindex (nsearch) %s\nlibnsearch %s\n", NS_VERSION_STRING, ns_version());
             ni_buf_free(&def);
             return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
         }
@@ -297,7 +297,7 @@ typedef struct operand_ctx {
     size_t given_len;  /* without trailing slashes */
     size_t root_len;   /* length of its absolute form */
     ni_buf shown;
-    uint64_t total;    /* pre-walk: bytes of files found */
+    uint64_t total; /* pre-walk: bytes of files found */
 } operand_ctx;
 
 static const char *shown_name(operand_ctx *oc, const char *path)

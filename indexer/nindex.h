@@ -16,9 +16,9 @@
 /* Exit statuses (documented in --help). */
 enum {
     NI_EXIT_OK = 0,
-    NI_EXIT_FAILED = 1,      /* some input failed, or a runtime error */
+    NI_EXIT_FAILED = 1, /* some input failed, or a runtime error */
     NI_EXIT_USAGE = 2,
-    NI_EXIT_CORRUPT = 3,     /* the index is corrupt (NS_ECORRUPT) */
+    NI_EXIT_CORRUPT = 3, /* the index is corrupt (NS_ECORRUPT) */
     NI_EXIT_INTERRUPTED = 130
 };
 
@@ -47,9 +47,9 @@ typedef struct ni_run {
     int quiet;
     uint64_t added, updated, unchanged, deleted;
     uint64_t skipped[NI_NREASONS];
-    uint64_t bytes;         /* input bytes finished with (read or skipped) */
-    int fatal;              /* a library failure stopped the run: its status */
-    int had_errors;         /* something failed that is not a skip reason */
+    uint64_t bytes; /* input bytes finished with (read or skipped) */
+    int fatal;      /* a library failure stopped the run: its status */
+    int had_errors; /* something failed that is not a skip reason */
     ni_progress *progress;
     ni_buf data, text, title; /* scratch for file contents, reused */
 } ni_run;

@@ -10,10 +10,7 @@
 
 #include "nsearch.h"
 
-static int buf_errno(int st)
-{
-    return st == NS_OK ? 0 : st == NS_ENOMEM ? ENOMEM : ENAMETOOLONG;
-}
+static int buf_errno(int st) { return st == NS_OK ? 0 : st == NS_ENOMEM ? ENOMEM : ENAMETOOLONG; }
 
 /* Rewrites the absolute path in b (from byte 0) without ".", ".." and
  * repeated slashes. Works in place: the result is never longer. */

@@ -70,8 +70,8 @@ void ni_progress_update(ni_progress *p, uint64_t docs, uint64_t bytes, int force
                      (unsigned long long)docs, done, total,
                      (int)((double)bytes * 100 / (double)p->total_bytes), speed, eta);
     } else
-        n = snprintf(line, sizeof line, "nindex: %llu docs, %s, %s/s",
-                     (unsigned long long)docs, done, speed);
+        n = snprintf(line, sizeof line, "nindex: %llu docs, %s, %s/s", (unsigned long long)docs,
+                     done, speed);
     size_t len = n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     if (p->mode == NI_PROGRESS_LINES) {
         fprintf(stderr, "%s\n", line);
@@ -82,8 +82,8 @@ void ni_progress_update(ni_progress *p, uint64_t docs, uint64_t bytes, int force
     if (len > width)
         len = width;
     if (p->dumb)
-        fprintf(stderr, "\r%.*s%*s", (int)len, line,
-                p->shown > len ? (int)(p->shown - len) : 0, "");
+        fprintf(stderr, "\r%.*s%*s", (int)len, line, p->shown > len ? (int)(p->shown - len) : 0,
+                "");
     else
         fprintf(stderr, "\r%.*s\033[K", (int)len, line);
     fflush(stderr);

@@ -9,17 +9,14 @@
 static ni_progress *shown_progress;
 
 static const char *const reason_names[NI_NREASONS] = {
-    [NI_BINARY] = "binary",         [NI_EMPTY] = "empty",
+    [NI_BINARY] = "binary",           [NI_EMPTY] = "empty",
     [NI_UNSUPPORTED] = "unsupported", [NI_TOOBIG] = "too large",
     [NI_BROKEN_LINK] = "broken link", [NI_UNREADABLE] = "unreadable",
-    [NI_NOTFOUND] = "not found",    [NI_MALFORMED] = "malformed",
-    [NI_INVALID] = "invalid",       [NI_REJECTED] = "rejected",
+    [NI_NOTFOUND] = "not found",      [NI_MALFORMED] = "malformed",
+    [NI_INVALID] = "invalid",         [NI_REJECTED] = "rejected",
 };
 
-void ni_report_set_progress(ni_progress *p)
-{
-    shown_progress = p;
-}
+void ni_report_set_progress(ni_progress *p) { shown_progress = p; }
 
 void ni_vmsg(const char *fmt, va_list ap)
 {
@@ -63,10 +60,7 @@ void ni_human_bytes(uint64_t n, char *out, size_t len)
     snprintf(out, len, "%.1f %s", v, units[u]);
 }
 
-int ni_exit_for(int status)
-{
-    return status == NS_ECORRUPT ? NI_EXIT_CORRUPT : NI_EXIT_FAILED;
-}
+int ni_exit_for(int status) { return status == NS_ECORRUPT ? NI_EXIT_CORRUPT : NI_EXIT_FAILED; }
 
 void ni_summary(const ni_run *r, double seconds, int interrupted)
 {
@@ -75,11 +69,11 @@ void ni_summary(const ni_run *r, double seconds, int interrupted)
         skipped += r->skipped[i];
     char size[32], rate[32];
     ni_human_bytes(r->bytes, size, sizeof size);
-    ni_human_bytes(seconds > 0 ? (uint64_t)((double)r->bytes / seconds) : 0, rate,
-                   sizeof rate);
+    ni_human_bytes(seconds > 0 ? (uint64_t)((double)r->bytes / seconds) : 0, rate, sizeof rate);
     if (shown_progress)
         ni_progress_clear(shown_progress);
-    fprintf(stderr, "nindex: %s%llu added, %llu updated, %llu unchanged, %llu deleted, %llu skipped",
+    fprintf(stderr,
+            "nindex: %s%llu added, %llu updated, %llu unchanged, %llu deleted, %llu skipped",
             interrupted ? "interrupted: " : "", (unsigned long long)r->added,
             (unsigned long long)r->updated, (unsigned long long)r->unchanged,
             (unsigned long long)r->deleted, (unsigned long long)skipped);

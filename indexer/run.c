@@ -7,10 +7,7 @@
 
 volatile sig_atomic_t ni_interrupted;
 
-int ni_stopping(const ni_run *r)
-{
-    return r->fatal != NS_OK || ni_interrupted;
-}
+int ni_stopping(const ni_run *r) { return r->fatal != NS_OK || ni_interrupted; }
 
 /* The writer's message, or the status's name if the library left none. */
 static const char *writer_message(const ni_run *r, int status)

@@ -40,15 +40,9 @@ int ni_buf_append(ni_buf *b, const void *p, size_t n)
     return NS_OK;
 }
 
-int ni_buf_puts(ni_buf *b, const char *s)
-{
-    return ni_buf_append(b, s, strlen(s));
-}
+int ni_buf_puts(ni_buf *b, const char *s) { return ni_buf_append(b, s, strlen(s)); }
 
-int ni_buf_putc(ni_buf *b, char c)
-{
-    return ni_buf_append(b, &c, 1);
-}
+int ni_buf_putc(ni_buf *b, char c) { return ni_buf_append(b, &c, 1); }
 
 void ni_buf_reset(ni_buf *b)
 {

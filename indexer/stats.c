@@ -33,8 +33,8 @@ static void print(FILE *out, const char *path, const ns_index *idx, const ns_sta
     part(out, "positions", s->bytes_positions, t);
     part(out, "norms", s->bytes_norms, t);
     part(out, "stored", s->bytes_stored, t);
-    uint64_t parts = s->bytes_dict + s->bytes_postings + s->bytes_positions +
-                     s->bytes_norms + s->bytes_stored;
+    uint64_t parts =
+        s->bytes_dict + s->bytes_postings + s->bytes_positions + s->bytes_norms + s->bytes_stored;
     /* Headers, footers and COMMIT belong to no part. */
     part(out, "other", t > parts ? t - parts : 0, t);
     part(out, "total", t, t);

@@ -183,8 +183,7 @@ static void push_dir(walk *w, const struct stat *st)
     }
     if (!added) {
         if (on_stack(w, id))
-            problem(w, w->path.data, NI_NREASONS,
-                    "not followed: symbolic link loop%s", "");
+            problem(w, w->path.data, NI_NREASONS, "not followed: symbolic link loop%s", "");
         return; /* reached before by another path: indexed once */
     }
     if (w->depth == w->stack_cap) {
@@ -205,8 +204,7 @@ static void push_dir(walk *w, const struct stat *st)
     if (err == ENOMEM)
         w->nomem = 1;
     else if (err)
-        problem(w, w->path.data, NI_UNREADABLE, "skipped: cannot read folder (%s)",
-                strerror(err));
+        problem(w, w->path.data, NI_UNREADABLE, "skipped: cannot read folder (%s)", strerror(err));
     w->depth++;
 }
 
@@ -218,11 +216,9 @@ static void visit_entry(walk *w)
         int err = errno;
         struct stat lst;
         if (err == ELOOP)
-            problem(w, w->path.data, NI_BROKEN_LINK, "skipped: %s",
-                    "symbolic link loop");
+            problem(w, w->path.data, NI_BROKEN_LINK, "skipped: %s", "symbolic link loop");
         else if (err == ENOENT && lstat(w->path.data, &lst) == 0 && S_ISLNK(lst.st_mode))
-            problem(w, w->path.data, NI_BROKEN_LINK, "skipped: %s",
-                    "broken symbolic link");
+            problem(w, w->path.data, NI_BROKEN_LINK, "skipped: %s", "broken symbolic link");
         else if (err != ENOENT) /* ENOENT: removed since the folder was read */
             problem(w, w->path.data, NI_UNREADABLE, "skipped: %s", strerror(err));
         return;

@@ -27,8 +27,8 @@ static const html_case html_cases[] = {
      "<h2>five</h2>six",
      "one\ntwo\nthree\nfour\na\nb\nfive\nsix", "one"},
     /* table cells are separated, rows are lines */
-    {"<table><tr><td>a</td><td>b</td></tr><tr><th>c</th><td>d</td></tr></table>",
-     "a b\nc d", "a b"},
+    {"<table><tr><td>a</td><td>b</td></tr><tr><th>c</th><td>d</td></tr></table>", "a b\nc d",
+     "a b"},
     /* whitespace folds outside <pre>, is kept inside */
     {"<p>  lots   of\n\t space </p><pre>  a\n   b</pre>", "lots of space\n  a\n   b",
      "lots of space"},
@@ -38,11 +38,19 @@ static const html_case html_cases[] = {
     /* named references: common ones, nbsp as a space, unknown kept literally */
     {"AT&amp;T &copy; 2024&nbsp;&hellip; &mdash; &eacute; &bogus; a&b &amp no-semicolon",
      "AT&T \xC2\xA9 2024 \xE2\x80\xA6 \xE2\x80\x94 \xC3\xA9 &bogus; a&b & no-semicolon", NULL},
+    /* the ends and middle of the entity table (a lookup by bisection) */
+    {"&AElig;&Aacute;&Yuml;&aacute;&lsaquo;&para;&thinsp;&uuml;&zwnj;",
+     "\xC3\x86\xC3\x81\xC5\xB8\xC3\xA1\xE2\x80\xB9\xC2\xB6\xE2\x80\x89\xC3\xBC"
+     "\xE2\x80\x8C",
+     NULL},
+    /* a soft hyphen disappears, so the word stays whole */
+    {"co&shy;operate", "cooperate", NULL},
+    /* the ends of the tag table */
+    {"a<address>b</address>c<ul>d</ul>e", "a\nb\nc\nd\ne", NULL},
     /* a '<' that cannot start a tag is text */
     {"<p>3 < 5 and 5 > 3, x<-y</p>", "3 < 5 and 5 > 3, x<-y", NULL},
     /* comments, doctype, processing instructions vanish; CDATA is text */
-    {"<!DOCTYPE html><?xml version='1.0'?>a<!-- <p>hidden</p> -->b<![CDATA[ c ]]>",
-     "ab c", NULL},
+    {"<!DOCTYPE html><?xml version='1.0'?>a<!-- <p>hidden</p> -->b<![CDATA[ c ]]>", "ab c", NULL},
     /* an unclosed comment swallows the rest, not what came before */
     {"kept<!-- never closed <p>lost", "kept", NULL},
     /* an unclosed tag at the end is dropped */
@@ -52,15 +60,13 @@ static const html_case html_cases[] = {
     /* a stray quote outside a value does not swallow the page */
     {"<a href=x\">link</a> after", "link after", NULL},
     /* tag names are case-insensitive */
-    {"<HTML><HEAD><TITLE>Upper</TITLE><SCRIPT>x()</SCRIPT></HEAD><BODY><P>body</P></BODY>",
-     "body", "Upper"},
+    {"<HTML><HEAD><TITLE>Upper</TITLE><SCRIPT>x()</SCRIPT></HEAD><BODY><P>body</P></BODY>", "body",
+     "Upper"},
     /* no <title>: the first <h1>, then the first line */
-    {"<p>intro</p><h1>The  Heading</h1><p>text</p>", "intro\nThe Heading\ntext",
-     "The Heading"},
+    {"<p>intro</p><h1>The  Heading</h1><p>text</p>", "intro\nThe Heading\ntext", "The Heading"},
     {"<p>first line</p><p>second</p>", "first line\nsecond", "first line"},
     /* a <title> inside <svg> is not the page title; svg content is hidden */
-    {"<title>Page</title><svg><title>icon</title><text>drawn</text></svg>body",
-     "body", "Page"},
+    {"<title>Page</title><svg><title>icon</title><text>drawn</text></svg>body", "body", "Page"},
     /* a self-closed hidden element or one never closed hides nothing after it */
     {"<svg/>one <iframe src=x>two", "one two", NULL},
     /* but an unclosed script is script to the end */
@@ -123,7 +129,7 @@ static void test_html_garbage(void)
         for (size_t i = 0; i < len; i++) {
             seed = seed * 1103515245u + 12345u;
             buf[i] = (seed >> 16) % 4 ? alphabet[(seed >> 8) % (sizeof alphabet - 1)]
-                                       : (char)(seed >> 20);
+                                      : (char)(seed >> 20);
         }
         ni_buf body = {0}, title = {0};
         CHECK_EQ_INT(ni_html_to_text(buf, len, &body, &title), NS_OK);
@@ -218,7 +224,9 @@ static void test_binary_sniff(void)
         noise[i] = (char)(0x80 + (i * 7) % 64) ^ (char)(i & 1 ? 0x40 : 0);
     CHECK(ni_looks_binary(noise, sizeof noise));
     /* control characters other than layout ones count against text */
-    CHECK(ni_looks_binary("\x01\x02\x03\x04\x05\x06" "ab", 8));
+    CHECK(ni_looks_binary("\x01\x02\x03\x04\x05\x06"
+                          "ab",
+                          8));
     CHECK(!ni_looks_binary(STR("tab\tform\fesc\033[0m\r\n")));
     /* only the first NI_SNIFF_BYTES count; a character cut there is fine */
     char *big = malloc(NI_SNIFF_BYTES + 10);

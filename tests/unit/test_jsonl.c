@@ -33,11 +33,12 @@ static const ok_case ok_cases[] = {
     {"{\"id\":\"a1\",\"title\":\"T\",\"body\":\"B\",\"url\":\"http://x/\",\"date\":\"2024-01-02\"}",
      "a1", "T", "B", "http://x/", "2024-01-02", NULL},
     /* numbers identify too; other fields are kept, in order, as metadata */
-    {"{\"id\": 42, \"body\": \"b\", \"zeta\": 1, \"alpha\": [\"x\", {\"y\": null}]}",
-     "42", NULL, "b", NULL, NULL, "{\"zeta\":1,\"alpha\":[\"x\",{\"y\":null}]}"},
+    {"{\"id\": 42, \"body\": \"b\", \"zeta\": 1, \"alpha\": [\"x\", {\"y\": null}]}", "42", NULL,
+     "b", NULL, NULL, "{\"zeta\":1,\"alpha\":[\"x\",{\"y\":null}]}"},
     {"{\"id\": 1.5, \"title\": 7, \"body\": true}", "1.5", "7", "true", NULL, NULL, NULL},
     /* null fields are absent; escapes decode; slashes stay unescaped in meta */
-    {"{\"id\":\"n\",\"title\":null,\"body\":\"line\\nnext \\u00e9 \\ud83d\\ude00\",\"src\":\"a/b\"}",
+    {"{\"id\":\"n\",\"title\":null,\"body\":\"line\\nnext \\u00e9 "
+     "\\ud83d\\ude00\",\"src\":\"a/b\"}",
      "n", NULL, "line\nnext \xC3\xA9 \xF0\x9F\x98\x80", NULL, NULL, "{\"src\":\"a/b\"}"},
     /* surrounding whitespace and a CRLF ending are fine */
     {"  \t{\"id\":\"crlf\"}  \r", "crlf", NULL, NULL, NULL, NULL, NULL},
@@ -121,8 +122,7 @@ static void test_recovery(void)
 {
     char why[256];
     ni_jsonl_record rec;
-    CHECK_EQ_INT(parse("{\"id\":\"a\", \"body\": \"unterminated", &rec, why),
-                 NI_JSONL_MALFORMED);
+    CHECK_EQ_INT(parse("{\"id\":\"a\", \"body\": \"unterminated", &rec, why), NI_JSONL_MALFORMED);
     ni_jsonl_record_clear(&rec);
     CHECK_EQ_INT(parse("{\"id\":\"b\"}", &rec, why), NI_JSONL_OK);
     CHECK(field_is(rec.doc.id, rec.doc.id_len, "b"));
@@ -168,10 +168,7 @@ static void setup(void)
     CHECK(tok != NULL);
 }
 
-static void teardown(void)
-{
-    json_tokener_free(tok);
-}
+static void teardown(void) { json_tokener_free(tok); }
 
 NS_TEST_MAIN(NST(setup), NST(test_records), NST(test_embedded_nul), NST(test_bad_lines),
              NST(test_recovery), NST(test_corpus), NST(teardown))
