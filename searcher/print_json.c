@@ -100,6 +100,7 @@ static void put_summary(FILE *out, const cli_run *run, size_t n)
 int print_json(FILE *out, const cli_run *run)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
+    ns_snippet_options sopts = NS_SNIPPET_OPTIONS_INIT;
 
     for (size_t i = 0; i < n; i++) {
         ns_hit h;
@@ -107,7 +108,7 @@ int print_json(FILE *out, const cli_run *run)
         int rc = ns_results_hit(run->r, i, &h);
 
         if (rc == NS_OK)
-            rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, NULL);
+            rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, &sopts);
         if (rc != NS_OK)
             return rc;
         put_hit(out, run, &h, sn);

@@ -297,6 +297,11 @@ static void put_query_heading(FILE *out, const term_style *st, const cli_run *ru
 {
     size_t room = SIZE_MAX;
     size_t qid_cols = term_text_width(run->qid, strlen(run->qid));
+    const char *text = run->text;
+    size_t len = run->text_len;
+
+    while (len > 0 && (*text == ' ' || *text == '\t'))
+        text++, len--;
 
     if (st->width > 0)
         room = st->width > qid_cols + 2 + MIN_TITLE_COLS ? st->width - qid_cols - 2
@@ -307,7 +312,7 @@ static void put_query_heading(FILE *out, const term_style *st, const cli_run *ru
     term_sgr(out, st, TERM_RESET);
     putc(' ', out);
     term_sgr(out, st, TERM_BOLD);
-    term_put_fit(out, run->text, run->text_len, room);
+    term_put_fit(out, text, len, room);
     term_sgr(out, st, TERM_RESET);
     putc('\n', out);
 }
@@ -316,6 +321,7 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
     size_t rank_cols = digits(run->offset + n);
+    ns_snippet_options sopts = NS_SNIPPET_OPTIONS_INIT;
 
     if (run->qid != NULL)
         put_query_heading(out, st, run);
@@ -325,7 +331,7 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
         int rc = ns_results_hit(run->r, i, &h);
 
         if (rc == NS_OK)
-            rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, NULL);
+            rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, &sopts);
         if (rc != NS_OK)
             return rc;
         put_title_line(out, st, &h, rank_cols);
