@@ -5,7 +5,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum term_color_mode { TERM_COLOR_AUTO, TERM_COLOR_ALWAYS, TERM_COLOR_NEVER } term_color_mode;
+typedef enum term_color_mode {
+    TERM_COLOR_AUTO,
+    TERM_COLOR_ALWAYS,
+    TERM_COLOR_NEVER
+} term_color_mode;
 
 typedef struct term_style {
     int color;      /* write SGR escape sequences */

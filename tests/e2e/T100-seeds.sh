@@ -199,8 +199,11 @@ expect_rc 1 "a query without hits"
 grep -q "no matches" "$tmp/out" || fail "no-hit summary"
 ns -d "$idx" --json "xylophonequartz"
 expect_rc 1 "a JSON query without hits"
-python3 -c 'import json,sys; o=[json.loads(l) for l in open(sys.argv[1])]; assert len(o)==1 and o[0]["total"]==0 and o[0]["returned"]==0, o' \
-    "$tmp/out" || fail "no-hit JSON summary"
+python3 - "$tmp/out" <<'EOF' || fail "no-hit JSON summary"
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(o) == 1 and o[0]["total"] == 0 and o[0]["returned"] == 0, o
+EOF
 
 ns -d "$idx" "(sever"
 expect_rc 2 "a malformed query"
