@@ -1,0 +1,52 @@
+/* commit.h — the COMMIT file and the writer lock (internal).
+ * Format and protocol: docs/format.md, "Commit protocol" and "COMMIT". */
+#ifndef NSI_COMMIT_H
+#define NSI_COMMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NSI_COMMIT_MAGIC "NSCOMMIT"
+#define NSI_COMMIT_END "NSCMTEND"
+#define NSI_COMMIT_VERSION 1
+
+typedef struct nsi_commit_seg {
+    uint64_t id;
+    uint32_t ndocs;
+    uint32_t ndeleted;
+    uint8_t *deleted; /* bitmap of ndocs bits, malloc'd (NULL when ndeleted == 0) */
+} nsi_commit_seg;
+
+typedef struct nsi_commit {
+    uint64_t generation;
+    uint64_t next_seg_id;
+    char language[64];
+    uint32_t nsegs;
+    nsi_commit_seg *segs;
+} nsi_commit;
+
+/* Reads dir/COMMIT. NS_ENOTFOUND when there is none (no index yet),
+ * NS_ECORRUPT / NS_EVERSION with a message naming the file. */
+int nsi_commit_read(nsi_commit *c, const char *dir, char *err, size_t errlen);
+
+/* Writes dir/COMMIT.tmp, fsyncs it, renames it over dir/COMMIT and fsyncs
+ * the directory. On failure the old COMMIT is intact. */
+int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t errlen);
+
+void nsi_commit_free(nsi_commit *c);
+
+static inline int nsi_bit_get(const uint8_t *bm, uint32_t i)
+{
+    return bm && (bm[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Takes the writer lock dir/LOCK (fcntl record lock, non-blocking unless
+ * wait). *fd receives the descriptor that holds it. NS_ELOCKED with
+ * "index is locked by pid N" when another process holds it. */
+int nsi_lock_acquire(const char *dir, int wait, int *fd, char *err, size_t errlen);
+void nsi_lock_release(int fd);
+
+/* fsyncs a directory so that a rename or create in it is durable. */
+int nsi_fsync_dir(const char *dir, char *err, size_t errlen);
+
+#endif

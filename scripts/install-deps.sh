@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages nsearch needs to build and test.
+# Idempotent: when every package is already installed, apt is not touched.
+# Runs apt as root, or through sudo when not root.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkgconf          # toolchain
+    libstemmer-dev libutf8proc-dev         # analysis: stemming, Unicode folding
+    zlib1g-dev libjson-c-dev               # stored fields, jsonl input
+    clang libclang-rt-14-dev               # sanitizer builds
+    python3                                # used by the tests
+    libxapian-dev xapian-tools             # comparison backend
+    libsqlite3-dev sqlite3                 # comparison backend (FTS5)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+    [[ $status == ii* ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages already installed"
+    exit 0
+fi
+
+if ((EUID == 0)); then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 2
+fi
+
+echo "install-deps: installing ${missing[*]}"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and runs every test twice: once with the
+# default compiler (gcc, RelWithDebInfo, -Werror) in build/, once with
+# clang + AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/.
+# This is exactly what CI runs (.ci/run). Exits non-zero if anything fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+jobs=${NS_JOBS:-2}
+failed=()
+summary=()
+
+phase() { # phase NAME COMMAND...: runs and times one step, remembering failure
+    local name=$1 start=$SECONDS rc=0
+    shift
+    echo
+    echo "==== $name"
+    "$@" || rc=$?
+    summary+=("$(printf '%-26s %-10s %5ds' "$name" "$([ $rc = 0 ] && echo ok || echo "FAILED($rc)")" $((SECONDS - start)))")
+    ((rc == 0)) || failed+=("$name")
+    return $rc
+}
+
+run_ctest() { # run_ctest BUILD_DIR
+    ctest --test-dir "$1" --output-on-failure --no-tests=error -j "$jobs"
+}
+
+finish() {
+    echo
+    echo "==== summary"
+    printf '%s\n' "${summary[@]}"
+    if ((${#failed[@]})); then
+        echo "FAILED: ${failed[*]}"
+        exit 1
+    fi
+    echo "all passed"
+}
+
+# A build failure ends the run (nothing to test); a test failure does not, so
+# one run reports both test suites.
+phase "install dependencies" scripts/install-deps.sh || finish
+phase "build (gcc)" scripts/build.sh "$root/build" || finish
+phase "test (gcc)" run_ctest "$root/build" || true
+
+phase "build (clang asan+ubsan)" scripts/build.sh "$root/build-asan" \
+    -DCMAKE_C_COMPILER=clang -DNS_SANITIZE=ON || finish
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+phase "test (clang asan+ubsan)" run_ctest "$root/build-asan" || true
+
+finish

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# T900: the installed package works for a C program. Installs the build tree
+# under test into a temporary prefix, then builds tests/pkgconfig/example.c
+# (1) with `pkg-config --cflags --libs nsearch` and (2) as a CMake project
+# using find_package(nsearch) + nsearch::nsearch, runs both and checks that
+# they analyse a sentence into the expected terms.
+set -euo pipefail
+
+: "${NSEARCH:?} ${NS_SOURCE_DIR:?}"
+build=$(cd "$(dirname "$NSEARCH")/.." && pwd) # $NSEARCH is <build>/searcher/nsearch
+mkdir -p "${NS_TMPDIR:-/tmp}"
+tmp=$(mktemp -d "${NS_TMPDIR:-/tmp}/T900.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "T900: FAIL: $*" >&2; exit 1; }
+
+# Build the example the way the tree under test was built: a sanitizer build's
+# library needs the sanitizer runtime in the program that loads it.
+cache_get() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+cc=$(cache_get CMAKE_C_COMPILER)
+san_flags=()
+if [[ $(cache_get NS_SANITIZE) =~ ^(ON|1|TRUE|YES)$ ]]; then
+    san_flags=("-fsanitize=address,undefined" -fno-omit-frame-pointer)
+fi
+
+prefix=$tmp/prefix
+cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
+    { cat "$tmp/install.log" >&2; fail "cmake --install $build"; }
+
+pc=$(find "$prefix" -name nsearch.pc -path '*/pkgconfig/*' | head -n 1)
+[[ -n $pc ]] || fail "no nsearch.pc under $prefix"
+libdir=$(cd "$(dirname "$pc")/.." && pwd)
+[[ -e $libdir/libnsearch.so ]] || fail "no libnsearch.so beside $pc"
+
+text="Sever the relations"
+expected=$(printf '%s\n' "nsearch $(sed -n 's/^project(nsearch VERSION \([0-9.]*\).*/\1/p' \
+    "$NS_SOURCE_DIR/CMakeLists.txt")" "sever 0 0 5" "the 1 6 9" "relat 2 10 19")
+
+check_run() { # check_run WHAT PROGRAM
+    local out
+    out=$(LD_LIBRARY_PATH=$libdir "$2" "$text") || fail "$1: example exited with $?"
+    [[ $out == "$expected" ]] ||
+        fail "$1: output differs"$'\n'"--- expected"$'\n'"$expected"$'\n'"--- got"$'\n'"$out"
+    echo "T900: $1 ok"
+}
+
+# (1) pkg-config. The .pc must point into the prefix it was installed to.
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
+incdir=$(pkg-config --variable=includedir nsearch) || fail "pkg-config cannot read $pc"
+[[ $(realpath -m "$incdir") == "$(realpath "$prefix")"/* ]] ||
+    fail "nsearch.pc includedir is $incdir, not under the install prefix $prefix"
+read -ra pc_flags <<<"$(pkg-config --cflags --libs nsearch)"
+"$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror "${san_flags[@]}" \
+    -o "$tmp/example-pc" "$NS_SOURCE_DIR/tests/pkgconfig/example.c" "${pc_flags[@]}" ||
+    fail "compiling example.c with pkg-config flags: ${pc_flags[*]}"
+check_run pkg-config "$tmp/example-pc"
+
+# (2) CMake: find_package(nsearch) and nsearch::nsearch.
+if ! {
+    cmake -S "$NS_SOURCE_DIR/tests/pkgconfig" -B "$tmp/consumer" \
+        -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
+        -DCMAKE_C_FLAGS="${san_flags[*]}" -DCMAKE_EXE_LINKER_FLAGS="${san_flags[*]}" &&
+        cmake --build "$tmp/consumer"
+} >"$tmp/consumer.log" 2>&1; then
+    cat "$tmp/consumer.log" >&2
+    fail "CMake consumer project did not build"
+fi
+check_run cmake "$tmp/consumer/example"

@@ -1,0 +1,496 @@
+/* test_oracle.c — the index against brute force on a real corpus.
+ *
+ * Reuters-21578 is indexed (several segments), and every document is also
+ * analysed directly in this test with no index. For hundreds of random AND,
+ * OR, NOT and phrase queries built from words of the corpus, the set of
+ * matching documents must equal the brute-force set, the top 10 must carry
+ * the brute-force BM25F scores, and dynamic pruning (MaxScore) must return
+ * exactly the exhaustive top 10. */
+#include <math.h>
+
+#include "corpus.h"
+#include "nsearch.h"
+#include "nstest.h"
+
+#define K1 1.2
+#define B 0.75
+#define WT 2.0
+
+typedef struct occ {
+    uint32_t term, pos;
+    uint8_t field; /* 0 title, 1 body */
+} occ;
+
+typedef struct bdoc {
+    occ *o;
+    size_t n;
+    uint32_t len[2];
+} bdoc;
+
+/* term dictionary for the brute force: open addressing over strings */
+static char **terms;
+static uint32_t nterms, tsize;
+static uint32_t *table;
+static uint32_t *df;
+
+static uint32_t hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static uint32_t intern(const char *s, size_t n)
+{
+    if (nterms * 2 >= tsize) {
+        uint32_t ns = tsize ? tsize * 2 : 1 << 16;
+        uint32_t *t = calloc(ns, sizeof *t);
+        for (uint32_t i = 0; i < nterms; i++) {
+            uint32_t k = hash(terms[i], strlen(terms[i])) & (ns - 1);
+            while (t[k])
+                k = (k + 1) & (ns - 1);
+            t[k] = i + 1;
+        }
+        free(table);
+        table = t;
+        tsize = ns;
+        terms = realloc(terms, tsize * sizeof *terms);
+        df = realloc(df, tsize * sizeof *df);
+    }
+    uint32_t k = hash(s, n) & (tsize - 1);
+    while (table[k]) {
+        const char *t = terms[table[k] - 1];
+        if (strlen(t) == n && !memcmp(t, s, n))
+            return table[k] - 1;
+        k = (k + 1) & (tsize - 1);
+    }
+    terms[nterms] = strndup(s, n);
+    df[nterms] = 0;
+    table[k] = nterms + 1;
+    return nterms++;
+}
+
+static uint32_t lookup(const char *s, size_t n)
+{
+    uint32_t k = hash(s, n) & (tsize - 1);
+    while (table[k]) {
+        const char *t = terms[table[k] - 1];
+        if (strlen(t) == n && !memcmp(t, s, n))
+            return table[k] - 1;
+        k = (k + 1) & (tsize - 1);
+    }
+    return UINT32_MAX;
+}
+
+typedef struct actx {
+    bdoc *d;
+    size_t cap;
+    uint8_t field;
+    uint32_t len;
+} actx;
+
+static int on_token(void *vc, const char *term, size_t len, uint32_t pos, size_t s, size_t e)
+{
+    actx *c = vc;
+    if (c->d->n == c->cap)
+        c->d->o = realloc(c->d->o, (c->cap = c->cap ? c->cap * 2 : 64) * sizeof *c->d->o);
+    c->d->o[c->d->n++] = (occ){intern(term, len), pos, c->field};
+    c->len = pos + 1;
+    return 0;
+}
+
+static tcorpus C;
+static bdoc *D;
+static double avg[2];
+static const char *DIR_;
+
+/* term frequencies of t in doc d per field */
+static void tf(const bdoc *d, uint32_t t, uint32_t f[2])
+{
+    f[0] = f[1] = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->o[i].term == t)
+            f[d->o[i].field]++;
+}
+
+static double bm25f(uint32_t t, const bdoc *d)
+{
+    uint32_t f[2];
+    tf(d, t, f);
+    double w = 0;
+    if (f[0])
+        w += WT * f[0] / (1 - B + B * d->len[0] / avg[0]);
+    if (f[1])
+        w += f[1] / (1 - B + B * d->len[1] / avg[1]);
+    double N = (double)C.n, n = df[t];
+    double idf = log(1 + (N - n + 0.5) / (n + 0.5));
+    return w > 0 ? idf * w * (K1 + 1) / (w + K1) : 0;
+}
+
+static int has_phrase(const bdoc *d, const uint32_t *t, int n)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->o[i].term != t[0])
+            continue;
+        int ok = 1;
+        for (int k = 1; k < n && ok; k++) {
+            ok = 0;
+            for (size_t j = 0; j < d->n; j++)
+                if (d->o[j].term == t[k] && d->o[j].field == d->o[i].field &&
+                    d->o[j].pos == d->o[i].pos + (uint32_t)k)
+                    ok = 1;
+        }
+        if (ok)
+            return 1;
+    }
+    return 0;
+}
+
+static void setup(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/reuters21578/docs.jsonl.gz", nst_shared_dir());
+    if (tc_load(&C, path, 0) != 0) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(1);
+    }
+    D = calloc(C.n, sizeof *D);
+    uint64_t sum[2] = {0, 0};
+    for (size_t i = 0; i < C.n; i++) {
+        actx c = {&D[i], 0, 0, 0};
+        ns_analyze("english", C.d[i].title, C.d[i].title_len, on_token, &c);
+        D[i].len[0] = c.len;
+        c.field = 1;
+        c.len = 0;
+        ns_analyze("english", C.d[i].body, C.d[i].body_len, on_token, &c);
+        D[i].len[1] = c.len;
+        sum[0] += D[i].len[0];
+        sum[1] += D[i].len[1];
+        /* document frequencies */
+        for (size_t k = 0; k < D[i].n; k++) {
+            uint32_t t = D[i].o[k].term;
+            size_t j = 0;
+            while (j < k && D[i].o[j].term != t)
+                j++;
+            if (j == k)
+                df[t]++;
+        }
+    }
+    avg[0] = (double)sum[0] / (double)C.n;
+    avg[1] = (double)sum[1] / (double)C.n;
+    DIR_ = strdup(tc_tmpdir("oracle"));
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.flush_bytes = 8u << 20; /* several segments */
+    ns_writer *w;
+    char err[NS_ERRBUF_SIZE];
+    if (ns_writer_open(&w, DIR_, &wo, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    for (size_t i = 0; i < C.n; i++) {
+        ns_doc d = {.id = C.d[i].id, .id_len = C.d[i].id_len, .title = C.d[i].title,
+                    .title_len = C.d[i].title_len, .body = C.d[i].body,
+                    .body_len = C.d[i].body_len};
+        if (ns_writer_put(w, &d, NULL)) {
+            fprintf(stderr, "%s\n", ns_writer_errmsg(w));
+            exit(1);
+        }
+    }
+    if (ns_writer_commit(w)) {
+        fprintf(stderr, "%s\n", ns_writer_errmsg(w));
+        exit(1);
+    }
+    ns_writer_close(w);
+}
+
+static uint64_t rng = 88172645463325252ULL;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* A random plain ASCII word of a random document, surface form. */
+typedef struct word {
+    char text[64];
+    uint32_t term;
+} word;
+
+typedef struct wctx {
+    size_t want, seen;
+    const char *src;
+    word *out;
+    int found;
+    int consecutive; /* collect this many consecutive tokens */
+    int got;
+} wctx;
+
+static int pick(void *vc, const char *term, size_t len, uint32_t pos, size_t s, size_t e)
+{
+    wctx *c = vc;
+    if (c->seen++ < c->want)
+        return 0;
+    int ok = e - s < 40;
+    for (size_t i = s; ok && i < e; i++)
+        ok = (c->src[i] >= 'a' && c->src[i] <= 'z') || (c->src[i] >= 'A' && c->src[i] <= 'Z');
+    if (!ok) {
+        c->got = 0;
+        return c->consecutive > 1 && c->seen > c->want + 40;
+    }
+    word *w = &c->out[c->got];
+    memcpy(w->text, c->src + s, e - s);
+    w->text[e - s] = 0;
+    w->term = lookup(term, len);
+    if (++c->got == c->consecutive) {
+        c->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int random_words(word *out, int n, int consecutive)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        size_t d = next_rand() % C.n;
+        if (D[d].len[1] < 20)
+            continue;
+        wctx c = {next_rand() % (D[d].len[1] - 10), 0, C.d[d].body, out, 0, n, 0};
+        if (!consecutive) {
+            /* n words from anywhere in the doc */
+            int got = 0;
+            for (int k = 0; k < n; k++) {
+                word one;
+                wctx c1 = {next_rand() % D[d].len[1], 0, C.d[d].body, &one, 0, 1, 0};
+                ns_analyze("english", C.d[d].body, C.d[d].body_len, pick, &c1);
+                if (c1.found)
+                    out[got++] = one;
+            }
+            int distinct = 1;
+            for (int a = 0; a < got; a++)
+                for (int b2 = a + 1; b2 < got; b2++)
+                    distinct &= out[a].term != out[b2].term;
+            if (got == n && distinct)
+                return 1;
+            continue;
+        }
+        ns_analyze("english", C.d[d].body, C.d[d].body_len, pick, &c);
+        if (c.found)
+            return 1;
+    }
+    return 0;
+}
+
+enum { Q_AND, Q_OR, Q_NOT, Q_PHRASE, Q_KINDS };
+
+static int matches(int kind, const word *w, int n, const bdoc *d)
+{
+    uint32_t f[2];
+    switch (kind) {
+    case Q_AND:
+        for (int i = 0; i < n; i++) {
+            tf(d, w[i].term, f);
+            if (!f[0] && !f[1])
+                return 0;
+        }
+        return 1;
+    case Q_OR:
+        for (int i = 0; i < n; i++) {
+            tf(d, w[i].term, f);
+            if (f[0] || f[1])
+                return 1;
+        }
+        return 0;
+    case Q_NOT:
+        tf(d, w[0].term, f);
+        if (!f[0] && !f[1])
+            return 0;
+        tf(d, w[1].term, f);
+        return !f[0] && !f[1];
+    default: {
+        uint32_t t[4];
+        for (int i = 0; i < n; i++)
+            t[i] = w[i].term;
+        return has_phrase(d, t, n);
+    }
+    }
+}
+
+typedef struct sc {
+    double s;
+    size_t doc;
+} sc;
+
+static int cmp_sc(const void *a, const void *b)
+{
+    const sc *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s < y->s ? 1 : -1;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t nqueries, nsets_equal, nscores_equal, npruned_equal;
+
+static void check_query(ns_index *idx, int kind, const word *w, int n)
+{
+    char text[512] = "";
+    for (int i = 0; i < n; i++) {
+        if (i && kind == Q_OR)
+            strcat(text, " OR ");
+        else if (i && kind == Q_NOT)
+            strcat(text, " -");
+        else if (i)
+            strcat(text, " ");
+        strcat(text, w[i].text);
+    }
+    if (kind == Q_PHRASE) {
+        char t2[520];
+        snprintf(t2, sizeof t2, "\"%s\"", text);
+        strcpy(text, t2);
+    }
+    /* brute force */
+    sc *bf = malloc(C.n * sizeof *bf);
+    size_t nbf = 0;
+    for (size_t d = 0; d < C.n; d++) {
+        if (!matches(kind, w, n, &D[d]))
+            continue;
+        double s = 0;
+        for (int i = 0; i < (kind == Q_NOT ? 1 : n); i++) {
+            uint32_t f[2];
+            tf(&D[d], w[i].term, f);
+            if (f[0] || f[1])
+                s += bm25f(w[i].term, &D[d]);
+        }
+        bf[nbf++] = (sc){s, d};
+    }
+    /* stable by doc order already; sort by score keeping doc order for ties */
+    for (size_t i = 1; i < nbf; i++)
+        for (size_t j = i; j > 0 && cmp_sc(&bf[j - 1], &bf[j]) > 0; j--) {
+            sc t = bf[j];
+            bf[j] = bf[j - 1];
+            bf[j - 1] = t;
+        }
+    char err[NS_ERRBUF_SIZE];
+    ns_query *q;
+    if (ns_query_parse(&q, idx, text, strlen(text), NULL, err, sizeof err, NULL)) {
+        fprintf(stderr, "query %s: %s\n", text, err);
+        CHECK(0);
+        free(bf);
+        return;
+    }
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = C.n;
+    so.exhaustive = 1;
+    ns_results *r;
+    CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+    nqueries++;
+    int exact;
+    uint64_t total = ns_results_total(r, &exact);
+    CHECK(exact);
+    /* the sets */
+    char **a = malloc((nbf + 1) * sizeof *a), **b = malloc((ns_results_count(r) + 1) * sizeof *b);
+    for (size_t i = 0; i < nbf; i++)
+        a[i] = C.d[bf[i].doc].id;
+    size_t nr = ns_results_count(r);
+    for (size_t i = 0; i < nr; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        b[i] = (char *)h.id;
+    }
+    qsort(a, nbf, sizeof *a, cmp_str);
+    qsort(b, nr, sizeof *b, cmp_str);
+    int same = total == nbf && nr == nbf;
+    for (size_t i = 0; same && i < nbf; i++)
+        same = !strcmp(a[i], b[i]);
+    if (!same)
+        fprintf(stderr, "query %s: index %zu (total %llu) vs brute force %zu\n", text, nr,
+                (unsigned long long)total, nbf);
+    CHECK(same);
+    nsets_equal += same;
+    /* top-10 scores (ids may swap only among equal scores) */
+    int scores_ok = 1;
+    for (size_t i = 0; i < nr && i < 10 && i < nbf; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        if (fabs(h.score - bf[i].s) > 1e-9 * fabs(bf[i].s) + 1e-12) {
+            fprintf(stderr, "query %s: rank %zu score %.12g vs brute force %.12g\n", text, i + 1,
+                    h.score, bf[i].s);
+            scores_ok = 0;
+        }
+    }
+    CHECK(scores_ok);
+    nscores_equal += scores_ok;
+    /* pruned evaluation equals exhaustive for the top 10 */
+    ns_search_options po = NS_SEARCH_OPTIONS_INIT;
+    po.k = 10;
+    ns_results *p;
+    CHECK_EQ_INT(ns_search(&p, idx, q, &po), NS_OK);
+    int pr_ok = ns_results_count(p) == (nr < 10 ? nr : 10);
+    for (size_t i = 0; pr_ok && i < ns_results_count(p); i++) {
+        ns_hit x, y;
+        ns_results_hit(p, i, &x);
+        ns_results_hit(r, i, &y);
+        pr_ok = x.docnum == y.docnum && x.score == y.score;
+    }
+    if (!pr_ok)
+        fprintf(stderr, "query %s: pruned top 10 differs from exhaustive\n", text);
+    CHECK(pr_ok);
+    npruned_equal += pr_ok;
+    ns_results_free(p);
+    free(a);
+    free(b);
+    ns_results_free(r);
+    ns_query_free(q);
+    free(bf);
+}
+
+static void test_random_queries_match_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    ns_stats st;
+    ns_index_stats(idx, &st);
+    CHECK(st.segments > 1);
+    CHECK_EQ_INT(st.documents, C.n);
+    for (int i = 0; i < 240; i++) {
+        int kind = i % Q_KINDS;
+        word w[4];
+        int n = kind == Q_NOT ? 2 : kind == Q_OR ? 2 + (i / Q_KINDS) % 2 : kind == Q_AND ? 2
+                                                                                      : 2 + (i / Q_KINDS) % 2;
+        if (!random_words(w, n, kind == Q_PHRASE))
+            continue;
+        check_query(idx, kind, w, n);
+    }
+    printf("oracle: %zu queries, %zu sets equal, %zu top-10 score lists equal, %zu pruned == "
+           "exhaustive\n",
+           nqueries, nsets_equal, nscores_equal, npruned_equal);
+    CHECK(nqueries >= 200);
+    ns_index_close(idx);
+}
+
+int main(void)
+{
+    setup();
+    static const nst_case cases[] = {NST(test_random_queries_match_brute_force)};
+    int rc = nst_run(cases, 1);
+    tc_rmdir(DIR_);
+    free((char *)DIR_);
+    for (size_t i = 0; i < C.n; i++)
+        free(D[i].o);
+    free(D);
+    for (uint32_t i = 0; i < nterms; i++)
+        free(terms[i]);
+    free(terms);
+    free(table);
+    free(df);
+    tc_free(&C);
+    return rc;
+}
