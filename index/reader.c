@@ -196,7 +196,12 @@ int ns_index_refresh(ns_index *idx, int *changed)
 
 const char *ns_index_language(const ns_index *idx)
 {
+    /* A concurrent refresh may free the snapshot: read it under the lock
+     * (the canonical name itself is static). */
+    ns_index *mut = (ns_index *)idx;
+    pthread_mutex_lock(&mut->mu);
     const char *c = nsi_language_canonical(idx->cur->language);
+    pthread_mutex_unlock(&mut->mu);
     return c ? c : "english";
 }
 
