@@ -41,8 +41,9 @@ index_seeds() {
     "$NINDEX" -d "$idx" "$dir" >"$tmp/nindex.log" 2>&1 || fail "nindex: $(cat "$tmp/nindex.log")"
 }
 
-# start_server NAME [OPTIONS...]: nsearch serve on 127.0.0.1:0; waits for
-# its port and sets $srv_pid, $srv_log, $port and $base.
+# start_server NAME [OPTIONS...]: nsearch serve on 127.0.0.1:0 (a --listen
+# in OPTIONS wins); waits for its port and sets $srv_pid, $srv_log, $port and
+# $base (http://HOST:PORT).
 start_server() {
     local name=$1 portf
     shift
@@ -59,8 +60,12 @@ start_server() {
     done
     [ -s "$portf" ] || fail "server $name wrote no port file"
     port=$(cat "$portf")
-    base="http://127.0.0.1:$port"
-    grep -q "^nsearch: serving on $base/ " "$srv_log" || fail "no 'serving on $base/' line"
+    # "nsearch: serving on http://HOST:PORT/ (...)"; a wildcard host is
+    # reached through loopback.
+    base=$(sed -n 's|^nsearch: serving on \(http://.*:[0-9]*\)/ .*|\1|p' "$srv_log")
+    [[ $base == *":$port" ]] || fail "no 'serving on' line with port $port"
+    base=${base/0.0.0.0/127.0.0.1}
+    base=${base/\[::\]/[::1]}
 }
 
 # stop_server: SIGTERM, then the server must exit 0 by itself (under ASan
