@@ -788,6 +788,22 @@ static int list_bound(sctx *x, cur *c)
     return NS_OK;
 }
 
+/* Upper bound of a term's score for doc d: its block's maxima when d falls
+ * in a full block, else the whole list's bound. */
+static double block_bound(sctx *x, cur *c, uint32_t d)
+{
+    nsi_skip sk;
+    if (c->kind != E_TERM || c->doc == NSI_DOC_END)
+        return 0;
+    if (c->doc > d)
+        return 0; /* the term cannot hold d at all */
+    if (!nsi_pcur_block_bound(&c->pc, d, &sk))
+        return c->maxscore;
+    double v = bm25f(&x->sc, c->idf, c->title_only, sk.max_tf_title, sk.max_tf_body,
+                     sk.min_len_title, sk.min_len_body);
+    return v * (1 + 1e-9) + 1e-12;
+}
+
 /* MaxScore over an OR of terms. */
 static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
 {
@@ -796,7 +812,8 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
     cur **ord = malloc((n + 1) * sizeof *ord);
     double *ub = malloc((n + 1) * sizeof *ub), *contrib = calloc(n + 1, sizeof *contrib);
     size_t *slot = malloc((n + 1) * sizeof *slot);
-    if (!ord || !ub || !contrib || !slot) {
+    double *bb = malloc((n + 1) * sizeof *bb);
+    if (!ord || !ub || !contrib || !slot || !bb) {
         rc = NS_ENOMEM;
         goto out;
     }
@@ -844,13 +861,21 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
                 if (ord[i]->doc == d)
                     partial += contrib[slot[i]] = term_score(x, ord[i]);
             }
+            /* block-max refinement: the non-essential terms can add at most
+             * the bounds of the blocks that would hold d */
+            double rem = 0;
+            for (size_t i = 0; i < ess; i++) {
+                bb[i] = block_bound(x, ord[i], d);
+                rem += bb[i];
+            }
             size_t i = ess;
             while (i > 0) {
-                if (partial + ub[i - 1] <= th) {
+                if (partial + rem <= th) {
                     r->exact = 0; /* skipped without knowing whether it matches */
                     break;
                 }
                 i--;
+                rem -= bb[i];
                 contrib[slot[i]] = 0;
                 if (ord[i]->doc < d && (rc = seek(x, ord[i], d)))
                     goto out;
@@ -858,12 +883,12 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
                     partial += contrib[slot[i]] = term_score(x, ord[i]);
             }
             if (i == 0) {
-                double s = 0;
+                double sc = 0;
                 for (size_t j = 0; j < n; j++)
                     if (root->kids[j]->doc == d)
-                        s += contrib[j];
+                        sc += contrib[j];
                 r->total++;
-                heap_push(&r->heap, s, base + d);
+                heap_push(&r->heap, sc, base + d);
             }
         }
         for (size_t i = ess; i < n; i++)
@@ -873,6 +898,7 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
     if (ess > 0)
         r->exact = 0;
 out:
+    free(bb);
     free(ord);
     free(ub);
     free(contrib);
