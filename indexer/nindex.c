@@ -37,8 +37,31 @@ typedef struct options {
     int ndelete_ids;
 } options;
 
+/* "Languages: a, b, ...", wrapped to fit 80 columns. */
+static void list_languages(ni_buf *out)
+{
+    const char *const *langs = ns_languages();
+    size_t col = 11;
+    ni_buf_puts(out, "Languages:");
+    for (size_t i = 0; langs && langs[i]; i++) {
+        size_t len = strlen(langs[i]);
+        if (col + len + 2 > 78) {
+            ni_buf_puts(out, "\n ");
+            col = 1;
+        }
+        ni_buf_putc(out, ' ');
+        ni_buf_puts(out, langs[i]);
+        if (langs[i + 1])
+            ni_buf_putc(out, ',');
+        col += len + 2;
+    }
+    ni_buf_putc(out, '\n');
+}
+
 static void usage(FILE *out, const char *default_index)
 {
+    ni_buf languages = {0};
+    list_languages(&languages);
     fprintf(
         out,
         "Usage: nindex [OPTION]... PATH...\n"
@@ -86,6 +109,8 @@ static void usage(FILE *out, const char *default_index)
         "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
         "else ~/.local/share/nsearch/index (here: %s).\n"
         "\n"
+        "%s"
+        "\n"
         "Exit status:\n"
         "  0    success (skipping binary, empty, unsupported or too large files is\n"
         "       not a failure)\n"
@@ -96,7 +121,9 @@ static void usage(FILE *out, const char *default_index)
         "  2    usage error\n"
         "  3    the index is corrupt\n"
         "  130  interrupted (what was indexed until then is committed)\n",
-        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder");
+        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder",
+        languages.data ? languages.data : "");
+    ni_buf_free(&languages);
 }
 
 enum {
@@ -580,9 +607,12 @@ static int run_writer(const options *o, const char *index)
     }
     if (o->prune && !ni_stopping(&r))
         prune(&r);
-    if (r.fatal == NS_OK)
+    if (r.fatal == NS_OK) {
+        ni_progress_status(&progress, "committing\xE2\x80\xA6");
         ni_commit(&r);
+    }
     if (o->optimize && !ni_stopping(&r)) {
+        ni_progress_status(&progress, "merging into one segment\xE2\x80\xA6");
         int st = ns_writer_optimize(r.w);
         if (st != NS_OK)
             ni_fatal(&r, st);
