@@ -218,7 +218,7 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
     if (regular && (uint64_t)st->st_size > NS_MAX_DOC_BYTES) {
         ni_skip(r, NI_TOOBIG, shown, "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
-        r->bytes += (uint64_t)st->st_size;
+        r->passed += (uint64_t)st->st_size;
         return;
     }
     /* O_NONBLOCK: a regular file ignores it, and a FIFO swapped in after the
@@ -231,7 +231,9 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
     }
     int binary, err = read_all(r, fd, &binary);
     close(fd);
-    r->bytes += regular ? (uint64_t)st->st_size : r->data.len;
+    r->bytes += r->data.len;
+    if (regular && (uint64_t)st->st_size > r->data.len)
+        r->passed += (uint64_t)st->st_size - r->data.len; /* binary: only sniffed */
     if (err) {
         report_read_error(r, shown, err, st);
         return;
