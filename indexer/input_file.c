@@ -75,14 +75,15 @@ static int read_all(ni_run *r, int fd, int *binary)
     *binary = 0;
     for (;;) {
         size_t want = b->len < NI_SNIFF_BYTES ? NI_SNIFF_BYTES : 1u << 20;
-        int st = ni_buf_reserve(b, want);
-        if (st == NS_ETOOBIG) {
+        if (want > b->limit - b->len)
+            want = b->limit - b->len;
+        if (want == 0) {
             /* Full up to the limit: fine if the file ends exactly here. */
             char probe;
             ssize_t n = read(fd, &probe, 1);
             return n == 0 ? 0 : n < 0 ? errno : EFBIG;
         }
-        if (st != NS_OK)
+        if (ni_buf_reserve(b, want) != NS_OK)
             return ENOMEM;
         ssize_t n = read(fd, b->data + b->len, want);
         if (n < 0) {
