@@ -183,7 +183,7 @@ static void bad_option(int c, char **argv)
 }
 
 /* Handles one option. Returns -1 to go on, else an exit status. */
-static int take_option(int c, options *o, char **argv, int argc)
+static int take_option(int c, options *o, char **argv)
 {
     switch (c) {
     case 'd':
@@ -237,7 +237,6 @@ static int take_option(int c, options *o, char **argv, int argc)
         o->quiet = 1;
         return -1;
     default:
-        (void)argc;
         bad_option(c, argv);
         return NI_EXIT_USAGE;
     }
@@ -247,6 +246,10 @@ static int take_option(int c, options *o, char **argv, int argc)
 static int check_options(const options *o)
 {
     int dashes = 0;
+    if (o->index && !*o->index) {
+        ni_usage_error("-d needs an index folder, not an empty name");
+        return NI_EXIT_USAGE;
+    }
     for (int i = 0; i < o->noperands && !o->delete_mode; i++)
         dashes += !strcmp(o->operands[i], "-");
     if (o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0) {
@@ -305,7 +308,7 @@ static int parse_args(int argc, char **argv, options *o)
             ni_buf_free(&def);
             return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
         }
-        int rc = take_option(c, o, argv, argc);
+        int rc = take_option(c, o, argv);
         if (rc >= 0)
             return rc;
     }
@@ -329,9 +332,9 @@ typedef struct operand_ctx {
 
 static const char *shown_name(operand_ctx *oc, const char *path)
 {
+    if (strlen(path) < oc->root_len)
+        return path; /* not under the operand: cannot happen, but stay safe */
     const char *rest = path + oc->root_len;
-    if (strncmp(path, "/", 1) || strlen(path) < oc->root_len)
-        return path;
     ni_buf_reset(&oc->shown);
     ni_buf_append(&oc->shown, oc->given, oc->given_len);
     if (oc->root_len == 1 && *rest && (!oc->given_len || oc->given[oc->given_len - 1] != '/'))
