@@ -264,7 +264,8 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, str
             return r;
     }
     /* terms are NUL-free analysed text, so strcmp order is byte order */
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     for (size_t k = 0; k < out->n; k++)
         out->len[k] = strlen(out->v[k]);
     return NS_OK;
@@ -557,7 +558,8 @@ static int near_in(sctx *x, cur *c, int title)
             v[2 * m + 1] = (uint32_t)i;
         }
     }
-    qsort(v, m, 2 * sizeof *v, cmp_u32);
+    if (m > 1)
+        qsort(v, m, 2 * sizeof *v, cmp_u32);
     uint32_t count[64] = {0};
     size_t have = 0, lo = 0;
     for (size_t hi = 0; hi < m; hi++) {
@@ -1051,7 +1053,8 @@ int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_searc
     if (!rc && root)
         rc = search_segments(r->snap, root, &o, &run, err, NSI_ERRMSG);
     if (!rc) {
-        qsort(run.heap.e, run.heap.n, sizeof *run.heap.e, cmp_entry_desc);
+        if (run.heap.n > 1)
+            qsort(run.heap.e, run.heap.n, sizeof *run.heap.e, cmp_entry_desc);
         r->total = run.total;
         r->exact = run.exact;
         if (!run.exact && root && max_df(root) > r->total)
