@@ -528,8 +528,9 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* NEAR/n: one occurrence of every term with at most n other words between
- * the first and the last. Positions are tagged with their term (low bits). */
+/* NEAR/n: one occurrence of every term, all within n positions of each other
+ * (adjacent words are 1 apart; docs/query-language.md). Positions are paired
+ * with their term's index. */
 static int near_in(sctx *x, cur *c, int title)
 {
     size_t total = 0, k = c->nkids;
@@ -566,7 +567,7 @@ static int near_in(sctx *x, cur *c, int title)
         if (count[v[2 * hi + 1]]++ == 0)
             have++;
         while (have == k) {
-            if (v[2 * hi] - v[2 * lo] <= c->dist + (uint32_t)(k - 1))
+            if (v[2 * hi] - v[2 * lo] <= c->dist)
                 return 1;
             if (--count[v[2 * lo + 1]] == 0)
                 have--;
