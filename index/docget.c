@@ -51,8 +51,8 @@ static int read_record(const nsi_seg *g, uint32_t doc, nsi_buf *rec, nsi_record 
     if (rc)
         return nsi_index_fail(rc, "%s: %s", g->path, e2);
     if (nsi_record_decode(rec->data, rec->len, f))
-        return nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %u is damaged",
-                              g->path, doc);
+        return nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %u is damaged", g->path,
+                              doc);
     return NS_OK;
 }
 

@@ -68,33 +68,32 @@ static const struct option serve_options[] = {
 
 static void serve_usage(FILE *out)
 {
-    fputs(
-        "Usage: nsearch serve [OPTION]...\n"
-        "Serve an index over HTTP: a JSON API (/search, /doc/ID, /stats, /health)\n"
-        "and a search page at /. The API is described in docs/http-api.md.\n"
-        "New commits by nindex are picked up within a second.\n"
-        "\n"
-        "Options:\n"
-        "  -d, --index INDEX        index directory (default as for nsearch)\n"
-        "      --listen ADDR        HOST:PORT, [IPv6]:PORT or PORT to listen on\n"
-        "                           (default 127.0.0.1:8080; port 0 picks a free one)\n"
-        "      --token TOKEN        require 'Authorization: Bearer TOKEN' on the API\n"
-        "                           (at least 16 characters)\n"
-        "      --token-file FILE    read the token from the first line of FILE\n"
-        "                           (keeps it out of the process list)\n"
-        "      --insecure-public    allow a non-loopback address without a token\n"
-        "      --cors ORIGIN        allow browser pages from ORIGIN (or *) to call\n"
-        "                           the API (default: no CORS headers)\n"
-        "      --port-file FILE     write the port listened on to FILE\n"
-        "      --threads N          request threads (default 4)\n"
-        "      --max-per-client N   concurrent connections per client address\n"
-        "                           (default 32)\n"
-        "      --timeout SECONDS    close connections idle this long (default 30)\n"
-        "      --quiet              no access log on standard error\n"
-        "  -h, --help               show this help and exit\n"
-        "\n"
-        "Stop with SIGINT (Ctrl-C) or SIGTERM: requests in flight are finished.\n",
-        out);
+    fputs("Usage: nsearch serve [OPTION]...\n"
+          "Serve an index over HTTP: a JSON API (/search, /doc/ID, /stats, /health)\n"
+          "and a search page at /. The API is described in docs/http-api.md.\n"
+          "New commits by nindex are picked up within a second.\n"
+          "\n"
+          "Options:\n"
+          "  -d, --index INDEX        index directory (default as for nsearch)\n"
+          "      --listen ADDR        HOST:PORT, [IPv6]:PORT or PORT to listen on\n"
+          "                           (default 127.0.0.1:8080; port 0 picks a free one)\n"
+          "      --token TOKEN        require 'Authorization: Bearer TOKEN' on the API\n"
+          "                           (at least 16 characters)\n"
+          "      --token-file FILE    read the token from the first line of FILE\n"
+          "                           (keeps it out of the process list)\n"
+          "      --insecure-public    allow a non-loopback address without a token\n"
+          "      --cors ORIGIN        allow browser pages from ORIGIN (or *) to call\n"
+          "                           the API (default: no CORS headers)\n"
+          "      --port-file FILE     write the port listened on to FILE\n"
+          "      --threads N          request threads (default 4)\n"
+          "      --max-per-client N   concurrent connections per client address\n"
+          "                           (default 32)\n"
+          "      --timeout SECONDS    close connections idle this long (default 30)\n"
+          "      --quiet              no access log on standard error\n"
+          "  -h, --help               show this help and exit\n"
+          "\n"
+          "Stop with SIGINT (Ctrl-C) or SIGTERM: requests in flight are finished.\n",
+          out);
 }
 
 static int serve_usage_error(const char *fmt, const char *arg)
@@ -155,22 +154,32 @@ static int apply_serve_option(serve_config *cfg, int c, const char *arg, char *t
                               size_t token_len)
 {
     switch (c) {
-    case 'd': cfg->index = arg; break;
-    case OPT_LISTEN: cfg->listen = arg; break;
-    case OPT_TOKEN: cfg->token = arg; break;
+    case 'd':
+        cfg->index = arg;
+        break;
+    case OPT_LISTEN:
+        cfg->listen = arg;
+        break;
+    case OPT_TOKEN:
+        cfg->token = arg;
+        break;
     case OPT_TOKEN_FILE:
         if (read_token_file(arg, token_buf, token_len) != 0)
             return EXIT_FAIL;
         cfg->token = token_buf;
         break;
-    case OPT_INSECURE: cfg->insecure_public = 1; break;
+    case OPT_INSECURE:
+        cfg->insecure_public = 1;
+        break;
     case OPT_CORS:
         if (*arg == '\0' || strpbrk(arg, "\r\n") != NULL)
             return serve_usage_error("--cors wants an origin such as https://example.org, not '%s'",
                                      arg);
         cfg->cors = arg;
         break;
-    case OPT_PORT_FILE: cfg->port_file = arg; break;
+    case OPT_PORT_FILE:
+        cfg->port_file = arg;
+        break;
     case OPT_THREADS:
         if (parse_count(arg, 1, 256, &cfg->threads) != 0)
             return serve_usage_error("--threads wants a number from 1 to 256, not '%s'", arg);
@@ -184,9 +193,14 @@ static int apply_serve_option(serve_config *cfg, int c, const char *arg, char *t
         if (parse_count(arg, 1, 86400, &cfg->timeout_s) != 0)
             return serve_usage_error("--timeout wants seconds from 1 to 86400, not '%s'", arg);
         break;
-    case OPT_QUIET: cfg->quiet = 1; break;
-    case 'h': serve_usage(stdout); return EXIT_OK;
-    default: return -2;
+    case OPT_QUIET:
+        cfg->quiet = 1;
+        break;
+    case 'h':
+        serve_usage(stdout);
+        return EXIT_OK;
+    default:
+        return -2;
     }
     return -1;
 }
@@ -203,8 +217,7 @@ static int parse_serve_args(int argc, char **argv, serve_config *cfg, char *toke
         int st = apply_serve_option(cfg, c, optarg, token_buf, token_len);
 
         if (st == -2)
-            return serve_usage_error(c == ':' ? "option '%s' needs a value"
-                                              : "unknown option '%s'",
+            return serve_usage_error(c == ':' ? "option '%s' needs a value" : "unknown option '%s'",
                                      argv[optind - 1]);
         if (st != -1)
             return st;
@@ -362,16 +375,17 @@ static void refresh_once(server *srv)
     int report;
 
     if (rc != NS_OK)
-        snprintf(msg, sizeof msg, "%s", *ns_index_errmsg(srv->idx) != '\0'
-                                            ? ns_index_errmsg(srv->idx)
-                                            : ns_strerror(rc));
+        snprintf(msg, sizeof msg, "%s",
+                 *ns_index_errmsg(srv->idx) != '\0' ? ns_index_errmsg(srv->idx) : ns_strerror(rc));
     pthread_mutex_lock(&srv->mu);
     report = strcmp(msg, srv->refresh_error) != 0;
     snprintf(srv->refresh_error, sizeof srv->refresh_error, "%s", msg);
     pthread_mutex_unlock(&srv->mu);
     if (report && rc != NS_OK)
-        fprintf(stderr, "nsearch serve: cannot refresh the index (still serving the last "
-                        "generation): %s\n", msg);
+        fprintf(stderr,
+                "nsearch serve: cannot refresh the index (still serving the last "
+                "generation): %s\n",
+                msg);
     if (changed && !srv->cfg->quiet) {
         ns_stats st;
 

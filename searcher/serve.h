@@ -24,54 +24,54 @@
 #include "nsearch.h"
 
 /* Limits of the service (docs/http-api.md, "Limits"). */
-#define SERVE_MAX_TARGET 8192     /* bytes of a request target (path + query) */
-#define SERVE_MAX_PARAMS 32       /* query-string parameters */
-#define SERVE_MAX_N 1000          /* hits per page */
-#define SERVE_MAX_OFFSET 10000    /* hits skipped */
-#define SERVE_REFRESH_MS 500      /* period of the refresh thread */
+#define SERVE_MAX_TARGET 8192  /* bytes of a request target (path + query) */
+#define SERVE_MAX_PARAMS 32    /* query-string parameters */
+#define SERVE_MAX_N 1000       /* hits per page */
+#define SERVE_MAX_OFFSET 10000 /* hits skipped */
+#define SERVE_REFRESH_MS 500   /* period of the refresh thread */
 
 typedef struct serve_config {
-    const char *index;       /* index directory */
-    const char *listen;      /* HOST:PORT, [V6]:PORT or PORT */
-    const char *token;       /* bearer token, or NULL */
-    const char *cors;        /* allowed origin, or NULL: no CORS headers */
-    const char *port_file;   /* where to write the bound port, or NULL */
-    unsigned threads;        /* request threads */
-    unsigned per_client;     /* concurrent connections per client address */
-    unsigned timeout_s;      /* idle connection timeout */
-    int insecure_public;     /* allow a non-loopback address without a token */
-    int quiet;               /* no access log */
+    const char *index;     /* index directory */
+    const char *listen;    /* HOST:PORT, [V6]:PORT or PORT */
+    const char *token;     /* bearer token, or NULL */
+    const char *cors;      /* allowed origin, or NULL: no CORS headers */
+    const char *port_file; /* where to write the bound port, or NULL */
+    unsigned threads;      /* request threads */
+    unsigned per_client;   /* concurrent connections per client address */
+    unsigned timeout_s;    /* idle connection timeout */
+    int insecure_public;   /* allow a non-loopback address without a token */
+    int quiet;             /* no access log */
 } serve_config;
 
 /* State shared by all request threads. */
 typedef struct server {
     ns_index *idx;
     const serve_config *cfg;
-    int inflight;            /* requests begun and not finished (atomic) */
-    pthread_mutex_t mu;      /* guards refresh_error */
+    int inflight;                       /* requests begun and not finished (atomic) */
+    pthread_mutex_t mu;                 /* guards refresh_error */
     char refresh_error[NS_ERRBUF_SIZE]; /* last refresh failure, "" when fine */
 } server;
 
 /* A response under construction: status, body and the headers that vary. */
 typedef struct serve_reply {
     unsigned status;
-    char *body;              /* malloc'd, or NULL with len 0 */
+    char *body; /* malloc'd, or NULL with len 0 */
     size_t len;
-    const char *type;        /* Content-Type */
-    const char *allow;       /* Allow header (405, OPTIONS), or NULL */
-    int challenge;           /* 401: send WWW-Authenticate */
-    int page;                /* the HTML page: persistent body, CSP header */
+    const char *type;  /* Content-Type */
+    const char *allow; /* Allow header (405, OPTIONS), or NULL */
+    int challenge;     /* 401: send WWW-Authenticate */
+    int page;          /* the HTML page: persistent body, CSP header */
 } serve_reply;
 
 /* ---- serve_url.c */
 
 typedef struct url_param {
-    const char *key, *val;   /* decoded, NUL-terminated (may hold no NUL) */
+    const char *key, *val; /* decoded, NUL-terminated (may hold no NUL) */
     size_t key_len, val_len;
 } url_param;
 
 typedef struct url_query {
-    char *arena;             /* the decoded keys and values */
+    char *arena; /* the decoded keys and values */
     url_param p[SERVE_MAX_PARAMS];
     size_t n;
 } url_query;
@@ -103,8 +103,8 @@ void api_error(serve_reply *out, unsigned status, const char *code, const char *
 
 void *http_request_begin(void *cls, const char *uri, struct MHD_Connection *c);
 enum MHD_Result http_request_handle(void *cls, struct MHD_Connection *c, const char *url,
-                                    const char *method, const char *version,
-                                    const char *upload, size_t *upload_size, void **req_cls);
+                                    const char *method, const char *version, const char *upload,
+                                    size_t *upload_size, void **req_cls);
 void http_request_end(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe);
 

@@ -292,8 +292,8 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
     if (rc != NS_OK) {
         index_error(srv, rc, out);
     } else {
-        cli_run run = {NULL, sr.q->val, sr.q->val_len, srv->idx, q, r, sr.sopts.offset,
-                       now_us() - t0};
+        cli_run run = {NULL, sr.q->val, sr.q->val_len,   srv->idx,
+                       q,    r,         sr.sopts.offset, now_us() - t0};
 
         search_reply(srv, &run, sr.snippets, out);
     }
@@ -383,8 +383,8 @@ void api_stats(server *srv, serve_reply *out)
             "\"bytes\":{\"dict\":%" PRIu64 ",\"postings\":%" PRIu64 ",\"positions\":%" PRIu64
             ",\"norms\":%" PRIu64 ",\"stored\":%" PRIu64 ",\"raw_stored\":%" PRIu64
             ",\"total\":%" PRIu64 "},",
-            st.bytes_dict, st.bytes_postings, st.bytes_positions, st.bytes_norms,
-            st.bytes_stored, st.bytes_raw_stored, st.bytes_total);
+            st.bytes_dict, st.bytes_postings, st.bytes_positions, st.bytes_norms, st.bytes_stored,
+            st.bytes_raw_stored, st.bytes_total);
     put_str(b.f, "language", ns_index_language(srv->idx), strlen(ns_index_language(srv->idx)));
     putc(',', b.f);
     put_str(b.f, "version", ns_version(), strlen(ns_version()));

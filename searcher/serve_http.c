@@ -20,11 +20,11 @@
 typedef struct http_req {
     uint64_t start_us;
     char client[INET6_ADDRSTRLEN];
-    char *target;            /* the raw request target (NUL-terminated) */
+    char *target; /* the raw request target (NUL-terminated) */
     size_t target_len;
-    int too_long;            /* target past SERVE_MAX_TARGET: only its start kept */
+    int too_long; /* target past SERVE_MAX_TARGET: only its start kept */
     char method[16];
-    unsigned status;         /* 0 until an answer is queued */
+    unsigned status; /* 0 until an answer is queued */
     size_t bytes;
     int answered;
 } http_req;
@@ -36,9 +36,9 @@ enum route { ROUTE_NONE, ROUTE_PAGE, ROUTE_SEARCH, ROUTE_DOC, ROUTE_STATS, ROUTE
 
 /* The page may run its own inline script and style and talk to this
  * server only. */
-#define PAGE_CSP                                                                          \
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "         \
-    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; "            \
+#define PAGE_CSP                                                                                   \
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "                  \
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; "                     \
     "frame-ancestors 'none'"
 
 static uint64_t now_us(void)
@@ -112,11 +112,16 @@ static size_t log_escape(char *out, size_t room, const char *s, size_t len)
 static const char *termination_name(enum MHD_RequestTerminationCode toe)
 {
     switch (toe) {
-    case MHD_REQUEST_TERMINATED_COMPLETED_OK: return "";
-    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED: return " (timed out)";
-    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN: return " (shutdown)";
-    case MHD_REQUEST_TERMINATED_CLIENT_ABORT: return " (client went away)";
-    default: return " (connection error)";
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return "";
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return " (timed out)";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return " (shutdown)";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return " (client went away)";
+    default:
+        return " (connection error)";
     }
 }
 
@@ -177,8 +182,7 @@ static void add_common_headers(server *srv, struct MHD_Response *resp, const ser
     if (rep->allow != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
     if (rep->challenge)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer realm=\"nsearch\"");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"nsearch\"");
     if (srv->cfg->cors == NULL)
         return;
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", srv->cfg->cors);
@@ -249,8 +253,7 @@ static int token_equal(const char *given, size_t glen, const char *want, size_t 
 
 static int authorized(server *srv, struct MHD_Connection *c)
 {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
         return 0;
@@ -286,22 +289,26 @@ static void run_route(server *srv, enum route route, const char *path, size_t pa
         if (id == NULL)
             api_error(rep, 500, "internal", "out of memory", -1, NULL);
         else if (n < 0)
-            api_error(rep, 400, "bad_request", "malformed percent-encoding in the path", -1,
-                      NULL);
+            api_error(rep, 400, "bad_request", "malformed percent-encoding in the path", -1, NULL);
         else
             api_doc(srv, id, (size_t)n, rep);
         free(id);
         return;
     }
-    case ROUTE_STATS: api_stats(srv, rep); return;
-    case ROUTE_HEALTH: api_health(srv, rep); return;
-    default: api_error(rep, 404, "not_found", "no such endpoint", -1, NULL);
+    case ROUTE_STATS:
+        api_stats(srv, rep);
+        return;
+    case ROUTE_HEALTH:
+        api_health(srv, rep);
+        return;
+    default:
+        api_error(rep, 404, "not_found", "no such endpoint", -1, NULL);
     }
 }
 
 /* Decides the answer to rq. *preflight is set for an OPTIONS request. */
-static void answer(server *srv, struct MHD_Connection *c, const http_req *rq,
-                   const char *method, serve_reply *rep, int *preflight)
+static void answer(server *srv, struct MHD_Connection *c, const http_req *rq, const char *method,
+                   serve_reply *rep, int *preflight)
 {
     const char *t = rq->target;
     size_t path_len = strcspn(t, "?#");
@@ -310,8 +317,8 @@ static void answer(server *srv, struct MHD_Connection *c, const http_req *rq,
     enum route route;
 
     if (rq->too_long) {
-        api_error(rep, 414, "uri_too_long", "the request target is longer than 8192 bytes",
-                  -1, NULL);
+        api_error(rep, 414, "uri_too_long", "the request target is longer than 8192 bytes", -1,
+                  NULL);
         return;
     }
     if (t[0] != '/') {
@@ -330,8 +337,8 @@ static void answer(server *srv, struct MHD_Connection *c, const http_req *rq,
         rep->allow = ALLOWED_METHODS;
     } else if (srv->cfg->token != NULL && route != ROUTE_PAGE && route != ROUTE_HEALTH &&
                !authorized(srv, c)) {
-        api_error(rep, 401, "unauthorized", "a valid 'Authorization: Bearer TOKEN' is required",
-                  -1, NULL);
+        api_error(rep, 401, "unauthorized", "a valid 'Authorization: Bearer TOKEN' is required", -1,
+                  NULL);
         rep->challenge = 1;
     } else {
         run_route(srv, route, t, path_len, query, query_len, rep);
@@ -339,8 +346,8 @@ static void answer(server *srv, struct MHD_Connection *c, const http_req *rq,
 }
 
 enum MHD_Result http_request_handle(void *cls, struct MHD_Connection *c, const char *url,
-                                    const char *method, const char *version,
-                                    const char *upload, size_t *upload_size, void **req_cls)
+                                    const char *method, const char *version, const char *upload,
+                                    size_t *upload_size, void **req_cls)
 {
     server *srv = cls;
     http_req *rq = *req_cls;

@@ -11,9 +11,18 @@ static char dir[4096];
 
 static ns_doc make_doc(const char *id, const char *title, const char *body, const char *url)
 {
-    ns_doc d = {.id = id, .id_len = strlen(id), .title = title, .title_len = strlen(title),
-                .body = body, .body_len = strlen(body), .url = url, .url_len = strlen(url),
-                .date = "2024-03-01", .date_len = 10, .meta = "{\"k\":1}", .meta_len = 7};
+    ns_doc d = {.id = id,
+                .id_len = strlen(id),
+                .title = title,
+                .title_len = strlen(title),
+                .body = body,
+                .body_len = strlen(body),
+                .url = url,
+                .url_len = strlen(url),
+                .date = "2024-03-01",
+                .date_len = 10,
+                .meta = "{\"k\":1}",
+                .meta_len = 7};
     return d;
 }
 
