@@ -80,6 +80,21 @@ expect_code 404 "/doc of a pruned document"
 req "$base/search?q=zyzzyva"
 json_check 'd["total"] == 0'
 
+# --- a damaged COMMIT: the last good generation is still served, /health
+# says what is wrong, and all is well again once COMMIT is repaired --------
+cp "$tmp/idx/COMMIT" "$tmp/COMMIT.good"
+printf 'this is not a commit file\n' >"$tmp/COMMIT.bad"
+mv "$tmp/COMMIT.bad" "$tmp/idx/COMMIT"
+wait_for 'd["status"] == "degraded"' "$base/health" >/dev/null
+json_check 'd["documents"] == 4 and "COMMIT" in d["refresh_error"]'
+req "$base/search?q=sever+relations&any=1"
+expect_code 200 "search on a damaged index"
+json_check 'd["total"] == 4'
+grep -q "cannot refresh the index (still serving the last generation)" "$srv_log" ||
+    fail "refresh failure not logged"
+mv "$tmp/COMMIT.good" "$tmp/idx/COMMIT"
+wait_for 'd["status"] == "ok" and "refresh_error" not in d' "$base/health" >/dev/null
+
 touch "$tmp/stop"
 wait "$stream" || fail "searches during re-indexing: $(cat "$tmp/stream.out")"
 echo "$(cat "$tmp/stream.out") while re-indexing"

@@ -25,12 +25,12 @@ for i in $(seq 12); do
         >"$tmp/docs/note$i.txt"
 done
 "$NINDEX" -d "$tmp/idx" "$tmp/docs" >"$tmp/nindex.log" 2>&1 || fail "nindex notes"
-start_server browser -d "$tmp/idx" --quiet
+start_server browser -d "$tmp/idx"
 
-"$py" - "$chromium" "$base" "$artifacts" "$tmp" <<'EOF' || fail "browser session"
+"$py" - "$chromium" "$base" "$artifacts" "$tmp" "$srv_log" <<'EOF' || fail "browser session"
 import base64, json, os, re, subprocess, sys, tempfile, time
 
-chromium, base, artifacts, tmp = sys.argv[1:5]
+chromium, base, artifacts, tmp, server_log = sys.argv[1:6]
 profile = tempfile.mkdtemp(dir=tmp)
 # The browser reads commands from fd 3 and writes answers to fd 4. The pipe
 # ends are first moved above 10 so that placing them cannot clobber each other.
@@ -147,6 +147,9 @@ try:
     status = js("document.getElementById('status').textContent")
     assert "(AND sever relat)" in status and ("µs" in status or "ms" in status), status
     assert js("location.search") == "?q=sever+relations", js("location.search")
+    # debounced: far fewer searches than the 15 keystrokes
+    searches = [l for l in open(server_log) if " GET /search?" in l]
+    assert 1 <= len(searches) <= 4, searches
     assert js("document.getElementById('pager').hidden"), "a pager for one page"
     screenshot("serve.png")
 
