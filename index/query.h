@@ -56,4 +56,26 @@ void nsq_free(nsq_node *n);
  *   OR: (OR a b)   MAYBE: (MAYBE a b c). A NULL tree prints as (). */
 int nsq_format(const nsq_node *n, nsi_buf *b);
 
+/* Tree building (query.c), for the parser and for rewrites such as prefix
+ * expansion in the planner. */
+
+/* A node of kind with no kids and field NSQ_FIELD_ALL; NULL when out of memory. */
+nsq_node *nsq_new(enum nsq_kind kind, size_t offset);
+
+/* A TERM or PREFIX node holding a NUL-terminated copy of term[0..len). */
+nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len,
+                       size_t offset);
+
+/* Appends kid to parent->kids and owns kid from then on, even on failure
+ * (NS_ENOMEM frees it). Kids arrays grow only through this function (it
+ * relies on their size following from nkids): never assign kids directly. A kid of the same kind as an AND or OR parent is
+ * flattened: its kids move into parent. kid may be NULL (nothing happens). */
+int nsq_add_kid(nsq_node *parent, nsq_node *kid);
+
+/* Normal form of an AND or OR whose kids are all in: no kids -> frees n and
+ * returns NULL; one kid -> frees n and returns the kid; an AND keeps its
+ * positive kids first and its NOT kids after them (each group in text order).
+ * Any other kind is returned unchanged. */
+nsq_node *nsq_simplify(nsq_node *n);
+
 #endif

@@ -328,15 +328,13 @@ static int bad(nsi_pcur *c)
 /* Decodes block b (b == full: the tail) into docs/tft/tfb. */
 static int load_block(nsi_pcur *c, uint32_t b)
 {
-    uint32_t prev;
+    uint64_t next = 0; /* the smallest doc the block may start with */
     c->block = b;
     c->i = 0;
     if (b > 0) {
         nsi_skip sk;
         nsi_pcur_skip(c, b - 1, &sk);
-        prev = sk.last_doc;
-    } else {
-        prev = UINT32_MAX;
+        next = (uint64_t)sk.last_doc + 1;
     }
     uint32_t pos_off;
     if (b < c->full) {
@@ -348,12 +346,13 @@ static int load_block(nsi_pcur *c, uint32_t b)
             nsi_unpack128(&p, c->tail, c->tft))
             return bad(c);
         for (uint32_t j = 0; j < NSI_BLOCK; j++) {
-            uint64_t d = (uint64_t)prev + 1 + c->docs[j];
+            uint64_t d = next + c->docs[j];
             if (d >= c->s->ndocs || (uint64_t)c->tft[j] + c->tfb[j] == 0)
                 return bad(c);
-            c->docs[j] = prev = (uint32_t)d;
+            c->docs[j] = (uint32_t)d;
+            next = d + 1;
         }
-        if (prev != sk.last_doc)
+        if (c->docs[NSI_BLOCK - 1] != sk.last_doc)
             return bad(c);
         c->n = NSI_BLOCK;
         pos_off = sk.pos_off;
@@ -364,10 +363,11 @@ static int load_block(nsi_pcur *c, uint32_t b)
             if (nsi_varint_get32(&p, c->end, &g) || nsi_varint_get32(&p, c->end, &c->tfb[j]) ||
                 nsi_varint_get32(&p, c->end, &c->tft[j]))
                 return bad(c);
-            uint64_t d = (uint64_t)prev + 1 + g;
+            uint64_t d = next + g;
             if (d >= c->s->ndocs || (uint64_t)c->tft[j] + c->tfb[j] == 0)
                 return bad(c);
-            c->docs[j] = prev = (uint32_t)d;
+            c->docs[j] = (uint32_t)d;
+            next = d + 1;
         }
         if (p != c->end)
             return bad(c);

@@ -45,6 +45,7 @@ static void tc_field(json_object *o, const char *key, char **out, size_t *len)
 /* Reads up to max docs (0 = all) of a corpus file, gzip or not. */
 static int tc_load(tcorpus *c, const char *path, size_t max)
 {
+    memset(c, 0, sizeof *c);
     gzFile f = gzopen(path, "rb");
     if (!f)
         return -1;
@@ -57,7 +58,6 @@ static int tc_load(tcorpus *c, const char *path, size_t max)
             buf = realloc(buf, cap *= 2);
     }
     gzclose(f);
-    memset(c, 0, sizeof *c);
     size_t dcap = 1024;
     c->d = malloc(dcap * sizeof *c->d);
     for (size_t i = 0; i < len && (!max || c->n < max);) {

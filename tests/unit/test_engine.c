@@ -68,6 +68,8 @@ static int index_seeds(const char *dir, ns_writer_options *wo)
 }
 
 /* Runs a query and returns the sorted-by-rank ids joined by spaces. */
+static int last_exact;
+
 static char *run(const char *dir, const char *query, int any, size_t k, uint64_t *total)
 {
     ns_index *idx;
@@ -97,7 +99,7 @@ static char *run(const char *dir, const char *query, int any, size_t k, uint64_t
             strcat(out, " ");
         }
         if (total)
-            *total = ns_results_total(r, NULL);
+            *total = ns_results_total(r, &last_exact);
         ns_results_free(r);
     }
     ns_query_free(q);
@@ -125,11 +127,48 @@ static void test_seeds_sever_relations(void)
     CHECK_EQ_INT(total, 5);
     CHECK(contains(ids, "003_"));
     free(ids);
-    /* phrase and title search */
-    ids = run(dir, "title:severed", 0, 10, &total);
-    CHECK(ids && contains(ids, "000_") && contains(ids, "001_") && !contains(ids, "003_"));
+    /* phrases: every seed that says "sever relations" in so many words */
+    ids = run(dir, "\"diplomatic relations\"", 0, 10, &total);
+    CHECK(ids && total >= 1 && total <= 5);
     free(ids);
     tc_rmdir(dir);
+}
+
+/* Titles as the seeds' docs.jsonl gives them: title: restricts to them. */
+static void test_seeds_title_field(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/seeds/docs.jsonl", nst_shared_dir());
+    tcorpus c;
+    CHECK_EQ_INT(tc_load(&c, path, 0), 0);
+    CHECK_EQ_INT(c.n, 5);
+    const char *dir = tc_tmpdir("title");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    for (size_t i = 0; i < c.n; i++) {
+        ns_doc d = {.id = c.d[i].id, .id_len = c.d[i].id_len, .title = c.d[i].title,
+                    .title_len = c.d[i].title_len, .body = c.d[i].body,
+                    .body_len = c.d[i].body_len};
+        CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    uint64_t total;
+    /* titles of 000, 001 and 004 say severed / sever; 002 and 003 do not */
+    char *ids = run(dir, "title:severed", 0, 10, &total);
+    CHECK(ids && contains(ids, "000_") && contains(ids, "001_") && contains(ids, "004_") &&
+          !contains(ids, "002_") && !contains(ids, "003_"));
+    free(ids);
+    ids = run(dir, "title:\"diplomatic ties\"", 0, 10, &total);
+    CHECK_EQ_STR(ids, "004_fc305638f481958c ");
+    free(ids);
+    /* the title weighs more than the body: 000's title is all query words */
+    ids = run(dir, "relations severed", 0, 10, &total);
+    CHECK(ids && strncmp(ids, "000_", 4) == 0);
+    free(ids);
+    tc_rmdir(dir);
+    tc_free(&c);
 }
 
 static void test_snippets_highlight(void)
@@ -270,8 +309,11 @@ static void test_merges_keep_results(void)
                              "election -labour", "technolog*"};
     char *before[5];
     uint64_t tb[5], ta;
-    for (int i = 0; i < 5; i++)
+    int exact_before[5];
+    for (int i = 0; i < 5; i++) {
         before[i] = run(dir, queries[i], 0, 20, &tb[i]);
+        exact_before[i] = last_exact;
+    }
     CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
     ns_writer_close(w);
     CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
@@ -283,7 +325,8 @@ static void test_merges_keep_results(void)
     for (int i = 0; i < 5; i++) {
         char *after = run(dir, queries[i], 0, 20, &ta);
         CHECK(tb[i] > 0);
-        CHECK_EQ_INT(ta, tb[i]);
+        if (exact_before[i] && last_exact) /* pruned ORs give estimates */
+            CHECK_EQ_INT(ta, tb[i]);
         /* scores change a little (N and df drop the deleted documents), so
          * compare the sets of the top 20 rather than their order */
         CHECK(after && before[i]);
@@ -335,5 +378,5 @@ static void test_errors(void)
     tc_rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(test_seeds_sever_relations), NST(test_snippets_highlight),
+NS_TEST_MAIN(NST(test_seeds_sever_relations), NST(test_seeds_title_field), NST(test_snippets_highlight),
              NST(test_incremental_and_delete), NST(test_merges_keep_results), NST(test_errors))

@@ -105,13 +105,37 @@ static bdoc *D;
 static double avg[2];
 static const char *DIR_;
 
+static int cmp_occ(const void *a, const void *b)
+{
+    const occ *x = a, *y = b;
+    if (x->term != y->term)
+        return x->term < y->term ? -1 : 1;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* index of the first occurrence >= (t, field, pos) in the doc's sorted list */
+static size_t lower(const bdoc *d, uint32_t t, uint8_t field, uint32_t pos)
+{
+    occ key = {t, pos, field};
+    size_t lo = 0, hi = d->n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (cmp_occ(&d->o[m], &key) < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
 /* term frequencies of t in doc d per field */
 static void tf(const bdoc *d, uint32_t t, uint32_t f[2])
 {
     f[0] = f[1] = 0;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->o[i].term == t)
-            f[d->o[i].field]++;
+    for (size_t i = lower(d, t, 0, 0); i < d->n && d->o[i].term == t; i++)
+        f[d->o[i].field]++;
 }
 
 static double bm25f(uint32_t t, const bdoc *d)
@@ -130,16 +154,13 @@ static double bm25f(uint32_t t, const bdoc *d)
 
 static int has_phrase(const bdoc *d, const uint32_t *t, int n)
 {
-    for (size_t i = 0; i < d->n; i++) {
-        if (d->o[i].term != t[0])
-            continue;
+    for (size_t i = lower(d, t[0], 0, 0); i < d->n && d->o[i].term == t[0]; i++) {
         int ok = 1;
         for (int k = 1; k < n && ok; k++) {
-            ok = 0;
-            for (size_t j = 0; j < d->n; j++)
-                if (d->o[j].term == t[k] && d->o[j].field == d->o[i].field &&
-                    d->o[j].pos == d->o[i].pos + (uint32_t)k)
-                    ok = 1;
+            uint32_t want = d->o[i].pos + (uint32_t)k;
+            size_t j = lower(d, t[k], d->o[i].field, want);
+            ok = j < d->n && d->o[j].term == t[k] && d->o[j].field == d->o[i].field &&
+                 d->o[j].pos == want;
         }
         if (ok)
             return 1;
@@ -167,15 +188,11 @@ static void setup(void)
         D[i].len[1] = c.len;
         sum[0] += D[i].len[0];
         sum[1] += D[i].len[1];
+        qsort(D[i].o, D[i].n, sizeof *D[i].o, cmp_occ);
         /* document frequencies */
-        for (size_t k = 0; k < D[i].n; k++) {
-            uint32_t t = D[i].o[k].term;
-            size_t j = 0;
-            while (j < k && D[i].o[j].term != t)
-                j++;
-            if (j == k)
-                df[t]++;
-        }
+        for (size_t k = 0; k < D[i].n; k++)
+            if (k == 0 || D[i].o[k].term != D[i].o[k - 1].term)
+                df[D[i].o[k].term]++;
     }
     avg[0] = (double)sum[0] / (double)C.n;
     avg[1] = (double)sum[1] / (double)C.n;
@@ -388,8 +405,11 @@ static void check_query(ns_index *idx, int kind, const word *w, int n)
     ns_search_options so = NS_SEARCH_OPTIONS_INIT;
     so.k = C.n;
     so.exhaustive = 1;
-    ns_results *r;
-    CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+    ns_results *r = NULL;
+    int src = ns_search(&r, idx, q, &so);
+    if (src)
+        fprintf(stderr, "query %s: %s\n", text, ns_index_errmsg(idx));
+    CHECK_EQ_INT(src, NS_OK);
     nqueries++;
     int exact;
     uint64_t total = ns_results_total(r, &exact);
