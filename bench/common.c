@@ -404,7 +404,7 @@ void nb_qset_free(nb_qset *s)
 /* ------------------------------------------------------------ driver CLI */
 
 typedef struct opts {
-    const char *index, *out, *counts, *raw, *label, *run, *tag;
+    const char *index, *out, *counts, *raw, *label, *run, *tag, *exclude;
     int repeats;
     char **args;
     int nargs;
@@ -417,7 +417,8 @@ static void usage(const char *prog)
     fprintf(stderr,
             "usage: %s build  --index P --out results.csv [--label L] CORPUS.jsonl[.gz]...\n"
             "       %s search --index P --out results.csv --counts counts.tsv [--raw raw.csv]\n"
-            "                 [--repeats R] TYPE=QUERIES.tsv...\n"
+            "                 [--repeats R] [--exclude TYPE_QID.tsv] TYPE=QUERIES.tsv...\n"
+            "                 (--repeats 0: only the untimed pass that records results)\n"
             "       %s trec   --index P --run out.run [--tag T] QUERIES.tsv\n",
             prog, prog, prog);
 }
@@ -437,6 +438,7 @@ static int parse_opts(int argc, char **argv, opts *o)
                             : !strcmp(a, "--label")  ? &o->label
                             : !strcmp(a, "--run")    ? &o->run
                             : !strcmp(a, "--tag")    ? &o->tag
+                            : !strcmp(a, "--exclude") ? &o->exclude
                                                      : NULL;
         if (slot || !strcmp(a, "--repeats")) {
             if (i + 1 >= argc) {
@@ -454,8 +456,8 @@ static int parse_opts(int argc, char **argv, opts *o)
             o->args[o->nargs++] = argv[i];
         }
     }
-    if (!o->index || o->repeats < 1) {
-        fprintf(stderr, "--index is required and --repeats must be >= 1\n");
+    if (!o->index || o->repeats < 0) {
+        fprintf(stderr, "--index is required and --repeats must be >= 0\n");
         return -1;
     }
     return 0;
@@ -597,20 +599,69 @@ static int cmp_times(const void *a, const void *b)
 /* The timing loop for one query set and one mode. Warm-up pass first (its
  * results are what the correctness gate compares), then `repeats` passes in a
  * shuffled order; a query's time is the median of its passes. */
+/* Queries that failed the correctness gate: "type<TAB>qid" lines. Their
+ * timings would be void, so they are not timed at all. */
+typedef struct excl {
+    char **key;
+    size_t n;
+} excl;
+
+static void excl_load(excl *x, const char *path)
+{
+    memset(x, 0, sizeof *x);
+    if (!path)
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char *line = NULL;
+    size_t cap = 0, capk = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (x->n == capk) {
+            capk = capk ? 2 * capk : 64;
+            x->key = xrealloc(x->key, capk * sizeof *x->key);
+        }
+        x->key[x->n++] = xstrdup(line);
+    }
+    free(line);
+    fclose(f);
+}
+
+static int excl_has(const excl *x, const char *type, const char *qid)
+{
+    size_t tl = strlen(type);
+    for (size_t i = 0; i < x->n; i++)
+        if (!strncmp(x->key[i], type, tl) && x->key[i][tl] == '\t' &&
+            !strcmp(x->key[i] + tl + 1, qid))
+            return 1;
+    return 0;
+}
+
+static void excl_free(excl *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        free(x->key[i]);
+    free(x->key);
+}
+
 static const char *hit_id(const nb_hit *h, char **ids, size_t nids)
 {
     return h->id ? h->id : h->ord < nids ? ids[h->ord] : "?";
 }
 
 static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE *out,
-                    FILE *counts, FILE *raw, nb_out *res, char **ids, size_t nids)
+                    FILE *counts, FILE *raw, nb_out *res, char **ids, size_t nids,
+                    const excl *ex)
 {
     size_t n = s->n, R = (size_t)o->repeats;
     double *t = xmalloc(n * R * sizeof *t), *med = xmalloc(n * sizeof *med);
     int64_t *result = xmalloc(n * sizeof *result);
     size_t *order = xmalloc(n * sizeof *order);
     unsigned char *bad = calloc(n ? n : 1, 1);
-    size_t errors = 0, inexact = 0;
+    size_t errors = 0, inexact = 0, excluded = 0;
     double matches = 0;
     for (size_t i = 0; i < n; i++) {
         memset(res, 0, offsetof(nb_out, hits));
@@ -636,6 +687,13 @@ static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE 
             fputc('\n', counts);
         }
     }
+    for (size_t i = 0; i < n; i++)
+        if (!bad[i] && excl_has(ex, s->name, s->q[i].qid)) {
+            bad[i] = 2;
+            excluded++;
+        }
+    if (R == 0)
+        goto out;
     nb_rng rng = {0x5eed0000u + (uint64_t)mode};
     for (size_t r = 0; r < R; r++) {
         for (size_t i = 0; i < n; i++)
@@ -681,6 +739,7 @@ static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE 
     const char *M = mode_name[mode];
     csv(out, e, s->name, M, "queries", (double)m);
     csv(out, e, s->name, M, "errors", (double)errors);
+    csv(out, e, s->name, M, "excluded", (double)excluded);
     if (mode == NB_COUNT) {
         csv(out, e, s->name, M, "inexact", (double)inexact);
         csv(out, e, s->name, M, "mean_matches", n > errors ? matches / (double)(n - errors) : 0);
@@ -695,6 +754,7 @@ static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE 
         csv(out, e, s->name, M, "qps", mean > 0 ? 1e6 / mean : 0);
     }
     fflush(out);
+out:
     free(t);
     free(med);
     free(result);
@@ -744,11 +804,14 @@ static int cmd_search(nb_engine *e, const opts *o)
     csv(out, e, "search", "-", "open_us", t1 - t0);
     csv(out, e, "search", "-", "first_result_us", t2 - t0);
     csv(out, e, "search", "-", "repeats", (double)o->repeats);
+    excl ex;
+    excl_load(&ex, o->exclude);
+    int nmodes = o->repeats ? NB_NMODES : NB_TOP10 + 1;
     for (int i = 0; i < o->nargs; i++)
-        for (int mode = 0; mode < NB_NMODES; mode++) {
+        for (int mode = 0; mode < nmodes; mode++) {
             fprintf(stderr, "%s: %s %s (%zu queries x %d)\n", e->name, sets[i].name,
                     mode_name[mode], sets[i].n, o->repeats);
-            time_set(e, o, &sets[i], (nb_mode)mode, out, counts, raw, res, ids, nids);
+            time_set(e, o, &sets[i], (nb_mode)mode, out, counts, raw, res, ids, nids, &ex);
         }
     csv(out, e, "search", "-", "rss_peak_kb", (double)nb_maxrss_kb());
     e->close(e->ctx);
@@ -761,6 +824,7 @@ static int cmd_search(nb_engine *e, const opts *o)
     for (size_t i = 0; i < nids; i++)
         free(ids[i]);
     free(ids);
+    excl_free(&ex);
     free(sets);
     free(res);
     return 0;
