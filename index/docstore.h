@@ -9,7 +9,9 @@
 #include "buf.h"
 
 /* Target uncompressed size of one block. */
+#ifndef NSI_DOCSTORE_BLOCK
 #define NSI_DOCSTORE_BLOCK (32u << 10)
+#endif
 
 typedef struct nsi_docstore_writer nsi_docstore_writer;
 
@@ -36,5 +38,20 @@ int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *
  * bad data (message in err), NS_EINVAL for doc >= ndocs. */
 int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err,
                      size_t errlen);
+
+/* A caller-owned cache of the last inflated block, so that reading several
+ * documents of one block (hits loaded in document order, a merge) inflates it
+ * once. Zero-initialise; free with nsi_docstore_cache_free. One per thread. */
+typedef struct nsi_docstore_cache {
+    const nsi_docstore *ds;
+    uint32_t block;
+    nsi_buf raw;
+} nsi_docstore_cache;
+
+/* Like nsi_docstore_get, but *rec points into the cache: valid until the next
+ * call with c or nsi_docstore_cache_free. */
+int nsi_docstore_get_cached(const nsi_docstore *ds, nsi_docstore_cache *c, uint32_t doc,
+                            const uint8_t **rec, size_t *len, char *err, size_t errlen);
+void nsi_docstore_cache_free(nsi_docstore_cache *c);
 
 #endif

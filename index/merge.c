@@ -20,7 +20,7 @@ typedef struct src {
 
 static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
 {
-    nsi_buf rec = {0};
+    nsi_docstore_cache cache = {0};
     uint32_t next = 0;
     int rc = NS_OK;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -47,15 +47,18 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
             uint32_t lt, lb;
             nsi_seg_norms(g, d, &lt, &lb);
             char e2[256];
-            if ((rc = nsi_docstore_get(&g->store, d, &rec, e2, sizeof e2))) {
+            const uint8_t *rec;
+            size_t rec_len;
+            if ((rc = nsi_docstore_get_cached(&g->store, &cache, d, &rec, &rec_len, e2,
+                                              sizeof e2))) {
                 rc = nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
                 break;
             }
-            rc = nsi_segw_doc(w, lt, lb, id, (size_t)idlen, hash, rec.data, rec.len);
+            rc = nsi_segw_doc(w, lt, lb, id, (size_t)idlen, hash, rec, rec_len);
             s[i].remap[d] = next++;
         }
     }
-    nsi_buf_free(&rec);
+    nsi_docstore_cache_free(&cache);
     return rc;
 }
 

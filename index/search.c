@@ -932,7 +932,8 @@ static int cmp_entry_desc(const void *a, const void *b)
     return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-static int load_hit(ns_results *res, nsi_hit *h, nsi_buf *tmp, char *err, size_t errlen)
+static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char *err,
+                    size_t errlen)
 {
     const nsi_snap *s = res->snap;
     uint32_t lo = 0, hi = s->nsegs;
@@ -946,11 +947,14 @@ static int load_hit(ns_results *res, nsi_hit *h, nsi_buf *tmp, char *err, size_t
     h->seg = lo;
     h->doc = (uint32_t)(h->gdoc - s->base[lo]);
     char e2[256];
-    int rc = nsi_docstore_get(&s->segs[lo]->store, h->doc, tmp, e2, sizeof e2);
+    const uint8_t *raw;
+    size_t raw_len;
+    int rc = nsi_docstore_get_cached(&s->segs[lo]->store, cache, h->doc, &raw, &raw_len, e2,
+                                     sizeof e2);
     if (rc)
         return nsi_fail(err, errlen, rc, "%s: %s", s->segs[lo]->path, e2);
     nsi_record rec;
-    if (nsi_record_decode(tmp->data, tmp->len, &rec))
+    if (nsi_record_decode(raw, raw_len, &rec))
         return nsi_fail(err, errlen, NS_ECORRUPT, "%s: stored record of document %u is damaged",
                         s->segs[lo]->path, h->doc);
     for (int f = 0; f < NSI_F_BODY; f++) {
@@ -961,6 +965,32 @@ static int load_hit(ns_results *res, nsi_hit *h, nsi_buf *tmp, char *err, size_t
             return rc;
     }
     return NS_OK;
+}
+
+static int cmp_hit_doc(const void *a, const void *b, void *ctx)
+{
+    const nsi_hit *h = ctx;
+    uint64_t x = h[*(const size_t *)a].gdoc, y = h[*(const size_t *)b].gdoc;
+    return (x > y) - (x < y);
+}
+
+/* Loads the stored fields of every hit, in document order so that each
+ * stored block is inflated once however many hits it holds. */
+static int load_hits(ns_results *r, char *err)
+{
+    size_t *order = malloc((r->nhits + 1) * sizeof *order);
+    if (!order)
+        return NS_ENOMEM;
+    for (size_t i = 0; i < r->nhits; i++)
+        order[i] = i;
+    qsort_r(order, r->nhits, sizeof *order, cmp_hit_doc, r->hits);
+    nsi_docstore_cache cache = {0};
+    int rc = NS_OK;
+    for (size_t i = 0; !rc && i < r->nhits; i++)
+        rc = load_hit(r, &r->hits[order[i]], &cache, err, NSI_ERRMSG);
+    nsi_docstore_cache_free(&cache);
+    free(order);
+    return rc;
 }
 
 int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_search_options *opts)
@@ -1004,16 +1034,13 @@ int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_searc
         r->hits = calloc(n + 1, sizeof *r->hits);
         if (!r->hits)
             rc = NS_ENOMEM;
-        nsi_buf tmp = {0};
-        tmp.limit = (size_t)1 << 40;
         for (size_t i = 0; !rc && i < n; i++) {
-            nsi_hit *h = &r->hits[i];
-            h->score = run.heap.e[o.offset + i].score;
-            h->gdoc = run.heap.e[o.offset + i].gdoc;
-            rc = load_hit(r, h, &tmp, err, NSI_ERRMSG);
-            r->nhits = i + 1;
+            r->hits[i].score = run.heap.e[o.offset + i].score;
+            r->hits[i].gdoc = run.heap.e[o.offset + i].gdoc;
         }
-        nsi_buf_free(&tmp);
+        r->nhits = n;
+        if (!rc)
+            rc = load_hits(r, err);
     }
     free(run.heap.e);
     enode_free(root);
