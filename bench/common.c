@@ -662,7 +662,7 @@ static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE 
     size_t *order = xmalloc(n * sizeof *order);
     unsigned char *bad = calloc(n ? n : 1, 1);
     size_t errors = 0, inexact = 0, excluded = 0;
-    double matches = 0;
+    double matches = 0, snip_bytes = 0, snip_hits = 0;
     for (size_t i = 0; i < n; i++) {
         memset(res, 0, offsetof(nb_out, hits));
         res->err[0] = 0;
@@ -675,6 +675,8 @@ static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE 
         } else {
             result[i] = (int64_t)res->count;
             matches += (double)res->count;
+            snip_bytes += (double)res->snippet_bytes;
+            snip_hits += (double)res->nhits;
             inexact += res->inexact != 0;
         }
         if (counts && mode == NB_COUNT)
@@ -744,6 +746,8 @@ static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE 
         csv(out, e, s->name, M, "inexact", (double)inexact);
         csv(out, e, s->name, M, "mean_matches", n > errors ? matches / (double)(n - errors) : 0);
     }
+    if (mode == NB_SNIPPET)
+        csv(out, e, s->name, M, "snippet_bytes_per_hit", snip_hits ? snip_bytes / snip_hits : 0);
     if (m) {
         double mean = sum / (double)m;
         csv(out, e, s->name, M, "mean_us", mean);

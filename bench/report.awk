@@ -101,6 +101,15 @@ END {
                 printf " %s %s/%s%s", eng[i], cell(eng[i], s, m, "mean_us", "us"), \
                     has(eng[i], s, m, "qps") ? sprintf("%.0f", get(eng[i], s, m, "qps")) : "-", i < ne ? "," : ";"
         }
+        if (m == "TOP_10_SNIPPET") {
+            printf "\n\nSnippet text per hit (bytes, mean over types; markup included where the engine adds it):"
+            for (i = 1; i <= ne; i++) {
+                sum = 0; k = 0
+                for (t = 1; t <= nt; t++)
+                    if (has(eng[i], typ[t], m, "snippet_bytes_per_hit")) { sum += get(eng[i], typ[t], m, "snippet_bytes_per_hit"); k++ }
+                printf " %s %s%s", eng[i], k ? sprintf("%.0f", sum / k) : "-", i < ne ? "," : "."
+            }
+        }
         printf "\n\n![%s p50](charts/%s_p50.svg)\n", m, tolower(m)
     }
 
