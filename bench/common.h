@@ -134,7 +134,8 @@ int nb_main(nb_engine *e, int argc, char **argv);
 
 /* ------------------------------------------------------------ utilities */
 
-double nb_now_us(void);     /* CLOCK_MONOTONIC, microseconds */
+double nb_now_us(void);        /* CLOCK_MONOTONIC, microseconds */
+double nb_thread_cpu_us(void); /* CLOCK_THREAD_CPUTIME_ID, microseconds */
 long nb_maxrss_kb(void);    /* getrusage(RUSAGE_SELF) ru_maxrss */
 uint64_t nb_file_size(const char *path);
 uint64_t nb_dir_size(const char *path); /* sum of regular files, recursive */

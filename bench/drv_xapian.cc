@@ -198,7 +198,7 @@ const char *x_version(void *ctx)
 int main(int argc, char **argv)
 {
     // One flush at the end: every document is buffered (the corpora fit in RAM).
-    setenv("XAPIAN_FLUSH_THRESHOLD", "10000000", 1);
+    setenv("XAPIAN_FLUSH_THRESHOLD", "10000000", 0); // unless set outside
     Xap x;
     nb_engine e{};
     e.name = "xapian";

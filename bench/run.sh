@@ -227,6 +227,7 @@ else
 fi
 
 # ------------------------------------------------------------ report
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/system.txt"
 for m in COUNT TOP_10 TOP_10_SNIPPET; do
     awk -F, -f "$here/svg.awk" -v mode="$m" -v stat=p50_us "$results/results.csv" \
         >"$results/charts/$(echo "$m" | tr 'A-Z' 'a-z')_p50.svg"
