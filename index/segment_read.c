@@ -184,7 +184,7 @@ int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
         if (rc)
             return rc;
     }
-    if (nsi_crc32(s->map, s->size - 12) != nsi_get_u32le(s->map + s->size - 12))
+    if (nsi_crc32(s->map, s->size - 24) != nsi_get_u32le(s->map + s->size - 12))
         return corrupt(s, err, errlen, "whole-file checksum mismatch");
     return NS_OK;
 }

@@ -21,7 +21,7 @@ typedef struct tcorpus {
     size_t n;
 } tcorpus;
 
-static char *tc_dup(const char *s, size_t n)
+static inline char *tc_dup(const char *s, size_t n)
 {
     char *p = malloc(n + 1);
     memcpy(p, s, n);
@@ -29,7 +29,7 @@ static char *tc_dup(const char *s, size_t n)
     return p;
 }
 
-static void tc_field(json_object *o, const char *key, char **out, size_t *len)
+static inline void tc_field(json_object *o, const char *key, char **out, size_t *len)
 {
     json_object *v;
     if (json_object_object_get_ex(o, key, &v)) {
@@ -43,7 +43,7 @@ static void tc_field(json_object *o, const char *key, char **out, size_t *len)
 }
 
 /* Reads up to max docs (0 = all) of a corpus file, gzip or not. */
-static int tc_load(tcorpus *c, const char *path, size_t max)
+static inline int tc_load(tcorpus *c, const char *path, size_t max)
 {
     memset(c, 0, sizeof *c);
     gzFile f = gzopen(path, "rb");
@@ -81,7 +81,7 @@ static int tc_load(tcorpus *c, const char *path, size_t max)
     return 0;
 }
 
-static void tc_free(tcorpus *c)
+static inline void tc_free(tcorpus *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         free(c->d[i].id);
@@ -93,7 +93,7 @@ static void tc_free(tcorpus *c)
 }
 
 /* A fresh empty directory under $NS_TMPDIR (or /tmp). Static storage. */
-static const char *tc_tmpdir(const char *name)
+static inline const char *tc_tmpdir(const char *name)
 {
     static char path[4096];
     const char *base = getenv("NS_TMPDIR");
@@ -106,7 +106,7 @@ static const char *tc_tmpdir(const char *name)
     return path;
 }
 
-static void tc_rmdir(const char *dir)
+static inline void tc_rmdir(const char *dir)
 {
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

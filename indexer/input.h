@@ -1,0 +1,85 @@
+/* input.h — turning the bytes of a file into the fields of a document.
+ *
+ * These are pure functions over memory (no I/O, no printing), so the unit
+ * tests can drive them directly. Reading files and records lives in
+ * input_file.c and input_jsonl.c. */
+#ifndef NI_INPUT_H
+#define NI_INPUT_H
+
+#include <stddef.h>
+
+#include "nsearch.h"
+#include "sbuf.h"
+
+/* Longest title kept, in bytes. A first line can be a whole paragraph (or a
+ * 1 MB token); results show titles on one line, so longer ones are cut at a
+ * word boundary and end with "…". */
+#define NI_TITLE_MAX 200
+
+/* How many leading bytes ni_looks_binary inspects. */
+#define NI_SNIFF_BYTES 8192
+
+/* Whether data (the start of a file) looks like binary rather than text: a NUL
+ * byte, or more than 30% of bytes that are control characters or not valid
+ * UTF-8 within the first NI_SNIFF_BYTES. Text in a legacy 8-bit encoding
+ * (a few accented letters) still counts as text. */
+int ni_looks_binary(const char *data, size_t len);
+
+/* Appends to title the title of a plain-text (markdown = 0) or Markdown
+ * document: the first line with a letter or digit, trimmed, for Markdown
+ * without its leading '#'s, or the "title:" of a YAML front matter block.
+ * Cut to NI_TITLE_MAX. Returns NS_OK or NS_ENOMEM. */
+int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title);
+
+/* Appends s[0..len) to title with whitespace runs folded to one space and
+ * cut to NI_TITLE_MAX at a word (else character) boundary. */
+int ni_title_fit(const char *s, size_t len, ni_buf *title);
+
+/* Converts HTML to plain text: tags removed; script, style, noscript,
+ * template, svg and head content dropped; entities decoded; block elements
+ * become line breaks and whitespace is folded (except in <pre>). The title is
+ * the <title>, else the first <h1>, else the first line of the text. Works in
+ * one pass without recursion, so any nesting depth or malformed markup is
+ * fine. body and title are appended to. Returns NS_OK, NS_ENOMEM or
+ * NS_ETOOBIG (body->limit). */
+int ni_html_to_text(const char *html, size_t len, ni_buf *body, ni_buf *title);
+
+/* ---------------------------------------------------------- JSON lines */
+
+/* A line may carry a body of NS_MAX_DOC_BYTES plus its other fields and
+ * escapes; a longer one cannot make an acceptable document. */
+#define NI_LINE_MAX ((size_t)NS_MAX_DOC_BYTES + (1u << 20))
+
+struct json_tokener;
+struct json_object;
+
+/* One parsed JSON-lines record. doc's fields point into obj and meta, so
+ * they stay valid until ni_jsonl_record_clear. */
+typedef struct ni_jsonl_record {
+    struct json_object *obj;
+    ns_doc doc;
+    ni_buf meta; /* the other fields, as a JSON object text */
+} ni_jsonl_record;
+
+enum ni_jsonl_result {
+    NI_JSONL_OK,
+    NI_JSONL_BLANK,     /* an empty or whitespace-only line: ignore */
+    NI_JSONL_MALFORMED, /* not JSON, or not an object */
+    NI_JSONL_INVALID,   /* JSON, but no usable id or a field of the wrong type */
+    NI_JSONL_NOMEM
+};
+
+/* Parses one line (without its line break) into rec, which the caller zeroes
+ * once and clears after each use. Fields: id (string or number, required),
+ * title, body, url, date (strings; numbers are taken as their text, null as
+ * absent); every other field goes to doc.meta as a JSON object. On failure,
+ * why (at least 128 bytes) says what is wrong and where ("unexpected
+ * character at column 17"). tok is reused between calls. */
+enum ni_jsonl_result ni_jsonl_parse(struct json_tokener *tok, const char *line, size_t len,
+                                    ni_jsonl_record *rec, char *why, size_t why_len);
+void ni_jsonl_record_clear(ni_jsonl_record *rec);
+
+/* A tokener set up for strict JSON with UTF-8 validation. NULL on ENOMEM. */
+struct json_tokener *ni_jsonl_tokener(void);
+
+#endif

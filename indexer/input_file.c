@@ -1,0 +1,271 @@
+/* input_file.c — one file (or standard input) to one document.
+ *
+ * The kind comes from the extension: .txt/.text and no extension are text,
+ * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson (optionally
+ * .gz) JSON lines. Any other file is indexed as text if it looks like text and
+ * skipped as unsupported otherwise. The content decides too: a .txt holding
+ * binary data is skipped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "nindex.h"
+#include "report.h"
+
+enum kind { KIND_TEXT, KIND_MARKDOWN, KIND_HTML, KIND_JSONL, KIND_OTHER };
+
+static const char *const text_exts[] = {".txt", ".text", NULL};
+static const char *const markdown_exts[] = {".md", ".markdown", ".mdown", ".mkd", NULL};
+static const char *const html_exts[] = {".html", ".htm", ".xhtml", NULL};
+static const char *const jsonl_exts[] = {".jsonl", ".ndjson", NULL};
+
+static int ext_in(const char *ext, size_t len, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == len && !strncasecmp(ext, *list, len))
+            return 1;
+    return 0;
+}
+
+/* The kind of path by its name; *ext is its extension ("" if none). */
+static enum kind kind_of(const char *path, const char **ext)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    while (*name == '.') /* ".profile" has no extension */
+        name++;
+    const char *dot = strrchr(name, '.');
+    *ext = dot ? dot : "";
+    if (!dot)
+        return KIND_TEXT;
+    size_t len = strlen(dot);
+    if (!strcasecmp(dot, ".gz")) {
+        const char *prev = dot;
+        while (prev > name && prev[-1] != '.')
+            prev--;
+        if (prev > name && ext_in(prev - 1, (size_t)(dot - prev + 1), jsonl_exts))
+            return KIND_JSONL;
+        return KIND_OTHER;
+    }
+    if (ext_in(dot, len, jsonl_exts))
+        return KIND_JSONL;
+    if (ext_in(dot, len, text_exts))
+        return KIND_TEXT;
+    if (ext_in(dot, len, markdown_exts))
+        return KIND_MARKDOWN;
+    if (ext_in(dot, len, html_exts))
+        return KIND_HTML;
+    return KIND_OTHER;
+}
+
+/* Reads fd into r->data, at most NS_MAX_DOC_BYTES. Stops early once the
+ * first bytes show binary data (*binary set), so a large binary file is not
+ * read in full. Returns 0, or an errno value; EFBIG when too large. */
+static int read_all(ni_run *r, int fd, int *binary)
+{
+    ni_buf *b = &r->data;
+    int sniffed = 0;
+    ni_buf_reset(b);
+    b->limit = NS_MAX_DOC_BYTES;
+    *binary = 0;
+    for (;;) {
+        size_t want = b->len < NI_SNIFF_BYTES ? NI_SNIFF_BYTES : 1u << 20;
+        int st = ni_buf_reserve(b, want);
+        if (st == NS_ETOOBIG) {
+            /* Full up to the limit: fine if the file ends exactly here. */
+            char probe;
+            ssize_t n = read(fd, &probe, 1);
+            return n == 0 ? 0 : n < 0 ? errno : EFBIG;
+        }
+        if (st != NS_OK)
+            return ENOMEM;
+        ssize_t n = read(fd, b->data + b->len, want);
+        if (n < 0) {
+            if (errno == EINTR && !ni_interrupted)
+                continue;
+            return ni_interrupted ? EINTR : errno;
+        }
+        b->len += (size_t)n;
+        b->data[b->len] = '\0';
+        if (!sniffed && (b->len >= NI_SNIFF_BYTES || n == 0)) {
+            sniffed = 1;
+            if ((*binary = ni_looks_binary(b->data, b->len)) != 0)
+                return 0;
+        }
+        if (n == 0)
+            return 0;
+    }
+}
+
+static int all_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] > ' ')
+            return 0;
+    return 1;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* Fills title and body from r->data according to kind. Returns NS_OK or a
+ * buffer error. */
+static int extract(ni_run *r, enum kind kind, const char **body, size_t *body_len)
+{
+    const char *d = r->data.data;
+    size_t n = r->data.len;
+    ni_buf_reset(&r->title);
+    if (kind == KIND_HTML) {
+        ni_buf_reset(&r->text);
+        r->text.limit = NS_MAX_DOC_BYTES;
+        int st = ni_html_to_text(d, n, &r->text, &r->title);
+        *body = r->text.data ? r->text.data : "";
+        *body_len = r->text.len;
+        return st;
+    }
+    if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) { /* a BOM is not content */
+        d += 3;
+        n -= 3;
+    }
+    *body = d;
+    *body_len = n;
+    return ni_text_title(d, n, kind == KIND_MARKDOWN, &r->title);
+}
+
+/* Indexes the content now in r->data. */
+static void index_content(ni_run *r, enum kind kind, const char *where, const char *id,
+                          const char *url, const char *date)
+{
+    const char *body;
+    size_t body_len;
+    int st = extract(r, kind, &body, &body_len);
+    if (st == NS_ETOOBIG) {
+        ni_skip(r, NI_TOOBIG, where, "skipped: text larger than %u MiB",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+        return;
+    }
+    if (st != NS_OK) {
+        ni_skip(r, NI_UNREADABLE, where, "skipped: %s", ns_strerror(st));
+        return;
+    }
+    if (all_blank(body, body_len)) {
+        ni_skip(r, NI_EMPTY, where, "skipped: %s", kind == KIND_HTML ? "no text" : "empty file");
+        return;
+    }
+    /* Without a title line (only punctuation, say) the file name stands in. */
+    if (r->title.len == 0 && url)
+        ni_title_fit(base_name(url), strlen(base_name(url)), &r->title);
+    ns_doc doc = {0};
+    doc.id = id;
+    doc.id_len = strlen(id);
+    doc.title = r->title.data;
+    doc.title_len = r->title.len;
+    doc.body = body;
+    doc.body_len = body_len;
+    if (url) {
+        doc.url = url;
+        doc.url_len = strlen(url);
+    }
+    if (date) {
+        doc.date = date;
+        doc.date_len = strlen(date);
+    }
+    ni_put(r, &doc, where);
+}
+
+static void format_date(time_t t, char *out, size_t len)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        out[0] = '\0';
+}
+
+static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st)
+{
+    if (err == EINTR)
+        return; /* interrupted: the summary says so */
+    if (err == EFBIG)
+        ni_skip(r, NI_TOOBIG, path, "skipped: larger than %u MiB",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (err == ENOMEM)
+        ni_skip(r, NI_UNREADABLE, path, "skipped: out of memory (%lld bytes)",
+                (long long)st->st_size);
+    else
+        ni_skip(r, NI_UNREADABLE, path, "skipped: cannot read (%s)", strerror(err));
+}
+
+void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
+{
+    const char *ext;
+    enum kind kind = kind_of(path, &ext);
+    if (kind == KIND_JSONL) {
+        ni_index_jsonl(r, path, shown);
+        return;
+    }
+    int regular = S_ISREG(st->st_mode);
+    if (regular && st->st_size == 0) {
+        ni_skip(r, NI_EMPTY, shown, "skipped: empty file");
+        return;
+    }
+    if (regular && (uint64_t)st->st_size > NS_MAX_DOC_BYTES) {
+        ni_skip(r, NI_TOOBIG, shown, "skipped: larger than %u MiB",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+        r->bytes += (uint64_t)st->st_size;
+        return;
+    }
+    /* O_NONBLOCK: a regular file ignores it, and a FIFO swapped in after the
+     * walk's stat cannot hang us; named pipes given explicitly block as
+     * expected. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular ? O_NONBLOCK : 0));
+    if (fd < 0) {
+        ni_skip(r, NI_UNREADABLE, shown, "skipped: cannot open (%s)", strerror(errno));
+        return;
+    }
+    int binary, err = read_all(r, fd, &binary);
+    close(fd);
+    r->bytes += regular ? (uint64_t)st->st_size : r->data.len;
+    if (err) {
+        report_read_error(r, shown, err, st);
+        return;
+    }
+    if (r->data.len == 0)
+        ni_skip(r, NI_EMPTY, shown, "skipped: empty file");
+    else if (binary && kind == KIND_OTHER)
+        ni_skip(r, NI_UNSUPPORTED, shown, "skipped: unsupported file type (%s)", ext);
+    else if (binary)
+        ni_skip(r, NI_BINARY, shown, "skipped: binary file");
+    else {
+        char date[32];
+        format_date(st->st_mtime, date, sizeof date);
+        index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path,
+                      date[0] ? date : NULL);
+    }
+    ni_run_progress(r, 0);
+}
+
+void ni_index_stdin_text(ni_run *r, const char *id)
+{
+    int binary, err = read_all(r, STDIN_FILENO, &binary);
+    r->bytes += r->data.len;
+    if (err == EINTR)
+        return;
+    if (err == EFBIG)
+        ni_skip(r, NI_TOOBIG, "-", "skipped: larger than %u MiB",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (err)
+        ni_skip(r, NI_UNREADABLE, "-", "skipped: cannot read standard input (%s)", strerror(err));
+    else if (r->data.len == 0)
+        ni_skip(r, NI_EMPTY, "-", "skipped: empty input");
+    else if (binary)
+        ni_skip(r, NI_BINARY, "-", "skipped: binary input");
+    else
+        index_content(r, KIND_TEXT, "-", id, NULL, NULL);
+}

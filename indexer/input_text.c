@@ -1,0 +1,197 @@
+/* input_text.c — plain text and Markdown: binary sniffing and titles. */
+#include <string.h>
+
+#include "input.h"
+#include "nsearch.h"
+
+static int is_blank(unsigned char c)
+{
+    /* Control characters count as blanks in titles: a title is one line. */
+    return c <= ' ' || c == 0x7F;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if it is
+ * invalid, or -1 if it is cut short by the end of the buffer. */
+static int utf8_seq_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    int need;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    for (int k = 1; k < need; k++) {
+        if ((size_t)k >= n)
+            return -1;
+        unsigned char lim_lo = k == 1 ? lo : 0x80, lim_hi = k == 1 ? hi : 0xBF;
+        if (p[k] < lim_lo || p[k] > lim_hi)
+            return 0;
+    }
+    return need;
+}
+
+int ni_looks_binary(const char *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    size_t n = len < NI_SNIFF_BYTES ? len : NI_SNIFF_BYTES;
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c == 0)
+            return 1;
+        if (c < 0x80) {
+            /* Tabs, line and page breaks, backspace (overstrike in man
+             * output) and ESC (colour codes in logs) occur in text. */
+            if ((c < 0x20 && !strchr("\t\n\v\f\r\b\033", c)) || c == 0x7F)
+                bad++;
+            i++;
+            continue;
+        }
+        int k = utf8_seq_len(p + i, n - i);
+        if (k < 0)
+            break; /* a character cut by the sniff window is not evidence */
+        if (k == 0) {
+            bad++;
+            k = 1;
+        }
+        i += (size_t)k;
+    }
+    return n > 0 && bad * 10 > n * 3;
+}
+
+int ni_title_fit(const char *s, size_t len, ni_buf *title)
+{
+    size_t start = title->len;
+    int space = 0, over = 0, st;
+    for (size_t i = 0; i < len && !over; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_blank(c)) {
+            space = title->len > start;
+            continue;
+        }
+        if (space && (st = ni_buf_putc(title, ' ')) != NS_OK)
+            return st;
+        space = 0;
+        if ((st = ni_buf_putc(title, (char)c)) != NS_OK)
+            return st;
+        over = title->len - start > NI_TITLE_MAX;
+    }
+    if (!over)
+        return NS_OK;
+    /* Keep room for the 3-byte ellipsis; data[cut] is the first byte dropped,
+     * so it must start a character. Prefer a word boundary in the back half. */
+    size_t cut = start + NI_TITLE_MAX - 3;
+    while (cut > start && ((unsigned char)title->data[cut] & 0xC0) == 0x80)
+        cut--;
+    size_t sp = cut;
+    while (sp > start && title->data[sp] != ' ')
+        sp--;
+    if (sp > start + NI_TITLE_MAX / 2)
+        cut = sp;
+    while (cut > start && title->data[cut - 1] == ' ')
+        cut--;
+    title->len = cut;
+    return ni_buf_puts(title, "\xE2\x80\xA6");
+}
+
+/* The next line of [*pos, len): sets *ls and *le to its bounds without the line
+ * break and advances *pos past it. Returns 0 at the end. */
+static int next_line(const char *t, size_t len, size_t *pos, size_t *ls, size_t *le)
+{
+    if (*pos >= len)
+        return 0;
+    const char *nl = memchr(t + *pos, '\n', len - *pos);
+    size_t e = nl ? (size_t)(nl - t) : len;
+    *ls = *pos;
+    *le = e > *ls && t[e - 1] == '\r' ? e - 1 : e;
+    *pos = nl ? e + 1 : len;
+    return 1;
+}
+
+static void trim(const char *t, size_t *ls, size_t *le)
+{
+    while (*ls < *le && is_blank((unsigned char)t[*ls]))
+        (*ls)++;
+    while (*le > *ls && is_blank((unsigned char)t[*le - 1]))
+        (*le)--;
+}
+
+static int has_word_char(const char *t, size_t ls, size_t le)
+{
+    for (size_t i = ls; i < le; i++) {
+        unsigned char c = (unsigned char)t[i];
+        /* Any non-ASCII byte may be a letter; digits and ASCII letters are. */
+        if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+            return 1;
+    }
+    return 0;
+}
+
+/* If t starts with a YAML front matter block ("---" line ... "---" or "..."
+ * line), sets *after to the offset past it and *found to its title value's
+ * bounds (if any). Returns whether there was a block. */
+static int front_matter(const char *t, size_t len, size_t *after, size_t *ts, size_t *te)
+{
+    size_t pos = 0, ls, le;
+    if (!next_line(t, len, &pos, &ls, &le) || le - ls != 3 || memcmp(t + ls, "---", 3))
+        return 0;
+    *ts = *te = 0;
+    while (next_line(t, len, &pos, &ls, &le)) {
+        if (le - ls == 3 && (!memcmp(t + ls, "---", 3) || !memcmp(t + ls, "...", 3))) {
+            *after = pos;
+            return 1;
+        }
+        if (*te == 0 && le - ls > 6 && !memcmp(t + ls, "title:", 6)) {
+            size_t s = ls + 6, e = le;
+            trim(t, &s, &e);
+            if (e - s >= 2 && (t[s] == '"' || t[s] == '\'') && t[e - 1] == t[s]) {
+                s++;
+                e--;
+            }
+            *ts = s;
+            *te = e;
+        }
+    }
+    return 0; /* never closed: not front matter */
+}
+
+int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title)
+{
+    size_t pos = 0, ls, le;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+        pos = 3;
+    if (markdown) {
+        size_t after, ts, te;
+        if (front_matter(text + pos, len - pos, &after, &ts, &te)) {
+            if (te > ts)
+                return ni_title_fit(text + pos + ts, te - ts, title);
+            pos += after;
+        }
+    }
+    while (next_line(text, len, &pos, &ls, &le)) {
+        trim(text, &ls, &le);
+        if (markdown) {
+            while (ls < le && text[ls] == '#')
+                ls++;
+            trim(text, &ls, &le);
+        }
+        if (has_word_char(text, ls, le))
+            return ni_title_fit(text + ls, le - ls, title);
+    }
+    return NS_OK;
+}

@@ -1,0 +1,631 @@
+/* nindex.c — the indexer CLI: options, then one run of the writer.
+ *
+ * Order of work in a run: open (and lock) the index; delete the ids given
+ * with --delete, or index the PATHs; prune; commit; optimize; close; print
+ * the summary; then --stats from a fresh reader. Batches committed by
+ * --commit-every stay committed if a later step fails; a failure of the
+ * library (I/O, disk full, corruption) stops the run without committing the
+ * partial batch. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nindex.h"
+#include "paths.h"
+#include "report.h"
+#include "stats.h"
+#include "walk.h"
+
+#define NI_DEFAULT_COMMIT_EVERY 10000
+
+typedef struct options {
+    const char *index;
+    const char *language;
+    const char *stdin_id;
+    int stdin_jsonl;
+    int prune, delete_mode, optimize, stats, quiet, wait;
+    unsigned commit_every;
+    enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER } progress;
+    char **operands;
+    int noperands;
+    const char **delete_ids; /* from --delete=ID */
+    int ndelete_ids;
+} options;
+
+static void usage(FILE *out, const char *default_index)
+{
+    fprintf(
+        out,
+        "Usage: nindex [OPTION]... PATH...\n"
+        "       nindex [OPTION]... --delete ID...\n"
+        "       nindex [-d INDEX] --stats\n"
+        "Add files to a full-text index, or bring it up to date with them.\n"
+        "\n"
+        "A PATH is a file, a folder (indexed recursively, in name order; names\n"
+        "starting with '.' are skipped, symbolic links are followed) or '-' for\n"
+        "standard input. What a file holds is decided by its extension:\n"
+        "  .txt .text .md .markdown and none  text; the title is the first line\n"
+        "  .html .htm .xhtml                  HTML; the title is the <title>\n"
+        "  .jsonl .ndjson (and .jsonl.gz)     one JSON object per line: \"id\"\n"
+        "                                     (required), \"title\", \"body\", \"url\",\n"
+        "                                     \"date\"; other fields are kept as metadata\n"
+        "  anything else                      indexed as text if it is text\n"
+        "Binary, empty and unsupported files are skipped with a warning.\n"
+        "\n"
+        "A file's document id is its absolute path (so running again from another\n"
+        "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
+        "again adds new documents, updates changed ones and leaves the rest alone.\n"
+        "\n"
+        "Options:\n"
+        "  -d, --index=INDEX     the index folder, created if missing (see below)\n"
+        "      --language=LANG   stemming language of a new index (default english;\n"
+        "                        \"none\" turns stemming off); an existing index keeps its own\n"
+        "      --prune           remove documents whose file no longer exists (ids that\n"
+        "                        start with '/'; JSON record ids should not)\n"
+        "      --delete          the operands are ids of documents to delete, not paths\n"
+        "                        (a relative path is also tried as its absolute form);\n"
+        "                        --delete=ID deletes ID\n"
+        "      --optimize        merge the index into one segment at the end\n"
+        "      --stats           print what the index holds (alone or after indexing)\n"
+        "      --commit-every=N  commit after every N changed documents, so an\n"
+        "                        interruption loses at most N (default %d; 0: at the end)\n"
+        "      --id=ID           the id of the document read from '-' (required)\n"
+        "      --jsonl           read '-' as JSON lines instead (ids from the records)\n"
+        "      --wait            wait for another writer of the index instead of failing\n"
+        "  -q, --quiet           print only errors: no warnings, progress or summary\n"
+        "      --progress=WHEN   progress line on stderr: auto (on a terminal), always,\n"
+        "                        never\n"
+        "  -h, --help            show this help\n"
+        "  -V, --version         show the version\n"
+        "\n"
+        "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
+        "else ~/.local/share/nsearch/index (here: %s).\n"
+        "\n"
+        "Exit status:\n"
+        "  0    success (skipping binary, empty, unsupported or too large files is\n"
+        "       not a failure)\n"
+        "  1    some input could not be read or indexed (unreadable file, malformed\n"
+        "       JSON line, record without id), an id to delete was not found, or the\n"
+        "       index could not be written (for instance, locked by another writer);\n"
+        "       everything else was still indexed and committed\n"
+        "  2    usage error\n"
+        "  3    the index is corrupt\n"
+        "  130  interrupted (what was indexed until then is committed)\n",
+        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder");
+}
+
+enum {
+    OPT_LANGUAGE = 256,
+    OPT_PRUNE,
+    OPT_DELETE,
+    OPT_OPTIMIZE,
+    OPT_STATS,
+    OPT_COMMIT_EVERY,
+    OPT_PROGRESS,
+    OPT_ID,
+    OPT_JSONL,
+    OPT_WAIT
+};
+
+static const struct option long_options[] = {
+    {"index", required_argument, NULL, 'd'},
+    {"language", required_argument, NULL, OPT_LANGUAGE},
+    {"prune", no_argument, NULL, OPT_PRUNE},
+    {"delete", optional_argument, NULL, OPT_DELETE},
+    {"optimize", no_argument, NULL, OPT_OPTIMIZE},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"id", required_argument, NULL, OPT_ID},
+    {"jsonl", no_argument, NULL, OPT_JSONL},
+    {"wait", no_argument, NULL, OPT_WAIT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_count(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-' || v > 0xFFFFFFFFul)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* Reports getopt's failure for the option at argv[optind - 1]. */
+static void bad_option(int c, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    if (c == ':')
+        ni_usage_error("option '%s' needs an argument", arg);
+    else if (optopt && optopt < 256)
+        ni_usage_error("unknown option '-%c'", optopt);
+    else if (optopt >= 256)
+        ni_usage_error("option '%.*s' takes no argument", (int)strcspn(arg, "="), arg);
+    else
+        ni_usage_error("unknown or ambiguous option '%s'", arg);
+}
+
+/* Handles one option. Returns -1 to go on, else an exit status. */
+static int take_option(int c, options *o, char **argv, int argc)
+{
+    switch (c) {
+    case 'd':
+        o->index = optarg;
+        return -1;
+    case OPT_LANGUAGE:
+        o->language = optarg;
+        return -1;
+    case OPT_PRUNE:
+        o->prune = 1;
+        return -1;
+    case OPT_DELETE:
+        if (optarg)
+            o->delete_ids[o->ndelete_ids++] = optarg;
+        else
+            o->delete_mode = 1;
+        return -1;
+    case OPT_OPTIMIZE:
+        o->optimize = 1;
+        return -1;
+    case OPT_STATS:
+        o->stats = 1;
+        return -1;
+    case OPT_COMMIT_EVERY:
+        if (parse_count(optarg, &o->commit_every) == 0)
+            return -1;
+        ni_usage_error("--commit-every needs a count, not '%s'", optarg);
+        return NI_EXIT_USAGE;
+    case OPT_PROGRESS:
+        if (!strcmp(optarg, "auto"))
+            o->progress = PROGRESS_AUTO;
+        else if (!strcmp(optarg, "always"))
+            o->progress = PROGRESS_ALWAYS;
+        else if (!strcmp(optarg, "never"))
+            o->progress = PROGRESS_NEVER;
+        else {
+            ni_usage_error("--progress takes auto, always or never, not '%s'", optarg);
+            return NI_EXIT_USAGE;
+        }
+        return -1;
+    case OPT_ID:
+        o->stdin_id = optarg;
+        return -1;
+    case OPT_JSONL:
+        o->stdin_jsonl = 1;
+        return -1;
+    case OPT_WAIT:
+        o->wait = 1;
+        return -1;
+    case 'q':
+        o->quiet = 1;
+        return -1;
+    default:
+        (void)argc;
+        bad_option(c, argv);
+        return NI_EXIT_USAGE;
+    }
+}
+
+/* Checks that the options make sense together. Returns -1 or an exit status. */
+static int check_options(const options *o)
+{
+    int dashes = 0;
+    for (int i = 0; i < o->noperands && !o->delete_mode; i++)
+        dashes += !strcmp(o->operands[i], "-");
+    if (o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0) {
+        ni_usage_error("--delete needs the ids of the documents to delete");
+        return NI_EXIT_USAGE;
+    }
+    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune && !o->optimize &&
+        !o->stats) {
+        ni_usage_error("nothing to do: give a PATH to index (or --stats, --prune, "
+                       "--optimize, --delete)");
+        return NI_EXIT_USAGE;
+    }
+    if (dashes > 1) {
+        ni_usage_error("'-' (standard input) can be given only once");
+        return NI_EXIT_USAGE;
+    }
+    if (dashes && !o->stdin_id && !o->stdin_jsonl) {
+        ni_usage_error("reading a document from '-' needs its id: --id=ID (or --jsonl "
+                       "for JSON lines)");
+        return NI_EXIT_USAGE;
+    }
+    if ((o->stdin_id || o->stdin_jsonl) && !dashes) {
+        ni_usage_error("--id and --jsonl apply to '-' (standard input), which is not given");
+        return NI_EXIT_USAGE;
+    }
+    if (o->stdin_id && o->stdin_jsonl) {
+        ni_usage_error("--id and --jsonl cannot be used together");
+        return NI_EXIT_USAGE;
+    }
+    if (o->stdin_id && !*o->stdin_id) {
+        ni_usage_error("--id needs a non-empty id");
+        return NI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Fills o from argv. Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->commit_every = NI_DEFAULT_COMMIT_EVERY;
+    o->delete_ids = calloc((size_t)argc, sizeof *o->delete_ids);
+    if (!o->delete_ids) {
+        ni_msg("out of memory");
+        return NI_EXIT_FAILED;
+    }
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":d:qhV", long_options, NULL)) != -1) {
+        if (c == 'h' || c == 'V') {
+            ni_buf def = {0};
+            if (c == 'h')
+                usage(stdout, ni_default_index(&def) == 0 ? def.data : NULL);
+            else
+                printf("nindex (nsearch) %s\nlibnsearch %s\n", NS_VERSION_STRING, ns_version());
+            ni_buf_free(&def);
+            return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
+        }
+        int rc = take_option(c, o, argv, argc);
+        if (rc >= 0)
+            return rc;
+    }
+    o->operands = argv + optind;
+    o->noperands = argc - optind;
+    return check_options(o);
+}
+
+/* ---------------------------------------------------------- walking */
+
+/* Connects the walker to the run: names files in messages the way the user
+ * wrote the operand. */
+typedef struct operand_ctx {
+    ni_run *r;
+    const char *given; /* the operand as typed */
+    size_t given_len;  /* without trailing slashes */
+    size_t root_len;   /* length of its absolute form */
+    ni_buf shown;
+    uint64_t total; /* pre-walk: bytes of files found */
+} operand_ctx;
+
+static const char *shown_name(operand_ctx *oc, const char *path)
+{
+    const char *rest = path + oc->root_len;
+    if (strncmp(path, "/", 1) || strlen(path) < oc->root_len)
+        return path;
+    ni_buf_reset(&oc->shown);
+    ni_buf_append(&oc->shown, oc->given, oc->given_len);
+    if (oc->root_len == 1 && *rest && (!oc->given_len || oc->given[oc->given_len - 1] != '/'))
+        ni_buf_putc(&oc->shown, '/');
+    ni_buf_puts(&oc->shown, rest);
+    return oc->shown.data ? oc->shown.data : path;
+}
+
+static void on_file(void *ctx, const char *path, const struct stat *st)
+{
+    operand_ctx *oc = ctx;
+    ni_index_file(oc->r, path, shown_name(oc, path), st);
+}
+
+static void on_problem(void *ctx, const char *path, enum ni_reason why, const char *msg)
+{
+    operand_ctx *oc = ctx;
+    const char *shown = shown_name(oc, path);
+    if (why < NI_NREASONS)
+        ni_skip(oc->r, why, shown, "%s", msg);
+    else if (!oc->r->quiet)
+        ni_msg("%s: %s", shown, msg);
+}
+
+static int should_stop(void *ctx)
+{
+    operand_ctx *oc = ctx;
+    return oc->r ? ni_stopping(oc->r) : ni_interrupted;
+}
+
+static void sum_file(void *ctx, const char *path, const struct stat *st)
+{
+    (void)path;
+    ((operand_ctx *)ctx)->total += (uint64_t)st->st_size;
+}
+
+static void operand_init(operand_ctx *oc, ni_run *r, const char *given, const char *abs)
+{
+    memset(oc, 0, sizeof *oc);
+    oc->r = r;
+    oc->given = given;
+    oc->given_len = strlen(given);
+    while (oc->given_len > 1 && given[oc->given_len - 1] == '/')
+        oc->given_len--;
+    oc->root_len = strlen(abs);
+}
+
+static void set_skip_dir(ni_walker *wk, const char *index)
+{
+    struct stat st;
+    if (stat(index, &st) == 0) {
+        wk->have_skip = 1;
+        wk->skip_dev = st.st_dev;
+        wk->skip_ino = st.st_ino;
+    }
+}
+
+/* Sums the sizes of the files to index, for the ETA. Silent. */
+static uint64_t prewalk(const options *o, const char *index)
+{
+    uint64_t total = 0;
+    ni_buf abs = {0};
+    for (int i = 0; i < o->noperands && !ni_interrupted; i++) {
+        if (!strcmp(o->operands[i], "-") || ni_path_absolute(o->operands[i], &abs))
+            continue;
+        operand_ctx oc;
+        operand_init(&oc, NULL, o->operands[i], abs.data);
+        ni_walker wk = {sum_file, NULL, should_stop, &oc, 0, 0, 0};
+        set_skip_dir(&wk, index);
+        ni_walk(&wk, abs.data);
+        total += oc.total;
+    }
+    ni_buf_free(&abs);
+    return total;
+}
+
+static void index_operands(ni_run *r, const options *o, const char *index)
+{
+    ni_buf abs = {0};
+    for (int i = 0; i < o->noperands && !ni_stopping(r); i++) {
+        const char *op = o->operands[i];
+        if (!strcmp(op, "-")) {
+            if (o->stdin_jsonl)
+                ni_index_jsonl(r, "-", "-");
+            else
+                ni_index_stdin_text(r, o->stdin_id);
+            continue;
+        }
+        int err = ni_path_absolute(op, &abs);
+        if (err) {
+            ni_skip(r, NI_UNREADABLE, op, "%s", strerror(err));
+            continue;
+        }
+        operand_ctx oc;
+        operand_init(&oc, r, op, abs.data);
+        ni_walker wk = {on_file, on_problem, should_stop, &oc, 0, 0, 0};
+        set_skip_dir(&wk, index);
+        if (ni_walk(&wk, abs.data) == ENOMEM) {
+            ni_msg("%s: out of memory while listing folders", op);
+            r->had_errors = 1;
+        }
+        ni_buf_free(&oc.shown);
+    }
+    ni_buf_free(&abs);
+}
+
+/* ---------------------------------------------------------- delete, prune */
+
+static void delete_ids(ni_run *r, const char *const *ids, int n)
+{
+    ni_buf abs = {0};
+    for (int i = 0; i < n && !ni_stopping(r); i++) {
+        const char *id = ids[i];
+        int st = ns_writer_delete(r->w, id, strlen(id));
+        /* "notes.txt" means the file's document, whose id is absolute. */
+        if (st == NS_ENOTFOUND && id[0] != '/' && *id && ni_path_absolute(id, &abs) == 0)
+            st = ns_writer_delete(r->w, abs.data, abs.len);
+        if (st == NS_OK) {
+            r->deleted++;
+            r->uncommitted++;
+        } else if (st == NS_ENOTFOUND) {
+            ni_msg("%s: no such document", id);
+            r->had_errors = 1;
+        } else
+            ni_fatal(r, st);
+    }
+    ni_buf_free(&abs);
+}
+
+typedef struct prune_ctx {
+    ni_run *r;
+    ni_buf path;
+    int status;
+} prune_ctx;
+
+static int prune_one(void *ctx, const char *id, size_t len)
+{
+    prune_ctx *pc = ctx;
+    struct stat st;
+    if (ni_interrupted)
+        return 1;
+    if (len == 0 || id[0] != '/' || memchr(id, '\0', len))
+        return 0; /* not a file's id */
+    ni_buf_reset(&pc->path);
+    if (ni_buf_append(&pc->path, id, len) != NS_OK) {
+        pc->status = NS_ENOMEM;
+        return 1;
+    }
+    /* Only a definite "does not exist" removes: an unreadable folder or an
+     * unmounted disk must not empty the index. */
+    if (stat(pc->path.data, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+        return 0;
+    int s = ns_writer_delete(pc->r->w, id, len);
+    if (s == NS_OK) {
+        pc->r->deleted++;
+        pc->r->uncommitted++;
+    } else if (s != NS_ENOTFOUND) {
+        pc->status = s;
+        return 1;
+    }
+    return 0;
+}
+
+static void prune(ni_run *r)
+{
+    prune_ctx pc = {r, {0}, NS_OK};
+    int st = ns_writer_foreach_id(r->w, prune_one, &pc);
+    if (pc.status == NS_ENOMEM) {
+        ni_msg("out of memory while pruning");
+        r->had_errors = 1;
+    } else if (pc.status != NS_OK)
+        ni_fatal(r, pc.status);
+    else if (st != NS_OK)
+        ni_fatal(r, st);
+    ni_buf_free(&pc.path);
+}
+
+/* ---------------------------------------------------------- the run */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ni_interrupted = 1;
+}
+
+/* The first SIGINT/SIGTERM asks for a clean stop (commit what is done); a
+ * second one kills as usual. No SA_RESTART: a read blocked on a pipe or
+ * terminal must return so the run can stop. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static ni_progress_mode progress_mode(const options *o)
+{
+    int tty = isatty(STDERR_FILENO);
+    switch (o->progress) {
+    case PROGRESS_ALWAYS:
+        return tty ? NI_PROGRESS_REDRAW : NI_PROGRESS_LINES;
+    case PROGRESS_NEVER:
+        return NI_PROGRESS_OFF;
+    default:
+        return tty && !o->quiet ? NI_PROGRESS_REDRAW : NI_PROGRESS_OFF;
+    }
+}
+
+static int open_writer(ni_run *r, const options *o, const char *index)
+{
+    ni_buf failed = {0};
+    int err = ni_make_parents(index, &failed);
+    if (err) {
+        ni_msg("%s: cannot create folder %s (%s)", index, failed.data ? failed.data : "",
+               strerror(err));
+        ni_buf_free(&failed);
+        return NI_EXIT_FAILED;
+    }
+    ni_buf_free(&failed);
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.language = o->language;
+    wo.wait_for_lock = o->wait;
+    char msg[NS_ERRBUF_SIZE] = "";
+    int st = ns_writer_open(&r->w, index, &wo, msg, sizeof msg);
+    if (st == NS_OK)
+        return NI_EXIT_OK;
+    if (msg[0])
+        ni_msg("%s", msg);
+    else
+        ni_msg("%s: %s", index, ns_strerror(st));
+    return st == NS_EINVAL ? NI_EXIT_USAGE : ni_exit_for(st);
+}
+
+static int exit_status(const ni_run *r)
+{
+    if (r->fatal != NS_OK)
+        return ni_exit_for(r->fatal);
+    if (ni_interrupted)
+        return NI_EXIT_INTERRUPTED;
+    int errors = r->had_errors;
+    for (int i = NI_FIRST_ERROR; i < NI_NREASONS; i++)
+        errors |= r->skipped[i] != 0;
+    return errors ? NI_EXIT_FAILED : NI_EXIT_OK;
+}
+
+static int run_writer(const options *o, const char *index)
+{
+    ni_progress progress;
+    ni_run r;
+    memset(&r, 0, sizeof r);
+    r.index_path = index;
+    r.commit_every = o->commit_every;
+    r.quiet = o->quiet;
+    r.progress = &progress;
+    ni_progress_init(&progress, progress_mode(o));
+    ni_report_set_progress(&progress);
+    int rc = open_writer(&r, o, index);
+    if (rc != NI_EXIT_OK)
+        return rc;
+    catch_signals();
+    double start = ni_now();
+    delete_ids(&r, o->delete_ids, o->ndelete_ids);
+    if (o->delete_mode)
+        delete_ids(&r, (const char *const *)o->operands, o->noperands);
+    else {
+        if (progress.mode != NI_PROGRESS_OFF)
+            progress.total_bytes = prewalk(o, index);
+        index_operands(&r, o, index);
+    }
+    if (o->prune && !ni_stopping(&r))
+        prune(&r);
+    if (r.fatal == NS_OK)
+        ni_commit(&r);
+    if (o->optimize && !ni_stopping(&r)) {
+        int st = ns_writer_optimize(r.w);
+        if (st != NS_OK)
+            ni_fatal(&r, st);
+    }
+    if (r.fatal != NS_OK && r.uncommitted)
+        ni_msg("the last %u changes were not committed", r.uncommitted);
+    ns_writer_close(r.w);
+    ni_progress_clear(&progress);
+    if (!o->quiet)
+        ni_summary(&r, ni_now() - start, ni_interrupted);
+    ni_buf_free(&r.data);
+    ni_buf_free(&r.text);
+    ni_buf_free(&r.title);
+    return exit_status(&r);
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0) {
+        free(o.delete_ids);
+        return rc;
+    }
+    ni_buf index = {0};
+    int err = o.index ? ni_path_absolute(o.index, &index) : ni_default_index(&index);
+    if (err) {
+        if (o.index)
+            ni_msg("%s: %s", o.index, strerror(err));
+        else
+            ni_msg("no index location: set NSEARCH_INDEX or HOME, or give -d INDEX");
+        free(o.delete_ids);
+        return o.index ? NI_EXIT_FAILED : NI_EXIT_USAGE;
+    }
+    rc = NI_EXIT_OK;
+    if (o.noperands || o.ndelete_ids || o.prune || o.optimize)
+        rc = run_writer(&o, index.data);
+    if (o.stats && (rc == NI_EXIT_OK || rc == NI_EXIT_FAILED)) {
+        int s = ni_print_stats(index.data, stdout);
+        if (rc == NI_EXIT_OK)
+            rc = s;
+    }
+    ni_buf_free(&index);
+    free(o.delete_ids);
+    return rc;
+}

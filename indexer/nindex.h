@@ -1,0 +1,95 @@
+/* nindex.h — the state of one nindex run, shared by the CLI's files.
+ *
+ * A run holds the open writer and the counts the summary reports. Every
+ * input goes through ni_put (a document) or ni_skip (a reason it was not
+ * indexed), so the counts and the exit status have one source of truth. */
+#ifndef NI_NINDEX_H
+#define NI_NINDEX_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "nsearch.h"
+#include "progress.h"
+#include "sbuf.h"
+
+/* Exit statuses (documented in --help). */
+enum {
+    NI_EXIT_OK = 0,
+    NI_EXIT_FAILED = 1, /* some input failed, or a runtime error */
+    NI_EXIT_USAGE = 2,
+    NI_EXIT_CORRUPT = 3, /* the index is corrupt (NS_ECORRUPT) */
+    NI_EXIT_INTERRUPTED = 130
+};
+
+/* Why an input was not indexed. The first group are warnings (the input is
+ * not something to index; exit status 0), the rest are errors (exit 1). */
+enum ni_reason {
+    NI_BINARY,
+    NI_EMPTY,
+    NI_UNSUPPORTED,
+    NI_TOOBIG,
+    NI_BROKEN_LINK,
+    NI_FIRST_ERROR,
+    NI_UNREADABLE = NI_FIRST_ERROR,
+    NI_NOTFOUND,
+    NI_MALFORMED,
+    NI_INVALID,
+    NI_REJECTED,
+    NI_NREASONS
+};
+
+typedef struct ni_run {
+    ns_writer *w;
+    const char *index_path; /* absolute, for messages */
+    unsigned commit_every;  /* 0: only at the end */
+    unsigned uncommitted;   /* changes since the last commit */
+    int quiet;
+    uint64_t added, updated, unchanged, deleted;
+    uint64_t skipped[NI_NREASONS];
+    uint64_t bytes; /* input bytes finished with (read or skipped) */
+    int fatal;      /* a library failure stopped the run: its status */
+    int had_errors; /* something failed that is not a skip reason */
+    ni_progress *progress;
+    ni_buf data, text, title; /* scratch for file contents, reused */
+} ni_run;
+
+/* Set by SIGINT/SIGTERM: stop after the current document, commit, exit 130. */
+extern volatile sig_atomic_t ni_interrupted;
+
+/* Whether the run should stop taking input (fatal error or interrupt). */
+int ni_stopping(const ni_run *r);
+
+/* Puts doc and counts the outcome; where names the input in messages
+ * ("path" or "path:line"). A document the library refuses (too large,
+ * invalid) is reported and skipped. Other failures are fatal: reported, and
+ * r->fatal is set. Commits every r->commit_every changes. Returns NS_OK or the
+ * fatal status. */
+int ni_put(ni_run *r, const ns_doc *doc, const char *where);
+
+/* Counts a skipped input and reports it as "nindex: WHERE: MESSAGE"
+ * (warnings are silent under --quiet). */
+void ni_skip(ni_run *r, enum ni_reason why, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Commits; on failure reports and sets r->fatal. */
+int ni_commit(ni_run *r);
+
+/* Reports a library failure on the writer and sets r->fatal. */
+void ni_fatal(ni_run *r, int status);
+
+/* Progress redraw with the run's counts (rate-limited in progress.c). */
+void ni_run_progress(ni_run *r, uint64_t extra_bytes);
+
+/* Indexers for one input. path is absolute and normalised (it is the id and
+ * the url); shown is how messages name it (the path as the user gave it);
+ * st is its stat. */
+struct stat;
+void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st);
+/* Reads standard input as one text document with this id. */
+void ni_index_stdin_text(ni_run *r, const char *id);
+/* Reads a JSON-lines file (or standard input if path is "-"), plain or gzip;
+ * ids come from the records. */
+void ni_index_jsonl(ni_run *r, const char *path, const char *shown);
+
+#endif

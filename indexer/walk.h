@@ -1,0 +1,33 @@
+/* walk.h — visiting the files under the paths given on the command line. */
+#ifndef NI_WALK_H
+#define NI_WALK_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "nindex.h"
+
+typedef struct ni_walker {
+    /* Called for each file, in sorted order inside each folder. */
+    void (*on_file)(void *ctx, const char *path, const struct stat *st);
+    /* Called for a path that cannot be visited; why is NI_NREASONS for a
+     * notice that is not counted (a symbolic link loop). May be NULL. */
+    void (*on_problem)(void *ctx, const char *path, enum ni_reason why, const char *msg);
+    /* Returns non-zero to stop the walk early. May be NULL. */
+    int (*stop)(void *ctx);
+    void *ctx;
+    /* A folder never to enter (the index itself). */
+    int have_skip;
+    dev_t skip_dev;
+    ino_t skip_ino;
+} ni_walker;
+
+/* Visits path (absolute and normalised): a file is passed to on_file; a
+ * folder is walked recursively, following symbolic links, in strcmp order of
+ * names, skipping names that start with '.', visiting each folder once (by
+ * device and inode, so link loops end) and only regular files inside it.
+ * A path given explicitly is visited even if hidden or not a regular file.
+ * Returns 0, or ENOMEM if memory ran out (the walk is then incomplete). */
+int ni_walk(const ni_walker *wk, const char *path);
+
+#endif

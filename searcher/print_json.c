@@ -1,0 +1,119 @@
+/* print_json.c — nsearch --json: one object per line (JSON Lines).
+ *
+ * Per hit, keys in this order (batch mode puts "qid" first):
+ *   {"rank":1,"id":"...","score":8.41,"title":"...","url":"...","date":"...",
+ *    "snippet":"...","highlights":[[12,19],[40,49]]}
+ * then one summary object:
+ *   {"query":"(AND sever relat)","total":4,"total_exact":true,"returned":4,
+ *    "elapsed_us":812}
+ *
+ * Highlight offsets are byte offsets into the UTF-8 encoding of "snippet" as
+ * a JSON reader decodes it (json_out_decoded_len keeps them right even if the
+ * library ever hands over invalid UTF-8). Never coloured. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json_out.h"
+
+static void put_key(FILE *out, const char *key, int first)
+{
+    if (!first)
+        putc(',', out);
+    putc('"', out);
+    fputs(key, out);
+    fputs("\":", out);
+}
+
+static void put_str_field(FILE *out, const char *key, const char *s, size_t len)
+{
+    put_key(out, key, 0);
+    json_out_string(out, s, len);
+}
+
+/* Opens an object and writes "qid" when there is one. Returns whether the
+ * next key is the first. */
+static int open_object(FILE *out, const cli_run *run)
+{
+    putc('{', out);
+    if (run->qid == NULL)
+        return 1;
+    put_key(out, "qid", 1);
+    json_out_string(out, run->qid, strlen(run->qid));
+    return 0;
+}
+
+static void put_highlights(FILE *out, const ns_snippet *sn, const char *text)
+{
+    size_t n = ns_snippet_span_count(sn);
+
+    put_key(out, "highlights", 0);
+    putc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        size_t s, e;
+
+        ns_snippet_span(sn, i, &s, &e);
+        fprintf(out, "%s[%zu,%zu]", i > 0 ? "," : "", json_out_decoded_len(text, s),
+                json_out_decoded_len(text, e));
+    }
+    putc(']', out);
+}
+
+static void put_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_snippet *sn)
+{
+    size_t len;
+    const char *text = ns_snippet_text(sn, &len);
+    int first = open_object(out, run);
+
+    put_key(out, "rank", first);
+    fprintf(out, "%zu", h->rank);
+    put_str_field(out, "id", h->id, h->id_len);
+    put_key(out, "score", 0);
+    json_out_double(out, h->score);
+    put_str_field(out, "title", h->title, h->title_len);
+    put_str_field(out, "url", h->url, h->url_len);
+    put_str_field(out, "date", h->date, h->date_len);
+    put_str_field(out, "snippet", text, len);
+    put_highlights(out, sn, text);
+    fputs("}\n", out);
+}
+
+static void put_summary(FILE *out, const cli_run *run, size_t n)
+{
+    int exact = 1;
+    uint64_t total = run->r != NULL ? ns_results_total(run->r, &exact) : 0;
+    const char *query = ns_query_string(run->q);
+    int first = open_object(out, run);
+
+    put_key(out, "query", first);
+    json_out_string(out, query, strlen(query));
+    put_key(out, "total", 0);
+    fprintf(out, "%" PRIu64, total);
+    put_key(out, "total_exact", 0);
+    fputs(exact ? "true" : "false", out);
+    put_key(out, "returned", 0);
+    fprintf(out, "%zu", n);
+    put_key(out, "elapsed_us", 0);
+    fprintf(out, "%" PRIu64 "}\n", run->elapsed_us);
+}
+
+int print_json(FILE *out, const cli_run *run)
+{
+    size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
+    ns_snippet_options sopts = NS_SNIPPET_OPTIONS_INIT;
+
+    for (size_t i = 0; i < n; i++) {
+        ns_hit h;
+        ns_snippet *sn = NULL;
+        int rc = ns_results_hit(run->r, i, &h);
+
+        if (rc == NS_OK)
+            rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, &sopts);
+        if (rc != NS_OK)
+            return rc;
+        put_hit(out, run, &h, sn);
+        ns_snippet_free(sn);
+    }
+    put_summary(out, run, n);
+    return NS_OK;
+}

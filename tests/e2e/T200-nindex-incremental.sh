@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# T200-nindex-incremental: nindex on the seed articles. Counts in the summary,
+# document identity across working folders, updates, additions, --delete,
+# --prune, --stats, --optimize, --commit-every and --quiet.
+set -euo pipefail
+
+: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
+mkdir -p "$NS_TMPDIR"
+tmp=$(mktemp -d "$NS_TMPDIR/T200.XXXXXX")
+tmp=$(cd "$tmp" && pwd -P)
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$tmp"/out "$tmp"/err "$tmp"/sout; do
+        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
+    done
+    exit 1
+}
+
+# nindex with stdout in $tmp/out, stderr in $tmp/err, status in $rc.
+ni() {
+    rc=0
+    "$NINDEX" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+}
+expect_rc() { [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"; }
+err_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
+# The summary line starts with the counts.
+summary() { grep -qF -- "nindex: $1" "$tmp/err" || fail "summary is not '$1'"; }
+
+# nsearch --json; the hit ids go to $tmp/ids, status in $rc.
+ns() {
+    rc=0
+    "$NSEARCH" -d "$idx" --json "$@" >"$tmp/sout" 2>"$tmp/serr" || rc=$?
+    python3 - "$tmp/sout" >"$tmp/ids" <<'PY' || fail "nsearch --json output"
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    o = json.loads(line)
+    if isinstance(o, dict) and "id" in o:
+        print(o["id"])
+PY
+}
+finds() { # QUERY ID...: the query has hits, among them every ID
+    local q=$1; shift
+    ns "$q"
+    [ "$rc" -eq 0 ] || fail "'$q' found nothing (exit $rc)"
+    for id in "$@"; do
+        grep -qxF -- "$id" "$tmp/ids" || fail "'$q' does not find $id"
+    done
+}
+finds_none() {
+    ns "$1"
+    [ "$rc" -eq 1 ] || fail "'$1' should find nothing (exit $rc)"
+}
+
+seeds="$NS_SHARED_DIR/corpora/seeds"
+docs="$tmp/docs"
+idx="$tmp/idx"
+mkdir "$docs"
+cp "$seeds"/*.txt "$docs/"
+names=()
+for f in "$docs"/*.txt; do names+=("$(basename "$f")"); done
+[ "${#names[@]}" -eq 5 ] || fail "expected 5 seed files"
+a=$docs/${names[0]} b=$docs/${names[1]} c=$docs/${names[3]}
+
+# --- first run: all added; ids are absolute paths ---------------------------
+ni -d "$idx" "$docs"
+expect_rc 0 "first run"
+summary "5 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped"
+err_has "$idx"
+[ ! -s "$tmp/out" ] || fail "nindex wrote to stdout"
+finds "sever relations" "$a" "$b"
+grep -qvF "$docs/" "$tmp/ids" && fail "an id is not an absolute path under $docs"
+
+# --- again: nothing changes, from any working folder or spelling ------------
+ni -d "$idx" "$docs"
+expect_rc 0 "second run"
+summary "0 added, 0 updated, 5 unchanged, 0 deleted, 0 skipped"
+rc=0
+(cd "$docs" && "$NINDEX" -d ../idx .) >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 0 "relative run"
+summary "0 added, 0 updated, 5 unchanged, 0 deleted, 0 skipped"
+rc=0
+(cd "$tmp" && "$NINDEX" -d idx "docs/.././docs//") >"$tmp/out" 2>"$tmp/err" || rc=$?
+summary "0 added, 0 updated, 5 unchanged, 0 deleted, 0 skipped"
+ni -d "$idx" "$b"
+summary "0 added, 0 updated, 1 unchanged, 0 deleted, 0 skipped"
+
+# --- a changed file is updated, a new one added -------------------------------
+printf '\nA quokkaberry was seen.\n' >>"$c"
+ni -d "$idx" "$docs"
+expect_rc 0 "after a change"
+summary "0 added, 1 updated, 4 unchanged, 0 deleted, 0 skipped"
+finds quokkaberry "$c"
+printf 'Wombat notes\nThe wombatfruit is here.\n' >"$docs/extra.txt"
+ni -d "$idx" "$docs"
+summary "1 added, 0 updated, 5 unchanged, 0 deleted, 0 skipped"
+finds wombatfruit "$docs/extra.txt"
+
+# --- --delete by id, then a missing id ------------------------------------------
+ni -d "$idx" --delete "$docs/extra.txt"
+expect_rc 0 "--delete"
+summary "0 added, 0 updated, 0 unchanged, 1 deleted, 0 skipped"
+finds_none wombatfruit
+ni -d "$idx" --delete "$docs/extra.txt"
+expect_rc 1 "--delete of a missing id"
+err_has "$docs/extra.txt: no such document"
+# a relative path names the file's document
+ni -d "$idx" "$docs/extra.txt"
+summary "1 added"
+rc=0
+(cd "$docs" && "$NINDEX" -d "$idx" --delete extra.txt) >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 0 "--delete of a relative path"
+summary "0 added, 0 updated, 0 unchanged, 1 deleted, 0 skipped"
+rm "$docs/extra.txt"
+
+# --- --prune removes documents whose file is gone --------------------------------
+rm "$c"
+ni -d "$idx" --prune
+expect_rc 0 "--prune"
+summary "0 added, 0 updated, 0 unchanged, 1 deleted, 0 skipped"
+finds_none quokkaberry
+finds "sever relations" "$a" "$b"
+ni -d "$idx" --prune "$docs"
+summary "0 added, 0 updated, 4 unchanged, 0 deleted, 0 skipped"
+
+# --- --stats, --optimize ------------------------------------------------------
+ni -d "$idx" --stats
+expect_rc 0 "--stats"
+grep -qE '^documents +4$' "$tmp/out" || fail "--stats does not count 4 documents"
+grep -qE '^ +total ' "$tmp/out" || fail "--stats has no total size"
+ni -d "$idx" --optimize
+expect_rc 0 "--optimize"
+ni -d "$idx" --stats
+grep -qE '^segments +1$' "$tmp/out" || fail "--optimize did not leave one segment"
+grep -qE '^documents +4$' "$tmp/out" || fail "--optimize lost documents"
+finds "sever relations" "$a" "$b"
+ni -d "$idx" --stats "$docs"
+summary "0 added, 0 updated, 4 unchanged"
+grep -qE '^documents +4$' "$tmp/out" || fail "--stats after indexing"
+
+# --- --commit-every, --quiet -----------------------------------------------------
+ni -d "$tmp/idx2" --commit-every=1 "$docs"
+expect_rc 0 "--commit-every=1"
+summary "4 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped"
+idx="$tmp/idx2" finds "sever relations" "$a" "$b"
+ni -q -d "$tmp/idx2" "$docs"
+expect_rc 0 "--quiet"
+[ ! -s "$tmp/err" ] || fail "--quiet printed something"
+
+echo "T200 ok"
