@@ -18,7 +18,7 @@
  * Only "clean" words are used: a whitespace-separated chunk that, after
  * stripping leading and trailing punctuation, is all ASCII letters. Chunks
  * such as "don't", "U.S." or "e-mail", which tokenizers disagree on, are never
- * picked. Phrases are consecutive clean words with nothing but white space
+ * picked, nor are the words they could produce ("don", "us": see taint_chunk). Phrases are consecutive clean words with nothing but white space
  * between them, taken from real documents, so every tokenizer sees the same
  * adjacent words. AND/OR/AND-NOT words are drawn from one document, so each
  * AND query matches at least that document.
@@ -36,6 +36,7 @@
 typedef struct vocab {
     char **word;
     uint32_t *df, *last_doc;
+    unsigned char *tainted; /* seen where tokenizers disagree: never picked */
     size_t n, cap;
     uint32_t *slot; /* open addressing: word id + 1, 0 = empty */
     size_t nslots;
@@ -100,6 +101,7 @@ static uint32_t vocab_id(vocab *v, const char *s, size_t n)
         v->word = xrealloc(v->word, v->cap * sizeof *v->word);
         v->df = xrealloc(v->df, v->cap * sizeof *v->df);
         v->last_doc = xrealloc(v->last_doc, v->cap * sizeof *v->last_doc);
+        v->tainted = xrealloc(v->tainted, v->cap * sizeof *v->tainted);
     }
     char *w = xrealloc(NULL, n + 1);
     memcpy(w, s, n);
@@ -107,6 +109,7 @@ static uint32_t vocab_id(vocab *v, const char *s, size_t n)
     v->word[v->n] = w;
     v->df[v->n] = 0;
     v->last_doc[v->n] = UINT32_MAX;
+    v->tainted[v->n] = 0;
     v->slot[h] = (uint32_t)v->n + 1;
     return (uint32_t)v->n++;
 }
@@ -137,6 +140,59 @@ static int is_edge_punct(int c)
     return c && strchr(".,;:!?()[]{}\"<>", c) != NULL;
 }
 
+static int is_apostrophe(const char *s, size_t i, size_t n)
+{
+    return s[i] == '\'' || s[i] == '`' ||
+           (i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0x98 || (unsigned char)s[i + 2] == 0x99));
+}
+
+static void taint(vocab *v, const char *w, size_t n)
+{
+    if (n >= MIN_LEN && n <= MAX_LEN) {
+        uint32_t id = vocab_id(v, w, n); /* may move v->tainted */
+        v->tainted[id] = 1;
+    }
+}
+
+/* A chunk that is not a clean word can still hold letters that some
+ * tokenizer turns into a word another does not: "won't" is won+t for FTS5,
+ * won't for Xapian, wont for nsearch; "U.S." is u+s for FTS5 and us for the
+ * others. Such words are tainted so that no query uses them. A possessive
+ * ("Russia's") is left alone: it gives "russia" everywhere. */
+static void taint_chunk(vocab *v, const char *s, size_t n)
+{
+    char run[MAX_LEN + 1], joined[MAX_LEN + 1];
+    size_t rl = 0, jl = 0, i = 0;
+    int apos = 0, acronym = n >= 3;
+    for (i = 0; i < n; i++)
+        if (is_apostrophe(s, i, n)) {
+            size_t after = i + (s[i] == '\'' || s[i] == '`' ? 1 : 3);
+            /* a possessive 's is dropped by every engine's analysis alike */
+            int possessive = after < n && (s[after] == 's' || s[after] == 'S') &&
+                             (after + 1 == n || !isalpha((unsigned char)s[after + 1]));
+            apos |= !possessive;
+        }
+    for (i = 0; i < n; i++) /* single letters separated by periods */
+        if ((i % 2 == 0 && !isalpha((unsigned char)s[i])) || (i % 2 == 1 && s[i] != '.'))
+            acronym = 0;
+    for (i = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)s[i] : ' ';
+        if (c < 128 && isalpha(c)) {
+            if (rl < MAX_LEN)
+                run[rl++] = (char)tolower(c);
+            if (jl < MAX_LEN)
+                joined[jl++] = (char)tolower(c);
+            continue;
+        }
+        if (apos && rl)
+            taint(v, run, rl);
+        rl = 0;
+    }
+    if (apos || acronym)
+        taint(v, joined, jl);
+}
+
 /* Splits text into chunks at ASCII white space and pushes clean words. */
 static void scan_text(vocab *v, toks *t, const char *s, size_t len, uint32_t doc)
 {
@@ -164,6 +220,8 @@ static void scan_text(vocab *v, toks *t, const char *s, size_t len, uint32_t doc
                 w[k] = (char)tolower(c);
         }
         if (!clean || is_operator(w, n)) {
+            if (!clean && b > a)
+                taint_chunk(v, s + a, n);
             if (b > a || lead || trail)
                 push(t, BREAK);
             continue;
@@ -191,6 +249,8 @@ static uint32_t hi_min, med_min;
 static int bucket(const vocab *v, uint32_t id)
 {
     uint32_t df = v->df[id];
+    if (v->tainted[id])
+        return B_NONE;
     return df >= hi_min ? B_HIGH : df >= med_min ? B_MED : df >= 2 ? B_LOW : B_NONE;
 }
 
@@ -427,6 +487,7 @@ static int gen_main(const char *dir, unsigned n, uint64_t seed, char **paths, si
     free(v.word);
     free(v.df);
     free(v.last_doc);
+    free(v.tainted);
     free(v.slot);
     free(t.t);
     free(t.start);

@@ -78,8 +78,10 @@ status=0
 if [[ -z $bindir ]]; then
     bindir=$root/build-bench/bench
     log "building (Release) in $root/build-bench"
+    # -O3 brings warnings -O2 does not (maybe-uninitialized...): they are kept
+    # in the log, but must not stop a measurement; the CI build has -Werror.
     cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DNS_BUILD_TESTS=OFF \
-        -DNS_SHARED_DIR="$shared" >"$work/cmake.log" 2>&1 ||
+        -DNS_WERROR=OFF -DNS_SHARED_DIR="$shared" >"$work/cmake.log" 2>&1 ||
         { cat "$work/cmake.log" >&2; exit 2; }
     for t in gen_queries bench_trec_eval bench_nsearch bench_fts5 bench_xapian; do
         cmake --build "$root/build-bench" --target "$t" -j "$(nproc)" >>"$work/cmake.log" 2>&1 ||
