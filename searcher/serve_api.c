@@ -112,7 +112,7 @@ static void index_error(server *srv, int rc, serve_reply *out)
     if (rc == NS_ENOTFOUND)
         api_error(out, 404, "not_found", index_message(srv, rc), -1, NULL);
     else if (rc == NS_ETOOBIG || rc == NS_EINVAL)
-        api_error(out, 400, "bad_query", index_message(srv, rc), -1, NULL);
+        api_error(out, 400, "bad_query", index_message(srv, rc), -1, "q");
     else if (rc == NS_ECORRUPT)
         api_error(out, 500, "index_corrupt", index_message(srv, rc), -1, NULL);
     else
