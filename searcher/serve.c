@@ -386,6 +386,8 @@ static void refresh_once(server *srv)
                 "nsearch serve: cannot refresh the index (still serving the last "
                 "generation): %s\n",
                 msg);
+    else if (report)
+        fputs("nsearch serve: the index can be refreshed again\n", stderr);
     if (changed && !srv->cfg->quiet) {
         ns_stats st;
 

@@ -94,6 +94,7 @@ grep -q "cannot refresh the index (still serving the last generation)" "$srv_log
     fail "refresh failure not logged"
 mv "$tmp/COMMIT.good" "$tmp/idx/COMMIT"
 wait_for 'd["status"] == "ok" and "refresh_error" not in d' "$base/health" >/dev/null
+grep -q "the index can be refreshed again" "$srv_log" || fail "recovery not logged"
 
 touch "$tmp/stop"
 wait "$stream" || fail "searches during re-indexing: $(cat "$tmp/stream.out")"
