@@ -41,30 +41,18 @@ static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg,
     return NS_ENOTFOUND;
 }
 
-/* Reads and decodes the stored record of doc in segment g into rec (which
- * then owns the bytes f points into). */
-static int read_record(const nsi_seg *g, uint32_t doc, nsi_buf *rec, nsi_record *f)
-{
-    char e2[256];
-    rec->limit = (size_t)1 << 40; /* documents are capped at indexing time */
-    int rc = nsi_docstore_get(&g->store, doc, rec, e2, sizeof e2);
-    if (rc)
-        return nsi_index_fail(rc, "%s: %s", g->path, e2);
-    if (nsi_record_decode(rec->data, rec->len, f))
-        return nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %u is damaged", g->path,
-                              doc);
-    return NS_OK;
-}
-
-/* Fills r's single hit with the stored fields of (seg, doc), the layout
- * search.c gives its hits: each field NUL-terminated in the arena. */
+/* Fills r's single hit with the listed fields of (seg, doc) (docs/format.md,
+ * "FIELDS"), laid out as search.c lays out its hits: each field
+ * NUL-terminated in the arena. */
 static int load_fields(ns_results *r, uint32_t seg, uint32_t doc)
 {
-    nsi_buf rec = {0};
+    char err[NSI_ERRMSG];
     nsi_record f;
     nsi_hit *h = &r->hits[0];
-    int rc = read_record(r->snap->segs[seg], doc, &rec, &f);
+    int rc = nsi_seg_fields(r->snap->segs[seg], doc, &f, err, sizeof err);
 
+    if (rc)
+        return nsi_index_fail(rc, "%s", err);
     h->seg = seg;
     h->doc = doc;
     h->gdoc = r->snap->base[seg] + doc;
@@ -74,7 +62,6 @@ static int load_fields(ns_results *r, uint32_t seg, uint32_t doc)
         if (!(rc = nsi_buf_append(&r->arena, f.f[i], f.len[i])))
             rc = nsi_buf_putc(&r->arena, 0);
     }
-    nsi_buf_free(&rec);
     return rc;
 }
 
@@ -115,22 +102,20 @@ int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
         *len = 0;
     if (!r || i >= r->nhits)
         return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
+    /* a STORED record is the body text itself (docs/format.md, "STORED") */
     const nsi_hit *h = &r->hits[i];
+    const nsi_seg *g = r->snap->segs[h->seg];
     nsi_buf rec = {0};
-    nsi_record f;
-    int rc = read_record(r->snap->segs[h->seg], h->doc, &rec, &f);
-    if (!rc) {
-        char *body = malloc(f.len[NSI_F_BODY] + 1);
-        if (body) {
-            memcpy(body, f.f[NSI_F_BODY], f.len[NSI_F_BODY]);
-            body[f.len[NSI_F_BODY]] = 0;
-            *out = body;
-            if (len)
-                *len = f.len[NSI_F_BODY];
-        } else {
-            rc = nsi_index_fail(NS_ENOMEM, "out of memory");
-        }
+    char err[256];
+    rec.limit = (size_t)1 << 40; /* documents are capped at indexing time */
+    int rc = nsi_docstore_get(&g->store, h->doc, &rec, err, sizeof err);
+    if (rc == NS_OK && (rc = nsi_buf_terminate(&rec)) == NS_OK) {
+        if (len)
+            *len = rec.len;
+        *out = (char *)nsi_buf_steal(&rec, NULL);
     }
     nsi_buf_free(&rec);
-    return rc;
+    if (rc == NS_ENOMEM)
+        return nsi_index_fail(rc, "out of memory");
+    return rc ? nsi_index_fail(rc, "%s: %s", g->path, err) : NS_OK;
 }
