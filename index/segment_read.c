@@ -89,6 +89,12 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     if (s->size < 32 + 24 || memcmp(m, NSI_SEG_MAGIC, 8))
         return corrupt(s, err, errlen, "not a segment file (bad magic or truncated)");
     uint32_t version = nsi_get_u32le(m + 8);
+    /* A damaged version field must read as damage, not as a newer format:
+     * an intact file of any version still ends with its whole-file CRC. */
+    if (version != NSI_SEG_VERSION &&
+        (memcmp(m + s->size - 8, NSI_SEG_END, 8) ||
+         nsi_crc32(m, s->size - 24) != nsi_get_u32le(m + s->size - 12)))
+        return corrupt(s, err, errlen, "header damaged (unknown version, checksum mismatch)");
     if (version != NSI_SEG_VERSION)
         return nsi_fail(err, errlen, NS_EVERSION, "%s: format version %u, this build reads %u",
                         s->path, version, NSI_SEG_VERSION);
@@ -177,13 +183,21 @@ void nsi_seg_close(nsi_seg *s)
     free(s);
 }
 
-int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
+int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen)
 {
     for (int k = 1; k <= NSI_SEC_COUNT; k++) {
         int rc = check_sec_crc(s, k, err, errlen);
         if (rc)
             return rc;
     }
+    return NS_OK;
+}
+
+int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
+{
+    int rc = nsi_seg_verify_sections(s, err, errlen);
+    if (rc)
+        return rc;
     if (nsi_crc32(s->map, s->size - 24) != nsi_get_u32le(s->map + s->size - 12))
         return corrupt(s, err, errlen, "whole-file checksum mismatch");
     return NS_OK;
