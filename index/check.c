@@ -282,8 +282,8 @@ static int check_docs(chk *k, const nsi_seg *g, const nsi_commit_seg *cs, uint32
 static size_t packed_size(const uint8_t *p) { return 1 + (size_t)16 * p[0]; }
 
 /* Checks the skip entry of the block the cursor just entered. */
-static int check_block(chk *k, const nsi_pcur *c, const char *term, size_t tlen,
-                       uint64_t *data_run, uint64_t at)
+static int check_block(chk *k, const nsi_pcur *c, const char *term, size_t tlen, uint64_t *data_run,
+                       uint64_t at)
 {
     const nsi_seg *g = c->s;
     if (c->block >= c->full) {
@@ -364,8 +364,8 @@ static int check_term(chk *k, const nsi_seg *g, const char *term, size_t tlen,
     }
     if (n != ti->df)
         return bad(k, g, NSI_SEC_POSTINGS, at,
-                   "term " TERM_FMT ": %u postings, the dictionary says %u",
-                   TERM_ARG(term, tlen), n, ti->df);
+                   "term " TERM_FMT ": %u postings, the dictionary says %u", TERM_ARG(term, tlen),
+                   n, ti->df);
     if (pos_run != c.pos_end)
         return bad(k, g, NSI_SEC_POSITIONS, pat,
                    "term " TERM_FMT ": positions do not fill their %llu bytes",
@@ -404,8 +404,7 @@ static int check_dict(chk *k, const nsi_seg *g)
         prev_len = it.term_len;
         count++;
         if ((it.in_block == DICT_BLOCK || count == g->nterms) && it.p != it.end)
-            return bad(k, g, NSI_SEC_TERMS, at, "dictionary block %u has trailing bytes",
-                       it.block);
+            return bad(k, g, NSI_SEC_TERMS, at, "dictionary block %u has trailing bytes", it.block);
         rc = nsi_dictit_next(&it, k->err, k->errlen);
     }
     if (rc != 1)
@@ -448,8 +447,8 @@ static const char *term_of(const chk *k, const expect *e, size_t *len)
 
 /* Compares the postings of one term for docs [lo, hi) with the expected
  * ones ex[*i...] for that term. */
-static int compare_term(chk *k, const nsi_seg *g, const nsi_dictit *it, uint32_t lo,
-                        uint32_t hi, size_t *i)
+static int compare_term(chk *k, const nsi_seg *g, const nsi_dictit *it, uint32_t lo, uint32_t hi,
+                        size_t *i)
 {
     uint64_t at = sec_off(g, NSI_SEC_POSTINGS) + it->ti.post_off;
     nsi_pcur c;
@@ -477,8 +476,7 @@ static int compare_term(chk *k, const nsi_seg *g, const nsi_dictit *it, uint32_t
             break;
         if ((tt && memcmp(k->pt.v, k->pos.v + e->pos, tt * sizeof(uint32_t))) ||
             (tb && memcmp(k->pb.v, k->pos.v + e->pos + tt, tb * sizeof(uint32_t))))
-            return bad(k, g, NSI_SEC_POSITIONS,
-                       sec_off(g, NSI_SEC_POSITIONS) + it->ti.pos_off,
+            return bad(k, g, NSI_SEC_POSITIONS, sec_off(g, NSI_SEC_POSITIONS) + it->ti.pos_off,
                        "term " TERM_FMT ", document %u: positions differ from the stored text",
                        TERM_ARG(it->term, it->term_len), c.doc);
         (*i)++;
@@ -523,8 +521,8 @@ static int compare_batch(chk *k, const nsi_seg *g, uint32_t lo, uint32_t hi)
         size_t tl;
         const char *t = term_of(k, &k->ex[i], &tl);
         return bad(k, g, NSI_SEC_TERMS, sec_off(g, NSI_SEC_TERMS),
-                   "term " TERM_FMT " of document %u's stored text is not indexed",
-                   TERM_ARG(t, tl), k->ex[i].doc);
+                   "term " TERM_FMT " of document %u's stored text is not indexed", TERM_ARG(t, tl),
+                   k->ex[i].doc);
     }
     return NS_OK;
 }
@@ -602,13 +600,13 @@ static int check_once(chk *k, const char *dir)
         rc = nsi_seg_open(&g, dir, c.segs[i].id, k->err, k->errlen);
         if (rc == NS_ENOTFOUND) {
             nsi_commit c2;
-            int moved = nsi_commit_read(&c2, dir, NULL, 0) == NS_OK &&
-                        c2.generation != c.generation;
+            int moved =
+                nsi_commit_read(&c2, dir, NULL, 0) == NS_OK && c2.generation != c.generation;
             if (moved)
                 nsi_commit_free(&c2);
             rc = moved ? 1
                        : nsi_fail(k->err, k->errlen, NS_ECORRUPT,
-                                  "%s: segment %016llx listed in COMMIT is missing", dir,
+                                  "%s/seg-%016llx.nss: listed in COMMIT but missing", dir,
                                   (unsigned long long)c.segs[i].id);
             break;
         }
@@ -646,8 +644,7 @@ int ns_index_check(const char *path, int full, char *errbuf, size_t errlen)
     for (int i = 0; rc == 1 && i < RESTARTS; i++)
         rc = check_once(&k, path);
     if (rc == 1)
-        rc = nsi_fail(errbuf, errlen, NS_EIO, "%s: the index kept changing during the check",
-                      path);
+        rc = nsi_fail(errbuf, errlen, NS_EIO, "%s: the index kept changing during the check", path);
     nsi_analyzer_free(k.an);
     nsi_idmap_free(&k.live);
     nsi_idmap_free(&k.terms);

@@ -48,6 +48,18 @@ static void snap_free(nsi_snap *s)
     free(s);
 }
 
+/* Whether COMMIT names another generation than gen now (a writer committed
+ * since it was read), or cannot be read. */
+static int commit_moved(const char *dir, uint64_t gen)
+{
+    nsi_commit c;
+    if (nsi_commit_read(&c, dir, NULL, 0))
+        return 1;
+    int moved = c.generation != gen;
+    nsi_commit_free(&c);
+    return moved;
+}
+
 /* Builds a snapshot of the current COMMIT. NS_EAGAIN-like 1 when a listed
  * segment vanished (a writer committed meanwhile): the caller retries. */
 static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
@@ -97,6 +109,9 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
         sum_t += g->sum_len_title;
         sum_b += g->sum_len_body;
     }
+    if (rc == NS_ENOTFOUND && !commit_moved(dir, c.generation))
+        rc = nsi_fail(err, errlen, NS_ECORRUPT, "%s/seg-%016llx.nss: listed in COMMIT but missing",
+                      dir, (unsigned long long)c.segs[s->nsegs].id);
     nsi_commit_free(&c);
     if (rc) {
         snap_free(s);
