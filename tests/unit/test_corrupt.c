@@ -95,11 +95,20 @@ static void load_files(void)
     closedir(d);
 }
 
+/* Writes n bytes at off without truncating: rewriting a file from length 0
+ * makes ext4 flush it on close (auto_da_alloc), which would slow the test
+ * tenfold. */
+static void put_bytes(const ifile *f, const uint8_t *data, size_t n, size_t off)
+{
+    int fd = open(f->path, O_WRONLY | O_CREAT, 0644);
+    CHECK(fd >= 0 && pwrite(fd, data, n, (off_t)off) == (ssize_t)n);
+    close(fd);
+}
+
 static void put_file(const ifile *f, const uint8_t *data, size_t n)
 {
-    FILE *fp = fopen(f->path, "wb");
-    CHECK(fp && fwrite(data, 1, n, fp) == n);
-    fclose(fp);
+    put_bytes(f, data, n, 0);
+    CHECK(truncate(f->path, (off_t)n) == 0);
 }
 
 static void restore(const ifile *f) { put_file(f, f->data, f->size); }
@@ -165,20 +174,19 @@ static void truncate_to(tally *t, const ifile *f, size_t len)
 {
     char what[64];
     snprintf(what, sizeof what, "truncated to %zu", len);
-    put_file(f, f->data, len);
+    CHECK(truncate(f->path, (off_t)len) == 0);
     judge(t, f, what, 1);
-    restore(f);
+    put_bytes(f, f->data + len, f->size - len, len);
 }
 
 static void flip(tally *t, const ifile *f, size_t off, uint8_t mask, int do_check)
 {
     char what[64];
     snprintf(what, sizeof what, "byte %zu ^ %02x", off, mask);
-    f->data[off] ^= mask;
-    restore(f);
-    f->data[off] ^= mask;
+    uint8_t b = f->data[off] ^ mask;
+    put_bytes(f, &b, 1, off);
     judge(t, f, what, do_check);
-    restore(f);
+    put_bytes(f, f->data + off, 1, off);
 }
 
 static void report(const char *name, const tally *t)
