@@ -12,6 +12,7 @@
  *    "Borrowed until X" means the memory belongs to the library and stays
  *    valid until X is called.
  *  - The library never prints, exits or aborts.
+ *  - Every `opts` argument may be NULL, meaning the defaults (*_OPTIONS_INIT).
  *  - Strings are UTF-8 byte ranges (pointer + length) and need not be
  *    NUL-terminated unless stated.
  *

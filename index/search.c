@@ -264,7 +264,8 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, str
             return r;
     }
     /* terms are NUL-free analysed text, so strcmp order is byte order */
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     for (size_t k = 0; k < out->n; k++)
         out->len[k] = strlen(out->v[k]);
     return NS_OK;
@@ -527,8 +528,9 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* NEAR/n: one occurrence of every term with at most n other words between
- * the first and the last. Positions are tagged with their term (low bits). */
+/* NEAR/n: one occurrence of every term, all within n positions of each other
+ * (adjacent words are 1 apart; docs/query-language.md). Positions are paired
+ * with their term's index. */
 static int near_in(sctx *x, cur *c, int title)
 {
     size_t total = 0, k = c->nkids;
@@ -557,14 +559,15 @@ static int near_in(sctx *x, cur *c, int title)
             v[2 * m + 1] = (uint32_t)i;
         }
     }
-    qsort(v, m, 2 * sizeof *v, cmp_u32);
+    if (m > 1)
+        qsort(v, m, 2 * sizeof *v, cmp_u32);
     uint32_t count[64] = {0};
     size_t have = 0, lo = 0;
     for (size_t hi = 0; hi < m; hi++) {
         if (count[v[2 * hi + 1]]++ == 0)
             have++;
         while (have == k) {
-            if (v[2 * hi] - v[2 * lo] <= c->dist + (uint32_t)(k - 1))
+            if (v[2 * hi] - v[2 * lo] <= c->dist)
                 return 1;
             if (--count[v[2 * lo + 1]] == 0)
                 have--;
@@ -788,6 +791,22 @@ static int list_bound(sctx *x, cur *c)
     return NS_OK;
 }
 
+/* Upper bound of a term's score for doc d: its block's maxima when d falls
+ * in a full block, else the whole list's bound. */
+static double block_bound(sctx *x, cur *c, uint32_t d)
+{
+    nsi_skip sk;
+    if (c->kind != E_TERM || c->doc == NSI_DOC_END)
+        return 0;
+    if (c->doc > d)
+        return 0; /* the term cannot hold d at all */
+    if (!nsi_pcur_block_bound(&c->pc, d, &sk))
+        return c->maxscore;
+    double v = bm25f(&x->sc, c->idf, c->title_only, sk.max_tf_title, sk.max_tf_body,
+                     sk.min_len_title, sk.min_len_body);
+    return v * (1 + 1e-9) + 1e-12;
+}
+
 /* MaxScore over an OR of terms. */
 static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
 {
@@ -796,7 +815,8 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
     cur **ord = malloc((n + 1) * sizeof *ord);
     double *ub = malloc((n + 1) * sizeof *ub), *contrib = calloc(n + 1, sizeof *contrib);
     size_t *slot = malloc((n + 1) * sizeof *slot);
-    if (!ord || !ub || !contrib || !slot) {
+    double *bb = malloc((n + 1) * sizeof *bb);
+    if (!ord || !ub || !contrib || !slot || !bb) {
         rc = NS_ENOMEM;
         goto out;
     }
@@ -844,13 +864,21 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
                 if (ord[i]->doc == d)
                     partial += contrib[slot[i]] = term_score(x, ord[i]);
             }
+            /* block-max refinement: the non-essential terms can add at most
+             * the bounds of the blocks that would hold d */
+            double rem = 0;
+            for (size_t i = 0; i < ess; i++) {
+                bb[i] = block_bound(x, ord[i], d);
+                rem += bb[i];
+            }
             size_t i = ess;
             while (i > 0) {
-                if (partial + ub[i - 1] <= th) {
+                if (partial + rem <= th) {
                     r->exact = 0; /* skipped without knowing whether it matches */
                     break;
                 }
                 i--;
+                rem -= bb[i];
                 contrib[slot[i]] = 0;
                 if (ord[i]->doc < d && (rc = seek(x, ord[i], d)))
                     goto out;
@@ -858,12 +886,12 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
                     partial += contrib[slot[i]] = term_score(x, ord[i]);
             }
             if (i == 0) {
-                double s = 0;
+                double sc = 0;
                 for (size_t j = 0; j < n; j++)
                     if (root->kids[j]->doc == d)
-                        s += contrib[j];
+                        sc += contrib[j];
                 r->total++;
-                heap_push(&r->heap, s, base + d);
+                heap_push(&r->heap, sc, base + d);
             }
         }
         for (size_t i = ess; i < n; i++)
@@ -873,6 +901,7 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
     if (ess > 0)
         r->exact = 0;
 out:
+    free(bb);
     free(ord);
     free(ub);
     free(contrib);
@@ -1025,7 +1054,8 @@ int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_searc
     if (!rc && root)
         rc = search_segments(r->snap, root, &o, &run, err, NSI_ERRMSG);
     if (!rc) {
-        qsort(run.heap.e, run.heap.n, sizeof *run.heap.e, cmp_entry_desc);
+        if (run.heap.n > 1)
+            qsort(run.heap.e, run.heap.n, sizeof *run.heap.e, cmp_entry_desc);
         r->total = run.total;
         r->exact = run.exact;
         if (!run.exact && root && max_df(root) > r->total)
