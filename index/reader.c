@@ -9,6 +9,7 @@
 
 #include "commit.h"
 #include "internal.h"
+#include "io.h"
 #include "reader.h"
 
 static __thread char tls_err[NSI_ERRMSG];
@@ -68,7 +69,7 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
     int rc = nsi_commit_read(&c, dir, err, errlen);
     if (rc == NS_ENOTFOUND) {
         struct stat st;
-        if (stat(dir, &st) != 0)
+        if (nsi_io_stat(dir, &st) != 0)
             return nsi_fail(err, errlen, NS_ENOTFOUND, "no index at %s", dir);
         return nsi_fail(err, errlen, NS_ENOTFOUND, "%s: no index there (no COMMIT file)", dir);
     }
@@ -300,7 +301,7 @@ int ns_index_stats(ns_index *idx, ns_stats *st)
     char path[4200];
     snprintf(path, sizeof path, "%s/COMMIT", idx->dir);
     struct stat sb;
-    if (stat(path, &sb) == 0)
+    if (nsi_io_stat(path, &sb) == 0)
         st->bytes_total += (uint64_t)sb.st_size;
     return NS_OK;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "io.h"
 #include "segment.h"
 
 #define DICT_BLOCK 16
@@ -138,12 +139,12 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
     if (!s)
         return NS_ENOMEM;
     nsi_seg_filename(s->path, sizeof s->path, dir, seg_id);
-    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    int fd = nsi_io_open(s->path, O_RDONLY, 0);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
+    if (fd < 0 || nsi_io_fstat(fd, &st)) {
         int e = errno;
         if (fd >= 0)
-            close(fd);
+            nsi_io_close(fd);
         int rc = nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e),
                           "%s: %s", s->path, strerror(e));
         free(s);
@@ -151,15 +152,15 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
     }
     s->size = (size_t)st.st_size;
     if (s->size == 0) {
-        close(fd);
+        nsi_io_close(fd);
         int rc = corrupt(s, err, errlen, "empty file");
         free(s);
         return rc;
     }
-    void *m = mmap(NULL, s->size, PROT_READ, MAP_SHARED, fd, 0);
+    void *m = nsi_io_map(fd, s->size);
     int e = errno;
-    close(fd);
-    if (m == MAP_FAILED) {
+    nsi_io_close(fd); /* the mapping keeps the file */
+    if (!m) {
         int rc = nsi_fail(err, errlen, nsi_errno_status(e), "%s: mmap: %s", s->path, strerror(e));
         free(s);
         return rc;
@@ -179,7 +180,7 @@ void nsi_seg_close(nsi_seg *s)
     if (!s)
         return;
     if (s->map)
-        munmap((void *)s->map, s->size);
+        nsi_io_unmap((void *)s->map, s->size);
     free(s);
 }
 
