@@ -79,7 +79,8 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
     uint32_t n = c.nsegs ? c.nsegs : 1;
     if (!s || !(s->segs = calloc(n, sizeof *s->segs)) ||
         !(s->deleted = calloc(n, sizeof *s->deleted)) ||
-        !(s->ndeleted = calloc(n, sizeof *s->ndeleted)) || !(s->base = calloc(n, sizeof *s->base))) {
+        !(s->ndeleted = calloc(n, sizeof *s->ndeleted)) ||
+        !(s->base = calloc(n, sizeof *s->base))) {
         nsi_commit_free(&c);
         snap_free(s);
         return nsi_fail(err, errlen, NS_ENOMEM, "out of memory");
@@ -130,8 +131,7 @@ static int snap_load_retry(const char *dir, nsi_snap **out, char *err, size_t er
     for (int tries = 0; rc == 1 && tries < 20; tries++)
         rc = snap_load(dir, out, err, errlen);
     if (rc == 1)
-        rc = nsi_fail(err, errlen, NS_EIO, "%s: the index kept changing while being opened",
-                      dir);
+        rc = nsi_fail(err, errlen, NS_EIO, "%s: the index kept changing while being opened", dir);
     return rc;
 }
 
@@ -209,19 +209,28 @@ int ns_index_refresh(ns_index *idx, int *changed)
         return rc;
     pthread_mutex_lock(&idx->mu);
     nsi_snap *old = idx->cur;
-    idx->cur = s;
+    /* two threads refreshing at once may finish out of order: never go back
+     * to an older generation than one already installed */
+    int newer = s->generation > old->generation;
+    if (newer)
+        idx->cur = s;
+    else
+        old = s;
     int last = --old->refs == 0;
     pthread_mutex_unlock(&idx->mu);
     if (last)
         snap_free(old);
     if (changed)
-        *changed = 1;
+        *changed = newer;
     return NS_OK;
 }
 
 const char *ns_index_language(const ns_index *idx)
 {
+    /* cur may be swapped and freed by a refresh in another thread */
+    pthread_mutex_lock((pthread_mutex_t *)&idx->mu);
     const char *c = nsi_language_canonical(idx->cur->language);
+    pthread_mutex_unlock((pthread_mutex_t *)&idx->mu);
     return c ? c : "english";
 }
 
@@ -291,8 +300,8 @@ int ns_index_stats(ns_index *idx, ns_stats *st)
         st->bytes_dict += g->sec[NSI_SEC_TERMS].len + g->sec[NSI_SEC_TERMIDX].len;
         st->bytes_postings += g->sec[NSI_SEC_POSTINGS].len;
         st->bytes_positions += g->sec[NSI_SEC_POSITIONS].len;
-        st->bytes_norms += g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len +
-                           g->sec[NSI_SEC_INFO].len;
+        st->bytes_norms +=
+            g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len + g->sec[NSI_SEC_INFO].len;
         st->bytes_stored += g->sec[NSI_SEC_STORED].len;
         st->bytes_raw_stored += stored_raw_bytes(g);
         st->bytes_total += g->size;
