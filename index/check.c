@@ -600,10 +600,11 @@ static int check_once(chk *k, const char *dir)
         rc = nsi_seg_open(&g, dir, c.segs[i].id, k->err, k->errlen);
         if (rc == NS_ENOTFOUND) {
             nsi_commit c2;
-            int moved =
-                nsi_commit_read(&c2, dir, NULL, 0) == NS_OK && c2.generation != c.generation;
-            if (moved)
+            int moved = 1;
+            if (nsi_commit_read(&c2, dir, NULL, 0) == NS_OK) {
+                moved = c2.generation != c.generation;
                 nsi_commit_free(&c2);
+            }
             rc = moved ? 1
                        : nsi_fail(k->err, k->errlen, NS_ECORRUPT,
                                   "%s/seg-%016llx.nss: listed in COMMIT but missing", dir,
