@@ -6,9 +6,10 @@
  *     once;
  *  2. every segment opens (header, footer, table) and every section CRC and
  *     the whole-file CRC match;
- *  3. per document: the DOCMAP entry, the stored record (its block inflates,
- *     the record decodes, its id equals the DOCMAP id and its FNV hash the
- *     DOCMAP hash), and no live id appears twice in the index;
+ *  3. per document: the DOCMAP entry, the FIELDS entry (it decodes and its
+ *     id is the DOCMAP id), the stored body (its block inflates), the FNV hash
+ *     of the whole record equals the DOCMAP hash, and no live id appears
+ *     twice in the index;
  *  4. the dictionary is strictly sorted and its postings and positions lie
  *     back to back; every term's postings decode with ascending doc numbers
  *     below ndocs, df documents, skip entries whose offsets and block maxima
@@ -62,6 +63,7 @@ typedef struct chk {
     nsi_u32vec pos;
     nsi_u32vec tok_term, tok_pos;
     nsi_buf tok_field;
+    nsi_buf rec; /* a document's whole record, for its hash */
     uint32_t ntok;
     int an_rc;
     /* totals for the summary */
@@ -71,7 +73,7 @@ typedef struct chk {
 static const char *sec_name(int k)
 {
     static const char *names[] = {"?",         "INFO",  "TERMS",  "TERMIDX", "POSTINGS",
-                                  "POSITIONS", "NORMS", "DOCMAP", "STORED"};
+                                  "POSITIONS", "NORMS", "DOCMAP", "STORED",  "FIELDS"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -224,7 +226,7 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
     return rc;
 }
 
-/* Walks DOCMAP, STORED and NORMS together for docs [from, ndocs); with
+/* Walks DOCMAP, FIELDS, STORED and NORMS together for docs [from, ndocs); with
  * k->full, stops after the batch of expected postings is full and returns the
  * next doc in *next. */
 static int check_docs(chk *k, const nsi_seg *g, const nsi_commit_seg *cs, uint32_t from,
@@ -243,21 +245,28 @@ static int check_docs(chk *k, const nsi_seg *g, const nsi_commit_seg *cs, uint32
         const char *id = (const char *)p;
         uint64_t hash = nsi_get_u64le(p + idlen);
         *dm = p + idlen + 8;
+        nsi_record r;
+        if ((rc = nsi_seg_fields(g, d, &r, k->err, k->errlen)))
+            return rc;
+        if (r.len[NSI_F_ID] != idlen || memcmp(r.f[NSI_F_ID], id, idlen))
+            return bad(k, g, NSI_SEC_FIELDS, sec_off(g, NSI_SEC_FIELDS),
+                       "document %u: its id differs from the DOCMAP id", d);
         char e2[256] = "";
-        const uint8_t *rec;
-        size_t rec_len;
-        if ((rc = nsi_docstore_get_cached(&g->store, cache, d, &rec, &rec_len, e2, sizeof e2)))
+        const uint8_t *body;
+        size_t body_len;
+        if ((rc = nsi_docstore_get_cached(&g->store, cache, d, &body, &body_len, e2, sizeof e2)))
             return rc == NS_ECORRUPT
                        ? bad(k, g, NSI_SEC_STORED, sec_off(g, NSI_SEC_STORED), "%s", e2)
                        : nsi_fail(k->err, k->errlen, rc, "%s: %s", g->path, ns_strerror(rc));
-        nsi_record r;
-        if (nsi_record_decode(rec, rec_len, &r))
-            return bad(k, g, NSI_SEC_STORED, sec_off(g, NSI_SEC_STORED),
-                       "record of document %u is malformed", d);
-        if (r.len[NSI_F_ID] != idlen || memcmp(r.f[NSI_F_ID], id, idlen))
-            return bad(k, g, NSI_SEC_STORED, sec_off(g, NSI_SEC_STORED),
-                       "document %u: stored id differs from the DOCMAP id", d);
-        if (nsi_fnv1a64(rec, rec_len, NSI_FNV_SEED) != hash)
+        r.f[NSI_F_BODY] = (const char *)body;
+        r.len[NSI_F_BODY] = body_len;
+        /* the DOCMAP hash covers the whole record, as the writer encoded it */
+        ns_doc doc = {r.f[NSI_F_ID],   r.len[NSI_F_ID],   r.f[NSI_F_TITLE], r.len[NSI_F_TITLE],
+                      r.f[NSI_F_BODY], r.len[NSI_F_BODY], r.f[NSI_F_URL],   r.len[NSI_F_URL],
+                      r.f[NSI_F_DATE], r.len[NSI_F_DATE], r.f[NSI_F_META],  r.len[NSI_F_META]};
+        if ((rc = nsi_record_encode(&doc, &k->rec)))
+            return nsi_fail(k->err, k->errlen, rc, "%s: %s", g->path, ns_strerror(rc));
+        if (nsi_fnv1a64(k->rec.data, k->rec.len, NSI_FNV_SEED) != hash)
             return bad(k, g, NSI_SEC_DOCMAP, at, "document %u: content hash differs", d);
         if (!nsi_bit_get(cs->deleted, d)) {
             nsi_identry *e;
@@ -655,6 +664,7 @@ int ns_index_check(const char *path, int full, char *errbuf, size_t errlen)
     nsi_u32vec_free(&k.tok_term);
     nsi_u32vec_free(&k.tok_pos);
     nsi_buf_free(&k.tok_field);
+    nsi_buf_free(&k.rec);
     free(k.ex);
     return rc;
 }

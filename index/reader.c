@@ -227,10 +227,12 @@ int ns_index_refresh(ns_index *idx, int *changed)
 
 const char *ns_index_language(const ns_index *idx)
 {
-    /* cur may be swapped and freed by a refresh in another thread */
-    pthread_mutex_lock((pthread_mutex_t *)&idx->mu);
+    /* A concurrent refresh may free the snapshot: read it under the lock
+     * (the canonical name itself is static). */
+    ns_index *mut = (ns_index *)idx;
+    pthread_mutex_lock(&mut->mu);
     const char *c = nsi_language_canonical(idx->cur->language);
-    pthread_mutex_unlock((pthread_mutex_t *)&idx->mu);
+    pthread_mutex_unlock(&mut->mu);
     return c ? c : "english";
 }
 
@@ -300,10 +302,10 @@ int ns_index_stats(ns_index *idx, ns_stats *st)
         st->bytes_dict += g->sec[NSI_SEC_TERMS].len + g->sec[NSI_SEC_TERMIDX].len;
         st->bytes_postings += g->sec[NSI_SEC_POSTINGS].len;
         st->bytes_positions += g->sec[NSI_SEC_POSITIONS].len;
-        st->bytes_norms +=
-            g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len + g->sec[NSI_SEC_INFO].len;
-        st->bytes_stored += g->sec[NSI_SEC_STORED].len;
-        st->bytes_raw_stored += stored_raw_bytes(g);
+        st->bytes_norms += g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len +
+                           g->sec[NSI_SEC_INFO].len;
+        st->bytes_stored += g->sec[NSI_SEC_STORED].len + g->sec[NSI_SEC_FIELDS].len;
+        st->bytes_raw_stored += stored_raw_bytes(g) + g->sec[NSI_SEC_FIELDS].len;
         st->bytes_total += g->size;
     }
     nsi_index_release(idx, s);

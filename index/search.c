@@ -961,8 +961,7 @@ static int cmp_entry_desc(const void *a, const void *b)
     return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char *err,
-                    size_t errlen)
+static int load_hit(ns_results *res, nsi_hit *h, char *err, size_t errlen)
 {
     const nsi_snap *s = res->snap;
     uint32_t lo = 0, hi = s->nsegs;
@@ -975,17 +974,10 @@ static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char
     }
     h->seg = lo;
     h->doc = (uint32_t)(h->gdoc - s->base[lo]);
-    char e2[256];
-    const uint8_t *raw;
-    size_t raw_len;
-    int rc = nsi_docstore_get_cached(&s->segs[lo]->store, cache, h->doc, &raw, &raw_len, e2,
-                                     sizeof e2);
-    if (rc)
-        return nsi_fail(err, errlen, rc, "%s: %s", s->segs[lo]->path, e2);
     nsi_record rec;
-    if (nsi_record_decode(raw, raw_len, &rec))
-        return nsi_fail(err, errlen, NS_ECORRUPT, "%s: stored record of document %u is damaged",
-                        s->segs[lo]->path, h->doc);
+    int rc = nsi_seg_fields(s->segs[lo], h->doc, &rec, err, errlen);
+    if (rc)
+        return rc;
     for (int f = 0; f < NSI_F_BODY; f++) {
         h->off[f] = res->arena.len;
         h->len[f] = rec.len[f];
@@ -996,29 +988,13 @@ static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char
     return NS_OK;
 }
 
-static int cmp_hit_doc(const void *a, const void *b, void *ctx)
-{
-    const nsi_hit *h = ctx;
-    uint64_t x = h[*(const size_t *)a].gdoc, y = h[*(const size_t *)b].gdoc;
-    return (x > y) - (x < y);
-}
-
-/* Loads the stored fields of every hit, in document order so that each
- * stored block is inflated once however many hits it holds. */
+/* Copies the listed fields of every hit: they are read in place from each
+ * segment's FIELDS section, so a hit list never inflates stored text. */
 static int load_hits(ns_results *r, char *err)
 {
-    size_t *order = malloc((r->nhits + 1) * sizeof *order);
-    if (!order)
-        return NS_ENOMEM;
-    for (size_t i = 0; i < r->nhits; i++)
-        order[i] = i;
-    qsort_r(order, r->nhits, sizeof *order, cmp_hit_doc, r->hits);
-    nsi_docstore_cache cache = {0};
     int rc = NS_OK;
     for (size_t i = 0; !rc && i < r->nhits; i++)
-        rc = load_hit(r, &r->hits[order[i]], &cache, err, NSI_ERRMSG);
-    nsi_docstore_cache_free(&cache);
-    free(order);
+        rc = load_hit(r, &r->hits[i], err, NSI_ERRMSG);
     return rc;
 }
 
