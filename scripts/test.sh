@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test twice: once with the
 # default compiler (gcc, RelWithDebInfo, -Werror) in build/, once with
-# clang + AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/.
+# clang + AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, then
+# runs each libFuzzer target briefly (build-fuzz/; NS_FUZZ_SECONDS=0 skips it).
 # This is exactly what CI runs (.ci/run). Exits non-zero if anything fails.
 set -euo pipefail
 
@@ -48,5 +49,12 @@ phase "build (clang asan+ubsan)" scripts/build.sh "$root/build-asan" \
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 phase "test (clang asan+ubsan)" run_ctest "$root/build-asan" || true
+
+# libFuzzer smoke run: every fuzz target for NS_FUZZ_SECONDS (default 15) from
+# its corpus under ASan+UBSan, in build-fuzz/ (tests/fuzz/run.sh).
+fuzz_seconds=${NS_FUZZ_SECONDS:-15}
+if [ "$fuzz_seconds" != 0 ]; then
+    phase "fuzz (${fuzz_seconds} s per target)" tests/fuzz/run.sh "$fuzz_seconds" || true
+fi
 
 finish

@@ -42,7 +42,8 @@ static void round_trip(const uint8_t *p, size_t n)
     const uint8_t *recs[MAXREC];
     size_t lens[MAXREC], nrec = 0;
     static uint8_t big[256 * 200];
-    for (size_t i = 0; i < n && nrec < MAXREC;) {
+    size_t total = 0;
+    for (size_t i = 0; i < n && nrec < MAXREC && total < (1u << 20); total += lens[nrec - 1]) {
         size_t l = p[i++];
         if (l == 0xFF && i < n) { /* a large record: the next byte times 200 */
             lens[nrec] = (size_t)p[i++] * 200;

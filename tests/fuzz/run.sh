@@ -32,7 +32,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$work/$t"
     log="$build/artifacts/$t.log"
     max_len=4096
-    case $t in segment | docstore | html | jsonl) max_len=65536 ;; esac
+    case $t in segment | html | jsonl) max_len=65536 ;; esac
     rc=0
     (cd "$work" && TMPDIR="$work" "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" \
         -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 \
