@@ -609,10 +609,7 @@ static int commit_and_merge(ns_writer *w)
     return rc;
 }
 
-int ns_writer_commit(ns_writer *w)
-{
-    return commit_and_merge(w);
-}
+int ns_writer_commit(ns_writer *w) { return commit_and_merge(w); }
 
 int ns_writer_optimize(ns_writer *w)
 {

@@ -279,9 +279,9 @@ static int check_options(const options *o)
         ni_usage_error("--full applies to --check");
         return NI_EXIT_USAGE;
     }
-    if ((o->check || o->list_ids) &&
-        (o->noperands || o->ndelete_ids || o->delete_mode || o->prune || o->optimize ||
-         o->stats || o->check + o->list_ids > 1)) {
+    int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune || o->optimize ||
+                  o->stats || (o->check && o->list_ids);
+    if ((o->check || o->list_ids) && actions) {
         ni_usage_error("--check and --list-ids take no PATH and no other action");
         return NI_EXIT_USAGE;
     }
