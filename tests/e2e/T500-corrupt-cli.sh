@@ -18,7 +18,13 @@ trap cleanup EXIT
     || { echo "FAIL: nindex failed" >&2; exit 1; }
 "$NINDEX" -q -d "$tmp/idx" --delete "$NS_SHARED_DIR/corpora/seeds/002_8fc900d5885d7d82.txt" \
     || { echo "FAIL: nindex --delete failed" >&2; exit 1; }
-"$NINDEX" --check --full -d "$tmp/idx" >/dev/null || { echo "FAIL: intact index fails the check" >&2; exit 1; }
+"$NINDEX" --check --full -d "$tmp/idx" >"$tmp/check.out" || { echo "FAIL: intact index fails the check" >&2; exit 1; }
+grep -q "ok: generation 4: 3 segments, 5 documents (4 live)" "$tmp/check.out" \
+    || { echo "FAIL: unexpected summary: $(cat "$tmp/check.out")" >&2; exit 1; }
+rc=0
+"$NINDEX" --check -d "$tmp/none" 2>"$tmp/check.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "no index" "$tmp/check.err" \
+    || { echo "FAIL: --check on no index: exit $rc, $(cat "$tmp/check.err")" >&2; exit 1; }
 
 python3 - "$NINDEX" "$NSEARCH" "$tmp/idx" <<'EOF'
 import os, random, re, subprocess, sys
