@@ -232,6 +232,18 @@ typedef struct ns_stats {
 
 NS_API int ns_index_stats(ns_index *idx, ns_stats *out);
 
+/** Verifies the index at path without changing it: COMMIT, every section
+ *  checksum and the whole-file checksum of every segment, and the structure
+ *  (sorted dictionary, postings and positions that decode within bounds,
+ *  counts that agree, stored records that inflate and match the doc map, no
+ *  document id live twice). With full non-zero it also analyses every stored
+ *  document again and requires the postings and field lengths to be exactly
+ *  what that analysis gives. Safe while a writer commits (it restarts on the
+ *  newer commit). Returns NS_OK with a one-line summary in errbuf, or
+ *  NS_ECORRUPT with a message naming the file, section, byte offset and what
+ *  is wrong; NS_ENOTFOUND (no index), NS_EIO, NS_ENOMEM for other failures. */
+NS_API int ns_index_check(const char *path, int full, char *errbuf, size_t errbuf_len);
+
 /* ------------------------------------------------------------ queries */
 
 typedef struct ns_query ns_query;

@@ -16,6 +16,7 @@
 #include "commit.h"
 #include "codec.h"
 #include "internal.h"
+#include "io.h"
 
 #define COMMIT_MAX (1u << 30)
 
@@ -30,7 +31,7 @@ void nsi_commit_free(nsi_commit *c)
 
 static int read_file(const char *path, nsi_buf *b, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = nsi_io_open(path, O_RDONLY, 0);
     if (fd < 0) {
         int e = errno;
         return nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e), "%s: %s",
@@ -40,23 +41,21 @@ static int read_file(const char *path, nsi_buf *b, char *err, size_t errlen)
     for (;;) {
         int rc = nsi_buf_reserve(b, 65536);
         if (rc) {
-            close(fd);
+            nsi_io_close(fd);
             return nsi_fail(err, errlen, rc == NS_ETOOBIG ? NS_ECORRUPT : rc, "%s: %s", path,
                             rc == NS_ETOOBIG ? "file too large" : ns_strerror(rc));
         }
-        ssize_t k = read(fd, b->data + b->len, 65536);
-        if (k < 0 && errno == EINTR)
-            continue;
+        ssize_t k = nsi_io_read(fd, b->data + b->len, 65536);
         if (k < 0) {
             int e = errno;
-            close(fd);
-            return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
+            nsi_io_close(fd);
+            return nsi_fail(err, errlen, nsi_errno_status(e), "%s: read: %s", path, strerror(e));
         }
         if (k == 0)
             break;
         b->len += (size_t)k;
     }
-    close(fd);
+    nsi_io_close(fd); /* read-only: nothing to lose */
     return NS_OK;
 }
 
@@ -173,14 +172,15 @@ static int encode(const nsi_commit *c, nsi_buf *b)
 
 int nsi_fsync_dir(const char *dir, char *err, size_t errlen)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd)) {
+    int fd = nsi_io_open(dir, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0 || nsi_io_fsync(fd)) {
         int e = errno;
         if (fd >= 0)
-            close(fd);
-        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: fsync: %s", dir, strerror(e));
+            nsi_io_close(fd);
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: fsync of the directory: %s", dir,
+                        strerror(e));
     }
-    close(fd);
+    nsi_io_close(fd);
     return NS_OK;
 }
 
@@ -195,34 +195,34 @@ int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t err
         nsi_buf_free(&b);
         return nsi_fail(err, errlen, rc, "%s: encoding: %s", path, ns_strerror(rc));
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* the new segments' directory entries must be durable before a COMMIT
+     * naming them can be */
+    rc = nsi_fsync_dir(dir, err, errlen);
+    if (rc) {
+        nsi_buf_free(&b);
+        return rc;
+    }
+    int fd = nsi_io_open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int e = 0;
+    const char *step = "create";
     if (fd < 0) {
         e = errno;
     } else {
-        const uint8_t *p = b.data;
-        size_t n = b.len;
-        while (n && !e) {
-            ssize_t k = write(fd, p, n);
-            if (k < 0 && errno != EINTR)
-                e = errno;
-            else if (k > 0) {
-                p += k;
-                n -= (size_t)k;
-            }
-        }
+        if (nsi_io_write_full(fd, b.data, b.len))
+            e = errno, step = "write";
         /* a failed fsync ends the commit: the data may be gone, never retry */
-        if (!e && fsync(fd))
-            e = errno;
-        if (close(fd) && !e)
-            e = errno;
+        else if (nsi_io_fsync(fd))
+            e = errno, step = "fsync";
+        if (nsi_io_close(fd) && !e)
+            e = errno, step = "close";
     }
     nsi_buf_free(&b);
-    if (!e && rename(tmp, path))
-        e = errno;
+    if (!e && nsi_io_rename(tmp, path))
+        e = errno, step = "rename";
     if (e) {
-        unlink(tmp);
-        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
+        nsi_io_unlink(tmp);
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s (the previous commit stays)",
+                        step[0] == 'r' ? path : tmp, step, strerror(e));
     }
     return nsi_fsync_dir(dir, err, errlen);
 }
@@ -231,35 +231,30 @@ int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errl
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/LOCK", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = nsi_io_open(path, O_RDWR | O_CREAT, 0644);
     if (fd < 0) {
         int e = errno;
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
     }
-    /* OFD locks belong to the open file, so a second writer in the same
-     * process conflicts too (classic fcntl locks would not). */
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    while (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl)) {
-        if (errno == EINTR)
-            continue;
+    if (nsi_io_lock(fd, wait)) {
         int e = errno;
         if (e == EACCES || e == EAGAIN) {
             char pidbuf[32] = {0};
-            ssize_t k = pread(fd, pidbuf, sizeof pidbuf - 1, 0);
+            ssize_t k = nsi_io_pread(fd, pidbuf, sizeof pidbuf - 1, 0);
             long pid = k > 0 ? strtol(pidbuf, NULL, 10) : 0;
-            close(fd);
+            nsi_io_close(fd);
             if (pid > 0)
                 return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by pid %ld", dir,
                                 pid);
             return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by another writer",
                             dir);
         }
-        close(fd);
+        nsi_io_close(fd);
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: lock: %s", path, strerror(e));
     }
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) {
+    if (nsi_io_ftruncate(fd, 0) == 0 && nsi_io_pwrite_full(fd, pid, (size_t)n, 0)) {
         /* the pid is informational only; the fcntl lock is what counts */
     }
     *out = fd;
@@ -269,5 +264,5 @@ int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errl
 void nsi_lock_release(int fd)
 {
     if (fd >= 0)
-        close(fd); /* closing drops the fcntl lock */
+        nsi_io_close(fd); /* closing drops the lock */
 }

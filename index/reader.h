@@ -33,6 +33,11 @@ struct ns_index {
     size_t npool, pool_cap;
 };
 
+/* Segments up to this many bytes have every section checksum verified when
+ * a generation is loaded (tests may lower it to 0 to measure the difference). */
+#define NSI_VERIFY_OPEN_MAX ((size_t)64 << 20)
+extern size_t nsi_verify_open_max;
+
 nsi_snap *nsi_index_acquire(ns_index *idx);
 void nsi_index_release(ns_index *idx, nsi_snap *s);
 

@@ -82,6 +82,8 @@ int nsi_seg_fields(const nsi_seg *s, uint32_t doc, struct nsi_record *rec, char 
 
 /* Verifies every section CRC and the whole-file CRC. */
 int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);
+/* Verifies every section CRC (all the bytes a search may read). */
+int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen);
 
 typedef struct nsi_terminfo {
     uint32_t df;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "io.h"
 #include "record.h"
 #include "segment.h"
 
@@ -95,6 +96,12 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     if (s->size < 32 + 24 || memcmp(m, NSI_SEG_MAGIC, 8))
         return corrupt(s, err, errlen, "not a segment file (bad magic or truncated)");
     uint32_t version = nsi_get_u32le(m + 8);
+    /* A damaged version field must read as damage, not as a newer format:
+     * an intact file of any version still ends with its whole-file CRC. */
+    if (version != NSI_SEG_VERSION &&
+        (memcmp(m + s->size - 8, NSI_SEG_END, 8) ||
+         nsi_crc32(m, s->size - 24) != nsi_get_u32le(m + s->size - 12)))
+        return corrupt(s, err, errlen, "header damaged (unknown version, checksum mismatch)");
     if (version != NSI_SEG_VERSION)
         return nsi_fail(err, errlen, NS_EVERSION, "%s: format version %u, this build reads %u",
                         s->path, version, NSI_SEG_VERSION);
@@ -138,12 +145,12 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
     if (!s)
         return NS_ENOMEM;
     nsi_seg_filename(s->path, sizeof s->path, dir, seg_id);
-    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    int fd = nsi_io_open(s->path, O_RDONLY, 0);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
+    if (fd < 0 || nsi_io_fstat(fd, &st)) {
         int e = errno;
         if (fd >= 0)
-            close(fd);
+            nsi_io_close(fd);
         int rc = nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e),
                           "%s: %s", s->path, strerror(e));
         free(s);
@@ -151,15 +158,15 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
     }
     s->size = (size_t)st.st_size;
     if (s->size == 0) {
-        close(fd);
+        nsi_io_close(fd);
         int rc = corrupt(s, err, errlen, "empty file");
         free(s);
         return rc;
     }
-    void *m = mmap(NULL, s->size, PROT_READ, MAP_SHARED, fd, 0);
+    void *m = nsi_io_map(fd, s->size);
     int e = errno;
-    close(fd);
-    if (m == MAP_FAILED) {
+    nsi_io_close(fd); /* the mapping keeps the file */
+    if (!m) {
         int rc = nsi_fail(err, errlen, nsi_errno_status(e), "%s: mmap: %s", s->path, strerror(e));
         free(s);
         return rc;
@@ -179,7 +186,7 @@ void nsi_seg_close(nsi_seg *s)
     if (!s)
         return;
     if (s->map)
-        munmap((void *)s->map, s->size);
+        nsi_io_unmap((void *)s->map, s->size);
     free(s);
 }
 
@@ -198,13 +205,21 @@ int nsi_seg_fields(const nsi_seg *s, uint32_t doc, nsi_record *rec, char *err, s
     return NS_OK;
 }
 
-int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
+int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen)
 {
     for (int k = 1; k <= NSI_SEC_COUNT; k++) {
         int rc = check_sec_crc(s, k, err, errlen);
         if (rc)
             return rc;
     }
+    return NS_OK;
+}
+
+int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
+{
+    int rc = nsi_seg_verify_sections(s, err, errlen);
+    if (rc)
+        return rc;
     if (nsi_crc32(s->map, s->size - 24) != nsi_get_u32le(s->map + s->size - 12))
         return corrupt(s, err, errlen, "whole-file checksum mismatch");
     return NS_OK;

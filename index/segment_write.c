@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "io.h"
 #include "record.h"
 #include "segment.h"
 
@@ -249,22 +250,6 @@ int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_b
     return NS_OK;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t k = write(fd, b, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        b += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
 {
     int rc;
@@ -353,20 +338,25 @@ int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
     }
     char path[4200];
     nsi_seg_filename(path, sizeof path, dir, seg_id);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, f.data, f.len) || fsync(fd)) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlink(path);
-        nsi_buf_free(&f);
-        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
-    }
+    int fd = nsi_io_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const char *step = NULL;
+    if (fd < 0)
+        step = "create";
+    else if (nsi_io_write_full(fd, f.data, f.len))
+        step = "write";
+    else if (nsi_io_fsync(fd)) /* never retried: the data may be gone */
+        step = "fsync";
+    int e = errno;
     nsi_buf_free(&f);
-    if (close(fd)) {
-        int e = errno;
-        unlink(path);
-        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
+    if (fd >= 0 && nsi_io_close(fd) && !step) {
+        e = errno;
+        step = "close";
+    }
+    if (step) {
+        if (fd >= 0)
+            nsi_io_unlink(path);
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s", path, step,
+                        strerror(e));
     }
     return NS_OK;
 }

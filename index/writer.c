@@ -21,6 +21,7 @@
 #include "commit.h"
 #include "idmap.h"
 #include "internal.h"
+#include "io.h"
 #include "memindex.h"
 #include "merge.h"
 #include "record.h"
@@ -49,7 +50,10 @@ struct ns_writer {
     nsi_analyzer *an;
     nsi_buf rec;
     unsigned since_commit;
-    int dirty; /* uncommitted changes exist */
+    int dirty;  /* uncommitted changes exist */
+    int failed; /* a write, commit or merge failed: the status, and the writer
+                   refuses further work (see stopped()) */
+    char failmsg[NSI_ERRMSG];
     char err[NSI_ERRMSG];
 };
 
@@ -63,6 +67,29 @@ static int werr(ns_writer *w, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(w->err, sizeof w->err, fmt, ap);
     va_end(ap);
+    return rc;
+}
+
+/* After a failed flush, commit or merge the writer's idea of the disk may be
+ * wrong (a failed fsync may have lost data the kernel reported written; a
+ * COMMIT may have been renamed without the directory being synced), so it
+ * stops, like Lucene after a "tragic" error and PostgreSQL after a failed
+ * fsync: every later call returns the first failure until the writer is
+ * closed and opened again, which re-reads COMMIT from the disk. */
+static int stopped(ns_writer *w)
+{
+    if (!w->failed)
+        return NS_OK;
+    return werr(w, w->failed, "%.400s (the writer stopped: close and reopen the index)",
+                w->failmsg);
+}
+
+static int fail_stop(ns_writer *w, int rc)
+{
+    if (rc && !w->failed) {
+        w->failed = rc;
+        memcpy(w->failmsg, w->err, sizeof w->failmsg);
+    }
     return rc;
 }
 
@@ -121,11 +148,11 @@ static int load_ids(ns_writer *w)
 /* Removes files a crashed or rolled-back writer left behind. */
 static void collect_garbage(ns_writer *w)
 {
-    DIR *d = opendir(w->dir);
+    DIR *d = nsi_io_opendir(w->dir);
     if (!d)
         return;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    while ((de = nsi_io_readdir(d))) {
         unsigned long long id;
         char tail[8];
         int keep = 1;
@@ -140,10 +167,10 @@ static void collect_garbage(ns_writer *w)
         if (!keep) {
             char path[4400];
             snprintf(path, sizeof path, "%s/%s", w->dir, de->d_name);
-            unlink(path);
+            nsi_io_unlink(path);
         }
     }
-    closedir(d);
+    nsi_io_closedir(d);
 }
 
 static int mkdir_p(const char *dir)
@@ -157,11 +184,11 @@ static int mkdir_p(const char *dir)
         if (*p != '/')
             continue;
         *p = 0;
-        if (mkdir(tmp, 0755) && errno != EEXIST)
+        if (nsi_io_mkdir(tmp, 0755) && errno != EEXIST)
             return errno;
         *p = '/';
     }
-    if (mkdir(tmp, 0755) && errno != EEXIST)
+    if (nsi_io_mkdir(tmp, 0755) && errno != EEXIST)
         return errno;
     return 0;
 }
@@ -276,6 +303,8 @@ void ns_writer_close(ns_writer *w)
     free(w);
 }
 
+static int commit_and_merge(ns_writer *w);
+
 /* Marks the document an entry points at as deleted. */
 static int kill_entry(ns_writer *w, nsi_identry *e)
 {
@@ -360,7 +389,10 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
         return werr(w, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",
                     (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len,
                     NS_MAX_DOC_BYTES);
-    int rc = nsi_record_encode(doc, &w->rec);
+    int rc = stopped(w);
+    if (rc)
+        return rc;
+    rc = nsi_record_encode(doc, &w->rec);
     if (rc)
         return werr(w, rc, "document %.*s: %s", (int)(doc->id_len > 200 ? 200 : doc->id_len),
                     doc->id, ns_strerror(rc));
@@ -392,19 +424,22 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
     if (outcome)
         *outcome = result;
     if (nsi_memindex_bytes(w->mem) >= w->opts.flush_bytes && (rc = flush_mem(w)))
-        return rc;
+        return fail_stop(w, rc);
     if (w->opts.commit_every && ++w->since_commit >= w->opts.commit_every)
-        return ns_writer_commit(w);
+        return commit_and_merge(w);
     return NS_OK;
 }
 
 int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
 {
     nsi_identry *e = nsi_idmap_find(&w->ids, id, id_len);
+    int rc = stopped(w);
+    if (rc)
+        return rc;
     if (!e || !e->live)
         return werr(w, NS_ENOTFOUND, "no document with id '%.*s'",
                     (int)(id_len > 200 ? 200 : id_len), id);
-    int rc = kill_entry(w, e);
+    rc = kill_entry(w, e);
     return rc ? werr(w, rc, "out of memory") : NS_OK;
 }
 
@@ -463,6 +498,13 @@ static int drop_empty(ns_writer *w)
 /* Merges segs[idx[0..n)] into one segment placed where the first was. */
 static int merge_some(ns_writer *w, const uint32_t *idx, uint32_t n)
 {
+    /* A merge re-encodes what it reads, so damage in an input that still
+     * decodes would come out under fresh, valid checksums: verify first. */
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = nsi_seg_verify_sections(w->segs[idx[i]].seg, w->err, sizeof w->err);
+        if (rc)
+            return rc;
+    }
     nsi_merge_in *in = calloc(n, sizeof *in);
     if (!in)
         return werr(w, NS_ENOMEM, "out of memory");
@@ -531,7 +573,7 @@ static int merge_policy(ns_writer *w, int *merged)
     return NS_OK;
 }
 
-static int commit_once(ns_writer *w)
+static int commit_steps(ns_writer *w)
 {
     int rc = flush_mem(w);
     if (rc)
@@ -548,21 +590,30 @@ static int commit_once(ns_writer *w)
     return NS_OK;
 }
 
-int ns_writer_commit(ns_writer *w)
+static int commit_once(ns_writer *w)
+{
+    int rc = stopped(w);
+    return rc ? rc : fail_stop(w, commit_steps(w));
+}
+
+/* Commits, then runs the merge policy until it has nothing to merge. */
+static int commit_and_merge(ns_writer *w)
 {
     int rc = commit_once(w);
     for (int round = 0; !rc && round < 64; round++) {
         int merged;
-        if ((rc = merge_policy(w, &merged)) || !merged)
+        if ((rc = fail_stop(w, merge_policy(w, &merged))) || !merged)
             break;
         rc = commit_once(w);
     }
     return rc;
 }
 
+int ns_writer_commit(ns_writer *w) { return commit_and_merge(w); }
+
 int ns_writer_optimize(ns_writer *w)
 {
-    int rc = ns_writer_commit(w);
+    int rc = commit_and_merge(w);
     if (rc)
         return rc;
     uint32_t n = w->nsegs;
@@ -573,7 +624,7 @@ int ns_writer_optimize(ns_writer *w)
         return werr(w, NS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++)
         idx[i] = i;
-    rc = merge_some(w, idx, n);
+    rc = fail_stop(w, merge_some(w, idx, n));
     free(idx);
     return rc ? rc : commit_once(w);
 }

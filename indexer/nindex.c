@@ -29,6 +29,7 @@ typedef struct options {
     const char *stdin_id;
     int stdin_jsonl;
     int prune, delete_mode, optimize, stats, quiet, wait;
+    int check, check_full, list_ids;
     unsigned commit_every;
     enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER } progress;
     char **operands;
@@ -67,6 +68,7 @@ static void usage(FILE *out, const char *default_index)
         "Usage: nindex [OPTION]... PATH...\n"
         "       nindex [OPTION]... --delete ID...\n"
         "       nindex [-d INDEX] --stats\n"
+        "       nindex [-d INDEX] --check [--full]\n"
         "Add files to a full-text index, or bring it up to date with them.\n"
         "\n"
         "A PATH is a file, a folder (indexed recursively, in name order; names\n"
@@ -95,6 +97,12 @@ static void usage(FILE *out, const char *default_index)
         "                        --delete=ID deletes ID\n"
         "      --optimize        merge the index into one segment at the end\n"
         "      --stats           print what the index holds (alone or after indexing)\n"
+        "      --check           verify the index without changing it: checksums and\n"
+        "                        structure of every file; exit 0 if sound, 1 if corrupt\n"
+        "                        (naming the file, section and offset), 2 on other errors\n"
+        "      --full            with --check: also analyse every stored document again\n"
+        "                        and compare with the index's postings\n"
+        "      --list-ids        print the id of every live document, one per line\n"
         "      --commit-every=N  commit after every N changed documents, so an\n"
         "                        interruption loses at most N (default %d; 0: at the end)\n"
         "      --id=ID           the id of the document read from '-' (required)\n"
@@ -136,7 +144,10 @@ enum {
     OPT_PROGRESS,
     OPT_ID,
     OPT_JSONL,
-    OPT_WAIT
+    OPT_WAIT,
+    OPT_CHECK,
+    OPT_FULL,
+    OPT_LIST_IDS
 };
 
 static const struct option long_options[] = {
@@ -151,6 +162,9 @@ static const struct option long_options[] = {
     {"id", required_argument, NULL, OPT_ID},
     {"jsonl", no_argument, NULL, OPT_JSONL},
     {"wait", no_argument, NULL, OPT_WAIT},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"full", no_argument, NULL, OPT_FULL},
+    {"list-ids", no_argument, NULL, OPT_LIST_IDS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -233,6 +247,15 @@ static int take_option(int c, options *o, char **argv)
     case OPT_WAIT:
         o->wait = 1;
         return -1;
+    case OPT_CHECK:
+        o->check = 1;
+        return -1;
+    case OPT_FULL:
+        o->check_full = 1;
+        return -1;
+    case OPT_LIST_IDS:
+        o->list_ids = 1;
+        return -1;
     case 'q':
         o->quiet = 1;
         return -1;
@@ -252,6 +275,18 @@ static int check_options(const options *o)
     }
     for (int i = 0; i < o->noperands && !o->delete_mode; i++)
         dashes += !strcmp(o->operands[i], "-");
+    if (o->check_full && !o->check) {
+        ni_usage_error("--full applies to --check");
+        return NI_EXIT_USAGE;
+    }
+    int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune || o->optimize ||
+                  o->stats || (o->check && o->list_ids);
+    if ((o->check || o->list_ids) && actions) {
+        ni_usage_error("--check and --list-ids take no PATH and no other action");
+        return NI_EXIT_USAGE;
+    }
+    if (o->check || o->list_ids)
+        return -1;
     if (o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0) {
         ni_usage_error("--delete needs the ids of the documents to delete");
         return NI_EXIT_USAGE;
@@ -632,6 +667,48 @@ static int run_writer(const options *o, const char *index)
     return exit_status(&r);
 }
 
+/* --check: exit 0 sound, 1 corrupt, 2 anything else (fsck-like, for scripts). */
+static int run_check(const char *index, int full)
+{
+    char msg[NS_ERRBUF_SIZE] = "";
+    int st = ns_index_check(index, full, msg, sizeof msg);
+    if (st == NS_OK) {
+        printf("%s: ok: %s\n", index, msg);
+        return fflush(stdout) == 0 ? 0 : 2;
+    }
+    ni_msg("%s", msg[0] ? msg : ns_strerror(st));
+    return st == NS_ECORRUPT ? 1 : 2;
+}
+
+static int print_id(void *ctx, const char *id, size_t len)
+{
+    (void)ctx;
+    fwrite(id, 1, len, stdout);
+    putchar('\n');
+    return 0;
+}
+
+/* --list-ids: takes the writer lock (ids live in the writer's map). */
+static int list_ids(const char *index)
+{
+    ns_writer *w;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    char msg[NS_ERRBUF_SIZE] = "";
+    struct stat st;
+    if (stat(index, &st) != 0) {
+        ni_msg("%s: no index there", index);
+        return NI_EXIT_FAILED;
+    }
+    int s = ns_writer_open(&w, index, &wo, msg, sizeof msg);
+    if (s != NS_OK) {
+        ni_msg("%s", msg[0] ? msg : ns_strerror(s));
+        return ni_exit_for(s);
+    }
+    ns_writer_foreach_id(w, print_id, NULL);
+    ns_writer_close(w);
+    return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -651,6 +728,12 @@ int main(int argc, char **argv)
         return o.index ? NI_EXIT_FAILED : NI_EXIT_USAGE;
     }
     rc = NI_EXIT_OK;
+    if (o.check || o.list_ids) {
+        rc = o.check ? run_check(index.data, o.check_full) : list_ids(index.data);
+        ni_buf_free(&index);
+        free(o.delete_ids);
+        return rc;
+    }
     if (o.noperands || o.ndelete_ids || o.prune || o.optimize)
         rc = run_writer(&o, index.data);
     if (o.stats && (rc == NI_EXIT_OK || rc == NI_EXIT_FAILED)) {

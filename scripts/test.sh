@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test twice: once with the
 # default compiler (gcc, RelWithDebInfo, -Werror) in build/, once with
-# clang + AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/.
+# clang + AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, then
+# runs each libFuzzer target briefly (build-fuzz/; NS_FUZZ_SECONDS=0 skips it).
 # This is exactly what CI runs (.ci/run). Exits non-zero if anything fails.
 set -euo pipefail
 
@@ -48,5 +49,25 @@ phase "build (clang asan+ubsan)" scripts/build.sh "$root/build-asan" \
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 phase "test (clang asan+ubsan)" run_ctest "$root/build-asan" || true
+
+# ThreadSanitizer on the concurrency test (threads sharing an ns_index while a
+# writer process commits and merges).
+tsan_concurrency() {
+    local shared=${NS_SHARED_DIR:-$(cd "$root/.." && pwd)/shared}
+    cmake -S "$root" -B "$root/build-tsan" -DCMAKE_C_COMPILER=clang -DNS_BUILD_BENCH=OFF \
+        -DCMAKE_C_FLAGS="-fsanitize=thread -g" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+        -DNS_SHARED_DIR="$shared" >/dev/null &&
+        cmake --build "$root/build-tsan" -j "$jobs" --target test_concurrency >/dev/null &&
+        NS_SHARED_DIR="$shared" NS_TMPDIR="$root/build-tsan/tests/tmp" TSAN_OPTIONS=halt_on_error=1 \
+            "$root/build-tsan/tests/test_concurrency"
+}
+phase "concurrency (clang tsan)" tsan_concurrency || true
+
+# libFuzzer smoke run: every fuzz target for NS_FUZZ_SECONDS (default 15) from
+# its corpus under ASan+UBSan, in build-fuzz/ (tests/fuzz/run.sh).
+fuzz_seconds=${NS_FUZZ_SECONDS:-15}
+if [ "$fuzz_seconds" != 0 ]; then
+    phase "fuzz (${fuzz_seconds} s per target)" tests/fuzz/run.sh "$fuzz_seconds" || true
+fi
 
 finish

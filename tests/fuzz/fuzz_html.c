@@ -1,0 +1,22 @@
+/* fuzz_html — nindex's HTML reader (indexer/input_html.c) on arbitrary
+ * bytes: no crash, and text and title come out as C strings of the length
+ * reported. */
+#include <string.h>
+
+#include "fuzz.h"
+#include "input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20))
+        return 0;
+    ni_buf body = {0}, title = {0};
+    int rc = ni_html_to_text((const char *)data, size, &body, &title);
+    if (rc == 0) {
+        FUZZ_ASSERT(!body.data || strlen(body.data) <= body.len);
+        FUZZ_ASSERT(!title.data || strlen(title.data) <= title.len);
+    }
+    ni_buf_free(&body);
+    ni_buf_free(&title);
+    return 0;
+}

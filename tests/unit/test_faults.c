@@ -1,0 +1,382 @@
+/* test_faults.c — I/O fault loops (docs/reliability.md, "Fault injection").
+ *
+ * SQLite's method: run an operation with the Nth I/O call failing, for
+ * N = 1, 2, ... until the operation completes without reaching call N. Three
+ * kinds of failure:
+ *   once     call N fails with EIO, later calls succeed;
+ *   persist  call N and every later call fail with ENOSPC (disk full);
+ *   crash    from call N on nothing reaches the disk (a crash at that moment).
+ * Two operations: an indexing run (open, 40 puts with a commit every 10,
+ * commit, close) on an index that holds the seeds, and a merge
+ * (ns_writer_optimize) of an index of several segments with deletions.
+ * After every run, with faults off:
+ *   - ns_index_check(full) passes;
+ *   - the live documents are exactly the base plus a whole number of the
+ *     run's batches, at least those whose commit returned NS_OK before the
+ *     fault fired (nothing acknowledged is lost, no half batch shows);
+ *   - a failure came with a message naming the failed step's cause
+ *     (strerror of the injected errno) and stopped the writer: later calls
+ *     fail too until it is reopened.
+ * NS_FAULT_LONG=1 adds more documents and commits (tests/long). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nstest.h"
+#include "reliability.h"
+
+#include "io.h"
+
+static char root[4000], base_a[4100], base_b[4100], work[4100];
+static tcorpus seeds;
+static rt_vocab vocab;
+static unsigned ndocs = 40, batch = 10; /* operation A */
+
+/* ---------------------------------------------------------- helpers */
+
+static void rm_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char p[4400];
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Copies the files of src into dst (emptied first), bypassing nsi_io. */
+static void copy_dir(const char *src, const char *dst)
+{
+    mkdir(dst, 0755);
+    rm_files(dst);
+    DIR *d = opendir(src);
+    struct dirent *de;
+    static char buf[1 << 16];
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char a[4400], b[4400];
+        snprintf(a, sizeof a, "%s/%s", src, de->d_name);
+        snprintf(b, sizeof b, "%s/%s", dst, de->d_name);
+        int in = open(a, O_RDONLY), out = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ssize_t k;
+        while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0)
+            CHECK(write(out, buf, (size_t)k) == k);
+        close(in);
+        close(out);
+    }
+    if (d)
+        closedir(d);
+}
+
+typedef struct idset {
+    unsigned seeds, syn; /* live seed documents, live syn-N documents */
+    unsigned max_syn;    /* 1 + largest N */
+    unsigned bad;        /* ids that are neither */
+} idset;
+
+static int count_id(void *ctx, const char *id, size_t len)
+{
+    idset *s = ctx;
+    unsigned n;
+    char tmp[64];
+    if (len < sizeof tmp && len > 4 && !memcmp(id, "syn-", 4)) {
+        memcpy(tmp, id, len);
+        tmp[len] = 0;
+        n = (unsigned)atoi(tmp + 4);
+        s->syn++;
+        if (n + 1 > s->max_syn)
+            s->max_syn = n + 1;
+        return 0;
+    }
+    for (size_t i = 0; i < seeds.n; i++)
+        if (seeds.d[i].id_len == len && !memcmp(seeds.d[i].id, id, len)) {
+            s->seeds++;
+            return 0;
+        }
+    s->bad++;
+    return 0;
+}
+
+/* The live ids of the index at dir (through a writer, faults off). */
+static int list_ids(const char *dir, idset *s)
+{
+    memset(s, 0, sizeof *s);
+    ns_writer *w;
+    char err[NS_ERRBUF_SIZE];
+    int rc = ns_writer_open(&w, dir, NULL, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "reopening %s: %s\n", dir, err);
+        return rc;
+    }
+    ns_writer_foreach_id(w, count_id, s);
+    ns_writer_close(w);
+    return NS_OK;
+}
+
+static int check_ok(const char *dir, const char *what, unsigned long n)
+{
+    char err[NS_ERRBUF_SIZE];
+    int rc = ns_index_check(dir, 1, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s, call %lu: check failed: %s\n", what, n, err);
+    return rc;
+}
+
+typedef struct loop {
+    const char *name;
+    int mode, err;
+    unsigned long iterations;
+    unsigned failures;    /* runs that returned an error */
+    unsigned unclear;     /* failures whose message lacks the cause */
+    unsigned not_stopped; /* failures after which the writer still worked */
+    unsigned bad_state;   /* check failed or wrong document set */
+} loop;
+
+static void report(const loop *l)
+{
+    printf("%-22s %4lu iterations, %4u failed runs; unclear messages %u, writer not stopped "
+           "%u, bad index states %u\n",
+           l->name, l->iterations, l->failures, l->unclear, l->not_stopped, l->bad_state);
+}
+
+/* Judges a run's error: the message names the cause, the writer stays
+ * stopped. */
+static void judge_failure(loop *l, ns_writer *w, int rc, const char *msg, unsigned long n)
+{
+    l->failures++;
+    const char *cause = l->mode == NSI_FAULT_CRASH ? NULL : strerror(l->err);
+    if (cause && !strstr(msg, cause)) {
+        if (++l->unclear <= 3)
+            fprintf(stderr, "%s, call %lu: status %d, message lacks '%s': %s\n", l->name, n, rc,
+                    cause, msg);
+    }
+    if (w && l->mode != NSI_FAULT_CRASH && rc != NS_EINVAL && rc != NS_ENOTFOUND) {
+        /* a failure of a durable step must stop the writer */
+        int again = ns_writer_commit(w);
+        if (again == NS_OK && ++l->not_stopped <= 3)
+            fprintf(stderr, "%s, call %lu: the writer still commits after: %s\n", l->name, n, msg);
+    }
+}
+
+/* ---------------------------------------------------------- operation A */
+
+/* Runs the indexing operation on work; *acked receives the number of
+ * synthetic documents whose commit returned NS_OK before the fault fired. */
+static int run_index(loop *l, unsigned long n, unsigned *acked)
+{
+    ns_writer *w = NULL;
+    char err[NS_ERRBUF_SIZE] = "";
+    *acked = 0;
+    nsi_io_fault(l->mode, n, l->err);
+    int rc = ns_writer_open(&w, work, NULL, err, sizeof err);
+    for (unsigned i = 0; !rc && i < ndocs; i++) {
+        rc = rt_put_synth(w, &vocab, i);
+        if (!rc && (i + 1) % batch == 0) {
+            rc = ns_writer_commit(w);
+            if (!rc && !nsi_io_fault_fired())
+                *acked = i + 1;
+        }
+    }
+    if (!rc) {
+        rc = ns_writer_commit(w);
+        if (!rc && !nsi_io_fault_fired())
+            *acked = ndocs;
+    }
+    int fired = nsi_io_fault_fired();
+    nsi_io_fault(NSI_FAULT_OFF, 0, 0);
+    if (rc)
+        judge_failure(l, w, rc, w ? ns_writer_errmsg(w) : err, n);
+    ns_writer_close(w);
+    return rc == NS_OK && !fired ? 1 : 0; /* 1: completed without the fault */
+}
+
+static void loop_index(loop *l)
+{
+    unsigned long n;
+    for (n = 1; n < 100000; n++) {
+        copy_dir(base_a, work);
+        unsigned acked;
+        int done = run_index(l, n, &acked);
+        idset s;
+        if (check_ok(work, l->name, n) || list_ids(work, &s) || s.seeds != seeds.n || s.bad ||
+            s.syn != s.max_syn || s.syn < acked || (s.syn % batch && s.syn != ndocs)) {
+            if (++l->bad_state <= 3)
+                fprintf(stderr, "%s, call %lu: %u seeds, %u synthetic (acknowledged %u)\n", l->name,
+                        n, s.seeds, s.syn, acked);
+        }
+        if (done) {
+            CHECK_EQ_INT(s.syn, ndocs);
+            break;
+        }
+    }
+    l->iterations = n - 1;
+}
+
+/* ---------------------------------------------------------- operation B */
+
+static int run_merge(loop *l, unsigned long n)
+{
+    ns_writer *w = NULL;
+    char err[NS_ERRBUF_SIZE] = "";
+    nsi_io_fault(l->mode, n, l->err);
+    int rc = ns_writer_open(&w, work, NULL, err, sizeof err);
+    if (!rc)
+        rc = ns_writer_optimize(w);
+    int fired = nsi_io_fault_fired();
+    nsi_io_fault(NSI_FAULT_OFF, 0, 0);
+    if (rc)
+        judge_failure(l, w, rc, w ? ns_writer_errmsg(w) : err, n);
+    ns_writer_close(w);
+    return rc == NS_OK && !fired;
+}
+
+static void loop_merge(loop *l, const idset *want)
+{
+    unsigned long n;
+    for (n = 1; n < 100000; n++) {
+        copy_dir(base_b, work);
+        int done = run_merge(l, n);
+        idset s;
+        if (check_ok(work, l->name, n) || list_ids(work, &s) || s.seeds != want->seeds ||
+            s.syn != want->syn || s.bad) {
+            if (++l->bad_state <= 3)
+                fprintf(stderr, "%s, call %lu: %u seeds, %u synthetic, want %u and %u\n", l->name,
+                        n, s.seeds, s.syn, want->seeds, want->syn);
+        }
+        if (done) {
+            ns_index *idx;
+            char err[NS_ERRBUF_SIZE];
+            ns_stats st;
+            CHECK_EQ_INT(ns_index_open(&idx, work, err, sizeof err), NS_OK);
+            CHECK_EQ_INT(ns_index_stats(idx, &st), NS_OK);
+            CHECK_EQ_INT(st.segments, 1);
+            ns_index_close(idx);
+            break;
+        }
+    }
+    l->iterations = n - 1;
+}
+
+/* ---------------------------------------------------------- tests */
+
+static void setup(void)
+{
+    if (getenv("NS_FAULT_LONG")) {
+        ndocs = 200;
+        batch = 7;
+    }
+    CHECK(rt_load_seeds(&seeds, &vocab) == 0);
+    const char *t = tc_tmpdir("faults");
+    CHECK(t != NULL);
+    snprintf(root, sizeof root, "%.3900s", t);
+    snprintf(base_a, sizeof base_a, "%s/a", root);
+    snprintf(base_b, sizeof base_b, "%s/b", root);
+    snprintf(work, sizeof work, "%s/work", root);
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    /* A: the seeds, one commit */
+    CHECK_EQ_INT(ns_writer_open(&w, base_a, NULL, err, sizeof err), NS_OK);
+    for (size_t i = 0; i < seeds.n; i++)
+        CHECK_EQ_INT(rt_put_seed(w, &seeds.d[i]), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    /* B: seven segments, two deletions */
+    CHECK_EQ_INT(ns_writer_open(&w, base_b, NULL, err, sizeof err), NS_OK);
+    for (size_t i = 0; i < seeds.n; i++)
+        CHECK_EQ_INT(rt_put_seed(w, &seeds.d[i]), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    for (unsigned i = 0; i < 60; i++) {
+        CHECK_EQ_INT(rt_put_synth(w, &vocab, i), NS_OK);
+        if (i % 10 == 9)
+            CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_delete(w, "syn-3", 5), NS_OK);
+    CHECK_EQ_INT(ns_writer_delete(w, "syn-42", 6), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(ns_index_check(base_b, 1, err, sizeof err), NS_OK);
+}
+
+static void test_index_once_eio(void)
+{
+    loop l = {"index, once EIO", NSI_FAULT_ONCE, EIO, 0, 0, 0, 0, 0};
+    loop_index(&l);
+    report(&l);
+    CHECK(l.iterations > 50);
+    CHECK_EQ_INT(l.unclear + l.not_stopped + l.bad_state, 0);
+}
+
+static void test_index_persist_enospc(void)
+{
+    loop l = {"index, persist ENOSPC", NSI_FAULT_PERSIST, ENOSPC, 0, 0, 0, 0, 0};
+    loop_index(&l);
+    report(&l);
+    CHECK(l.iterations > 50);
+    CHECK_EQ_INT(l.unclear + l.not_stopped + l.bad_state, 0);
+}
+
+static void test_index_crash(void)
+{
+    loop l = {"index, crash", NSI_FAULT_CRASH, 0, 0, 0, 0, 0, 0};
+    loop_index(&l);
+    report(&l);
+    CHECK(l.iterations > 50);
+    CHECK_EQ_INT(l.bad_state, 0);
+}
+
+static void test_merge(void)
+{
+    idset want;
+    CHECK_EQ_INT(list_ids(base_b, &want), NS_OK);
+    CHECK_EQ_INT(want.syn, 58);
+    static const struct {
+        const char *name;
+        int mode, err;
+    } modes[] = {{"merge, once EIO", NSI_FAULT_ONCE, EIO},
+                 {"merge, persist ENOSPC", NSI_FAULT_PERSIST, ENOSPC},
+                 {"merge, crash", NSI_FAULT_CRASH, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        loop l = {modes[i].name, modes[i].mode, modes[i].err, 0, 0, 0, 0, 0};
+        loop_merge(&l, &want);
+        report(&l);
+        CHECK(l.iterations > 20);
+        CHECK_EQ_INT(l.unclear + l.not_stopped + l.bad_state, 0);
+    }
+}
+
+/* EINTR and short writes are not failures (the layer loops). */
+static void test_short_writes(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/short", root);
+    int fd = nsi_io_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    static char big[1 << 20];
+    memset(big, 'x', sizeof big);
+    CHECK_EQ_INT(nsi_io_write_full(fd, big, sizeof big), 0);
+    CHECK_EQ_INT(nsi_io_close(fd), 0);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size == (off_t)sizeof big);
+    unlink(path);
+}
+
+static void cleanup(void)
+{
+    tc_rmdir(root);
+    tc_free(&seeds);
+    rt_vocab_free(&vocab);
+}
+
+NS_TEST_MAIN(NST(setup), NST(test_index_once_eio), NST(test_index_persist_enospc),
+             NST(test_index_crash), NST(test_merge), NST(test_short_writes), NST(cleanup))
