@@ -10,6 +10,7 @@
 #include "commit.h"
 #include "internal.h"
 #include "reader.h"
+#include "xapian/xap.h"
 
 static __thread char tls_err[NSI_ERRMSG];
 
@@ -115,6 +116,8 @@ int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_
     *out = NULL;
     if (!path || !*path)
         return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
+    if (nsi_xap_detect(path) != NSI_XKIND_OTHER)
+        return nsi_xap_index_open(out, path, NULL, errbuf, errbuf_len);
     ns_index *idx = calloc(1, sizeof *idx);
     if (!idx || !(idx->dir = strdup(path))) {
         free(idx);
@@ -134,6 +137,7 @@ void ns_index_close(ns_index *idx)
 {
     if (!idx)
         return;
+    nsi_xap_index_close(idx->xap);
     if (idx->cur && --idx->cur->refs == 0)
         snap_free(idx->cur);
     for (size_t i = 0; i < idx->npool; i++)
@@ -166,6 +170,8 @@ void nsi_index_release(ns_index *idx, nsi_snap *s)
 
 int ns_index_refresh(ns_index *idx, int *changed)
 {
+    if (idx->xap)
+        return nsi_xap_refresh(idx, changed);
     if (changed)
         *changed = 0;
     nsi_commit c;
@@ -196,6 +202,8 @@ int ns_index_refresh(ns_index *idx, int *changed)
 
 const char *ns_index_language(const ns_index *idx)
 {
+    if (idx->xap)
+        return nsi_xap_language(idx->xap);
     const char *c = nsi_language_canonical(idx->cur->language);
     return c ? c : "english";
 }
@@ -205,7 +213,7 @@ int nsi_index_analyzer(ns_index *idx, nsi_analyzer **out)
     pthread_mutex_lock(&idx->mu);
     nsi_analyzer *a = idx->npool ? idx->pool[--idx->npool] : NULL;
     char lang[64];
-    snprintf(lang, sizeof lang, "%s", idx->cur->language);
+    snprintf(lang, sizeof lang, "%s", ns_index_language(idx));
     pthread_mutex_unlock(&idx->mu);
     if (a) {
         *out = a;
@@ -252,6 +260,8 @@ static uint64_t stored_raw_bytes(const nsi_seg *g)
 
 int ns_index_stats(ns_index *idx, ns_stats *st)
 {
+    if (idx->xap)
+        return nsi_xap_stats(idx, st);
     memset(st, 0, sizeof *st);
     nsi_snap *s = nsi_index_acquire(idx);
     st->generation = s->generation;
