@@ -302,10 +302,11 @@ extern "C" int nsx_doc_clear(nsx_doc *d)
     });
 }
 
-extern "C" int nsx_doc_add_posting(nsx_doc *d, const char *term, size_t len, uint32_t pos)
+extern "C" int nsx_doc_add_posting(nsx_doc *d, const char *term, size_t len, uint32_t pos,
+                                   unsigned wdfinc)
 {
     return guard_quiet([&] {
-        d->doc.add_posting(std::string(term, len), pos);
+        d->doc.add_posting(std::string(term, len), pos, wdfinc);
         return NS_OK;
     });
 }

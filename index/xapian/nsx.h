@@ -89,8 +89,10 @@ int nsx_doc_new(nsx_doc **out);
 void nsx_doc_free(nsx_doc *d);
 /* Empties d for the next document (keeps nothing of the last one). */
 int nsx_doc_clear(nsx_doc *d);
-/* One occurrence of term at position pos (positions start at 1). */
-int nsx_doc_add_posting(nsx_doc *d, const char *term, size_t len, uint32_t pos);
+/* One occurrence of term at position pos (positions start at 1), adding
+ * wdfinc to its within-document frequency and to the document's length. */
+int nsx_doc_add_posting(nsx_doc *d, const char *term, size_t len, uint32_t pos,
+                        unsigned wdfinc);
 /* A term with no frequency or positions (ids, filters). */
 int nsx_doc_add_boolean(nsx_doc *d, const char *term, size_t len);
 int nsx_doc_set_data(nsx_doc *d, const void *data, size_t len);

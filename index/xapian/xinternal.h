@@ -3,10 +3,13 @@
  * reader's state.
  *
  * Layout of one document:
- *   terms     body terms unprefixed, with positions 1, 2, ...; title terms
- *             prefixed "S" with their own positions 1, 2, ...; the boolean
- *             id term "Q"+id (ids over 200 bytes: "Q", the first 200 bytes,
- *             "#" and 16 hex digits of FNV-1a-64(id))
+ *   terms     every term of title and body unprefixed: title tokens at
+ *             positions 1, 2, ... with wdf 2 each (the title weight of our
+ *             BM25F), body tokens at NSX_BODY_BASE + 1, 2, ... with wdf 1
+ *             (the gap keeps phrases and NEAR inside one field); the title
+ *             terms again prefixed "S" (title:), at positions 1, 2, ...; the
+ *             boolean id term "Q"+id (ids over 200 bytes: "Q", the first 200
+ *             bytes, "#" and 16 hex digits of FNV-1a-64(id))
  *   data      varint(raw length) + zlib stream of the stored record
  *             (record.h: id, title, url, date, meta, body)
  *   value 0   FNV-1a-64 of the record, 8 bytes little-endian (UNCHANGED check)
@@ -35,6 +38,10 @@
 #define NSX_META_SHARD "nsearch.shard"
 #define NSX_STUB_NAME "XAPIANDB"
 #define NSX_ID_TERM_MAX 220
+#ifndef NSX_TITLE_WDF
+#define NSX_TITLE_WDF 2
+#endif
+#define NSX_BODY_BASE 1000000u
 
 /* The id term of an id into out (NSX_ID_TERM_MAX bytes); returns its length. */
 size_t nsi_xap_id_term(const char *id, size_t len, char *out);

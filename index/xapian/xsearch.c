@@ -1,21 +1,27 @@
 /* xsearch.c — ns_search and ns_snippet_make on Xapian.
  *
- * Our parser's tree (query.h) becomes a Xapian::Query, term for term:
- *   word            OR(word, S-word scaled by the title weight)
- *   title:word      S-word scaled by the title weight
- *   prefix*         OR of every term of the index (either field) that starts
- *                   with it, expanded here over the dictionary as the native
- *                   backend does, with the same limit and message
- *   "a b"           OR(PHRASE(a, b), PHRASE(Sa, Sb) scaled)
- *   NEAR/d          the same with OP_NEAR, window d + number of terms
+ * Our parser's tree (query.h) becomes a Xapian::Query, term for term
+ * (the layout is in xinternal.h):
+ *   word            the plain term: it holds both fields, the title's
+ *                   occurrences counting twice, so one BM25 saturation over
+ *                   title and body and one IDF over documents with the word
+ *                   in either field, as in our BM25F
+ *   title:word      the S-term, scaled by the title weight
+ *   prefix*         OR of every term of the index that starts with it (every
+ *                   S-term for title:pre*), expanded here over the dictionary
+ *                   as the native backend does, with the same limit and
+ *                   message
+ *   "a b"           PHRASE(a, b): title and body positions are far apart, so
+ *                   a match lies in one field; title:"a b" is PHRASE(Sa, Sb)
+ *   NEAR/d          OP_NEAR, window d + number of words (at most d other
+ *                   words between the first and the last, as natively)
  *   AND, OR, NOT    OP_AND, OP_OR, OP_AND_NOT(positives, OR(negatives))
  *   MAYBE           OP_AND_MAYBE(required, optional...)
- * Both backends match exactly the same documents. Scores differ by design:
- * Xapian's BM25 (k1, b as asked, k2 = 0, k3 = 1, min_normlen = 0.5) sees
- * "S-word" and "word" as two terms, each with its own IDF and saturation,
- * normalised by the whole document's length, where our BM25F merges both
- * fields of one term before saturating (docs/xapian.md lists every
- * difference). Ties rank by ascending id, on any sharding.
+ * Both backends match exactly the same documents. Scores differ by design,
+ * since Xapian's BM25 (k1, b as asked, k2 = 0, k3 = 1, min_normlen = 0.5)
+ * normalises by the whole document's length where BM25F normalises each
+ * field by its own (docs/xapian.md lists the differences). Ties rank by
+ * ascending id, on any sharding.
  *
  * Snippets are made by our snippet code from the stored body, so they look
  * the same on both backends.
@@ -91,17 +97,11 @@ static nsx_query *combine(xbuild *b, enum nsx_op op, nsx_query **kids, size_t n,
     return q;
 }
 
-static nsx_query *two(xbuild *b, enum nsx_op op, nsx_query *x, nsx_query *y)
-{
-    nsx_query *k[2] = {x, y};
-    return combine(b, op, k, 2, 0);
-}
-
-/* A term in the title only, or in either field. */
+/* A term in the title only (the S-term), or in either field (the plain
+ * term, which holds the title's occurrences too). */
 static nsx_query *field_term(xbuild *b, const char *t, size_t len, int title_only)
 {
-    nsx_query *title = scaled(b, make_term(b, t, len, 1));
-    return title_only ? title : two(b, NSX_OR, make_term(b, t, len, 0), title);
+    return title_only ? scaled(b, make_term(b, t, len, 1)) : make_term(b, t, len, 0);
 }
 
 /* ------------------------------------------------------------ prefixes */
@@ -152,13 +152,14 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
     int rc = NS_OK;
     if (n->term_len + 1 > sizeof sp)
         return failed(b, NS_ETOOBIG);
-    if (n->field != NSQ_FIELD_TITLE)
+    if (n->field != NSQ_FIELD_TITLE) {
         rc = nsx_db_allterms(b->db, n->term, n->term_len, collect, &e);
-    sp[0] = NSX_TITLE_PREFIX;
-    memcpy(sp + 1, n->term, n->term_len);
-    e.skip = 1;
-    if (!rc && !e.over && !e.rc)
+    } else {
+        sp[0] = NSX_TITLE_PREFIX;
+        memcpy(sp + 1, n->term, n->term_len);
+        e.skip = 1;
         rc = nsx_db_allterms(b->db, sp, n->term_len + 1, collect, &e);
+    }
     if (rc && rc != NS_EIO)
         snprintf(b->err, sizeof b->err, "%s", nsx_db_errmsg(b->db));
     if (!rc)
@@ -205,26 +206,36 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
 
 static nsx_query *build(xbuild *b, const nsq_node *n);
 
-/* PHRASE and NEAR, in the body and (scaled) in the title. */
+static int same_term(const nsq_node *a, const nsq_node *b)
+{
+    return a->term_len == b->term_len && !memcmp(a->term, b->term, a->term_len);
+}
+
+/* PHRASE and NEAR over the plain terms (title and body positions are far
+ * apart, so no match spans both) or over the S-terms. */
 static nsx_query *positional(xbuild *b, const nsq_node *n)
 {
     enum nsx_op op = n->kind == NSQ_PHRASE ? NSX_PHRASE : NSX_NEAR;
+    int title = n->field == NSQ_FIELD_TITLE;
     unsigned window = op == NSX_NEAR ? n->dist + (unsigned)n->nkids : (unsigned)n->nkids;
-    nsx_query *part[2] = {NULL, NULL};
-    size_t nparts = 0;
-    for (int title = n->field == NSQ_FIELD_TITLE; title <= 1 && !b->rc; title++) {
-        nsx_query **kids = calloc(n->nkids + 1, sizeof *kids);
-        if (!kids)
-            return failed(b, NS_ENOMEM);
-        for (size_t i = 0; i < n->nkids; i++)
-            kids[i] = n->kids[i]->kind == NSQ_TERM
-                          ? make_term(b, n->kids[i]->term, n->kids[i]->term_len, title)
-                          : failed(b, NS_EINVAL);
-        nsx_query *q = combine(b, op, kids, n->nkids, window);
-        free(kids);
-        part[nparts++] = title ? scaled(b, q) : q;
+    nsx_query **kids = calloc(n->nkids + 1, sizeof *kids);
+    if (!kids)
+        return failed(b, NS_ENOMEM);
+    size_t k = 0;
+    for (size_t i = 0; i < n->nkids; i++) {
+        const nsq_node *t = n->kids[i];
+        int seen = 0;
+        /* as in the native backend, one occurrence serves a word that a
+         * NEAR group names twice */
+        for (size_t j = 0; op == NSX_NEAR && j < i && !seen; j++)
+            seen = same_term(n->kids[j], t);
+        if (!seen)
+            kids[k++] = t->kind == NSQ_TERM ? make_term(b, t->term, t->term_len, title)
+                                            : failed(b, NS_EINVAL);
     }
-    return combine(b, NSX_OR, part, nparts, 0);
+    nsx_query *q = k == 1 ? kids[0] : combine(b, op, kids, k, window);
+    free(kids);
+    return title ? scaled(b, q) : q;
 }
 
 static nsx_query *boolean(xbuild *b, const nsq_node *n)

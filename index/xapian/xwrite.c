@@ -308,18 +308,23 @@ typedef struct post_ctx {
     int title;
 } post_ctx;
 
+/* A body token is the plain term at NSX_BODY_BASE + its position; a title
+ * token is the plain term (wdf NSX_TITLE_WDF) and the S-term, both at its
+ * position. */
 static int add_token(void *vc, const nsi_token *t)
 {
     post_ctx *c = vc;
     char term[NS_MAX_TERM_BYTES * 2 + 2];
     if (t->term_len + 1 >= sizeof term)
         return 0; /* the analyzer never makes these; Xapian would refuse them */
-    size_t n = 0;
-    if (c->title)
-        term[n++] = NSX_TITLE_PREFIX;
-    memcpy(term + n, t->term, t->term_len);
-    n += t->term_len;
-    int rc = nsx_doc_add_posting(c->x->doc, term, n, t->pos + 1);
+    term[0] = NSX_TITLE_PREFIX;
+    memcpy(term + 1, t->term, t->term_len);
+    int rc;
+    if (!c->title)
+        rc = nsx_doc_add_posting(c->x->doc, t->term, t->term_len, NSX_BODY_BASE + t->pos + 1, 1);
+    else if (!(rc = nsx_doc_add_posting(c->x->doc, t->term, t->term_len, t->pos + 1,
+                                        NSX_TITLE_WDF)))
+        rc = nsx_doc_add_posting(c->x->doc, term, t->term_len + 1, t->pos + 1, 1);
     if (rc)
         c->x->rc = rc;
     return rc;
