@@ -16,8 +16,8 @@ int nsi_xap_writer_open(nsi_xwriter **out, const char *path, const ns_writer_opt
     return nsi_fail(errbuf, errbuf_len, NS_EUNSUPPORTED, "%s: %s", path, NO_XAPIAN);
 }
 
-int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts,
-                       char *errbuf, size_t errbuf_len)
+int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts, char *errbuf,
+                       size_t errbuf_len)
 {
     (void)opts;
     *out = NULL;

@@ -16,7 +16,8 @@
 
 #include "nsearch.h"
 
-namespace {
+namespace
+{
 
 const size_t ERRLEN = 512;
 
@@ -128,7 +129,8 @@ struct nsx_mset {
     Xapian::MSet m;
 };
 
-namespace {
+namespace
+{
 
 // A reader's revision can be recycled by a writer that commits twice during
 // one search (DatabaseModifiedError): reopen and try again.
@@ -437,7 +439,8 @@ extern "C" int nsx_db_get_metadata(nsx_db *db, const char *key, char *buf, size_
 {
     *got = 0;
     return guard(db->err, sizeof db->err, [&] {
-        return with_reopen(db, [&] { return copy_out(db->db.get_metadata(key), buf, buflen, got); });
+        return with_reopen(db,
+                           [&] { return copy_out(db->db.get_metadata(key), buf, buflen, got); });
     });
 }
 
@@ -491,18 +494,24 @@ extern "C" int nsx_query_nothing(nsx_query **out)
 static Xapian::Query::op xapian_op(enum nsx_op op)
 {
     switch (op) {
-    case NSX_AND: return Xapian::Query::OP_AND;
-    case NSX_OR: return Xapian::Query::OP_OR;
-    case NSX_AND_NOT: return Xapian::Query::OP_AND_NOT;
-    case NSX_AND_MAYBE: return Xapian::Query::OP_AND_MAYBE;
-    case NSX_PHRASE: return Xapian::Query::OP_PHRASE;
-    case NSX_NEAR: return Xapian::Query::OP_NEAR;
+    case NSX_AND:
+        return Xapian::Query::OP_AND;
+    case NSX_OR:
+        return Xapian::Query::OP_OR;
+    case NSX_AND_NOT:
+        return Xapian::Query::OP_AND_NOT;
+    case NSX_AND_MAYBE:
+        return Xapian::Query::OP_AND_MAYBE;
+    case NSX_PHRASE:
+        return Xapian::Query::OP_PHRASE;
+    case NSX_NEAR:
+        return Xapian::Query::OP_NEAR;
     }
     return Xapian::Query::OP_AND;
 }
 
-extern "C" int nsx_query_combine(nsx_query **out, enum nsx_op op, nsx_query *const *kids,
-                                 size_t n, unsigned window)
+extern "C" int nsx_query_combine(nsx_query **out, enum nsx_op op, nsx_query *const *kids, size_t n,
+                                 unsigned window)
 {
     *out = nullptr;
     return guard_quiet([&] {
@@ -511,9 +520,9 @@ extern "C" int nsx_query_combine(nsx_query **out, enum nsx_op op, nsx_query *con
             std::vector<Xapian::Query> rest;
             for (size_t i = 1; i < n; i++)
                 rest.push_back(kids[i]->q);
-            *out = new nsx_query{Xapian::Query(
-                Xapian::Query::OP_AND_NOT, kids[0]->q,
-                Xapian::Query(Xapian::Query::OP_OR, rest.begin(), rest.end()))};
+            *out = new nsx_query{
+                Xapian::Query(Xapian::Query::OP_AND_NOT, kids[0]->q,
+                              Xapian::Query(Xapian::Query::OP_OR, rest.begin(), rest.end()))};
             return NS_OK;
         }
         std::vector<Xapian::Query> v;
@@ -550,8 +559,7 @@ extern "C" int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts 
         return with_reopen(db, [&] {
             Xapian::Enquire enq(db->db);
             enq.set_query(q->q);
-            enq.set_weighting_scheme(
-                Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
+            enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
             if (o->tiebreak_slot >= 0)
                 enq.set_sort_by_relevance_then_value(static_cast<unsigned>(o->tiebreak_slot),
                                                      false);

@@ -91,8 +91,7 @@ void nsx_doc_free(nsx_doc *d);
 int nsx_doc_clear(nsx_doc *d);
 /* One occurrence of term at position pos (positions start at 1), adding
  * wdfinc to its within-document frequency and to the document's length. */
-int nsx_doc_add_posting(nsx_doc *d, const char *term, size_t len, uint32_t pos,
-                        unsigned wdfinc);
+int nsx_doc_add_posting(nsx_doc *d, const char *term, size_t len, uint32_t pos, unsigned wdfinc);
 /* A term with no frequency or positions (ids, filters). */
 int nsx_doc_add_boolean(nsx_doc *d, const char *term, size_t len);
 int nsx_doc_set_data(nsx_doc *d, const void *data, size_t len);
@@ -106,13 +105,12 @@ int nsx_db_open(nsx_db **out, const char *path, char *err, size_t errlen);
 
 /* Connects to a database served by xapian-tcpsrv. timeout_ms bounds each
  * operation and the connection (0: Xapian's default, 10 s). */
-int nsx_db_open_tcp(nsx_db **out, const char *host, unsigned port, unsigned timeout_ms,
-                    char *err, size_t errlen);
+int nsx_db_open_tcp(nsx_db **out, const char *host, unsigned port, unsigned timeout_ms, char *err,
+                    size_t errlen);
 
 /* Runs program with args and speaks the remote protocol over its stdin and
  * stdout (xapian-progsrv, possibly through ssh). */
-int nsx_db_open_prog(nsx_db **out, const char *program, const char *args, char *err,
-                     size_t errlen);
+int nsx_db_open_prog(nsx_db **out, const char *program, const char *args, char *err, size_t errlen);
 
 /* An empty database to which others are added (Database::add_database):
  * searches then use statistics over all of them. */

@@ -51,8 +51,8 @@ int nsi_xap_writer_wanted(const char *path, const ns_writer_options *opts)
     return nsi_xap_detect(path) != NSI_XKIND_OTHER;
 }
 
-int ns_index_open_with(ns_index **out, const char *path, const ns_index_options *opts,
-                       char *errbuf, size_t errbuf_len)
+int ns_index_open_with(ns_index **out, const char *path, const ns_index_options *opts, char *errbuf,
+                       size_t errbuf_len)
 {
     *out = NULL;
     if (nsi_xap_detect(path) != NSI_XKIND_OTHER)

@@ -43,8 +43,8 @@ int nsi_xap_optimize(nsi_xwriter *x);
 /* ---- reading (xread.c) */
 
 /* Opens the Xapian index at path as a new ns_index (opts may be NULL). */
-int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts,
-                       char *errbuf, size_t errbuf_len);
+int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts, char *errbuf,
+                       size_t errbuf_len);
 /* Frees what the backend holds; ns_index_close frees the rest. Accepts NULL. */
 void nsi_xap_index_close(nsi_xindex *x);
 int nsi_xap_refresh(ns_index *idx, int *changed);

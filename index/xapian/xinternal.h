@@ -63,7 +63,7 @@ typedef struct nsi_stub_entry {
     char *where; /* LOCAL: resolved path; TCP: host; PROG: program */
     char *args;  /* PROG */
     unsigned port;
-    char *name;  /* for messages: the path, HOST:PORT, or the program line */
+    char *name; /* for messages: the path, HOST:PORT, or the program line */
 } nsi_stub_entry;
 
 /* Reads the stub file at path. Errors: NS_ENOTFOUND, NS_EIO, NS_EINVAL
@@ -83,13 +83,13 @@ typedef struct nsi_xshard {
 struct nsi_xindex {
     pthread_mutex_t mu; /* Xapian handles are not thread-safe */
     char *path;
-    int stub;           /* opened through a stub: messages say "shard" */
+    int stub; /* opened through a stub: messages say "shard" */
     int allow_partial;
     char language[64];
     nsi_xshard *shards;
     size_t nshards;
-    nsx_db *db;         /* every reachable shard, as one database */
-    nsi_buf warning;    /* skipped shards not yet reported */
+    nsx_db *db;      /* every reachable shard, as one database */
+    nsi_buf warning; /* skipped shards not yet reported */
 };
 
 /* With x->mu held: the status and message of a failed read of x->db. An

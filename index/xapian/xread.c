@@ -22,16 +22,16 @@
 
 #include "xinternal.h"
 
-#define PARTIAL_HINT                                                                         \
-    "; results would be partial without it (nsearch --allow-partial searches the shards "   \
+#define PARTIAL_HINT                                                                               \
+    "; results would be partial without it (nsearch --allow-partial searches the shards "          \
     "that answer)"
 
 static __thread char tls_warning[2048];
 
 /* ------------------------------------------------------------ messages */
 
-static int shard_msg(const nsi_xindex *x, const nsi_xshard *s, int rc, const char *msg,
-                     char *out, size_t outlen)
+static int shard_msg(const nsi_xindex *x, const nsi_xshard *s, int rc, const char *msg, char *out,
+                     size_t outlen)
 {
     if (!x->stub)
         return nsi_fail(out, outlen, rc, "%s: %s", x->path, msg);
@@ -73,9 +73,12 @@ const char *nsi_xap_warning(nsi_xindex *x)
 static int open_shard(nsi_xshard *s, char *err, size_t errlen)
 {
     switch (s->at.kind) {
-    case NSI_STUB_TCP: return nsx_db_open_tcp(&s->db, s->at.where, s->at.port, 0, err, errlen);
-    case NSI_STUB_PROG: return nsx_db_open_prog(&s->db, s->at.where, s->at.args, err, errlen);
-    default: return nsx_db_open(&s->db, s->at.where, err, errlen);
+    case NSI_STUB_TCP:
+        return nsx_db_open_tcp(&s->db, s->at.where, s->at.port, 0, err, errlen);
+    case NSI_STUB_PROG:
+        return nsx_db_open_prog(&s->db, s->at.where, s->at.args, err, errlen);
+    default:
+        return nsx_db_open(&s->db, s->at.where, err, errlen);
     }
 }
 
@@ -225,8 +228,8 @@ static int read_meta(nsi_xindex *x, char *err, size_t errlen)
     return NS_OK;
 }
 
-int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts,
-                       char *errbuf, size_t errbuf_len)
+int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts, char *errbuf,
+                       size_t errbuf_len)
 {
     *out = NULL;
     enum nsi_xkind kind = nsi_xap_detect(path);

@@ -182,8 +182,8 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
         failed(b, rc);
     else if (e.over)
         b->rc = nsi_fail(b->err, sizeof b->err, NS_ETOOBIG,
-                         "prefix '%s*' at %zu matches more than %u terms; make it longer",
-                         n->term, n->offset, max);
+                         "prefix '%s*' at %zu matches more than %u terms; make it longer", n->term,
+                         n->offset, max);
     else if (e.n == 0 && nsx_query_nothing(&q))
         failed(b, NS_ENOMEM);
     else if (e.n) {
@@ -271,14 +271,19 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     if (b->rc)
         return NULL;
     switch (n->kind) {
-    case NSQ_TERM: return field_term(b, n->term, n->term_len, n->field == NSQ_FIELD_TITLE);
-    case NSQ_PREFIX: return prefix(b, n, NS_MAX_PREFIX_EXPANSIONS);
+    case NSQ_TERM:
+        return field_term(b, n->term, n->term_len, n->field == NSQ_FIELD_TITLE);
+    case NSQ_PREFIX:
+        return prefix(b, n, NS_MAX_PREFIX_EXPANSIONS);
     case NSQ_PHRASE:
-    case NSQ_NEAR: return positional(b, n);
+    case NSQ_NEAR:
+        return positional(b, n);
     case NSQ_AND:
     case NSQ_OR:
-    case NSQ_MAYBE: return boolean(b, n);
-    default: return failed(b, NS_EINVAL); /* NOT only ever under AND */
+    case NSQ_MAYBE:
+        return boolean(b, n);
+    default:
+        return failed(b, NS_EINVAL); /* NOT only ever under AND */
     }
 }
 
@@ -330,8 +335,7 @@ static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf
 
 /* One attempt at the whole search. NS_EIO from Xapian is left with its
  * message in x->db for nsi_xap_read_failed; other failures are reported. */
-static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o,
-                       ns_results *r)
+static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o, ns_results *r)
 {
     xbuild b = {x->db, o->title_weight, NS_OK, ""};
     nsx_query *xq = build(&b, q->root);
@@ -440,8 +444,8 @@ static int fetch_record(nsi_xindex *x, const nsi_hit *h, nsi_buf *raw)
         }
         if (rc != NS_EIO)
             return rc == NS_ENOTFOUND
-                       ? nsi_index_fail(rc, "%s: document %llu is gone since the search",
-                                        x->path, (unsigned long long)h->gdoc)
+                       ? nsi_index_fail(rc, "%s: document %llu is gone since the search", x->path,
+                                        (unsigned long long)h->gdoc)
                        : nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
         if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
             return rc;
@@ -469,8 +473,8 @@ int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
     pthread_mutex_unlock(&x->mu);
     nsi_record f;
     if (!rc && nsi_record_decode(raw.data, raw.len, &f))
-        rc = nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %llu is damaged",
-                            x->path, (unsigned long long)h->gdoc);
+        rc = nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %llu is damaged", x->path,
+                            (unsigned long long)h->gdoc);
     /* a refresh or a lost shard may have renumbered the documents */
     const char *id = (const char *)r->arena.data + h->off[NSI_F_ID];
     if (!rc && (f.len[NSI_F_ID] != h->len[NSI_F_ID] || memcmp(f.f[NSI_F_ID], id, h->len[NSI_F_ID])))

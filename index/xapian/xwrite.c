@@ -119,8 +119,7 @@ static int shard_paths(nsi_xwriter *x, unsigned want)
                         x->dir);
     }
     if (kind == NSI_XKIND_FILE)
-        return xerr(x, NS_EUNSUPPORTED, "%s: a single-file Xapian database is read-only",
-                    x->dir);
+        return xerr(x, NS_EUNSUPPORTED, "%s: a single-file Xapian database is read-only", x->dir);
     if (kind == NSI_XKIND_STUB) {
         char *file = nsi_stub_file(x->dir);
         nsi_stub_entry *e;
@@ -144,8 +143,8 @@ static int shard_paths(nsi_xwriter *x, unsigned want)
         if (!x->names)
             return xerr(x, NS_ENOMEM, "out of memory");
         if (!rc && want > 1 && want != n)
-            rc = xerr(x, NS_EINVAL, "%s has %zu shards, not %u; shards cannot be added", x->dir,
-                      n, want);
+            rc = xerr(x, NS_EINVAL, "%s has %zu shards, not %u; shards cannot be added", x->dir, n,
+                      want);
         return rc;
     }
     if (kind == NSI_XKIND_DB && want > 1)
@@ -199,8 +198,7 @@ static int check_shard(nsi_xwriter *x, size_t i, int *fresh)
     lang[nl < sizeof lang ? nl : sizeof lang - 1] = 0;
     where[nw < sizeof where ? nw : sizeof where - 1] = 0;
     if (nf == 0)
-        return xerr(x, NS_EINVAL, "%s: a Xapian database that nsearch did not write",
-                    x->names[i]);
+        return xerr(x, NS_EINVAL, "%s: a Xapian database that nsearch did not write", x->names[i]);
     if (strcmp(fmt, NSX_FORMAT))
         return xerr(x, NS_EVERSION, "%s: nsearch Xapian layout %s, this library reads %s",
                     x->names[i], fmt, NSX_FORMAT);
@@ -322,8 +320,8 @@ static int add_token(void *vc, const nsi_token *t)
     int rc;
     if (!c->title)
         rc = nsx_doc_add_posting(c->x->doc, t->term, t->term_len, NSX_BODY_BASE + t->pos + 1, 1);
-    else if (!(rc = nsx_doc_add_posting(c->x->doc, t->term, t->term_len, t->pos + 1,
-                                        NSX_TITLE_WDF)))
+    else if (!(rc =
+                   nsx_doc_add_posting(c->x->doc, t->term, t->term_len, t->pos + 1, NSX_TITLE_WDF)))
         rc = nsx_doc_add_posting(c->x->doc, term, t->term_len + 1, t->pos + 1, 1);
     if (rc)
         c->x->rc = rc;
@@ -338,8 +336,8 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
     post_ctx c = {x, 1};
     x->rc = NS_OK;
     if (!rc)
-        rc = nsi_analyze(x->an, doc->title ? doc->title : "", doc->title_len, 0, 0, add_token,
-                         &c, NULL);
+        rc = nsi_analyze(x->an, doc->title ? doc->title : "", doc->title_len, 0, 0, add_token, &c,
+                         NULL);
     c.title = 0;
     if (!rc)
         rc = nsi_analyze(x->an, doc->body ? doc->body : "", doc->body_len, 0, 0, add_token, &c,
@@ -362,8 +360,8 @@ int nsi_xap_put(nsi_xwriter *x, const ns_doc *doc, int *outcome)
         return xerr(x, NS_EINVAL, "document has no id");
     int idn = (int)(doc->id_len > 200 ? 200 : doc->id_len);
     if (doc->body_len > NS_MAX_DOC_BYTES)
-        return xerr(x, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit", idn,
-                    doc->id, doc->body_len, NS_MAX_DOC_BYTES);
+        return xerr(x, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit", idn, doc->id,
+                    doc->body_len, NS_MAX_DOC_BYTES);
     int rc = nsi_record_encode(doc, &x->rec);
     if (rc)
         return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
@@ -374,8 +372,8 @@ int nsi_xap_put(nsi_xwriter *x, const ns_doc *doc, int *outcome)
     uint8_t old[8];
     size_t got;
     int result = NS_PUT_UPDATED;
-    rc = nsx_wdb_value_of(x->shards[s], idterm, idlen, NSX_SLOT_HASH, (char *)old, sizeof old,
-                          &got);
+    rc =
+        nsx_wdb_value_of(x->shards[s], idterm, idlen, NSX_SLOT_HASH, (char *)old, sizeof old, &got);
     if (rc == NS_ENOTFOUND)
         result = NS_PUT_ADDED;
     else if (rc)

@@ -5,21 +5,21 @@
  * (UNCHANGED, UPDATED, delete, rollback on close), shards route by id, and
  * a missing shard fails the open or, with allow_partial, is skipped with a
  * warning. */
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-
-#include "corpus.h"
-#include "nsearch.h"
-#include "nstest.h"
-
 #ifndef NS_WITH_XAPIAN
+#include <stdio.h>
 int main(void)
 {
     puts("built without Xapian: nothing to test");
     return 0;
 }
 #else
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "corpus.h"
+#include "nsearch.h"
+#include "nstest.h"
 
 #include "xapian/nsx.h"
 #include "xapian/xinternal.h"
@@ -313,8 +313,9 @@ static void test_stub_files(void)
     CHECK_EQ_STR(e[4].args, "/srv/db");
     nsi_stub_free(e, n);
     /* 1.4 has no "remote :tcp HOST:PORT": that is the prog method */
-    static const char *const bad[] = {"remote 127.0.0.1\n", "remote host:0\n", "auto\n",
-                                      "inmemory\n", "flint /x\n", "remote host:70000\n"};
+    static const char *const bad[] = {
+        "remote 127.0.0.1\n", "remote host:0\n", "auto\n",
+        "inmemory\n",         "flint /x\n",      "remote host:70000\n"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         put_file(p, bad[i]);
         CHECK_EQ_INT(nsi_stub_read(p, &e, &n, err, sizeof err), NS_EINVAL);
@@ -348,8 +349,12 @@ static void test_detect(void)
 
 static ns_doc doc(const char *id, const char *title, const char *body)
 {
-    ns_doc d = {.id = id, .id_len = strlen(id), .title = title, .title_len = strlen(title),
-                .body = body, .body_len = strlen(body)};
+    ns_doc d = {.id = id,
+                .id_len = strlen(id),
+                .title = title,
+                .title_len = strlen(title),
+                .body = body,
+                .body_len = strlen(body)};
     return d;
 }
 
@@ -601,10 +606,9 @@ static void test_missing_shard(void)
     tc_rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(test_roundtrip_and_search), NST(test_locked_database),
-             NST(test_corrupt_database), NST(test_version_and_missing),
-             NST(test_unreachable_remote), NST(test_writer_rollback_and_metadata),
-             NST(test_id_terms_and_records), NST(test_stub_files), NST(test_detect),
-             NST(test_writer_outcomes), NST(test_backend_choice),
-             NST(test_shards_route_by_id), NST(test_missing_shard))
+NS_TEST_MAIN(NST(test_roundtrip_and_search), NST(test_locked_database), NST(test_corrupt_database),
+             NST(test_version_and_missing), NST(test_unreachable_remote),
+             NST(test_writer_rollback_and_metadata), NST(test_id_terms_and_records),
+             NST(test_stub_files), NST(test_detect), NST(test_writer_outcomes),
+             NST(test_backend_choice), NST(test_shards_route_by_id), NST(test_missing_shard))
 #endif

@@ -1,11 +1,10 @@
 /* test_xapian_parity.c — the native and Xapian backends on the same corpus.
  *
- * Reuters-21578 (its first 10,000 documents) is indexed twice through the public API, once per backend.
- * For hundreds of random queries of every operator (AND, OR, NOT, phrase,
- * NEAR, prefix, title:, and +required with --any), both backends must match
- * exactly the same SET of documents (exhaustive search, every hit), and fail
- * the same way when a prefix expands too far. Their rankings are compared by
- * the overlap of the top 10, printed as a mean.
+ * Reuters-21578 (its first 10,000 documents) is indexed twice through the public API, once per
+ * backend. For hundreds of random queries of every operator (AND, OR, NOT, phrase, NEAR, prefix,
+ * title:, and +required with --any), both backends must match exactly the same SET of documents
+ * (exhaustive search, every hit), and fail the same way when a prefix expands too far. Their
+ * rankings are compared by the overlap of the top 10, printed as a mean.
  *
  * The rankings are not expected to be identical: the native backend scores
  * BM25F (a term's title and body frequencies are merged, the title weighted
@@ -15,19 +14,19 @@
  * normalised by the whole document length (clamped at 0.5 of the average),
  * with the IDF ln((N - df + 0.5) / (df + 0.5)) (halved-and-shifted when that
  * ratio is under 2). docs/xapian.md has the list. */
-#include <math.h>
-
-#include "corpus.h"
-#include "nsearch.h"
-#include "nstest.h"
-
 #ifndef NS_WITH_XAPIAN
+#include <stdio.h>
 int main(void)
 {
     puts("built without Xapian: nothing to compare");
     return 0;
 }
 #else
+#include <math.h>
+
+#include "corpus.h"
+#include "nsearch.h"
+#include "nstest.h"
 
 /* The first 10,000 documents keep the test's cost (indexing twice, every
  * hit of hundreds of exhaustive searches) well under a minute, sanitizers
@@ -51,8 +50,11 @@ static void build(const char *dir, int backend)
         exit(1);
     }
     for (size_t i = 0; i < C.n; i++) {
-        ns_doc d = {.id = C.d[i].id, .id_len = C.d[i].id_len, .title = C.d[i].title,
-                    .title_len = C.d[i].title_len, .body = C.d[i].body,
+        ns_doc d = {.id = C.d[i].id,
+                    .id_len = C.d[i].id_len,
+                    .title = C.d[i].title,
+                    .title_len = C.d[i].title_len,
+                    .body = C.d[i].body,
                     .body_len = C.d[i].body_len};
         if (ns_writer_put(w, &d, NULL)) {
             fprintf(stderr, "%s\n", ns_writer_errmsg(w));
@@ -142,8 +144,8 @@ static void doc_tokens(toks *t, int title)
 static const char *word(toks *t) { return t->v[next_rand() % t->n].text; }
 
 enum { Q_AND, Q_OR, Q_NOT, Q_PHRASE, Q_NEAR, Q_PREFIX, Q_TITLE, Q_MAYBE, Q_KINDS };
-static const char *const kind_name[] = {"AND",    "OR",     "NOT",   "phrase",
-                                        "NEAR",   "prefix", "title", "+maybe"};
+static const char *const kind_name[] = {"AND",  "OR",     "NOT",   "phrase",
+                                        "NEAR", "prefix", "title", "+maybe"};
 
 /* A query of that kind from the words of one document. */
 static void make_query(int kind, char *q, size_t len, int *any)
@@ -153,8 +155,12 @@ static void make_query(int kind, char *q, size_t len, int *any)
     *any = 0;
     size_t i = next_rand() % (t.n - 1 < 1 ? 1 : t.n - 1);
     switch (kind) {
-    case Q_AND: snprintf(q, len, "%s %s", word(&t), word(&t)); break;
-    case Q_OR: snprintf(q, len, "%s OR %s OR %s", word(&t), word(&t), word(&t)); break;
+    case Q_AND:
+        snprintf(q, len, "%s %s", word(&t), word(&t));
+        break;
+    case Q_OR:
+        snprintf(q, len, "%s OR %s OR %s", word(&t), word(&t), word(&t));
+        break;
     case Q_NOT: {
         toks o = {0};
         doc_tokens(&o, 0);
@@ -183,7 +189,9 @@ static void make_query(int kind, char *q, size_t len, int *any)
         snprintf(q, len, "%.*s* %s", (int)(strlen(w) < n ? strlen(w) : n), w, word(&t));
         break;
     }
-    case Q_TITLE: snprintf(q, len, "title:%s", word(&t)); break;
+    case Q_TITLE:
+        snprintf(q, len, "title:%s", word(&t));
+        break;
     default:
         *any = 1;
         snprintf(q, len, "+%s %s %s", word(&t), word(&t), word(&t));
@@ -262,8 +270,7 @@ static void compare(int kind, const char *text, int any)
     if (a.rc || b.rc) {
         /* a prefix over the expansion limit: both refuse it, alike */
         if (a.rc != b.rc || strcmp(a.msg, b.msg))
-            fprintf(stderr, "%s: native %d '%s', xapian %d '%s'\n", text, a.rc, a.msg, b.rc,
-                    b.msg);
+            fprintf(stderr, "%s: native %d '%s', xapian %d '%s'\n", text, a.rc, a.msg, b.rc, b.msg);
         CHECK_EQ_INT(a.rc, b.rc);
         CHECK_EQ_STR(a.msg, b.msg);
         nerrors_equal += a.rc == b.rc;

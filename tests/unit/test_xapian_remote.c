@@ -14,6 +14,14 @@
  * connection, and signals its whole group when it stops), with
  * PR_SET_PDEATHSIG so that it dies with this program however it ends; the
  * groups are killed and the servers reaped at the end. */
+#ifndef NS_WITH_XAPIAN
+#include <stdio.h>
+int main(void)
+{
+    puts("built without Xapian: nothing to test");
+    return 0;
+}
+#else
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -28,14 +36,6 @@
 #include "corpus.h"
 #include "nsearch.h"
 #include "nstest.h"
-
-#ifndef NS_WITH_XAPIAN
-int main(void)
-{
-    puts("built without Xapian: nothing to test");
-    return 0;
-}
-#else
 
 #define NSHARDS 3
 
@@ -132,8 +132,11 @@ static void build(const char *dir, unsigned shards)
         exit(1);
     }
     for (size_t i = 0; i < C.n; i++) {
-        ns_doc d = {.id = C.d[i].id, .id_len = C.d[i].id_len, .title = C.d[i].title,
-                    .title_len = C.d[i].title_len, .body = C.d[i].body,
+        ns_doc d = {.id = C.d[i].id,
+                    .id_len = C.d[i].id_len,
+                    .title = C.d[i].title,
+                    .title_len = C.d[i].title_len,
+                    .body = C.d[i].body,
                     .body_len = C.d[i].body_len};
         if (ns_writer_put(w, &d, NULL)) {
             fprintf(stderr, "%s\n", ns_writer_errmsg(w));
@@ -228,10 +231,18 @@ static void random_query(int i, char *q, size_t len)
     random_word(b, sizeof b);
     random_word(c, sizeof c);
     switch (i % 4) {
-    case 0: snprintf(q, len, "%s %s", a, b); break;
-    case 1: snprintf(q, len, "%s OR %s OR %s", a, b, c); break;
-    case 2: snprintf(q, len, "%.4s* OR title:%s", a, b); break;
-    default: snprintf(q, len, "%s OR %s -%s", a, b, c); break;
+    case 0:
+        snprintf(q, len, "%s %s", a, b);
+        break;
+    case 1:
+        snprintf(q, len, "%s OR %s OR %s", a, b, c);
+        break;
+    case 2:
+        snprintf(q, len, "%.4s* OR title:%s", a, b);
+        break;
+    default:
+        snprintf(q, len, "%s OR %s -%s", a, b, c);
+        break;
     }
 }
 
@@ -286,14 +297,14 @@ static void test_remote_shards_rank_as_one_database(void)
             ok = !strcmp(a.id[k], b.id[k]) &&
                  fabs(a.score[k] - b.score[k]) <= 1e-9 * fabs(a.score[k]);
         if (!ok)
-            fprintf(stderr, "%s: one database and remote shards differ (%zu / %zu hits)\n",
-                    text, a.n, b.n);
+            fprintf(stderr, "%s: one database and remote shards differ (%zu / %zu hits)\n", text,
+                    a.n, b.n);
         CHECK(ok);
         nq++;
         same += ok;
     }
-    printf("remote: %d queries, %d with the same top 10 (ids, order, scores) as one database\n",
-           nq, same);
+    printf("remote: %d queries, %d with the same top 10 (ids, order, scores) as one database\n", nq,
+           same);
     ns_index_close(one);
     ns_index_close(remote);
 }
