@@ -9,6 +9,7 @@
 #include "commit.h"
 #include "internal.h"
 #include "merge.h"
+#include "record.h"
 
 typedef struct src {
     const nsi_seg *seg;
@@ -47,14 +48,24 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
             uint32_t lt, lb;
             nsi_seg_norms(g, d, &lt, &lb);
             char e2[256];
-            const uint8_t *rec;
-            size_t rec_len;
-            if ((rc = nsi_docstore_get_cached(&g->store, &cache, d, &rec, &rec_len, e2,
+            const uint8_t *body;
+            size_t body_len;
+            nsi_record rec;
+            if ((rc = nsi_seg_fields(g, d, &rec, err, errlen)))
+                break;
+            if ((rc = nsi_docstore_get_cached(&g->store, &cache, d, &body, &body_len, e2,
                                               sizeof e2))) {
                 rc = nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
                 break;
             }
-            rc = nsi_segw_doc(w, lt, lb, id, (size_t)idlen, hash, rec, rec_len);
+            rec.f[NSI_F_BODY] = (const char *)body;
+            rec.len[NSI_F_BODY] = body_len;
+            if (rec.len[NSI_F_ID] != idlen || memcmp(rec.f[NSI_F_ID], id, idlen)) {
+                rc = nsi_fail(err, errlen, NS_ECORRUPT,
+                              "%s: document %u: DOCMAP and FIELDS disagree on its id", g->path, d);
+                break;
+            }
+            rc = nsi_segw_doc_fields(w, lt, lb, hash, &rec);
             s[i].remap[d] = next++;
         }
     }

@@ -569,7 +569,7 @@ static int parse_unary(qparser *p, nsq_node **out, int *mark)
 static int parse_and(qparser *p, nsq_node **out, int *mark)
 {
     size_t start = p->cur.off;
-    nsq_node *n, *and;
+    nsq_node *n = NULL, *and;
     int rc = parse_unary(p, &n, mark);
     if (rc || p->cur.kind != TK_AND) {
         *out = n;

@@ -278,8 +278,8 @@ int ns_index_stats(ns_index *idx, ns_stats *st)
         st->bytes_positions += g->sec[NSI_SEC_POSITIONS].len;
         st->bytes_norms += g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len +
                            g->sec[NSI_SEC_INFO].len;
-        st->bytes_stored += g->sec[NSI_SEC_STORED].len;
-        st->bytes_raw_stored += stored_raw_bytes(g);
+        st->bytes_stored += g->sec[NSI_SEC_STORED].len + g->sec[NSI_SEC_FIELDS].len;
+        st->bytes_raw_stored += stored_raw_bytes(g) + g->sec[NSI_SEC_FIELDS].len;
         st->bytes_total += g->size;
     }
     nsi_index_release(idx, s);

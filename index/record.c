@@ -20,10 +20,24 @@ int nsi_record_encode(const ns_doc *doc, nsi_buf *out)
     return NS_OK;
 }
 
-int nsi_record_decode(const void *rec, size_t len, nsi_record *out)
+int nsi_record_encode_fields(const nsi_record *rec, nsi_buf *out)
+{
+    for (int i = 0; i < NSI_F_BODY; i++) {
+        int rc = nsi_buf_put_varint(out, rec->len[i]);
+        if (!rc)
+            rc = nsi_buf_append(out, rec->f[i], rec->len[i]);
+        if (rc)
+            return rc;
+    }
+    return NS_OK;
+}
+
+static int decode_n(const void *rec, size_t len, nsi_record *out, int nfields)
 {
     const uint8_t *p = rec, *end = p + len;
-    for (int i = 0; i < NSI_F_COUNT; i++) {
+    out->f[NSI_F_BODY] = "";
+    out->len[NSI_F_BODY] = 0;
+    for (int i = 0; i < nfields; i++) {
         uint64_t n;
         if (nsi_varint_get(&p, end, &n) || n > (uint64_t)(end - p))
             return NS_ECORRUPT;
@@ -32,4 +46,14 @@ int nsi_record_decode(const void *rec, size_t len, nsi_record *out)
         p += n;
     }
     return p == end ? NS_OK : NS_ECORRUPT;
+}
+
+int nsi_record_decode(const void *rec, size_t len, nsi_record *out)
+{
+    return decode_n(rec, len, out, NSI_F_COUNT);
+}
+
+int nsi_record_decode_fields(const void *rec, size_t len, nsi_record *out)
+{
+    return decode_n(rec, len, out, NSI_F_BODY);
 }

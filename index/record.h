@@ -16,6 +16,10 @@ typedef struct nsi_record {
 } nsi_record;
 
 int nsi_record_encode(const ns_doc *doc, nsi_buf *out);
+/* The fields of rec without the body (the FIELDS section's entry). */
+int nsi_record_encode_fields(const nsi_record *rec, nsi_buf *out);
+/* Decodes a fields-only entry: like nsi_record_decode, with an empty body. */
+int nsi_record_decode_fields(const void *rec, size_t len, nsi_record *out);
 /* NS_ECORRUPT when the bytes are not a record. */
 int nsi_record_decode(const void *rec, size_t len, nsi_record *out);
 

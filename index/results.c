@@ -72,12 +72,6 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
         nsi_buf_free(&rec);
         return nsi_index_fail(rc, "%s: %s", seg->path, e2);
     }
-    nsi_record f;
-    if (nsi_record_decode(rec.data, rec.len, &f)) {
-        nsi_buf_free(&rec);
-        return nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %u is damaged",
-                              seg->path, h->doc);
-    }
     ns_snippet *s = calloc(1, sizeof *s);
     nsi_analyzer *an = NULL;
     if (!s || (rc = nsi_index_analyzer(idx, &an))) {
@@ -85,7 +79,7 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
         nsi_buf_free(&rec);
         return rc ? rc : nsi_index_fail(NS_ENOMEM, "out of memory");
     }
-    rc = nsi_snippet_build(an, f.f[NSI_F_BODY], f.len[NSI_F_BODY], q ? q->root : NULL,
+    rc = nsi_snippet_build(an, (const char *)rec.data, rec.len, q ? q->root : NULL,
                            o.max_bytes, &s->s);
     nsi_index_analyzer_put(idx, an);
     nsi_buf_free(&rec);

@@ -265,7 +265,8 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, str
             return r;
     }
     /* terms are NUL-free analysed text, so strcmp order is byte order */
-    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
     for (size_t k = 0; k < out->n; k++)
         out->len[k] = strlen(out->v[k]);
     return NS_OK;
@@ -528,8 +529,9 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* NEAR/n: one occurrence of every term with at most n other words between
- * the first and the last. Positions are tagged with their term (low bits). */
+/* NEAR/n: one occurrence of every term, all within n positions of each other
+ * (adjacent words are 1 apart; docs/query-language.md). Positions are paired
+ * with their term's index. */
 static int near_in(sctx *x, cur *c, int title)
 {
     size_t total = 0, k = c->nkids;
@@ -560,14 +562,15 @@ static int near_in(sctx *x, cur *c, int title)
             v[2 * m + 1] = (uint32_t)i;
         }
     }
-    qsort(v, m, 2 * sizeof *v, cmp_u32);
+    if (m > 1)
+        qsort(v, m, 2 * sizeof *v, cmp_u32);
     uint32_t count[64] = {0};
     size_t have = 0, lo = 0;
     for (size_t hi = 0; hi < m; hi++) {
         if (count[v[2 * hi + 1]]++ == 0)
             have++;
         while (have == k) {
-            if (v[2 * hi] - v[2 * lo] <= c->dist + (uint32_t)(k - 1))
+            if (v[2 * hi] - v[2 * lo] <= c->dist)
                 return 1;
             if (--count[v[2 * lo + 1]] == 0)
                 have--;
@@ -791,6 +794,22 @@ static int list_bound(sctx *x, cur *c)
     return NS_OK;
 }
 
+/* Upper bound of a term's score for doc d: its block's maxima when d falls
+ * in a full block, else the whole list's bound. */
+static double block_bound(sctx *x, cur *c, uint32_t d)
+{
+    nsi_skip sk;
+    if (c->kind != E_TERM || c->doc == NSI_DOC_END)
+        return 0;
+    if (c->doc > d)
+        return 0; /* the term cannot hold d at all */
+    if (!nsi_pcur_block_bound(&c->pc, d, &sk))
+        return c->maxscore;
+    double v = bm25f(&x->sc, c->idf, c->title_only, sk.max_tf_title, sk.max_tf_body,
+                     sk.min_len_title, sk.min_len_body);
+    return v * (1 + 1e-9) + 1e-12;
+}
+
 /* MaxScore over an OR of terms. */
 static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
 {
@@ -799,7 +818,8 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
     cur **ord = malloc((n + 1) * sizeof *ord);
     double *ub = malloc((n + 1) * sizeof *ub), *contrib = calloc(n + 1, sizeof *contrib);
     size_t *slot = malloc((n + 1) * sizeof *slot);
-    if (!ord || !ub || !contrib || !slot) {
+    double *bb = malloc((n + 1) * sizeof *bb);
+    if (!ord || !ub || !contrib || !slot || !bb) {
         rc = NS_ENOMEM;
         goto out;
     }
@@ -847,13 +867,21 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
                 if (ord[i]->doc == d)
                     partial += contrib[slot[i]] = term_score(x, ord[i]);
             }
+            /* block-max refinement: the non-essential terms can add at most
+             * the bounds of the blocks that would hold d */
+            double rem = 0;
+            for (size_t i = 0; i < ess; i++) {
+                bb[i] = block_bound(x, ord[i], d);
+                rem += bb[i];
+            }
             size_t i = ess;
             while (i > 0) {
-                if (partial + ub[i - 1] <= th) {
+                if (partial + rem <= th) {
                     r->exact = 0; /* skipped without knowing whether it matches */
                     break;
                 }
                 i--;
+                rem -= bb[i];
                 contrib[slot[i]] = 0;
                 if (ord[i]->doc < d && (rc = seek(x, ord[i], d)))
                     goto out;
@@ -861,12 +889,12 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
                     partial += contrib[slot[i]] = term_score(x, ord[i]);
             }
             if (i == 0) {
-                double s = 0;
+                double sc = 0;
                 for (size_t j = 0; j < n; j++)
                     if (root->kids[j]->doc == d)
-                        s += contrib[j];
+                        sc += contrib[j];
                 r->total++;
-                heap_push(&r->heap, s, base + d);
+                heap_push(&r->heap, sc, base + d);
             }
         }
         for (size_t i = ess; i < n; i++)
@@ -876,6 +904,7 @@ static int maxscore(sctx *x, cur *root, uint64_t base, runstate *r)
     if (ess > 0)
         r->exact = 0;
 out:
+    free(bb);
     free(ord);
     free(ub);
     free(contrib);
@@ -935,8 +964,7 @@ static int cmp_entry_desc(const void *a, const void *b)
     return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
 }
 
-static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char *err,
-                    size_t errlen)
+static int load_hit(ns_results *res, nsi_hit *h, char *err, size_t errlen)
 {
     const nsi_snap *s = res->snap;
     uint32_t lo = 0, hi = s->nsegs;
@@ -949,17 +977,10 @@ static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char
     }
     h->seg = lo;
     h->doc = (uint32_t)(h->gdoc - s->base[lo]);
-    char e2[256];
-    const uint8_t *raw;
-    size_t raw_len;
-    int rc = nsi_docstore_get_cached(&s->segs[lo]->store, cache, h->doc, &raw, &raw_len, e2,
-                                     sizeof e2);
-    if (rc)
-        return nsi_fail(err, errlen, rc, "%s: %s", s->segs[lo]->path, e2);
     nsi_record rec;
-    if (nsi_record_decode(raw, raw_len, &rec))
-        return nsi_fail(err, errlen, NS_ECORRUPT, "%s: stored record of document %u is damaged",
-                        s->segs[lo]->path, h->doc);
+    int rc = nsi_seg_fields(s->segs[lo], h->doc, &rec, err, errlen);
+    if (rc)
+        return rc;
     for (int f = 0; f < NSI_F_BODY; f++) {
         h->off[f] = res->arena.len;
         h->len[f] = rec.len[f];
@@ -970,29 +991,13 @@ static int load_hit(ns_results *res, nsi_hit *h, nsi_docstore_cache *cache, char
     return NS_OK;
 }
 
-static int cmp_hit_doc(const void *a, const void *b, void *ctx)
-{
-    const nsi_hit *h = ctx;
-    uint64_t x = h[*(const size_t *)a].gdoc, y = h[*(const size_t *)b].gdoc;
-    return (x > y) - (x < y);
-}
-
-/* Loads the stored fields of every hit, in document order so that each
- * stored block is inflated once however many hits it holds. */
+/* Copies the listed fields of every hit: they are read in place from each
+ * segment's FIELDS section, so a hit list never inflates stored text. */
 static int load_hits(ns_results *r, char *err)
 {
-    size_t *order = malloc((r->nhits + 1) * sizeof *order);
-    if (!order)
-        return NS_ENOMEM;
-    for (size_t i = 0; i < r->nhits; i++)
-        order[i] = i;
-    qsort_r(order, r->nhits, sizeof *order, cmp_hit_doc, r->hits);
-    nsi_docstore_cache cache = {0};
     int rc = NS_OK;
     for (size_t i = 0; !rc && i < r->nhits; i++)
-        rc = load_hit(r, &r->hits[order[i]], &cache, err, NSI_ERRMSG);
-    nsi_docstore_cache_free(&cache);
-    free(order);
+        rc = load_hit(r, &r->hits[i], err, NSI_ERRMSG);
     return rc;
 }
 
@@ -1030,7 +1035,8 @@ int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_searc
     if (!rc && root)
         rc = search_segments(r->snap, root, &o, &run, err, NSI_ERRMSG);
     if (!rc) {
-        qsort(run.heap.e, run.heap.n, sizeof *run.heap.e, cmp_entry_desc);
+        if (run.heap.n > 1)
+            qsort(run.heap.e, run.heap.n, sizeof *run.heap.e, cmp_entry_desc);
         r->total = run.total;
         r->exact = run.exact;
         if (!run.exact && root && max_df(root) > r->total)

@@ -24,7 +24,8 @@ enum {
     NSI_SEC_NORMS,
     NSI_SEC_DOCMAP,
     NSI_SEC_STORED,
-    NSI_SEC_COUNT = NSI_SEC_STORED
+    NSI_SEC_FIELDS,
+    NSI_SEC_COUNT = NSI_SEC_FIELDS
 };
 
 /* ---- writing: terms in ascending byte order, each with its postings in
@@ -37,6 +38,10 @@ int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_b
                      const uint32_t *pos_title, const uint32_t *pos_body);
 int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id,
                  size_t id_len, uint64_t hash, const void *rec, size_t rec_len);
+/* The same with the record already decoded (merges). */
+struct nsi_record;
+int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const struct nsi_record *rec);
 /* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
 int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
                     size_t errlen);
@@ -67,6 +72,13 @@ typedef struct nsi_seg {
  * file. */
 int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 void nsi_seg_close(nsi_seg *s);
+
+/* The fields shown in hit lists (id, title, url, date, meta) of doc, read in
+ * place from the FIELDS section: rec->f[] point into the map (borrowed while
+ * the segment is open); the body comes from the STORED section. */
+struct nsi_record;
+int nsi_seg_fields(const nsi_seg *s, uint32_t doc, struct nsi_record *rec, char *err,
+                   size_t errlen);
 
 /* Verifies every section CRC and the whole-file CRC. */
 int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "record.h"
 #include "segment.h"
 
 #define DICT_BLOCK 16
@@ -26,7 +27,7 @@ static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 static const char *sec_name(int k)
 {
     static const char *names[] = {"?",        "INFO",      "TERMS", "TERMIDX", "POSTINGS",
-                                  "POSITIONS", "NORMS", "DOCMAP",  "STORED"};
+                                  "POSITIONS", "NORMS", "DOCMAP",  "STORED", "FIELDS"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -71,6 +72,11 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         prev_p = po;
         prev_q = qo;
     }
+    const uint8_t *fp = s->sec[NSI_SEC_FIELDS].p;
+    size_t flen = s->sec[NSI_SEC_FIELDS].len, head = ((size_t)s->ndocs + 1) * 8;
+    if (flen < head || nsi_get_u64le(fp) != 0 ||
+        nsi_get_u64le(fp + (size_t)s->ndocs * 8) != flen - head)
+        return corrupt(s, err, errlen, "section FIELDS: offsets disagree with its size");
     char dserr[256];
     if (nsi_docstore_open(&s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len,
                           dserr, sizeof dserr) ||
@@ -175,6 +181,21 @@ void nsi_seg_close(nsi_seg *s)
     if (s->map)
         munmap((void *)s->map, s->size);
     free(s);
+}
+
+int nsi_seg_fields(const nsi_seg *s, uint32_t doc, nsi_record *rec, char *err, size_t errlen)
+{
+    const uint8_t *fp = s->sec[NSI_SEC_FIELDS].p;
+    size_t head = ((size_t)s->ndocs + 1) * 8, area = s->sec[NSI_SEC_FIELDS].len - head;
+    if (doc >= s->ndocs)
+        return NS_EINVAL;
+    uint64_t a = nsi_get_u64le(fp + (size_t)doc * 8), b = nsi_get_u64le(fp + (size_t)doc * 8 + 8);
+    if (a > b || b > area || nsi_record_decode_fields(fp + head + a, (size_t)(b - a), rec)) {
+        char what[96];
+        snprintf(what, sizeof what, "section FIELDS: entry of document %u is damaged", doc);
+        return corrupt(s, err, errlen, what);
+    }
+    return NS_OK;
 }
 
 int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)

@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "record.h"
 #include "segment.h"
 
 #define DICT_BLOCK 16
 
 struct nsi_segw {
     nsi_buf terms, termidx, postings, positions, norms, docmap, stored_sec;
+    nsi_buf fields, field_offs; /* FIELDS: entries, and their u64 offsets */
     nsi_docstore_writer *store;
     uint32_t ndocs;
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
@@ -60,7 +62,8 @@ void nsi_segw_free(nsi_segw *w)
     if (!w)
         return;
     nsi_buf *bufs[] = {&w->terms,  &w->termidx, &w->postings, &w->positions,
-                       &w->norms,  &w->docmap,  &w->stored_sec, &w->termpos};
+                       &w->norms,  &w->docmap,  &w->stored_sec, &w->termpos,
+                       &w->fields, &w->field_offs};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         nsi_buf_free(bufs[i]);
     nsi_u32vec_free(&w->docs);
@@ -71,28 +74,44 @@ void nsi_segw_free(nsi_segw *w)
     free(w);
 }
 
-int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id,
-                 size_t id_len, uint64_t hash, const void *rec, size_t rec_len)
+int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const nsi_record *rec)
 {
     if (w->ndocs == NSI_DOC_END - 1)
         return NS_ETOOBIG;
+    w->fields.limit = w->field_offs.limit = (size_t)1 << 40;
     int rc = nsi_buf_put_u32le(&w->norms, len_title);
     if (!rc)
         rc = nsi_buf_put_u32le(&w->norms, len_body);
     if (!rc)
-        rc = nsi_buf_put_varint(&w->docmap, id_len);
+        rc = nsi_buf_put_varint(&w->docmap, rec->len[NSI_F_ID]);
     if (!rc)
-        rc = nsi_buf_append(&w->docmap, id, id_len);
+        rc = nsi_buf_append(&w->docmap, rec->f[NSI_F_ID], rec->len[NSI_F_ID]);
     if (!rc)
         rc = nsi_buf_put_u64le(&w->docmap, hash);
     if (!rc)
-        rc = nsi_docstore_add(w->store, rec, rec_len);
+        rc = nsi_buf_put_u64le(&w->field_offs, w->fields.len);
+    if (!rc)
+        rc = nsi_record_encode_fields(rec, &w->fields);
+    if (!rc)
+        rc = nsi_docstore_add(w->store, rec->f[NSI_F_BODY], rec->len[NSI_F_BODY]);
     if (rc)
         return rc;
     w->ndocs++;
     w->sum_len_title += len_title;
     w->sum_len_body += len_body;
     return NS_OK;
+}
+
+int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id,
+                 size_t id_len, uint64_t hash, const void *rec, size_t rec_len)
+{
+    nsi_record r;
+    if (nsi_record_decode(rec, rec_len, &r))
+        return NS_EINVAL;
+    (void)id;
+    (void)id_len;
+    return nsi_segw_doc_fields(w, len_title, len_body, hash, &r);
 }
 
 static uint32_t doc_len(const nsi_segw *w, uint32_t doc, int title)
@@ -281,10 +300,21 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     w->termidx = termidx;
     if ((rc = nsi_docstore_finish(w->store, &w->stored_sec)))
         goto out;
+    /* FIELDS: ndocs + 1 offsets, then the entries */
+    nsi_buf fsec = {0};
+    fsec.limit = (size_t)1 << 40;
+    if ((rc = nsi_buf_append(&fsec, w->field_offs.data, w->field_offs.len)) ||
+        (rc = nsi_buf_put_u64le(&fsec, w->fields.len)) ||
+        (rc = nsi_buf_append(&fsec, w->fields.data, w->fields.len))) {
+        nsi_buf_free(&fsec);
+        goto out;
+    }
+    nsi_buf_free(&w->fields);
+    w->fields = fsec;
 
     const nsi_buf *secs[NSI_SEC_COUNT + 1] = {
         NULL, &info, &w->terms, &w->termidx, &w->postings, &w->positions,
-        &w->norms, &w->docmap, &w->stored_sec};
+        &w->norms, &w->docmap, &w->stored_sec, &w->fields};
     uint8_t hdr[32] = {0};
     memcpy(hdr, NSI_SEG_MAGIC, 8);
     nsi_put_u32le(hdr + 8, NSI_SEG_VERSION);

@@ -181,7 +181,7 @@ static int open_existing(ns_writer *w)
     if (rc == NS_ENOTFOUND) {
         const char *lang = nsi_language_canonical(w->opts.language ? w->opts.language : "english");
         if (!lang)
-            return werr(w, NS_EINVAL, "unknown language '%s' (see nindex --help)",
+            return werr(w, NS_EINVAL, "unknown language '%s' (ns_languages() lists them)",
                         w->opts.language);
         snprintf(w->language, sizeof w->language, "%s", lang);
         w->next_seg_id = 1;

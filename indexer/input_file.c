@@ -75,14 +75,15 @@ static int read_all(ni_run *r, int fd, int *binary)
     *binary = 0;
     for (;;) {
         size_t want = b->len < NI_SNIFF_BYTES ? NI_SNIFF_BYTES : 1u << 20;
-        int st = ni_buf_reserve(b, want);
-        if (st == NS_ETOOBIG) {
+        if (want > b->limit - b->len)
+            want = b->limit - b->len;
+        if (want == 0) {
             /* Full up to the limit: fine if the file ends exactly here. */
             char probe;
             ssize_t n = read(fd, &probe, 1);
             return n == 0 ? 0 : n < 0 ? errno : EFBIG;
         }
-        if (st != NS_OK)
+        if (ni_buf_reserve(b, want) != NS_OK)
             return ENOMEM;
         ssize_t n = read(fd, b->data + b->len, want);
         if (n < 0) {
@@ -218,7 +219,7 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
     if (regular && (uint64_t)st->st_size > NS_MAX_DOC_BYTES) {
         ni_skip(r, NI_TOOBIG, shown, "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
-        r->bytes += (uint64_t)st->st_size;
+        r->passed += (uint64_t)st->st_size;
         return;
     }
     /* O_NONBLOCK: a regular file ignores it, and a FIFO swapped in after the
@@ -231,7 +232,9 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
     }
     int binary, err = read_all(r, fd, &binary);
     close(fd);
-    r->bytes += regular ? (uint64_t)st->st_size : r->data.len;
+    r->bytes += r->data.len;
+    if (regular && (uint64_t)st->st_size > r->data.len)
+        r->passed += (uint64_t)st->st_size - r->data.len; /* binary: only sniffed */
     if (err) {
         report_read_error(r, shown, err, st);
         return;

@@ -39,8 +39,31 @@ typedef struct options {
     int ndelete_ids;
 } options;
 
+/* "Languages: a, b, ...", wrapped to fit 80 columns. */
+static void list_languages(ni_buf *out)
+{
+    const char *const *langs = ns_languages();
+    size_t col = 11;
+    ni_buf_puts(out, "Languages:");
+    for (size_t i = 0; langs && langs[i]; i++) {
+        size_t len = strlen(langs[i]);
+        if (col + len + 2 > 78) {
+            ni_buf_puts(out, "\n ");
+            col = 1;
+        }
+        ni_buf_putc(out, ' ');
+        ni_buf_puts(out, langs[i]);
+        if (langs[i + 1])
+            ni_buf_putc(out, ',');
+        col += len + 2;
+    }
+    ni_buf_putc(out, '\n');
+}
+
 static void usage(FILE *out, const char *default_index)
 {
+    ni_buf languages = {0};
+    list_languages(&languages);
     fprintf(
         out,
         "Usage: nindex [OPTION]... PATH...\n"
@@ -93,6 +116,8 @@ static void usage(FILE *out, const char *default_index)
         "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
         "else ~/.local/share/nsearch/index (here: %s).\n"
         "\n"
+        "%s"
+        "\n"
         "Exit status:\n"
         "  0    success (skipping binary, empty, unsupported or too large files is\n"
         "       not a failure)\n"
@@ -103,7 +128,9 @@ static void usage(FILE *out, const char *default_index)
         "  2    usage error\n"
         "  3    the index is corrupt\n"
         "  130  interrupted (what was indexed until then is committed)\n",
-        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder");
+        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder",
+        languages.data ? languages.data : "");
+    ni_buf_free(&languages);
 }
 
 enum {
@@ -167,7 +194,7 @@ static void bad_option(int c, char **argv)
 }
 
 /* Handles one option. Returns -1 to go on, else an exit status. */
-static int take_option(int c, options *o, char **argv, int argc)
+static int take_option(int c, options *o, char **argv)
 {
     switch (c) {
     case 'd':
@@ -233,7 +260,6 @@ static int take_option(int c, options *o, char **argv, int argc)
         o->quiet = 1;
         return -1;
     default:
-        (void)argc;
         bad_option(c, argv);
         return NI_EXIT_USAGE;
     }
@@ -243,6 +269,10 @@ static int take_option(int c, options *o, char **argv, int argc)
 static int check_options(const options *o)
 {
     int dashes = 0;
+    if (o->index && !*o->index) {
+        ni_usage_error("-d needs an index folder, not an empty name");
+        return NI_EXIT_USAGE;
+    }
     for (int i = 0; i < o->noperands && !o->delete_mode; i++)
         dashes += !strcmp(o->operands[i], "-");
     if (o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0) {
@@ -306,7 +336,7 @@ static int parse_args(int argc, char **argv, options *o)
             ni_buf_free(&def);
             return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
         }
-        int rc = take_option(c, o, argv, argc);
+        int rc = take_option(c, o, argv);
         if (rc >= 0)
             return rc;
     }
@@ -330,9 +360,9 @@ typedef struct operand_ctx {
 
 static const char *shown_name(operand_ctx *oc, const char *path)
 {
+    if (strlen(path) < oc->root_len)
+        return path; /* not under the operand: cannot happen, but stay safe */
     const char *rest = path + oc->root_len;
-    if (strncmp(path, "/", 1) || strlen(path) < oc->root_len)
-        return path;
     ni_buf_reset(&oc->shown);
     ni_buf_append(&oc->shown, oc->given, oc->given_len);
     if (oc->root_len == 1 && *rest && (!oc->given_len || oc->given[oc->given_len - 1] != '/'))
@@ -610,9 +640,12 @@ static int run_writer(const options *o, const char *index)
     }
     if (o->prune && !ni_stopping(&r))
         prune(&r);
-    if (r.fatal == NS_OK)
+    if (r.fatal == NS_OK) {
+        ni_progress_status(&progress, "committing\xE2\x80\xA6");
         ni_commit(&r);
+    }
     if (o->optimize && !ni_stopping(&r)) {
+        ni_progress_status(&progress, "merging into one segment\xE2\x80\xA6");
         int st = ns_writer_optimize(r.w);
         if (st != NS_OK)
             ni_fatal(&r, st);

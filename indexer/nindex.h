@@ -47,9 +47,10 @@ typedef struct ni_run {
     int quiet;
     uint64_t added, updated, unchanged, deleted;
     uint64_t skipped[NI_NREASONS];
-    uint64_t bytes; /* input bytes finished with (read or skipped) */
-    int fatal;      /* a library failure stopped the run: its status */
-    int had_errors; /* something failed that is not a skip reason */
+    uint64_t bytes;  /* input bytes read */
+    uint64_t passed; /* bytes of files skipped without reading them all */
+    int fatal;       /* a library failure stopped the run: its status */
+    int had_errors;  /* something failed that is not a skip reason */
     ni_progress *progress;
     ni_buf data, text, title; /* scratch for file contents, reused */
 } ni_run;

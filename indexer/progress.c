@@ -90,6 +90,16 @@ void ni_progress_update(ni_progress *p, uint64_t docs, uint64_t bytes, int force
     p->shown = len;
 }
 
+void ni_progress_status(ni_progress *p, const char *text)
+{
+    if (p->mode != NI_PROGRESS_REDRAW)
+        return;
+    ni_progress_clear(p);
+    fprintf(stderr, "nindex: %s", text);
+    fflush(stderr);
+    p->shown = strlen(text) + 8;
+}
+
 void ni_progress_clear(ni_progress *p)
 {
     if (p->mode != NI_PROGRESS_REDRAW || !p->shown)

@@ -30,6 +30,8 @@ double ni_now(void);
 void ni_progress_init(ni_progress *p, ni_progress_mode mode);
 /* Draws if enough time passed since the last draw (or force). */
 void ni_progress_update(ni_progress *p, uint64_t docs, uint64_t bytes, int force);
+/* Shows a phase with no measure of progress ("committing") on a terminal. */
+void ni_progress_status(ni_progress *p, const char *text);
 /* Erases the line before a message is printed; the next update redraws. */
 void ni_progress_clear(ni_progress *p);
 

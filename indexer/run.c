@@ -50,7 +50,7 @@ void ni_run_progress(ni_run *r, uint64_t extra_bytes)
 {
     if (r->progress)
         ni_progress_update(r->progress, r->added + r->updated + r->unchanged,
-                           r->bytes + extra_bytes, 0);
+                           r->bytes + r->passed + extra_bytes, 0);
 }
 
 int ni_put(ni_run *r, const ns_doc *doc, const char *where)

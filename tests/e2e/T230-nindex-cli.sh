@@ -66,7 +66,8 @@ expect_rc 0 "-V"
 
 # --- usage errors: a message, a hint, exit 2 --------------------------------------
 for args in "" "--bogus x" "-d" "--commit-every=x x" "--commit-every=-1 x" \
-    "--progress=sometimes x" "--delete" "--prune=yes" "-" "--id=x" "- - --id=x"; do
+    "--progress=sometimes x" "--delete" "--prune=yes" "-" "--id=x" "- - --id=x" \
+    "--id= -" "--jsonl --id=x -"; do
     # shellcheck disable=SC2086
     ni -d "$tmp/unused" $args
     expect_rc 2 "usage error for '$args'"
@@ -75,6 +76,10 @@ for args in "" "--bogus x" "-d" "--commit-every=x x" "--commit-every=-1 x" \
     [ ! -s "$tmp/out" ] || fail "usage error wrote to stdout"
 done
 [ ! -e "$tmp/unused" ] || fail "a usage error created the index"
+rc=0
+(cd "$tmp/docs" && "$NINDEX" -d "" a.txt) >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 2 "an empty index name"
+[ "$(ls "$tmp/docs")" = a.txt ] || fail "an empty index name wrote into the working folder"
 
 # --- the default index: NSEARCH_INDEX, XDG_DATA_HOME, HOME; parents made -------
 rc=0

@@ -188,7 +188,8 @@ static void setup(void)
         D[i].len[1] = c.len;
         sum[0] += D[i].len[0];
         sum[1] += D[i].len[1];
-        qsort(D[i].o, D[i].n, sizeof *D[i].o, cmp_occ);
+        if (D[i].n)
+            qsort(D[i].o, D[i].n, sizeof *D[i].o, cmp_occ);
         /* document frequencies */
         for (size_t k = 0; k < D[i].n; k++)
             if (k == 0 || D[i].o[k].term != D[i].o[k - 1].term)

@@ -9,6 +9,7 @@
 #include "corpus.h"
 #include "nsearch.h"
 #include "nstest.h"
+#include "record.h"
 #include "segment.h"
 
 #define NDOCS 1000
@@ -24,13 +25,18 @@ static const char *write_segment(int nterms)
     const char *dir = tc_tmpdir("seg");
     nsi_segw *w;
     CHECK_EQ_INT(nsi_segw_new(&w), NS_OK);
+    nsi_buf rec = {0};
     for (uint32_t d = 0; d < NDOCS; d++) {
         char id[32];
         int n = snprintf(id, sizeof id, "doc%u", d);
-        CHECK_EQ_INT(nsi_segw_doc(w, d % 7 == 0 ? 1 : 0, 10 + d % 5, id, (size_t)n, d, id,
-                                  (size_t)n),
+        ns_doc doc = {.id = id, .id_len = (size_t)n, .title = "t", .title_len = 1,
+                      .body = id, .body_len = (size_t)n};
+        CHECK_EQ_INT(nsi_record_encode(&doc, &rec), NS_OK);
+        CHECK_EQ_INT(nsi_segw_doc(w, d % 7 == 0 ? 1 : 0, 10 + d % 5, id, (size_t)n, d, rec.data,
+                                  rec.len),
                      NS_OK);
     }
+    nsi_buf_free(&rec);
     for (int t = 0; t < nterms; t++) {
         char name[32];
         term_name(t, name);
@@ -60,6 +66,14 @@ static void test_dictionary(void)
     CHECK_EQ_INT(nsi_seg_open(&s, dir, 7, err, sizeof err), NS_OK);
     CHECK_EQ_INT(s->nterms, nterms);
     CHECK_EQ_INT(nsi_seg_verify(s, err, sizeof err), NS_OK);
+    nsi_record r;
+    CHECK_EQ_INT(nsi_seg_fields(s, 421, &r, err, sizeof err), NS_OK);
+    CHECK(r.len[NSI_F_ID] == 6 && !memcmp(r.f[NSI_F_ID], "doc421", 6));
+    CHECK(r.len[NSI_F_TITLE] == 1 && r.len[NSI_F_BODY] == 0);
+    nsi_buf body = {0};
+    CHECK_EQ_INT(nsi_docstore_get(&s->store, 421, &body, err, sizeof err), NS_OK);
+    CHECK(body.len == 6 && !memcmp(body.data, "doc421", 6));
+    nsi_buf_free(&body);
     for (int t = 0; t < nterms; t++) {
         char name[32];
         term_name(t, name);

@@ -1,0 +1,208 @@
+/* drv_nsearch.c — benchmark driver for nsearch, through the public API only
+ * (include/nsearch.h). See common.h for the command line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "nsearch.h"
+
+typedef struct nsd {
+    ns_writer *w;
+    ns_index *idx;
+    char *idbuf; /* copies of the returned ids, valid until the next query */
+    size_t idcap;
+    char version[64];
+} nsd;
+
+static int ns_fail(char *err, size_t errlen, int rc, const char *what, const char *msg)
+{
+    snprintf(err, errlen, "%s: %s (%s)", what, msg && *msg ? msg : "", ns_strerror(rc));
+    return -1;
+}
+
+static int n_build(void *ctx, const char *path, const nb_corpus *c, char *err, size_t errlen)
+{
+    nsd *n = ctx;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    const char *flush = getenv("NB_NS_FLUSH_MB");
+    if (flush)
+        wo.flush_bytes = (size_t)atol(flush) << 20;
+    char eb[NS_ERRBUF_SIZE] = "";
+    nb_rm_rf(path);
+    int rc = ns_writer_open(&n->w, path, &wo, eb, sizeof eb);
+    if (rc)
+        return ns_fail(err, errlen, rc, path, eb);
+    for (size_t i = 0; i < c->n; i++) {
+        const nb_doc *d = &c->docs[i];
+        ns_doc doc = {0};
+        doc.id = d->id;
+        doc.id_len = strlen(d->id);
+        doc.title = d->title;
+        doc.title_len = d->title_len;
+        doc.body = d->body;
+        doc.body_len = d->body_len;
+        if ((rc = ns_writer_put(n->w, &doc, NULL)))
+            return ns_fail(err, errlen, rc, d->id, ns_writer_errmsg(n->w));
+    }
+    if ((rc = ns_writer_commit(n->w)))
+        return ns_fail(err, errlen, rc, "commit", ns_writer_errmsg(n->w));
+    return 0;
+}
+
+static int n_optimize(void *ctx, const char *path, char *err, size_t errlen)
+{
+    nsd *n = ctx;
+    int rc = ns_writer_optimize(n->w);
+    if (rc)
+        ns_fail(err, errlen, rc, path, ns_writer_errmsg(n->w));
+    ns_writer_close(n->w);
+    n->w = NULL;
+    return rc ? -1 : 0;
+}
+
+static size_t n_sizes(void *ctx, const char *path, nb_size *out, size_t cap)
+{
+    (void)ctx;
+    ns_index *idx = NULL;
+    ns_stats st;
+    char eb[NS_ERRBUF_SIZE];
+    size_t n = 0;
+    if (ns_index_open(&idx, path, eb, sizeof eb) == NS_OK && ns_index_stats(idx, &st) == NS_OK &&
+        cap >= 8) {
+        out[n++] = (nb_size){"dict", st.bytes_dict};
+        out[n++] = (nb_size){"postings", st.bytes_postings};
+        out[n++] = (nb_size){"positions", st.bytes_positions};
+        out[n++] = (nb_size){"norms", st.bytes_norms};
+        out[n++] = (nb_size){"stored", st.bytes_stored};
+        out[n++] = (nb_size){"segments", st.segments};
+        out[n++] = (nb_size){"terms", st.terms};
+    }
+    ns_index_close(idx);
+    if (n < cap)
+        out[n++] = (nb_size){"total", nb_dir_size(path)};
+    return n;
+}
+
+static int n_open(void *ctx, const char *path, char *err, size_t errlen)
+{
+    nsd *n = ctx;
+    char eb[NS_ERRBUF_SIZE] = "";
+    int rc = ns_index_open(&n->idx, path, eb, sizeof eb);
+    return rc ? ns_fail(err, errlen, rc, path, eb) : 0;
+}
+
+static int n_run(void *ctx, nb_mode mode, const char *text, nb_out *out)
+{
+    nsd *n = ctx;
+    ns_query *q = NULL;
+    ns_results *r = NULL;
+    ns_query_options qo = NS_QUERY_OPTIONS_INIT;
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    char eb[NS_ERRBUF_SIZE] = "";
+    int rc = ns_query_parse(&q, n->idx, text, strlen(text), &qo, eb, sizeof eb, NULL);
+    if (rc)
+        return ns_fail(out->err, sizeof out->err, rc, "parse", eb);
+    if (mode == NB_COUNT) {
+        so.k = 0; /* no hits wanted: just the exact number of matches */
+        so.exhaustive = 1;
+    } else {
+        so.k = mode == NB_TREC ? NB_TREC_K : 10;
+    }
+    if ((rc = ns_search(&r, n->idx, q, &so))) {
+        ns_fail(out->err, sizeof out->err, rc, "search", ns_index_errmsg(n->idx));
+        goto done;
+    }
+    out->nhits = 0;
+    out->snippet_bytes = 0;
+    if (mode == NB_COUNT) {
+        int exact = 0;
+        out->count = ns_results_total(r, &exact);
+        out->inexact = !exact;
+        goto done;
+    }
+    size_t nh = ns_results_count(r), need = 0;
+    for (size_t i = 0; i < nh && i < NB_TREC_K; i++) {
+        ns_hit h;
+        if ((rc = ns_results_hit(r, i, &h))) {
+            ns_fail(out->err, sizeof out->err, rc, "hit", ns_index_errmsg(n->idx));
+            goto done;
+        }
+        out->hits[out->nhits++] = (nb_hit){h.docnum, NULL, h.score};
+        need += h.id_len + 1;
+    }
+    out->count = out->nhits;
+    /* the ids are copied: the results are freed before the caller reads them */
+    if (need > n->idcap) {
+        char *p = realloc(n->idbuf, need);
+        if (!p) {
+            rc = NS_ENOMEM;
+            ns_fail(out->err, sizeof out->err, rc, "ids", "");
+            goto done;
+        }
+        n->idbuf = p;
+        n->idcap = need;
+    }
+    for (size_t i = 0, at = 0; i < out->nhits; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        memcpy(n->idbuf + at, h.id, h.id_len);
+        n->idbuf[at + h.id_len] = 0;
+        out->hits[i].id = n->idbuf + at;
+        at += h.id_len + 1;
+    }
+    if (mode == NB_SNIPPET) {
+        ns_snippet_options sn = NS_SNIPPET_OPTIONS_INIT;
+        for (size_t i = 0; i < nh && !rc; i++) {
+            ns_snippet *s = NULL;
+            size_t len = 0;
+            if ((rc = ns_snippet_make(&s, n->idx, q, r, i, &sn)))
+                ns_fail(out->err, sizeof out->err, rc, "snippet", ns_index_errmsg(n->idx));
+            else
+                ns_snippet_text(s, &len);
+            out->snippet_bytes += len;
+            ns_snippet_free(s);
+        }
+    }
+done:
+    ns_results_free(r);
+    ns_query_free(q);
+    return rc ? -1 : 0;
+}
+
+static void n_close(void *ctx)
+{
+    nsd *n = ctx;
+    ns_index_close(n->idx);
+    n->idx = NULL;
+    free(n->idbuf);
+    n->idbuf = NULL;
+    n->idcap = 0;
+}
+
+static const char *n_version(void *ctx)
+{
+    nsd *n = ctx;
+    snprintf(n->version, sizeof n->version, "nsearch %s", ns_version());
+    return n->version;
+}
+
+int main(int argc, char **argv)
+{
+    nsd n = {0};
+    nb_engine e = {
+        .name = "nsearch",
+        .syntax = NB_SYN_NSEARCH,
+        .ctx = &n,
+        .build = n_build,
+        .optimize = n_optimize,
+        .sizes = n_sizes,
+        .open = n_open,
+        .run = n_run,
+        .close = n_close,
+        .version = n_version,
+        .settings = "language=english; writer defaults (flush_bytes 64MiB unless NB_NS_FLUSH_MB);"
+                    " one commit then ns_writer_optimize; BM25F k1=1.2 b=0.75 title_weight=2;"
+                    " COUNT: k=0 exhaustive; TOP_10: k=10 with pruning; ns_snippet_make 260 bytes",
+    };
+    return nb_main(&e, argc, argv);
+}

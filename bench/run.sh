@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# bench/run.sh — nsearch against Xapian 1.4 and SQLite FTS5 in one run: same
+# machine, same corpus, same queries, same timing loop (bench/README.md).
+#
+#   bench/run.sh [--smoke|--quick|--full] [options]
+#
+#   --smoke     Cranfield (1400 docs), 20 queries per type, 1 repeat: checks the
+#               harness, the correctness gate and trec_eval; says nothing about
+#               speed. Exits non-zero when anything fails. (CTest: bench.smoke)
+#   --quick     BBC + AG News (~10k docs), 100 queries per type, 3 repeats.
+#   --full      Reuters-21578 + 20 Newsgroups + BBC + AG News (~50k docs,
+#               ~57 MB), 200 queries per type, 5 repeats; plus the quality runs
+#               on Cranfield, CISI and CACM.
+#   --bindir D  use the drivers already built in D (default: build them with
+#               CMake in build-bench/, Release)
+#   --shared D  the shared corpora folder (default $NS_SHARED_DIR or ../shared)
+#   --results D where to write (default bench/results/<date>-<host>)
+#   --engines "nsearch xapian fts5 fts5porter"   which drivers to run
+#   --repeats R, --queries N, --seed S           override the mode's values
+#   --keep      keep the indexes (under RESULTS/work)
+#
+# Output in RESULTS: report.md (summary tables), results.csv (every metric:
+# engine,query_type,mode,metric,value), raw.csv (per-query timings),
+# gate.md, counts-*.tsv, queries/, runs/, charts/*.svg, system.txt.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+mode=quick bindir="" shared=${NS_SHARED_DIR:-} results="" engines="" keep=0
+repeats="" nq="" seed=20240601
+
+while (($#)); do
+    case $1 in
+    --smoke | --quick | --full) mode=${1#--} ;;
+    --bindir) bindir=$2; shift ;;
+    --shared) shared=$2; shift ;;
+    --results) results=$2; shift ;;
+    --engines) engines=$2; shift ;;
+    --repeats) repeats=$2; shift ;;
+    --queries) nq=$2; shift ;;
+    --seed) seed=$2; shift ;;
+    --keep) keep=1 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+shared=${shared:-$(cd "$root/.." && pwd)/shared}
+corp=$shared/corpora
+[[ -d $corp ]] || { echo "run.sh: no corpora in $corp (use --shared)" >&2; exit 2; }
+
+case $mode in
+smoke)
+    news=("$corp/cranfield/docs.jsonl"); label=cranfield
+    nq=${nq:-20}; repeats=${repeats:-1}; ir=(cranfield)
+    engines=${engines:-"nsearch xapian fts5"} ;;
+quick)
+    news=("$corp/bbc_news/docs.jsonl" "$corp/ag_news_test/docs.jsonl"); label=bbc+ag
+    nq=${nq:-100}; repeats=${repeats:-3}; ir=(cranfield cisi cacm)
+    engines=${engines:-"nsearch xapian fts5"} ;;
+full)
+    news=("$corp/reuters21578/docs.jsonl.gz" "$corp/20newsgroups/docs.jsonl.gz"
+          "$corp/bbc_news/docs.jsonl" "$corp/ag_news_test/docs.jsonl"); label=news
+    nq=${nq:-200}; repeats=${repeats:-5}; ir=(cranfield cisi cacm)
+    engines=${engines:-"nsearch xapian fts5 fts5porter"} ;;
+esac
+
+stamp=$(date +%Y%m%d-%H%M%S)
+results=${results:-$here/results/$stamp-$(hostname -s 2>/dev/null || echo host)}
+work=$results/work
+mkdir -p "$results" "$work" "$results/runs" "$results/charts" "$results/queries"
+rm -f "$results"/results.csv "$results"/raw.csv "$results"/counts-*.tsv
+log() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+status=0
+
+# ------------------------------------------------------------ build
+if [[ -z $bindir ]]; then
+    bindir=$root/build-bench/bench
+    log "building (Release) in $root/build-bench"
+    # -O3 brings warnings -O2 does not (maybe-uninitialized...): they are kept
+    # in the log, but must not stop a measurement; the CI build has -Werror.
+    cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DNS_BUILD_TESTS=OFF \
+        -DNS_WERROR=OFF -DNS_SHARED_DIR="$shared" >"$work/cmake.log" 2>&1 ||
+        { cat "$work/cmake.log" >&2; exit 2; }
+    for t in gen_queries bench_trec_eval bench_nsearch bench_fts5 bench_xapian; do
+        cmake --build "$root/build-bench" --target "$t" -j "$(nproc)" >>"$work/cmake.log" 2>&1 ||
+            log "warning: could not build $t (see $work/cmake.log)"
+    done
+fi
+for t in gen_queries bench_trec_eval; do
+    [[ -x $bindir/$t ]] || { echo "run.sh: missing $bindir/$t" >&2; exit 2; }
+done
+
+# engine name -> command
+driver() {
+    case $1 in
+    nsearch) echo "$bindir/bench_nsearch" ;;
+    xapian) echo "$bindir/bench_xapian" ;;
+    fts5 | fts5porter) echo "$bindir/bench_fts5" ;;
+    *) return 1 ;;
+    esac
+}
+run_engine() { # engine args...
+    local e=$1; shift
+    local bin; bin=$(driver "$e")
+    if [[ $e == fts5porter ]]; then
+        NB_FTS5_STEMMER=porter "${pin[@]}" "$bin" "$@"
+    else
+        NB_FTS5_STEMMER=snowball "${pin[@]}" "$bin" "$@"
+    fi
+}
+active=()
+for e in $engines; do
+    bin=$(driver "$e") || { echo "run.sh: unknown engine $e" >&2; exit 2; }
+    if [[ -x $bin ]]; then active+=("$e"); else log "skipping $e: no $bin"; fi
+done
+((${#active[@]})) || { echo "run.sh: no engine driver available" >&2; exit 2; }
+# The gate compares the engines that share Snowball English analysis.
+gated=()
+for e in "${active[@]}"; do [[ $e == fts5porter ]] || gated+=("$e"); done
+
+# Single thread, pinned to the last CPU when taskset exists.
+pin=()
+if command -v taskset >/dev/null 2>&1 && (($(nproc) > 1)); then
+    pin=(taskset -c $(($(nproc) - 1)))
+fi
+
+# ------------------------------------------------------------ system
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "mode: $mode (queries per type $nq, repeats $repeats, seed $seed)"
+    echo "host: $(hostname 2>/dev/null || echo ?)"
+    echo "kernel: $(uname -srm)"
+    echo "cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null) x $(nproc)"
+    echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null)"
+    echo "governor: $(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo n/a)"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+    echo "pinning: ${pin[*]:-none}"
+    echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -1)"
+    echo "build: $(grep -E '^CMAKE_BUILD_TYPE' "$bindir/../CMakeCache.txt" 2>/dev/null || echo ?)"
+    echo "nsearch commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
+    echo "engines: ${active[*]}"
+    echo "corpus ($label):"
+    for f in "${news[@]}"; do
+        echo "  $(sha256sum "$f" | cut -c1-16) $(stat -c %s "$f") bytes $f"
+    done
+} >"$results/system.txt"
+
+# ------------------------------------------------------------ queries
+log "generating queries ($nq per type) from $label"
+"$bindir/gen_queries" --out "$results/queries" --n "$nq" --seed "$seed" "${news[@]}"
+types=(and2 or2 or3 phrase andnot prefix)
+qargs=()
+for t in "${types[@]}"; do qargs+=("$t=$results/queries/$t.tsv"); done
+
+# ------------------------------------------------------------ index the corpus
+for e in "${active[@]}"; do
+    log "$e: indexing $label"
+    run_engine "$e" build --index "$work/$e.idx" --out "$results/results.csv" --label "$label" \
+        "${news[@]}" || { log "$e: build failed"; status=1; }
+done
+
+# ------------------------------------------------------------ correctness gate
+for e in "${active[@]}"; do
+    log "$e: counting matches (untimed)"
+    run_engine "$e" search --index "$work/$e.idx" --out "$work/gate-pass.csv" \
+        --counts "$results/counts-$e.tsv" --repeats 0 "${qargs[@]}" 2>"$work/gate-$e.log" ||
+        { log "$e: counting failed"; status=1; }
+done
+gate_files=()
+for e in "${gated[@]}"; do
+    [[ -s $results/counts-$e.tsv ]] && gate_files+=("$results/counts-$e.tsv")
+done
+: >"$results/exclude.tsv"
+gate_status=0
+if ((${#gate_files[@]} >= 2)); then
+    awk -f "$here/gate.awk" -v qdir="$results/queries" -v md="$results/gate.md" \
+        -v exclude="$results/exclude.tsv" "${gate_files[@]}" || gate_status=1
+else
+    echo "Only one engine ran: nothing to compare." >"$results/gate.md"
+fi
+if ((gate_status)); then
+    log "correctness gate FAILED (see $results/gate.md)"
+    status=1
+else
+    log "correctness gate passed ($(wc -l <"$results/exclude.tsv") queries excluded)"
+fi
+
+# ------------------------------------------------------------ timing
+for e in "${active[@]}"; do
+    log "$e: timing ($repeats repeats)"
+    run_engine "$e" search --index "$work/$e.idx" --out "$results/results.csv" \
+        --counts "$work/counts-timed-$e.tsv" --raw "$results/raw.csv" --repeats "$repeats" \
+        --exclude "$results/exclude.tsv" "${qargs[@]}" 2>"$work/search-$e.log" ||
+        { log "$e: search failed"; status=1; }
+    ((keep)) || rm -rf "$work/$e.idx" "$work/$e.idx.ids" "$work/$e.idx.build"
+done
+
+# ------------------------------------------------------------ result quality
+for c in "${ir[@]}"; do
+    d=$corp/$c
+    "$bindir/gen_queries" --trec "$d/queries.tsv" "$results/queries/trec-$c.tsv"
+    for e in "${active[@]}"; do
+        log "$e: quality run on $c"
+        idx=$work/$e-$c.idx
+        if run_engine "$e" build --index "$idx" --out "$results/results.csv" --label "$c" \
+            "$d/docs.jsonl" 2>>"$work/quality.log" &&
+            run_engine "$e" trec --index "$idx" --run "$results/runs/$c-$e.run" --tag "$e" \
+                "$results/queries/trec-$c.tsv" 2>>"$work/quality.log"; then
+            "$bindir/bench_trec_eval" "$d/qrels.txt" "$results/runs/$c-$e.run" |
+                awk -F'\t' -v e="$e" -v c="$c" '$2 == "all" { print e ",quality," c "," $1 "," $3 }' \
+                    >>"$results/results.csv"
+        else
+            log "$e: quality run on $c failed"; status=1
+        fi
+        ((keep)) || rm -rf "$idx" "$idx.ids" "$idx.build"
+    done
+done
+
+# ------------------------------------------------------------ evaluator self-test
+if "$bindir/bench_trec_eval" -q "$here/testdata/tiny.qrels" "$here/testdata/tiny.run" |
+    diff - "$here/testdata/tiny.expected" >"$work/trec_eval-selftest.diff"; then
+    log "trec_eval self-test passed"
+    echo "trec_eval self-test: passed (bench/testdata)" >>"$results/system.txt"
+else
+    log "trec_eval self-test FAILED"; cat "$work/trec_eval-selftest.diff" >&2; status=1
+    echo "trec_eval self-test: FAILED" >>"$results/system.txt"
+fi
+
+# ------------------------------------------------------------ report
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/system.txt"
+for m in COUNT TOP_10 TOP_10_SNIPPET; do
+    awk -F, -f "$here/svg.awk" -v mode="$m" -v stat=p50_us "$results/results.csv" \
+        >"$results/charts/$(echo "$m" | tr 'A-Z' 'a-z')_p50.svg"
+done
+awk -F, -f "$here/report.awk" -v label="$label" -v mode="$mode" \
+    -v sysfile="$results/system.txt" -v gate="$results/gate.md" -v gate_status="$gate_status" \
+    -v engines="${active[*]}" "$results/results.csv" >"$results/report.md"
+((keep)) || rm -rf "$work"
+log "report: $results/report.md"
+exit $status
