@@ -541,8 +541,6 @@ static int near_in(sctx *x, cur *c, int title)
         field_list(c->kids[i], title, &p, &n);
         total += n;
     }
-    if (total == 0)
-        return 0; /* no positions in this field (and no buffer yet: qsort(NULL) is UB) */
     if (total > x->nbuf_cap) {
         free(x->nbuf);
         x->nbuf_cap = total * 2;

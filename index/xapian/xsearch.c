@@ -13,8 +13,8 @@
  *                   message
  *   "a b"           PHRASE(a, b): title and body positions are far apart, so
  *                   a match lies in one field; title:"a b" is PHRASE(Sa, Sb)
- *   NEAR/d          OP_NEAR, window d + number of words (at most d other
- *                   words between the first and the last, as natively)
+ *   NEAR/d          OP_NEAR, window d + 1 (first and last word at most d
+ *                   positions apart, as natively)
  *   AND, OR, NOT    OP_AND, OP_OR, OP_AND_NOT(positives, OR(negatives))
  *   MAYBE           OP_AND_MAYBE(required, optional...)
  * Both backends match exactly the same documents. Scores differ by design,
@@ -217,7 +217,8 @@ static nsx_query *positional(xbuild *b, const nsq_node *n)
 {
     enum nsx_op op = n->kind == NSQ_PHRASE ? NSX_PHRASE : NSX_NEAR;
     int title = n->field == NSQ_FIELD_TITLE;
-    unsigned window = op == NSX_NEAR ? n->dist + (unsigned)n->nkids : (unsigned)n->nkids;
+    /* NEAR/d: all within d positions, so a window of d + 1 */
+    unsigned window = op == NSX_NEAR ? n->dist + 1 : (unsigned)n->nkids;
     nsx_query **kids = calloc(n->nkids + 1, sizeof *kids);
     if (!kids)
         return failed(b, NS_ENOMEM);

@@ -178,8 +178,12 @@ static void make_query(int kind, char *q, size_t len, int *any)
         size_t j = i + 1 + next_rand() % 6;
         if (j >= t.n)
             j = t.n - 1;
-        snprintf(q, len, "%s NEAR/%u %s", t.v[i].text, (unsigned)(1 + next_rand() % 6),
-                 t.v[j].text);
+        unsigned d = (unsigned)(1 + next_rand() % 6);
+        if (j + 1 < t.n && next_rand() % 3 == 0) /* a group of three */
+            snprintf(q, len, "%s NEAR/%u %s NEAR/%u %s", t.v[i].text, d, t.v[j].text, d + 1,
+                     t.v[j + 1].text);
+        else
+            snprintf(q, len, "%s NEAR/%u %s", t.v[i].text, d, t.v[j].text);
         break;
     }
     case Q_PREFIX: {
