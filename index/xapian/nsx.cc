@@ -428,6 +428,8 @@ extern "C" int nsx_db_info(nsx_db *db, nsx_info *out)
                 out->revision = db->db.get_revision();
             } catch (const Xapian::InvalidOperationError &) {
                 out->revision = 0; // several databases have no one revision
+            } catch (const Xapian::UnimplementedError &) {
+                out->revision = 0; // nor has a remote one
             }
             return NS_OK;
         });

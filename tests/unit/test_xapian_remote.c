@@ -41,13 +41,14 @@ int main(void)
 
 static tcorpus C;
 static char *BASE, ONE[4200], SHARDED[4200], STUB[4200];
-static pid_t server[NSHARDS];
-static unsigned port[NSHARDS];
+/* the shards' servers, then one more with a short idle timeout */
+static pid_t server[NSHARDS + 1];
+static unsigned port[NSHARDS + 1];
 static char err[NS_ERRBUF_SIZE];
 
 static void stop_servers(void)
 {
-    for (int i = 0; i < NSHARDS; i++)
+    for (int i = 0; i <= NSHARDS; i++)
         if (server[i] > 0) {
             kill(-server[i], SIGTERM);
             waitpid(server[i], NULL, 0);
@@ -82,7 +83,7 @@ static int accepts(unsigned p)
 
 /* Serves dir on a free port of 127.0.0.1; another port when one is taken
  * between picking and binding. Returns 0 when the server listens. */
-static int serve(int i, const char *dir)
+static int serve(int i, const char *dir, const char *idle_ms)
 {
     for (int attempt = 0; attempt < 10; attempt++) {
         unsigned p = pick_port();
@@ -97,8 +98,12 @@ static int serve(int i, const char *dir)
             int null = open("/dev/null", O_WRONLY);
             dup2(null, 1);
             dup2(null, 2);
-            execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port", ps,
-                   "--quiet", dir, (char *)NULL);
+            if (idle_ms)
+                execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port", ps,
+                       "--quiet", "--idle-timeout", idle_ms, dir, (char *)NULL);
+            else
+                execlp("xapian-tcpsrv", "xapian-tcpsrv", "--interface", "127.0.0.1", "--port", ps,
+                       "--quiet", dir, (char *)NULL);
             _exit(127);
         }
         for (int waited = 0; waited < 500; waited++) { /* 5 s */
@@ -170,7 +175,7 @@ static int setup(void)
     for (int i = 0; i < NSHARDS; i++) {
         char dir[4300];
         snprintf(dir, sizeof dir, "%s/shard-%d", SHARDED, i);
-        if (serve(i, dir)) {
+        if (serve(i, dir, NULL)) {
             fclose(f);
             return -1;
         }
@@ -309,6 +314,36 @@ static void test_remote_shards_rank_as_one_database(void)
     ns_index_close(remote);
 }
 
+/* A server closes a connection idle for longer than its --idle-timeout: the
+ * next search reconnects by itself. */
+static void test_an_idle_connection_is_reopened(void)
+{
+    char dir[4300], stub[4300];
+    snprintf(dir, sizeof dir, "%s/shard-0", SHARDED);
+    snprintf(stub, sizeof stub, "%s/idle.stub", BASE);
+    CHECK_EQ_INT(serve(NSHARDS, dir, "200"), 0);
+    FILE *f = fopen(stub, "w");
+    fprintf(f, "remote 127.0.0.1:%u\n", port[NSHARDS]);
+    fclose(f);
+    ns_index *idx;
+    int rc = ns_index_open(&idx, stub, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CHECK_EQ_INT(rc, NS_OK);
+    if (rc)
+        return;
+    top a, b;
+    top10(idx, "flow OR wing", &a);
+    CHECK_EQ_INT(a.rc, NS_OK);
+    nanosleep(&(struct timespec){0, 700000000}, NULL);
+    top10(idx, "flow OR wing", &b);
+    if (b.rc)
+        fprintf(stderr, "after the idle timeout: %s\n", ns_index_errmsg(idx));
+    CHECK_EQ_INT(b.rc, NS_OK);
+    CHECK(a.n > 0 && a.n == b.n && !strcmp(a.id[0], b.id[0]));
+    ns_index_close(idx);
+}
+
 static int contains_all(const char *s, const char *a, const char *b)
 {
     return s && strstr(s, a) && strstr(s, b);
@@ -364,8 +399,9 @@ int main(void)
         return 0;
     }
     static const nst_case cases[] = {NST(test_remote_shards_rank_as_one_database),
+                                     NST(test_an_idle_connection_is_reopened),
                                      NST(test_a_dead_shard_is_named)};
-    int rc = nst_run(cases, 2);
+    int rc = nst_run(cases, 3);
     stop_servers();
     tc_rmdir(BASE);
     free(BASE);
