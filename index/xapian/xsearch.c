@@ -167,7 +167,8 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
     /* terms are NUL-free analysed text, so strcmp order is byte order */
     size_t k = 0;
     if (!rc && !e.over) {
-        qsort(e.v, e.n, sizeof *e.v, cmp_str);
+        if (e.n > 1)
+            qsort(e.v, e.n, sizeof *e.v, cmp_str);
         for (size_t i = 0; i < e.n; i++) {
             if (k && !strcmp(e.v[k - 1], e.v[i]))
                 free(e.v[i]);
