@@ -141,10 +141,24 @@ typedef struct ns_writer_options {
     int wait_for_lock;        /* non-zero: block until the lock is free */
     size_t flush_bytes;       /* buffered postings before a segment is written */
     unsigned commit_every;    /* ns_writer_put commits every N docs (0 = never) */
+    /* version 2 */
+    int backend;              /* for a new index: NS_BACKEND_NATIVE or NS_BACKEND_XAPIAN
+                                 (NS_EUNSUPPORTED when built without Xapian). An
+                                 existing Xapian index is always opened as one; asking
+                                 for Xapian on a native index is NS_EINVAL */
+    unsigned shards;          /* Xapian only. 0 or 1: one database at path; N > 1: N
+                                 databases path/shard-0... and a stub file
+                                 path/XAPIANDB listing them; a document goes to shard
+                                 FNV-1a-64(id) mod N (docs/scale-out.md). An existing
+                                 index keeps its count; another N > 1 is NS_EINVAL */
 } ns_writer_options;
 
-#define NS_WRITER_OPTIONS_VERSION 1
-#define NS_WRITER_OPTIONS_INIT {NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0}
+/* Index backends (docs/xapian.md). */
+enum { NS_BACKEND_NATIVE = 0, NS_BACKEND_XAPIAN = 1 };
+
+#define NS_WRITER_OPTIONS_VERSION 2
+#define NS_WRITER_OPTIONS_INIT                                                 \
+    {NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0}
 
 /** Opens the index at path for writing, creating it (and its directory) if it
  *  does not exist, and takes the writer lock. On success *out is a writer the
@@ -194,12 +208,40 @@ typedef struct ns_index ns_index;
 
 /** Opens the index at path for reading (the newest commit). On success *out
  *  is an index the caller closes with ns_index_close. On failure *out is NULL
- *  and errbuf holds a message naming the path and the damaged file.
- *  Errors: NS_ENOTFOUND (no index there), NS_ECORRUPT, NS_EVERSION, NS_EIO. */
+ *  and errbuf holds a message naming the path and the damaged file. The kind
+ *  of index is recognised: a native index folder, a Xapian database folder,
+ *  or a Xapian stub (see ns_index_open_with).
+ *  Errors: NS_ENOTFOUND (no index there), NS_ECORRUPT, NS_EVERSION, NS_EIO,
+ *  NS_EUNSUPPORTED (a Xapian index, and the library was built without it). */
 NS_API int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_len);
 
 /** Frees the index. Accepts NULL. */
 NS_API void ns_index_close(ns_index *idx);
+
+typedef struct ns_index_options {
+    unsigned version;  /* NS_INDEX_OPTIONS_VERSION */
+    int allow_partial; /* a sharded (Xapian stub) index: search the shards that
+                          can be reached and skip the others, reporting them
+                          through ns_index_warning, instead of failing with
+                          NS_EIO. Ignored by other indexes */
+} ns_index_options;
+
+#define NS_INDEX_OPTIONS_VERSION 1
+#define NS_INDEX_OPTIONS_INIT {NS_INDEX_OPTIONS_VERSION, 0}
+
+/** ns_index_open with options (NULL = defaults). path may also be a Xapian
+ *  database, or a Xapian stub file (or a folder holding one, XAPIANDB) that
+ *  lists local and remote shards (docs/scale-out.md). Without allow_partial,
+ *  a shard that cannot be reached fails the open with NS_EIO and a message
+ *  naming the shard. */
+NS_API int ns_index_open_with(ns_index **out, const char *path, const ns_index_options *opts,
+                              char *errbuf, size_t errbuf_len);
+
+/** What allow_partial skipped since the last call: one line per shard
+ *  ("shard 127.0.0.1:3001 unreachable: ...; results are partial"), or NULL
+ *  when nothing was skipped. Shards are skipped at open and by a search that
+ *  loses one. Borrowed until the next call on idx from this thread. */
+NS_API const char *ns_index_warning(ns_index *idx);
 
 /** Switches to the newest commit if it changed since the index was opened or
  *  last refreshed; searches already running keep their generation.

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "io.h"
 #include "reader.h"
+#include "xapian/xap.h"
 
 static __thread char tls_err[NSI_ERRMSG];
 
@@ -140,6 +141,8 @@ int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_
     *out = NULL;
     if (!path || !*path)
         return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
+    if (nsi_xap_detect(path) != NSI_XKIND_OTHER)
+        return nsi_xap_index_open(out, path, NULL, errbuf, errbuf_len);
     ns_index *idx = calloc(1, sizeof *idx);
     if (!idx || !(idx->dir = strdup(path))) {
         free(idx);
@@ -159,6 +162,7 @@ void ns_index_close(ns_index *idx)
 {
     if (!idx)
         return;
+    nsi_xap_index_close(idx->xap);
     if (idx->cur && --idx->cur->refs == 0)
         snap_free(idx->cur);
     for (size_t i = 0; i < idx->npool; i++)
@@ -191,6 +195,8 @@ void nsi_index_release(ns_index *idx, nsi_snap *s)
 
 int ns_index_refresh(ns_index *idx, int *changed)
 {
+    if (idx->xap)
+        return nsi_xap_refresh(idx, changed);
     if (changed)
         *changed = 0;
     nsi_commit c;
@@ -227,6 +233,8 @@ int ns_index_refresh(ns_index *idx, int *changed)
 
 const char *ns_index_language(const ns_index *idx)
 {
+    if (idx->xap)
+        return nsi_xap_language(idx->xap);
     /* A concurrent refresh may free the snapshot: read it under the lock
      * (the canonical name itself is static). */
     ns_index *mut = (ns_index *)idx;
@@ -241,7 +249,7 @@ int nsi_index_analyzer(ns_index *idx, nsi_analyzer **out)
     pthread_mutex_lock(&idx->mu);
     nsi_analyzer *a = idx->npool ? idx->pool[--idx->npool] : NULL;
     char lang[64];
-    snprintf(lang, sizeof lang, "%s", idx->cur->language);
+    snprintf(lang, sizeof lang, "%s", ns_index_language(idx));
     pthread_mutex_unlock(&idx->mu);
     if (a) {
         *out = a;
@@ -288,6 +296,8 @@ static uint64_t stored_raw_bytes(const nsi_seg *g)
 
 int ns_index_stats(ns_index *idx, ns_stats *st)
 {
+    if (idx->xap)
+        return nsi_xap_stats(idx, st);
     memset(st, 0, sizeof *st);
     nsi_snap *s = nsi_index_acquire(idx);
     st->generation = s->generation;

@@ -26,6 +26,7 @@ typedef struct nsi_snap {
 } nsi_snap;
 
 struct ns_index {
+    struct nsi_xindex *xap;   /* the Xapian backend (xapian/xap.h), or NULL */
     char *dir;
     pthread_mutex_t mu;
     nsi_snap *cur;

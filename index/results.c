@@ -6,6 +6,7 @@
 #include "record.h"
 #include "search.h"
 #include "snippet.h"
+#include "xapian/xap.h"
 
 size_t ns_results_count(const ns_results *r) { return r ? r->nhits : 0; }
 
@@ -48,14 +49,12 @@ void ns_results_free(ns_results *r)
     free(r);
 }
 
-struct ns_snippet {
-    nsi_snip s;
-};
-
 int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                     size_t i, const ns_snippet_options *opts)
 {
     *out = NULL;
+    if (idx && idx->xap)
+        return nsi_xap_snippet(out, idx, q, r, i, opts);
     if (!r || i >= r->nhits)
         return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
     ns_snippet_options o = NS_SNIPPET_OPTIONS_INIT;

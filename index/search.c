@@ -32,6 +32,7 @@
 #include "internal.h"
 #include "record.h"
 #include "search.h"
+#include "xapian/xap.h"
 
 enum { E_EMPTY, E_TERM, E_AND, E_OR, E_NOT, E_PHRASE, E_NEAR, E_MAYBE };
 
@@ -1000,6 +1001,8 @@ static int load_hits(ns_results *r, char *err)
 
 int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_search_options *opts)
 {
+    if (idx && idx->xap)
+        return nsi_xap_search(out, idx, q, opts);
     *out = NULL;
     ns_search_options o = NS_SEARCH_OPTIONS_INIT;
     if (opts)

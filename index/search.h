@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "query.h"
 #include "reader.h"
+#include "snippet.h"
 
 struct ns_query {
     nsq_node *root; /* NULL when nothing is left to match */
@@ -29,6 +30,10 @@ struct ns_results {
     uint64_t total;
     int exact;
     nsi_buf arena;
+};
+
+struct ns_snippet {
+    nsi_snip s;
 };
 
 #endif

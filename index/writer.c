@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "merge.h"
 #include "record.h"
 #include "segment.h"
+#include "xapian/xap.h"
 
 #define MERGE_FACTOR 10
 
@@ -36,6 +38,7 @@ typedef struct wseg {
 } wseg;
 
 struct ns_writer {
+    nsi_xwriter *xap; /* the Xapian backend (xapian/xap.h), or NULL */
     char *dir;
     int lock_fd;
     ns_writer_options opts;
@@ -57,7 +60,12 @@ struct ns_writer {
     char err[NSI_ERRMSG];
 };
 
-const char *ns_writer_errmsg(const ns_writer *w) { return w ? w->err : "no writer"; }
+const char *ns_writer_errmsg(const ns_writer *w)
+{
+    if (w && w->xap)
+        return nsi_xap_writer_errmsg(w->xap);
+    return w ? w->err : "no writer";
+}
 
 static int werr(ns_writer *w, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -245,19 +253,40 @@ static int open_existing(ns_writer *w)
     return rc;
 }
 
+/* A writer whose work the Xapian backend does. */
+static int open_xapian(ns_writer **out, const char *path, const ns_writer_options *opts,
+                       char *errbuf, size_t errbuf_len)
+{
+    ns_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    int rc = nsi_xap_writer_open(&w->xap, path, opts, errbuf, errbuf_len);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return NS_OK;
+}
+
 int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
                    char *errbuf, size_t errbuf_len)
 {
     *out = NULL;
     if (!path || !*path)
         return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
+    if (nsi_xap_writer_wanted(path, opts))
+        return open_xapian(out, path, opts, errbuf, errbuf_len);
     ns_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->dir = strdup(path))) {
         free(w);
         return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
     }
     ns_writer_options def = NS_WRITER_OPTIONS_INIT;
-    w->opts = opts ? *opts : def;
+    w->opts = def;
+    if (opts) /* a version-1 caller's struct ends before backend */
+        memcpy(&w->opts, opts,
+               opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
     if (!w->opts.flush_bytes)
         w->opts.flush_bytes = def.flush_bytes;
     w->lock_fd = -1;
@@ -288,6 +317,11 @@ void ns_writer_close(ns_writer *w)
 {
     if (!w)
         return;
+    if (w->xap) {
+        nsi_xap_writer_close(w->xap);
+        free(w);
+        return;
+    }
     for (uint32_t i = 0; i < w->nsegs; i++) {
         nsi_seg_close(w->segs[i].seg);
         free(w->segs[i].deleted);
@@ -383,6 +417,8 @@ static int flush_mem(ns_writer *w)
 
 int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
 {
+    if (w && w->xap)
+        return nsi_xap_put(w->xap, doc, outcome);
     if (!w || !doc || !doc->id || doc->id_len == 0)
         return w ? werr(w, NS_EINVAL, "document has no id") : NS_EINVAL;
     if (doc->body_len > NS_MAX_DOC_BYTES)
@@ -432,6 +468,8 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
 
 int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
 {
+    if (w->xap)
+        return nsi_xap_delete(w->xap, id, id_len);
     nsi_identry *e = nsi_idmap_find(&w->ids, id, id_len);
     int rc = stopped(w);
     if (rc)
@@ -445,6 +483,8 @@ int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
 
 int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *, const char *, size_t), void *ctx)
 {
+    if (w->xap)
+        return nsi_xap_foreach_id(w->xap, fn, ctx);
     /* ids live in w->ids.ids, which a delete from fn never moves */
     for (uint32_t i = 0; i < w->ids.n; i++) {
         const nsi_identry *e = &w->ids.e[i];
@@ -599,6 +639,8 @@ static int commit_once(ns_writer *w)
 /* Commits, then runs the merge policy until it has nothing to merge. */
 static int commit_and_merge(ns_writer *w)
 {
+    if (w->xap)
+        return nsi_xap_commit(w->xap);
     int rc = commit_once(w);
     for (int round = 0; !rc && round < 64; round++) {
         int merged;
@@ -613,6 +655,8 @@ int ns_writer_commit(ns_writer *w) { return commit_and_merge(w); }
 
 int ns_writer_optimize(ns_writer *w)
 {
+    if (w->xap)
+        return nsi_xap_optimize(w->xap);
     int rc = commit_and_merge(w);
     if (rc)
         return rc;

@@ -30,6 +30,8 @@ typedef struct options {
     int stdin_jsonl;
     int prune, delete_mode, optimize, stats, quiet, wait;
     int check, check_full, list_ids;
+    int backend;     /* NS_BACKEND_*, -1 when not given */
+    unsigned shards; /* 0 when not given */
     unsigned commit_every;
     enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER } progress;
     char **operands;
@@ -90,6 +92,11 @@ static void usage(FILE *out, const char *default_index)
         "  -d, --index=INDEX     the index folder, created if missing (see below)\n"
         "      --language=LANG   stemming language of a new index (default english;\n"
         "                        \"none\" turns stemming off); an existing index keeps its own\n"
+        "      --backend=KIND    engine of a new index: native (default) or xapian (a\n"
+        "                        Xapian database, docs/xapian.md); an existing index keeps its own\n"
+        "      --shards=N        with --backend=xapian: spread the documents over N\n"
+        "                        databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
+        "                        a document's id decides its shard (docs/scale-out.md)\n"
         "      --prune           remove documents whose file no longer exists (ids that\n"
         "                        start with '/'; JSON record ids should not)\n"
         "      --delete          the operands are ids of documents to delete, not paths\n"
@@ -147,7 +154,9 @@ enum {
     OPT_WAIT,
     OPT_CHECK,
     OPT_FULL,
-    OPT_LIST_IDS
+    OPT_LIST_IDS,
+    OPT_BACKEND,
+    OPT_SHARDS
 };
 
 static const struct option long_options[] = {
@@ -165,6 +174,8 @@ static const struct option long_options[] = {
     {"check", no_argument, NULL, OPT_CHECK},
     {"full", no_argument, NULL, OPT_FULL},
     {"list-ids", no_argument, NULL, OPT_LIST_IDS},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"shards", required_argument, NULL, OPT_SHARDS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -256,6 +267,18 @@ static int take_option(int c, options *o, char **argv)
     case OPT_LIST_IDS:
         o->list_ids = 1;
         return -1;
+    case OPT_BACKEND:
+        if (!strcmp(optarg, "native") || !strcmp(optarg, "xapian")) {
+            o->backend = optarg[0] == 'x' ? NS_BACKEND_XAPIAN : NS_BACKEND_NATIVE;
+            return -1;
+        }
+        ni_usage_error("--backend takes native or xapian, not '%s'", optarg);
+        return NI_EXIT_USAGE;
+    case OPT_SHARDS:
+        if (parse_count(optarg, &o->shards) == 0 && o->shards >= 1 && o->shards <= 1024)
+            return -1;
+        ni_usage_error("--shards needs a count from 1 to 1024, not '%s'", optarg);
+        return NI_EXIT_USAGE;
     case 'q':
         o->quiet = 1;
         return -1;
@@ -318,6 +341,10 @@ static int check_options(const options *o)
         ni_usage_error("--id needs a non-empty id");
         return NI_EXIT_USAGE;
     }
+    if (o->shards && o->backend != NS_BACKEND_XAPIAN) {
+        ni_usage_error("--shards needs --backend=xapian");
+        return NI_EXIT_USAGE;
+    }
     return -1;
 }
 
@@ -326,6 +353,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     o->commit_every = NI_DEFAULT_COMMIT_EVERY;
+    o->backend = -1;
     o->delete_ids = calloc((size_t)argc, sizeof *o->delete_ids);
     if (!o->delete_ids) {
         ni_msg("out of memory");
@@ -596,6 +624,8 @@ static int open_writer(ni_run *r, const options *o, const char *index)
     ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
     wo.language = o->language;
     wo.wait_for_lock = o->wait;
+    wo.backend = o->backend < 0 ? NS_BACKEND_NATIVE : o->backend;
+    wo.shards = o->shards;
     char msg[NS_ERRBUF_SIZE] = "";
     int st = ns_writer_open(&r->w, index, &wo, msg, sizeof msg);
     if (st == NS_OK)

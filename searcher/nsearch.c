@@ -41,6 +41,7 @@ typedef struct cli_opts {
     term_color_mode color;
     const char *queries;     /* --queries FILE, "-" for stdin */
     const char *trec_tag;
+    int allow_partial;       /* --allow-partial: skip shards that do not answer */
     char *query;             /* the words after the options, joined; malloc'd */
 } cli_opts;
 
@@ -63,7 +64,8 @@ enum {
     OPT_K1,
     OPT_B,
     OPT_TITLE_WEIGHT,
-    OPT_EXHAUSTIVE
+    OPT_EXHAUSTIVE,
+    OPT_ALLOW_PARTIAL
 };
 
 static const struct option long_options[] = {
@@ -81,6 +83,7 @@ static const struct option long_options[] = {
     {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
     {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
+    {"allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -116,6 +119,8 @@ static void usage(FILE *out)
         "      --b X             BM25 b, 0 to 1 (default 0.75)\n"
         "      --title-weight X  weight of title words (default 2.0)\n"
         "      --exhaustive      score every match: exact totals, slower\n"
+        "      --allow-partial   a sharded index (Xapian stub): search the shards that\n"
+        "                        answer and warn about the others, instead of failing\n"
         "  -h, --help            show this help and exit\n"
         "  -V, --version         show the version and exit\n"
         "\n"
@@ -220,6 +225,7 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
             return usage_error("--title-weight wants a number from 0 to 1000, not '%s'", arg);
         break;
     case OPT_EXHAUSTIVE: o->sopts.exhaustive = 1; break;
+    case OPT_ALLOW_PARTIAL: o->allow_partial = 1; break;
     case 'h': usage(stdout); return EXIT_MATCH;
     case 'V':
         printf("nsearch %s (libnsearch %s)\n", NS_VERSION_STRING, ns_version());
@@ -328,14 +334,28 @@ char *default_index_path(void)
     return path;
 }
 
-static int open_index(ns_index **idx, const char *path)
+/* Shards that --allow-partial skipped, as warnings. */
+static void print_warnings(ns_index *idx)
+{
+    const char *w = ns_index_warning(idx);
+
+    if (w != NULL)
+        fprintf(stderr, "nsearch: warning: %s\n", w);
+}
+
+static int open_index(ns_index **idx, const char *path, int allow_partial)
 {
     char errbuf[NS_ERRBUF_SIZE] = "";
     struct stat st;
-    int rc = ns_index_open(idx, path, errbuf, sizeof errbuf);
+    ns_index_options io = NS_INDEX_OPTIONS_INIT;
+    int rc;
 
-    if (rc == NS_OK)
+    io.allow_partial = allow_partial;
+    rc = ns_index_open_with(idx, path, &io, errbuf, sizeof errbuf);
+    if (rc == NS_OK) {
+        print_warnings(*idx);
         return CONTINUE;
+    }
     if (rc == NS_ENOTFOUND || (rc != NS_ECORRUPT && stat(path, &st) != 0 && errno == ENOENT)) {
         fprintf(stderr, "nsearch: no index at %s (create one with nindex -d %s PATH...)\n", path,
                 path);
@@ -393,6 +413,7 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
     if (!ns_query_is_empty(q)) {
         int rc = ns_search(&r, idx, q, &o->sopts);
 
+        print_warnings(idx);
         if (rc != NS_OK) {
             index_error(err, idx, rc);
             ns_query_free(q);
@@ -611,7 +632,7 @@ static int finish_output(int status)
 int main(int argc, char **argv)
 {
     cli_opts o = {NULL, NS_QUERY_OPTIONS_INIT, NS_SEARCH_OPTIONS_INIT, FORMAT_TEXT,
-                  TERM_COLOR_AUTO, NULL, NULL, NULL};
+                  TERM_COLOR_AUTO, NULL, NULL, 0, NULL};
     ns_index *idx = NULL;
     char *path = NULL;
     term_style st;
@@ -627,7 +648,7 @@ int main(int argc, char **argv)
         status = EXIT_ERROR;
         goto done;
     }
-    status = open_index(&idx, path);
+    status = open_index(&idx, path, o.allow_partial);
     if (status != CONTINUE)
         goto done;
     st = term_detect(stdout, o.format == FORMAT_TEXT ? o.color : TERM_COLOR_NEVER);

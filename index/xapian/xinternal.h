@@ -1,0 +1,108 @@
+/* xinternal.h — what the Xapian glue files share (internal): the layout of
+ * an nsearch document inside Xapian (docs/xapian.md), stub files, and the
+ * reader's state.
+ *
+ * Layout of one document:
+ *   terms     every term of title and body unprefixed: title tokens at
+ *             positions 1, 2, ... with wdf 2 each (the title weight of our
+ *             BM25F), body tokens at NSX_BODY_BASE + 1, 2, ... with wdf 1
+ *             (the gap keeps phrases and NEAR inside one field); the title
+ *             terms again prefixed "S" (title:), at positions 1, 2, ...; the
+ *             boolean id term "Q"+id (ids over 200 bytes: "Q", the first 200
+ *             bytes, "#" and 16 hex digits of FNV-1a-64(id))
+ *   data      varint(raw length) + zlib stream of the stored record
+ *             (record.h: id, title, url, date, meta, body)
+ *   value 0   FNV-1a-64 of the record, 8 bytes little-endian (UNCHANGED check)
+ *   value 1   the id (ties in the ranking are broken by ascending id)
+ * Database metadata: nsearch.format = "1", nsearch.language = the stemming
+ * language, nsearch.shard = "I/N" in shard I of N.
+ */
+#ifndef NSI_XINTERNAL_H
+#define NSI_XINTERNAL_H
+
+#include <pthread.h>
+
+#include "buf.h"
+#include "internal.h"
+#include "nsx.h"
+#include "reader.h"
+#include "xap.h"
+
+#define NSX_SLOT_HASH 0
+#define NSX_SLOT_ID 1
+#define NSX_TITLE_PREFIX 'S'
+#define NSX_ID_PREFIX 'Q'
+#define NSX_FORMAT "1"
+#define NSX_META_FORMAT "nsearch.format"
+#define NSX_META_LANGUAGE "nsearch.language"
+#define NSX_META_SHARD "nsearch.shard"
+#define NSX_STUB_NAME "XAPIANDB"
+#define NSX_ID_TERM_MAX 220
+#ifndef NSX_TITLE_WDF
+#define NSX_TITLE_WDF 2
+#endif
+#define NSX_BODY_BASE 1000000u
+
+/* The id term of an id into out (NSX_ID_TERM_MAX bytes); returns its length. */
+size_t nsi_xap_id_term(const char *id, size_t len, char *out);
+
+/* The stored record, compressed as document data (into out), and back. */
+int nsi_xap_pack(const void *rec, size_t len, nsi_buf *out);
+int nsi_xap_unpack(const void *data, size_t len, nsi_buf *out);
+
+/* ---- stub files (xstub.c): Xapian 1.4's format, one database per line:
+ *   auto|glass|chert PATH    a local database (relative to the stub's folder)
+ *   remote HOST:PORT         served by xapian-tcpsrv ([IPv6]:PORT too)
+ *   remote :PROGRAM ARGS     spoken to through a program (xapian-progsrv)
+ * Blank lines and lines starting with '#' are ignored. */
+
+enum { NSI_STUB_LOCAL, NSI_STUB_TCP, NSI_STUB_PROG };
+
+typedef struct nsi_stub_entry {
+    int kind;
+    char *where; /* LOCAL: resolved path; TCP: host; PROG: program */
+    char *args;  /* PROG */
+    unsigned port;
+    char *name; /* for messages: the path, HOST:PORT, or the program line */
+} nsi_stub_entry;
+
+/* Reads the stub file at path. Errors: NS_ENOTFOUND, NS_EIO, NS_EINVAL
+ * ("STUB:3: cannot read this line"). */
+int nsi_stub_read(const char *path, nsi_stub_entry **out, size_t *n, char *err, size_t errlen);
+void nsi_stub_free(nsi_stub_entry *e, size_t n);
+/* The stub file of a stub path: path itself, or path/XAPIANDB. malloc'd. */
+char *nsi_stub_file(const char *path);
+
+/* ---- the reader's state (xread.c, xsearch.c) */
+
+typedef struct nsi_xshard {
+    nsi_stub_entry at;
+    nsx_db *db; /* NULL once skipped (allow_partial) */
+} nsi_xshard;
+
+struct nsi_xindex {
+    pthread_mutex_t mu; /* Xapian handles are not thread-safe */
+    char *path;
+    int stub; /* opened through a stub: messages say "shard" */
+    int allow_partial;
+    char language[64];
+    nsi_xshard *shards;
+    size_t nshards;
+    nsx_db *db;      /* every reachable shard, as one database */
+    nsi_buf warning; /* skipped shards not yet reported */
+};
+
+/* With x->mu held: the status and message of a failed read of x->db. An
+ * unreachable shard is found and named; under allow_partial it is dropped
+ * and *retry set, so that the caller runs the read again. */
+int nsi_xap_read_failed(nsi_xindex *x, int rc, int *retry);
+
+/* With x->mu held, before a read: without allow_partial, every shard must
+ * be open (one found down earlier is reconnected, or the read fails). */
+int nsi_xap_ensure_whole(nsi_xindex *x);
+
+/* Formats the message of the failed call on db for shard s into the
+ * thread's index error (ns_index_errmsg); returns rc. */
+int nsi_xap_fail_shard(const nsi_xindex *x, const nsi_xshard *s, int rc, const char *msg);
+
+#endif

@@ -1,0 +1,505 @@
+/* xsearch.c — ns_search and ns_snippet_make on Xapian.
+ *
+ * Our parser's tree (query.h) becomes a Xapian::Query, term for term
+ * (the layout is in xinternal.h):
+ *   word            the plain term: it holds both fields, the title's
+ *                   occurrences counting twice, so one BM25 saturation over
+ *                   title and body and one IDF over documents with the word
+ *                   in either field, as in our BM25F
+ *   title:word      the S-term, scaled by the title weight
+ *   prefix*         OR of every term of the index that starts with it (every
+ *                   S-term for title:pre*), expanded here over the dictionary
+ *                   as the native backend does, with the same limit and
+ *                   message
+ *   "a b"           PHRASE(a, b): title and body positions are far apart, so
+ *                   a match lies in one field; title:"a b" is PHRASE(Sa, Sb)
+ *   NEAR/d          OP_NEAR, window d + 1 (first and last word at most d
+ *                   positions apart, as natively)
+ *   AND, OR, NOT    OP_AND, OP_OR, OP_AND_NOT(positives, OR(negatives))
+ *   MAYBE           OP_AND_MAYBE(required, optional...)
+ * Both backends match exactly the same documents. Scores differ by design,
+ * since Xapian's BM25 (k1, b as asked, k2 = 0, k3 = 1, min_normlen = 0.5)
+ * normalises by the whole document's length where BM25F normalises each
+ * field by its own (docs/xapian.md lists the differences). Ties rank by
+ * ascending id, on any sharding.
+ *
+ * Snippets are made by our snippet code from the stored body, so they look
+ * the same on both backends.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "record.h"
+#include "search.h"
+#include "xinternal.h"
+
+typedef struct xbuild {
+    nsx_db *db;
+    double wt;
+    int rc;
+    char err[NSI_ERRMSG];
+} xbuild;
+
+static nsx_query *failed(xbuild *b, int rc)
+{
+    if (!b->rc)
+        b->rc = rc;
+    return NULL;
+}
+
+static nsx_query *make_term(xbuild *b, const char *t, size_t len, int title)
+{
+    char buf[NS_MAX_TERM_BYTES * 4 + 2];
+    if (len + 1 > sizeof buf)
+        return failed(b, NS_ETOOBIG);
+    size_t n = 0;
+    if (title)
+        buf[n++] = NSX_TITLE_PREFIX;
+    memcpy(buf + n, t, len);
+    nsx_query *q;
+    return nsx_query_term(&q, buf, n + len) ? failed(b, NS_ENOMEM) : q;
+}
+
+/* q scaled by the title weight; consumes q. */
+static nsx_query *scaled(xbuild *b, nsx_query *q)
+{
+    if (!q || b->wt == 1.0)
+        return q;
+    nsx_query *s;
+    int rc = nsx_query_scale(&s, q, b->wt);
+    nsx_query_free(q);
+    return rc ? failed(b, rc) : s;
+}
+
+/* Combines kids[0..n) with op; consumes the kids (NULL ones mean failure). */
+static nsx_query *combine(xbuild *b, enum nsx_op op, nsx_query **kids, size_t n, unsigned window)
+{
+    nsx_query *q = NULL;
+    int ok = !b->rc;
+    for (size_t i = 0; i < n; i++)
+        ok &= kids[i] != NULL;
+    if (ok && n == 1 && op != NSX_PHRASE && op != NSX_NEAR) {
+        q = kids[0];
+        kids[0] = NULL;
+    } else if (ok) {
+        int rc = nsx_query_combine(&q, op, kids, n, window);
+        if (rc)
+            failed(b, rc);
+    }
+    for (size_t i = 0; i < n; i++)
+        nsx_query_free(kids[i]);
+    if (b->rc) {
+        nsx_query_free(q);
+        return NULL;
+    }
+    return q;
+}
+
+/* A term in the title only (the S-term), or in either field (the plain
+ * term, which holds the title's occurrences too). */
+static nsx_query *field_term(xbuild *b, const char *t, size_t len, int title_only)
+{
+    return title_only ? scaled(b, make_term(b, t, len, 1)) : make_term(b, t, len, 0);
+}
+
+/* ------------------------------------------------------------ prefixes */
+
+typedef struct expansion {
+    char **v;
+    size_t n, cap, max;
+    size_t skip; /* bytes of prefix to drop from each term (the 'S') */
+    int over;
+    int rc;
+} expansion;
+
+static int collect(void *ctx, const char *t, size_t len, uint64_t df)
+{
+    (void)df;
+    expansion *e = ctx;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 16;
+        char **v = realloc(e->v, cap * sizeof *v);
+        if (!v) {
+            e->rc = NS_ENOMEM;
+            return 1;
+        }
+        e->v = v;
+        e->cap = cap;
+    }
+    if (!(e->v[e->n] = strndup(t + e->skip, len - e->skip))) {
+        e->rc = NS_ENOMEM;
+        return 1;
+    }
+    /* one field alone over the limit is enough to refuse */
+    if (++e->n > e->max) {
+        e->over = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
+{
+    expansion e = {NULL, 0, 0, max, 0, 0, NS_OK};
+    char sp[NS_MAX_TERM_BYTES * 4 + 2];
+    int rc = NS_OK;
+    if (n->term_len + 1 > sizeof sp)
+        return failed(b, NS_ETOOBIG);
+    if (n->field != NSQ_FIELD_TITLE) {
+        rc = nsx_db_allterms(b->db, n->term, n->term_len, collect, &e);
+    } else {
+        sp[0] = NSX_TITLE_PREFIX;
+        memcpy(sp + 1, n->term, n->term_len);
+        e.skip = 1;
+        rc = nsx_db_allterms(b->db, sp, n->term_len + 1, collect, &e);
+    }
+    if (rc && rc != NS_EIO)
+        snprintf(b->err, sizeof b->err, "%s", nsx_db_errmsg(b->db));
+    if (!rc)
+        rc = e.rc;
+    /* terms are NUL-free analysed text, so strcmp order is byte order */
+    size_t k = 0;
+    if (!rc && !e.over) {
+        if (e.n > 1)
+            qsort(e.v, e.n, sizeof *e.v, cmp_str);
+        for (size_t i = 0; i < e.n; i++) {
+            if (k && !strcmp(e.v[k - 1], e.v[i]))
+                free(e.v[i]);
+            else
+                e.v[k++] = e.v[i];
+        }
+        e.n = k;
+        e.over = e.n > max;
+    }
+    nsx_query *q = NULL;
+    if (rc)
+        failed(b, rc);
+    else if (e.over)
+        b->rc = nsi_fail(b->err, sizeof b->err, NS_ETOOBIG,
+                         "prefix '%s*' at %zu matches more than %u terms; make it longer", n->term,
+                         n->offset, max);
+    else if (e.n == 0 && nsx_query_nothing(&q))
+        failed(b, NS_ENOMEM);
+    else if (e.n) {
+        nsx_query **kids = calloc(e.n, sizeof *kids);
+        if (!kids)
+            failed(b, NS_ENOMEM);
+        for (size_t i = 0; kids && i < e.n; i++)
+            kids[i] = field_term(b, e.v[i], strlen(e.v[i]), n->field == NSQ_FIELD_TITLE);
+        if (kids)
+            q = combine(b, NSX_OR, kids, e.n, 0);
+        free(kids);
+    }
+    for (size_t i = 0; i < e.n; i++)
+        free(e.v[i]);
+    free(e.v);
+    return q;
+}
+
+/* ------------------------------------------------------------ the tree */
+
+static nsx_query *build(xbuild *b, const nsq_node *n);
+
+static int same_term(const nsq_node *a, const nsq_node *b)
+{
+    return a->term_len == b->term_len && !memcmp(a->term, b->term, a->term_len);
+}
+
+/* PHRASE and NEAR over the plain terms (title and body positions are far
+ * apart, so no match spans both) or over the S-terms. */
+static nsx_query *positional(xbuild *b, const nsq_node *n)
+{
+    enum nsx_op op = n->kind == NSQ_PHRASE ? NSX_PHRASE : NSX_NEAR;
+    int title = n->field == NSQ_FIELD_TITLE;
+    /* NEAR/d: all within d positions, so a window of d + 1 */
+    unsigned window = op == NSX_NEAR ? n->dist + 1 : (unsigned)n->nkids;
+    nsx_query **kids = calloc(n->nkids + 1, sizeof *kids);
+    if (!kids)
+        return failed(b, NS_ENOMEM);
+    size_t k = 0;
+    for (size_t i = 0; i < n->nkids; i++) {
+        const nsq_node *t = n->kids[i];
+        int seen = 0;
+        /* as in the native backend, one occurrence serves a word that a
+         * NEAR group names twice */
+        for (size_t j = 0; op == NSX_NEAR && j < i && !seen; j++)
+            seen = same_term(n->kids[j], t);
+        if (!seen)
+            kids[k++] = t->kind == NSQ_TERM ? make_term(b, t->term, t->term_len, title)
+                                            : failed(b, NS_EINVAL);
+    }
+    nsx_query *q = k == 1 ? kids[0] : combine(b, op, kids, k, window);
+    free(kids);
+    return title ? scaled(b, q) : q;
+}
+
+static nsx_query *boolean(xbuild *b, const nsq_node *n)
+{
+    nsx_query **kids = calloc(n->nkids + 1, sizeof *kids);
+    if (!kids)
+        return failed(b, NS_ENOMEM);
+    size_t npos = 0, nneg = 0;
+    for (size_t i = 0; i < n->nkids; i++) /* positives first, then negatives */
+        if (n->kids[i]->kind != NSQ_NOT)
+            kids[npos++] = build(b, n->kids[i]);
+    for (size_t i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind == NSQ_NOT && n->kids[i]->nkids == 1)
+            kids[npos + nneg++] = build(b, n->kids[i]->kids[0]);
+    nsx_query *q;
+    if (n->kind == NSQ_OR)
+        q = combine(b, NSX_OR, kids, npos, 0);
+    else if (n->kind == NSQ_MAYBE)
+        q = combine(b, NSX_AND_MAYBE, kids, npos, 0);
+    else if (nneg == 0)
+        q = combine(b, NSX_AND, kids, npos, 0);
+    else {
+        kids[0] = combine(b, NSX_AND, kids, npos, 0);
+        memmove(kids + 1, kids + npos, nneg * sizeof *kids);
+        q = combine(b, NSX_AND_NOT, kids, nneg + 1, 0);
+    }
+    free(kids);
+    return q;
+}
+
+static nsx_query *build(xbuild *b, const nsq_node *n)
+{
+    if (b->rc)
+        return NULL;
+    switch (n->kind) {
+    case NSQ_TERM:
+        return field_term(b, n->term, n->term_len, n->field == NSQ_FIELD_TITLE);
+    case NSQ_PREFIX:
+        return prefix(b, n, NS_MAX_PREFIX_EXPANSIONS);
+    case NSQ_PHRASE:
+    case NSQ_NEAR:
+        return positional(b, n);
+    case NSQ_AND:
+    case NSQ_OR:
+    case NSQ_MAYBE:
+        return boolean(b, n);
+    default:
+        return failed(b, NS_EINVAL); /* NOT only ever under AND */
+    }
+}
+
+/* ------------------------------------------------------------ hits */
+
+/* A failed call on x->db: NS_EIO keeps its message there for
+ * nsi_xap_read_failed; anything else is reported now. */
+static int db_failed(nsi_xindex *x, int rc)
+{
+    return rc == NS_EIO ? rc : nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
+}
+
+typedef struct hit_ctx {
+    nsi_buf *raw;
+    int rc;
+} hit_ctx;
+
+static int take_data(void *ctx, const char *s, size_t len)
+{
+    hit_ctx *h = ctx;
+    h->rc = nsi_xap_unpack(s, len, h->raw);
+    return 0;
+}
+
+/* Copies the stored fields of hit i (but the body) into r's arena. */
+static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf *raw)
+{
+    nsi_hit *h = &r->hits[i];
+    uint32_t docid;
+    nsx_mset_item(m, i, &docid, &h->score);
+    h->gdoc = docid;
+    hit_ctx hc = {raw, NS_OK};
+    int rc = nsx_mset_data(x->db, m, i, take_data, &hc);
+    if (rc)
+        return db_failed(x, rc);
+    nsi_record rec;
+    if (hc.rc || nsi_record_decode(raw->data, raw->len, &rec))
+        return nsi_index_fail(hc.rc == NS_ENOMEM ? NS_ENOMEM : NS_ECORRUPT,
+                              "%s: stored record of document %u is damaged", x->path, docid);
+    for (int f = 0; f < NSI_F_BODY; f++) {
+        h->off[f] = r->arena.len;
+        h->len[f] = rec.len[f];
+        if ((rc = nsi_buf_append(&r->arena, rec.f[f], rec.len[f])) ||
+            (rc = nsi_buf_putc(&r->arena, 0)))
+            return nsi_index_fail(rc, "%s", ns_strerror(rc));
+    }
+    return NS_OK;
+}
+
+/* One attempt at the whole search. NS_EIO from Xapian is left with its
+ * message in x->db for nsi_xap_read_failed; other failures are reported. */
+static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o, ns_results *r)
+{
+    xbuild b = {x->db, o->title_weight, NS_OK, ""};
+    nsx_query *xq = build(&b, q->root);
+    if (!xq) {
+        if (b.rc == NS_EIO)
+            return NS_EIO;
+        return nsi_index_fail(b.rc ? b.rc : NS_ENOMEM, "%s",
+                              b.err[0] ? b.err : ns_strerror(b.rc ? b.rc : NS_ENOMEM));
+    }
+    nsx_info info;
+    int rc = nsx_db_info(x->db, &info);
+    if (rc)
+        rc = db_failed(x, rc);
+    nsx_search_opts so = {o->k1, 0, 1, o->b, 0.5, o->offset, o->k, 0, NSX_SLOT_ID};
+    so.check_at_least = o->exhaustive ? (size_t)info.doccount : 0;
+    nsx_mset *m = NULL;
+    if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
+        rc = db_failed(x, rc);
+    nsx_query_free(xq);
+    if (!rc && (rc = nsx_mset_fetch(x->db, m)))
+        rc = db_failed(x, rc);
+    size_t n = m ? nsx_mset_size(m) : 0;
+    nsi_buf raw = {0};
+    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    r->nhits = 0;
+    nsi_buf_reset(&r->arena);
+    free(r->hits);
+    if (!rc && !(r->hits = calloc(n + 1, sizeof *r->hits)))
+        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = load_hit(x, m, i, r, &raw);
+    if (!rc) {
+        uint64_t lo, est, hi;
+        nsx_mset_counts(m, &lo, &est, &hi);
+        r->nhits = n;
+        r->total = est;
+        r->exact = lo == hi;
+    }
+    nsi_buf_free(&raw);
+    nsx_mset_free(m);
+    return rc;
+}
+
+int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
+                   const ns_search_options *opts)
+{
+    *out = NULL;
+    ns_search_options o = NS_SEARCH_OPTIONS_INIT;
+    if (opts)
+        o = *opts;
+    nsi_index_errbuf()[0] = 0;
+    if (o.k1 < 0 || o.b < 0 || o.b > 1 || o.title_weight < 0 || !q)
+        return nsi_index_fail(NS_EINVAL, "invalid search options (need k1 >= 0, 0 <= b <= 1, "
+                                         "title weight >= 0)");
+    if (o.k > NS_MAX_RESULTS || o.offset > NS_MAX_RESULTS - o.k)
+        return nsi_index_fail(NS_ETOOBIG, "k + offset exceeds %d", NS_MAX_RESULTS);
+    ns_results *r = calloc(1, sizeof *r);
+    if (!r)
+        return nsi_index_fail(NS_ENOMEM, "out of memory");
+    r->idx = idx;
+    r->first_rank = o.offset + 1;
+    r->exact = 1;
+    int rc = NS_OK;
+    if (q->root) {
+        nsi_xindex *x = idx->xap;
+        pthread_mutex_lock(&x->mu);
+        rc = nsi_xap_ensure_whole(x);
+        for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
+            int retry;
+            rc = search_once(x, q, &o, r);
+            if (rc != NS_EIO)
+                break;
+            if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
+                break;
+        }
+        pthread_mutex_unlock(&x->mu);
+    } else if (!(r->hits = calloc(1, sizeof *r->hits))) {
+        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
+    }
+    if (rc) {
+        ns_results_free(r);
+        return rc;
+    }
+    *out = r;
+    return NS_OK;
+}
+
+/* ------------------------------------------------------------ snippets */
+
+typedef struct data_ctx {
+    nsi_buf *raw;
+    int rc;
+} data_ctx;
+
+/* The stored record of the document of hit h into raw, with x->mu held. */
+static int fetch_record(nsi_xindex *x, const nsi_hit *h, nsi_buf *raw)
+{
+    int rc = nsi_xap_ensure_whole(x);
+    for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
+        int retry;
+        hit_ctx hc = {raw, NS_OK};
+        rc = nsx_db_document_data(x->db, (uint32_t)h->gdoc, take_data, &hc);
+        if (!rc) {
+            rc = hc.rc;
+            break;
+        }
+        if (rc != NS_EIO)
+            return rc == NS_ENOTFOUND
+                       ? nsi_index_fail(rc, "%s: document %llu is gone since the search", x->path,
+                                        (unsigned long long)h->gdoc)
+                       : nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
+        if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
+            return rc;
+    }
+    return rc;
+}
+
+int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
+                    size_t i, const ns_snippet_options *opts)
+{
+    *out = NULL;
+    if (!r || i >= r->nhits)
+        return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
+    ns_snippet_options o = NS_SNIPPET_OPTIONS_INIT;
+    if (opts)
+        o = *opts;
+    if (o.max_bytes < 16)
+        o.max_bytes = 16;
+    const nsi_hit *h = &r->hits[i];
+    nsi_xindex *x = idx->xap;
+    nsi_buf raw = {0};
+    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    pthread_mutex_lock(&x->mu);
+    int rc = fetch_record(x, h, &raw);
+    pthread_mutex_unlock(&x->mu);
+    nsi_record f;
+    if (!rc && nsi_record_decode(raw.data, raw.len, &f))
+        rc = nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %llu is damaged", x->path,
+                            (unsigned long long)h->gdoc);
+    /* a refresh or a lost shard may have renumbered the documents */
+    const char *id = (const char *)r->arena.data + h->off[NSI_F_ID];
+    if (!rc && (f.len[NSI_F_ID] != h->len[NSI_F_ID] || memcmp(f.f[NSI_F_ID], id, h->len[NSI_F_ID])))
+        rc = nsi_index_fail(NS_ENOTFOUND, "%s: document %s moved since the search; search again",
+                            x->path, id);
+    ns_snippet *s = NULL;
+    nsi_analyzer *an = NULL;
+    if (!rc && !(s = calloc(1, sizeof *s)))
+        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
+    if (!rc)
+        rc = nsi_index_analyzer(idx, &an);
+    if (!rc) {
+        rc = nsi_snippet_build(an, f.f[NSI_F_BODY], f.len[NSI_F_BODY], q ? q->root : NULL,
+                               o.max_bytes, &s->s);
+        nsi_index_analyzer_put(idx, an);
+        if (rc)
+            nsi_index_fail(rc, "snippet: %s", ns_strerror(rc));
+    }
+    nsi_buf_free(&raw);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return NS_OK;
+}

@@ -1,0 +1,455 @@
+/* xwrite.c — ns_writer on Xapian: one database, or N shards.
+ *
+ * Documents are analysed by our analyzer and handed to Xapian as terms with
+ * positions (layout: xinternal.h), so both backends index exactly the same
+ * terms. With N shards a document always goes to shard FNV-1a-64(id) mod N:
+ * re-indexing finds it where it was, and an id is never in two shards. Each
+ * shard keeps a transaction open between commits (nsx.h), so closing without
+ * committing discards changes as the native writer does; a commit commits
+ * the shards one after the other (a crash in between leaves some shards one
+ * batch behind, never a document twice).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyzer.h"
+#include "codec.h"
+#include "record.h"
+#include "xinternal.h"
+
+struct nsi_xwriter {
+    char *dir;
+    size_t nshards;
+    nsx_wdb **shards;
+    char **names; /* shard paths, for messages */
+    char language[64];
+    ns_writer_options opts;
+    nsi_analyzer *an;
+    nsx_doc *doc;
+    nsi_buf rec, data;
+    int rc;       /* first failure inside an analyzer callback */
+    int new_stub; /* a new sharded index: its stub is still to write */
+    unsigned since_commit;
+    char err[NSI_ERRMSG];
+};
+
+static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err, sizeof x->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The failure of a call on shard i, with its message. */
+static int shard_err(nsi_xwriter *x, size_t i, int rc)
+{
+    const char *m = nsx_wdb_errmsg(x->shards[i]);
+    if (x->nshards == 1)
+        return xerr(x, rc, "%s: %s", x->dir, m);
+    return xerr(x, rc, "%s: shard %zu (%s): %s", x->dir, i, x->names[i], m);
+}
+
+const char *nsi_xap_writer_errmsg(const nsi_xwriter *x) { return x->err; }
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+    if (n >= sizeof tmp)
+        return ENAMETOOLONG;
+    memcpy(tmp, dir, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? errno : 0;
+}
+
+/* Writes path/XAPIANDB for n shards: write a temporary file, then rename. */
+static int write_stub(nsi_xwriter *x)
+{
+    char tmp[4410], final[4400];
+    snprintf(final, sizeof final, "%s/%s", x->dir, NSX_STUB_NAME);
+    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return xerr(x, nsi_errno_status(errno), "%s: %s", tmp, strerror(errno));
+    fprintf(f,
+            "# nsearch: %zu Xapian shards. Document ID lives in shard FNV-1a-64(ID) mod %zu:\n"
+            "# keep the lines in this order. docs/scale-out.md tells how to serve them.\n",
+            x->nshards, x->nshards);
+    for (size_t i = 0; i < x->nshards; i++)
+        fprintf(f, "auto shard-%zu\n", i);
+    int bad = ferror(f) | fflush(f) | fsync(fileno(f));
+    bad |= fclose(f);
+    if (bad || rename(tmp, final)) {
+        int e = errno;
+        unlink(tmp);
+        return xerr(x, nsi_errno_status(e), "%s: %s", final, strerror(e));
+    }
+    return NS_OK;
+}
+
+/* The shard paths of the index at x->dir: from its stub, or new. */
+static int shard_paths(nsi_xwriter *x, unsigned want)
+{
+    enum nsi_xkind kind = nsi_xap_detect(x->dir);
+    struct stat st;
+    if (kind == NSI_XKIND_OTHER && stat(x->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char c[4400];
+        snprintf(c, sizeof c, "%s/COMMIT", x->dir);
+        if (stat(c, &st) == 0)
+            return xerr(x, NS_EINVAL,
+                        "%s holds a native nsearch index; the Xapian backend is chosen only "
+                        "for a new index",
+                        x->dir);
+    }
+    if (kind == NSI_XKIND_FILE)
+        return xerr(x, NS_EUNSUPPORTED, "%s: a single-file Xapian database is read-only", x->dir);
+    if (kind == NSI_XKIND_STUB) {
+        char *file = nsi_stub_file(x->dir);
+        nsi_stub_entry *e;
+        size_t n;
+        int rc = file ? nsi_stub_read(file, &e, &n, x->err, sizeof x->err) : NS_ENOMEM;
+        free(file);
+        if (rc)
+            return rc;
+        x->names = calloc(n, sizeof *x->names);
+        for (size_t i = 0; x->names && i < n && !rc; i++) {
+            if (e[i].kind != NSI_STUB_LOCAL)
+                rc = xerr(x, NS_EUNSUPPORTED,
+                          "%s: shard %s is remote; index it where it is stored "
+                          "(docs/scale-out.md)",
+                          x->dir, e[i].name);
+            else if (!(x->names[i] = strdup(e[i].where)))
+                rc = NS_ENOMEM;
+        }
+        x->nshards = n;
+        nsi_stub_free(e, n);
+        if (!x->names)
+            return xerr(x, NS_ENOMEM, "out of memory");
+        if (!rc && want > 1 && want != n)
+            rc = xerr(x, NS_EINVAL, "%s has %zu shards, not %u; shards cannot be added", x->dir, n,
+                      want);
+        return rc;
+    }
+    if (kind == NSI_XKIND_DB && want > 1)
+        return xerr(x, NS_EINVAL, "%s is one Xapian database; it cannot be split into shards",
+                    x->dir);
+    x->nshards = kind == NSI_XKIND_DB || want <= 1 ? 1 : want;
+    if (!(x->names = calloc(x->nshards, sizeof *x->names)))
+        return xerr(x, NS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < x->nshards; i++) {
+        size_t len = strlen(x->dir) + 32;
+        if (!(x->names[i] = malloc(len)))
+            return xerr(x, NS_ENOMEM, "out of memory");
+        if (x->nshards == 1)
+            snprintf(x->names[i], len, "%s", x->dir);
+        else
+            snprintf(x->names[i], len, "%s/shard-%zu", x->dir, i);
+    }
+    if (x->nshards == 1)
+        return NS_OK;
+    x->new_stub = 1;
+    int e = mkdir_p(x->dir);
+    if (e)
+        return xerr(x, nsi_errno_status(e), "%s: cannot create index directory: %s", x->dir,
+                    strerror(e));
+    return NS_OK;
+}
+
+/* Reads or sets the metadata of shard i: format, language, place. */
+static int check_shard(nsi_xwriter *x, size_t i, int *fresh)
+{
+    nsx_wdb *w = x->shards[i];
+    char fmt[16], lang[64], where[64], want[64];
+    size_t nf, nl, nw;
+    int rc = nsx_wdb_get_metadata(w, NSX_META_FORMAT, fmt, sizeof fmt - 1, &nf);
+    if (!rc)
+        rc = nsx_wdb_get_metadata(w, NSX_META_LANGUAGE, lang, sizeof lang - 1, &nl);
+    if (!rc)
+        rc = nsx_wdb_get_metadata(w, NSX_META_SHARD, where, sizeof where - 1, &nw);
+    if (rc)
+        return shard_err(x, i, rc);
+    snprintf(want, sizeof want, "%zu/%zu", i, x->nshards);
+    if (nf == 0 && nsx_wdb_doccount(w) == 0) {
+        *fresh = 1;
+        if ((rc = nsx_wdb_set_metadata(w, NSX_META_FORMAT, NSX_FORMAT, strlen(NSX_FORMAT))) ||
+            (rc = nsx_wdb_set_metadata(w, NSX_META_LANGUAGE, x->language, strlen(x->language))) ||
+            (rc = nsx_wdb_set_metadata(w, NSX_META_SHARD, want, strlen(want))))
+            return shard_err(x, i, rc);
+        return NS_OK;
+    }
+    fmt[nf < sizeof fmt ? nf : sizeof fmt - 1] = 0;
+    lang[nl < sizeof lang ? nl : sizeof lang - 1] = 0;
+    where[nw < sizeof where ? nw : sizeof where - 1] = 0;
+    if (nf == 0)
+        return xerr(x, NS_EINVAL, "%s: a Xapian database that nsearch did not write", x->names[i]);
+    if (strcmp(fmt, NSX_FORMAT))
+        return xerr(x, NS_EVERSION, "%s: nsearch Xapian layout %s, this library reads %s",
+                    x->names[i], fmt, NSX_FORMAT);
+    if (strcmp(where, want))
+        return xerr(x, NS_ECORRUPT,
+                    "%s: this shard was written as %s, the stub lists it as %s; restore "
+                    "the order of the stub's lines",
+                    x->names[i], where, want);
+    *fresh = 0;
+    snprintf(x->language, sizeof x->language, "%s", lang);
+    return NS_OK;
+}
+
+static int open_shards(nsi_xwriter *x)
+{
+    const char *lang = nsi_language_canonical(x->opts.language ? x->opts.language : "english");
+    if (!lang)
+        return xerr(x, NS_EINVAL, "unknown language '%s' (see nindex --help)", x->opts.language);
+    snprintf(x->language, sizeof x->language, "%s", lang);
+    if (!(x->shards = calloc(x->nshards, sizeof *x->shards)))
+        return xerr(x, NS_ENOMEM, "out of memory");
+    unsigned flags = x->opts.wait_for_lock ? NSX_WAIT_FOR_LOCK : 0;
+    for (size_t i = 0; i < x->nshards; i++) {
+        char err[NSI_ERRMSG];
+        int rc = nsx_wdb_open(&x->shards[i], x->names[i], flags, err, sizeof err);
+        if (rc == NS_ELOCKED)
+            return xerr(x, rc, "%s: index is locked by another writer (%s)", x->names[i], err);
+        if (rc)
+            return xerr(x, rc, "%s: %s", x->names[i], err);
+    }
+    int fresh = 0;
+    for (size_t i = 0; i < x->nshards; i++) {
+        char before[64];
+        snprintf(before, sizeof before, "%s", x->language);
+        int rc = check_shard(x, i, &fresh);
+        if (rc)
+            return rc;
+        if (!fresh && x->opts.language && strcmp(x->language, lang))
+            return xerr(x, NS_EINVAL, "%s: index language is %s, not %s", x->dir, x->language,
+                        x->opts.language);
+        if (i && strcmp(before, x->language))
+            return xerr(x, NS_ECORRUPT, "%s: shards disagree on the language (%s, %s)", x->dir,
+                        before, x->language);
+    }
+    return x->new_stub ? write_stub(x) : NS_OK;
+}
+
+int nsi_xap_writer_open(nsi_xwriter **out, const char *path, const ns_writer_options *opts,
+                        char *errbuf, size_t errbuf_len)
+{
+    *out = NULL;
+    nsi_xwriter *x = calloc(1, sizeof *x);
+    if (!x || !(x->dir = strdup(path))) {
+        free(x);
+        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    }
+    ns_writer_options def = NS_WRITER_OPTIONS_INIT;
+    x->opts = def;
+    if (opts)
+        memcpy(&x->opts, opts,
+               opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
+    x->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
+    x->data.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    int rc = shard_paths(x, x->opts.version >= 2 ? x->opts.shards : 0);
+    if (!rc)
+        rc = open_shards(x);
+    if (!rc && (rc = nsi_analyzer_new(&x->an, x->language)))
+        xerr(x, rc, "cannot create the %s analyzer", x->language);
+    if (!rc && (rc = nsx_doc_new(&x->doc)))
+        xerr(x, rc, "out of memory");
+    if (rc) {
+        nsi_fail(errbuf, errbuf_len, rc, "%s", x->err);
+        nsi_xap_writer_close(x);
+        return rc;
+    }
+    *out = x;
+    return NS_OK;
+}
+
+void nsi_xap_writer_close(nsi_xwriter *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; x->shards && i < x->nshards; i++)
+        nsx_wdb_close(x->shards[i]);
+    for (size_t i = 0; x->names && i < x->nshards; i++)
+        free(x->names[i]);
+    free(x->shards);
+    free(x->names);
+    nsi_analyzer_free(x->an);
+    nsx_doc_free(x->doc);
+    nsi_buf_free(&x->rec);
+    nsi_buf_free(&x->data);
+    free(x->dir);
+    free(x);
+}
+
+static size_t shard_of(const nsi_xwriter *x, const char *id, size_t len)
+{
+    return x->nshards > 1 ? (size_t)(nsi_fnv1a64(id, len, NSI_FNV_SEED) % x->nshards) : 0;
+}
+
+typedef struct post_ctx {
+    nsi_xwriter *x;
+    int title;
+} post_ctx;
+
+/* A body token is the plain term at NSX_BODY_BASE + its position; a title
+ * token is the plain term (wdf NSX_TITLE_WDF) and the S-term, both at its
+ * position. */
+static int add_token(void *vc, const nsi_token *t)
+{
+    post_ctx *c = vc;
+    char term[NS_MAX_TERM_BYTES * 2 + 2];
+    if (t->term_len + 1 >= sizeof term)
+        return 0; /* the analyzer never makes these; Xapian would refuse them */
+    term[0] = NSX_TITLE_PREFIX;
+    memcpy(term + 1, t->term, t->term_len);
+    int rc;
+    if (!c->title)
+        rc = nsx_doc_add_posting(c->x->doc, t->term, t->term_len, NSX_BODY_BASE + t->pos + 1, 1);
+    else if (!(rc =
+                   nsx_doc_add_posting(c->x->doc, t->term, t->term_len, t->pos + 1, NSX_TITLE_WDF)))
+        rc = nsx_doc_add_posting(c->x->doc, term, t->term_len + 1, t->pos + 1, 1);
+    if (rc)
+        c->x->rc = rc;
+    return rc;
+}
+
+/* Builds x->doc from doc: postings, id term, hash and id values, data. */
+static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size_t idlen,
+                     uint64_t hash)
+{
+    int rc = nsx_doc_clear(x->doc);
+    post_ctx c = {x, 1};
+    x->rc = NS_OK;
+    if (!rc)
+        rc = nsi_analyze(x->an, doc->title ? doc->title : "", doc->title_len, 0, 0, add_token, &c,
+                         NULL);
+    c.title = 0;
+    if (!rc)
+        rc = nsi_analyze(x->an, doc->body ? doc->body : "", doc->body_len, 0, 0, add_token, &c,
+                         NULL);
+    if (rc)
+        return x->rc ? x->rc : rc;
+    uint8_t h[8];
+    nsi_put_u64le(h, hash);
+    if ((rc = nsx_doc_add_boolean(x->doc, idterm, idlen)) ||
+        (rc = nsx_doc_set_value(x->doc, NSX_SLOT_HASH, h, sizeof h)) ||
+        (rc = nsx_doc_set_value(x->doc, NSX_SLOT_ID, doc->id, doc->id_len)) ||
+        (rc = nsi_xap_pack(x->rec.data, x->rec.len, &x->data)))
+        return rc;
+    return nsx_doc_set_data(x->doc, x->data.data, x->data.len);
+}
+
+int nsi_xap_put(nsi_xwriter *x, const ns_doc *doc, int *outcome)
+{
+    if (!doc || !doc->id || doc->id_len == 0)
+        return xerr(x, NS_EINVAL, "document has no id");
+    int idn = (int)(doc->id_len > 200 ? 200 : doc->id_len);
+    if (doc->body_len > NS_MAX_DOC_BYTES)
+        return xerr(x, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit", idn, doc->id,
+                    doc->body_len, NS_MAX_DOC_BYTES);
+    int rc = nsi_record_encode(doc, &x->rec);
+    if (rc)
+        return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
+    uint64_t hash = nsi_fnv1a64(x->rec.data, x->rec.len, NSI_FNV_SEED);
+    char idterm[NSX_ID_TERM_MAX];
+    size_t idlen = nsi_xap_id_term(doc->id, doc->id_len, idterm);
+    size_t s = shard_of(x, doc->id, doc->id_len);
+    uint8_t old[8];
+    size_t got;
+    int result = NS_PUT_UPDATED;
+    rc =
+        nsx_wdb_value_of(x->shards[s], idterm, idlen, NSX_SLOT_HASH, (char *)old, sizeof old, &got);
+    if (rc == NS_ENOTFOUND)
+        result = NS_PUT_ADDED;
+    else if (rc)
+        return shard_err(x, s, rc);
+    else if (got == 8 && nsi_get_u64le(old) == hash) {
+        if (outcome)
+            *outcome = NS_PUT_UNCHANGED;
+        return NS_OK;
+    }
+    if ((rc = build_doc(x, doc, idterm, idlen, hash)))
+        return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
+    if ((rc = nsx_wdb_replace(x->shards[s], idterm, idlen, x->doc)))
+        return shard_err(x, s, rc);
+    if (outcome)
+        *outcome = result;
+    if (x->opts.commit_every && ++x->since_commit >= x->opts.commit_every)
+        return nsi_xap_commit(x);
+    return NS_OK;
+}
+
+int nsi_xap_delete(nsi_xwriter *x, const char *id, size_t id_len)
+{
+    char idterm[NSX_ID_TERM_MAX];
+    size_t idlen = nsi_xap_id_term(id, id_len, idterm);
+    size_t s = shard_of(x, id, id_len);
+    int rc = nsx_wdb_delete(x->shards[s], idterm, idlen);
+    if (rc == NS_ENOTFOUND)
+        return xerr(x, rc, "no document with id '%.*s'", (int)(id_len > 200 ? 200 : id_len), id);
+    return rc ? shard_err(x, s, rc) : NS_OK;
+}
+
+static int collect_id(void *ctx, const char *s, size_t len)
+{
+    nsi_buf *b = ctx;
+    return nsi_buf_put_varint(b, len) || nsi_buf_append(b, s, len);
+}
+
+/* The ids are collected first: fn may delete, which would disturb a walk
+ * over Xapian's value stream. */
+int nsi_xap_foreach_id(nsi_xwriter *x, int (*fn)(void *, const char *, size_t), void *ctx)
+{
+    for (size_t s = 0; s < x->nshards; s++) {
+        nsi_buf ids = {0};
+        ids.limit = (size_t)1 << 36;
+        int rc = nsx_wdb_values(x->shards[s], NSX_SLOT_ID, collect_id, &ids);
+        if (rc) {
+            nsi_buf_free(&ids);
+            return shard_err(x, s, rc);
+        }
+        const uint8_t *p = ids.data, *end = p + ids.len;
+        int stop = 0;
+        while (p < end && !stop) {
+            uint64_t len;
+            if (nsi_varint_get(&p, end, &len) || len > (uint64_t)(end - p))
+                break;
+            stop = fn(ctx, (const char *)p, (size_t)len);
+            p += len;
+        }
+        nsi_buf_free(&ids);
+        if (stop)
+            break;
+    }
+    return NS_OK;
+}
+
+int nsi_xap_commit(nsi_xwriter *x)
+{
+    for (size_t i = 0; i < x->nshards; i++) {
+        int rc = nsx_wdb_commit(x->shards[i]);
+        if (rc)
+            return shard_err(x, i, rc);
+    }
+    x->since_commit = 0;
+    return NS_OK;
+}
+
+/* Xapian merges on its own; compacting is offline work (xapian-compact),
+ * so optimizing is committing. */
+int nsi_xap_optimize(nsi_xwriter *x) { return nsi_xap_commit(x); }
