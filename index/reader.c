@@ -246,10 +246,10 @@ const char *ns_index_language(const ns_index *idx)
 
 int nsi_index_analyzer(ns_index *idx, nsi_analyzer **out)
 {
+    char lang[64]; /* ns_index_language takes the lock itself */
+    snprintf(lang, sizeof lang, "%s", ns_index_language(idx));
     pthread_mutex_lock(&idx->mu);
     nsi_analyzer *a = idx->npool ? idx->pool[--idx->npool] : NULL;
-    char lang[64];
-    snprintf(lang, sizeof lang, "%s", ns_index_language(idx));
     pthread_mutex_unlock(&idx->mu);
     if (a) {
         *out = a;
