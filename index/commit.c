@@ -78,7 +78,7 @@ static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, ch
     const uint8_t *p = d + 32, *e = d + n - 12;
     uint64_t ll, nsegs;
     if (nsi_varint_get(&p, e, &ll) || ll == 0 || ll >= sizeof c->language ||
-        ll > (uint64_t)(e - p))
+        ll > (uint64_t)(e - p) || memchr(p, 0, ll))
         return BAD("malformed language");
     memcpy(c->language, p, ll);
     c->language[ll] = 0;

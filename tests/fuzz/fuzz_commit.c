@@ -1,10 +1,14 @@
-/* fuzz_commit — the COMMIT file reader (index/commit.c) on hostile bytes. A
- * file that parses must write back and parse again to the same commit. The
- * file lives in the in-memory file system (memfs.h). */
+/* fuzz_commit — the COMMIT file reader (index/commit.c) on hostile bytes.
+ * Input: a flags byte (1: recompute the file's CRC first, so mutations reach
+ * the parser), then the file. A file that parses must write back and parse
+ * again to the same commit. The file lives in the in-memory file system
+ * (memfs.h). */
 #include <string.h>
 
+#include "buf.h"
 #include "commit.h"
 #include "fuzz.h"
+#include "internal.h"
 #include "memfs.h"
 #include "nsearch.h"
 
@@ -26,10 +30,16 @@ static int same(const nsi_commit *a, const nsi_commit *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > (1u << 20))
+    if (size < 1 || size > (1u << 20))
         return 0;
+    size_t n = size - 1;
+    uint8_t *file = malloc(n ? n : 1);
+    memcpy(file, data + 1, n);
+    if ((data[0] & 1) && n >= 12) /* recompute the CRC so mutations reach the parser */
+        nsi_put_u32le(file + n - 12, nsi_crc32(file, n - 12));
     memfs_install();
-    memfs_put("/c/COMMIT", data, size);
+    memfs_put("/c/COMMIT", file, n);
+    free(file);
     nsi_commit c, d;
     char err[NS_ERRBUF_SIZE];
     int rc = nsi_commit_read(&c, "/c", err, sizeof err);

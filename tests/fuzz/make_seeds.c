@@ -80,7 +80,8 @@ int main(int argc, char **argv)
     free(seg);
     snprintf(path, sizeof path, "%s/COMMIT", dir);
     uint8_t *commit = slurp(path, &n);
-    put(corpus, "commit", "seed-deletion", -1, commit, n);
+    put(corpus, "commit", "seed-deletion", 0, commit, n);
+    put(corpus, "commit", "seed-deletion-repair", 1, commit, n);
     free(commit);
     /* a block of 128 values of every width, packed */
     uint32_t v[NSI_BLOCK];
