@@ -347,12 +347,13 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
         return nsi_index_fail(b.rc ? b.rc : NS_ENOMEM, "%s",
                               b.err[0] ? b.err : ns_strerror(b.rc ? b.rc : NS_ENOMEM));
     }
-    nsx_info info;
-    int rc = nsx_db_info(x->db, &info);
+    nsx_info info = {0, 0, 0, 0};
+    int rc = o->exhaustive ? nsx_db_info(x->db, &info) : NS_OK;
     if (rc)
         rc = db_failed(x, rc);
-    nsx_search_opts so = {o->k1, 0, 1, o->b, 0.5, o->offset, o->k, 0, NSX_SLOT_ID};
-    so.check_at_least = o->exhaustive ? (size_t)info.doccount : 0;
+    /* exhaustive: every match counted, so the total is exact */
+    nsx_search_opts so = {o->k1,      0, 1, o->b, 0.5, o->offset, o->k, (size_t)info.doccount,
+                          NSX_SLOT_ID};
     nsx_mset *m = NULL;
     if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
         rc = db_failed(x, rc);
