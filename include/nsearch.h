@@ -369,6 +369,26 @@ NS_API int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit);
 
 NS_API void ns_results_free(ns_results *r);
 
+/** Copies the body (the stored text) of hit i of r, as stored in the
+ *  generation r was made on. *out is a NUL-terminated copy that the caller
+ *  frees with free(); *len (may be NULL) receives its length in bytes.
+ *  Errors: NS_EINVAL (no hit i), NS_ECORRUPT, NS_ENOMEM (message in
+ *  ns_index_errmsg). */
+NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len);
+
+/* ------------------------------------------------------------ documents by id */
+
+/** Looks up the live document with this id in the current generation and
+ *  returns it as a one-hit result set (rank 1, score 0, total 1): read its
+ *  stored fields with ns_results_hit, its body with ns_results_body, and make
+ *  a snippet with ns_snippet_make (q may then be NULL for the start of the
+ *  body). Caller frees with ns_results_free. Walks the id list of every
+ *  segment: linear in the number of documents, without reading stored text.
+ *  Safe to call from several threads on one ns_index, like ns_search.
+ *  Errors: NS_ENOTFOUND (no live document has this id), NS_EINVAL (empty
+ *  id), NS_ECORRUPT, NS_ENOMEM (message in ns_index_errmsg). */
+NS_API int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
+
 /* ------------------------------------------------------------ snippets */
 
 typedef struct ns_snippet ns_snippet;

@@ -60,6 +60,18 @@ int nsi_buf_put_varint(nsi_buf *b, uint64_t v)
     return NS_OK;
 }
 
+int nsi_buf_put_gaps(nsi_buf *b, const uint32_t *v, uint32_t n)
+{
+    uint32_t prev = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = nsi_buf_put_varint(b, v[i] - prev);
+        if (rc)
+            return rc;
+        prev = v[i];
+    }
+    return NS_OK;
+}
+
 int nsi_buf_put_u32le(nsi_buf *b, uint32_t v)
 {
     uint8_t t[4];

@@ -19,6 +19,9 @@ int nsi_buf_reserve(nsi_buf *b, size_t extra);
 int nsi_buf_append(nsi_buf *b, const void *p, size_t n);
 int nsi_buf_putc(nsi_buf *b, uint8_t c);
 int nsi_buf_put_varint(nsi_buf *b, uint64_t v);
+/* Ascending values as varints: the first as is, the rest as gaps from the
+ * previous one (the coding of position lists, docs/format.md POSITIONS). */
+int nsi_buf_put_gaps(nsi_buf *b, const uint32_t *v, uint32_t n);
 int nsi_buf_put_u32le(nsi_buf *b, uint32_t v);
 int nsi_buf_put_u64le(nsi_buf *b, uint64_t v);
 int nsi_buf_printf(nsi_buf *b, const char *fmt, ...)

@@ -197,18 +197,6 @@ static int collect(void *vctx, const nsi_token *tok)
     return 0;
 }
 
-static int put_gaps(nsi_buf *b, const uint32_t *p, uint32_t n)
-{
-    uint32_t prev = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        int rc = nsi_buf_put_varint(b, p[i] - prev);
-        if (rc)
-            return rc;
-        prev = p[i];
-    }
-    return NS_OK;
-}
-
 /* Groups the document's tokens by slot and appends one posting per term. */
 static int emit_postings(nsi_memindex *m, uint32_t doc)
 {
@@ -235,8 +223,8 @@ static int emit_postings(nsi_memindex *m, uint32_t doc)
         int rc;
         if ((rc = nsi_buf_put_varint(&e->post, doc)) || (rc = nsi_buf_put_varint(&e->post, s->tft)) ||
             (rc = nsi_buf_put_varint(&e->post, s->tfb)) ||
-            (rc = put_gaps(&e->post, m->positions.v + start, s->tft)) ||
-            (rc = put_gaps(&e->post, m->positions.v + start + s->tft, s->tfb))) {
+            (rc = nsi_buf_put_gaps(&e->post, m->positions.v + start, s->tft)) ||
+            (rc = nsi_buf_put_gaps(&e->post, m->positions.v + start + s->tft, s->tfb))) {
             for (uint32_t j = 0; j <= i; j++) /* leave no trace of this doc */
                 m->terms[m->slots[j].term].post.len = m->slots[j].saved;
             return rc;

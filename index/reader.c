@@ -204,7 +204,12 @@ const char *ns_index_language(const ns_index *idx)
 {
     if (idx->xap)
         return nsi_xap_language(idx->xap);
+    /* A concurrent refresh may free the snapshot: read it under the lock
+     * (the canonical name itself is static). */
+    ns_index *mut = (ns_index *)idx;
+    pthread_mutex_lock(&mut->mu);
     const char *c = nsi_language_canonical(idx->cur->language);
+    pthread_mutex_unlock(&mut->mu);
     return c ? c : "english";
 }
 
@@ -213,7 +218,8 @@ int nsi_index_analyzer(ns_index *idx, nsi_analyzer **out)
     pthread_mutex_lock(&idx->mu);
     nsi_analyzer *a = idx->npool ? idx->pool[--idx->npool] : NULL;
     char lang[64];
-    snprintf(lang, sizeof lang, "%s", ns_index_language(idx));
+    snprintf(lang, sizeof lang, "%s",
+             idx->xap ? nsi_xap_language(idx->xap) : idx->cur->language);
     pthread_mutex_unlock(&idx->mu);
     if (a) {
         *out = a;

@@ -229,18 +229,6 @@ int nsi_segw_term(nsi_segw *w, const char *term, size_t len)
     return NS_OK;
 }
 
-static int put_positions(nsi_buf *b, const uint32_t *pos, uint32_t n)
-{
-    uint32_t prev = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        int rc = nsi_buf_put_varint(b, pos[i] - prev);
-        if (rc)
-            return rc;
-        prev = pos[i];
-    }
-    return NS_OK;
-}
-
 int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_body,
                      const uint32_t *pos_title, const uint32_t *pos_body)
 {
@@ -254,8 +242,8 @@ int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_b
         return rc;
     if ((rc = nsi_u32vec_push(&w->docs, doc)) || (rc = nsi_u32vec_push(&w->tft, tf_title)) ||
         (rc = nsi_u32vec_push(&w->tfb, tf_body)) ||
-        (rc = put_positions(&w->termpos, pos_title, tf_title)) ||
-        (rc = put_positions(&w->termpos, pos_body, tf_body)))
+        (rc = nsi_buf_put_gaps(&w->termpos, pos_title, tf_title)) ||
+        (rc = nsi_buf_put_gaps(&w->termpos, pos_body, tf_body)))
         return rc;
     w->npositions += (uint64_t)tf_title + tf_body;
     return NS_OK;

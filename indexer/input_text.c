@@ -170,6 +170,23 @@ static int front_matter(const char *t, size_t len, size_t *after, size_t *ts, si
     return 0; /* never closed: not front matter */
 }
 
+/* Lines that are page furniture rather than a headline: list items ("• Live",
+ * "* Home") and breadcrumbs ("News > Russia"). Scraped articles often start
+ * with a few of them. */
+static int furniture(const char *t, size_t ls, size_t le)
+{
+    static const char *bullets[] = {"\xE2\x80\xA2", "\xC2\xB7", "* ", "- ", "+ "};
+    for (size_t i = 0; i < sizeof bullets / sizeof *bullets; i++) {
+        size_t n = strlen(bullets[i]);
+        if (le - ls >= n && !memcmp(t + ls, bullets[i], n))
+            return 1;
+    }
+    for (size_t i = ls; i + 3 <= le; i++)
+        if (t[i] == ' ' && (t[i + 1] == '>' || t[i + 1] == '|') && t[i + 2] == ' ')
+            return 1;
+    return 0;
+}
+
 int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title)
 {
     size_t pos = 0, ls, le;
@@ -183,15 +200,28 @@ int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title)
             pos += after;
         }
     }
-    while (next_line(text, len, &pos, &ls, &le)) {
+    /* the first line with words that is not page furniture, looking a few
+     * lines down; failing that, the first line with words */
+    size_t first_s = 0, first_e = 0;
+    int have_first = 0;
+    for (int n = 0; n < 40 && next_line(text, len, &pos, &ls, &le); n++) {
         trim(text, &ls, &le);
         if (markdown) {
             while (ls < le && text[ls] == '#')
                 ls++;
             trim(text, &ls, &le);
         }
-        if (has_word_char(text, ls, le))
+        if (!has_word_char(text, ls, le))
+            continue;
+        if (!furniture(text, ls, le))
             return ni_title_fit(text + ls, le - ls, title);
+        if (!have_first) {
+            have_first = 1;
+            first_s = ls;
+            first_e = le;
+        }
     }
+    if (have_first)
+        return ni_title_fit(text + first_s, first_e - first_s, title);
     return NS_OK;
 }

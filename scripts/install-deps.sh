@@ -12,6 +12,9 @@ packages=(
     python3                                # used by the tests
     libxapian-dev xapian-tools             # comparison backend
     libsqlite3-dev sqlite3                 # comparison backend (FTS5)
+    libmicrohttpd-dev                      # nsearch serve
+    curl chromium                          # nsearch serve tests (API, page)
+    wrk                                    # bench/serve_load.sh
 )
 
 missing=()

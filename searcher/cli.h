@@ -31,8 +31,21 @@ int print_text(FILE *out, const cli_run *run, const term_style *st);
  * return as print_text. */
 int print_json(FILE *out, const cli_run *run);
 
+/* Opens one hit's JSON object and writes the keys above ("snippet" and
+ * "highlights" only when sn is not NULL); the caller may add keys and closes
+ * it with '}'. nsearch serve writes its hits with it too. */
+void print_json_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_snippet *sn);
+
 /* TREC run lines: "qid Q0 docid rank score tag". Returns NS_OK or the
  * status of a failed ns_results_hit. */
 int print_trec(FILE *out, const cli_run *run, const char *tag);
+
+/* The default index location ($NSEARCH_INDEX, $XDG_DATA_HOME/nsearch/index,
+ * ~/.local/share/nsearch/index), malloc'd; NULL after printing why. */
+char *default_index_path(void);
+
+/* nsearch serve (serve.c): the whole subcommand, argv[0] being "serve".
+ * Returns the exit status. */
+int serve_main(int argc, char **argv);
 
 #endif

@@ -94,8 +94,10 @@ static void usage(FILE *out)
     fputs(
         "Usage: nsearch [OPTION]... QUERY...\n"
         "       nsearch [OPTION]... --queries FILE\n"
+        "       nsearch serve [SERVE OPTION]...  (see nsearch serve --help)\n"
         "Search a full-text index built by nindex. The words of QUERY are joined\n"
-        "with spaces into one query; put -- before a query that starts with '-'.\n"
+        "with spaces into one query; put -- before a query that starts with '-'\n"
+        "or is the word serve.\n"
         "\n"
         "Query syntax: words must all match (any with --any); \"a phrase\";\n"
         "a OR b; -word or NOT word to exclude; prefix*; title:word; (groups).\n"
@@ -306,7 +308,7 @@ static int parse_args(int argc, char **argv, cli_opts *o)
 
 /* The default index location; the result is malloc'd (NULL on failure, with
  * a message printed). */
-static char *default_index_path(void)
+char *default_index_path(void)
 {
     const char *env = getenv("NSEARCH_INDEX");
     const char *base, *tail;
@@ -634,8 +636,11 @@ int main(int argc, char **argv)
     ns_index *idx = NULL;
     char *path = NULL;
     term_style st;
-    int status = parse_args(argc, argv, &o);
+    int status;
 
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return serve_main(argc - 1, argv + 1);
+    status = parse_args(argc, argv, &o);
     if (status != CONTINUE)
         goto done;
     path = o.index != NULL ? strdup(o.index) : default_index_path();

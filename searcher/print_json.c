@@ -59,10 +59,10 @@ static void put_highlights(FILE *out, const ns_snippet *sn, const char *text)
     putc(']', out);
 }
 
-static void put_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_snippet *sn)
+void print_json_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_snippet *sn)
 {
-    size_t len;
-    const char *text = ns_snippet_text(sn, &len);
+    size_t len = 0;
+    const char *text = sn != NULL ? ns_snippet_text(sn, &len) : NULL;
     int first = open_object(out, run);
 
     put_key(out, "rank", first);
@@ -73,9 +73,10 @@ static void put_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_sni
     put_str_field(out, "title", h->title, h->title_len);
     put_str_field(out, "url", h->url, h->url_len);
     put_str_field(out, "date", h->date, h->date_len);
-    put_str_field(out, "snippet", text, len);
-    put_highlights(out, sn, text);
-    fputs("}\n", out);
+    if (sn != NULL) {
+        put_str_field(out, "snippet", text, len);
+        put_highlights(out, sn, text);
+    }
 }
 
 static void put_summary(FILE *out, const cli_run *run, size_t n)
@@ -111,7 +112,8 @@ int print_json(FILE *out, const cli_run *run)
             rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, &sopts);
         if (rc != NS_OK)
             return rc;
-        put_hit(out, run, &h, sn);
+        print_json_hit(out, run, &h, sn);
+        fputs("}\n", out);
         ns_snippet_free(sn);
     }
     put_summary(out, run, n);

@@ -195,6 +195,11 @@ static const title_case title_cases[] = {
     {"\xEF\xBB\xBFWith BOM\n", 0, "With BOM"},
     {"line\r\nnext\r\n", 0, "line"},
     {"!!! ???\n", 0, ""},
+    /* scraped pages: list items and breadcrumbs are page furniture */
+    {"\xE2\x80\xA2 Live\n  \xE2\x80\xA2 Audio\nNews > World\nTalks collapse in Geneva\n", 0,
+     "Talks collapse in Geneva"},
+    {"* Home\n- About\nReal headline here\n", 1, "Real headline here"},
+    {"\xE2\x80\xA2 Only furniture\n", 0, "\xE2\x80\xA2 Only furniture"}, /* nothing better */
     {"", 0, ""},
 };
 
