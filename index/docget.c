@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "record.h"
 #include "search.h"
+#include "xapian/xap.h"
 
 /* Finds the live copy of id in snapshot s: NS_OK with seg and doc set,
  * NS_ENOTFOUND, or NS_ECORRUPT (message set). */
@@ -70,6 +71,8 @@ int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out
     *out = NULL;
     if (!idx || !id || len == 0)
         return nsi_index_fail(NS_EINVAL, "no document id given");
+    if (idx->xap)
+        return nsi_xap_get_doc(idx, id, len, out);
     ns_results *r = calloc(1, sizeof *r);
     if (!r || !(r->hits = calloc(1, sizeof *r->hits))) {
         free(r);
@@ -102,6 +105,8 @@ int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
         *len = 0;
     if (!r || i >= r->nhits)
         return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
+    if (r->idx && r->idx->xap)
+        return nsi_xap_results_body(r, i, out, len);
     /* a STORED record is the body text itself (docs/format.md, "STORED") */
     const nsi_hit *h = &r->hits[i];
     const nsi_seg *g = r->snap->segs[h->seg];

@@ -85,6 +85,18 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
     *out = NULL;
     return NS_EUNSUPPORTED;
 }
+int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
+{
+    (void)idx, (void)id, (void)len;
+    *out = NULL;
+    return NS_EUNSUPPORTED;
+}
+int nsi_xap_results_body(const ns_results *r, size_t i, char **out, size_t *len)
+{
+    (void)r, (void)i, (void)len;
+    *out = NULL;
+    return NS_EUNSUPPORTED;
+}
 int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                     size_t i, const ns_snippet_options *opts)
 {

@@ -462,6 +462,21 @@ extern "C" int nsx_db_allterms(nsx_db *db, const char *prefix, size_t plen,
     });
 }
 
+extern "C" int nsx_db_first_doc(nsx_db *db, const char *term, size_t len, uint32_t *docid)
+{
+    *docid = 0;
+    return guard(db->err, sizeof db->err, [&] {
+        return with_reopen(db, [&] {
+            std::string t(term, len);
+            Xapian::PostingIterator p = db->db.postlist_begin(t);
+            if (p == db->db.postlist_end(t))
+                return NS_ENOTFOUND;
+            *docid = *p;
+            return NS_OK;
+        });
+    });
+}
+
 extern "C" int nsx_db_document_data(nsx_db *db, uint32_t docid, nsx_str_fn fn, void *ctx)
 {
     return guard(db->err, sizeof db->err, [&] {

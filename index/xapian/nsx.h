@@ -144,6 +144,9 @@ int nsx_db_get_metadata(nsx_db *db, const char *key, char *buf, size_t buflen, s
 int nsx_db_allterms(nsx_db *db, const char *prefix, size_t plen,
                     int (*fn)(void *ctx, const char *term, size_t len, uint64_t df), void *ctx);
 
+/* The first document indexed by term (an id term): NS_ENOTFOUND if none. */
+int nsx_db_first_doc(nsx_db *db, const char *term, size_t len, uint32_t *docid);
+
 /* Calls fn once with the data of document docid. NS_ENOTFOUND if absent. */
 int nsx_db_document_data(nsx_db *db, uint32_t docid, nsx_str_fn fn, void *ctx);
 

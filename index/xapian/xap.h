@@ -56,6 +56,8 @@ const char *nsi_xap_warning(nsi_xindex *x);
 
 int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
                    const ns_search_options *opts);
+int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
+int nsi_xap_results_body(const ns_results *r, size_t i, char **out, size_t *len);
 int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                     size_t i, const ns_snippet_options *opts);
 

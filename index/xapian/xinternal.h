@@ -38,9 +38,7 @@
 #define NSX_META_SHARD "nsearch.shard"
 #define NSX_STUB_NAME "XAPIANDB"
 #define NSX_ID_TERM_MAX 220
-#ifndef NSX_TITLE_WDF
 #define NSX_TITLE_WDF 2
-#endif
 #define NSX_BODY_BASE 1000000u
 
 /* The id term of an id into out (NSX_ID_TERM_MAX bytes); returns its length. */

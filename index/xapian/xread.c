@@ -35,9 +35,11 @@ static int shard_msg(const nsi_xindex *x, const nsi_xshard *s, int rc, const cha
 {
     if (!x->stub)
         return nsi_fail(out, outlen, rc, "%s: %s", x->path, msg);
-    /* nsx names an unreachable remote shard itself */
-    if (rc == NS_EIO && !strncmp(msg, "shard ", 6))
-        return nsi_fail(out, outlen, rc, "%s", msg);
+    /* nsx says "shard CONTEXT unreachable: why"; the stub's name is better
+     * for a program shard, whose context Xapian leaves empty */
+    const char *why = strstr(msg, " unreachable: ");
+    if (rc == NS_EIO && !strncmp(msg, "shard ", 6) && why)
+        return nsi_fail(out, outlen, rc, "shard %s%s", s->at.name, why);
     return nsi_fail(out, outlen, rc, "shard %s: %s", s->at.name, msg);
 }
 

