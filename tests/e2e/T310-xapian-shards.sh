@@ -15,11 +15,13 @@ mkdir -p "$NS_TMPDIR"
 tmp=$(mktemp -d "$NS_TMPDIR/T310.XXXXXX")
 tmp=$(cd "$tmp" && pwd -P)
 servers=() # process ids (each leads its own process group)
-cleanup() {
+cleanup() { # SIGTERM, then SIGKILL to each group: a connection's child can outlive its server
     for pid in "${servers[@]}"; do
         kill -TERM -- "-$pid" 2>/dev/null || true
     done
+    sleep 0.2
     for pid in "${servers[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
     rm -rf "$tmp"

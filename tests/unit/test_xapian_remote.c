@@ -46,14 +46,23 @@ static pid_t server[NSHARDS + 1];
 static unsigned port[NSHARDS + 1];
 static char err[NS_ERRBUF_SIZE];
 
+/* SIGTERM first; then SIGKILL to the whole group, because a connection's
+ * child can outlive its server (xapian-tcpsrv's SIGTERM handler has been
+ * seen to hang in a child). */
 static void stop_servers(void)
 {
     for (int i = 0; i <= NSHARDS; i++)
-        if (server[i] > 0) {
+        if (server[i] > 0)
             kill(-server[i], SIGTERM);
-            waitpid(server[i], NULL, 0);
-            server[i] = 0;
-        }
+    for (int i = 0; i <= NSHARDS; i++) {
+        if (server[i] <= 0)
+            continue;
+        for (int waited = 0; waited < 100 && waitpid(server[i], NULL, WNOHANG) == 0; waited++)
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+        kill(-server[i], SIGKILL);
+        waitpid(server[i], NULL, 0);
+        server[i] = 0;
+    }
 }
 
 static unsigned pick_port(void)
@@ -170,17 +179,16 @@ static int setup(void)
     build(ONE, 0);
     build(SHARDED, NSHARDS);
     atexit(stop_servers);
-    FILE *f = fopen(STUB, "w");
-    fprintf(f, "# three xapian-tcpsrv on this machine\n");
     for (int i = 0; i < NSHARDS; i++) {
         char dir[4300];
         snprintf(dir, sizeof dir, "%s/shard-%d", SHARDED, i);
-        if (serve(i, dir, NULL)) {
-            fclose(f);
+        if (serve(i, dir, NULL))
             return -1;
-        }
-        fprintf(f, "remote 127.0.0.1:%u\n", port[i]);
     }
+    FILE *f = fopen(STUB, "w"); /* after the forks: the servers inherit no file */
+    fprintf(f, "# three xapian-tcpsrv on this machine\n");
+    for (int i = 0; i < NSHARDS; i++)
+        fprintf(f, "remote 127.0.0.1:%u\n", port[i]);
     fclose(f);
     return 0;
 }
