@@ -12,6 +12,13 @@ static uint32_t hash_id(const char *id, size_t len)
     return (uint32_t)nsi_fnv1a64(id, len, NSI_FNV_SEED);
 }
 
+/* The id bytes of an entry; an empty id in a map that holds no bytes yet
+ * must not become NULL + 0, which C leaves undefined. */
+static const char *id_of(const nsi_idmap *m, const nsi_identry *e)
+{
+    return m->ids.data ? (const char *)m->ids.data + e->id_off : "";
+}
+
 static int grow(nsi_idmap *m)
 {
     uint32_t size = m->tsize ? m->tsize * 2 : 1024;
@@ -19,7 +26,7 @@ static int grow(nsi_idmap *m)
     if (!t)
         return NS_ENOMEM;
     for (uint32_t i = 0; i < m->n; i++) {
-        uint32_t k = hash_id((const char *)m->ids.data + m->e[i].id_off, m->e[i].id_len) &
+        uint32_t k = hash_id(id_of(m, &m->e[i]), m->e[i].id_len) &
                      (size - 1);
         while (t[k])
             k = (k + 1) & (size - 1);
@@ -36,7 +43,7 @@ static uint32_t *slot_of(nsi_idmap *m, const char *id, size_t len)
     uint32_t k = hash_id(id, len) & (m->tsize - 1);
     while (m->table[k]) {
         const nsi_identry *e = &m->e[m->table[k] - 1];
-        if (e->id_len == len && memcmp(m->ids.data + e->id_off, id, len) == 0)
+        if (e->id_len == len && memcmp(id_of(m, e), id, len) == 0)
             break;
         k = (k + 1) & (m->tsize - 1);
     }

@@ -96,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     int rc = ns_index_check(DIR_, 1, err, sizeof err);
     FUZZ_ASSERT(rc == NS_OK || rc == NS_ECORRUPT || rc == NS_EVERSION || rc == NS_ENOMEM);
+    int sound = rc == NS_OK;
     ns_index *idx;
     int orc = ns_index_open(&idx, DIR_, err, sizeof err);
     FUZZ_ASSERT(orc == NS_OK || orc == NS_ECORRUPT || orc == NS_EVERSION || orc == NS_ENOMEM);
@@ -111,8 +112,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = ns_writer_optimize(w);
             FUZZ_ASSERT(rc == NS_OK || rc == NS_ECORRUPT || rc == NS_ENOMEM);
             ns_writer_close(w);
-            if (rc == NS_OK) /* a merge that succeeds writes a sound index */
-                FUZZ_ASSERT(ns_index_check(DIR_, 1, err, sizeof err) == NS_OK);
+            /* A merge of a sound index writes a sound index. A segment whose
+             * checksums were recomputed over inconsistent contents (postings
+             * that disagree with the stored text) is only caught by the full
+             * check, and a merge copies that disagreement as it is. */
+            if (rc == NS_OK && sound) {
+                rc = ns_index_check(DIR_, 1, err, sizeof err);
+                if (rc != NS_OK)
+                    fprintf(stderr, "check after merge: %s\n", err);
+                FUZZ_ASSERT(rc == NS_OK);
+            }
         }
     }
     memfs_reset();

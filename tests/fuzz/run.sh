@@ -6,6 +6,10 @@
 # A crash, leak, timeout or out-of-memory is kept in build-fuzz/artifacts/ and
 # fails the run; copy it to tests/fuzz/corpus/<target>/regress-<what> with the
 # fix so the normal test run replays it forever.
+# FUZZ_SEED=N fixes libFuzzer's random seed: a run is then a prefix of any
+# longer run with the same seed and corpus, so CI (which sets it) cannot turn
+# red on a new random find that a longer local run with that seed passed.
+# Campaigns leave it unset and explore from a fresh seed each time.
 # Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]
 set -euo pipefail
 
@@ -33,9 +37,11 @@ for t in "${targets[@]}"; do
     log="$build/artifacts/$t.log"
     max_len=4096
     case $t in segment | html | jsonl) max_len=65536 ;; esac
+    seed_arg=()
+    [ -z "${FUZZ_SEED:-}" ] || seed_arg=(-seed="$FUZZ_SEED")
     rc=0
     (cd "$work" && TMPDIR="$work" "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" \
-        -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 \
+        -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -print_final_stats=1 "${seed_arg[@]}" \
         -artifact_prefix="$build/artifacts/$t-" "$work/$t" "$root/tests/fuzz/corpus/$t" \
         >"$log" 2>&1) || rc=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
