@@ -3,29 +3,8 @@
 # text and JSON outputs, highlights, colour rules, exit codes and errors.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T100.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/out "$tmp"/err; do
-        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
-
-# Runs nsearch with stdout in $tmp/out, stderr in $tmp/err, status in $rc.
-ns() {
-    rc=0
-    "$NSEARCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
-
-expect_rc() {
-    [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T100 NINDEX NSEARCH NS_SHARED_DIR
 
 # Runs nsearch on a pseudo-terminal (stdout, stderr and stdin), all output
 # in $tmp/out, status in $rc. Extra environment comes as NAME=VALUE words

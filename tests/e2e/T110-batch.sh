@@ -4,28 +4,8 @@
 # batches, and a batch that goes on past a query that fails.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T110.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/out "$tmp"/err; do
-        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
-
-ns() {
-    rc=0
-    "$NSEARCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
-
-expect_rc() {
-    [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T110 NINDEX NSEARCH NS_SHARED_DIR
 
 cran="$NS_SHARED_DIR/corpora/cranfield"
 idx="$tmp/idx"

@@ -3,23 +3,8 @@
 # invalid UTF-8 must not reach the terminal raw, and --json must stay valid.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T120.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    [ -s "$tmp/out" ] && { echo "--- stdout" >&2; head -c 3000 "$tmp/out" | cat -v >&2; echo >&2; }
-    [ -s "$tmp/err" ] && { echo "--- stderr" >&2; head -c 3000 "$tmp/err" >&2; echo >&2; }
-    exit 1
-}
-
-ns() {
-    rc=0
-    "$NSEARCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T120 NINDEX NSEARCH
 
 mkdir "$tmp/docs"
 # Escape sequences (SGR, OSC title, clear screen), BEL, DEL, C1 CSI, a tab.

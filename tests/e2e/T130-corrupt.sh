@@ -3,22 +3,8 @@
 # damaged file, whether the damage shows when opening or when searching.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T130.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    [ -s "$tmp/err" ] && { echo "--- stderr" >&2; head -c 2000 "$tmp/err" >&2; echo >&2; }
-    exit 1
-}
-
-ns() {
-    rc=0
-    "$NSEARCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T130 NINDEX NSEARCH NS_SHARED_DIR
 
 "$NINDEX" -d "$tmp/idx" "$NS_SHARED_DIR/corpora/seeds/"*.txt >"$tmp/index.log" 2>&1 \
     || fail "nindex failed: $(cat "$tmp/index.log")"

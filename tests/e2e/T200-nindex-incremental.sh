@@ -4,55 +4,8 @@
 # --prune, --stats, --optimize, --commit-every and --quiet.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T200.XXXXXX")
-tmp=$(cd "$tmp" && pwd -P)
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/out "$tmp"/err "$tmp"/sout; do
-        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
-
-# nindex with stdout in $tmp/out, stderr in $tmp/err, status in $rc.
-ni() {
-    rc=0
-    "$NINDEX" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-}
-expect_rc() { [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"; }
-err_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
-# The summary line starts with the counts.
-summary() { grep -qF -- "nindex: $1" "$tmp/err" || fail "summary is not '$1'"; }
-
-# nsearch --json; the hit ids go to $tmp/ids, status in $rc.
-ns() {
-    rc=0
-    "$NSEARCH" -d "$idx" --json "$@" >"$tmp/sout" 2>"$tmp/serr" || rc=$?
-    python3 - "$tmp/sout" >"$tmp/ids" <<'PY' || fail "nsearch --json output"
-import json, sys
-for line in open(sys.argv[1], encoding="utf-8"):
-    o = json.loads(line)
-    if isinstance(o, dict) and "id" in o:
-        print(o["id"])
-PY
-}
-finds() { # QUERY ID...: the query has hits, among them every ID
-    local q=$1; shift
-    ns "$q"
-    [ "$rc" -eq 0 ] || fail "'$q' found nothing (exit $rc)"
-    for id in "$@"; do
-        grep -qxF -- "$id" "$tmp/ids" || fail "'$q' does not find $id"
-    done
-}
-finds_none() {
-    ns "$1"
-    [ "$rc" -eq 1 ] || fail "'$1' should find nothing (exit $rc)"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T200 NINDEX NSEARCH NS_SHARED_DIR
 
 seeds="$NS_SHARED_DIR/corpora/seeds"
 docs="$tmp/docs"

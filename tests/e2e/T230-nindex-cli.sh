@@ -4,33 +4,14 @@
 # that progress stays off when stderr is not a terminal.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T230.XXXXXX")
-tmp=$(cd "$tmp" && pwd -P)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T230 NINDEX NSEARCH NS_SHARED_DIR
 pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+e2e_on_exit+=('for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done')
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/out "$tmp"/err "$tmp"/sout; do
-        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
-
-ni() {
-    rc=0
-    timeout 120 "$NINDEX" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
-}
-expect_rc() { [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"; }
-err_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
-out_has() { grep -qF -- "$1" "$tmp/out" || fail "stdout lacks '$1'"; }
-summary() { grep -qF -- "nindex: $1" "$tmp/err" || fail "summary is not '$1'"; }
+# Standard input is never a terminal here (progress must stay off anyway).
+ni() { e2e_nindex "$@" </dev/null; }
+# This script's finds names the index: INDEX QUERY ID.
 finds() { # INDEX QUERY ID
     rc=0
     "$NSEARCH" -d "$1" --json "$2" >"$tmp/sout" 2>/dev/null || rc=$?

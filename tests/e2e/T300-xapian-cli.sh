@@ -7,24 +7,8 @@
 # errors, and a damaged database (exit 3).
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}" "${NS_SOURCE_DIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T300.XXXXXX")
-tmp=$(cd "$tmp" && pwd -P)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/out "$tmp"/err; do
-        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
-ni() { rc=0; "$NINDEX" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?; }
-nsr() { rc=0; "$NSEARCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?; }
-expect_rc() { [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"; }
-err_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
-summary() { grep -qF -- "nindex: $1" "$tmp/err" || fail "summary is not '$1'"; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T300 NINDEX NSEARCH NS_SHARED_DIR NS_SOURCE_DIR
 
 ni --backend=xapian -d "$tmp/probe" "$NS_SOURCE_DIR/samples"
 if [ "$rc" -ne 0 ] && grep -q "without the Xapian backend" "$tmp/err"; then
@@ -75,13 +59,13 @@ same_matches "Détente thaw sever" --any
 same_matches "growth economy" --literal
 
 # --- the outputs look the same: text, JSON fields, snippets ------------------------
-nsr -d "$xap" --color=never "sever relations"
+ns -d "$xap" --color=never "sever relations"
 expect_rc 0 "text output"
 grep -qF "valmora-severs-ties.txt" "$tmp/out" || fail "text output lacks the path"
 grep -qE '^1\. .+  [0-9.]+$' "$tmp/out" || fail "text output lacks a ranked title"
 grep -qF "of 3 matches" "$tmp/out" || grep -qE '[0-9]+ of [0-9]+ match' "$tmp/out" ||
     fail "text output lacks the count line"
-nsr -d "$xap" --json "sever relations"
+ns -d "$xap" --json "sever relations"
 python3 - "$tmp/out" <<'PY' || fail "JSON hits of the Xapian index"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
@@ -93,12 +77,12 @@ for h in hits:
     for a, b in h["highlights"]:
         assert s[a:b].decode("utf-8").lower().startswith(("sever", "relat")), (h, a, b)
 PY
-nsr -d "$xap" "zzyzzyqx"
+ns -d "$xap" "zzyzzyqx"
 expect_rc 1 "no match"
 
 # --- --queries and --trec -------------------------------------------------------------
 printf 'q1\tsever relations\nq2\tstorm harbour\nq3\t"free trade"\n' >"$tmp/queries.tsv"
-nsr -d "$xap" --queries "$tmp/queries.tsv" --trec xap -n 5
+ns -d "$xap" --queries "$tmp/queries.tsv" --trec xap -n 5
 expect_rc 0 "--queries --trec"
 awk 'NF != 6 || $2 != "Q0" || $6 != "xap" { bad = 1 } END { exit bad }' "$tmp/out" ||
     fail "TREC lines are not 'qid Q0 docid rank score tag'"
@@ -114,9 +98,9 @@ if command -v xapian-delve >/dev/null; then
     xapian-check "$xap" >"$tmp/out" 2>"$tmp/err" || fail "xapian-check $xap"
     grep -q "No errors found" "$tmp/out" || fail "xapian-check found errors"
     xapian-compact "$xap" "$tmp/compact" >"$tmp/out" 2>"$tmp/err" || fail "xapian-compact"
-    nsr -d "$tmp/compact" --trec c -n 5 "sever relations"
+    ns -d "$tmp/compact" --trec c -n 5 "sever relations"
     expect_rc 0 "search the compacted copy"
-    nsr -d "$xap" --trec c -n 5 "sever relations"
+    ns -d "$xap" --trec c -n 5 "sever relations"
     "$NSEARCH" -d "$tmp/compact" --trec c -n 5 "sever relations" | cmp -s - "$tmp/out" ||
         fail "the compacted copy ranks differently"
 fi
@@ -130,7 +114,7 @@ printf '\nA quokkaberry was seen.\n' >>"$docs/river-cleanup.txt"
 printf 'Wombat notes\nThe wombatfruit is here.\n' >"$docs/extra.txt"
 ni -d "$xap" "$docs"
 summary "1 added, 1 updated, $((total - 1)) unchanged, 0 deleted, 0 skipped"
-nsr -d "$xap" --trec t quokkaberry
+ns -d "$xap" --trec t quokkaberry
 grep -qF "$docs/river-cleanup.txt" "$tmp/out" || fail "the update is not searchable"
 ni -d "$xap" --delete "$docs/extra.txt"
 summary "0 added, 0 updated, 0 unchanged, 1 deleted, 0 skipped"
@@ -140,7 +124,7 @@ err_has "no such document"
 rm "$docs/harbour-storm.txt"
 ni -d "$xap" --prune
 summary "0 added, 0 updated, 0 unchanged, 1 deleted, 0 skipped"
-nsr -d "$xap" --trec t "kelby harbour"
+ns -d "$xap" --trec t "kelby harbour"
 grep -qF "harbour-storm.txt" "$tmp/out" && fail "--prune left the removed file"
 ni -d "$xap" --stats
 expect_rc 0 "--stats"
@@ -164,7 +148,7 @@ with open(sys.argv[1], "r+b") as f:
     size = os.path.getsize(sys.argv[1])
     f.write(bytes((i * 131 + 7) & 255 for i in range(size)))
 PY
-nsr -d "$tmp/broken" "sever relations"
+ns -d "$tmp/broken" "sever relations"
 expect_rc 3 "a damaged database"
 err_has "DatabaseCorruptError"
 

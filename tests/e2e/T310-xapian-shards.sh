@@ -10,12 +10,12 @@
 # stopped when the script ends, whichever way it ends.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T310.XXXXXX")
-tmp=$(cd "$tmp" && pwd -P)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T310 NINDEX NSEARCH NS_SHARED_DIR
 servers=() # process ids (each leads its own process group)
-cleanup() { # SIGTERM, then SIGKILL to each group: a connection's child can outlive its server
+# SIGTERM, then SIGKILL to each group: a connection's child can outlive its server.
+stop_servers() {
+    local pid
     for pid in "${servers[@]}"; do
         kill -TERM -- "-$pid" 2>/dev/null || true
     done
@@ -24,22 +24,8 @@ cleanup() { # SIGTERM, then SIGKILL to each group: a connection's child can outl
         kill -KILL -- "-$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp"/out "$tmp"/err; do
-        [ -s "$f" ] && { echo "--- $f" >&2; head -c 3000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
-ni() { rc=0; "$NINDEX" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?; }
-nsr() { rc=0; "$NSEARCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?; }
-expect_rc() { [ "$rc" -eq "$1" ] || fail "expected exit $1, got $rc: $2"; }
-err_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
-summary() { grep -qF -- "nindex: $1" "$tmp/err" || fail "summary is not '$1'"; }
+e2e_on_exit+=(stop_servers)
 
 corpus=$NS_SHARED_DIR/corpora/cranfield
 ni --backend=xapian -d "$tmp/one" "$corpus/docs.jsonl"
@@ -82,7 +68,7 @@ fi
 head -n 40 "$corpus/queries.tsv" >"$tmp/queries.tsv"
 "$NSEARCH" -d "$tmp/one" --queries "$tmp/queries.tsv" --trec t -n 10 >"$tmp/one.trec"
 [ -s "$tmp/one.trec" ] || fail "no results from the one database"
-nsr -d "$sh" --queries "$tmp/queries.tsv" --trec t -n 10
+ns -d "$sh" --queries "$tmp/queries.tsv" --trec t -n 10
 expect_rc 0 "the local shards"
 cmp -s "$tmp/one.trec" "$tmp/out" || fail "local shards rank differently from one database"
 
@@ -128,10 +114,10 @@ for i in 0 1 2; do serve "$sh/shard-$i"; done
 stub=$tmp/remote.stub
 printf 'remote 127.0.0.1:%s\n' "${ports[@]}" >"$stub"
 
-nsr -d "$stub" --queries "$tmp/queries.tsv" --trec t -n 10
+ns -d "$stub" --queries "$tmp/queries.tsv" --trec t -n 10
 expect_rc 0 "the remote shards"
 cmp -s "$tmp/one.trec" "$tmp/out" || fail "remote shards rank differently from one database"
-nsr -d "$stub" --json "boundary layer"
+ns -d "$stub" --json "boundary layer"
 expect_rc 0 "--json through remote shards"
 grep -q '"snippet":' "$tmp/out" || fail "no snippet from a remote shard"
 
@@ -161,11 +147,11 @@ err_has "query second: shard 127.0.0.1:$dead unreachable"
 err_has "partial"
 grep -q '^second ' "$tmp/batch.out" && fail "the second query printed results"
 
-nsr -d "$stub" "boundary layer"
+ns -d "$stub" "boundary layer"
 expect_rc 2 "a stub with a dead shard"
 err_has "shard 127.0.0.1:$dead unreachable"
 err_has "--allow-partial"
-nsr -d "$stub" --allow-partial --trec t -n 10 "boundary layer"
+ns -d "$stub" --allow-partial --trec t -n 10 "boundary layer"
 expect_rc 0 "--allow-partial"
 err_has "warning: shard 127.0.0.1:$dead unreachable"
 err_has "results are partial"
