@@ -6,6 +6,14 @@
  * then deflates the block. A record larger than a block therefore always
  * starts a block and sits alone in it.
  *
+ * Blocks are small so that a snippet inflates little more than its own
+ * document; what small blocks lose in compression, a preset dictionary
+ * (deflateSetDictionary) sampled from the section's first records wins back.
+ * Measured on BBC + AG News bodies: 32 KiB blocks without a dictionary 0.420
+ * of the raw size and ~290 us to inflate a block; 8 KiB blocks with a 16 KiB
+ * dictionary 0.420 and ~85 us, at the same deflate speed (without the
+ * dictionary, 8 KiB blocks give 0.471).
+ *
  * The reader works in place on the section bytes. nsi_docstore_open checks the
  * offset index once; nsi_docstore_get then trusts only what it checked and
  * verifies everything else per block (the inflated length, the zlib checksum,
@@ -29,7 +37,29 @@
 #endif
 
 #define INDEX_ENTRY 12 /* u64 offset, u32 first doc */
-#define TRAILER 8      /* u32 nblocks, u32 ndocs */
+#define TRAILER 12     /* u32 dict_len, u32 nblocks, u32 ndocs */
+#define TRAILER_V1 8   /* u32 nblocks, u32 ndocs (segment format 1: no dictionary) */
+
+/* The dictionary is sampled from the first DICT_SAMPLE bytes of records, and
+ * only when they are at least DICT_MIN_SAMPLE: a small segment would pay for
+ * its dictionary more than it saves. Slices of DICT_SLICE bytes, evenly
+ * spaced, keep the sample's variety (a prefix would be one article). */
+#ifndef NSI_DOCSTORE_DICT_SAMPLE
+#define NSI_DOCSTORE_DICT_SAMPLE (128u << 10)
+#endif
+#ifndef NSI_DOCSTORE_DICT_MIN_SAMPLE
+#define NSI_DOCSTORE_DICT_MIN_SAMPLE (64u << 10)
+#endif
+#define DICT_SAMPLE ((size_t)NSI_DOCSTORE_DICT_SAMPLE)
+#define DICT_MIN_SAMPLE ((size_t)NSI_DOCSTORE_DICT_MIN_SAMPLE)
+#define DICT_SLICE 256
+/* zlib uses at most a window's worth (32 KiB) of a preset dictionary. */
+#define DICT_MAX 32768u
+/* The slices must fit in the smallest sample that gets a dictionary. */
+_Static_assert(NSI_DOCSTORE_DICT % DICT_SLICE == 0 && NSI_DOCSTORE_DICT <= DICT_MAX &&
+                   NSI_DOCSTORE_DICT_MIN_SAMPLE >= NSI_DOCSTORE_DICT &&
+                   NSI_DOCSTORE_DICT_SAMPLE >= NSI_DOCSTORE_DICT_MIN_SAMPLE,
+               "docstore dictionary sizes");
 
 /* Cap on what the writer holds in memory (compressed blocks and the open
  * block). */
@@ -57,6 +87,8 @@ struct nsi_docstore_writer {
     uint32_t nblocks;
     uint32_t cur_first; /* first doc of the open block */
     int finished;
+    int dict_decided;   /* until then, records gather in cur unblocked */
+    nsi_buf dict;
     z_stream zs; /* reused across blocks: deflateInit costs more than a reset */
 };
 
@@ -83,6 +115,7 @@ int nsi_docstore_writer_new(nsi_docstore_writer **out)
         return NS_ENOMEM;
     w->blocks.limit = w->cur.limit = WRITER_LIMIT;
     w->index.limit = w->ulens.limit = WRITER_LIMIT;
+    w->dict.limit = DICT_MAX;
     if (deflateInit(&w->zs, NSI_DOCSTORE_LEVEL) != Z_OK) {
         free(w);
         return NS_ENOMEM;
@@ -95,7 +128,9 @@ int nsi_docstore_writer_new(nsi_docstore_writer **out)
  * the writer unchanged on failure. */
 static int close_block(nsi_docstore_writer *w)
 {
-    uLong bound = deflateBound(&w->zs, (uLong)w->cur.len);
+    /* + 4: the dictionary's id in the zlib header, which deflateBound only
+     * counts once the dictionary is set. */
+    uLong bound = deflateBound(&w->zs, (uLong)w->cur.len) + 4;
     int rc = nsi_buf_reserve(&w->blocks, bound);
     if (rc == NS_OK)
         rc = nsi_buf_reserve(&w->index, INDEX_ENTRY);
@@ -103,6 +138,9 @@ static int close_block(nsi_docstore_writer *w)
         rc = nsi_buf_reserve(&w->ulens, 4);
     if (rc)
         return rc;
+    if (w->dict.len &&
+        deflateSetDictionary(&w->zs, w->dict.data, (uInt)w->dict.len) != Z_OK)
+        return NS_ERROR; /* cannot happen right after a reset */
     w->zs.next_in = w->cur.data;
     w->zs.avail_in = (uInt)w->cur.len;
     w->zs.next_out = w->blocks.data + w->blocks.len;
@@ -123,15 +161,14 @@ static int close_block(nsi_docstore_writer *w)
     return NS_OK;
 }
 
-int nsi_docstore_add(nsi_docstore_writer *w, const void *rec, size_t len)
+/* Appends one record to the open block, closing the block first when the
+ * record would take it past NSI_DOCSTORE_BLOCK (once the dictionary is
+ * decided; before, everything gathers in cur). */
+static int add_record(nsi_docstore_writer *w, const uint8_t *rec, size_t len)
 {
-    if (w->finished)
-        return NS_EINVAL;
-    if (w->ndocs == UINT32_MAX || len > MAX_RECORD)
-        return NS_ETOOBIG;
     uint8_t hdr[10];
     size_t hlen = nsi_varint_put(hdr, len);
-    if (w->cur.len && w->cur.len + hlen + len > NSI_DOCSTORE_BLOCK) {
+    if (w->dict_decided && w->cur.len && w->cur.len + hlen + len > NSI_DOCSTORE_BLOCK) {
         int rc = close_block(w);
         if (rc)
             return rc;
@@ -149,24 +186,78 @@ int nsi_docstore_add(nsi_docstore_writer *w, const void *rec, size_t len)
     return NS_OK;
 }
 
+/* Samples the dictionary from the records gathered in cur, then blocks them
+ * as if they had just been added. */
+static int decide_dict(nsi_docstore_writer *w, size_t dict_size)
+{
+    nsi_buf gathered = w->cur;
+    int rc = NS_OK;
+    if (gathered.len >= DICT_MIN_SAMPLE) {
+        size_t n = dict_size / DICT_SLICE, stride = gathered.len / n;
+        rc = nsi_buf_reserve(&w->dict, n * DICT_SLICE);
+        for (size_t i = 0; rc == NS_OK && i < n; i++)
+            rc = nsi_buf_append(&w->dict, gathered.data + i * stride, DICT_SLICE);
+        if (rc)
+            return rc;
+    }
+    memset(&w->cur, 0, sizeof w->cur);
+    w->cur.limit = WRITER_LIMIT;
+    w->dict_decided = 1;
+    uint32_t ndocs = w->ndocs;
+    w->ndocs = w->cur_first;
+    const uint8_t *p = gathered.data, *end = gathered.len ? p + gathered.len : p;
+    while (rc == NS_OK && p < end) {
+        uint64_t len;
+        if (nsi_varint_get(&p, end, &len) != NS_OK || len > (uint64_t)(end - p)) {
+            rc = NS_ERROR; /* cannot happen: add_record wrote these */
+            break;
+        }
+        rc = add_record(w, p, (size_t)len);
+        p += len;
+    }
+    if (rc == NS_OK && w->ndocs != ndocs)
+        rc = NS_ERROR;
+    nsi_buf_free(&gathered);
+    return rc;
+}
+
+int nsi_docstore_add(nsi_docstore_writer *w, const void *rec, size_t len)
+{
+    if (w->finished)
+        return NS_EINVAL;
+    if (w->ndocs == UINT32_MAX || len > MAX_RECORD)
+        return NS_ETOOBIG;
+    int rc = add_record(w, rec, len);
+    if (rc == NS_OK && !w->dict_decided && w->cur.len >= DICT_SAMPLE)
+        rc = decide_dict(w, NSI_DOCSTORE_DICT);
+    return rc;
+}
+
 int nsi_docstore_finish(nsi_docstore_writer *w, nsi_buf *out)
 {
     if (w->finished)
         return NS_EINVAL;
+    if (!w->dict_decided) {
+        int rc = decide_dict(w, NSI_DOCSTORE_DICT);
+        if (rc)
+            return rc;
+    }
     if (w->cur.len) {
         int rc = close_block(w);
         if (rc)
             return rc;
     }
     /* reserve everything first so out is either complete or untouched */
-    size_t total = w->blocks.len + w->index.len + w->ulens.len + TRAILER;
+    size_t total = w->blocks.len + w->dict.len + w->index.len + w->ulens.len + TRAILER;
     int rc = nsi_buf_reserve(out, total);
     if (rc)
         return rc;
     uint8_t trailer[TRAILER];
-    nsi_put_u32le(trailer, w->nblocks);
-    nsi_put_u32le(trailer + 4, w->ndocs);
+    nsi_put_u32le(trailer, (uint32_t)w->dict.len);
+    nsi_put_u32le(trailer + 4, w->nblocks);
+    nsi_put_u32le(trailer + 8, w->ndocs);
     nsi_buf_append(out, w->blocks.data, w->blocks.len);
+    nsi_buf_append(out, w->dict.data, w->dict.len);
     nsi_buf_append(out, w->index.data, w->index.len);
     nsi_buf_append(out, w->ulens.data, w->ulens.len);
     nsi_buf_append(out, trailer, TRAILER);
@@ -183,15 +274,16 @@ void nsi_docstore_writer_free(nsi_docstore_writer *w)
     nsi_buf_free(&w->cur);
     nsi_buf_free(&w->index);
     nsi_buf_free(&w->ulens);
+    nsi_buf_free(&w->dict);
     free(w);
 }
 
 /* ------------------------------------------------------------------ reader */
 
-/* The compressed blocks end where the index starts. */
+/* The compressed blocks end where the dictionary (or the index) starts. */
 static uint64_t blocks_size(const nsi_docstore *ds)
 {
-    return (uint64_t)(ds->index - ds->base);
+    return (uint64_t)(ds->index - ds->base) - ds->dict_len;
 }
 
 static uint64_t block_off(const nsi_docstore *ds, uint32_t i)
@@ -256,20 +348,26 @@ static int check_index(const nsi_docstore *ds, char *err, size_t errlen)
     return NS_OK;
 }
 
-int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
-                      size_t errlen)
+static int open_section(nsi_docstore *ds, const uint8_t *base, size_t size, int v1, char *err,
+                        size_t errlen)
 {
     memset(ds, 0, sizeof *ds);
-    if (size < TRAILER) {
+    size_t tlen = v1 ? TRAILER_V1 : TRAILER;
+    if (size < tlen) {
         set_err(err, errlen, "stored: section of %zu bytes has no trailer", size);
         return NS_ECORRUPT;
     }
-    uint32_t nblocks = nsi_get_u32le(base + size - TRAILER);
-    uint32_t ndocs = nsi_get_u32le(base + size - TRAILER + 4);
-    uint64_t meta = (uint64_t)nblocks * (INDEX_ENTRY + 4) + TRAILER;
-    if (meta > size || nblocks > ndocs || (nblocks == 0) != (ndocs == 0)) {
-        set_err(err, errlen, "stored: trailer (%u blocks, %u docs) does not fit %zu bytes",
-                nblocks, ndocs, size);
+    const uint8_t *t = base + size - tlen;
+    uint32_t dict_len = v1 ? 0 : nsi_get_u32le(t);
+    uint32_t nblocks = nsi_get_u32le(t + tlen - 8);
+    uint32_t ndocs = nsi_get_u32le(t + tlen - 4);
+    uint64_t tail = (uint64_t)nblocks * (INDEX_ENTRY + 4) + tlen;
+    if (dict_len > DICT_MAX || tail + dict_len > size || nblocks > ndocs ||
+        (nblocks == 0) != (ndocs == 0)) {
+        set_err(err, errlen,
+                "stored: trailer (%u blocks, %u docs, %u-byte dictionary) does not fit %zu "
+                "bytes",
+                nblocks, ndocs, dict_len, size);
         return NS_ECORRUPT;
     }
     nsi_docstore d = {
@@ -277,13 +375,27 @@ int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *
         .size = size,
         .ndocs = ndocs,
         .nblocks = nblocks,
-        .index = base + (size - (size_t)meta),
+        .index = base + (size - (size_t)tail),
+        .dict_len = dict_len,
     };
+    d.dict = d.index - dict_len;
     int rc = check_index(&d, err, errlen);
     if (rc)
         return rc;
     *ds = d;
     return NS_OK;
+}
+
+int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
+                      size_t errlen)
+{
+    return open_section(ds, base, size, 0, err, errlen);
+}
+
+int nsi_docstore_open_v1(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
+                         size_t errlen)
+{
+    return open_section(ds, base, size, 1, err, errlen);
 }
 
 /* The block holding doc: the last one whose first doc is <= doc. */
@@ -300,33 +412,50 @@ static uint32_t find_block(const nsi_docstore *ds, uint32_t doc)
     return lo;
 }
 
-/* Inflates block b into out (exactly its ulen bytes). */
+/* Inflates block b into out (exactly its ulen bytes). uncompress() cannot
+ * take a preset dictionary, hence the stream. */
 static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *err,
                          size_t errlen)
 {
     uint64_t off = block_off(ds, b);
-    uLong csize = (uLong)(block_end(ds, b) - off);
-    uLongf ulen = block_ulen(ds, b);
+    uint64_t csize = block_end(ds, b) - off;
+    uint32_t ulen = block_ulen(ds, b);
     nsi_buf_reset(out);
     int rc = nsi_buf_reserve(out, ulen);
     if (rc)
         return rc;
-    uLongf got = ulen;
-    uLong used = csize;
-    int zrc = uncompress2(out->data, &got, ds->base + off, &used);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit(&zs) != Z_OK)
+        return NS_ENOMEM;
+    /* csize and ulen fit uInt: check_index bounds csize by the section and
+     * ulen by u32; a block is far below 4 GiB (MAX_RECORD). */
+    zs.next_in = (Bytef *)(uintptr_t)(ds->base + off);
+    zs.avail_in = (uInt)csize;
+    zs.next_out = out->data;
+    zs.avail_out = ulen;
+    int zrc = inflate(&zs, Z_FINISH);
+    if (zrc == Z_NEED_DICT) {
+        zrc = ds->dict_len ? inflateSetDictionary(&zs, ds->dict, ds->dict_len) : Z_DATA_ERROR;
+        if (zrc == Z_OK)
+            zrc = inflate(&zs, Z_FINISH);
+    }
+    /* Not total_in: inflate leaves the header bytes read before Z_NEED_DICT
+     * out of it. */
+    uint64_t got = ulen - zs.avail_out, used = csize - zs.avail_in;
+    inflateEnd(&zs);
     if (zrc == Z_MEM_ERROR)
         return NS_ENOMEM;
-    if (zrc != Z_OK) {
+    if (zrc != Z_STREAM_END) {
         set_err(err, errlen, "stored block %u: inflate failed (%s)", b,
                 zrc == Z_BUF_ERROR ? "longer than its recorded length or cut short"
-                                   : "bad data");
+                                   : "bad data or dictionary");
         return NS_ECORRUPT;
     }
     if (got != ulen || used != csize) {
-        set_err(err, errlen,
-                "stored block %u: inflated %lu of %lu bytes from %lu of %lu", b,
-                (unsigned long)got, (unsigned long)ulen, (unsigned long)used,
-                (unsigned long)csize);
+        set_err(err, errlen, "stored block %u: inflated %llu of %u bytes from %llu of %llu", b,
+                (unsigned long long)got, ulen, (unsigned long long)used,
+                (unsigned long long)csize);
         return NS_ECORRUPT;
     }
     out->len = ulen;

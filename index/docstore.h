@@ -8,9 +8,13 @@
 
 #include "buf.h"
 
-/* Target uncompressed size of one block. */
+/* Target uncompressed size of one block, and of the preset dictionary
+ * (docstore.c says how they were chosen). */
 #ifndef NSI_DOCSTORE_BLOCK
-#define NSI_DOCSTORE_BLOCK (32u << 10)
+#define NSI_DOCSTORE_BLOCK (8u << 10)
+#endif
+#ifndef NSI_DOCSTORE_DICT
+#define NSI_DOCSTORE_DICT (16u << 10)
 #endif
 
 typedef struct nsi_docstore_writer nsi_docstore_writer;
@@ -29,11 +33,16 @@ typedef struct nsi_docstore {
     uint32_t ndocs;
     uint32_t nblocks;
     const uint8_t *index; /* per block: u64 offset, u32 first doc */
+    const uint8_t *dict;  /* preset dictionary, dict_len bytes (may be 0) */
+    uint32_t dict_len;
 } nsi_docstore;
 
 /* Validates the offset index. NS_ECORRUPT with a reason in err. */
 int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
                       size_t errlen);
+/* The same for a section of segment format 1 (no dictionary, 8-byte trailer). */
+int nsi_docstore_open_v1(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
+                         size_t errlen);
 /* Sets out to the record of doc (replacing out's contents). NS_ECORRUPT on
  * bad data (message in err), NS_EINVAL for doc >= ndocs. */
 int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err,

@@ -12,7 +12,10 @@
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 1
+#define NSI_SEG_VERSION 2
+/* Oldest version this build still reads: 1 differs only in STORED (no
+ * preset dictionary). */
+#define NSI_SEG_VERSION_MIN 1
 #define NSI_DOC_END UINT32_MAX
 
 enum {
@@ -54,6 +57,7 @@ void nsi_seg_filename(char *buf, size_t n, const char *dir, uint64_t seg_id);
 typedef struct nsi_seg {
     uint64_t id;
     uint32_t ndocs;
+    uint32_t version; /* format version of the file */
     char path[4096];
     const uint8_t *map;
     size_t size;

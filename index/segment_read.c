@@ -79,8 +79,9 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         nsi_get_u64le(fp + (size_t)s->ndocs * 8) != flen - head)
         return corrupt(s, err, errlen, "section FIELDS: offsets disagree with its size");
     char dserr[256];
-    if (nsi_docstore_open(&s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len,
-                          dserr, sizeof dserr) ||
+    if ((s->version == 1 ? nsi_docstore_open_v1 : nsi_docstore_open)(
+            &s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len, dserr,
+            sizeof dserr) ||
         s->store.ndocs != s->ndocs) {
         char what[300];
         snprintf(what, sizeof what, "section STORED: %s",
@@ -98,13 +99,16 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     uint32_t version = nsi_get_u32le(m + 8);
     /* A damaged version field must read as damage, not as a newer format:
      * an intact file of any version still ends with its whole-file CRC. */
-    if (version != NSI_SEG_VERSION &&
+    int known = version >= NSI_SEG_VERSION_MIN && version <= NSI_SEG_VERSION;
+    if (!known &&
         (memcmp(m + s->size - 8, NSI_SEG_END, 8) ||
          nsi_crc32(m, s->size - 24) != nsi_get_u32le(m + s->size - 12)))
         return corrupt(s, err, errlen, "header damaged (unknown version, checksum mismatch)");
-    if (version != NSI_SEG_VERSION)
-        return nsi_fail(err, errlen, NS_EVERSION, "%s: format version %u, this build reads %u",
-                        s->path, version, NSI_SEG_VERSION);
+    if (!known)
+        return nsi_fail(err, errlen, NS_EVERSION,
+                        "%s: format version %u, this build reads %u to %u", s->path, version,
+                        NSI_SEG_VERSION_MIN, NSI_SEG_VERSION);
+    s->version = version;
     const uint8_t *foot = m + s->size - 24;
     if (memcmp(foot + 16, NSI_SEG_END, 8))
         return corrupt(s, err, errlen, "truncated (no end marker)");

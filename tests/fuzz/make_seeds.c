@@ -1,6 +1,7 @@
 /* make_seeds.c — writes the binary seed inputs of the fuzz targets from the
  * invented documents of docs.h: segment files (with flag bytes), COMMIT files,
  * stored-fields sections and codec inputs. Usage: fuzz_make_seeds CORPUS_DIR
+ * [NAME_PREFIX, default "seed"]
  * (tests/fuzz/corpus). Text seeds are written by hand. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,14 @@
 #include "nsearch.h"
 #include "segment.h"
 
+static const char *prefix;
+
+/* Writes corpus/target/<prefix>-name: the flags byte (unless < 0), then data. */
 static void put(const char *corpus, const char *target, const char *name, int flags,
                 const void *data, size_t n)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s/%s", corpus, target, name);
+    snprintf(path, sizeof path, "%s/%s/%s-%s", corpus, target, prefix, name);
     FILE *f = fopen(path, "wb");
     if (!f) {
         perror(path);
@@ -45,11 +49,12 @@ static uint8_t *slurp(const char *path, size_t *n)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: fuzz_make_seeds CORPUS_DIR\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: fuzz_make_seeds CORPUS_DIR [NAME_PREFIX]\n");
         return 2;
     }
     const char *corpus = argv[1];
+    prefix = argc == 3 ? argv[2] : "seed";
     char dir[] = "/tmp/nsseeds.XXXXXX", err[NS_ERRBUF_SIZE], path[4200];
     if (!mkdtemp(dir))
         return 1;
@@ -63,25 +68,25 @@ int main(int argc, char **argv)
     size_t n;
     nsi_seg_filename(path, sizeof path, dir, 1);
     uint8_t *seg = slurp(path, &n);
-    put(corpus, "segment", "seed-plain", 0, seg, n);
-    put(corpus, "segment", "seed-repair", 1, seg, n);
-    put(corpus, "segment", "seed-merge", 6, seg, n);
-    put(corpus, "segment", "seed-repair-merge", 7, seg, n);
+    put(corpus, "segment", "plain", 0, seg, n);
+    put(corpus, "segment", "repair", 1, seg, n);
+    put(corpus, "segment", "merge", 6, seg, n);
+    put(corpus, "segment", "repair-merge", 7, seg, n);
     nsi_seg *s;
     if (nsi_seg_open(&s, dir, 1, err, sizeof err))
         return 1;
-    put(corpus, "docstore", "seed-section", 0, s->sec[NSI_SEC_STORED].p,
+    put(corpus, "docstore", "section", 0, s->sec[NSI_SEC_STORED].p,
         s->sec[NSI_SEC_STORED].len);
     const uint8_t *post = s->sec[NSI_SEC_POSTINGS].p;
-    put(corpus, "codec", "seed-postings-varints", 0, post, s->sec[NSI_SEC_POSTINGS].len);
-    put(corpus, "codec", "seed-positions", 0, s->sec[NSI_SEC_POSITIONS].p,
+    put(corpus, "codec", "postings-varints", 0, post, s->sec[NSI_SEC_POSTINGS].len);
+    put(corpus, "codec", "positions", 0, s->sec[NSI_SEC_POSITIONS].p,
         s->sec[NSI_SEC_POSITIONS].len);
     nsi_seg_close(s);
     free(seg);
     snprintf(path, sizeof path, "%s/COMMIT", dir);
     uint8_t *commit = slurp(path, &n);
-    put(corpus, "commit", "seed-deletion", 0, commit, n);
-    put(corpus, "commit", "seed-deletion-repair", 1, commit, n);
+    put(corpus, "commit", "deletion", 0, commit, n);
+    put(corpus, "commit", "deletion-repair", 1, commit, n);
     free(commit);
     /* a block of 128 values of every width, packed */
     uint32_t v[NSI_BLOCK];
@@ -92,11 +97,11 @@ int main(int argc, char **argv)
             v[i] = (i * 2654435761u) >> (32 - wbits);
         len += nsi_pack128(v, buf + len);
     }
-    put(corpus, "codec", "seed-blocks", 1, buf, len);
-    put(corpus, "codec", "seed-roundtrip", 2, buf, 64);
-    put(corpus, "codec", "seed-varint-roundtrip", 3, buf, 64);
+    put(corpus, "codec", "blocks", 1, buf, len);
+    put(corpus, "codec", "roundtrip", 2, buf, 64);
+    put(corpus, "codec", "varint-roundtrip", 3, buf, 64);
     static const uint8_t recs[] = {5, 'h', 'e', 'l', 'l', 'o', 0, 3, 'a', 'b', 'c', 0xFF, 60};
-    put(corpus, "docstore", "seed-roundtrip", 1, recs, sizeof recs);
+    put(corpus, "docstore", "roundtrip", 1, recs, sizeof recs);
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
     return system(path) ? 1 : 0;
 }

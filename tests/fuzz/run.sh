@@ -19,6 +19,8 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(query analyze snippet codec docstore segment commit html jsonl)
 build=${FUZZ_BUILD:-$root/build-fuzz}
+mkdir -p "$build"
+build=$(cd "$build" && pwd) # the targets run from a scratch folder
 
 if [ ! -x "$build/tests/fuzz/fuzz_codec" ] || [ -z "${FUZZ_BUILD:-}" ]; then
     cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DNS_SANITIZE=ON -DNS_FUZZ=ON \

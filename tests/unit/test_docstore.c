@@ -45,6 +45,7 @@ typedef struct store {
 /* The section is appended to a buffer that already holds bytes, as a segment
  * writer would; readers get a pointer into the middle. */
 #define PREFIX 13
+#define TRAILER 12 /* dict_len, nblocks, ndocs */
 
 static int build(store *st, const size_t *lens, size_t n)
 {
@@ -141,7 +142,7 @@ static size_t read_firsts(const store *st, uint32_t *firsts, uint32_t *ulens, si
     const uint8_t *sec = st->sec.data + PREFIX;
     size_t size = st->sec.len - PREFIX;
     uint32_t nblocks = nsi_get_u32le(sec + size - 8);
-    const uint8_t *index = sec + size - 8 - 16 * (size_t)nblocks;
+    const uint8_t *index = sec + size - TRAILER - 16 * (size_t)nblocks;
     for (uint32_t i = 0; i < nblocks && i < max; i++) {
         firsts[i] = nsi_get_u32le(index + 12 * i + 8);
         ulens[i] = nsi_get_u32le(index + 12 * (size_t)nblocks + 4 * i);
@@ -161,7 +162,7 @@ static void empty_store(void)
 {
     store st;
     CHECK_EQ_INT(build(&st, NULL, 0), NS_OK);
-    CHECK_EQ_INT(st.sec.len, PREFIX + 8);
+    CHECK_EQ_INT(st.sec.len, PREFIX + TRAILER);
     size_t size;
     uint8_t *sec = tight_section(&st, &size);
     nsi_docstore ds;
@@ -320,7 +321,7 @@ static void damage(void)
     size_t size;
     uint8_t *clean = tight_section(&st, &size);
     uint32_t nblocks = nsi_get_u32le(clean + size - 8);
-    size_t meta = 16 * (size_t)nblocks + 8;
+    size_t meta = 16 * (size_t)nblocks + TRAILER;
     size_t step = size / 400 + 1;
     int bad = 0;
 
@@ -383,9 +384,10 @@ static void overrun_message(void)
     nsi_buf_put_u32le(&sec, sizeof raw);
     nsi_buf_put_u32le(&sec, 1);
     nsi_buf_put_u32le(&sec, 1);
+    /* that is a format 1 section (no dictionary length) */
     nsi_docstore ds;
     char err[256] = "";
-    CHECK_EQ_INT(nsi_docstore_open(&ds, sec.data, sec.len, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(nsi_docstore_open_v1(&ds, sec.data, sec.len, err, sizeof err), NS_OK);
     nsi_buf out = {0};
     CHECK_EQ_INT(nsi_docstore_get(&ds, 0, &out, err, sizeof err), NS_ECORRUPT);
     CHECK_EQ_STR(err, "stored block 0: record 0 overruns block");
@@ -393,5 +395,84 @@ static void overrun_message(void)
     nsi_buf_free(&sec);
 }
 
+/* Format 1 sections (segment version 1: no dictionary, 8-byte trailer) still
+ * read; the same bytes are not a format 2 section. */
+static void format1_section(void)
+{
+    const char *recs[] = {"first record", "", "third"};
+    nsi_buf block = {0};
+    for (int i = 0; i < 3; i++) {
+        nsi_buf_put_varint(&block, strlen(recs[i]));
+        nsi_buf_append(&block, recs[i], strlen(recs[i]));
+    }
+    uint8_t z[128];
+    uLongf zlen = sizeof z;
+    CHECK_EQ_INT(compress2(z, &zlen, block.data, block.len, Z_DEFAULT_COMPRESSION), Z_OK);
+    nsi_buf sec = {0};
+    nsi_buf_append(&sec, z, zlen);
+    nsi_buf_put_u64le(&sec, 0);
+    nsi_buf_put_u32le(&sec, 0);
+    nsi_buf_put_u32le(&sec, (uint32_t)block.len);
+    nsi_buf_put_u32le(&sec, 1);
+    nsi_buf_put_u32le(&sec, 3);
+    nsi_docstore ds;
+    char err[256] = "";
+    CHECK_EQ_INT(nsi_docstore_open_v1(&ds, sec.data, sec.len, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ds.dict_len, 0);
+    nsi_buf out = {0};
+    for (uint32_t d = 0; d < 3; d++) {
+        CHECK_EQ_INT(nsi_docstore_get(&ds, d, &out, err, sizeof err), NS_OK);
+        CHECK(out.len == strlen(recs[d]) && memcmp(out.data, recs[d], out.len) == 0);
+    }
+    CHECK_EQ_INT(nsi_docstore_open(&ds, sec.data, sec.len, err, sizeof err), NS_ECORRUPT);
+    nsi_buf_free(&out);
+    nsi_buf_free(&sec);
+    nsi_buf_free(&block);
+}
+
+/* A section with enough text carries a preset dictionary, sampled from its
+ * records, and every block of it needs the dictionary to inflate; a small
+ * one carries none (it would cost more than it saves). */
+static void dictionary(void)
+{
+    enum { N = 400 };
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++)
+        lens[i] = 300 + rnd() % 900;
+    store st;
+    CHECK_EQ_INT(build(&st, lens, N), NS_OK);
+    size_t size;
+    uint8_t *sec = tight_section(&st, &size);
+    nsi_docstore ds;
+    char err[256] = "";
+    CHECK_EQ_INT(nsi_docstore_open(&ds, sec, size, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ds.dict_len, NSI_DOCSTORE_DICT);
+    CHECK(ds.nblocks > 20);
+    check_all(&st);
+    /* a block's zlib header announces the dictionary (FDICT, RFC 1950) */
+    for (uint32_t b = 0; b < ds.nblocks; b++)
+        CHECK(sec[nsi_get_u64le(ds.index + 12 * (size_t)b)] == 0x78 &&
+              (sec[nsi_get_u64le(ds.index + 12 * (size_t)b) + 1] & 0x20));
+    /* a different dictionary is damage, named */
+    uint8_t *dict = (uint8_t *)(uintptr_t)ds.dict;
+    dict[100] ^= 1;
+    nsi_buf out = {0};
+    CHECK_EQ_INT(nsi_docstore_get(&ds, 5, &out, err, sizeof err), NS_ECORRUPT);
+    CHECK(strncmp(err, "stored block 0: inflate failed", 30) == 0);
+    nsi_buf_free(&out);
+    free(sec);
+    store_free(&st);
+
+    size_t small[3] = {100, 2000, 50};
+    CHECK_EQ_INT(build(&st, small, 3), NS_OK);
+    sec = tight_section(&st, &size);
+    CHECK_EQ_INT(nsi_docstore_open(&ds, sec, size, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ds.dict_len, 0);
+    check_all(&st);
+    free(sec);
+    store_free(&st);
+}
+
 NS_TEST_MAIN(NST(empty_store), NST(odd_sizes), NST(greedy_blocks), NST(many_small_records),
-             NST(writer_contract), NST(damage), NST(overrun_message))
+             NST(writer_contract), NST(damage), NST(overrun_message), NST(format1_section),
+             NST(dictionary))

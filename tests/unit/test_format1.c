@@ -1,0 +1,159 @@
+/* test_format1 — a segment written in format version 1 (STORED without a
+ * dictionary, 32 KiB blocks) still opens, checks, searches and shows its
+ * text, and a merge rewrites it as the current version with the same
+ * contents (less a deleted document). The segment is the fuzz seed tests/fuzz/corpus/segment/v1-plain,
+ * made by the version 1 writer from the invented documents of
+ * tests/fuzz/docs.h (a flag byte, then the file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "commit.h"
+#include "nstest.h"
+#include "nsearch.h"
+#include "segment.h"
+
+static char dir[4096];
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *b = malloc(1 << 20);
+    *n = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    return b;
+}
+
+/* Ids of the hits for q, space-separated in rank order, into out. */
+static void hits(ns_index *idx, const char *q, char *out, size_t outlen)
+{
+    ns_query *query;
+    char err[NS_ERRBUF_SIZE];
+    out[0] = 0;
+    CHECK_EQ_INT(ns_query_parse(&query, idx, q, strlen(q), NULL, err, sizeof err, NULL), NS_OK);
+    ns_results *r;
+    CHECK_EQ_INT(ns_search(&r, idx, query, NULL), NS_OK);
+    for (size_t i = 0; i < ns_results_count(r); i++) {
+        ns_hit h;
+        CHECK_EQ_INT(ns_results_hit(r, i, &h), NS_OK);
+        size_t used = strlen(out);
+        snprintf(out + used, outlen - used, "%s%.*s", i ? " " : "", (int)h.id_len, h.id);
+    }
+    ns_results_free(r);
+    ns_query_free(query);
+}
+
+/* d3's body, through a search for a word only it has. */
+static void body_of_d3(ns_index *idx, char **body)
+{
+    ns_query *query;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_query_parse(&query, idx, "visitors", 8, NULL, err, sizeof err, NULL), NS_OK);
+    ns_results *r;
+    CHECK_EQ_INT(ns_search(&r, idx, query, NULL), NS_OK);
+    CHECK_EQ_INT(ns_results_count(r), 1);
+    CHECK_EQ_INT(ns_results_body(r, 0, body, NULL), NS_OK);
+    ns_results_free(r);
+    ns_query_free(query);
+}
+
+static void version_of(const char *path, uint32_t *version)
+{
+    size_t n;
+    uint8_t *b = slurp(path, &n);
+    CHECK(b && n > 12);
+    *version = b ? nsi_get_u32le(b + 8) : 0;
+    free(b);
+}
+
+static void reads_and_merges_format1(void)
+{
+    const char *src = getenv("NS_SOURCE_DIR");
+    CHECK(src != NULL);
+    if (!src)
+        return;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tests/fuzz/corpus/segment/v1-plain", src);
+    size_t n;
+    uint8_t *seed = slurp(path, &n);
+    CHECK(seed != NULL);
+    if (!seed)
+        return;
+    CHECK_EQ_INT(nsi_get_u32le(seed + 1 + 8), 1); /* it is a version 1 file */
+    char seg[4200];
+    nsi_seg_filename(seg, sizeof seg, dir, 1);
+    FILE *f = fopen(seg, "wb");
+    CHECK(f && fwrite(seed + 1, 1, n - 1, f) == n - 1);
+    fclose(f);
+    free(seed);
+    nsi_commit_seg cs = {1, 7, 0, NULL};
+    nsi_commit c = {1, 2, "english", 1, &cs};
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(nsi_commit_write(&c, dir, err, sizeof err), NS_OK);
+
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    char before[256], after[256];
+    hits(idx, "harbour OR sever OR grain", before, sizeof before);
+    CHECK(strstr(before, "d1") && strstr(before, "d2") && strstr(before, "d4") &&
+          strstr(before, "d7"));
+    char *body1 = NULL, *body2 = NULL;
+    body_of_d3(idx, &body1);
+    CHECK(body1 && strstr(body1, "21,000 visitors came in U.S. dollars"));
+    ns_index_close(idx);
+
+    /* the merge reads version 1 and writes the current version */
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_delete(w, "d6", 2), NS_OK); /* "Short": none of the hits */
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    ns_writer_close(w);
+    CHECK(access(seg, F_OK) != 0); /* the old segment is gone */
+    nsi_seg_filename(seg, sizeof seg, dir, 2);
+    uint32_t version = 0;
+    version_of(seg, &version);
+    CHECK_EQ_INT(version, NSI_SEG_VERSION);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    hits(idx, "harbour OR sever OR grain", after, sizeof after);
+    CHECK_EQ_STR(after, before);
+    body_of_d3(idx, &body2);
+    CHECK(body1 && body2 && strcmp(body1, body2) == 0);
+    ns_index_close(idx);
+    free(body1);
+    free(body2);
+}
+
+static void setup(void)
+{
+    const char *tmp = getenv("NS_TMPDIR");
+    snprintf(dir, sizeof dir, "%s/format1.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (tmp && *tmp) {
+        char mk[4200];
+        snprintf(mk, sizeof mk, "mkdir -p '%s'", tmp);
+        CHECK_EQ_INT(system(mk), 0);
+    }
+    CHECK(mkdtemp(dir) != NULL);
+}
+
+static void teardown(void)
+{
+    char rm[4200];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    CHECK_EQ_INT(system(rm), 0);
+}
+
+static void format1(void)
+{
+    setup();
+    reads_and_merges_format1();
+    teardown();
+}
+
+NS_TEST_MAIN(NST(format1))
