@@ -79,8 +79,12 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
         nsi_buf_free(&rec);
         return rc ? rc : nsi_index_fail(NS_ENOMEM, "out of memory");
     }
-    rc = nsi_snippet_build(an, (const char *)rec.data, rec.len, q ? q->root : NULL,
-                           o.max_bytes, &s->s);
+    const char *body = (const char *)rec.data;
+    size_t skip = nsi_snippet_skip_title(body, rec.len, (const char *)r->arena.data +
+                                                            h->off[NSI_F_TITLE],
+                                         h->len[NSI_F_TITLE]);
+    rc = nsi_snippet_build(an, body + skip, rec.len - skip, q ? q->root : NULL, o.max_bytes,
+                           &s->s);
     nsi_index_analyzer_put(idx, an);
     nsi_buf_free(&rec);
     if (rc) {

@@ -1001,6 +1001,42 @@ done:
     return rc;
 }
 
+/* Text and Markdown files keep their title line in the body, so the best
+ * window is often the title again, which the hit already shows. Returns
+ * where the body goes on after a first line that is the title (Markdown
+ * heading marks and blanks around it allowed, blank runs matching one
+ * space, as nindex built the title); 0 when it does not start so, or when
+ * nothing would be left. */
+size_t nsi_snippet_skip_title(const char *body, size_t len, const char *title, size_t tlen)
+{
+    const unsigned char *b = (const unsigned char *)body, *t = (const unsigned char *)title;
+    if (!tlen || !len)
+        return 0;
+    size_t i = 0, k = 0;
+    while (i < len && (space_at(b, len, i) || b[i] == '#'))
+        i++;
+    while (i < len && k < tlen) {
+        if (t[k] == ' ') {
+            if (!space_at(b, len, i) || is_newline_cp(cp_at(b, len, i)))
+                return 0;
+            while (i < len && space_at(b, len, i) && !is_newline_cp(cp_at(b, len, i)))
+                i++;
+            k++;
+        } else if (b[i] == t[k]) {
+            i++, k++;
+        } else {
+            return 0;
+        }
+    }
+    if (k < tlen)
+        return 0;
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '#' || b[i] == '\r'))
+        i++;
+    if (i < len && b[i] != '\n')
+        return 0;
+    return has_text_after(b, len, i) ? i : 0;
+}
+
 void nsi_snip_free(nsi_snip *s)
 {
     if (!s)

@@ -31,6 +31,10 @@ typedef struct nsi_snip {
 int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len,
                       const nsq_node *q, size_t max_bytes, nsi_snip *out);
 
+/* Where a snippet of body should start so as not to repeat the document's
+ * title: past a first line that is the title, else 0. */
+size_t nsi_snippet_skip_title(const char *body, size_t len, const char *title, size_t tlen);
+
 void nsi_snip_free(nsi_snip *s);
 
 #endif

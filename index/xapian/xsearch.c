@@ -584,8 +584,10 @@ int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
     if (!rc)
         rc = nsi_index_analyzer(idx, &an);
     if (!rc) {
-        rc = nsi_snippet_build(an, f.f[NSI_F_BODY], f.len[NSI_F_BODY], q ? q->root : NULL,
-                               o.max_bytes, &s->s);
+        size_t skip = nsi_snippet_skip_title(f.f[NSI_F_BODY], f.len[NSI_F_BODY],
+                                             f.f[NSI_F_TITLE], f.len[NSI_F_TITLE]);
+        rc = nsi_snippet_build(an, f.f[NSI_F_BODY] + skip, f.len[NSI_F_BODY] - skip,
+                               q ? q->root : NULL, o.max_bytes, &s->s);
         nsi_index_analyzer_put(idx, an);
         if (rc)
             nsi_index_fail(rc, "snippet: %s", ns_strerror(rc));

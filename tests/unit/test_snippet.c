@@ -572,7 +572,31 @@ static void test_parsed_queries(void)
 static void test_setup(void) { CHECK_EQ_INT(nsi_analyzer_new(&an, "english"), NS_OK); }
 static void test_teardown(void) { nsi_analyzer_free(an); }
 
-NS_TEST_MAIN(NST(test_setup), NST(test_stems), NST(test_best_window_in_middle),
+/* The title line at the top of a text or Markdown body is skipped, and only
+ * when the first line is exactly the title (blank runs aside). */
+static size_t skip(const char *body, const char *title)
+{
+    return nsi_snippet_skip_title(body, strlen(body), title, strlen(title));
+}
+
+static void test_skip_title(void)
+{
+    const char *b = "Talks resume\nDiplomats resumed talks.";
+    CHECK_EQ_INT(skip(b, "Talks resume"), 12);
+    CHECK_EQ_INT(skip("\n  Talks   resume \r\n\nBody", "Talks resume"), 19);
+    CHECK_EQ_INT(skip("# Talks resume\n\nBody text", "Talks resume"), 14);
+    CHECK_EQ_INT(skip("Talks resume again\nBody", "Talks resume"), 0); /* a longer line */
+    CHECK_EQ_INT(skip("Talks\nresume\nBody", "Talks resume"), 0);      /* two lines */
+    CHECK_EQ_INT(skip("Body first\nTalks resume", "Talks resume"), 0);
+    CHECK_EQ_INT(skip("Talks resume\n  \n", "Talks resume"), 0); /* nothing after it */
+    CHECK_EQ_INT(skip("Talks resume", "Talks resume"), 0);
+    CHECK_EQ_INT(skip(b, ""), 0);
+    CHECK_EQ_INT(skip("", "Talks resume"), 0);
+    CHECK_EQ_INT(skip("Talks res\nBody", "Talks resume"), 0);
+    CHECK_EQ_INT(skip("Détente returns\nBody", "Détente returns"), 16);
+}
+
+NS_TEST_MAIN(NST(test_setup), NST(test_skip_title), NST(test_stems), NST(test_best_window_in_middle),
              NST(test_context_before_match), NST(test_distinct_terms_beat_repeats),
              NST(test_most_matches_then_earliest), NST(test_phrase_one_span),
              NST(test_phrase_preferred_window), NST(test_prefix), NST(test_not_and_title_ignored),
