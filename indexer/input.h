@@ -35,6 +35,15 @@ int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title);
  * cut to NI_TITLE_MAX at a word (else character) boundary. */
 int ni_title_fit(const char *s, size_t len, ni_buf *title);
 
+/* The offset past a YAML front matter block at the start of t, else 0. */
+size_t ni_front_matter_end(const char *t, size_t len);
+
+/* Appends the text a reader sees in Markdown t[from..len) to out
+ * (input_markdown.c says what goes). Returns NS_OK or a buffer error. */
+int ni_markdown_to_text(const char *t, size_t len, size_t from, ni_buf *out);
+/* The same for a title: emphasis, code and link markup removed. */
+int ni_markdown_title(const char *title, size_t len, ni_buf *out);
+
 /* Converts HTML to plain text: tags removed; script, style, noscript,
  * template, svg and head content dropped; entities decoded; block elements
  * become line breaks and whitespace is folded (except in <pre>). The title is

@@ -138,7 +138,21 @@ static int extract(ni_run *r, enum kind kind, const char **body, size_t *body_le
     }
     *body = d;
     *body_len = n;
-    return ni_text_title(d, n, kind == KIND_MARKDOWN, &r->title);
+    if (kind != KIND_MARKDOWN)
+        return ni_text_title(d, n, 0, &r->title);
+    ni_buf raw = {0};
+    raw.limit = r->title.limit;
+    ni_buf_reset(&r->text);
+    r->text.limit = NS_MAX_DOC_BYTES;
+    int st = ni_text_title(d, n, 1, &raw);
+    if (st == NS_OK)
+        st = ni_markdown_title(raw.data ? raw.data : "", raw.len, &r->title);
+    if (st == NS_OK)
+        st = ni_markdown_to_text(d, n, ni_front_matter_end(d, n), &r->text);
+    ni_buf_free(&raw);
+    *body = r->text.data ? r->text.data : "";
+    *body_len = r->text.len;
+    return st;
 }
 
 /* Indexes the content now in r->data. */

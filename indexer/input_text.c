@@ -187,6 +187,12 @@ static int furniture(const char *t, size_t ls, size_t le)
     return 0;
 }
 
+size_t ni_front_matter_end(const char *t, size_t len)
+{
+    size_t after, ts, te;
+    return front_matter(t, len, &after, &ts, &te) ? after : 0;
+}
+
 int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title)
 {
     size_t pos = 0, ls, le;

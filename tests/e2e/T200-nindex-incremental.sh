@@ -102,4 +102,31 @@ ni -q -d "$tmp/idx2" "$docs"
 expect_rc 0 "--quiet"
 [ ! -s "$tmp/err" ] || fail "--quiet printed something"
 
+# --- Markdown: the markup goes, the words stay --------------------------------
+mkdir "$tmp/md"
+cat >"$tmp/md/note.md" <<'MD'
+---
+author: someone
+---
+# The *okapi* ledger
+
+Keepers say the **okapi** census, [published here](https://stats.example.org/wombatquery),
+found `forty` animals.
+MD
+idx="$tmp/idx-md"
+ni -d "$idx" "$tmp/md"
+expect_rc 0 "markdown"
+finds okapi "$tmp/md/note.md"
+finds_none wombatquery # a link target is not text
+finds_none author      # nor is front matter
+"$NSEARCH" -d "$idx" --json census >"$tmp/sout" || fail "census"
+python3 - "$tmp/sout" <<'PY' || fail "Markdown hit: $(cat "$tmp/sout")"
+import json, sys
+hit = [o for o in map(json.loads, open(sys.argv[1], encoding="utf-8")) if "id" in o][0]
+assert hit["title"] == "The okapi ledger", hit["title"]
+snip = hit["snippet"]["text"] if isinstance(hit["snippet"], dict) else hit["snippet"]
+assert "okapi census, published here, found forty animals" in snip, snip
+assert not any(c in snip for c in "*`[]#"), snip
+PY
+
 echo "T200 ok"
