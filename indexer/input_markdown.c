@@ -118,8 +118,10 @@ static int blank_at(const char *s, size_t n, size_t i)
 
 static int punct_at(const char *s, size_t n, size_t i)
 {
+    if (i >= n)
+        return 0;
     unsigned char c = (unsigned char)s[i];
-    return i < n && c > ' ' && c < 0x80 && !word_byte(c);
+    return c > ' ' && c < 0x80 && !word_byte(c);
 }
 
 /* A '*', '_' or '~' run that opens or closes emphasis: flanking a word on
