@@ -10,6 +10,7 @@ packages=(
     zlib1g-dev libjson-c-dev               # stored fields, jsonl input
     clang libclang-rt-14-dev               # sanitizer builds
     python3                                # used by the tests
+    time                                   # peak memory of the big tests (-L big)
     libxapian-dev xapian-tools             # comparison backend
     libsqlite3-dev sqlite3                 # comparison backend (FTS5)
     libmicrohttpd-dev                      # nsearch serve
