@@ -14,19 +14,8 @@
 # Label "big": run by the gcc test phase, not under the sanitizers.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T530.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp/err" "$tmp/out"; do
-        [ -s "$f" ] && { echo "--- ${f##*/}" >&2; head -c 2000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T530 NINDEX NSEARCH NS_SHARED_DIR NS_SOURCE_DIR
 
 limit=$((256 * 1024 * 1024)) # NS_MAX_DOC_BYTES
 grep -q 'NS_MAX_DOC_BYTES (256u << 20)' "$NS_SOURCE_DIR/include/nsearch.h" ||

@@ -16,13 +16,12 @@
 # Label "big": run by the gcc test phase, not under the sanitizers.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T540 NINDEX NSEARCH NS_SHARED_DIR
 n=${NS_MANY_FILES:-1000000}
 ndirs=$((n / 1000))
 [ $((ndirs * 1000)) -eq "$n" ] && [ "$ndirs" -ge 1 ] || { echo "NS_MANY_FILES: a multiple of 1000" >&2; exit 2; }
 max_rss_mb=${NS_BIG_RSS_MB:-4096}
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T540.XXXXXX")
 treebase=${NS_MANY_FILES_DIR:-}
 if [ -z "$treebase" ]; then
     need_kb=$((n * 6)) # a page, an inode and a dentry per file
@@ -41,20 +40,10 @@ room_kb=$(df -Pk "$treebase" | awk 'NR == 2 { print $4 }')
 room_inodes=$(df -Pi "$treebase" | awk 'NR == 2 { print $4 }')
 if [ "${room_kb:-0}" -lt $((n * 5)) ] || { [ "$room_inodes" != - ] && [ "${room_inodes:-0}" -lt $((n + 10000)) ]; }; then
     echo "T540: SKIPPED: $treebase has ${room_kb} KiB and ${room_inodes} inodes free; $n files need $((n * 5)) KiB and $n inodes (set NS_MANY_FILES_DIR)"
-    rm -rf "$tmp"
     exit 77
 fi
 treedir=$(mktemp -d "$treebase/T540-tree.XXXXXX")
-cleanup() { rm -rf "$treedir" "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$tmp/err" "$tmp/out"; do
-        [ -s "$f" ] && { echo "--- ${f##*/}" >&2; head -c 2000 "$f" >&2; echo >&2; }
-    done
-    exit 1
-}
+e2e_on_exit+=('rm -rf "$treedir"')
 
 timed=()
 [ -x /usr/bin/time ] && timed=(/usr/bin/time -f 'T540-rss %M %e' -o "$tmp/time")
