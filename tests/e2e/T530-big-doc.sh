@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # T530-big-doc: one 200 MB document of real text (the BBC bodies repeated,
-# generated here, never committed) with a marker word at its very start, its
-# middle and its very end. nindex must take it whole: exit 0, 1 added; each
-# marker is found, with a snippet around it, and phrases at both ends match
+# generated here, never committed) with a marker word at the very start of
+# its body (right after the title line), its middle and its very end.
+# nindex must take it whole: exit 0, 1 added; each marker is found, with a snippet around it, and phrases at both ends match
 # (so neither the stored text nor the positions were cut short or wrapped);
 # `nindex --check --full` passes. Then a real text file one byte over
 # NS_MAX_DOC_BYTES (256 MiB), indexed in one run with three small documents,
@@ -60,7 +60,8 @@ for line in open(sys.argv[1], encoding="utf-8"):
 EOF
 half=$((100000000 / $(stat -c %s "$tmp/bodies.txt")))
 {
-    echo "zqbegmark a very large document"
+    echo "A very large document" # the title: snippets start after it
+    echo "zqbegmark opens the body"
     for _ in $(seq "$half"); do cat "$tmp/bodies.txt"; done
     echo "zqmidmark"
     for _ in $(seq "$half"); do cat "$tmp/bodies.txt"; done
@@ -82,7 +83,7 @@ measure "indexing 200 MB"
 search zqbegmark zqbegmark
 search zqmidmark zqmidmark
 search zqendmark zqendmark
-search '"zqbegmark a very large document"' zqbegmark
+search '"zqbegmark opens the body"' zqbegmark
 search '"closing words zqendmark"' zqendmark # positions at the very end
 
 idx --check --full
