@@ -52,7 +52,7 @@ while (($#)); do
     --queries) nq=$2; shift ;;
     --seed) seed=$2; shift ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
