@@ -56,7 +56,8 @@ END {
 
     printf "# nsearch benchmark: %s run on %s\n\n", mode, label
     print "nsearch, Xapian and SQLite FTS5 measured in one run on the same machine, corpus and"
-    print "queries by the same timing loop (bench/common.c). Times are microseconds per query:"
+    print "queries by the same timing loop (bench/common.c); nsearch-xapian is nsearch on its"
+    print "Xapian storage backend (docs/xapian.md). Times are microseconds per query:"
     print "each query's median over the repeats, then percentiles over the queries of a type."
     print "Ratios are **nsearch / peer**: for latency and size, below 1 means nsearch is faster"
     print "or smaller (0.25 = 4x); for throughput (MB/s), above 1 means nsearch is faster.\n"
@@ -132,7 +133,8 @@ END {
         L = corpus[c]
         printf "\n## Indexing: %s\n\n", L
         print "Time from documents in memory (parsing excluded) to a committed index; optimize ="
-        print "merge to one segment (nsearch), `compact` (Xapian), `optimize` + VACUUM (FTS5)."
+    print "merge to one segment (nsearch), commit only (nsearch-xapian), `compact` (Xapian),"
+    print "`optimize` + VACUUM (FTS5)."
         print "MB = 10^6 bytes of title + body text. RSS is the process peak minus the loaded corpus.\n"
         print "| engine | docs | text MB | build s | optimize s | MB/s | MB/s without optimize | docs/s | CPU s | RSS MB | index MB | index / text |"
         print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -2,7 +2,7 @@
 # bench/run.sh — nsearch against Xapian 1.4 and SQLite FTS5 in one run: same
 # machine, same corpus, same queries, same timing loop (bench/README.md).
 #
-#   bench/run.sh [--smoke|--quick|--full] [options]
+#   bench/run.sh [--smoke|--quick|--full|--scale] [options]
 #
 #   --smoke     Cranfield (1400 docs), 20 queries per type, 1 repeat: checks the
 #               harness, the correctness gate and trec_eval; says nothing about
@@ -11,27 +11,39 @@
 #   --full      Reuters-21578 + 20 Newsgroups + BBC + AG News (~50k docs,
 #               ~57 MB), 200 queries per type, 5 repeats; plus the quality runs
 #               on Cranfield, CISI and CACM.
+#   --scale     synthetic corpora of 50k, 200k and 1M documents (bench/gen,
+#               learnt from the four news corpora), 100 queries per type drawn
+#               from each, 3 repeats: index size, build MB/s, p50 per size.
+#   --sizes "50000 200000 1000000"   the --scale sizes
+#   --xapian-cap N  --scale runs xapian and nsearch-xapian only up to N docs
+#               (default 200000: they index at ~0.5 MB/s); --no-cap lifts it
 #   --bindir D  use the drivers already built in D (default: build them with
 #               CMake in build-bench/, Release)
 #   --shared D  the shared corpora folder (default $NS_SHARED_DIR or ../shared)
 #   --results D where to write (default bench/results/<date>-<host>)
-#   --engines "nsearch xapian fts5 fts5porter"   which drivers to run
+#   --engines "nsearch nsearch-xapian xapian fts5 fts5porter"   which engines
+#               (nsearch-xapian: nsearch on its Xapian backend, when built)
 #   --repeats R, --queries N, --seed S           override the mode's values
 #   --keep      keep the indexes (under RESULTS/work)
 #
 # Output in RESULTS: report.md (summary tables), results.csv (every metric:
 # engine,query_type,mode,metric,value), raw.csv (per-query timings),
-# gate.md, counts-*.tsv, queries/, runs/, charts/*.svg, system.txt.
+# gate.md, counts-*.tsv, queries/, runs/, charts/*.svg, system.txt. --scale:
+# report.md (the scale table), scale.csv (size,engine,...), size-N/ (each
+# size's own results.csv, report.md, gate.md), charts/scale_*.svg.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 mode=quick bindir="" shared=${NS_SHARED_DIR:-} results="" engines="" keep=0
-repeats="" nq="" seed=20240601
+repeats="" nq="" seed=20240601 sizes="50000 200000 1000000" xcap=200000
 
 while (($#)); do
     case $1 in
-    --smoke | --quick | --full) mode=${1#--} ;;
+    --smoke | --quick | --full | --scale) mode=${1#--} ;;
+    --sizes) sizes=$2; shift ;;
+    --xapian-cap) xcap=$2; shift ;;
+    --no-cap) xcap=0 ;;
     --bindir) bindir=$2; shift ;;
     --shared) shared=$2; shift ;;
     --results) results=$2; shift ;;
@@ -40,7 +52,7 @@ while (($#)); do
     --queries) nq=$2; shift ;;
     --seed) seed=$2; shift ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -50,27 +62,37 @@ shared=${shared:-$(cd "$root/.." && pwd)/shared}
 corp=$shared/corpora
 [[ -d $corp ]] || { echo "run.sh: no corpora in $corp (use --shared)" >&2; exit 2; }
 
+newsall=("$corp/reuters21578/docs.jsonl.gz" "$corp/20newsgroups/docs.jsonl.gz"
+         "$corp/bbc_news/docs.jsonl" "$corp/ag_news_test/docs.jsonl")
 case $mode in
 smoke)
     news=("$corp/cranfield/docs.jsonl"); label=cranfield
     nq=${nq:-20}; repeats=${repeats:-1}; ir=(cranfield)
-    engines=${engines:-"nsearch xapian fts5"} ;;
+    engines=${engines:-"nsearch nsearch-xapian xapian fts5"} ;;
 quick)
     news=("$corp/bbc_news/docs.jsonl" "$corp/ag_news_test/docs.jsonl"); label=bbc+ag
     nq=${nq:-100}; repeats=${repeats:-3}; ir=(cranfield cisi cacm)
-    engines=${engines:-"nsearch xapian fts5"} ;;
+    engines=${engines:-"nsearch nsearch-xapian xapian fts5"} ;;
 full)
-    news=("$corp/reuters21578/docs.jsonl.gz" "$corp/20newsgroups/docs.jsonl.gz"
-          "$corp/bbc_news/docs.jsonl" "$corp/ag_news_test/docs.jsonl"); label=news
+    news=("${newsall[@]}"); label=news
     nq=${nq:-200}; repeats=${repeats:-5}; ir=(cranfield cisi cacm)
-    engines=${engines:-"nsearch xapian fts5 fts5porter"} ;;
+    engines=${engines:-"nsearch nsearch-xapian xapian fts5 fts5porter"} ;;
+scale)
+    # the corpora gen learns from; each size's corpus is made in the loop below
+    news=("${newsall[@]}"); label="synthetic (sizes $sizes)"
+    nq=${nq:-100}; repeats=${repeats:-3}; ir=()
+    engines=${engines:-"nsearch nsearch-xapian xapian fts5"} ;;
 esac
+for n in $sizes; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --sizes takes document counts, not '$n'" >&2; exit 2; }
+done
+[[ $xcap =~ ^[0-9]+$ ]] || { echo "run.sh: --xapian-cap takes a document count" >&2; exit 2; }
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results=${results:-$here/results/$stamp-$(hostname -s 2>/dev/null || echo host)}
 work=$results/work
 mkdir -p "$results" "$work" "$results/runs" "$results/charts" "$results/queries"
-rm -f "$results"/results.csv "$results"/raw.csv "$results"/counts-*.tsv
+rm -rf "$results"/results.csv "$results"/raw.csv "$results"/counts-*.tsv "$results"/size-*
 log() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 status=0
 
@@ -83,7 +105,7 @@ if [[ -z $bindir ]]; then
     cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DNS_BUILD_TESTS=OFF \
         -DNS_WERROR=OFF -DNS_SHARED_DIR="$shared" >"$work/cmake.log" 2>&1 ||
         { cat "$work/cmake.log" >&2; exit 2; }
-    for t in gen_queries bench_trec_eval bench_nsearch bench_fts5 bench_xapian; do
+    for t in gen_queries gen bench_trec_eval bench_nsearch bench_fts5 bench_xapian; do
         cmake --build "$root/build-bench" --target "$t" -j "$(nproc)" >>"$work/cmake.log" 2>&1 ||
             log "warning: could not build $t (see $work/cmake.log)"
     done
@@ -95,7 +117,7 @@ done
 # engine name -> command
 driver() {
     case $1 in
-    nsearch) echo "$bindir/bench_nsearch" ;;
+    nsearch | nsearch-xapian) echo "$bindir/bench_nsearch" ;;
     xapian) echo "$bindir/bench_xapian" ;;
     fts5 | fts5porter) echo "$bindir/bench_fts5" ;;
     *) return 1 ;;
@@ -104,21 +126,24 @@ driver() {
 run_engine() { # engine args...
     local e=$1; shift
     local bin; bin=$(driver "$e")
-    if [[ $e == fts5porter ]]; then
-        NB_FTS5_STEMMER=porter "${pin[@]}" "$bin" "$@"
-    else
-        NB_FTS5_STEMMER=snowball "${pin[@]}" "$bin" "$@"
-    fi
+    case $e in
+    fts5porter) NB_FTS5_STEMMER=porter "${pin[@]}" "$bin" "$@" ;;
+    nsearch-xapian) "${pin[@]}" "$bin" --backend xapian "$@" ;;
+    *) NB_FTS5_STEMMER=snowball "${pin[@]}" "$bin" "$@" ;;
+    esac
 }
 active=()
 for e in $engines; do
     bin=$(driver "$e") || { echo "run.sh: unknown engine $e" >&2; exit 2; }
-    if [[ -x $bin ]]; then active+=("$e"); else log "skipping $e: no $bin"; fi
+    if [[ ! -x $bin ]]; then
+        log "skipping $e: no $bin"
+    elif [[ $e == nsearch-xapian ]] && ! grep -qs '^nsearch_xapian_backend=1' "$bindir/features.txt"; then
+        log "skipping $e: libnsearch built without the Xapian backend (NS_WITH_XAPIAN)"
+    else
+        active+=("$e")
+    fi
 done
 ((${#active[@]})) || { echo "run.sh: no engine driver available" >&2; exit 2; }
-# The gate compares the engines that share Snowball English analysis.
-gated=()
-for e in "${active[@]}"; do [[ $e == fts5porter ]] || gated+=("$e"); done
 
 # Single thread, pinned to the last CPU when taskset exists.
 pin=()
@@ -147,55 +172,113 @@ fi
     done
 } >"$results/system.txt"
 
-# ------------------------------------------------------------ queries
-log "generating queries ($nq per type) from $label"
-"$bindir/gen_queries" --out "$results/queries" --n "$nq" --seed "$seed" "${news[@]}"
+# ------------------------------------------------------------ one corpus
+# bench_corpus OUT LABEL CORPUS...: queries from the corpus, every engine of
+# $run_engines indexed, the gate, then the timing; results in OUT.
+# Sets gate_status; sets status on any failure.
 types=(and2 or2 or3 phrase andnot prefix)
-qargs=()
-for t in "${types[@]}"; do qargs+=("$t=$results/queries/$t.tsv"); done
+bench_corpus() {
+    local out=$1 lab=$2; shift 2
+    local e t qargs=() gate_files=()
+    mkdir -p "$out/queries"
+    log "generating queries ($nq per type) from $lab"
+    "$bindir/gen_queries" --out "$out/queries" --n "$nq" --seed "$seed" "$@" ||
+        { log "gen_queries failed on $lab"; status=1; return; }
+    for t in "${types[@]}"; do qargs+=("$t=$out/queries/$t.tsv"); done
 
-# ------------------------------------------------------------ index the corpus
-for e in "${active[@]}"; do
-    log "$e: indexing $label"
-    run_engine "$e" build --index "$work/$e.idx" --out "$results/results.csv" --label "$label" \
-        "${news[@]}" || { log "$e: build failed"; status=1; }
-done
+    for e in "${run_engines[@]}"; do
+        log "$e: indexing $lab"
+        run_engine "$e" build --index "$work/$e.idx" --out "$out/results.csv" --label "$lab" \
+            "$@" || { log "$e: build failed"; status=1; }
+    done
 
-# ------------------------------------------------------------ correctness gate
-for e in "${active[@]}"; do
-    log "$e: counting matches (untimed)"
-    run_engine "$e" search --index "$work/$e.idx" --out "$work/gate-pass.csv" \
-        --counts "$results/counts-$e.tsv" --repeats 0 "${qargs[@]}" 2>"$work/gate-$e.log" ||
-        { log "$e: counting failed"; status=1; }
-done
-gate_files=()
-for e in "${gated[@]}"; do
-    [[ -s $results/counts-$e.tsv ]] && gate_files+=("$results/counts-$e.tsv")
-done
-: >"$results/exclude.tsv"
-gate_status=0
-if ((${#gate_files[@]} >= 2)); then
-    awk -f "$here/gate.awk" -v qdir="$results/queries" -v md="$results/gate.md" \
-        -v exclude="$results/exclude.tsv" "${gate_files[@]}" || gate_status=1
-else
-    echo "Only one engine ran: nothing to compare." >"$results/gate.md"
+    # correctness gate: match counts of every pair of gated engines
+    for e in "${run_engines[@]}"; do
+        log "$e: counting matches (untimed)"
+        run_engine "$e" search --index "$work/$e.idx" --out "$work/gate-pass.csv" \
+            --counts "$out/counts-$e.tsv" --repeats 0 "${qargs[@]}" 2>"$work/gate-$e.log" ||
+            { log "$e: counting failed"; status=1; }
+        [[ $e == fts5porter || ! -s $out/counts-$e.tsv ]] || gate_files+=("$out/counts-$e.tsv")
+    done
+    : >"$out/exclude.tsv"
+    gate_status=0
+    if ((${#gate_files[@]} >= 2)); then
+        awk -f "$here/gate.awk" -v qdir="$out/queries" -v md="$out/gate.md" \
+            -v exclude="$out/exclude.tsv" "${gate_files[@]}" || gate_status=1
+    else
+        echo "Only one engine ran: nothing to compare." >"$out/gate.md"
+    fi
+    if ((gate_status)); then
+        log "correctness gate FAILED (see $out/gate.md)"
+        status=1
+    else
+        log "correctness gate passed ($(wc -l <"$out/exclude.tsv") queries excluded)"
+    fi
+
+    for e in "${run_engines[@]}"; do
+        log "$e: timing ($repeats repeats)"
+        run_engine "$e" search --index "$work/$e.idx" --out "$out/results.csv" \
+            --counts "$work/counts-timed-$e.tsv" --raw "$out/raw.csv" --repeats "$repeats" \
+            --exclude "$out/exclude.tsv" "${qargs[@]}" 2>"$work/search-$e.log" ||
+            { log "$e: search failed"; status=1; }
+        ((keep)) || rm -rf "$work/$e.idx" "$work/$e.idx.ids" "$work/$e.idx.build"
+    done
+}
+
+# ------------------------------------------------------------ scale
+# Each size: a synthetic corpus from bench/gen (seeded), then bench_corpus on
+# it with the engines under their cap. scale.csv = "size," + each size's rows.
+if [[ $mode == scale ]]; then
+    [[ -x $bindir/gen ]] || { echo "run.sh: missing $bindir/gen" >&2; exit 2; }
+    echo "sizes: $sizes; xapian/nsearch-xapian cap: $( ((xcap)) && echo "$xcap docs" || echo none)" \
+        >>"$results/system.txt"
+    : >"$results/scale.csv"
+    for n in $sizes; do
+        syn=$work/syn-$n.jsonl out=$results/size-$n
+        mkdir -p "$out"
+        log "generating $n synthetic documents"
+        t0=$(date +%s%N)
+        "$bindir/gen" --n "$n" --seed "$seed" --out "$syn" "${news[@]}" 2>>"$work/gen.log" ||
+            { log "gen failed (see $work/gen.log)"; status=1; continue; }
+        t1=$(date +%s%N)
+        echo "$n,gen,build,syn$n,gen_s,$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')" \
+            >>"$results/scale.csv"
+        echo "$n,gen,build,syn$n,corpus_bytes,$(stat -c %s "$syn")" >>"$results/scale.csv"
+        run_engines=()
+        for e in "${active[@]}"; do
+            if [[ $e == xapian || $e == nsearch-xapian ]] && ((xcap && n > xcap)); then
+                log "$e: not run at $n docs (above --xapian-cap $xcap)"
+                echo "$n,$e,capped,-,cap,$xcap" >>"$results/scale.csv"
+            else
+                run_engines+=("$e")
+            fi
+        done
+        bench_corpus "$out" "syn$n" "$syn"
+        echo "$n,gen,gate,-,status,$gate_status" >>"$results/scale.csv"
+        sed "s/^/$n,/" "$out/results.csv" >>"$results/scale.csv"
+        awk -F, -f "$here/report.awk" -v label="syn$n (bench/gen, seed $seed)" -v mode="scale $n" \
+            -v sysfile="$results/system.txt" -v gate="$out/gate.md" -v gate_status="$gate_status" \
+            -v engines="${run_engines[*]}" "$out/results.csv" >"$out/report.md"
+        ((keep)) || rm -f "$syn"
+    done
+    echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/system.txt"
+    for t in "${types[@]}"; do
+        awk -F, -f "$here/scale.awk" -v chart=latency -v qtype="$t" -v mode=TOP_10 \
+            "$results/scale.csv" >"$results/charts/scale_top10_$t.svg"
+    done
+    awk -F, -f "$here/scale.awk" -v chart=size "$results/scale.csv" >"$results/charts/scale_index_size.svg"
+    awk -F, -f "$here/scale.awk" -v chart=mbps "$results/scale.csv" >"$results/charts/scale_build_mbps.svg"
+    awk -F, -f "$here/scale.awk" -v chart=report -v sysfile="$results/system.txt" -v seed="$seed" \
+        -v engines="${active[*]}" -v xcap="$xcap" -v nq="$nq" -v repeats="$repeats" \
+        "$results/scale.csv" >"$results/report.md"
+    ((keep)) || rm -rf "$work"
+    log "report: $results/report.md"
+    exit $status
 fi
-if ((gate_status)); then
-    log "correctness gate FAILED (see $results/gate.md)"
-    status=1
-else
-    log "correctness gate passed ($(wc -l <"$results/exclude.tsv") queries excluded)"
-fi
 
-# ------------------------------------------------------------ timing
-for e in "${active[@]}"; do
-    log "$e: timing ($repeats repeats)"
-    run_engine "$e" search --index "$work/$e.idx" --out "$results/results.csv" \
-        --counts "$work/counts-timed-$e.tsv" --raw "$results/raw.csv" --repeats "$repeats" \
-        --exclude "$results/exclude.tsv" "${qargs[@]}" 2>"$work/search-$e.log" ||
-        { log "$e: search failed"; status=1; }
-    ((keep)) || rm -rf "$work/$e.idx" "$work/$e.idx.ids" "$work/$e.idx.build"
-done
+# ------------------------------------------------------------ the corpus
+run_engines=("${active[@]}")
+bench_corpus "$results" "$label" "${news[@]}"
 
 # ------------------------------------------------------------ result quality
 for c in "${ir[@]}"; do

@@ -10,7 +10,7 @@ function fmt(v) { return v >= 100 ? sprintf("%.0f", v) : v >= 10 ? sprintf("%.1f
 BEGIN {
     if (stat == "") stat = "p50_us"
     ne = 0; nt = 0
-    color["nsearch"] = "#1f77b4"; color["xapian"] = "#ff7f0e"
+    color["nsearch"] = "#1f77b4"; color["xapian"] = "#ff7f0e"; color["nsearch-xapian"] = "#9467bd"
     color["fts5"] = "#2ca02c"; color["fts5porter"] = "#98df8a"
 }
 $2 == "info" || $2 == "build" || $2 == "search" || $2 == "quality" { next }
