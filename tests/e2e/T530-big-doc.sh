@@ -2,8 +2,9 @@
 # T530-big-doc: one 200 MB document of real text (the BBC bodies repeated,
 # generated here, never committed) with a marker word at the very start of
 # its body (right after the title line), its middle and its very end.
-# nindex must take it whole: exit 0, 1 added; each marker is found, with a snippet around it, and phrases at both ends match
-# (so neither the stored text nor the positions were cut short or wrapped);
+# nindex must take it whole: exit 0, 1 added; each marker is found, with a
+# snippet around it, and phrases at both ends match (so neither the stored
+# text nor the positions were cut short or wrapped);
 # `nindex --check --full` passes. Then a real text file one byte over
 # NS_MAX_DOC_BYTES (256 MiB), indexed in one run with three small documents,
 # and the same size again on standard input: each is refused with a message
