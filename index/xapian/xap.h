@@ -54,6 +54,7 @@ const char *nsi_xap_warning(nsi_xindex *x);
 
 /* ---- searching (xsearch.c) */
 
+/* opts: complete and already checked by ns_search. */
 int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
                    const ns_search_options *opts);
 int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);

@@ -404,15 +404,7 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
                    const ns_search_options *opts)
 {
     *out = NULL;
-    ns_search_options o = NS_SEARCH_OPTIONS_INIT;
-    if (opts)
-        o = *opts;
-    nsi_index_errbuf()[0] = 0;
-    if (o.k1 < 0 || o.b < 0 || o.b > 1 || o.title_weight < 0 || !q)
-        return nsi_index_fail(NS_EINVAL, "invalid search options (need k1 >= 0, 0 <= b <= 1, "
-                                         "title weight >= 0)");
-    if (o.k > NS_MAX_RESULTS || o.offset > NS_MAX_RESULTS - o.k)
-        return nsi_index_fail(NS_ETOOBIG, "k + offset exceeds %d", NS_MAX_RESULTS);
+    const ns_search_options o = *opts;
     ns_results *r = calloc(1, sizeof *r);
     if (!r)
         return nsi_index_fail(NS_ENOMEM, "out of memory");
