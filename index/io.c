@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -237,6 +238,24 @@ int nsi_io_ftruncate(int fd, off_t len) { MUTATE(io->ftruncate(fd, len)); }
 int nsi_io_rename(const char *from, const char *to) { MUTATE(io->rename(from, to)); }
 int nsi_io_unlink(const char *path) { MUTATE(io->unlink(path)); }
 int nsi_io_mkdir(const char *path, mode_t mode) { MUTATE(io->mkdir(path, mode)); }
+
+int nsi_io_mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+    if (n >= sizeof tmp)
+        return ENAMETOOLONG;
+    memcpy(tmp, dir, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (nsi_io_mkdir(tmp, 0755) && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    return nsi_io_mkdir(tmp, 0755) && errno != EEXIST ? errno : 0;
+}
 
 void *nsi_io_map(int fd, size_t len) { return fate(0) ? NULL : io->map(fd, len); }
 

@@ -65,6 +65,8 @@ int nsi_io_ftruncate(int fd, off_t len);
 int nsi_io_rename(const char *from, const char *to);
 int nsi_io_unlink(const char *path);
 int nsi_io_mkdir(const char *path, mode_t mode);
+/* mkdir -p with mode 0755: 0 when dir exists afterwards, else an errno. */
+int nsi_io_mkdir_p(const char *dir);
 void *nsi_io_map(int fd, size_t len);
 void nsi_io_unmap(void *p, size_t len);
 DIR *nsi_io_opendir(const char *path);

@@ -181,26 +181,6 @@ static void collect_garbage(ns_writer *w)
     nsi_io_closedir(d);
 }
 
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    size_t n = strlen(dir);
-    if (n >= sizeof tmp)
-        return ENAMETOOLONG;
-    memcpy(tmp, dir, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (nsi_io_mkdir(tmp, 0755) && errno != EEXIST)
-            return errno;
-        *p = '/';
-    }
-    if (nsi_io_mkdir(tmp, 0755) && errno != EEXIST)
-        return errno;
-    return 0;
-}
-
 static int open_existing(ns_writer *w)
 {
     nsi_commit c;
@@ -291,7 +271,7 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
         w->opts.flush_bytes = def.flush_bytes;
     w->lock_fd = -1;
     w->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
-    int rc, e = mkdir_p(path);
+    int rc, e = nsi_io_mkdir_p(path);
     if (e)
         rc = werr(w, nsi_errno_status(e), "%s: cannot create index directory: %s", path,
                   strerror(e));

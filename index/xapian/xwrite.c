@@ -21,6 +21,7 @@
 
 #include "analyzer.h"
 #include "codec.h"
+#include "io.h"
 #include "record.h"
 #include "xinternal.h"
 
@@ -60,24 +61,6 @@ static int shard_err(nsi_xwriter *x, size_t i, int rc)
 }
 
 const char *nsi_xap_writer_errmsg(const nsi_xwriter *x) { return x->err; }
-
-static int mkdir_p(const char *dir)
-{
-    char tmp[4096];
-    size_t n = strlen(dir);
-    if (n >= sizeof tmp)
-        return ENAMETOOLONG;
-    memcpy(tmp, dir, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) && errno != EEXIST)
-            return errno;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) && errno != EEXIST ? errno : 0;
-}
 
 /* Writes path/XAPIANDB for n shards: write a temporary file, then rename. */
 static int write_stub(nsi_xwriter *x)
@@ -165,7 +148,7 @@ static int shard_paths(nsi_xwriter *x, unsigned want)
     if (x->nshards == 1)
         return NS_OK;
     x->new_stub = 1;
-    int e = mkdir_p(x->dir);
+    int e = nsi_io_mkdir_p(x->dir);
     if (e)
         return xerr(x, nsi_errno_status(e), "%s: cannot create index directory: %s", x->dir,
                     strerror(e));
