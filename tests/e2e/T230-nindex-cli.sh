@@ -115,9 +115,12 @@ ni -d "$idx" --progress=never "$tmp/docs"
 expect_rc 0 "--progress=never"
 
 # --- a locked index: exit 1 with the library's message ------------------------
-# A writer that waits on its standard input holds the lock meanwhile.
+# A writer that waits on its standard input holds the lock meanwhile. It is
+# started with --wait: when the probing writer below happens to take the lock
+# first (a loaded machine), the holder must wait for it, not give up, or no
+# probe would ever meet a held lock.
 mkfifo "$tmp/fifo"
-"$NINDEX" -d "$idx" --id=held - <"$tmp/fifo" >"$tmp/held.out" 2>"$tmp/held.err" &
+"$NINDEX" -d "$idx" --wait --id=held - <"$tmp/fifo" >"$tmp/held.out" 2>"$tmp/held.err" &
 holder=$!
 pids+=("$holder")
 exec 3>"$tmp/fifo"
