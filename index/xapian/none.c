@@ -2,8 +2,8 @@
  * (NS_WITH_XAPIAN=OFF): a Xapian index is recognised and refused. No
  * ns_index or ns_writer ever gets a Xapian backend, so only the two open
  * functions can be reached. */
-#include "internal.h"
-#include "reader.h"
+#include "common/internal.h"
+#include "read/reader.h"
 #include "xap.h"
 
 #define NO_XAPIAN "this nsearch was built without the Xapian backend (NS_WITH_XAPIAN=OFF)"

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "reader.h"
+#include "common/internal.h"
+#include "read/reader.h"
 #include "xap.h"
 
 static int has_file(const char *dir, const char *name)

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "codec.h"
+#include "format/codec.h"
 #include "xinternal.h"
 
 size_t nsi_xap_id_term(const char *id, size_t len, char *out)

@@ -22,10 +22,10 @@
 
 #include <pthread.h>
 
-#include "buf.h"
-#include "internal.h"
+#include "common/buf.h"
+#include "common/internal.h"
 #include "nsx.h"
-#include "reader.h"
+#include "read/reader.h"
 #include "xap.h"
 
 #define NSX_SLOT_HASH 0

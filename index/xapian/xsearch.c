@@ -30,9 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer.h"
-#include "record.h"
-#include "search.h"
+#include "analysis/analyzer.h"
+#include "format/record.h"
+#include "eval/search.h"
 #include "xinternal.h"
 
 typedef struct xbuild {

@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyzer.h"
-#include "codec.h"
-#include "io.h"
-#include "record.h"
+#include "analysis/analyzer.h"
+#include "format/codec.h"
+#include "common/io.h"
+#include "format/record.h"
 #include "xinternal.h"
 
 struct nsi_xwriter {

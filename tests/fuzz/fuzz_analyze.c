@@ -4,7 +4,7 @@
  * positions ascending. */
 #include <string.h>
 
-#include "analyzer.h"
+#include "analysis/analyzer.h"
 #include "fuzz.h"
 #include "nsearch.h"
 

@@ -4,7 +4,7 @@
  * trip (modes 2, 3). */
 #include <string.h>
 
-#include "codec.h"
+#include "format/codec.h"
 #include "fuzz.h"
 #include "nsearch.h"
 

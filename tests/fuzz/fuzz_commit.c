@@ -5,10 +5,10 @@
  * (memfs.h). */
 #include <string.h>
 
-#include "buf.h"
-#include "commit.h"
+#include "common/buf.h"
+#include "format/commit.h"
 #include "fuzz.h"
-#include "internal.h"
+#include "common/internal.h"
 #include "memfs.h"
 #include "nsearch.h"
 

@@ -6,8 +6,8 @@
  * back byte for byte. */
 #include <string.h>
 
-#include "buf.h"
-#include "docstore.h"
+#include "common/buf.h"
+#include "format/docstore.h"
 #include "fuzz.h"
 #include "nsearch.h"
 

@@ -9,10 +9,10 @@
  * documents. */
 #include <string.h>
 
-#include "buf.h"
-#include "commit.h"
+#include "common/buf.h"
+#include "format/commit.h"
 #include "fuzz.h"
-#include "internal.h"
+#include "common/internal.h"
 #include "memfs.h"
 #include "nsearch.h"
 

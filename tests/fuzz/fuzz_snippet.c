@@ -4,11 +4,11 @@
  * non-empty spans inside it. */
 #include <string.h>
 
-#include "analyzer.h"
+#include "analysis/analyzer.h"
 #include "fuzz.h"
 #include "nsearch.h"
-#include "query.h"
-#include "snippet.h"
+#include "query/query.h"
+#include "snippet/snippet.h"
 
 static nsi_analyzer *an;
 

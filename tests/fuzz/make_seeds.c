@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec.h"
+#include "format/codec.h"
 #include "docs.h"
 #include "nsearch.h"
-#include "segment.h"
+#include "format/segment.h"
 
 static const char *prefix;
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io.h"
+#include "common/io.h"
 
 #define MEMFS_FILES 16
 #define MEMFS_FDS 32

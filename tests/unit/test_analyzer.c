@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer.h"
-#include "fold.h"
+#include "analysis/analyzer.h"
+#include "analysis/fold.h"
 #include "nsearch.h"
 #include "nstest.h"
 

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codec.h"
+#include "format/codec.h"
 #include "nsearch.h"
 #include "nstest.h"
 

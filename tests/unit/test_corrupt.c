@@ -28,7 +28,7 @@
 #include "nstest.h"
 #include "reliability.h"
 
-#include "reader.h"
+#include "read/reader.h"
 
 #define MAXFILES 16
 #define FP_SIZE 65536

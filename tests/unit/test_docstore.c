@@ -5,9 +5,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "buf.h"
-#include "codec.h"
-#include "docstore.h"
+#include "common/buf.h"
+#include "format/codec.h"
+#include "format/docstore.h"
 #include "nsearch.h"
 #include "nstest.h"
 

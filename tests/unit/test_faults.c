@@ -30,7 +30,7 @@
 #include "nstest.h"
 #include "reliability.h"
 
-#include "io.h"
+#include "common/io.h"
 
 static char root[4000], base_a[4100], base_b[4100], work[4100];
 static tcorpus seeds;

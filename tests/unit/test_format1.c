@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "commit.h"
+#include "common/buf.h"
+#include "format/commit.h"
 #include "nstest.h"
 #include "nsearch.h"
-#include "segment.h"
+#include "format/segment.h"
 
 static char dir[4096];
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer.h"
+#include "analysis/analyzer.h"
 #include "nstest.h"
-#include "query.h"
+#include "query/query.h"
 
 enum { ANY = 1, LITERAL = 2, LENIENT = 4 };
 

@@ -9,8 +9,8 @@
 #include "corpus.h"
 #include "nsearch.h"
 #include "nstest.h"
-#include "record.h"
-#include "segment.h"
+#include "format/record.h"
+#include "format/segment.h"
 
 #define NDOCS 1000
 

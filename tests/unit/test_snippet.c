@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "nstest.h"
-#include "snippet.h"
+#include "snippet/snippet.h"
 
 /* ------------------------------------------------------------ query trees */
 

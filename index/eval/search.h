@@ -1,0 +1,39 @@
+/* search.h — query objects and result sets shared by search.c, query_api.c
+ * and results.c (internal). */
+#ifndef NSI_SEARCH_H
+#define NSI_SEARCH_H
+
+#include "common/buf.h"
+#include "query/query.h"
+#include "read/reader.h"
+#include "snippet/snippet.h"
+
+struct ns_query {
+    nsq_node *root; /* NULL when nothing is left to match */
+    char *text;     /* canonical form */
+    char language[64];
+};
+
+typedef struct nsi_hit {
+    double score;
+    uint64_t gdoc;  /* document number in the generation */
+    uint32_t seg, doc;
+    size_t off[6], len[6]; /* id, title, url, date, meta in r->arena (body unused) */
+} nsi_hit;
+
+struct ns_results {
+    ns_index *idx;
+    nsi_snap *snap;
+    nsi_hit *hits;
+    size_t nhits;
+    size_t first_rank; /* rank of hits[0] (offset + 1) */
+    uint64_t total;
+    int exact;
+    nsi_buf arena;
+};
+
+struct ns_snippet {
+    nsi_snip s;
+};
+
+#endif

@@ -1,0 +1,268 @@
+/* commit.c — the COMMIT file, written by atomic replacement, and the writer
+ * lock. Format: docs/format.md, "COMMIT".
+ *
+ * Durability order matters: the new segments are fsync'ed by their writer,
+ * COMMIT.tmp is fsync'ed, renamed over COMMIT, and the directory fsync'ed,
+ * so after a crash COMMIT is either wholly old or wholly new.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format/commit.h"
+#include "format/codec.h"
+#include "common/internal.h"
+#include "common/io.h"
+
+#define COMMIT_MAX (1u << 30)
+
+void nsi_commit_free(nsi_commit *c)
+{
+    for (uint32_t i = 0; i < c->nsegs; i++)
+        free(c->segs[i].deleted);
+    free(c->segs);
+    c->segs = NULL;
+    c->nsegs = 0;
+}
+
+static int read_file(const char *path, nsi_buf *b, char *err, size_t errlen)
+{
+    int fd = nsi_io_open(path, O_RDONLY, 0);
+    if (fd < 0) {
+        int e = errno;
+        return nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e), "%s: %s",
+                        path, strerror(e));
+    }
+    b->limit = COMMIT_MAX;
+    for (;;) {
+        int rc = nsi_buf_reserve(b, 65536);
+        if (rc) {
+            nsi_io_close(fd);
+            return nsi_fail(err, errlen, rc == NS_ETOOBIG ? NS_ECORRUPT : rc, "%s: %s", path,
+                            rc == NS_ETOOBIG ? "file too large" : ns_strerror(rc));
+        }
+        ssize_t k = nsi_io_read(fd, b->data + b->len, 65536);
+        if (k < 0) {
+            int e = errno;
+            nsi_io_close(fd);
+            return nsi_fail(err, errlen, nsi_errno_status(e), "%s: read: %s", path, strerror(e));
+        }
+        if (k == 0)
+            break;
+        b->len += (size_t)k;
+    }
+    nsi_io_close(fd); /* read-only: nothing to lose */
+    return NS_OK;
+}
+
+static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, char *err,
+                 size_t errlen)
+{
+#define BAD(what) nsi_fail(err, errlen, NS_ECORRUPT, "%s: %s", path, what)
+    if (n < 8 + 4 + 4 + 8 + 8 + 4 + 8 || memcmp(d, NSI_COMMIT_MAGIC, 8))
+        return BAD("not a commit file (bad magic or truncated)");
+    if (memcmp(d + n - 8, NSI_COMMIT_END, 8))
+        return BAD("truncated (no end marker)");
+    if (nsi_crc32(d, n - 12) != nsi_get_u32le(d + n - 12))
+        return BAD("checksum mismatch");
+    uint32_t version = nsi_get_u32le(d + 8);
+    if (version != NSI_COMMIT_VERSION)
+        return nsi_fail(err, errlen, NS_EVERSION, "%s: format version %u, this build reads %u",
+                        path, version, NSI_COMMIT_VERSION);
+    c->generation = nsi_get_u64le(d + 16);
+    c->next_seg_id = nsi_get_u64le(d + 24);
+    const uint8_t *p = d + 32, *e = d + n - 12;
+    uint64_t ll, nsegs;
+    if (nsi_varint_get(&p, e, &ll) || ll == 0 || ll >= sizeof c->language ||
+        ll > (uint64_t)(e - p) || memchr(p, 0, ll))
+        return BAD("malformed language");
+    memcpy(c->language, p, ll);
+    c->language[ll] = 0;
+    p += ll;
+    if (nsi_varint_get(&p, e, &nsegs) || nsegs > (uint64_t)(e - p))
+        return BAD("malformed segment count");
+    c->segs = calloc(nsegs ? nsegs : 1, sizeof *c->segs);
+    if (!c->segs)
+        return NS_ENOMEM;
+    c->nsegs = (uint32_t)nsegs;
+    for (uint32_t i = 0; i < c->nsegs; i++) {
+        nsi_commit_seg *s = &c->segs[i];
+        uint64_t id, nd, ndel;
+        if (nsi_varint_get(&p, e, &id) || nsi_varint_get(&p, e, &nd) ||
+            nsi_varint_get(&p, e, &ndel) || nd >= UINT32_MAX || ndel > nd || id >= c->next_seg_id)
+            return BAD("malformed segment entry");
+        s->id = id;
+        s->ndocs = (uint32_t)nd;
+        s->ndeleted = (uint32_t)ndel;
+        if (ndel) {
+            s->deleted = calloc(nd / 8 + 1, 1);
+            if (!s->deleted)
+                return NS_ENOMEM;
+        }
+        uint64_t prev = UINT64_MAX;
+        for (uint64_t k = 0; k < ndel; k++) {
+            uint64_t g;
+            if (nsi_varint_get(&p, e, &g) || g == 0)
+                return BAD("malformed deletion list");
+            uint64_t doc = prev + g;
+            if (doc >= nd)
+                return BAD("deleted document out of range");
+            s->deleted[doc >> 3] |= (uint8_t)(1u << (doc & 7));
+            prev = doc;
+        }
+    }
+    if (p != e)
+        return BAD("trailing bytes");
+    return NS_OK;
+#undef BAD
+}
+
+int nsi_commit_read(nsi_commit *c, const char *dir, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/COMMIT", dir);
+    nsi_buf b = {0};
+    int rc = read_file(path, &b, err, errlen);
+    if (!rc)
+        rc = parse(c, b.data, b.len, path, err, errlen);
+    nsi_buf_free(&b);
+    if (rc)
+        nsi_commit_free(c);
+    return rc;
+}
+
+static int encode(const nsi_commit *c, nsi_buf *b)
+{
+    uint8_t hdr[32] = {0};
+    memcpy(hdr, NSI_COMMIT_MAGIC, 8);
+    nsi_put_u32le(hdr + 8, NSI_COMMIT_VERSION);
+    nsi_put_u64le(hdr + 16, c->generation);
+    nsi_put_u64le(hdr + 24, c->next_seg_id);
+    size_t ll = strlen(c->language);
+    int rc;
+    if ((rc = nsi_buf_append(b, hdr, sizeof hdr)) || (rc = nsi_buf_put_varint(b, ll)) ||
+        (rc = nsi_buf_append(b, c->language, ll)) || (rc = nsi_buf_put_varint(b, c->nsegs)))
+        return rc;
+    for (uint32_t i = 0; i < c->nsegs; i++) {
+        const nsi_commit_seg *s = &c->segs[i];
+        if ((rc = nsi_buf_put_varint(b, s->id)) || (rc = nsi_buf_put_varint(b, s->ndocs)) ||
+            (rc = nsi_buf_put_varint(b, s->ndeleted)))
+            return rc;
+        uint64_t prev = UINT64_MAX, count = 0;
+        for (uint32_t d = 0; s->ndeleted && d < s->ndocs; d++) {
+            if (!nsi_bit_get(s->deleted, d))
+                continue;
+            if ((rc = nsi_buf_put_varint(b, d - prev)))
+                return rc;
+            prev = d;
+            count++;
+        }
+        if (count != s->ndeleted)
+            return NS_EINVAL;
+    }
+    if ((rc = nsi_buf_put_u32le(b, nsi_crc32(b->data, b->len))))
+        return rc;
+    return nsi_buf_append(b, NSI_COMMIT_END, 8);
+}
+
+int nsi_fsync_dir(const char *dir, char *err, size_t errlen)
+{
+    int fd = nsi_io_open(dir, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0 || nsi_io_fsync(fd)) {
+        int e = errno;
+        if (fd >= 0)
+            nsi_io_close(fd);
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: fsync of the directory: %s", dir,
+                        strerror(e));
+    }
+    nsi_io_close(fd);
+    return NS_OK;
+}
+
+int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t errlen)
+{
+    char tmp[4200], path[4200];
+    snprintf(tmp, sizeof tmp, "%s/COMMIT.tmp", dir);
+    snprintf(path, sizeof path, "%s/COMMIT", dir);
+    nsi_buf b = {0};
+    int rc = encode(c, &b);
+    if (rc) {
+        nsi_buf_free(&b);
+        return nsi_fail(err, errlen, rc, "%s: encoding: %s", path, ns_strerror(rc));
+    }
+    /* the new segments' directory entries must be durable before a COMMIT
+     * naming them can be */
+    rc = nsi_fsync_dir(dir, err, errlen);
+    if (rc) {
+        nsi_buf_free(&b);
+        return rc;
+    }
+    int fd = nsi_io_open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = 0;
+    const char *step = "create";
+    if (fd < 0) {
+        e = errno;
+    } else {
+        if (nsi_io_write_full(fd, b.data, b.len))
+            e = errno, step = "write";
+        /* a failed fsync ends the commit: the data may be gone, never retry */
+        else if (nsi_io_fsync(fd))
+            e = errno, step = "fsync";
+        if (nsi_io_close(fd) && !e)
+            e = errno, step = "close";
+    }
+    nsi_buf_free(&b);
+    if (!e && nsi_io_rename(tmp, path))
+        e = errno, step = "rename";
+    if (e) {
+        nsi_io_unlink(tmp);
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s (the previous commit stays)",
+                        step[0] == 'r' ? path : tmp, step, strerror(e));
+    }
+    return nsi_fsync_dir(dir, err, errlen);
+}
+
+int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/LOCK", dir);
+    int fd = nsi_io_open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) {
+        int e = errno;
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
+    }
+    if (nsi_io_lock(fd, wait)) {
+        int e = errno;
+        if (e == EACCES || e == EAGAIN) {
+            char pidbuf[32] = {0};
+            ssize_t k = nsi_io_pread(fd, pidbuf, sizeof pidbuf - 1, 0);
+            long pid = k > 0 ? strtol(pidbuf, NULL, 10) : 0;
+            nsi_io_close(fd);
+            if (pid > 0)
+                return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by pid %ld", dir,
+                                pid);
+            return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by another writer",
+                            dir);
+        }
+        nsi_io_close(fd);
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: lock: %s", path, strerror(e));
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (nsi_io_ftruncate(fd, 0) == 0 && nsi_io_pwrite_full(fd, pid, (size_t)n, 0)) {
+        /* the pid is informational only; the fcntl lock is what counts */
+    }
+    *out = fd;
+    return NS_OK;
+}
+
+void nsi_lock_release(int fd)
+{
+    if (fd >= 0)
+        nsi_io_close(fd); /* closing drops the lock */
+}

@@ -1,0 +1,174 @@
+/* segment.h — immutable segment files: streaming writer, mmap reader and
+ * postings cursor (internal). Format: docs/format.md, "Segment file". */
+#ifndef NSI_SEGMENT_H
+#define NSI_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "format/codec.h"
+#include "format/docstore.h"
+
+#define NSI_SEG_MAGIC "NSSEGMNT"
+#define NSI_SEG_END "NSSEGEND"
+#define NSI_SEG_VERSION 2
+/* Oldest version this build still reads: 1 differs only in STORED (no
+ * preset dictionary). */
+#define NSI_SEG_VERSION_MIN 1
+#define NSI_DOC_END UINT32_MAX
+
+enum {
+    NSI_SEC_INFO = 1,
+    NSI_SEC_TERMS,
+    NSI_SEC_TERMIDX,
+    NSI_SEC_POSTINGS,
+    NSI_SEC_POSITIONS,
+    NSI_SEC_NORMS,
+    NSI_SEC_DOCMAP,
+    NSI_SEC_STORED,
+    NSI_SEC_FIELDS,
+    NSI_SEC_COUNT = NSI_SEC_FIELDS
+};
+
+/* ---- writing: terms in ascending byte order, each with its postings in
+ * ascending doc order; documents (norms, id, stored record) in doc order. */
+typedef struct nsi_segw nsi_segw;
+
+int nsi_segw_new(nsi_segw **out);
+int nsi_segw_term(nsi_segw *w, const char *term, size_t len);
+int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_body,
+                     const uint32_t *pos_title, const uint32_t *pos_body);
+int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id,
+                 size_t id_len, uint64_t hash, const void *rec, size_t rec_len);
+/* The same with the record already decoded (merges). */
+struct nsi_record;
+int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const struct nsi_record *rec);
+/* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
+int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
+                    size_t errlen);
+void nsi_segw_free(nsi_segw *w);
+uint32_t nsi_segw_ndocs(const nsi_segw *w);
+
+void nsi_seg_filename(char *buf, size_t n, const char *dir, uint64_t seg_id);
+
+/* ---- reading */
+typedef struct nsi_seg {
+    uint64_t id;
+    uint32_t ndocs;
+    uint32_t version; /* format version of the file */
+    char path[4096];
+    const uint8_t *map;
+    size_t size;
+    struct {
+        const uint8_t *p;
+        size_t len;
+        uint32_t crc;
+    } sec[NSI_SEC_COUNT + 1];
+    uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
+    uint32_t nblocks;  /* dictionary blocks */
+    nsi_docstore store;
+} nsi_seg;
+
+/* Maps and validates the segment file (header, footer, table, small
+ * sections). NS_ECORRUPT/NS_EVERSION/NS_ENOTFOUND with a message naming the
+ * file. */
+int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen);
+void nsi_seg_close(nsi_seg *s);
+
+/* The fields shown in hit lists (id, title, url, date, meta) of doc, read in
+ * place from the FIELDS section: rec->f[] point into the map (borrowed while
+ * the segment is open); the body comes from the STORED section. */
+struct nsi_record;
+int nsi_seg_fields(const nsi_seg *s, uint32_t doc, struct nsi_record *rec, char *err,
+                   size_t errlen);
+
+/* Verifies every section CRC and the whole-file CRC. */
+int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);
+/* Verifies every section CRC (all the bytes a search may read). */
+int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen);
+
+typedef struct nsi_terminfo {
+    uint32_t df;
+    uint64_t post_off, post_len;
+    uint64_t pos_off, pos_len;
+} nsi_terminfo;
+
+/* Looks a term up. NS_OK and *ti filled, NS_ENOTFOUND, or NS_ECORRUPT. */
+int nsi_seg_lookup(const nsi_seg *s, const char *term, size_t len, nsi_terminfo *ti,
+                   char *err, size_t errlen);
+
+/* Iterates over the dictionary from the first term >= from (from may be
+ * NULL/0 for the start). Each call to nsi_dictit_next gives the next term
+ * (term borrowed until the next call). Returns NS_OK, NS_DONE-like 1 at the
+ * end, or NS_ECORRUPT. */
+typedef struct nsi_dictit {
+    const nsi_seg *s;
+    uint32_t block;
+    uint32_t in_block;
+    const uint8_t *p, *end;
+    char term[NS_MAX_TERM_BYTES * 4 + 8];
+    size_t term_len;
+    nsi_terminfo ti;
+} nsi_dictit;
+int nsi_dictit_seek(nsi_dictit *it, const nsi_seg *s, const char *from, size_t len,
+                    char *err, size_t errlen);
+int nsi_dictit_next(nsi_dictit *it, char *err, size_t errlen);
+
+static inline void nsi_seg_norms(const nsi_seg *s, uint32_t doc, uint32_t *lt,
+                                 uint32_t *lb)
+{
+    const uint8_t *p = s->sec[NSI_SEC_NORMS].p + (size_t)doc * 8;
+    *lt = nsi_get_u32le(p);
+    *lb = nsi_get_u32le(p + 4);
+}
+
+/* ---- postings cursor */
+typedef struct nsi_skip {
+    uint32_t last_doc, data_off, pos_off, max_tf_body, min_len_body, max_tf_title,
+        min_len_title;
+} nsi_skip;
+
+typedef struct nsi_pcur {
+    const nsi_seg *s;
+    uint32_t df, full, tail_n;
+    const uint8_t *skips;    /* full * 28 bytes */
+    const uint8_t *data;     /* block data start */
+    const uint8_t *tail;     /* tail varints */
+    const uint8_t *end;      /* end of the term's postings */
+    const uint8_t *pos_base; /* term's positions */
+    const uint8_t *pos_end;
+    uint32_t tail_pos_off;
+    /* current block: index 0..full (full = the tail) */
+    uint32_t block;
+    uint32_t n;              /* docs in the current block */
+    uint32_t i;              /* index of the current doc in the block */
+    uint32_t doc;            /* current doc, NSI_DOC_END when exhausted */
+    uint32_t docs[NSI_BLOCK], tft[NSI_BLOCK], tfb[NSI_BLOCK];
+    /* positions decoding state for the current block */
+    const uint8_t *pblock;   /* positions of the block's first doc */
+    const uint8_t *pp;       /* positions of doc pp_i of the block */
+    uint32_t pp_i;
+    int corrupt;             /* set on any decoding failure */
+} nsi_pcur;
+
+/* Positions the cursor on the term's first posting. */
+int nsi_pcur_init(nsi_pcur *c, const nsi_seg *s, const nsi_terminfo *ti);
+/* Moves to the first doc >= target (target > current doc). Sets c->doc to
+ * NSI_DOC_END at the end. Returns NS_OK or NS_ECORRUPT. */
+int nsi_pcur_seek(nsi_pcur *c, uint32_t target);
+static inline int nsi_pcur_next(nsi_pcur *c) { return nsi_pcur_seek(c, c->doc + 1); }
+static inline uint32_t nsi_pcur_tf_title(const nsi_pcur *c) { return c->tft[c->i]; }
+static inline uint32_t nsi_pcur_tf_body(const nsi_pcur *c) { return c->tfb[c->i]; }
+/* Decodes the current doc's positions into title[] (tf_title values) and
+ * body[] (tf_body values); the caller sizes them. NS_ECORRUPT on bad data. */
+int nsi_pcur_positions(nsi_pcur *c, uint32_t *title, uint32_t *body);
+/* Skip entry of block b (< full). */
+void nsi_pcur_skip(const nsi_pcur *c, uint32_t b, nsi_skip *out);
+/* The block-max data of the block that would hold doc (without decoding):
+ * fills *sk for the block containing the first doc >= doc, or returns 0 when
+ * doc lies in the tail (the caller then uses the list bound). */
+int nsi_pcur_block_bound(const nsi_pcur *c, uint32_t doc, nsi_skip *sk);
+
+#endif

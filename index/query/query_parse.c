@@ -1,0 +1,821 @@
+/* query_parse.c — query text to tree: a lexer and a recursive-descent parser.
+ *
+ * The language is specified in docs/query-language.md. Grammar, loosest
+ * binding first:
+ *
+ *   query   := or END
+ *   or      := seq ( "OR" seq )*
+ *   seq     := and and*            juxtaposition: AND, or with any=1 OR/MAYBE
+ *   and     := unary ( "AND" unary )*
+ *   unary   := "NOT" near | sign near | near
+ *   near    := primary ( NEAR[/n] primary )*
+ *   primary := [title:] ( word | word* | "phrase" | "(" or ")" )
+ *
+ * A sign ('+' or '-' starting a word) and a field prefix are part of the
+ * token they start, so "-AND" is "not the word AND" and never an operator.
+ *
+ * The parser recurses only through '(' and checks the depth before each
+ * descent, so hostile input (10,000 '(') fails fast on a small stack; the
+ * term count is checked while words are analysed, so 100,000 words stop at
+ * the limit. Words are analysed as they are met, with the same chain as the
+ * indexer, which decides what a term, a phrase or nothing at all is.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/query.h"
+
+#define NEAR_DEFAULT_DIST 10u
+#define NEAR_MAX_DIST 1000u
+/* Whatever max_depth asks for: each level costs about eight stack frames. */
+#define HARD_MAX_DEPTH 256u
+
+enum tok_kind {
+    TK_END,
+    TK_WORD,
+    TK_PHRASE,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_AND,
+    TK_OR,
+    TK_NOT,
+    TK_NEAR
+};
+
+typedef struct qtok {
+    enum tok_kind kind;
+    size_t off;      /* first byte, sign included */
+    size_t body;     /* first byte after the sign */
+    size_t end;      /* one past the last byte */
+    size_t text;     /* WORD: the word without field and '*'; PHRASE: inside */
+    size_t text_len; /* the quotes; LPAREN: offset of the '(' itself */
+    char sign;       /* '+', '-' or 0 */
+    char prefix;     /* WORD ended in '*' */
+    enum nsq_field field;
+    unsigned dist;   /* NEAR */
+} qtok;
+
+typedef struct atok {
+    size_t term; /* offset in qparser.terms */
+    size_t term_len;
+    size_t start; /* byte offset in the query text */
+} atok;
+
+typedef struct qparser {
+    const char *text;
+    size_t len;
+    nsi_analyzer *an;
+    int any;
+    size_t max_terms, max_depth;
+    qtok cur;
+    size_t depth;
+    size_t nterms; /* terms already in the tree */
+    char *err;
+    size_t errlen;
+    size_t err_off;
+    /* tokens of the word or phrase being analysed */
+    size_t base;
+    nsi_buf terms;
+    atok *toks;
+    size_t ntoks, ctoks;
+} qparser;
+
+enum { MARK_NONE, MARK_REQUIRED };
+
+static int fail(qparser *p, int rc, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Every message reads "<what> at <offset>" (or puts the offset right after
+ * the operator it names), and off is the same offset, for the caller. */
+static int fail(qparser *p, int rc, size_t off, const char *fmt, ...)
+{
+    if (p->err && p->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->err, p->errlen, fmt, ap);
+        va_end(ap);
+    }
+    p->err_off = off;
+    return rc;
+}
+
+static int oom(qparser *p, size_t off)
+{
+    return fail(p, NS_ENOMEM, off, "out of memory at %zu", off);
+}
+
+/* ------------------------------------------------------------- lexer */
+
+/* Length of the separator at t[i]: ASCII white space, NUL, or one of the
+ * common Unicode spaces (so a pasted no-break space still separates words
+ * for the operators, as it already does for the analyzer); 0 otherwise. */
+static size_t space_at(const char *t, size_t len, size_t i)
+{
+    unsigned char c = (unsigned char)t[i];
+    if (c == ' ' || (c >= '\t' && c <= '\r') || c == '\0')
+        return 1;
+    if (c == 0xC2 && i + 1 < len)
+        return ((unsigned char)t[i + 1] == 0xA0 || (unsigned char)t[i + 1] == 0x85)
+                   ? 2 : 0;
+    if (c < 0xE1 || c > 0xE3 || i + 2 >= len)
+        return 0;
+    unsigned b1 = (unsigned char)t[i + 1], b2 = (unsigned char)t[i + 2];
+    int sp = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) ||             /* U+1680 */
+             (c == 0xE2 && b1 == 0x80 && (b2 <= 0x8A || b2 == 0xA8 || /* U+2000.. */
+                                          b2 == 0xA9 || b2 == 0xAF)) ||
+             (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) ||             /* U+205F */
+             (c == 0xE3 && b1 == 0x80 && b2 == 0x80);               /* U+3000 */
+    return sp ? 3 : 0;
+}
+
+static int is_special(char c) { return c == '(' || c == ')' || c == '"'; }
+
+/* End of the word starting at i: the next separator, parenthesis or quote. */
+static size_t word_end(const qparser *p, size_t i)
+{
+    while (i < p->len && !space_at(p->text, p->len, i) && !is_special(p->text[i]))
+        i++;
+    return i;
+}
+
+/* Whether an operand (word, phrase or group) starts at i. */
+static int operand_at(const qparser *p, size_t i)
+{
+    return i < p->len && !space_at(p->text, p->len, i) && p->text[i] != ')';
+}
+
+static int lex_near(qparser *p, qtok *t, const char *w, size_t n)
+{
+    if (n == 4) {
+        t->kind = TK_NEAR;
+        t->dist = NEAR_DEFAULT_DIST;
+        return NS_OK;
+    }
+    if (n < 6 || w[4] != '/')
+        return NS_OK;
+    unsigned d = 0;
+    for (size_t i = 5; i < n; i++) {
+        if (w[i] < '0' || w[i] > '9')
+            return NS_OK; /* "NEAR/x" is just a word */
+        if (d <= NEAR_MAX_DIST)
+            d = d * 10 + (unsigned)(w[i] - '0');
+    }
+    if (d < 1 || d > NEAR_MAX_DIST)
+        return fail(p, NS_ESYNTAX, t->off, "NEAR distance must be 1 to %u at %zu",
+                    NEAR_MAX_DIST, t->off);
+    t->kind = TK_NEAR;
+    t->dist = d;
+    return NS_OK;
+}
+
+/* Upper-case AND, OR, NOT, NEAR and NEAR/n written as whole words. */
+static int lex_operator(qparser *p, qtok *t)
+{
+    const char *w = p->text + t->text;
+    size_t n = t->text_len + (t->prefix ? 1 : 0);
+    if (n == 3 && !memcmp(w, "AND", 3))
+        t->kind = TK_AND;
+    else if (n == 2 && !memcmp(w, "OR", 2))
+        t->kind = TK_OR;
+    else if (n == 3 && !memcmp(w, "NOT", 3))
+        t->kind = TK_NOT;
+    else if (n >= 4 && !memcmp(w, "NEAR", 4))
+        return lex_near(p, t, w, n);
+    return NS_OK;
+}
+
+/* The operand after an optional sign and field: '(', a phrase or a word. */
+static int lex_operand(qparser *p, qtok *t, size_t i)
+{
+    const char *s = p->text;
+    if (s[i] == '(') {
+        t->kind = TK_LPAREN;
+        t->text = i;
+        t->end = i + 1;
+        return NS_OK;
+    }
+    if (s[i] == '"') {
+        const char *q = memchr(s + i + 1, '"', p->len - i - 1);
+        if (!q)
+            return fail(p, NS_ESYNTAX, i, "unterminated '\"' at %zu", i);
+        t->kind = TK_PHRASE;
+        t->text = i + 1;
+        t->text_len = (size_t)(q - s) - (i + 1);
+        t->end = (size_t)(q - s) + 1;
+        return NS_OK;
+    }
+    size_t e = word_end(p, i);
+    t->kind = TK_WORD;
+    t->text = i;
+    t->end = e;
+    t->prefix = s[e - 1] == '*';
+    t->text_len = e - i - (t->prefix ? 1 : 0);
+    if (!t->sign && t->field == NSQ_FIELD_ALL)
+        return lex_operator(p, t);
+    return NS_OK;
+}
+
+/* Reads the token at or after pos into t. */
+static int lex(qparser *p, size_t pos, qtok *t)
+{
+    const char *s = p->text;
+    size_t sp, start = pos;
+    while (pos < p->len && (sp = space_at(s, p->len, pos)) != 0)
+        pos += sp;
+    memset(t, 0, sizeof *t);
+    t->off = t->body = t->end = pos;
+    if (pos == p->len) {
+        t->kind = TK_END;
+        return NS_OK;
+    }
+    if (s[pos] == ')') {
+        t->kind = TK_RPAREN;
+        t->end = pos + 1;
+        return NS_OK;
+    }
+    /* A sign starts a word: at the start, after a separator or after '('. */
+    int word_start = pos == 0 || pos > start || s[pos - 1] == '(';
+    if ((s[pos] == '+' || s[pos] == '-') && word_start && operand_at(p, pos + 1) &&
+        s[pos + 1] != '+' && s[pos + 1] != '-') {
+        t->sign = s[pos];
+        t->body = ++pos;
+    }
+    if (p->len - pos > 6 && !memcmp(s + pos, "title:", 6) && operand_at(p, pos + 6)) {
+        t->field = NSQ_FIELD_TITLE;
+        pos += 6;
+    }
+    return lex_operand(p, t, pos);
+}
+
+static int advance(qparser *p) { return lex(p, p->cur.end, &p->cur); }
+
+static int can_start(enum tok_kind k)
+{
+    return k == TK_WORD || k == TK_PHRASE || k == TK_LPAREN || k == TK_NOT ||
+           k == TK_NEAR;
+}
+
+/* ------------------------------------------------------------- analysis */
+
+static int collect(void *ctx, const nsi_token *tok)
+{
+    qparser *p = ctx;
+    size_t at = p->base + tok->start;
+    if (tok->term_len == 0) /* not expected from the analyzer; nothing to match */
+        return NS_OK;
+    if (p->nterms + p->ntoks >= p->max_terms)
+        return fail(p, NS_ETOOBIG, at, "query has more than %zu terms at %zu",
+                    p->max_terms, at);
+    if (p->ntoks == p->ctoks) {
+        size_t c = p->ctoks ? p->ctoks * 2 : 16;
+        atok *v = realloc(p->toks, c * sizeof *v);
+        if (!v)
+            return oom(p, at);
+        p->toks = v;
+        p->ctoks = c;
+    }
+    atok *a = &p->toks[p->ntoks];
+    a->term = p->terms.len;
+    a->term_len = tok->term_len;
+    a->start = at;
+    if (nsi_buf_append(&p->terms, tok->term, tok->term_len) != NS_OK)
+        return oom(p, at);
+    p->ntoks++;
+    return NS_OK;
+}
+
+static int analyse(qparser *p, size_t off, size_t len, unsigned flags)
+{
+    p->ntoks = 0;
+    p->base = off;
+    nsi_buf_reset(&p->terms);
+    int rc = nsi_analyze(p->an, p->text + off, len, 0, flags, collect, p, NULL);
+    if (rc == NS_ENOMEM)
+        return oom(p, off);
+    return rc;
+}
+
+static nsq_node *tok_term(qparser *p, enum nsq_kind kind, size_t i, size_t off)
+{
+    const atok *a = &p->toks[i];
+    return nsq_new_term(kind, (const char *)p->terms.data + a->term, a->term_len, off);
+}
+
+/* The text [off, off+len) as nothing, a TERM, or a PHRASE of TERMs; the node
+ * starts at at (the word, or the opening quote). */
+static int words_node(qparser *p, size_t off, size_t len, size_t at, nsq_node **out)
+{
+    *out = NULL;
+    int rc = analyse(p, off, len, 0);
+    if (rc || p->ntoks == 0)
+        return rc;
+    if (p->ntoks == 1) {
+        *out = tok_term(p, NSQ_TERM, 0, at);
+    } else if ((*out = nsq_new(NSQ_PHRASE, at)) != NULL) {
+        for (size_t i = 0; i < p->ntoks && rc == NS_OK; i++) {
+            nsq_node *k = tok_term(p, NSQ_TERM, i, p->toks[i].start);
+            rc = k ? nsq_add_kid(*out, k) : NS_ENOMEM;
+        }
+        if (rc) {
+            nsq_free(*out);
+            *out = NULL;
+        }
+    }
+    if (!*out)
+        return oom(p, at);
+    p->nterms += p->ntoks;
+    return NS_OK;
+}
+
+static int prefix_node(qparser *p, const qtok *t, nsq_node **out)
+{
+    int rc = analyse(p, t->text, t->text_len, NSI_AN_NOSTEM);
+    if (rc)
+        return rc;
+    if (p->ntoks == 0)
+        return fail(p, NS_ESYNTAX, t->body, "empty prefix at %zu", t->body);
+    if (p->ntoks > 1)
+        return fail(p, NS_ESYNTAX, t->body, "prefix must be one word at %zu", t->body);
+    if (!(*out = tok_term(p, NSQ_PREFIX, 0, t->body)))
+        return oom(p, t->body);
+    p->nterms++;
+    return NS_OK;
+}
+
+/* ------------------------------------------------------------- tree checks */
+
+static void set_field(nsq_node *n, enum nsq_field f)
+{
+    if (!n)
+        return;
+    if (n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
+        n->kind == NSQ_NEAR)
+        n->field = f;
+    for (size_t i = 0; i < n->nkids; i++)
+        set_field(n->kids[i], f);
+}
+
+/* A NOT, or an AND of NOTs only: it can exclude but never match. */
+static int is_negative(const nsq_node *n)
+{
+    if (n->kind == NSQ_NOT)
+        return 1;
+    if (n->kind != NSQ_AND)
+        return 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind != NSQ_NOT)
+            return 0;
+    return 1;
+}
+
+static size_t negative_offset(const nsq_node *n)
+{
+    return n->kind == NSQ_NOT ? n->offset : n->kids[0]->offset;
+}
+
+/* Adds kid to an OR, MAYBE or NOT, where only something that can match may
+ * go: an exclusion must sit in an AND beside a positive term. */
+static int add_positive(qparser *p, nsq_node *parent, nsq_node *kid)
+{
+    if (kid && is_negative(kid)) {
+        size_t off = negative_offset(kid);
+        nsq_free(kid);
+        return fail(p, NS_ESYNTAX, off, "NOT at %zu has no positive term beside it",
+                    off);
+    }
+    return nsq_add_kid(parent, kid) ? oom(p, parent->offset) : NS_OK;
+}
+
+static int add_kid(qparser *p, nsq_node *parent, nsq_node *kid)
+{
+    return nsq_add_kid(parent, kid) ? oom(p, parent->offset) : NS_OK;
+}
+
+/* ------------------------------------------------------------- parser */
+
+static int parse_or(qparser *p, nsq_node **out);
+
+static int near_error(qparser *p, size_t off)
+{
+    return fail(p, NS_ESYNTAX, off, "NEAR needs a word on each side at %zu", off);
+}
+
+static int parse_group(qparser *p, nsq_node **out)
+{
+    size_t open = p->cur.text;
+    if (p->depth >= p->max_depth)
+        return fail(p, NS_ETOOBIG, open, "query nesting deeper than %zu at %zu",
+                    p->max_depth, open);
+    p->depth++;
+    int rc = advance(p);
+    if (!rc)
+        rc = parse_or(p, out);
+    if (!rc && p->cur.kind != TK_RPAREN)
+        rc = fail(p, NS_ESYNTAX, open, "unbalanced '(' at %zu", open);
+    if (!rc)
+        rc = advance(p);
+    p->depth--;
+    if (rc) {
+        nsq_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int parse_primary(qparser *p, nsq_node **out)
+{
+    qtok t = p->cur;
+    int rc;
+    *out = NULL;
+    switch (t.kind) {
+    case TK_WORD:
+        rc = t.prefix ? prefix_node(p, &t, out)
+                      : words_node(p, t.text, t.text_len, t.body, out);
+        if (!rc)
+            rc = advance(p);
+        break;
+    case TK_PHRASE:
+        rc = words_node(p, t.text, t.text_len, t.body, out);
+        if (!rc)
+            rc = advance(p);
+        break;
+    case TK_LPAREN:
+        rc = parse_group(p, out);
+        break;
+    case TK_NEAR:
+        return near_error(p, t.off);
+    default: /* callers only come here with can_start() tokens */
+        return fail(p, NS_ESYNTAX, t.off, "unexpected token at %zu", t.off);
+    }
+    if (rc) {
+        nsq_free(*out);
+        *out = NULL;
+        return rc;
+    }
+    set_field(*out, t.field);
+    return NS_OK;
+}
+
+/* The right-hand operands of a NEAR chain whose first word is in near. */
+static int parse_near_rest(qparser *p, nsq_node *near)
+{
+    while (p->cur.kind == TK_NEAR) {
+        size_t op = p->cur.off;
+        if (p->cur.dist < near->dist)
+            near->dist = p->cur.dist;
+        int rc = advance(p);
+        if (rc)
+            return rc;
+        if ((p->cur.kind != TK_WORD && p->cur.kind != TK_PHRASE) || p->cur.sign)
+            return near_error(p, op);
+        nsq_node *n;
+        if ((rc = parse_primary(p, &n)) != NS_OK)
+            return rc;
+        if (!n || n->kind != NSQ_TERM) {
+            nsq_free(n);
+            return near_error(p, op);
+        }
+        if (n->field != near->field) {
+            nsq_free(n);
+            return fail(p, NS_ESYNTAX, op, "NEAR needs words of one field at %zu", op);
+        }
+        if ((rc = add_kid(p, near, n)) != NS_OK)
+            return rc;
+    }
+    return NS_OK;
+}
+
+static int parse_near(qparser *p, nsq_node **out)
+{
+    nsq_node *n;
+    int group = p->cur.kind == TK_LPAREN;
+    int rc = parse_primary(p, &n);
+    if (rc || p->cur.kind != TK_NEAR) {
+        *out = n;
+        return rc;
+    }
+    *out = NULL;
+    if (!n || n->kind != NSQ_TERM || group) {
+        nsq_free(n);
+        return near_error(p, p->cur.off);
+    }
+    nsq_node *near = nsq_new(NSQ_NEAR, n->offset);
+    if (!near) {
+        nsq_free(n);
+        return oom(p, p->cur.off);
+    }
+    near->field = n->field;
+    near->dist = UINT_MAX;
+    rc = add_kid(p, near, n);
+    if (!rc)
+        rc = parse_near_rest(p, near);
+    if (rc)
+        nsq_free(near);
+    else
+        *out = near;
+    return rc;
+}
+
+/* NOT or '-' at op: the operand is the current token, its sign removed. */
+static int parse_negation(qparser *p, size_t op, nsq_node **out)
+{
+    nsq_node *n, *not;
+    *out = NULL;
+    int rc = parse_near(p, &n);
+    if (rc || !n)
+        return rc;
+    if (!(not = nsq_new(NSQ_NOT, op))) {
+        nsq_free(n);
+        return oom(p, op);
+    }
+    if ((rc = add_positive(p, not, n)) != NS_OK) {
+        nsq_free(not);
+        return rc;
+    }
+    *out = not;
+    return NS_OK;
+}
+
+static int parse_unary(qparser *p, nsq_node **out, int *mark)
+{
+    qtok *t = &p->cur;
+    *mark = MARK_NONE;
+    if (t->kind == TK_NOT) {
+        size_t op = t->off;
+        int rc = advance(p);
+        if (rc)
+            return rc;
+        if (!can_start(t->kind))
+            return fail(p, NS_ESYNTAX, op, "NOT at %zu has nothing on its right", op);
+        if (t->kind == TK_NOT || t->sign == '-')
+            return fail(p, NS_ESYNTAX, t->off, "double negation at %zu", t->off);
+        t->sign = 0; /* NOT +a is NOT a */
+        return parse_negation(p, op, out);
+    }
+    if (t->sign == '-') {
+        t->sign = 0;
+        return parse_negation(p, t->off, out);
+    }
+    if (t->sign == '+') {
+        t->sign = 0;
+        *mark = MARK_REQUIRED;
+    }
+    return parse_near(p, out);
+}
+
+static int parse_and(qparser *p, nsq_node **out, int *mark)
+{
+    size_t start = p->cur.off;
+    nsq_node *n = NULL, *and;
+    int rc = parse_unary(p, &n, mark);
+    if (rc || p->cur.kind != TK_AND) {
+        *out = n;
+        return rc;
+    }
+    *out = NULL;
+    *mark = MARK_NONE;
+    if (!(and = nsq_new(NSQ_AND, start))) {
+        nsq_free(n);
+        return oom(p, start);
+    }
+    rc = add_kid(p, and, n);
+    while (!rc && p->cur.kind == TK_AND) {
+        size_t op = p->cur.off;
+        int m;
+        if ((rc = advance(p)) != NS_OK)
+            break;
+        if (!can_start(p->cur.kind)) {
+            rc = fail(p, NS_ESYNTAX, op, "AND at %zu has nothing on its right", op);
+            break;
+        }
+        if ((rc = parse_unary(p, &n, &m)) == NS_OK)
+            rc = add_kid(p, and, n);
+    }
+    if (rc)
+        nsq_free(and);
+    else
+        *out = nsq_simplify(and);
+    return rc;
+}
+
+/* Juxtaposed operands with any=0: one AND (a '+' changes nothing). */
+static int parse_seq_all(qparser *p, nsq_node **out)
+{
+    nsq_node *and = nsq_new(NSQ_AND, p->cur.off);
+    int rc = and ? NS_OK : oom(p, p->cur.off);
+    while (!rc && can_start(p->cur.kind)) {
+        nsq_node *n;
+        int mark;
+        if ((rc = parse_and(p, &n, &mark)) == NS_OK)
+            rc = add_kid(p, and, n);
+    }
+    if (rc) {
+        nsq_free(and);
+        and = NULL;
+    }
+    *out = nsq_simplify(and);
+    return rc;
+}
+
+/* any=1: the required operands (AND), the optional ones (OR) and the
+ * exclusions, combined as AND(MAYBE(req, opt...), NOT...). */
+typedef struct anyseq {
+    nsq_node *req, *opt, *neg;
+} anyseq;
+
+static void anyseq_free(anyseq *s)
+{
+    nsq_free(s->req);
+    nsq_free(s->opt);
+    nsq_free(s->neg);
+}
+
+static int anyseq_positive(qparser *p, anyseq *s, size_t start, nsq_node **pos)
+{
+    nsq_node *req = nsq_simplify(s->req), *opt = s->opt;
+    s->req = s->opt = NULL;
+    if (!req || !opt->nkids) {
+        *pos = req ? req : nsq_simplify(opt);
+        if (req)
+            nsq_free(opt);
+        return NS_OK;
+    }
+    nsq_node *m = nsq_new(NSQ_MAYBE, start);
+    int rc = m ? add_kid(p, m, req) : (nsq_free(req), oom(p, start));
+    for (size_t i = 0; !rc && i < opt->nkids; i++) {
+        rc = add_kid(p, m, opt->kids[i]);
+        opt->kids[i] = NULL;
+    }
+    for (size_t i = 0; i < opt->nkids; i++)
+        nsq_free(opt->kids[i]);
+    opt->nkids = 0;
+    nsq_free(opt);
+    if (rc) {
+        nsq_free(m);
+        m = NULL;
+    }
+    *pos = m;
+    return rc;
+}
+
+static int parse_seq_any(qparser *p, nsq_node **out)
+{
+    size_t start = p->cur.off;
+    anyseq s = {nsq_new(NSQ_AND, start), nsq_new(NSQ_OR, start),
+                nsq_new(NSQ_AND, start)};
+    int rc = s.req && s.opt && s.neg ? NS_OK : oom(p, start);
+    *out = NULL;
+    while (!rc && can_start(p->cur.kind)) {
+        nsq_node *n;
+        int mark;
+        if ((rc = parse_and(p, &n, &mark)) != NS_OK || !n)
+            continue;
+        nsq_node *to = is_negative(n) ? s.neg : mark == MARK_REQUIRED ? s.req : s.opt;
+        rc = add_kid(p, to, n);
+    }
+    nsq_node *pos = NULL;
+    if (!rc)
+        rc = anyseq_positive(p, &s, start, &pos);
+    if (!rc && s.neg->nkids) {
+        rc = add_kid(p, s.neg, pos); /* s.neg becomes AND(pos?, NOT...) */
+        pos = s.neg;
+        s.neg = NULL;
+    }
+    anyseq_free(&s);
+    if (rc)
+        nsq_free(pos);
+    else
+        *out = nsq_simplify(pos);
+    return rc;
+}
+
+static int parse_or(qparser *p, nsq_node **out)
+{
+    size_t start = p->cur.off;
+    nsq_node *n, *or = NULL;
+    *out = NULL;
+    if (p->cur.kind == TK_AND || p->cur.kind == TK_OR)
+        return fail(p, NS_ESYNTAX, start, "%s at %zu has nothing on its left",
+                    p->cur.kind == TK_AND ? "AND" : "OR", start);
+    int rc = p->any ? parse_seq_any(p, &n) : parse_seq_all(p, &n);
+    if (rc || p->cur.kind != TK_OR) {
+        *out = n;
+        return rc;
+    }
+    if (!(or = nsq_new(NSQ_OR, start))) {
+        nsq_free(n);
+        return oom(p, start);
+    }
+    rc = add_positive(p, or, n);
+    while (!rc && p->cur.kind == TK_OR) {
+        size_t op = p->cur.off;
+        if ((rc = advance(p)) != NS_OK)
+            break;
+        if (!can_start(p->cur.kind)) {
+            rc = fail(p, NS_ESYNTAX, op, "OR at %zu has nothing on its right", op);
+            break;
+        }
+        if ((rc = p->any ? parse_seq_any(p, &n) : parse_seq_all(p, &n)) == NS_OK)
+            rc = add_positive(p, or, n);
+    }
+    if (rc)
+        nsq_free(or);
+    else
+        *out = nsq_simplify(or);
+    return rc;
+}
+
+static int parse_syntax(qparser *p, nsq_node **out)
+{
+    nsq_node *n = NULL;
+    int rc = lex(p, 0, &p->cur);
+    if (!rc)
+        rc = parse_or(p, &n);
+    if (!rc && p->cur.kind == TK_RPAREN)
+        rc = fail(p, NS_ESYNTAX, p->cur.off, "unexpected ')' at %zu", p->cur.off);
+    if (!rc && n && is_negative(n)) {
+        size_t off = negative_offset(n);
+        rc = fail(p, NS_ESYNTAX, off, "query has no positive term at %zu", off);
+    }
+    if (rc) {
+        nsq_free(n);
+        n = NULL;
+    }
+    *out = n;
+    return rc;
+}
+
+/* Words separated by white space, joined by the default operator. */
+static int parse_literal(qparser *p, nsq_node **out)
+{
+    nsq_node *top = nsq_new(p->any ? NSQ_OR : NSQ_AND, 0);
+    int rc = top ? NS_OK : oom(p, 0);
+    size_t i = 0, sp;
+    while (!rc && i < p->len) {
+        if ((sp = space_at(p->text, p->len, i)) != 0) {
+            i += sp;
+            continue;
+        }
+        size_t e = i + 1;
+        while (e < p->len && !space_at(p->text, p->len, e))
+            e++;
+        nsq_node *n;
+        if (!top->nkids)
+            top->offset = i;
+        if ((rc = words_node(p, i, e - i, i, &n)) == NS_OK)
+            rc = add_kid(p, top, n);
+        i = e;
+    }
+    if (rc) {
+        nsq_free(top);
+        top = NULL;
+    }
+    *out = nsq_simplify(top);
+    return rc;
+}
+
+static size_t limit_or(unsigned v, size_t dflt, size_t hard)
+{
+    size_t n = v ? v : dflt;
+    return n < hard ? n : hard;
+}
+
+int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts,
+                    nsi_analyzer *an, nsq_node **out, char *err, size_t errlen,
+                    size_t *err_off)
+{
+    static const ns_query_options dflt = NS_QUERY_OPTIONS_INIT;
+    if (!opts)
+        opts = &dflt;
+    if (err && errlen)
+        err[0] = '\0';
+    if (err_off)
+        *err_off = 0;
+    *out = NULL;
+    if (!an || (!text && len))
+        return NS_EINVAL;
+    qparser p = {.text = text ? text : "", .len = len, .an = an, .any = opts->any,
+                 .err = err, .errlen = errlen};
+    p.max_terms = limit_or(opts->max_terms, NS_MAX_QUERY_TERMS, SIZE_MAX);
+    p.max_depth = limit_or(opts->max_depth, NS_MAX_QUERY_DEPTH, HARD_MAX_DEPTH);
+    int rc;
+    if (len > NS_MAX_QUERY_BYTES)
+        rc = fail(&p, NS_ETOOBIG, NS_MAX_QUERY_BYTES, "query longer than %u bytes at %u",
+                  NS_MAX_QUERY_BYTES, NS_MAX_QUERY_BYTES);
+    else if (opts->literal)
+        rc = parse_literal(&p, out);
+    else if ((rc = parse_syntax(&p, out)) == NS_ESYNTAX && opts->lenient) {
+        p.nterms = p.depth = p.err_off = 0;
+        if (err && errlen)
+            err[0] = '\0';
+        rc = parse_literal(&p, out);
+    }
+    nsi_buf_free(&p.terms);
+    free(p.toks);
+    if (rc && err_off)
+        *err_off = p.err_off;
+    return rc;
+}

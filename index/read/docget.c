@@ -1,0 +1,126 @@
+/* docget.c — documents by id (ns_index_get_doc) and the stored body of any
+ * hit (ns_results_body).
+ *
+ * There is no id → document table in a reader: the writer keeps one
+ * (idmap.c), readers only have each segment's DOCMAP (docs/format.md,
+ * "DOCMAP"). A lookup therefore walks the DOCMAPs of the pinned generation,
+ * which is linear in the number of documents but touches only the small,
+ * uncompressed id list, never the stored blocks. A live id occurs at most once
+ * in a generation: older copies of a re-indexed document are marked in the
+ * segments' deletion bitmaps, which the walk honours.
+ *
+ * The answer is an ordinary one-hit result set, so callers read its fields,
+ * body and snippet through the same calls as a search hit's. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/commit.h"
+#include "common/internal.h"
+#include "format/record.h"
+#include "eval/search.h"
+#include "xapian/xap.h"
+
+/* Finds the live copy of id in snapshot s: NS_OK with seg and doc set,
+ * NS_ENOTFOUND, or NS_ECORRUPT (message set). */
+static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg, uint32_t *doc)
+{
+    for (uint32_t i = 0; i < s->nsegs; i++) {
+        const nsi_seg *g = s->segs[i];
+        const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        for (uint32_t d = 0; d < g->ndocs; d++) {
+            uint64_t n;
+            if (nsi_varint_get(&p, end, &n) || n + 8 > (uint64_t)(end - p))
+                return nsi_index_fail(NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
+            if (n == len && memcmp(p, id, len) == 0 && !nsi_bit_get(s->deleted[i], d)) {
+                *seg = i;
+                *doc = d;
+                return NS_OK;
+            }
+            p += n + 8;
+        }
+    }
+    return NS_ENOTFOUND;
+}
+
+/* Fills r's single hit with the listed fields of (seg, doc) (docs/format.md,
+ * "FIELDS"), laid out as search.c lays out its hits: each field
+ * NUL-terminated in the arena. */
+static int load_fields(ns_results *r, uint32_t seg, uint32_t doc)
+{
+    char err[NSI_ERRMSG];
+    nsi_record f;
+    nsi_hit *h = &r->hits[0];
+    int rc = nsi_seg_fields(r->snap->segs[seg], doc, &f, err, sizeof err);
+
+    if (rc)
+        return nsi_index_fail(rc, "%s", err);
+    h->seg = seg;
+    h->doc = doc;
+    h->gdoc = r->snap->base[seg] + doc;
+    for (int i = 0; !rc && i < NSI_F_BODY; i++) {
+        h->off[i] = r->arena.len;
+        h->len[i] = f.len[i];
+        if (!(rc = nsi_buf_append(&r->arena, f.f[i], f.len[i])))
+            rc = nsi_buf_putc(&r->arena, 0);
+    }
+    return rc;
+}
+
+int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
+{
+    *out = NULL;
+    if (!idx || !id || len == 0)
+        return nsi_index_fail(NS_EINVAL, "no document id given");
+    if (idx->xap)
+        return nsi_xap_get_doc(idx, id, len, out);
+    ns_results *r = calloc(1, sizeof *r);
+    if (!r || !(r->hits = calloc(1, sizeof *r->hits))) {
+        free(r);
+        return nsi_index_fail(NS_ENOMEM, "out of memory");
+    }
+    r->idx = idx;
+    r->snap = nsi_index_acquire(idx);
+    r->first_rank = 1;
+    r->exact = 1;
+    uint32_t seg = 0, doc = 0;
+    int rc = find_id(r->snap, id, len, &seg, &doc);
+    if (rc == NS_ENOTFOUND)
+        nsi_index_fail(rc, "no document with id '%.*s'", len > 200 ? 200 : (int)len, id);
+    if (!rc && (rc = load_fields(r, seg, doc)) == NS_ENOMEM)
+        nsi_index_fail(rc, "out of memory");
+    if (rc) {
+        ns_results_free(r);
+        return rc;
+    }
+    r->nhits = 1;
+    r->total = 1;
+    *out = r;
+    return NS_OK;
+}
+
+int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
+{
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (!r || i >= r->nhits)
+        return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
+    if (r->idx && r->idx->xap)
+        return nsi_xap_results_body(r, i, out, len);
+    /* a STORED record is the body text itself (docs/format.md, "STORED") */
+    const nsi_hit *h = &r->hits[i];
+    const nsi_seg *g = r->snap->segs[h->seg];
+    nsi_buf rec = {0};
+    char err[256];
+    rec.limit = (size_t)1 << 40; /* documents are capped at indexing time */
+    int rc = nsi_docstore_get(&g->store, h->doc, &rec, err, sizeof err);
+    if (rc == NS_OK && (rc = nsi_buf_terminate(&rec)) == NS_OK) {
+        if (len)
+            *len = rec.len;
+        *out = (char *)nsi_buf_steal(&rec, NULL);
+    }
+    nsi_buf_free(&rec);
+    if (rc == NS_ENOMEM)
+        return nsi_index_fail(rc, "out of memory");
+    return rc ? nsi_index_fail(rc, "%s: %s", g->path, err) : NS_OK;
+}

@@ -1,0 +1,20 @@
+/* merge.h — merging segments into one (internal). */
+#ifndef NSI_MERGE_H
+#define NSI_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/segment.h"
+
+typedef struct nsi_merge_in {
+    const nsi_seg *seg;
+    const uint8_t *deleted; /* bitmap, may be NULL */
+} nsi_merge_in;
+
+/* Writes segment out_id in dir holding the live documents of in[0..n) in
+ * order (deleted documents are dropped). *ndocs receives its size. */
+int nsi_merge(const nsi_merge_in *in, size_t n, const char *dir, uint64_t out_id,
+              uint32_t *ndocs, char *err, size_t errlen);
+
+#endif

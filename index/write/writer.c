@@ -1,0 +1,654 @@
+/* writer.c — ns_writer: add, replace and delete documents, commit, merge.
+ *
+ * The writer keeps a working copy of the commit (segment list + deletion
+ * bitmaps) and an in-memory buffer of new documents. Nothing it does is seen
+ * by readers until ns_writer_commit writes the segments and replaces COMMIT
+ * (commit.c). After a successful commit, files no longer referenced are
+ * deleted and the tiered merge policy runs: whenever ten segments sit in the
+ * same size tier (powers of ten of live documents) they are merged, so the
+ * segment count stays logarithmic in the number of documents.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analysis/analyzer.h"
+#include "format/commit.h"
+#include "write/idmap.h"
+#include "common/internal.h"
+#include "common/io.h"
+#include "write/memindex.h"
+#include "write/merge.h"
+#include "format/record.h"
+#include "format/segment.h"
+#include "xapian/xap.h"
+
+#define MERGE_FACTOR 10
+
+typedef struct wseg {
+    nsi_seg *seg;
+    uint32_t ndocs, ndeleted;
+    uint8_t *deleted; /* bitmap, NULL when nothing deleted */
+} wseg;
+
+struct ns_writer {
+    nsi_xwriter *xap; /* the Xapian backend (xapian/xap.h), or NULL */
+    char *dir;
+    int lock_fd;
+    ns_writer_options opts;
+    char language[64];
+    uint64_t generation, next_seg_id;
+    wseg *segs;
+    uint32_t nsegs, scap;
+    nsi_memindex *mem;
+    uint8_t *mem_deleted;
+    size_t mem_deleted_cap;
+    nsi_idmap ids;
+    nsi_analyzer *an;
+    nsi_buf rec;
+    unsigned since_commit;
+    int dirty;  /* uncommitted changes exist */
+    int failed; /* a write, commit or merge failed: the status, and the writer
+                   refuses further work (see stopped()) */
+    char failmsg[NSI_ERRMSG];
+    char err[NSI_ERRMSG];
+};
+
+const char *ns_writer_errmsg(const ns_writer *w)
+{
+    if (w && w->xap)
+        return nsi_xap_writer_errmsg(w->xap);
+    return w ? w->err : "no writer";
+}
+
+static int werr(ns_writer *w, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int werr(ns_writer *w, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* After a failed flush, commit or merge the writer's idea of the disk may be
+ * wrong (a failed fsync may have lost data the kernel reported written; a
+ * COMMIT may have been renamed without the directory being synced), so it
+ * stops, like Lucene after a "tragic" error and PostgreSQL after a failed
+ * fsync: every later call returns the first failure until the writer is
+ * closed and opened again, which re-reads COMMIT from the disk. */
+static int stopped(ns_writer *w)
+{
+    if (!w->failed)
+        return NS_OK;
+    return werr(w, w->failed, "%.400s (the writer stopped: close and reopen the index)",
+                w->failmsg);
+}
+
+static int fail_stop(ns_writer *w, int rc)
+{
+    if (rc && !w->failed) {
+        w->failed = rc;
+        memcpy(w->failmsg, w->err, sizeof w->failmsg);
+    }
+    return rc;
+}
+
+static int bit_set(uint8_t **bm, uint32_t nbits, uint32_t i)
+{
+    if (!*bm) {
+        *bm = calloc(nbits / 8 + 1, 1);
+        if (!*bm)
+            return NS_ENOMEM;
+    }
+    (*bm)[i >> 3] |= (uint8_t)(1u << (i & 7));
+    return NS_OK;
+}
+
+static int push_seg(ns_writer *w, nsi_seg *seg, uint32_t ndocs, uint32_t ndeleted,
+                    uint8_t *deleted)
+{
+    if (w->nsegs == w->scap) {
+        uint32_t cap = w->scap ? w->scap * 2 : 16;
+        wseg *s = realloc(w->segs, (size_t)cap * sizeof *s);
+        if (!s)
+            return NS_ENOMEM;
+        w->segs = s;
+        w->scap = cap;
+    }
+    w->segs[w->nsegs++] = (wseg){seg, ndocs, ndeleted, deleted};
+    return NS_OK;
+}
+
+/* Rebuilds the id map from the segments' DOCMAPs (at open and after merges). */
+static int load_ids(ns_writer *w)
+{
+    nsi_idmap_clear(&w->ids);
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        const nsi_seg *g = w->segs[i].seg;
+        const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        for (uint32_t d = 0; d < g->ndocs; d++) {
+            uint64_t len;
+            if (nsi_varint_get(&p, end, &len) || len + 8 > (uint64_t)(end - p))
+                return werr(w, NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
+            const char *id = (const char *)p;
+            uint64_t hash = nsi_get_u64le(p + len);
+            p += len + 8;
+            if (nsi_bit_get(w->segs[i].deleted, d))
+                continue;
+            nsi_identry *e;
+            int rc = nsi_idmap_get(&w->ids, id, (size_t)len, &e);
+            if (rc)
+                return werr(w, rc, "%s: %s", w->dir, ns_strerror(rc));
+            *e = (nsi_identry){hash, i, d, e->id_off, e->id_len, 1};
+        }
+    }
+    return NS_OK;
+}
+
+/* Removes files a crashed or rolled-back writer left behind. */
+static void collect_garbage(ns_writer *w)
+{
+    DIR *d = nsi_io_opendir(w->dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = nsi_io_readdir(d))) {
+        unsigned long long id;
+        char tail[8];
+        int keep = 1;
+        if (sscanf(de->d_name, "seg-%16llx.ns%1s", &id, tail) == 2) {
+            keep = 0;
+            for (uint32_t i = 0; i < w->nsegs; i++)
+                if (w->segs[i].seg->id == id)
+                    keep = 1;
+        } else if (strcmp(de->d_name, "COMMIT.tmp") == 0) {
+            keep = 0;
+        }
+        if (!keep) {
+            char path[4400];
+            snprintf(path, sizeof path, "%s/%s", w->dir, de->d_name);
+            nsi_io_unlink(path);
+        }
+    }
+    nsi_io_closedir(d);
+}
+
+static int open_existing(ns_writer *w)
+{
+    nsi_commit c;
+    int rc = nsi_commit_read(&c, w->dir, w->err, sizeof w->err);
+    if (rc == NS_ENOTFOUND) {
+        const char *lang = nsi_language_canonical(w->opts.language ? w->opts.language : "english");
+        if (!lang)
+            return werr(w, NS_EINVAL, "unknown language '%s' (ns_languages() lists them)",
+                        w->opts.language);
+        snprintf(w->language, sizeof w->language, "%s", lang);
+        w->next_seg_id = 1;
+        w->dirty = 1; /* the first commit creates COMMIT even with no docs */
+        return NS_OK;
+    }
+    if (rc)
+        return rc;
+    snprintf(w->language, sizeof w->language, "%s", c.language);
+    w->generation = c.generation;
+    w->next_seg_id = c.next_seg_id;
+    if (w->opts.language) {
+        const char *want = nsi_language_canonical(w->opts.language);
+        if (!want || strcmp(want, c.language)) {
+            nsi_commit_free(&c);
+            return werr(w, NS_EINVAL, "%s: index language is %s, not %s", w->dir, w->language,
+                        w->opts.language);
+        }
+    }
+    for (uint32_t i = 0; i < c.nsegs && !rc; i++) {
+        nsi_seg *seg;
+        rc = nsi_seg_open(&seg, w->dir, c.segs[i].id, w->err, sizeof w->err);
+        if (rc == NS_ENOTFOUND)
+            rc = werr(w, NS_ECORRUPT, "%s: segment listed in COMMIT is missing",
+                      w->err + 0);
+        if (!rc && seg->ndocs != c.segs[i].ndocs) {
+            rc = werr(w, NS_ECORRUPT, "%s: holds %u documents, COMMIT says %u", seg->path,
+                      seg->ndocs, c.segs[i].ndocs);
+            nsi_seg_close(seg);
+        }
+        if (!rc) {
+            rc = push_seg(w, seg, c.segs[i].ndocs, c.segs[i].ndeleted, c.segs[i].deleted);
+            if (rc)
+                nsi_seg_close(seg);
+            else
+                c.segs[i].deleted = NULL; /* now owned by w */
+        }
+    }
+    nsi_commit_free(&c);
+    if (!rc)
+        rc = load_ids(w);
+    return rc;
+}
+
+/* A writer whose work the Xapian backend does. */
+static int open_xapian(ns_writer **out, const char *path, const ns_writer_options *opts,
+                       char *errbuf, size_t errbuf_len)
+{
+    ns_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    int rc = nsi_xap_writer_open(&w->xap, path, opts, errbuf, errbuf_len);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return NS_OK;
+}
+
+int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
+                   char *errbuf, size_t errbuf_len)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
+    if (nsi_xap_writer_wanted(path, opts))
+        return open_xapian(out, path, opts, errbuf, errbuf_len);
+    ns_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->dir = strdup(path))) {
+        free(w);
+        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    }
+    ns_writer_options def = NS_WRITER_OPTIONS_INIT;
+    w->opts = def;
+    if (opts) /* a version-1 caller's struct ends before backend */
+        memcpy(&w->opts, opts,
+               opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
+    if (!w->opts.flush_bytes)
+        w->opts.flush_bytes = def.flush_bytes;
+    w->lock_fd = -1;
+    w->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
+    int rc, e = nsi_io_mkdir_p(path);
+    if (e)
+        rc = werr(w, nsi_errno_status(e), "%s: cannot create index directory: %s", path,
+                  strerror(e));
+    else
+        rc = nsi_lock_acquire(path, w->opts.wait_for_lock, &w->lock_fd, w->err, sizeof w->err);
+    if (!rc)
+        rc = open_existing(w);
+    if (!rc && (rc = nsi_analyzer_new(&w->an, w->language)))
+        werr(w, rc, "cannot create the %s analyzer", w->language);
+    if (!rc && (rc = nsi_memindex_new(&w->mem)))
+        werr(w, rc, "out of memory");
+    if (rc) {
+        nsi_fail(errbuf, errbuf_len, rc, "%s", w->err);
+        ns_writer_close(w);
+        return rc;
+    }
+    collect_garbage(w);
+    *out = w;
+    return NS_OK;
+}
+
+void ns_writer_close(ns_writer *w)
+{
+    if (!w)
+        return;
+    if (w->xap) {
+        nsi_xap_writer_close(w->xap);
+        free(w);
+        return;
+    }
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        nsi_seg_close(w->segs[i].seg);
+        free(w->segs[i].deleted);
+    }
+    free(w->segs);
+    nsi_memindex_free(w->mem);
+    free(w->mem_deleted);
+    nsi_idmap_free(&w->ids);
+    nsi_analyzer_free(w->an);
+    nsi_buf_free(&w->rec);
+    nsi_lock_release(w->lock_fd);
+    free(w->dir);
+    free(w);
+}
+
+static int commit_and_merge(ns_writer *w);
+
+/* Marks the document an entry points at as deleted. */
+static int kill_entry(ns_writer *w, nsi_identry *e)
+{
+    int rc;
+    if (e->seg == NSI_IDMAP_MEM) {
+        uint32_t n = nsi_memindex_ndocs(w->mem);
+        if (w->mem_deleted_cap < n / 8 + 1) {
+            size_t cap = (n / 8 + 1) * 2;
+            uint8_t *p = realloc(w->mem_deleted, cap);
+            if (!p)
+                return NS_ENOMEM;
+            memset(p + w->mem_deleted_cap, 0, cap - w->mem_deleted_cap);
+            w->mem_deleted = p;
+            w->mem_deleted_cap = cap;
+        }
+        w->mem_deleted[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
+    } else {
+        wseg *s = &w->segs[e->seg];
+        if ((rc = bit_set(&s->deleted, s->ndocs, e->doc)))
+            return rc;
+        s->ndeleted++;
+    }
+    e->live = 0;
+    w->dirty = 1;
+    return NS_OK;
+}
+
+/* Writes the in-memory buffer as a new segment (not yet committed). */
+static int flush_mem(ns_writer *w)
+{
+    uint32_t n = nsi_memindex_ndocs(w->mem);
+    if (n == 0)
+        return NS_OK;
+    nsi_segw *sw;
+    int rc = nsi_segw_new(&sw);
+    if (rc)
+        return werr(w, rc, "out of memory");
+    uint64_t id = w->next_seg_id;
+    rc = nsi_memindex_write(w->mem, sw);
+    if (rc)
+        werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
+    else
+        rc = nsi_segw_finish(sw, w->dir, id, w->err, sizeof w->err);
+    nsi_segw_free(sw);
+    if (rc)
+        return rc;
+    nsi_seg *seg;
+    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, sizeof w->err)))
+        return rc;
+    uint32_t ndel = 0;
+    uint8_t *del = NULL;
+    for (uint32_t d = 0; d < n; d++)
+        ndel += nsi_bit_get(w->mem_deleted, d);
+    if (ndel) {
+        del = calloc(n / 8 + 1, 1);
+        if (!del) {
+            nsi_seg_close(seg);
+            return werr(w, NS_ENOMEM, "out of memory");
+        }
+        memcpy(del, w->mem_deleted, n / 8 + 1);
+    }
+    if ((rc = push_seg(w, seg, n, ndel, del))) {
+        nsi_seg_close(seg);
+        free(del);
+        return werr(w, rc, "out of memory");
+    }
+    w->next_seg_id++;
+    for (uint32_t i = 0; i < w->ids.n; i++)
+        if (w->ids.e[i].seg == NSI_IDMAP_MEM)
+            w->ids.e[i].seg = w->nsegs - 1;
+    nsi_memindex_clear(w->mem);
+    if (w->mem_deleted)
+        memset(w->mem_deleted, 0, w->mem_deleted_cap);
+    return NS_OK;
+}
+
+int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
+{
+    if (w && w->xap)
+        return nsi_xap_put(w->xap, doc, outcome);
+    if (!w || !doc || !doc->id || doc->id_len == 0)
+        return w ? werr(w, NS_EINVAL, "document has no id") : NS_EINVAL;
+    if (doc->body_len > NS_MAX_DOC_BYTES)
+        return werr(w, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",
+                    (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len,
+                    NS_MAX_DOC_BYTES);
+    int rc = stopped(w);
+    if (rc)
+        return rc;
+    rc = nsi_record_encode(doc, &w->rec);
+    if (rc)
+        return werr(w, rc, "document %.*s: %s", (int)(doc->id_len > 200 ? 200 : doc->id_len),
+                    doc->id, ns_strerror(rc));
+    uint64_t hash = nsi_fnv1a64(w->rec.data, w->rec.len, NSI_FNV_SEED);
+    nsi_identry *e;
+    if ((rc = nsi_idmap_get(&w->ids, doc->id, doc->id_len, &e)))
+        return werr(w, rc, "out of memory");
+    int result = NS_PUT_ADDED;
+    if (e->live) {
+        if (e->hash == hash) {
+            if (outcome)
+                *outcome = NS_PUT_UNCHANGED;
+            return NS_OK;
+        }
+        result = NS_PUT_UPDATED;
+    }
+    uint32_t docnum;
+    rc = nsi_memindex_add(w->mem, w->an, doc, w->rec.data, w->rec.len, hash, &docnum, NULL);
+    if (rc)
+        return werr(w, rc, "document %.*s: %s", (int)(doc->id_len > 200 ? 200 : doc->id_len),
+                    doc->id, ns_strerror(rc));
+    if (e->live && (rc = kill_entry(w, e)))
+        return werr(w, rc, "out of memory");
+    e->hash = hash;
+    e->seg = NSI_IDMAP_MEM;
+    e->doc = docnum;
+    e->live = 1;
+    w->dirty = 1;
+    if (outcome)
+        *outcome = result;
+    if (nsi_memindex_bytes(w->mem) >= w->opts.flush_bytes && (rc = flush_mem(w)))
+        return fail_stop(w, rc);
+    if (w->opts.commit_every && ++w->since_commit >= w->opts.commit_every)
+        return commit_and_merge(w);
+    return NS_OK;
+}
+
+int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
+{
+    if (w->xap)
+        return nsi_xap_delete(w->xap, id, id_len);
+    nsi_identry *e = nsi_idmap_find(&w->ids, id, id_len);
+    int rc = stopped(w);
+    if (rc)
+        return rc;
+    if (!e || !e->live)
+        return werr(w, NS_ENOTFOUND, "no document with id '%.*s'",
+                    (int)(id_len > 200 ? 200 : id_len), id);
+    rc = kill_entry(w, e);
+    return rc ? werr(w, rc, "out of memory") : NS_OK;
+}
+
+int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *, const char *, size_t), void *ctx)
+{
+    if (w->xap)
+        return nsi_xap_foreach_id(w->xap, fn, ctx);
+    /* ids live in w->ids.ids, which a delete from fn never moves */
+    for (uint32_t i = 0; i < w->ids.n; i++) {
+        const nsi_identry *e = &w->ids.e[i];
+        if (e->live && fn(ctx, (const char *)w->ids.ids.data + e->id_off, e->id_len))
+            break;
+    }
+    return NS_OK;
+}
+
+static int write_commit(ns_writer *w)
+{
+    nsi_commit c = {0};
+    c.generation = w->generation + 1;
+    c.next_seg_id = w->next_seg_id;
+    snprintf(c.language, sizeof c.language, "%s", w->language);
+    c.segs = calloc(w->nsegs ? w->nsegs : 1, sizeof *c.segs);
+    if (!c.segs)
+        return werr(w, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        const wseg *s = &w->segs[i];
+        if (s->ndeleted == s->ndocs)
+            continue; /* nothing live: leave it out, the files go with GC */
+        c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs, s->ndeleted, s->deleted};
+    }
+    int rc = nsi_commit_write(&c, w->dir, w->err, sizeof w->err);
+    free(c.segs); /* the bitmaps belong to w */
+    if (rc)
+        return rc;
+    w->generation = c.generation;
+    return NS_OK;
+}
+
+/* Drops segments without live documents from the working list. */
+static int drop_empty(ns_writer *w)
+{
+    uint32_t k = 0;
+    int changed = 0;
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        if (w->segs[i].ndeleted == w->segs[i].ndocs) {
+            nsi_seg_close(w->segs[i].seg);
+            free(w->segs[i].deleted);
+            changed = 1;
+        } else {
+            w->segs[k++] = w->segs[i];
+        }
+    }
+    w->nsegs = k;
+    return changed ? load_ids(w) : NS_OK;
+}
+
+/* Merges segs[idx[0..n)] into one segment placed where the first was. */
+static int merge_some(ns_writer *w, const uint32_t *idx, uint32_t n)
+{
+    /* A merge re-encodes what it reads, so damage in an input that still
+     * decodes would come out under fresh, valid checksums: verify first. */
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = nsi_seg_verify_sections(w->segs[idx[i]].seg, w->err, sizeof w->err);
+        if (rc)
+            return rc;
+    }
+    nsi_merge_in *in = calloc(n, sizeof *in);
+    if (!in)
+        return werr(w, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        in[i] = (nsi_merge_in){w->segs[idx[i]].seg, w->segs[idx[i]].deleted};
+    uint64_t id = w->next_seg_id;
+    uint32_t ndocs = 0;
+    int rc = nsi_merge(in, n, w->dir, id, &ndocs, w->err, sizeof w->err);
+    free(in);
+    if (rc)
+        return rc;
+    w->next_seg_id++;
+    nsi_seg *seg;
+    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, sizeof w->err)))
+        return rc;
+    /* mark the inputs empty, put the result in the first input's place */
+    for (uint32_t i = 0; i < n; i++) {
+        wseg *s = &w->segs[idx[i]];
+        nsi_seg_close(s->seg);
+        free(s->deleted);
+        *s = (wseg){NULL, 1, 1, NULL};
+    }
+    w->segs[idx[0]] = (wseg){seg, ndocs, 0, NULL};
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < w->nsegs; i++)
+        if (w->segs[i].seg)
+            w->segs[k++] = w->segs[i];
+    w->nsegs = k;
+    w->dirty = 1;
+    return load_ids(w);
+}
+
+static unsigned tier_of(uint32_t live)
+{
+    unsigned t = 0;
+    while (live >= MERGE_FACTOR) {
+        live /= MERGE_FACTOR;
+        t++;
+    }
+    return t;
+}
+
+/* One round of the tiered policy; *merged says whether anything happened. */
+static int merge_policy(ns_writer *w, int *merged)
+{
+    *merged = 0;
+    uint32_t idx[MERGE_FACTOR];
+    for (unsigned tier = 0; tier < 12; tier++) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < w->nsegs && n < MERGE_FACTOR; i++) {
+            const wseg *s = &w->segs[i];
+            uint32_t live = s->ndocs - s->ndeleted;
+            /* a segment that is mostly deleted is rewritten on its own */
+            if (s->ndeleted * 2 > s->ndocs) {
+                *merged = 1;
+                return merge_some(w, &i, 1);
+            }
+            if (tier_of(live) == tier)
+                idx[n++] = i;
+        }
+        if (n == MERGE_FACTOR) {
+            *merged = 1;
+            return merge_some(w, idx, n);
+        }
+    }
+    return NS_OK;
+}
+
+static int commit_steps(ns_writer *w)
+{
+    int rc = flush_mem(w);
+    if (rc)
+        return rc;
+    if (!w->dirty)
+        return NS_OK;
+    if ((rc = write_commit(w)))
+        return rc;
+    w->dirty = 0;
+    w->since_commit = 0;
+    if ((rc = drop_empty(w)))
+        return rc;
+    collect_garbage(w);
+    return NS_OK;
+}
+
+static int commit_once(ns_writer *w)
+{
+    int rc = stopped(w);
+    return rc ? rc : fail_stop(w, commit_steps(w));
+}
+
+/* Commits, then runs the merge policy until it has nothing to merge. */
+static int commit_and_merge(ns_writer *w)
+{
+    if (w->xap)
+        return nsi_xap_commit(w->xap);
+    int rc = commit_once(w);
+    for (int round = 0; !rc && round < 64; round++) {
+        int merged;
+        if ((rc = fail_stop(w, merge_policy(w, &merged))) || !merged)
+            break;
+        rc = commit_once(w);
+    }
+    return rc;
+}
+
+int ns_writer_commit(ns_writer *w) { return commit_and_merge(w); }
+
+int ns_writer_optimize(ns_writer *w)
+{
+    if (w->xap)
+        return nsi_xap_optimize(w->xap);
+    int rc = commit_and_merge(w);
+    if (rc)
+        return rc;
+    uint32_t n = w->nsegs;
+    if (n == 0 || (n == 1 && w->segs[0].ndeleted == 0))
+        return NS_OK;
+    uint32_t *idx = malloc(n * sizeof *idx);
+    if (!idx)
+        return werr(w, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        idx[i] = i;
+    rc = fail_stop(w, merge_some(w, idx, n));
+    free(idx);
+    return rc ? rc : commit_once(w);
+}
