@@ -1,7 +1,7 @@
 /*
  * nsearch.h — the public C API of libnsearch, a full-text search engine.
  *
- * This header is the manual. Conventions (also in docs/api.md):
+ * This header is the manual. Conventions (docs/api.md says more):
  *
  *  - Every function that can fail returns an int status: NS_OK (0) on success,
  *    a negative NS_E* code on failure. ns_strerror() names a code; the handle
@@ -13,6 +13,10 @@
  *    valid until X is called.
  *  - The library never prints, exits or aborts.
  *  - Every `opts` argument may be NULL, meaning the defaults (*_OPTIONS_INIT).
+ *  - Every *_free and *_close function accepts NULL and then does nothing.
+ *  - Memory the library hands over ("caller frees with ns_free") comes from
+ *    the library's allocator: release it with ns_free, never with another
+ *    allocator (ns_free is free() today, but a caller must not rely on it).
  *  - Strings are UTF-8 byte ranges (pointer + length) and need not be
  *    NUL-terminated unless stated.
  *
@@ -21,7 +25,10 @@
  *    ns_snippet_make, ns_index_stats and ns_index_refresh on one shared
  *    ns_index at the same time. ns_index_close must not race with any of them.
  *    A search sees the generation that was current when it started; a refresh
- *    never disturbs a search in flight.
+ *    never disturbs a search in flight. The index keeps one error message per
+ *    thread: ns_index_errmsg(idx) is the message of the last failed call on
+ *    idx made by the calling thread, untouched by other threads and other
+ *    handles.
  *  - ns_writer, ns_query, ns_results, ns_snippet: one thread at a time each.
  *    An ns_query may be searched by several threads at once (it is read-only
  *    after parsing).
@@ -51,6 +58,10 @@ extern "C" {
 
 /** Returns the library's version string, e.g. "0.1.0". Static storage. */
 NS_API const char *ns_version(void);
+
+/** Frees memory the library handed to the caller (ns_results_body's copy).
+ *  Accepts NULL. */
+NS_API void ns_free(void *p);
 
 /* ---------------------------------------------------------------- status */
 
@@ -199,7 +210,8 @@ NS_API int ns_writer_optimize(ns_writer *w);
  *  (call ns_writer_commit first to keep them). Accepts NULL. */
 NS_API void ns_writer_close(ns_writer *w);
 
-/** Message for the writer's last failure. Borrowed until the next call on w. */
+/** Message for the writer's last failure (the writer is used by one thread
+ *  at a time, so it keeps one message). Borrowed until the next call on w. */
 NS_API const char *ns_writer_errmsg(const ns_writer *w);
 
 /* ------------------------------------------------------------ reading */
@@ -248,8 +260,9 @@ NS_API const char *ns_index_warning(ns_index *idx);
  *  *changed (may be NULL) is set to 1 when a new generation was loaded. */
 NS_API int ns_index_refresh(ns_index *idx, int *changed);
 
-/** Message for the last failure on idx in this thread. Borrowed until the next
- *  call on idx from this thread. */
+/** Message for the last failed call on idx (or on a result set or snippet of
+ *  idx) made by this thread; other threads and other handles keep their own.
+ *  Borrowed until the next call on idx from this thread. */
 NS_API const char *ns_index_errmsg(const ns_index *idx);
 
 /** The index's stemming language (static storage). */
@@ -272,6 +285,12 @@ typedef struct ns_stats {
     uint64_t bytes_total;     /* every file of the generation */
 } ns_stats;
 
+/** Fills *out with what the current generation holds. The byte counts are
+ *  those of the native format's sections; a Xapian index reports documents,
+ *  terms and postings, and its table files as bytes_total (docs/xapian.md).
+ *  Safe to call from several threads, like ns_search.
+ *  Errors: NS_EINVAL (NULL argument), NS_EIO (a Xapian shard is unreachable;
+ *  message in ns_index_errmsg). */
 NS_API int ns_index_stats(ns_index *idx, ns_stats *out);
 
 /** Verifies the index at path without changing it: COMMIT, every section
@@ -323,6 +342,7 @@ NS_API const char *ns_query_string(const ns_query *q);
  *  analysed to nothing, e.g. only punctuation). */
 NS_API int ns_query_is_empty(const ns_query *q);
 
+/** Frees the query. Accepts NULL. */
 NS_API void ns_query_free(ns_query *q);
 
 /* ------------------------------------------------------------ search */
@@ -379,11 +399,13 @@ typedef struct ns_hit {
 /** Fills *hit with hit i (0-based, < ns_results_count). */
 NS_API int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit);
 
+/** Frees the result set (and lets go of the generation it pinned). Accepts
+ *  NULL. */
 NS_API void ns_results_free(ns_results *r);
 
 /** Copies the body (the stored text) of hit i of r, as stored in the
  *  generation r was made on. *out is a NUL-terminated copy that the caller
- *  frees with free(); *len (may be NULL) receives its length in bytes.
+ *  frees with ns_free(); *len (may be NULL) receives its length in bytes.
  *  Errors: NS_EINVAL (no hit i), NS_ECORRUPT, NS_ENOMEM (message in
  *  ns_index_errmsg). */
 NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len);
@@ -431,6 +453,7 @@ NS_API int ns_snippet_cut_after(const ns_snippet *s);
 NS_API size_t ns_snippet_span_count(const ns_snippet *s);
 NS_API void ns_snippet_span(const ns_snippet *s, size_t i, size_t *start, size_t *end);
 
+/** Frees the snippet. Accepts NULL. */
 NS_API void ns_snippet_free(ns_snippet *s);
 
 #ifdef __cplusplus

@@ -318,7 +318,7 @@ static void doc_reply(server *srv, const ns_results *r, serve_reply *out)
         return;
     }
     if (jbody_open(&b) != 0) {
-        free(body);
+        ns_free(body);
         api_error(out, 500, "internal", "out of memory", -1, NULL);
         return;
     }
@@ -335,7 +335,7 @@ static void doc_reply(server *srv, const ns_results *r, serve_reply *out)
     putc(',', b.f);
     put_str(b.f, "body", body, body_len);
     fputs("}\n", b.f);
-    free(body);
+    ns_free(body);
     jbody_finish(&b, 200, out);
 }
 

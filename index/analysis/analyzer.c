@@ -110,8 +110,6 @@ const char *const *nsi_language_list(void)
     return language_list;
 }
 
-const char *const *ns_languages(void) { return nsi_language_list(); }
-
 /* ------------------------------------------------------------ stem cache */
 
 /* Open addressing, linear probing. A slot holds the hash and 1 + the offset
@@ -705,11 +703,10 @@ static int public_token(void *ctx, const nsi_token *tok)
     return 0;
 }
 
-int ns_analyze(const char *language, const char *text, size_t len, ns_token_fn fn, void *ctx)
+int nsi_analyze_text(const char *language, const char *text, size_t len, ns_token_fn fn,
+                     void *ctx)
 {
     nsi_analyzer *a;
-    if (!fn || (!text && len))
-        return NS_EINVAL;
     int rc = nsi_analyzer_new(&a, language);
     if (rc)
         return rc;

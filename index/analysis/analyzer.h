@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nsearch.h"
+
 typedef struct nsi_analyzer nsi_analyzer;
 
 typedef struct nsi_token {
@@ -67,6 +69,11 @@ const char *nsi_language_canonical(const char *language);
 
 /* NULL-terminated list of accepted languages (canonical names + "none"). */
 const char *const *nsi_language_list(void);
+
+/* ns_analyze without its argument checks: a new analyzer for language runs
+ * over text and hands each token to fn. */
+int nsi_analyze_text(const char *language, const char *text, size_t len, ns_token_fn fn,
+                     void *ctx);
 
 /* Runs the chain over text, calling cb for each token in order.
  * Returns NS_OK, NS_ENOMEM, or the callback's non-zero value.

@@ -32,7 +32,6 @@
 #include "common/internal.h"
 #include "format/record.h"
 #include "eval/search.h"
-#include "xapian/xap.h"
 
 enum { E_EMPTY, E_TERM, E_AND, E_OR, E_NOT, E_PHRASE, E_NEAR, E_MAYBE };
 
@@ -999,32 +998,10 @@ static int load_hits(ns_results *r, char *err)
     return rc;
 }
 
-/* The options of a search (defaults for NULL), checked once for both
- * backends. */
-static int search_options(const ns_query *q, const ns_search_options *opts,
-                          ns_search_options *o)
+int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
+                      const ns_search_options *opts)
 {
-    *o = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
-    if (opts)
-        *o = *opts;
-    nsi_index_errbuf()[0] = 0;
-    if (o->k1 < 0 || o->b < 0 || o->b > 1 || o->title_weight < 0 || !q)
-        return nsi_index_fail(NS_EINVAL, "invalid search options (need k1 >= 0, 0 <= b <= 1, "
-                                         "title weight >= 0)");
-    if (o->k > NS_MAX_RESULTS || o->offset > NS_MAX_RESULTS - o->k)
-        return nsi_index_fail(NS_ETOOBIG, "k + offset exceeds %d", NS_MAX_RESULTS);
-    return NS_OK;
-}
-
-int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_search_options *opts)
-{
-    *out = NULL;
-    ns_search_options o;
-    int orc = search_options(q, opts, &o);
-    if (orc)
-        return orc;
-    if (idx && idx->xap)
-        return nsi_xap_search(out, idx, q, &o);
+    const ns_search_options o = *opts;
     char *err = nsi_index_errbuf();
     ns_results *r = calloc(1, sizeof *r);
     if (!r)

@@ -1,5 +1,6 @@
-/* search.h — query objects and result sets shared by search.c, query_api.c
- * and results.c (internal). */
+/* search.h — query objects and result sets shared by the front door
+ * (api_query.c, api_search.c), the native evaluator and every backend
+ * (internal). */
 #ifndef NSI_SEARCH_H
 #define NSI_SEARCH_H
 
@@ -35,5 +36,9 @@ struct ns_results {
 struct ns_snippet {
     nsi_snip s;
 };
+
+/* The native backend's search (backend.h: opts complete and checked). */
+int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
+                      const ns_search_options *opts);
 
 #endif

@@ -18,6 +18,14 @@
 #define NSI_SEG_VERSION_MIN 1
 #define NSI_DOC_END UINT32_MAX
 
+/* Layout sizes, each named once (docs/format.md, "Segment file"). */
+#define NSI_SEG_HEADER_BYTES 32 /* magic, version, id, ndocs, nsections */
+#define NSI_SEG_TABLE_ENTRY 24  /* per section: kind, crc32, offset, length */
+#define NSI_SEG_FOOTER_BYTES 24 /* table offset and crc, file crc, end marker */
+#define NSI_DICT_BLOCK 16       /* terms per front-coded dictionary block */
+#define NSI_TERMIDX_ENTRY 20    /* TERMIDX entry per dictionary block */
+#define NSI_SKIP_ENTRY 28       /* POSTINGS skip entry per full block */
+
 enum {
     NSI_SEC_INFO = 1,
     NSI_SEC_TERMS,
@@ -133,7 +141,7 @@ typedef struct nsi_skip {
 typedef struct nsi_pcur {
     const nsi_seg *s;
     uint32_t df, full, tail_n;
-    const uint8_t *skips;    /* full * 28 bytes */
+    const uint8_t *skips;    /* full * NSI_SKIP_ENTRY bytes */
     const uint8_t *data;     /* block data start */
     const uint8_t *tail;     /* tail varints */
     const uint8_t *end;      /* end of the term's postings */

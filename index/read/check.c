@@ -1,4 +1,4 @@
-/* check.c — ns_index_check: proves that an index is whole, or names the first
+/* check.c — nsi_check (ns_index_check): proves that an index is whole, or names the first
  * thing that is not.
  *
  * The check trusts nothing it has not verified. In order:
@@ -36,8 +36,8 @@
 #include "common/internal.h"
 #include "format/record.h"
 #include "format/segment.h"
+#include "read/reader.h"
 
-#define DICT_BLOCK 16
 /* u32 words of expected postings one --full batch may hold (128 MiB). */
 #define BATCH_WORDS ((size_t)32 << 20)
 #define RESTARTS 20
@@ -119,7 +119,7 @@ static int check_crcs(chk *k, const nsi_seg *g)
     for (int s = 1; s <= NSI_SEC_COUNT; s++)
         if (nsi_crc32(g->sec[s].p, g->sec[s].len) != g->sec[s].crc)
             return bad(k, g, s, sec_off(g, s), "checksum mismatch (%zu bytes)", g->sec[s].len);
-    if (nsi_crc32(g->map, g->size - 24) != nsi_get_u32le(g->map + g->size - 12))
+    if (nsi_crc32(g->map, g->size - NSI_SEG_FOOTER_BYTES) != nsi_get_u32le(g->map + g->size - 12))
         return nsi_fail(k->err, k->errlen, NS_ECORRUPT,
                         "%s: whole-file checksum mismatch (header, padding or table, %zu bytes)",
                         g->path, g->size);
@@ -318,7 +318,7 @@ static int check_block(chk *k, const nsi_pcur *c, const char *term, size_t tlen,
     }
     if (sk.data_off != *data_run || sk.max_tf_body != max_tb || sk.max_tf_title != max_tt ||
         sk.min_len_body != (max_tb ? min_lb : 0) || sk.min_len_title != (max_tt ? min_lt : 0))
-        return bad(k, g, NSI_SEC_POSTINGS, at + (uint64_t)c->block * 28,
+        return bad(k, g, NSI_SEC_POSTINGS, at + (uint64_t)c->block * NSI_SKIP_ENTRY,
                    "term " TERM_FMT ": skip entry %u disagrees with its block",
                    TERM_ARG(term, tlen), c->block);
     const uint8_t *p = c->data + sk.data_off;
@@ -412,7 +412,7 @@ static int check_dict(chk *k, const nsi_seg *g)
         memcpy(prev, it.term, it.term_len);
         prev_len = it.term_len;
         count++;
-        if ((it.in_block == DICT_BLOCK || count == g->nterms) && it.p != it.end)
+        if ((it.in_block == NSI_DICT_BLOCK || count == g->nterms) && it.p != it.end)
             return bad(k, g, NSI_SEC_TERMS, at, "dictionary block %u has trailing bytes", it.block);
         rc = nsi_dictit_next(&it, k->err, k->errlen);
     }
@@ -641,10 +641,8 @@ static int check_once(chk *k, const char *dir)
     return rc;
 }
 
-int ns_index_check(const char *path, int full, char *errbuf, size_t errlen)
+int nsi_check(const char *path, int full, char *errbuf, size_t errlen)
 {
-    if (!path || !*path)
-        return nsi_fail(errbuf, errlen, NS_EINVAL, "no index path given");
     chk k;
     memset(&k, 0, sizeof k);
     k.err = errbuf;

@@ -18,7 +18,6 @@
 #include "common/internal.h"
 #include "format/record.h"
 #include "eval/search.h"
-#include "xapian/xap.h"
 
 /* Finds the live copy of id in snapshot s: NS_OK with seg and doc set,
  * NS_ENOTFOUND, or NS_ECORRUPT (message set). */
@@ -66,13 +65,8 @@ static int load_fields(ns_results *r, uint32_t seg, uint32_t doc)
     return rc;
 }
 
-int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
+int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
 {
-    *out = NULL;
-    if (!idx || !id || len == 0)
-        return nsi_index_fail(NS_EINVAL, "no document id given");
-    if (idx->xap)
-        return nsi_xap_get_doc(idx, id, len, out);
     ns_results *r = calloc(1, sizeof *r);
     if (!r || !(r->hits = calloc(1, sizeof *r->hits))) {
         free(r);
@@ -98,29 +92,21 @@ int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out
     return NS_OK;
 }
 
-int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
+int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len)
 {
-    *out = NULL;
-    if (len)
-        *len = 0;
-    if (!r || i >= r->nhits)
-        return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
-    if (r->idx && r->idx->xap)
-        return nsi_xap_results_body(r, i, out, len);
     /* a STORED record is the body text itself (docs/format.md, "STORED") */
     const nsi_hit *h = &r->hits[i];
     const nsi_seg *g = r->snap->segs[h->seg];
-    nsi_buf rec = {0};
     char err[256];
-    rec.limit = (size_t)1 << 40; /* documents are capped at indexing time */
-    int rc = nsi_docstore_get(&g->store, h->doc, &rec, err, sizeof err);
-    if (rc == NS_OK && (rc = nsi_buf_terminate(&rec)) == NS_OK) {
-        if (len)
-            *len = rec.len;
-        *out = (char *)nsi_buf_steal(&rec, NULL);
-    }
-    nsi_buf_free(&rec);
+    buf->limit = (size_t)1 << 40; /* documents are capped at indexing time */
+    int rc = nsi_docstore_get(&g->store, h->doc, buf, err, sizeof err);
     if (rc == NS_ENOMEM)
         return nsi_index_fail(rc, "out of memory");
-    return rc ? nsi_index_fail(rc, "%s: %s", g->path, err) : NS_OK;
+    if (rc)
+        return nsi_index_fail(rc, "%s: %s", g->path, err);
+    *body = (const char *)buf->data;
+    *len = buf->len;
+    return NS_OK;
 }
+
+void nsi_reader_results_release(ns_results *r) { nsi_index_release(r->idx, r->snap); }

@@ -1,7 +1,6 @@
-/* reader.c — ns_index: opens the newest generation, refreshes to newer ones,
- * and lends out analyzers. Searches pin the generation they start with
+/* reader.c — the native backend's open index: opens the newest generation
+ * and refreshes to newer ones. Searches pin the generation they start with
  * (nsi_index_acquire), so a refresh never pulls segments from under them. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +10,6 @@
 #include "common/internal.h"
 #include "common/io.h"
 #include "read/reader.h"
-#include "xapian/xap.h"
-
-static __thread char tls_err[NSI_ERRMSG];
 
 /* Every section checksum of a segment up to this size is verified when a
  * generation is loaded, so damage anywhere a search reads is NS_ECORRUPT
@@ -22,18 +18,7 @@ static __thread char tls_err[NSI_ERRMSG];
  * on nindex --check (docs/reliability.md, "Detecting damage"). */
 size_t nsi_verify_open_max = NSI_VERIFY_OPEN_MAX;
 
-char *nsi_index_errbuf(void) { return tls_err; }
-
-int nsi_index_fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tls_err, sizeof tls_err, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-const char *ns_index_errmsg(const ns_index *idx) { return tls_err; }
+static nsi_reader *reader_of(const ns_index *idx) { return idx->impl; }
 
 static void snap_free(nsi_snap *s)
 {
@@ -136,49 +121,44 @@ static int snap_load_retry(const char *dir, nsi_snap **out, char *err, size_t er
     return rc;
 }
 
-int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_len)
+int nsi_reader_open(ns_index *idx, const char *path, const ns_index_options *opts, char *err)
 {
-    *out = NULL;
-    if (!path || !*path)
-        return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
-    if (nsi_xap_detect(path) != NSI_XKIND_OTHER)
-        return nsi_xap_index_open(out, path, NULL, errbuf, errbuf_len);
-    ns_index *idx = calloc(1, sizeof *idx);
-    if (!idx || !(idx->dir = strdup(path))) {
-        free(idx);
-        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    (void)opts; /* allow_partial concerns sharded indexes only */
+    nsi_reader *rd = calloc(1, sizeof *rd);
+    if (!rd || !(rd->dir = strdup(path))) {
+        free(rd);
+        return nsi_fail(err, NSI_ERRMSG, NS_ENOMEM, "out of memory");
     }
-    pthread_mutex_init(&idx->mu, NULL);
-    int rc = snap_load_retry(path, &idx->cur, errbuf, errbuf_len);
+    pthread_mutex_init(&rd->mu, NULL);
+    int rc = snap_load_retry(path, &rd->cur, err, NSI_ERRMSG);
     if (rc) {
-        ns_index_close(idx);
+        pthread_mutex_destroy(&rd->mu);
+        free(rd->dir);
+        free(rd);
         return rc;
     }
-    *out = idx;
+    idx->impl = rd;
     return NS_OK;
 }
 
-void ns_index_close(ns_index *idx)
+void nsi_reader_close(ns_index *idx)
 {
-    if (!idx)
-        return;
-    nsi_xap_index_close(idx->xap);
-    if (idx->cur && --idx->cur->refs == 0)
-        snap_free(idx->cur);
-    for (size_t i = 0; i < idx->npool; i++)
-        nsi_analyzer_free(idx->pool[i]);
-    free(idx->pool);
-    pthread_mutex_destroy(&idx->mu);
-    free(idx->dir);
-    free(idx);
+    nsi_reader *rd = reader_of(idx);
+    if (rd->cur && --rd->cur->refs == 0)
+        snap_free(rd->cur);
+    pthread_mutex_destroy(&rd->mu);
+    free(rd->dir);
+    free(rd);
+    idx->impl = NULL;
 }
 
 nsi_snap *nsi_index_acquire(ns_index *idx)
 {
-    pthread_mutex_lock(&idx->mu);
-    nsi_snap *s = idx->cur;
+    nsi_reader *rd = reader_of(idx);
+    pthread_mutex_lock(&rd->mu);
+    nsi_snap *s = rd->cur;
     s->refs++;
-    pthread_mutex_unlock(&idx->mu);
+    pthread_mutex_unlock(&rd->mu);
     return s;
 }
 
@@ -186,44 +166,45 @@ void nsi_index_release(ns_index *idx, nsi_snap *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&idx->mu);
+    nsi_reader *rd = reader_of(idx);
+    pthread_mutex_lock(&rd->mu);
     int last = --s->refs == 0;
-    pthread_mutex_unlock(&idx->mu);
+    pthread_mutex_unlock(&rd->mu);
     if (last)
         snap_free(s);
 }
 
-int ns_index_refresh(ns_index *idx, int *changed)
+int nsi_reader_refresh(ns_index *idx, int *changed)
 {
-    if (idx->xap)
-        return nsi_xap_refresh(idx, changed);
+    nsi_reader *rd = reader_of(idx);
+    char *err = nsi_index_errbuf();
     if (changed)
         *changed = 0;
     nsi_commit c;
-    int rc = nsi_commit_read(&c, idx->dir, tls_err, sizeof tls_err);
+    int rc = nsi_commit_read(&c, rd->dir, err, NSI_ERRMSG);
     if (rc)
         return rc;
     uint64_t gen = c.generation;
     nsi_commit_free(&c);
-    pthread_mutex_lock(&idx->mu);
-    int same = idx->cur->generation == gen;
-    pthread_mutex_unlock(&idx->mu);
+    pthread_mutex_lock(&rd->mu);
+    int same = rd->cur->generation == gen;
+    pthread_mutex_unlock(&rd->mu);
     if (same)
         return NS_OK;
     nsi_snap *s;
-    if ((rc = snap_load_retry(idx->dir, &s, tls_err, sizeof tls_err)))
+    if ((rc = snap_load_retry(rd->dir, &s, err, NSI_ERRMSG)))
         return rc;
-    pthread_mutex_lock(&idx->mu);
-    nsi_snap *old = idx->cur;
+    pthread_mutex_lock(&rd->mu);
+    nsi_snap *old = rd->cur;
     /* two threads refreshing at once may finish out of order: never go back
      * to an older generation than one already installed */
     int newer = s->generation > old->generation;
     if (newer)
-        idx->cur = s;
+        rd->cur = s;
     else
         old = s;
     int last = --old->refs == 0;
-    pthread_mutex_unlock(&idx->mu);
+    pthread_mutex_unlock(&rd->mu);
     if (last)
         snap_free(old);
     if (changed)
@@ -231,50 +212,15 @@ int ns_index_refresh(ns_index *idx, int *changed)
     return NS_OK;
 }
 
-const char *ns_index_language(const ns_index *idx)
+const char *nsi_reader_language(const ns_index *idx)
 {
-    if (idx->xap)
-        return nsi_xap_language(idx->xap);
     /* A concurrent refresh may free the snapshot: read it under the lock
      * (the canonical name itself is static). */
-    ns_index *mut = (ns_index *)idx;
-    pthread_mutex_lock(&mut->mu);
-    const char *c = nsi_language_canonical(idx->cur->language);
-    pthread_mutex_unlock(&mut->mu);
+    nsi_reader *rd = reader_of(idx);
+    pthread_mutex_lock(&rd->mu);
+    const char *c = nsi_language_canonical(rd->cur->language);
+    pthread_mutex_unlock(&rd->mu);
     return c ? c : "english";
-}
-
-int nsi_index_analyzer(ns_index *idx, nsi_analyzer **out)
-{
-    char lang[64]; /* ns_index_language takes the lock itself */
-    snprintf(lang, sizeof lang, "%s", ns_index_language(idx));
-    pthread_mutex_lock(&idx->mu);
-    nsi_analyzer *a = idx->npool ? idx->pool[--idx->npool] : NULL;
-    pthread_mutex_unlock(&idx->mu);
-    if (a) {
-        *out = a;
-        return NS_OK;
-    }
-    int rc = nsi_analyzer_new(out, lang);
-    return rc ? nsi_index_fail(rc, "cannot create the %s analyzer", lang) : NS_OK;
-}
-
-void nsi_index_analyzer_put(ns_index *idx, nsi_analyzer *a)
-{
-    pthread_mutex_lock(&idx->mu);
-    if (idx->npool == idx->pool_cap) {
-        size_t cap = idx->pool_cap ? idx->pool_cap * 2 : 4;
-        nsi_analyzer **p = realloc(idx->pool, cap * sizeof *p);
-        if (!p) {
-            pthread_mutex_unlock(&idx->mu);
-            nsi_analyzer_free(a);
-            return;
-        }
-        idx->pool = p;
-        idx->pool_cap = cap;
-    }
-    idx->pool[idx->npool++] = a;
-    pthread_mutex_unlock(&idx->mu);
 }
 
 /* Sum of the STORED blocks' uncompressed lengths (docs/format.md, STORED). */
@@ -294,10 +240,8 @@ static uint64_t stored_raw_bytes(const nsi_seg *g)
     return sum;
 }
 
-int ns_index_stats(ns_index *idx, ns_stats *st)
+int nsi_reader_stats(ns_index *idx, ns_stats *st)
 {
-    if (idx->xap)
-        return nsi_xap_stats(idx, st);
     memset(st, 0, sizeof *st);
     nsi_snap *s = nsi_index_acquire(idx);
     st->generation = s->generation;
@@ -320,7 +264,7 @@ int ns_index_stats(ns_index *idx, ns_stats *st)
     }
     nsi_index_release(idx, s);
     char path[4200];
-    snprintf(path, sizeof path, "%s/COMMIT", idx->dir);
+    snprintf(path, sizeof path, "%s/COMMIT", reader_of(idx)->dir);
     struct stat sb;
     if (nsi_io_stat(path, &sb) == 0)
         st->bytes_total += (uint64_t)sb.st_size;

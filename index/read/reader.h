@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "analysis/analyzer.h"
+#include "api.h"
 #include "format/segment.h"
 
 /* One generation as a reader sees it. Immutable once built; shared by the
@@ -25,29 +26,31 @@ typedef struct nsi_snap {
     double avg_title, avg_body;
 } nsi_snap;
 
-struct ns_index {
-    struct nsi_xindex *xap;   /* the Xapian backend (xapian/xap.h), or NULL */
+/* The native backend's state of an open index (ns_index.impl). */
+typedef struct nsi_reader {
     char *dir;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* guards cur and the snapshots' refs */
     nsi_snap *cur;
-    nsi_analyzer **pool;      /* idle analyzers, reused across threads */
-    size_t npool, pool_cap;
-};
+} nsi_reader;
 
 /* Segments up to this many bytes have every section checksum verified when
  * a generation is loaded (tests may lower it to 0 to measure the difference). */
 #define NSI_VERIFY_OPEN_MAX ((size_t)64 << 20)
 extern size_t nsi_verify_open_max;
 
+/* Pins the current generation of a native index; release it when done. */
 nsi_snap *nsi_index_acquire(ns_index *idx);
 void nsi_index_release(ns_index *idx, nsi_snap *s);
 
-/* Borrows an analyzer for this thread's exclusive use; give it back. */
-int nsi_index_analyzer(ns_index *idx, nsi_analyzer **out);
-void nsi_index_analyzer_put(ns_index *idx, nsi_analyzer *a);
-
-/* Sets this thread's message for ns_index_errmsg; returns rc. */
-int nsi_index_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *nsi_index_errbuf(void);
+/* The native backend's reading entries (backend_native.c lists them). */
+int nsi_reader_open(ns_index *idx, const char *path, const ns_index_options *opts, char *err);
+void nsi_reader_close(ns_index *idx);
+int nsi_reader_refresh(ns_index *idx, int *changed);
+const char *nsi_reader_language(const ns_index *idx);
+int nsi_reader_stats(ns_index *idx, ns_stats *st);
+int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
+int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
+void nsi_reader_results_release(ns_results *r);
+int nsi_check(const char *path, int full, char *err, size_t errlen);
 
 #endif

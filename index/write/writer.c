@@ -27,7 +27,7 @@
 #include "write/merge.h"
 #include "format/record.h"
 #include "format/segment.h"
-#include "xapian/xap.h"
+#include "write/writer.h"
 
 #define MERGE_FACTOR 10
 
@@ -37,8 +37,7 @@ typedef struct wseg {
     uint8_t *deleted; /* bitmap, NULL when nothing deleted */
 } wseg;
 
-struct ns_writer {
-    nsi_xwriter *xap; /* the Xapian backend (xapian/xap.h), or NULL */
+typedef struct nsi_writer {
     char *dir;
     int lock_fd;
     ns_writer_options opts;
@@ -57,23 +56,16 @@ struct ns_writer {
     int failed; /* a write, commit or merge failed: the status, and the writer
                    refuses further work (see stopped()) */
     char failmsg[NSI_ERRMSG];
-    char err[NSI_ERRMSG];
-};
+    char *err; /* the handle's message (NSI_ERRMSG bytes) */
+} nsi_writer;
 
-const char *ns_writer_errmsg(const ns_writer *w)
-{
-    if (w && w->xap)
-        return nsi_xap_writer_errmsg(w->xap);
-    return w ? w->err : "no writer";
-}
-
-static int werr(ns_writer *w, int rc, const char *fmt, ...)
+static int werr(nsi_writer *w, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int werr(ns_writer *w, int rc, const char *fmt, ...)
+static int werr(nsi_writer *w, int rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    vsnprintf(w->err, NSI_ERRMSG, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -84,7 +76,7 @@ static int werr(ns_writer *w, int rc, const char *fmt, ...)
  * stops, like Lucene after a "tragic" error and PostgreSQL after a failed
  * fsync: every later call returns the first failure until the writer is
  * closed and opened again, which re-reads COMMIT from the disk. */
-static int stopped(ns_writer *w)
+static int stopped(nsi_writer *w)
 {
     if (!w->failed)
         return NS_OK;
@@ -92,7 +84,7 @@ static int stopped(ns_writer *w)
                 w->failmsg);
 }
 
-static int fail_stop(ns_writer *w, int rc)
+static int fail_stop(nsi_writer *w, int rc)
 {
     if (rc && !w->failed) {
         w->failed = rc;
@@ -112,7 +104,7 @@ static int bit_set(uint8_t **bm, uint32_t nbits, uint32_t i)
     return NS_OK;
 }
 
-static int push_seg(ns_writer *w, nsi_seg *seg, uint32_t ndocs, uint32_t ndeleted,
+static int push_seg(nsi_writer *w, nsi_seg *seg, uint32_t ndocs, uint32_t ndeleted,
                     uint8_t *deleted)
 {
     if (w->nsegs == w->scap) {
@@ -128,7 +120,7 @@ static int push_seg(ns_writer *w, nsi_seg *seg, uint32_t ndocs, uint32_t ndelete
 }
 
 /* Rebuilds the id map from the segments' DOCMAPs (at open and after merges). */
-static int load_ids(ns_writer *w)
+static int load_ids(nsi_writer *w)
 {
     nsi_idmap_clear(&w->ids);
     for (uint32_t i = 0; i < w->nsegs; i++) {
@@ -154,7 +146,7 @@ static int load_ids(ns_writer *w)
 }
 
 /* Removes files a crashed or rolled-back writer left behind. */
-static void collect_garbage(ns_writer *w)
+static void collect_garbage(nsi_writer *w)
 {
     DIR *d = nsi_io_opendir(w->dir);
     if (!d)
@@ -181,10 +173,10 @@ static void collect_garbage(ns_writer *w)
     nsi_io_closedir(d);
 }
 
-static int open_existing(ns_writer *w)
+static int open_existing(nsi_writer *w)
 {
     nsi_commit c;
-    int rc = nsi_commit_read(&c, w->dir, w->err, sizeof w->err);
+    int rc = nsi_commit_read(&c, w->dir, w->err, NSI_ERRMSG);
     if (rc == NS_ENOTFOUND) {
         const char *lang = nsi_language_canonical(w->opts.language ? w->opts.language : "english");
         if (!lang)
@@ -210,7 +202,7 @@ static int open_existing(ns_writer *w)
     }
     for (uint32_t i = 0; i < c.nsegs && !rc; i++) {
         nsi_seg *seg;
-        rc = nsi_seg_open(&seg, w->dir, c.segs[i].id, w->err, sizeof w->err);
+        rc = nsi_seg_open(&seg, w->dir, c.segs[i].id, w->err, NSI_ERRMSG);
         if (rc == NS_ENOTFOUND)
             rc = werr(w, NS_ECORRUPT, "%s: segment listed in COMMIT is missing",
                       w->err + 0);
@@ -233,42 +225,15 @@ static int open_existing(ns_writer *w)
     return rc;
 }
 
-/* A writer whose work the Xapian backend does. */
-static int open_xapian(ns_writer **out, const char *path, const ns_writer_options *opts,
-                       char *errbuf, size_t errbuf_len)
+int nsi_writer_open(void **out, const char *path, const ns_writer_options *opts, char *err)
 {
-    ns_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
-    int rc = nsi_xap_writer_open(&w->xap, path, opts, errbuf, errbuf_len);
-    if (rc) {
-        free(w);
-        return rc;
-    }
-    *out = w;
-    return NS_OK;
-}
-
-int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
-                   char *errbuf, size_t errbuf_len)
-{
-    *out = NULL;
-    if (!path || !*path)
-        return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
-    if (nsi_xap_writer_wanted(path, opts))
-        return open_xapian(out, path, opts, errbuf, errbuf_len);
-    ns_writer *w = calloc(1, sizeof *w);
+    nsi_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->dir = strdup(path))) {
         free(w);
-        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+        return nsi_fail(err, NSI_ERRMSG, NS_ENOMEM, "out of memory");
     }
-    ns_writer_options def = NS_WRITER_OPTIONS_INIT;
-    w->opts = def;
-    if (opts) /* a version-1 caller's struct ends before backend */
-        memcpy(&w->opts, opts,
-               opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
-    if (!w->opts.flush_bytes)
-        w->opts.flush_bytes = def.flush_bytes;
+    w->err = err;
+    w->opts = *opts;
     w->lock_fd = -1;
     w->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
     int rc, e = nsi_io_mkdir_p(path);
@@ -276,7 +241,7 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
         rc = werr(w, nsi_errno_status(e), "%s: cannot create index directory: %s", path,
                   strerror(e));
     else
-        rc = nsi_lock_acquire(path, w->opts.wait_for_lock, &w->lock_fd, w->err, sizeof w->err);
+        rc = nsi_lock_acquire(path, w->opts.wait_for_lock, &w->lock_fd, w->err, NSI_ERRMSG);
     if (!rc)
         rc = open_existing(w);
     if (!rc && (rc = nsi_analyzer_new(&w->an, w->language)))
@@ -284,8 +249,7 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
     if (!rc && (rc = nsi_memindex_new(&w->mem)))
         werr(w, rc, "out of memory");
     if (rc) {
-        nsi_fail(errbuf, errbuf_len, rc, "%s", w->err);
-        ns_writer_close(w);
+        nsi_writer_close(w);
         return rc;
     }
     collect_garbage(w);
@@ -293,15 +257,9 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
     return NS_OK;
 }
 
-void ns_writer_close(ns_writer *w)
+void nsi_writer_close(void *vw)
 {
-    if (!w)
-        return;
-    if (w->xap) {
-        nsi_xap_writer_close(w->xap);
-        free(w);
-        return;
-    }
+    nsi_writer *w = vw;
     for (uint32_t i = 0; i < w->nsegs; i++) {
         nsi_seg_close(w->segs[i].seg);
         free(w->segs[i].deleted);
@@ -317,10 +275,10 @@ void ns_writer_close(ns_writer *w)
     free(w);
 }
 
-static int commit_and_merge(ns_writer *w);
+static int commit_and_merge(nsi_writer *w);
 
 /* Marks the document an entry points at as deleted. */
-static int kill_entry(ns_writer *w, nsi_identry *e)
+static int kill_entry(nsi_writer *w, nsi_identry *e)
 {
     int rc;
     if (e->seg == NSI_IDMAP_MEM) {
@@ -347,7 +305,7 @@ static int kill_entry(ns_writer *w, nsi_identry *e)
 }
 
 /* Writes the in-memory buffer as a new segment (not yet committed). */
-static int flush_mem(ns_writer *w)
+static int flush_mem(nsi_writer *w)
 {
     uint32_t n = nsi_memindex_ndocs(w->mem);
     if (n == 0)
@@ -361,12 +319,12 @@ static int flush_mem(ns_writer *w)
     if (rc)
         werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
     else
-        rc = nsi_segw_finish(sw, w->dir, id, w->err, sizeof w->err);
+        rc = nsi_segw_finish(sw, w->dir, id, w->err, NSI_ERRMSG);
     nsi_segw_free(sw);
     if (rc)
         return rc;
     nsi_seg *seg;
-    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, sizeof w->err)))
+    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, NSI_ERRMSG)))
         return rc;
     uint32_t ndel = 0;
     uint8_t *del = NULL;
@@ -395,16 +353,9 @@ static int flush_mem(ns_writer *w)
     return NS_OK;
 }
 
-int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
+int nsi_writer_put(void *vw, const ns_doc *doc, int *outcome)
 {
-    if (w && w->xap)
-        return nsi_xap_put(w->xap, doc, outcome);
-    if (!w || !doc || !doc->id || doc->id_len == 0)
-        return w ? werr(w, NS_EINVAL, "document has no id") : NS_EINVAL;
-    if (doc->body_len > NS_MAX_DOC_BYTES)
-        return werr(w, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",
-                    (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len,
-                    NS_MAX_DOC_BYTES);
+    nsi_writer *w = vw;
     int rc = stopped(w);
     if (rc)
         return rc;
@@ -446,10 +397,9 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
     return NS_OK;
 }
 
-int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
+int nsi_writer_delete(void *vw, const char *id, size_t id_len)
 {
-    if (w->xap)
-        return nsi_xap_delete(w->xap, id, id_len);
+    nsi_writer *w = vw;
     nsi_identry *e = nsi_idmap_find(&w->ids, id, id_len);
     int rc = stopped(w);
     if (rc)
@@ -461,10 +411,9 @@ int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
     return rc ? werr(w, rc, "out of memory") : NS_OK;
 }
 
-int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *, const char *, size_t), void *ctx)
+int nsi_writer_foreach_id(void *vw, int (*fn)(void *, const char *, size_t), void *ctx)
 {
-    if (w->xap)
-        return nsi_xap_foreach_id(w->xap, fn, ctx);
+    const nsi_writer *w = vw;
     /* ids live in w->ids.ids, which a delete from fn never moves */
     for (uint32_t i = 0; i < w->ids.n; i++) {
         const nsi_identry *e = &w->ids.e[i];
@@ -474,7 +423,7 @@ int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *, const char *, size_t), 
     return NS_OK;
 }
 
-static int write_commit(ns_writer *w)
+static int write_commit(nsi_writer *w)
 {
     nsi_commit c = {0};
     c.generation = w->generation + 1;
@@ -489,7 +438,7 @@ static int write_commit(ns_writer *w)
             continue; /* nothing live: leave it out, the files go with GC */
         c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs, s->ndeleted, s->deleted};
     }
-    int rc = nsi_commit_write(&c, w->dir, w->err, sizeof w->err);
+    int rc = nsi_commit_write(&c, w->dir, w->err, NSI_ERRMSG);
     free(c.segs); /* the bitmaps belong to w */
     if (rc)
         return rc;
@@ -498,7 +447,7 @@ static int write_commit(ns_writer *w)
 }
 
 /* Drops segments without live documents from the working list. */
-static int drop_empty(ns_writer *w)
+static int drop_empty(nsi_writer *w)
 {
     uint32_t k = 0;
     int changed = 0;
@@ -516,12 +465,12 @@ static int drop_empty(ns_writer *w)
 }
 
 /* Merges segs[idx[0..n)] into one segment placed where the first was. */
-static int merge_some(ns_writer *w, const uint32_t *idx, uint32_t n)
+static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
 {
     /* A merge re-encodes what it reads, so damage in an input that still
      * decodes would come out under fresh, valid checksums: verify first. */
     for (uint32_t i = 0; i < n; i++) {
-        int rc = nsi_seg_verify_sections(w->segs[idx[i]].seg, w->err, sizeof w->err);
+        int rc = nsi_seg_verify_sections(w->segs[idx[i]].seg, w->err, NSI_ERRMSG);
         if (rc)
             return rc;
     }
@@ -532,13 +481,13 @@ static int merge_some(ns_writer *w, const uint32_t *idx, uint32_t n)
         in[i] = (nsi_merge_in){w->segs[idx[i]].seg, w->segs[idx[i]].deleted};
     uint64_t id = w->next_seg_id;
     uint32_t ndocs = 0;
-    int rc = nsi_merge(in, n, w->dir, id, &ndocs, w->err, sizeof w->err);
+    int rc = nsi_merge(in, n, w->dir, id, &ndocs, w->err, NSI_ERRMSG);
     free(in);
     if (rc)
         return rc;
     w->next_seg_id++;
     nsi_seg *seg;
-    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, sizeof w->err)))
+    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, NSI_ERRMSG)))
         return rc;
     /* mark the inputs empty, put the result in the first input's place */
     for (uint32_t i = 0; i < n; i++) {
@@ -568,7 +517,7 @@ static unsigned tier_of(uint32_t live)
 }
 
 /* One round of the tiered policy; *merged says whether anything happened. */
-static int merge_policy(ns_writer *w, int *merged)
+static int merge_policy(nsi_writer *w, int *merged)
 {
     *merged = 0;
     uint32_t idx[MERGE_FACTOR];
@@ -593,7 +542,7 @@ static int merge_policy(ns_writer *w, int *merged)
     return NS_OK;
 }
 
-static int commit_steps(ns_writer *w)
+static int commit_steps(nsi_writer *w)
 {
     int rc = flush_mem(w);
     if (rc)
@@ -610,17 +559,15 @@ static int commit_steps(ns_writer *w)
     return NS_OK;
 }
 
-static int commit_once(ns_writer *w)
+static int commit_once(nsi_writer *w)
 {
     int rc = stopped(w);
     return rc ? rc : fail_stop(w, commit_steps(w));
 }
 
 /* Commits, then runs the merge policy until it has nothing to merge. */
-static int commit_and_merge(ns_writer *w)
+static int commit_and_merge(nsi_writer *w)
 {
-    if (w->xap)
-        return nsi_xap_commit(w->xap);
     int rc = commit_once(w);
     for (int round = 0; !rc && round < 64; round++) {
         int merged;
@@ -631,12 +578,11 @@ static int commit_and_merge(ns_writer *w)
     return rc;
 }
 
-int ns_writer_commit(ns_writer *w) { return commit_and_merge(w); }
+int nsi_writer_commit(void *w) { return commit_and_merge(w); }
 
-int ns_writer_optimize(ns_writer *w)
+int nsi_writer_optimize(void *vw)
 {
-    if (w->xap)
-        return nsi_xap_optimize(w->xap);
+    nsi_writer *w = vw;
     int rc = commit_and_merge(w);
     if (rc)
         return rc;

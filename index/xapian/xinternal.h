@@ -25,7 +25,8 @@
 #include "common/buf.h"
 #include "common/internal.h"
 #include "nsx.h"
-#include "read/reader.h"
+#include "api.h"
+#include "eval/search.h"
 #include "xap.h"
 
 #define NSX_SLOT_HASH 0
@@ -89,6 +90,9 @@ struct nsi_xindex {
     nsx_db *db;      /* every reachable shard, as one database */
     nsi_buf warning; /* skipped shards not yet reported */
 };
+
+/* The Xapian state of an open index. */
+static inline nsi_xindex *nsi_xap_of(const ns_index *idx) { return idx->impl; }
 
 /* With x->mu held: the status and message of a failed read of x->db. An
  * unreachable shard is found and named; under allow_partial it is dropped

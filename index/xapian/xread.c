@@ -26,8 +26,6 @@
     "; results would be partial without it (nsearch --allow-partial searches the shards "          \
     "that answer)"
 
-static __thread char tls_warning[2048];
-
 /* ------------------------------------------------------------ messages */
 
 static int shard_msg(const nsi_xindex *x, const nsi_xshard *s, int rc, const char *msg, char *out,
@@ -57,17 +55,17 @@ static void warn(nsi_xindex *x, const char *msg)
     nsi_buf_printf(&x->warning, "%s%s; results are partial", x->warning.len ? "\n" : "", msg);
 }
 
-const char *nsi_xap_warning(nsi_xindex *x)
+int nsi_xap_warning(ns_index *idx, char *out, size_t outlen)
 {
+    nsi_xindex *x = nsi_xap_of(idx);
     pthread_mutex_lock(&x->mu);
     int any = x->warning.len > 0;
     if (any) {
-        snprintf(tls_warning, sizeof tls_warning, "%.*s", (int)x->warning.len,
-                 (const char *)x->warning.data);
+        snprintf(out, outlen, "%.*s", (int)x->warning.len, (const char *)x->warning.data);
         nsi_buf_reset(&x->warning);
     }
     pthread_mutex_unlock(&x->mu);
-    return any ? tls_warning : NULL;
+    return any;
 }
 
 /* ------------------------------------------------------------ shards */
@@ -173,9 +171,9 @@ int nsi_xap_read_failed(nsi_xindex *x, int rc, int *retry)
 
 /* ------------------------------------------------------------ open, close */
 
-static int load_shards(nsi_xindex *x, enum nsi_xkind kind, char *err, size_t errlen)
+static int load_shards(nsi_xindex *x, enum nsi_kind kind, char *err, size_t errlen)
 {
-    if (kind != NSI_XKIND_STUB) {
+    if (kind != NSI_KIND_XAPIAN_STUB) {
         x->nshards = 1;
         x->shards = calloc(1, sizeof *x->shards);
         if (!x->shards || !(x->shards[0].at.where = strdup(x->path)) ||
@@ -230,43 +228,8 @@ static int read_meta(nsi_xindex *x, char *err, size_t errlen)
     return NS_OK;
 }
 
-int nsi_xap_index_open(ns_index **out, const char *path, const ns_index_options *opts, char *errbuf,
-                       size_t errbuf_len)
+static void xindex_free(nsi_xindex *x)
 {
-    *out = NULL;
-    enum nsi_xkind kind = nsi_xap_detect(path);
-    ns_index *idx = calloc(1, sizeof *idx);
-    nsi_xindex *x = calloc(1, sizeof *x);
-    if (!idx || !x || !(x->path = strdup(path)) || !(idx->dir = strdup(path))) {
-        if (x)
-            free(x->path);
-        free(x);
-        free(idx);
-        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
-    }
-    pthread_mutex_init(&idx->mu, NULL);
-    pthread_mutex_init(&x->mu, NULL);
-    idx->xap = x;
-    x->allow_partial = opts && opts->allow_partial;
-    char err[NSI_ERRMSG] = "";
-    int rc = load_shards(x, kind, err, sizeof err);
-    if (!rc)
-        rc = connect_shards(x, NULL, err, sizeof err);
-    if (!rc)
-        rc = read_meta(x, err, sizeof err);
-    if (rc) {
-        nsi_fail(errbuf, errbuf_len, rc, "%s", err);
-        ns_index_close(idx);
-        return rc;
-    }
-    *out = idx;
-    return NS_OK;
-}
-
-void nsi_xap_index_close(nsi_xindex *x)
-{
-    if (!x)
-        return;
     nsx_db_close(x->db);
     for (size_t i = 0; i < x->nshards; i++) {
         nsx_db_close(x->shards[i].db);
@@ -281,13 +244,42 @@ void nsi_xap_index_close(nsi_xindex *x)
     free(x);
 }
 
-const char *nsi_xap_language(const nsi_xindex *x) { return x->language; }
+int nsi_xap_index_open(ns_index *idx, const char *path, const ns_index_options *opts, char *err)
+{
+    enum nsi_kind kind = nsi_backend_detect(path);
+    nsi_xindex *x = calloc(1, sizeof *x);
+    if (!x || !(x->path = strdup(path))) {
+        free(x);
+        return nsi_fail(err, NSI_ERRMSG, NS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&x->mu, NULL);
+    x->allow_partial = opts->allow_partial;
+    int rc = load_shards(x, kind, err, NSI_ERRMSG);
+    if (!rc)
+        rc = connect_shards(x, NULL, err, NSI_ERRMSG);
+    if (!rc)
+        rc = read_meta(x, err, NSI_ERRMSG);
+    if (rc) {
+        xindex_free(x);
+        return rc;
+    }
+    idx->impl = x;
+    return NS_OK;
+}
+
+void nsi_xap_index_close(ns_index *idx)
+{
+    xindex_free(nsi_xap_of(idx));
+    idx->impl = NULL;
+}
+
+const char *nsi_xap_language(const ns_index *idx) { return nsi_xap_of(idx)->language; }
 
 /* ------------------------------------------------------------ refresh */
 
 int nsi_xap_refresh(ns_index *idx, int *changed)
 {
-    nsi_xindex *x = idx->xap;
+    nsi_xindex *x = nsi_xap_of(idx);
     if (changed)
         *changed = 0;
     pthread_mutex_lock(&x->mu);
@@ -358,7 +350,7 @@ static void table_sizes(const char *dir, ns_stats *st)
 
 int nsi_xap_stats(ns_index *idx, ns_stats *st)
 {
-    nsi_xindex *x = idx->xap;
+    nsi_xindex *x = nsi_xap_of(idx);
     memset(st, 0, sizeof *st);
     pthread_mutex_lock(&x->mu);
     int rc = nsi_xap_ensure_whole(x);

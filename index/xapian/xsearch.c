@@ -413,7 +413,7 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
     r->exact = 1;
     int rc = NS_OK;
     if (q->root) {
-        nsi_xindex *x = idx->xap;
+        nsi_xindex *x = nsi_xap_of(idx);
         pthread_mutex_lock(&x->mu);
         rc = nsi_xap_ensure_whole(x);
         for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
@@ -463,7 +463,7 @@ static int fetch_record(nsi_xindex *x, uint32_t docid, nsi_buf *raw, nsi_record 
  * refresh or a lost shard may have renumbered the documents). */
 static int hit_record(const ns_results *r, size_t i, nsi_buf *raw, nsi_record *f)
 {
-    nsi_xindex *x = r->idx->xap;
+    nsi_xindex *x = nsi_xap_of(r->idx);
     const nsi_hit *h = &r->hits[i];
     pthread_mutex_lock(&x->mu);
     int rc = fetch_record(x, (uint32_t)h->gdoc, raw, f);
@@ -476,23 +476,20 @@ static int hit_record(const ns_results *r, size_t i, nsi_buf *raw, nsi_record *f
     return rc;
 }
 
-int nsi_xap_results_body(const ns_results *r, size_t i, char **out, size_t *len)
+int nsi_xap_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len)
 {
-    nsi_buf raw = {0};
     nsi_record f;
-    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
-    int rc = hit_record(r, i, &raw, &f);
-    if (!rc && !(*out = malloc(f.len[NSI_F_BODY] + 1)))
-        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
+    buf->limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    int rc = hit_record(r, i, buf, &f);
     if (!rc) {
-        memcpy(*out, f.f[NSI_F_BODY], f.len[NSI_F_BODY]);
-        (*out)[f.len[NSI_F_BODY]] = 0;
-        if (len)
-            *len = f.len[NSI_F_BODY];
+        *body = f.f[NSI_F_BODY];
+        *len = f.len[NSI_F_BODY];
     }
-    nsi_buf_free(&raw);
     return rc;
 }
+
+/* A result set holds nothing of the database: hits are re-read by docid. */
+void nsi_xap_results_release(ns_results *r) { (void)r; }
 
 /* The document indexed by idterm into r's single hit, with x->mu held. */
 static int get_doc(nsi_xindex *x, const char *idterm, size_t n, ns_results *r)
@@ -537,9 +534,10 @@ int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
     nsi_index_errbuf()[0] = 0;
     char idterm[NSX_ID_TERM_MAX];
     size_t n = nsi_xap_id_term(id, len, idterm);
-    pthread_mutex_lock(&idx->xap->mu);
-    int rc = get_doc(idx->xap, idterm, n, r);
-    pthread_mutex_unlock(&idx->xap->mu);
+    nsi_xindex *x = nsi_xap_of(idx);
+    pthread_mutex_lock(&x->mu);
+    int rc = get_doc(x, idterm, n, r);
+    pthread_mutex_unlock(&x->mu);
     if (rc == NS_ENOTFOUND && !nsi_index_errbuf()[0])
         nsi_index_fail(rc, "no document with id '%.*s'", len > 200 ? 200 : (int)len, id);
     if (rc) {
@@ -549,46 +547,5 @@ int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
     r->nhits = 1;
     r->total = 1;
     *out = r;
-    return NS_OK;
-}
-
-/* ------------------------------------------------------------ snippets */
-
-int nsi_xap_snippet(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
-                    size_t i, const ns_snippet_options *opts)
-{
-    *out = NULL;
-    if (!r || i >= r->nhits)
-        return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
-    ns_snippet_options o = NS_SNIPPET_OPTIONS_INIT;
-    if (opts)
-        o = *opts;
-    if (o.max_bytes < 16)
-        o.max_bytes = 16;
-    nsi_buf raw = {0};
-    nsi_record f;
-    raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
-    int rc = hit_record(r, i, &raw, &f);
-    ns_snippet *s = NULL;
-    nsi_analyzer *an = NULL;
-    if (!rc && !(s = calloc(1, sizeof *s)))
-        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
-    if (!rc)
-        rc = nsi_index_analyzer(idx, &an);
-    if (!rc) {
-        size_t skip = nsi_snippet_skip_title(f.f[NSI_F_BODY], f.len[NSI_F_BODY],
-                                             f.f[NSI_F_TITLE], f.len[NSI_F_TITLE]);
-        rc = nsi_snippet_build(an, f.f[NSI_F_BODY] + skip, f.len[NSI_F_BODY] - skip,
-                               q ? q->root : NULL, o.max_bytes, &s->s);
-        nsi_index_analyzer_put(idx, an);
-        if (rc)
-            nsi_index_fail(rc, "snippet: %s", ns_strerror(rc));
-    }
-    nsi_buf_free(&raw);
-    if (rc) {
-        free(s);
-        return rc;
-    }
-    *out = s;
     return NS_OK;
 }

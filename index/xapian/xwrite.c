@@ -38,7 +38,7 @@ struct nsi_xwriter {
     int rc;       /* first failure inside an analyzer callback */
     int new_stub; /* a new sharded index: its stub is still to write */
     unsigned since_commit;
-    char err[NSI_ERRMSG];
+    char *err; /* the handle's message (NSI_ERRMSG bytes) */
 };
 
 static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -46,7 +46,7 @@ static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->err, sizeof x->err, fmt, ap);
+    vsnprintf(x->err, NSI_ERRMSG, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -60,7 +60,6 @@ static int shard_err(nsi_xwriter *x, size_t i, int rc)
     return xerr(x, rc, "%s: shard %zu (%s): %s", x->dir, i, x->names[i], m);
 }
 
-const char *nsi_xap_writer_errmsg(const nsi_xwriter *x) { return x->err; }
 
 /* Writes path/XAPIANDB for n shards: write a temporary file, then rename. */
 static int write_stub(nsi_xwriter *x)
@@ -90,9 +89,9 @@ static int write_stub(nsi_xwriter *x)
 /* The shard paths of the index at x->dir: from its stub, or new. */
 static int shard_paths(nsi_xwriter *x, unsigned want)
 {
-    enum nsi_xkind kind = nsi_xap_detect(x->dir);
+    enum nsi_kind kind = nsi_backend_detect(x->dir);
     struct stat st;
-    if (kind == NSI_XKIND_OTHER && stat(x->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (kind == NSI_KIND_NATIVE && stat(x->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
         char c[4400];
         snprintf(c, sizeof c, "%s/COMMIT", x->dir);
         if (stat(c, &st) == 0)
@@ -101,13 +100,13 @@ static int shard_paths(nsi_xwriter *x, unsigned want)
                         "for a new index",
                         x->dir);
     }
-    if (kind == NSI_XKIND_FILE)
+    if (kind == NSI_KIND_XAPIAN_FILE)
         return xerr(x, NS_EUNSUPPORTED, "%s: a single-file Xapian database is read-only", x->dir);
-    if (kind == NSI_XKIND_STUB) {
+    if (kind == NSI_KIND_XAPIAN_STUB) {
         char *file = nsi_stub_file(x->dir);
         nsi_stub_entry *e;
         size_t n;
-        int rc = file ? nsi_stub_read(file, &e, &n, x->err, sizeof x->err) : NS_ENOMEM;
+        int rc = file ? nsi_stub_read(file, &e, &n, x->err, NSI_ERRMSG) : NS_ENOMEM;
         free(file);
         if (rc)
             return rc;
@@ -130,10 +129,10 @@ static int shard_paths(nsi_xwriter *x, unsigned want)
                       want);
         return rc;
     }
-    if (kind == NSI_XKIND_DB && want > 1)
+    if (kind == NSI_KIND_XAPIAN_DB && want > 1)
         return xerr(x, NS_EINVAL, "%s is one Xapian database; it cannot be split into shards",
                     x->dir);
-    x->nshards = kind == NSI_XKIND_DB || want <= 1 ? 1 : want;
+    x->nshards = kind == NSI_KIND_XAPIAN_DB || want <= 1 ? 1 : want;
     if (!(x->names = calloc(x->nshards, sizeof *x->names)))
         return xerr(x, NS_ENOMEM, "out of memory");
     for (size_t i = 0; i < x->nshards; i++) {
@@ -229,20 +228,15 @@ static int open_shards(nsi_xwriter *x)
     return x->new_stub ? write_stub(x) : NS_OK;
 }
 
-int nsi_xap_writer_open(nsi_xwriter **out, const char *path, const ns_writer_options *opts,
-                        char *errbuf, size_t errbuf_len)
+int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *opts, char *err)
 {
-    *out = NULL;
     nsi_xwriter *x = calloc(1, sizeof *x);
     if (!x || !(x->dir = strdup(path))) {
         free(x);
-        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+        return nsi_fail(err, NSI_ERRMSG, NS_ENOMEM, "out of memory");
     }
-    ns_writer_options def = NS_WRITER_OPTIONS_INIT;
-    x->opts = def;
-    if (opts)
-        memcpy(&x->opts, opts,
-               opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
+    x->err = err;
+    x->opts = *opts;
     x->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
     x->data.limit = (size_t)NS_MAX_DOC_BYTES * 2;
     int rc = shard_paths(x, x->opts.version >= 2 ? x->opts.shards : 0);
@@ -253,7 +247,6 @@ int nsi_xap_writer_open(nsi_xwriter **out, const char *path, const ns_writer_opt
     if (!rc && (rc = nsx_doc_new(&x->doc)))
         xerr(x, rc, "out of memory");
     if (rc) {
-        nsi_fail(errbuf, errbuf_len, rc, "%s", x->err);
         nsi_xap_writer_close(x);
         return rc;
     }
@@ -261,10 +254,9 @@ int nsi_xap_writer_open(nsi_xwriter **out, const char *path, const ns_writer_opt
     return NS_OK;
 }
 
-void nsi_xap_writer_close(nsi_xwriter *x)
+void nsi_xap_writer_close(void *vx)
 {
-    if (!x)
-        return;
+    nsi_xwriter *x = vx;
     for (size_t i = 0; x->shards && i < x->nshards; i++)
         nsx_wdb_close(x->shards[i]);
     for (size_t i = 0; x->names && i < x->nshards; i++)
@@ -337,14 +329,10 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
     return nsx_doc_set_data(x->doc, x->data.data, x->data.len);
 }
 
-int nsi_xap_put(nsi_xwriter *x, const ns_doc *doc, int *outcome)
+int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
 {
-    if (!doc || !doc->id || doc->id_len == 0)
-        return xerr(x, NS_EINVAL, "document has no id");
+    nsi_xwriter *x = vx;
     int idn = (int)(doc->id_len > 200 ? 200 : doc->id_len);
-    if (doc->body_len > NS_MAX_DOC_BYTES)
-        return xerr(x, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit", idn, doc->id,
-                    doc->body_len, NS_MAX_DOC_BYTES);
     int rc = nsi_record_encode(doc, &x->rec);
     if (rc)
         return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
@@ -377,8 +365,9 @@ int nsi_xap_put(nsi_xwriter *x, const ns_doc *doc, int *outcome)
     return NS_OK;
 }
 
-int nsi_xap_delete(nsi_xwriter *x, const char *id, size_t id_len)
+int nsi_xap_delete(void *vx, const char *id, size_t id_len)
 {
+    nsi_xwriter *x = vx;
     char idterm[NSX_ID_TERM_MAX];
     size_t idlen = nsi_xap_id_term(id, id_len, idterm);
     size_t s = shard_of(x, id, id_len);
@@ -396,8 +385,9 @@ static int collect_id(void *ctx, const char *s, size_t len)
 
 /* The ids are collected first: fn may delete, which would disturb a walk
  * over Xapian's value stream. */
-int nsi_xap_foreach_id(nsi_xwriter *x, int (*fn)(void *, const char *, size_t), void *ctx)
+int nsi_xap_foreach_id(void *vx, int (*fn)(void *, const char *, size_t), void *ctx)
 {
+    nsi_xwriter *x = vx;
     for (size_t s = 0; s < x->nshards; s++) {
         nsi_buf ids = {0};
         ids.limit = (size_t)1 << 36;
@@ -422,8 +412,9 @@ int nsi_xap_foreach_id(nsi_xwriter *x, int (*fn)(void *, const char *, size_t), 
     return NS_OK;
 }
 
-int nsi_xap_commit(nsi_xwriter *x)
+int nsi_xap_commit(void *vx)
 {
+    nsi_xwriter *x = vx;
     for (size_t i = 0; i < x->nshards; i++) {
         int rc = nsx_wdb_commit(x->shards[i]);
         if (rc)
@@ -435,4 +426,4 @@ int nsi_xap_commit(nsi_xwriter *x)
 
 /* Xapian merges on its own; compacting is offline work (xapian-compact),
  * so optimizing is committing. */
-int nsi_xap_optimize(nsi_xwriter *x) { return nsi_xap_commit(x); }
+int nsi_xap_optimize(void *x) { return nsi_xap_commit(x); }

@@ -95,7 +95,7 @@ static void test_fields_and_body(void)
     CHECK_EQ_INT(ns_results_body(r, 0, &body, &len), NS_OK);
     CHECK_EQ_STR(body, "body of document 2, harbour storm");
     CHECK_EQ_INT(len, strlen(body));
-    free(body);
+    ns_free(body);
     CHECK_EQ_INT(ns_results_body(r, 1, &body, &len), NS_EINVAL);
     CHECK(body == NULL);
     /* a snippet without a query is the start of the body, nothing lit */
@@ -144,19 +144,19 @@ static void test_search_hit_body_and_updates(void)
         CHECK_EQ_INT(ns_results_hit(r, i, &h), NS_OK);
         CHECK_EQ_INT(ns_results_body(r, i, &body, NULL), NS_OK);
         CHECK(body && strstr(body, "harbour storm") != NULL);
-        free(body);
+        ns_free(body);
     }
     ns_results_free(r);
     ns_query_free(q);
 
     char *body = body_of(idx, "b");
     CHECK_EQ_STR(body, "a brand new body for b");
-    free(body);
+    ns_free(body);
     ns_results *gone = NULL;
     CHECK_EQ_INT(ns_index_get_doc(idx, "a", 1, &gone), NS_ENOTFOUND);
     body = body_of(idx, "c/with space é");
     CHECK_EQ_STR(body, "body of document 2, harbour storm");
-    free(body);
+    ns_free(body);
     ns_index_close(idx);
     tc_rmdir(dir);
 }
@@ -179,7 +179,7 @@ static void *lookups(void *arg)
         char *body = NULL;
         if (ns_results_body(r, 0, &body, NULL) != NS_OK || strstr(body, "document 2") == NULL)
             __atomic_add_fetch(&rc->failures, 1, __ATOMIC_RELAXED);
-        free(body);
+        ns_free(body);
         ns_results_free(r);
     }
     return NULL;

@@ -330,18 +330,18 @@ static void test_stub_files(void)
 static void test_detect(void)
 {
     const char *dir = tc_tmpdir("detect");
-    CHECK_EQ_INT(nsi_xap_detect(dir), NSI_XKIND_OTHER);
+    CHECK_EQ_INT(nsi_backend_detect(dir), NSI_KIND_NATIVE);
     char p[4400];
     snprintf(p, sizeof p, "%s/db", dir);
     write_db(p, 1);
-    CHECK_EQ_INT(nsi_xap_detect(p), NSI_XKIND_DB);
+    CHECK_EQ_INT(nsi_backend_detect(p), NSI_KIND_XAPIAN_DB);
     snprintf(p, sizeof p, "%s/XAPIANDB", dir);
     put_file(p, "auto db\n");
-    CHECK_EQ_INT(nsi_xap_detect(p), NSI_XKIND_STUB);
-    CHECK_EQ_INT(nsi_xap_detect(dir), NSI_XKIND_STUB);
+    CHECK_EQ_INT(nsi_backend_detect(p), NSI_KIND_XAPIAN_STUB);
+    CHECK_EQ_INT(nsi_backend_detect(dir), NSI_KIND_XAPIAN_STUB);
     snprintf(p, sizeof p, "%s/COMMIT", dir);
     put_file(p, "x");
-    CHECK_EQ_INT(nsi_xap_detect(dir), NSI_XKIND_OTHER); /* native wins */
+    CHECK_EQ_INT(nsi_backend_detect(dir), NSI_KIND_NATIVE); /* native wins */
     tc_rmdir(dir);
 }
 

@@ -1,0 +1,178 @@
+/* api_search.c — the front door of searching: ns_search, result sets, hits,
+ * bodies and snippets. Options are checked once here for every backend; a
+ * snippet is made here from the body its backend reads (backend.h, body). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "eval/search.h"
+#include "format/record.h"
+#include "snippet/snippet.h"
+
+/* The options of a search (defaults for NULL), checked once for every
+ * backend. */
+static int search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o)
+{
+    *o = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
+    if (opts)
+        *o = *opts;
+    if (o->k1 < 0 || o->b < 0 || o->b > 1 || o->title_weight < 0 || !q)
+        return nsi_index_fail(NS_EINVAL, "invalid search options (need k1 >= 0, 0 <= b <= 1, "
+                                         "title weight >= 0)");
+    if (o->k > NS_MAX_RESULTS || o->offset > NS_MAX_RESULTS - o->k)
+        return nsi_index_fail(NS_ETOOBIG, "k + offset exceeds %d", NS_MAX_RESULTS);
+    return NS_OK;
+}
+
+int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_search_options *opts)
+{
+    *out = NULL;
+    nsi_index_bind(idx);
+    ns_search_options o;
+    int rc = search_options(q, opts, &o);
+    if (rc)
+        return rc;
+    if (!idx)
+        return nsi_index_fail(NS_EINVAL, "no index given");
+    return idx->ops->search(out, idx, q, &o);
+}
+
+size_t ns_results_count(const ns_results *r) { return r ? r->nhits : 0; }
+
+uint64_t ns_results_total(const ns_results *r, int *exact)
+{
+    if (exact)
+        *exact = r ? r->exact : 1;
+    return r ? r->total : 0;
+}
+
+int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit)
+{
+    if (!r || !hit || i >= r->nhits)
+        return NS_EINVAL;
+    const nsi_hit *h = &r->hits[i];
+    const char *a = (const char *)r->arena.data;
+    hit->rank = r->first_rank + i;
+    hit->score = h->score;
+    hit->docnum = h->gdoc;
+    hit->id = a + h->off[NSI_F_ID];
+    hit->id_len = h->len[NSI_F_ID];
+    hit->title = a + h->off[NSI_F_TITLE];
+    hit->title_len = h->len[NSI_F_TITLE];
+    hit->url = a + h->off[NSI_F_URL];
+    hit->url_len = h->len[NSI_F_URL];
+    hit->date = a + h->off[NSI_F_DATE];
+    hit->date_len = h->len[NSI_F_DATE];
+    hit->meta = a + h->off[NSI_F_META];
+    hit->meta_len = h->len[NSI_F_META];
+    return NS_OK;
+}
+
+void ns_results_free(ns_results *r)
+{
+    if (!r)
+        return;
+    if (r->idx)
+        r->idx->ops->results_release(r);
+    free(r->hits);
+    nsi_buf_free(&r->arena);
+    free(r);
+}
+
+int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
+{
+    *out = NULL;
+    if (len)
+        *len = 0;
+    nsi_index_bind(r ? r->idx : NULL);
+    if (!r || i >= r->nhits)
+        return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
+    nsi_buf buf = {0};
+    const char *body;
+    size_t n;
+    int rc = r->idx->ops->body(r, i, &buf, &body, &n);
+    if (!rc && !(*out = malloc(n + 1)))
+        rc = nsi_index_fail(NS_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(*out, body, n);
+        (*out)[n] = 0;
+        if (len)
+            *len = n;
+    }
+    nsi_buf_free(&buf);
+    return rc;
+}
+
+void ns_free(void *p) { free(p); }
+
+int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
+                    size_t i, const ns_snippet_options *opts)
+{
+    *out = NULL;
+    if (!idx && r)
+        idx = r->idx;
+    nsi_index_bind(idx);
+    if (!r || i >= r->nhits)
+        return nsi_index_fail(NS_EINVAL, "no hit %zu", i);
+    if (!idx)
+        return nsi_index_fail(NS_EINVAL, "no index given");
+    ns_snippet_options o = NS_SNIPPET_OPTIONS_INIT;
+    if (opts)
+        o = *opts;
+    if (o.max_bytes < 16)
+        o.max_bytes = 16;
+    nsi_buf buf = {0};
+    const char *body;
+    size_t len;
+    int rc = r->idx->ops->body(r, i, &buf, &body, &len);
+    if (rc) {
+        nsi_buf_free(&buf);
+        return rc;
+    }
+    ns_snippet *s = calloc(1, sizeof *s);
+    nsi_analyzer *an = NULL;
+    if (!s || (rc = nsi_index_analyzer(idx, &an))) {
+        free(s);
+        nsi_buf_free(&buf);
+        return rc ? rc : nsi_index_fail(NS_ENOMEM, "out of memory");
+    }
+    const nsi_hit *h = &r->hits[i];
+    size_t skip = nsi_snippet_skip_title(body, len,
+                                         (const char *)r->arena.data + h->off[NSI_F_TITLE],
+                                         h->len[NSI_F_TITLE]);
+    rc = nsi_snippet_build(an, body + skip, len - skip, q ? q->root : NULL, o.max_bytes, &s->s);
+    nsi_index_analyzer_put(idx, an);
+    nsi_buf_free(&buf);
+    if (rc) {
+        free(s);
+        return nsi_index_fail(rc, "snippet: %s", ns_strerror(rc));
+    }
+    *out = s;
+    return NS_OK;
+}
+
+const char *ns_snippet_text(const ns_snippet *s, size_t *len)
+{
+    if (len)
+        *len = s ? s->s.len : 0;
+    return s && s->s.text ? s->s.text : "";
+}
+
+int ns_snippet_cut_before(const ns_snippet *s) { return s ? s->s.cut_before : 0; }
+int ns_snippet_cut_after(const ns_snippet *s) { return s ? s->s.cut_after : 0; }
+size_t ns_snippet_span_count(const ns_snippet *s) { return s ? s->s.nspans : 0; }
+
+void ns_snippet_span(const ns_snippet *s, size_t i, size_t *start, size_t *end)
+{
+    int ok = s && i < s->s.nspans;
+    *start = ok ? s->s.spans[i].start : 0;
+    *end = ok ? s->s.spans[i].end : 0;
+}
+
+void ns_snippet_free(ns_snippet *s)
+{
+    if (!s)
+        return;
+    nsi_snip_free(&s->s);
+    free(s);
+}

@@ -1,0 +1,82 @@
+/* api_writer.c — the front door of ns_writer. Options are completed here
+ * (a version-1 caller's struct ends before backend), documents are checked
+ * here, and the writer's backend does the rest; its messages go to the
+ * handle's buffer. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
+                   char *errbuf, size_t errbuf_len)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
+    ns_writer_options o = NS_WRITER_OPTIONS_INIT;
+    if (opts)
+        memcpy(&o, opts, opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
+    o.version = NS_WRITER_OPTIONS_VERSION;
+    if (!o.flush_bytes)
+        o.flush_bytes = ((ns_writer_options)NS_WRITER_OPTIONS_INIT).flush_bytes;
+    ns_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    int rc;
+    if (!(w->ops = nsi_backend_for_writer(path, &o, &rc, w->err)) ||
+        (rc = w->ops->w_open(&w->impl, path, &o, w->err))) {
+        nsi_fail(errbuf, errbuf_len, rc, "%s", w->err);
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return NS_OK;
+}
+
+int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
+{
+    if (!w)
+        return NS_EINVAL;
+    if (!doc || !doc->id || doc->id_len == 0)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "document has no id");
+    if (doc->body_len > NS_MAX_DOC_BYTES)
+        return nsi_fail(w->err, sizeof w->err, NS_ETOOBIG,
+                        "document %.*s: %zu bytes, over the %u-byte limit",
+                        (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len,
+                        NS_MAX_DOC_BYTES);
+    return w->ops->w_put(w->impl, doc, outcome);
+}
+
+int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)
+{
+    if (!w)
+        return NS_EINVAL;
+    if (!id && id_len)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "no document id given");
+    return w->ops->w_delete(w->impl, id ? id : "", id_len);
+}
+
+int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *id, size_t id_len),
+                         void *ctx)
+{
+    if (!w)
+        return NS_EINVAL;
+    if (!fn)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "no callback given");
+    return w->ops->w_foreach_id(w->impl, fn, ctx);
+}
+
+int ns_writer_commit(ns_writer *w) { return w ? w->ops->w_commit(w->impl) : NS_EINVAL; }
+
+int ns_writer_optimize(ns_writer *w) { return w ? w->ops->w_optimize(w->impl) : NS_EINVAL; }
+
+void ns_writer_close(ns_writer *w)
+{
+    if (!w)
+        return;
+    w->ops->w_close(w->impl);
+    free(w);
+}
+
+const char *ns_writer_errmsg(const ns_writer *w) { return w ? w->err : "no writer"; }

@@ -1,0 +1,74 @@
+/* backend.c — which backend a path belongs to: the one place, beside
+ * xapian/, that knows whether the Xapian backend was built. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "common/internal.h"
+#include "common/io.h"
+
+#define NO_XAPIAN "this nsearch was built without the Xapian backend (NS_WITH_XAPIAN=OFF)"
+
+static int has_file(const char *dir, const char *name)
+{
+    char p[4400];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return nsi_io_stat(p, &st) == 0;
+}
+
+/* A stub is text; a single-file glass database is binary. */
+static int looks_binary(const char *path)
+{
+    char b[512];
+    int fd = nsi_io_open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    ssize_t n = nsi_io_read(fd, b, sizeof b);
+    nsi_io_close(fd);
+    return n > 0 && memchr(b, 0, (size_t)n) != NULL;
+}
+
+enum nsi_kind nsi_backend_detect(const char *path)
+{
+    struct stat st;
+    if (!path || nsi_io_stat(path, &st) != 0)
+        return NSI_KIND_NATIVE;
+    if (S_ISREG(st.st_mode))
+        return looks_binary(path) ? NSI_KIND_XAPIAN_FILE : NSI_KIND_XAPIAN_STUB;
+    if (!S_ISDIR(st.st_mode) || has_file(path, "COMMIT"))
+        return NSI_KIND_NATIVE;
+    if (has_file(path, "iamglass") || has_file(path, "iamchert"))
+        return NSI_KIND_XAPIAN_DB;
+    return has_file(path, "XAPIANDB") ? NSI_KIND_XAPIAN_STUB : NSI_KIND_NATIVE;
+}
+
+const nsi_backend *nsi_backend_for_index(const char *path, int *rc, char *err)
+{
+    *rc = NS_OK;
+    if (nsi_backend_detect(path) == NSI_KIND_NATIVE)
+        return &nsi_backend_native;
+#ifdef NS_WITH_XAPIAN
+    return &nsi_backend_xapian;
+#else
+    *rc = nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: a Xapian index, but %s", path,
+                   NO_XAPIAN);
+    return NULL;
+#endif
+}
+
+const nsi_backend *nsi_backend_for_writer(const char *path, const ns_writer_options *opts, int *rc,
+                                          char *err)
+{
+    *rc = NS_OK;
+    if (opts->backend != NS_BACKEND_XAPIAN && nsi_backend_detect(path) == NSI_KIND_NATIVE)
+        return &nsi_backend_native;
+#ifdef NS_WITH_XAPIAN
+    return &nsi_backend_xapian;
+#else
+    *rc = nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: %s", path, NO_XAPIAN);
+    return NULL;
+#endif
+}

@@ -1,0 +1,107 @@
+/* backend.h — the one table through which the front door (api*.c) reaches a
+ * storage backend (internal).
+ *
+ * The public functions of nsearch.h live in index/api*.c. Each checks its
+ * arguments and options once, binds the handle's error message for the
+ * calling thread (api.h), and calls the backend of the handle through this
+ * table. A backend is a const nsi_backend: the native engine's is
+ * nsi_backend_native (backend_native.c), the Xapian wrapper's is
+ * nsi_backend_xapian (xapian/backend_xapian.c, only in a build with
+ * NS_WITH_XAPIAN). backend.c decides which backend a path belongs to; a build
+ * without Xapian answers NS_EUNSUPPORTED there, so no other file knows
+ * whether Xapian was built.
+ *
+ * Contract for every entry:
+ *  - arguments are already checked by the front door: handles are not NULL,
+ *    hit numbers are in range, options are complete (defaults filled in, the
+ *    version-1 tail of a struct completed) and within their documented
+ *    bounds;
+ *  - a failing reading call returns an NS_E* status and leaves its message
+ *    with nsi_index_fail (api.h), which writes into the handle's message for
+ *    this thread; a writer's message goes into the char buffer the writer was
+ *    opened with (the handle's, NSI_ERRMSG bytes); an open writes into its
+ *    err argument (NSI_ERRMSG bytes);
+ *  - the backend's state hangs off ns_index.impl / the writer pointer it
+ *    returned; the handle itself (analyzer pool, messages) belongs to the
+ *    front door.
+ *
+ * Adding a backend call: add the member here, implement it in both tables
+ * (or let the front door treat NULL as NS_EUNSUPPORTED), and call it from
+ * the public function in api*.c.
+ */
+#ifndef NSI_BACKEND_H
+#define NSI_BACKEND_H
+
+#include "nsearch.h"
+
+#include "common/buf.h"
+
+typedef struct nsi_backend {
+    const char *name; /* "native", "xapian" */
+
+    /* ---- reading: an open ns_index (idx->impl is the backend's state) */
+
+    /* Opens path into idx->impl. err: NSI_ERRMSG bytes, naming the path. */
+    int (*open)(ns_index *idx, const char *path, const ns_index_options *opts, char *err);
+    /* Frees idx->impl (never NULL when called). */
+    void (*close)(ns_index *idx);
+    int (*refresh)(ns_index *idx, int *changed);
+    /* The stemming language, a canonical static name. */
+    const char *(*language)(const ns_index *idx);
+    int (*stats)(ns_index *idx, ns_stats *out);
+    /* Copies what was skipped since the last call into out (cut to outlen),
+     * returning 1, or returns 0 when nothing was. NULL: never partial. */
+    int (*warning)(ns_index *idx, char *out, size_t outlen);
+    /* q is not NULL; opts is complete and checked. */
+    int (*search)(ns_results **out, ns_index *idx, const ns_query *q,
+                  const ns_search_options *opts);
+    /* id is not empty. */
+    int (*get_doc)(ns_index *idx, const char *id, size_t len, ns_results **out);
+    /* The stored body of hit i of r (i < r->nhits), read into buf; *body
+     * points into buf, *len is its length. The caller frees buf. These are
+     * the inputs of ns_results_body and of snippets. */
+    int (*body)(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
+    /* Releases what r holds of the backend (a pinned generation). */
+    void (*results_release)(ns_results *r);
+    /* Verifies the index at path (ns_index_check). NULL: not supported. */
+    int (*check)(const char *path, int full, char *err, size_t errlen);
+
+    /* ---- writing: the backend's writer state is an opaque pointer */
+
+    /* Opens (creating) the index at path for writing. opts is complete
+     * (version 2); err is the handle's message buffer (NSI_ERRMSG bytes),
+     * which the writer keeps using for every later message. */
+    int (*w_open)(void **w, const char *path, const ns_writer_options *opts, char *err);
+    int (*w_put)(void *w, const ns_doc *doc, int *outcome);
+    int (*w_delete)(void *w, const char *id, size_t id_len);
+    int (*w_foreach_id)(void *w, int (*fn)(void *ctx, const char *id, size_t id_len), void *ctx);
+    int (*w_commit)(void *w);
+    int (*w_optimize)(void *w);
+    void (*w_close)(void *w);
+} nsi_backend;
+
+extern const nsi_backend nsi_backend_native;
+#ifdef NS_WITH_XAPIAN
+extern const nsi_backend nsi_backend_xapian;
+#endif
+
+/* What a path holds, as far as choosing a backend is concerned. */
+enum nsi_kind {
+    NSI_KIND_NATIVE = 0, /* a native index, nothing yet, or something unknown */
+    NSI_KIND_XAPIAN_DB,  /* a Xapian database directory (iamglass, iamchert) */
+    NSI_KIND_XAPIAN_STUB,/* a Xapian stub: a file, or a directory with XAPIANDB */
+    NSI_KIND_XAPIAN_FILE /* a single-file Xapian database */
+};
+
+/* Looks at path (backend.c). Reads at most 512 bytes of a file. */
+enum nsi_kind nsi_backend_detect(const char *path);
+
+/* The backend that reads path, or NULL with NS_EUNSUPPORTED in *rc and a
+ * message in err (NSI_ERRMSG) when it was not built in. */
+const nsi_backend *nsi_backend_for_index(const char *path, int *rc, char *err);
+
+/* The backend that writes path with opts (complete), as for_index. */
+const nsi_backend *nsi_backend_for_writer(const char *path, const ns_writer_options *opts, int *rc,
+                                          char *err);
+
+#endif

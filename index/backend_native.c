@@ -1,0 +1,28 @@
+/* backend_native.c — the native engine's table (backend.h): reading in
+ * read/, searching in eval/, writing in write/. */
+#include "backend.h"
+#include "eval/search.h"
+#include "read/reader.h"
+#include "write/writer.h"
+
+const nsi_backend nsi_backend_native = {
+    .name = "native",
+    .open = nsi_reader_open,
+    .close = nsi_reader_close,
+    .refresh = nsi_reader_refresh,
+    .language = nsi_reader_language,
+    .stats = nsi_reader_stats,
+    .warning = NULL, /* one folder: never partial */
+    .search = nsi_native_search,
+    .get_doc = nsi_reader_get_doc,
+    .body = nsi_reader_body,
+    .results_release = nsi_reader_results_release,
+    .check = nsi_check,
+    .w_open = nsi_writer_open,
+    .w_put = nsi_writer_put,
+    .w_delete = nsi_writer_delete,
+    .w_foreach_id = nsi_writer_foreach_id,
+    .w_commit = nsi_writer_commit,
+    .w_optimize = nsi_writer_optimize,
+    .w_close = nsi_writer_close,
+};

@@ -1,0 +1,24 @@
+/* backend_xapian.c — the Xapian backend's table (index/backend.h). */
+#include "xap.h"
+
+const nsi_backend nsi_backend_xapian = {
+    .name = "xapian",
+    .open = nsi_xap_index_open,
+    .close = nsi_xap_index_close,
+    .refresh = nsi_xap_refresh,
+    .language = nsi_xap_language,
+    .stats = nsi_xap_stats,
+    .warning = nsi_xap_warning,
+    .search = nsi_xap_search,
+    .get_doc = nsi_xap_get_doc,
+    .body = nsi_xap_body,
+    .results_release = nsi_xap_results_release,
+    .check = NULL, /* xapian-check verifies Xapian databases */
+    .w_open = nsi_xap_writer_open,
+    .w_put = nsi_xap_put,
+    .w_delete = nsi_xap_delete,
+    .w_foreach_id = nsi_xap_foreach_id,
+    .w_commit = nsi_xap_commit,
+    .w_optimize = nsi_xap_optimize,
+    .w_close = nsi_xap_writer_close,
+};
