@@ -1,5 +1,6 @@
 /* codec.h — integer codecs for postings and positions (internal).
- * Formats: docs/format.md, "Integer codecs". */
+ * Formats: docs/format.md, "POSTINGS" (packed128 blocks, varints) and
+ * "POSITIONS". */
 #ifndef NSI_CODEC_H
 #define NSI_CODEC_H
 

@@ -1,5 +1,5 @@
 /* docstore.h — zlib-compressed stored fields (internal).
- * Format: docs/format.md, "Stored fields section". */
+ * Format: docs/format.md, "STORED". */
 #ifndef NSI_DOCSTORE_H
 #define NSI_DOCSTORE_H
 

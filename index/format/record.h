@@ -1,5 +1,8 @@
 /* record.h — a document's stored fields as one byte record (internal).
- * Format: docs/format.md, "STORED" (id, title, url, date, meta, body). */
+ * A record is the six fields id, title, url, date, meta, body, each as
+ * field_len varint + bytes: DOCMAP's content hash covers the whole record
+ * (docs/format.md, "FIELDS"), the FIELDS section keeps the first five, and
+ * STORED keeps only the body (docs/format.md, "STORED"). */
 #ifndef NSI_RECORD_H
 #define NSI_RECORD_H
 

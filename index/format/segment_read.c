@@ -18,7 +18,6 @@
 #include "format/record.h"
 #include "format/segment.h"
 
-#define DICT_BLOCK 16
 
 static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 {
@@ -58,12 +57,12 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
     if (tlen < 8)
         return corrupt(s, err, errlen, "section TERMIDX: too short");
     s->nblocks = nsi_get_u32le(ti);
-    if (nsi_get_u32le(ti + 4) != s->nterms || tlen != 8 + (size_t)s->nblocks * 20 ||
-        s->nblocks != (s->nterms + DICT_BLOCK - 1) / DICT_BLOCK)
+    if (nsi_get_u32le(ti + 4) != s->nterms || tlen != 8 + (size_t)s->nblocks * NSI_TERMIDX_ENTRY ||
+        s->nblocks != (s->nterms + NSI_DICT_BLOCK - 1) / NSI_DICT_BLOCK)
         return corrupt(s, err, errlen, "section TERMIDX: counts disagree");
     uint64_t prev_d = 0, prev_p = 0, prev_q = 0;
     for (uint32_t b = 0; b < s->nblocks; b++) {
-        const uint8_t *en = ti + 8 + (size_t)b * 20;
+        const uint8_t *en = ti + 8 + (size_t)b * NSI_TERMIDX_ENTRY;
         uint64_t d = nsi_get_u32le(en), po = nsi_get_u64le(en + 4), qo = nsi_get_u64le(en + 12);
         if ((b && (d <= prev_d || po < prev_p || qo < prev_q)) ||
             d >= s->sec[NSI_SEC_TERMS].len || po > s->sec[NSI_SEC_POSTINGS].len ||
@@ -94,7 +93,7 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
 static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
 {
     const uint8_t *m = s->map;
-    if (s->size < 32 + 24 || memcmp(m, NSI_SEG_MAGIC, 8))
+    if (s->size < NSI_SEG_HEADER_BYTES + NSI_SEG_FOOTER_BYTES || memcmp(m, NSI_SEG_MAGIC, 8))
         return corrupt(s, err, errlen, "not a segment file (bad magic or truncated)");
     uint32_t version = nsi_get_u32le(m + 8);
     /* A damaged version field must read as damage, not as a newer format:
@@ -102,29 +101,29 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     int known = version >= NSI_SEG_VERSION_MIN && version <= NSI_SEG_VERSION;
     if (!known &&
         (memcmp(m + s->size - 8, NSI_SEG_END, 8) ||
-         nsi_crc32(m, s->size - 24) != nsi_get_u32le(m + s->size - 12)))
+         nsi_crc32(m, s->size - NSI_SEG_FOOTER_BYTES) != nsi_get_u32le(m + s->size - 12)))
         return corrupt(s, err, errlen, "header damaged (unknown version, checksum mismatch)");
     if (!known)
         return nsi_fail(err, errlen, NS_EVERSION,
                         "%s: format version %u, this build reads %u to %u", s->path, version,
                         NSI_SEG_VERSION_MIN, NSI_SEG_VERSION);
     s->version = version;
-    const uint8_t *foot = m + s->size - 24;
+    const uint8_t *foot = m + s->size - NSI_SEG_FOOTER_BYTES;
     if (memcmp(foot + 16, NSI_SEG_END, 8))
         return corrupt(s, err, errlen, "truncated (no end marker)");
     s->id = nsi_get_u64le(m + 16);
     s->ndocs = nsi_get_u32le(m + 24);
     uint32_t nsec = nsi_get_u32le(m + 28);
     uint64_t toff = nsi_get_u64le(foot);
-    if (s->id != seg_id || nsec != NSI_SEC_COUNT || toff < 32 ||
-        toff + (uint64_t)nsec * 24 != s->size - 24)
+    if (s->id != seg_id || nsec != NSI_SEC_COUNT || toff < NSI_SEG_HEADER_BYTES ||
+        toff + (uint64_t)nsec * NSI_SEG_TABLE_ENTRY != s->size - NSI_SEG_FOOTER_BYTES)
         return corrupt(s, err, errlen, "header or footer inconsistent");
     const uint8_t *table = m + toff;
-    if (nsi_crc32(table, (size_t)nsec * 24) != nsi_get_u32le(foot + 8))
+    if (nsi_crc32(table, (size_t)nsec * NSI_SEG_TABLE_ENTRY) != nsi_get_u32le(foot + 8))
         return corrupt(s, err, errlen, "section table: checksum mismatch");
-    uint64_t prev_end = 32;
+    uint64_t prev_end = NSI_SEG_HEADER_BYTES;
     for (uint32_t k = 1; k <= nsec; k++) {
-        const uint8_t *t = table + (k - 1) * 24;
+        const uint8_t *t = table + (k - 1) * NSI_SEG_TABLE_ENTRY;
         uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
         if (nsi_get_u32le(t) != k || off < prev_end || off > toff || len > toff - off)
             return corrupt(s, err, errlen, "section table: sections overlap or overrun");
@@ -224,7 +223,7 @@ int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
     int rc = nsi_seg_verify_sections(s, err, errlen);
     if (rc)
         return rc;
-    if (nsi_crc32(s->map, s->size - 24) != nsi_get_u32le(s->map + s->size - 12))
+    if (nsi_crc32(s->map, s->size - NSI_SEG_FOOTER_BYTES) != nsi_get_u32le(s->map + s->size - 12))
         return corrupt(s, err, errlen, "whole-file checksum mismatch");
     return NS_OK;
 }
@@ -233,7 +232,7 @@ int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
 
 static void block_entry(const nsi_seg *s, uint32_t b, uint64_t *d, uint64_t *po, uint64_t *qo)
 {
-    const uint8_t *en = s->sec[NSI_SEC_TERMIDX].p + 8 + (size_t)b * 20;
+    const uint8_t *en = s->sec[NSI_SEC_TERMIDX].p + 8 + (size_t)b * NSI_TERMIDX_ENTRY;
     *d = nsi_get_u32le(en);
     *po = nsi_get_u64le(en + 4);
     *qo = nsi_get_u64le(en + 12);
@@ -321,10 +320,10 @@ int nsi_dictit_seek(nsi_dictit *it, const nsi_seg *s, const char *key, size_t le
 
 int nsi_dictit_next(nsi_dictit *it, char *err, size_t errlen)
 {
-    uint64_t idx = (uint64_t)it->block * DICT_BLOCK + it->in_block;
+    uint64_t idx = (uint64_t)it->block * NSI_DICT_BLOCK + it->in_block;
     if (idx >= it->s->nterms)
         return 1;
-    if (it->in_block == DICT_BLOCK)
+    if (it->in_block == NSI_DICT_BLOCK)
         return block_start(it, it->block + 1, err, errlen);
     return dict_entry(it, err, errlen);
 }
@@ -348,7 +347,7 @@ int nsi_seg_lookup(const nsi_seg *s, const char *term, size_t len, nsi_terminfo 
 
 void nsi_pcur_skip(const nsi_pcur *c, uint32_t b, nsi_skip *o)
 {
-    const uint8_t *p = c->skips + (size_t)b * 28;
+    const uint8_t *p = c->skips + (size_t)b * NSI_SKIP_ENTRY;
     o->last_doc = nsi_get_u32le(p);
     o->data_off = nsi_get_u32le(p + 4);
     o->pos_off = nsi_get_u32le(p + 8);
@@ -433,13 +432,13 @@ int nsi_pcur_init(nsi_pcur *c, const nsi_seg *s, const nsi_terminfo *ti)
     c->end = p + ti->post_len;
     c->pos_base = s->sec[NSI_SEC_POSITIONS].p + ti->pos_off;
     c->pos_end = c->pos_base + ti->pos_len;
-    size_t head = (size_t)c->full * 28 + (c->full ? 4 : 0);
+    size_t head = (size_t)c->full * NSI_SKIP_ENTRY + (c->full ? 4 : 0);
     if (ti->post_len < head)
         return bad(c);
     c->skips = p;
     c->data = p + head;
     if (c->full) {
-        c->tail_pos_off = nsi_get_u32le(p + (size_t)c->full * 28);
+        c->tail_pos_off = nsi_get_u32le(p + (size_t)c->full * NSI_SKIP_ENTRY);
         /* the tail starts where the last full block ends: decode its size */
         nsi_skip sk;
         nsi_pcur_skip(c, c->full - 1, &sk);

@@ -19,7 +19,6 @@
 #include "format/record.h"
 #include "format/segment.h"
 
-#define DICT_BLOCK 16
 
 struct nsi_segw {
     nsi_buf terms, termidx, postings, positions, norms, docmap, stored_sec;
@@ -128,9 +127,9 @@ static int flush_term(nsi_segw *w)
     uint64_t post_start = w->postings.len, pos_start = w->positions.len;
     int rc = NS_OK;
 
-    /* dictionary entry (front-coded within blocks of DICT_BLOCK terms) */
+    /* dictionary entry (front-coded within blocks of NSI_DICT_BLOCK terms) */
     size_t prefix = 0;
-    if (w->nterms % DICT_BLOCK == 0) {
+    if (w->nterms % NSI_DICT_BLOCK == 0) {
         if ((rc = nsi_buf_put_u32le(&w->termidx, (uint32_t)w->terms.len)) ||
             (rc = nsi_buf_put_u64le(&w->termidx, post_start)) ||
             (rc = nsi_buf_put_u64le(&w->termidx, pos_start)))
@@ -143,10 +142,10 @@ static int flush_term(nsi_segw *w)
 
     /* postings: skip entries, tail_pos_off, block data, tail */
     size_t skip_at = w->postings.len;
-    if ((rc = nsi_buf_reserve(&w->postings, (size_t)full * 28 + 4)))
+    if ((rc = nsi_buf_reserve(&w->postings, (size_t)full * NSI_SKIP_ENTRY + 4)))
         return rc;
-    memset(w->postings.data + w->postings.len, 0, (size_t)full * 28 + (full ? 4 : 0));
-    w->postings.len += (size_t)full * 28 + (full ? 4 : 0);
+    memset(w->postings.data + w->postings.len, 0, (size_t)full * NSI_SKIP_ENTRY + (full ? 4 : 0));
+    w->postings.len += (size_t)full * NSI_SKIP_ENTRY + (full ? 4 : 0);
     size_t data_start = w->postings.len;
     uint32_t prev = UINT32_MAX; /* so that the first gap is doc - (-1) - 1 = doc */
     for (uint32_t b = 0; b < full; b++) {
@@ -165,7 +164,7 @@ static int flush_term(nsi_segw *w)
             if (tb[j] && lb < min_lb) min_lb = lb;
             if (tt[j] && lt < min_lt) min_lt = lt;
         }
-        uint8_t *sk = w->postings.data + skip_at + (size_t)b * 28;
+        uint8_t *sk = w->postings.data + skip_at + (size_t)b * NSI_SKIP_ENTRY;
         nsi_put_u32le(sk, prev);
         nsi_put_u32le(sk + 4, (uint32_t)(w->postings.len - data_start));
         nsi_put_u32le(sk + 8, w->blockpos.v[b]);
@@ -180,7 +179,7 @@ static int flush_term(nsi_segw *w)
         w->postings.len += nsi_pack128(tt, w->postings.data + w->postings.len);
     }
     if (full)
-        nsi_put_u32le(w->postings.data + skip_at + (size_t)full * 28,
+        nsi_put_u32le(w->postings.data + skip_at + (size_t)full * NSI_SKIP_ENTRY,
                       full < w->blockpos.n ? w->blockpos.v[full] : (uint32_t)w->termpos.len);
     for (uint32_t j = 0; j < tail; j++) {
         size_t k = (size_t)full * NSI_BLOCK + j;
@@ -262,7 +261,7 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
         goto out;
     /* TERMIDX gets its two counts in front of the block entries. */
     nsi_buf termidx = {0};
-    uint32_t nblocks = (uint32_t)(w->termidx.len / 20);
+    uint32_t nblocks = (uint32_t)(w->termidx.len / NSI_TERMIDX_ENTRY);
     if ((rc = nsi_buf_put_u32le(&termidx, nblocks)) ||
         (rc = nsi_buf_put_u32le(&termidx, (uint32_t)w->nterms)) ||
         (rc = nsi_buf_append(&termidx, w->termidx.data, w->termidx.len))) {
@@ -288,7 +287,7 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     const nsi_buf *secs[NSI_SEC_COUNT + 1] = {
         NULL, &info, &w->terms, &w->termidx, &w->postings, &w->positions,
         &w->norms, &w->docmap, &w->stored_sec, &w->fields};
-    uint8_t hdr[32] = {0};
+    uint8_t hdr[NSI_SEG_HEADER_BYTES] = {0};
     memcpy(hdr, NSI_SEG_MAGIC, 8);
     nsi_put_u32le(hdr + 8, NSI_SEG_VERSION);
     nsi_put_u64le(hdr + 16, seg_id);
@@ -296,12 +295,12 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     nsi_put_u32le(hdr + 28, NSI_SEC_COUNT);
     if ((rc = nsi_buf_append(f, hdr, sizeof hdr)))
         goto out;
-    uint8_t table[NSI_SEC_COUNT * 24];
+    uint8_t table[NSI_SEC_COUNT * NSI_SEG_TABLE_ENTRY];
     for (int k = 1; k <= NSI_SEC_COUNT; k++) {
         static const uint8_t zero[8];
         if ((rc = nsi_buf_append(f, zero, (8 - f->len % 8) % 8)))
             goto out;
-        uint8_t *t = table + (k - 1) * 24;
+        uint8_t *t = table + (k - 1) * NSI_SEG_TABLE_ENTRY;
         nsi_put_u32le(t, (uint32_t)k);
         nsi_put_u32le(t + 4, nsi_crc32(secs[k]->data, secs[k]->len));
         nsi_put_u64le(t + 8, f->len);
@@ -312,7 +311,7 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     uint64_t table_off = f->len;
     if ((rc = nsi_buf_append(f, table, sizeof table)))
         goto out;
-    uint8_t foot[24];
+    uint8_t foot[NSI_SEG_FOOTER_BYTES];
     nsi_put_u64le(foot, table_off);
     nsi_put_u32le(foot + 8, nsi_crc32(table, sizeof table));
     nsi_put_u32le(foot + 12, nsi_crc32(f->data, f->len));
