@@ -85,6 +85,14 @@ void nsi_index_bind(const ns_index *idx)
     nsi_index_errbuf()[0] = 0;
 }
 
+void nsi_index_unbind(const ns_index *idx)
+{
+    if (tls_idx == idx) {
+        tls_idx = NULL;
+        tls_slot = NULL;
+    }
+}
+
 char *nsi_index_errbuf(void) { return tls_slot && tls_idx ? tls_slot->msg : tls_fallback; }
 
 int nsi_index_fail(int rc, const char *fmt, ...)

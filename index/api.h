@@ -50,6 +50,10 @@ struct ns_writer {
  * clears the message. Called by the front door before a backend call. */
 void nsi_index_bind(const ns_index *idx);
 
+/* Forgets this thread's binding if it is idx (which is being closed). Other
+ * threads' bindings are told apart by the handle's serial. */
+void nsi_index_unbind(const ns_index *idx);
+
 /* Sets this thread's message of the bound handle; returns rc. */
 int nsi_index_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* This thread's message buffer of the bound handle (NSI_ERRMSG bytes). */

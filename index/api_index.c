@@ -30,6 +30,7 @@ int ns_index_open_with(ns_index **out, const char *path, const ns_index_options 
     idx->ops = ops;
     idx->serial = atomic_fetch_add(&next_serial, 1);
     pthread_mutex_init(&idx->mu, NULL);
+    nsi_index_bind(idx);
     if ((rc = ops->open(idx, path, &o, err))) {
         ns_index_close(idx);
         return nsi_fail(errbuf, errbuf_len, rc, "%s", err);
@@ -47,6 +48,7 @@ void ns_index_close(ns_index *idx)
 {
     if (!idx)
         return;
+    nsi_index_unbind(idx);
     if (idx->impl)
         idx->ops->close(idx);
     for (size_t i = 0; i < idx->npool; i++)

@@ -1,9 +1,10 @@
-/* query_api.c — ns_query: parsing with the index's analyzer. */
+/* api_query.c — the front door of ns_query: parsing with the index's
+ * analyzer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/internal.h"
+#include "api.h"
 #include "eval/search.h"
 
 int ns_query_parse(ns_query **out, ns_index *idx, const char *text, size_t len,
@@ -13,6 +14,7 @@ int ns_query_parse(ns_query **out, ns_index *idx, const char *text, size_t len,
     *out = NULL;
     if (err_offset)
         *err_offset = 0;
+    nsi_index_bind(idx); /* the analyzer pool reports to the handle */
     if (!text && len)
         return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no query text");
     if (len > NS_MAX_QUERY_BYTES)
