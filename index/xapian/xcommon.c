@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "format/codec.h"
+#include "common/io.h"
 #include "xinternal.h"
 
 size_t nsi_xap_id_term(const char *id, size_t len, char *out)
@@ -66,7 +67,7 @@ int nsi_xap_unpack(const void *data, size_t len, nsi_buf *out)
 char *nsi_stub_file(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    if (nsi_io_stat(path, &st) == 0 && S_ISREG(st.st_mode))
         return strdup(path);
     size_t n = strlen(path) + sizeof NSX_STUB_NAME + 2;
     char *f = malloc(n);

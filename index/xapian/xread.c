@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/io.h"
 #include "xinternal.h"
 
 #define PARTIAL_HINT                                                                               \
@@ -327,13 +328,13 @@ static int count_term(void *ctx, const char *t, size_t len, uint64_t df)
 /* Sizes of a local shard's tables, by what they hold. */
 static void table_sizes(const char *dir, ns_stats *st)
 {
-    DIR *d = opendir(dir);
+    DIR *d = nsi_io_opendir(dir);
     struct dirent *de;
-    while (d && (de = readdir(d))) {
+    while (d && (de = nsi_io_readdir(d))) {
         char p[4400];
         struct stat sb;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (stat(p, &sb) || !S_ISREG(sb.st_mode))
+        if (nsi_io_stat(p, &sb) || !S_ISREG(sb.st_mode))
             continue;
         uint64_t n = (uint64_t)sb.st_size;
         if (!strncmp(de->d_name, "postlist.", 9))
@@ -345,7 +346,7 @@ static void table_sizes(const char *dir, ns_stats *st)
         st->bytes_total += n;
     }
     if (d)
-        closedir(d);
+        nsi_io_closedir(d);
 }
 
 int nsi_xap_stats(ns_index *idx, ns_stats *st)

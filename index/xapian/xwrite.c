@@ -61,26 +61,42 @@ static int shard_err(nsi_xwriter *x, size_t i, int rc)
 }
 
 
-/* Writes path/XAPIANDB for n shards: write a temporary file, then rename. */
+/* Writes path/XAPIANDB for n shards: write a temporary file, fsync, then
+ * rename (through the I/O layer, so fault injection reaches it). */
 static int write_stub(nsi_xwriter *x)
 {
     char tmp[4410], final[4400];
     snprintf(final, sizeof final, "%s/%s", x->dir, NSX_STUB_NAME);
     snprintf(tmp, sizeof tmp, "%s.tmp", final);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return xerr(x, nsi_errno_status(errno), "%s: %s", tmp, strerror(errno));
-    fprintf(f,
-            "# nsearch: %zu Xapian shards. Document ID lives in shard FNV-1a-64(ID) mod %zu:\n"
-            "# keep the lines in this order. docs/scale-out.md tells how to serve them.\n",
-            x->nshards, x->nshards);
-    for (size_t i = 0; i < x->nshards; i++)
-        fprintf(f, "auto shard-%zu\n", i);
-    int bad = ferror(f) | fflush(f) | fsync(fileno(f));
-    bad |= fclose(f);
-    if (bad || rename(tmp, final)) {
+    nsi_buf b = {0};
+    int rc = nsi_buf_printf(&b,
+                            "# nsearch: %zu Xapian shards. Document ID lives in shard FNV-1a-64(ID) "
+                            "mod %zu:\n# keep the lines in this order. docs/scale-out.md tells how "
+                            "to serve them.\n",
+                            x->nshards, x->nshards);
+    for (size_t i = 0; !rc && i < x->nshards; i++)
+        rc = nsi_buf_printf(&b, "auto shard-%zu\n", i);
+    if (rc) {
+        nsi_buf_free(&b);
+        return xerr(x, rc, "out of memory");
+    }
+    int fd = nsi_io_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
         int e = errno;
-        unlink(tmp);
+        nsi_buf_free(&b);
+        return xerr(x, nsi_errno_status(e), "%s: %s", tmp, strerror(e));
+    }
+    int bad = nsi_io_write_full(fd, b.data, b.len) || nsi_io_fsync(fd);
+    int e = errno;
+    if (nsi_io_close(fd) && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    nsi_buf_free(&b);
+    if (bad || nsi_io_rename(tmp, final)) {
+        if (!bad)
+            e = errno;
+        nsi_io_unlink(tmp);
         return xerr(x, nsi_errno_status(e), "%s: %s", final, strerror(e));
     }
     return NS_OK;
@@ -91,10 +107,10 @@ static int shard_paths(nsi_xwriter *x, unsigned want)
 {
     enum nsi_kind kind = nsi_backend_detect(x->dir);
     struct stat st;
-    if (kind == NSI_KIND_NATIVE && stat(x->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (kind == NSI_KIND_NATIVE && nsi_io_stat(x->dir, &st) == 0 && S_ISDIR(st.st_mode)) {
         char c[4400];
         snprintf(c, sizeof c, "%s/COMMIT", x->dir);
-        if (stat(c, &st) == 0)
+        if (nsi_io_stat(c, &st) == 0)
             return xerr(x, NS_EINVAL,
                         "%s holds a native nsearch index; the Xapian backend is chosen only "
                         "for a new index",
