@@ -358,7 +358,7 @@ static void test_without_open_verification(void)
            t.cases);
 }
 
-static void cleanup(void)
+static void teardown(void)
 {
     for (size_t i = 0; i < nfiles; i++)
         free(files[i].data);
@@ -369,5 +369,5 @@ static void cleanup(void)
     rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(setup), NST(test_truncation), NST(test_flips), NST(test_whole_file),
-             NST(test_strays), NST(test_without_open_verification), NST(cleanup))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_truncation), NST(test_flips), NST(test_whole_file),
+                     NST(test_strays), NST(test_without_open_verification))
