@@ -6,12 +6,9 @@
 # they analyse a sentence into the expected terms.
 set -euo pipefail
 
-: "${NSEARCH:?} ${NS_SOURCE_DIR:?}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T900 NSEARCH NS_SOURCE_DIR
 build=$(cd "$(dirname "$NSEARCH")/.." && pwd) # $NSEARCH is <build>/searcher/nsearch
-mkdir -p "${NS_TMPDIR:-/tmp}"
-tmp=$(mktemp -d "${NS_TMPDIR:-/tmp}/T900.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "T900: FAIL: $*" >&2; exit 1; }
 
 # Build the example the way the tree under test was built: a sanitizer build's
 # library needs the sanitizer runtime in the program that loads it.
