@@ -8,23 +8,20 @@
 # Prints the counts.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T500.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T500 NINDEX NSEARCH NS_SHARED_DIR
 
 "$NINDEX" -q --commit-every=2 -d "$tmp/idx" "$NS_SHARED_DIR/corpora/seeds/"*.txt \
-    || { echo "FAIL: nindex failed" >&2; exit 1; }
+    || fail "nindex failed"
 "$NINDEX" -q -d "$tmp/idx" --delete "$NS_SHARED_DIR/corpora/seeds/002_8fc900d5885d7d82.txt" \
-    || { echo "FAIL: nindex --delete failed" >&2; exit 1; }
-"$NINDEX" --check --full -d "$tmp/idx" >"$tmp/check.out" || { echo "FAIL: intact index fails the check" >&2; exit 1; }
+    || fail "nindex --delete failed"
+"$NINDEX" --check --full -d "$tmp/idx" >"$tmp/check.out" || fail "intact index fails the check"
 grep -q "ok: generation 4: 3 segments, 5 documents (4 live)" "$tmp/check.out" \
-    || { echo "FAIL: unexpected summary: $(cat "$tmp/check.out")" >&2; exit 1; }
+    || fail "unexpected summary: $(cat "$tmp/check.out")"
 rc=0
 "$NINDEX" --check -d "$tmp/none" 2>"$tmp/check.err" || rc=$?
 [ "$rc" = 2 ] && grep -q "no index" "$tmp/check.err" \
-    || { echo "FAIL: --check on no index: exit $rc, $(cat "$tmp/check.err")" >&2; exit 1; }
+    || fail "--check on no index: exit $rc, $(cat "$tmp/check.err")"
 
 python3 - "$NINDEX" "$NSEARCH" "$tmp/idx" <<'EOF'
 import os, random, re, subprocess, sys
@@ -97,5 +94,5 @@ print("T500: {cases} damaged indexes: nindex --check detected {check}; nsearch r
 if counts["check"] != counts["cases"] or counts["wrong"]:
     sys.exit(1)
 EOF
-"$NINDEX" --check --full -d "$tmp/idx" >/dev/null || { echo "FAIL: the index was not restored" >&2; exit 1; }
+"$NINDEX" --check --full -d "$tmp/idx" >/dev/null || fail "the index was not restored"
 echo "T500-corrupt-cli: ok"

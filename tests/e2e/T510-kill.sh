@@ -16,11 +16,8 @@
 # NS_KILLS (default 50) sets the number of kills; tests/long/kill.sh runs many.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_SHARED_DIR:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T510.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T510 NINDEX NSEARCH NS_SHARED_DIR
 
 python3 - "$NINDEX" "$NSEARCH" "$tmp" "$NS_SHARED_DIR/corpora/bbc_news/docs.jsonl" \
     "${NS_KILLS:-50}" "${NS_KILL_SEED:-510}" <<'EOF'

@@ -6,19 +6,10 @@
 # finish well within the hang guard and never crash.
 set -euo pipefail
 
-: "${NINDEX:?}" "${NSEARCH:?}" "${NS_TMPDIR:?}"
-mkdir -p "$NS_TMPDIR"
-tmp=$(mktemp -d "$NS_TMPDIR/T520.XXXXXX")
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T520 NINDEX NSEARCH
 
-fail() {
-    echo "FAIL: $*" >&2
-    [ -s "$tmp/err" ] && { echo "--- stderr" >&2; head -c 1000 "$tmp/err" >&2; echo >&2; }
-    exit 1
-}
-
-ns() { # ns ARGS...: runs nsearch with a hang guard; sets rc
+ns() { # ns ARGS...: nsearch on the test index, hang-guarded (not lib.sh's ns); sets rc
     rc=0
     timeout 20 "$NSEARCH" --color=never -d "$tmp/idx" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
     [ "$rc" -le 3 ] || fail "nsearch died with status $rc"

@@ -4,7 +4,9 @@
 # offset, /doc/{id}, /stats, /health, the page, methods, unknown paths,
 # the access log and a clean SIGTERM.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.bash"
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T600 NINDEX NSEARCH NS_SHARED_DIR
 
 index_seeds "$tmp/docs" "$tmp/idx"
 start_server api -d "$tmp/idx"

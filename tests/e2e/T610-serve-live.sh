@@ -3,7 +3,9 @@
 # and removed documents show within a second or two while searches keep
 # running (none fails); SIGTERM lets a request in flight finish.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.bash"
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T610 NINDEX NSEARCH NS_SHARED_DIR
 
 index_seeds "$tmp/docs" "$tmp/idx" 000_ 001_ 002_
 start_server live -d "$tmp/idx"

@@ -5,7 +5,9 @@
 # deep nesting, too many terms or parameters, raw garbage, path tricks, too
 # many connections from one client, and a client that stops sending.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.bash"
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T620 NINDEX NSEARCH NS_SHARED_DIR
 
 index_seeds "$tmp/docs" "$tmp/idx"
 start_server hostile -d "$tmp/idx" --max-per-client 4 --timeout 1

@@ -3,7 +3,9 @@
 # public address needs a token or --insecure-public; the bearer token;
 # CORS only when asked; --quiet; option errors and --help.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.bash"
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T630 NINDEX NSEARCH NS_SHARED_DIR
 
 index_seeds "$tmp/docs" "$tmp/idx" 000_ 001_
 

@@ -10,7 +10,9 @@
 # Chromium is required: without it this test fails (scripts/install-deps.sh
 # installs Debian's chromium).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.bash"
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T650 NINDEX NSEARCH NS_SHARED_DIR
 
 chromium=$(command -v chromium || true)
 [ -n "$chromium" ] || fail "chromium is not installed (scripts/install-deps.sh installs it)"

@@ -6,12 +6,9 @@
 # they analyse a sentence into the expected terms.
 set -euo pipefail
 
-: "${NSEARCH:?} ${NS_SOURCE_DIR:?}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T900 NSEARCH NS_SOURCE_DIR
 build=$(cd "$(dirname "$NSEARCH")/.." && pwd) # $NSEARCH is <build>/searcher/nsearch
-mkdir -p "${NS_TMPDIR:-/tmp}"
-tmp=$(mktemp -d "${NS_TMPDIR:-/tmp}/T900.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "T900: FAIL: $*" >&2; exit 1; }
 
 # Build the example the way the tree under test was built: a sanitizer build's
 # library needs the sanitizer runtime in the program that loads it.
@@ -32,8 +29,14 @@ libdir=$(cd "$(dirname "$pc")/.." && pwd)
 [[ -e $libdir/libnsearch.so ]] || fail "no libnsearch.so beside $pc"
 
 text="Sever the relations"
-expected=$(printf '%s\n' "nsearch $(sed -n 's/^project(nsearch VERSION \([0-9.]*\).*/\1/p' \
-    "$NS_SOURCE_DIR/CMakeLists.txt")" "sever 0 0 5" "the 1 6 9" "relat 2 10 19")
+# The version is written once, in nsearch.h; the build takes it from there.
+version=$(sed -n 's/^#define NS_VERSION_STRING "\([0-9.]*\)"$/\1/p' "$NS_SOURCE_DIR/include/nsearch.h")
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "no NS_VERSION_STRING in nsearch.h"
+expected=$(printf '%s\n' "nsearch $version" "sever 0 0 5" "the 1 6 9" "relat 2 10 19")
+# The shared library's SONAME carries MAJOR.MINOR of that version.
+soname=$(readelf -d "$libdir/libnsearch.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')
+[[ $soname == "libnsearch.so.${version%.*}" ]] ||
+    fail "SONAME is '$soname', not libnsearch.so.${version%.*} (nsearch.h says $version)"
 
 check_run() { # check_run WHAT PROGRAM
     local out
@@ -49,16 +52,18 @@ export PKG_CONFIG_PATH
 incdir=$(pkg-config --variable=includedir nsearch) || fail "pkg-config cannot read $pc"
 [[ $(realpath -m "$incdir") == "$(realpath "$prefix")"/* ]] ||
     fail "nsearch.pc includedir is $incdir, not under the install prefix $prefix"
+pc_version=$(pkg-config --modversion nsearch)
+[[ $pc_version == "$version" ]] || fail "nsearch.pc says version $pc_version, nsearch.h $version"
 read -ra pc_flags <<<"$(pkg-config --cflags --libs nsearch)"
 "$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror "${san_flags[@]}" \
     -o "$tmp/example-pc" "$NS_SOURCE_DIR/tests/pkgconfig/example.c" "${pc_flags[@]}" ||
     fail "compiling example.c with pkg-config flags: ${pc_flags[*]}"
 check_run pkg-config "$tmp/example-pc"
 
-# (2) CMake: find_package(nsearch) and nsearch::nsearch.
+# (2) CMake: find_package(nsearch VERSION EXACT) and nsearch::nsearch.
 if ! {
     cmake -S "$NS_SOURCE_DIR/tests/pkgconfig" -B "$tmp/consumer" \
-        -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
+        -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" -DNS_EXPECT_VERSION="$version" \
         -DCMAKE_C_FLAGS="${san_flags[*]}" -DCMAKE_EXE_LINKER_FLAGS="${san_flags[*]}" &&
         cmake --build "$tmp/consumer"
 } >"$tmp/consumer.log" 2>&1; then

@@ -1,6 +1,19 @@
 /* nstest.h — a tiny test harness: each CHECK failure is reported with file and
  * line and makes the program exit 1; NS_TEST_MAIN runs the listed tests and
- * prints "N passed, N failed". */
+ * prints "N passed, N failed". Test cases are named test_<what>.
+ *
+ * A program whose cases share state builds it in a fixture, which is not a
+ * test case:
+ *
+ *   NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_a), NST(test_b))
+ *
+ * setup runs once before the first case, teardown once after the last (either
+ * may be NULL). A failed CHECK in setup fails the program and no case runs;
+ * teardown then still runs (it must cope with a partial setup), and a failed
+ * CHECK in it fails the program too. When the test cannot run on this machine,
+ * setup calls nst_skip("why"): no case runs, teardown runs, and the program
+ * exits NST_SKIPPED, which CTest shows as skipped (SKIP_RETURN_CODE), never
+ * as passed. */
 #ifndef NSTEST_H
 #define NSTEST_H
 
@@ -69,12 +82,54 @@ static inline int nst_run(const nst_case *cases, size_t n)
     return failed ? 1 : 0;
 }
 
-#define NS_TEST_MAIN(...)                                                      \
+/* The exit status of a skipped test program (CTest's SKIP_RETURN_CODE). */
+#define NST_SKIPPED 77
+
+static const char *nst_skip_reason;
+
+/* Called by a fixture's setup: this machine cannot run the test (why). */
+static inline void nst_skip(const char *why) { nst_skip_reason = why; }
+
+typedef struct nst_fixture {
+    void (*setup)(void);
+    void (*teardown)(void);
+} nst_fixture;
+
+/* setup, the cases, teardown: the program's exit status. */
+static inline int nst_run_fixture(nst_fixture fx, const nst_case *cases, size_t n)
+{
+    int rc;
+    int before = nst_failures;
+    if (fx.setup)
+        fx.setup();
+    if (nst_failures != before) {
+        printf("FAIL setup: %zu test(s) not run\n", n);
+        rc = 1;
+    } else if (nst_skip_reason) {
+        printf("SKIPPED: %s (%zu test(s) not run)\n", nst_skip_reason, n);
+        rc = NST_SKIPPED;
+    } else {
+        rc = nst_run(cases, n);
+    }
+    before = nst_failures;
+    if (fx.teardown)
+        fx.teardown();
+    if (nst_failures != before) {
+        printf("FAIL teardown\n");
+        rc = 1;
+    }
+    return rc;
+}
+
+#define NS_TEST_MAIN_FIXTURE(setup_fn, teardown_fn, ...)                       \
     int main(void)                                                             \
     {                                                                          \
         static const nst_case cases[] = {__VA_ARGS__};                         \
-        return nst_run(cases, sizeof cases / sizeof cases[0]);                 \
+        const nst_fixture fx = {setup_fn, teardown_fn};                        \
+        return nst_run_fixture(fx, cases, sizeof cases / sizeof cases[0]);     \
     }
+
+#define NS_TEST_MAIN(...) NS_TEST_MAIN_FIXTURE(NULL, NULL, __VA_ARGS__)
 
 /* The shared corpora folder (CTest sets NS_SHARED_DIR). */
 static inline const char *nst_shared_dir(void)

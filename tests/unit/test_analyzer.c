@@ -91,7 +91,7 @@ static void run_cases(const tcase *c, size_t n, int full)
 /* ------------------------------------------------------------ rules */
 
 /* The examples of analyzer.h, with positions and byte offsets. */
-static void t_header_examples(void)
+static void test_header_examples(void)
 {
     static const tcase cases[] = {
         {"english", "don't", "dont@0[0,5)"},
@@ -109,7 +109,7 @@ static void t_header_examples(void)
     RUN_CASES(cases, 1);
 }
 
-static void t_joining_rules(void)
+static void test_joining_rules(void)
 {
     static const tcase cases[] = {
         /* apostrophes */
@@ -145,7 +145,7 @@ static void t_joining_rules(void)
     RUN_CASES(cases, 0);
 }
 
-static void t_offsets(void)
+static void test_offsets(void)
 {
     static const tcase cases[] = {
         {"none", "I.B.M. rock'n'roll", "ibm@0[0,6) rocknroll@1[7,18)"},
@@ -158,7 +158,7 @@ static void t_offsets(void)
 }
 
 /* Stop words are indexed: queries decide what to do with them. */
-static void t_stop_words_kept(void)
+static void test_stop_words_kept(void)
 {
     CHECK_EQ_STR(tokens("english", "to be or not to be"),
                  "to@0[0,2) be@1[3,5) or@2[6,8) not@3[9,12) to@4[13,15) be@5[16,18)");
@@ -167,7 +167,7 @@ static void t_stop_words_kept(void)
 /* ------------------------------------------------------------ folding */
 
 /* Pairs that must analyse to the same terms. */
-static void t_equivalent_inputs(void)
+static void test_equivalent_inputs(void)
 {
     static const char *const pairs[][2] = {
         {"D\xc3\xa9tente", "detente"},
@@ -198,7 +198,7 @@ static void t_equivalent_inputs(void)
     CHECK_EQ_STR(terms("english", "\xef\xac\x81nance"), "financ");
 }
 
-static void t_scripts(void)
+static void test_scripts(void)
 {
     static const tcase cases[] = {
         /* Greek: case folded (final sigma too), tonos removed */
@@ -230,7 +230,7 @@ static void t_scripts(void)
 
 /* ------------------------------------------------------------ stemming */
 
-static void t_stemming(void)
+static void test_stemming(void)
 {
     static const tcase cases[] = {
         {"english", "sever severed severance severing", "sever sever sever sever"},
@@ -249,7 +249,7 @@ static void t_stemming(void)
     RUN_CASES(cases, 0);
 }
 
-static void t_nostem_flag(void)
+static void test_nostem_flag(void)
 {
     const char *text = "Relations D\xc3\xa9tente relat";
     CHECK_EQ_STR(analyze_n("english", NSI_AN_NOSTEM, 0, text, strlen(text), NULL),
@@ -269,7 +269,7 @@ static void t_nostem_flag(void)
 
 /* More distinct words than the cache holds: every term must still be the
  * stemmer's answer after the cache has been cleared. */
-static void t_cache_overflow(void)
+static void test_cache_overflow(void)
 {
     static const char *const sfx[] = {"", "s", "ing", "ed", "ation", "ness", "ly", "ies"};
     enum { WORDS = 150000 };
@@ -321,7 +321,7 @@ static int keep_term(void *ctx, const char *term, size_t len, uint32_t pos, size
 
 /* The same with non-ASCII words, which are also cached by their input bytes:
  * a long-lived analyzer must agree with a fresh one on every word. */
-static void t_cache_overflow_unicode(void)
+static void test_cache_overflow_unicode(void)
 {
     static const char *const letters[] = {"a",        "\xc3\xa9", "\xc3\x89", "o",
                                           "\xc3\xb6", "n",        "\xc3\x9f", "\xc3\xa7",
@@ -352,7 +352,7 @@ static void t_cache_overflow_unicode(void)
 
 /* ------------------------------------------------------------ languages */
 
-static void t_languages(void)
+static void test_languages(void)
 {
     CHECK_EQ_STR(nsi_language_canonical("en"), "english");
     CHECK_EQ_STR(nsi_language_canonical("eng"), "english");
@@ -401,7 +401,7 @@ typedef struct bcase {
     int invalid;
 } bcase;
 
-static void t_invalid_utf8(void)
+static void test_invalid_utf8(void)
 {
 #define B(s) s, sizeof(s) - 1
     static const bcase cases[] = {
@@ -445,7 +445,7 @@ static char *repeat(const char *head, const char *unit, size_t count, const char
     return p;
 }
 
-static void t_long_tokens(void)
+static void test_long_tokens(void)
 {
     static const struct {
         const char *unit;
@@ -529,7 +529,7 @@ static uint32_t rng(void)
     return (uint32_t)(rng_state >> 32);
 }
 
-static void t_random_bytes(void)
+static void test_random_bytes(void)
 {
     /* Fully random, then bytes drawn from an alphabet rich in joiners,
      * UTF-8 lead and continuation bytes. */
@@ -586,7 +586,7 @@ static int public_token(void *ctx, const char *term, size_t term_len, uint32_t p
     return ++p->calls == p->stop_after;
 }
 
-static void t_api(void)
+static void test_api(void)
 {
     nsi_analyzer *a;
     int calls = 0;
@@ -617,7 +617,8 @@ static void t_api(void)
     CHECK_EQ_INT(ns_analyze("english", NULL, 0, public_token, &q), NS_OK);
 }
 
-NS_TEST_MAIN(NST(t_header_examples), NST(t_joining_rules), NST(t_offsets), NST(t_stop_words_kept),
-             NST(t_equivalent_inputs), NST(t_scripts), NST(t_stemming), NST(t_nostem_flag),
-             NST(t_cache_overflow), NST(t_cache_overflow_unicode), NST(t_languages),
-             NST(t_invalid_utf8), NST(t_long_tokens), NST(t_random_bytes), NST(t_api))
+NS_TEST_MAIN(NST(test_header_examples), NST(test_joining_rules), NST(test_offsets),
+             NST(test_stop_words_kept), NST(test_equivalent_inputs), NST(test_scripts),
+             NST(test_stemming), NST(test_nostem_flag), NST(test_cache_overflow),
+             NST(test_cache_overflow_unicode), NST(test_languages), NST(test_invalid_utf8),
+             NST(test_long_tokens), NST(test_random_bytes), NST(test_api))

@@ -45,7 +45,7 @@ static uint8_t *tight_copy(const uint8_t *src, size_t n)
 
 /* ---------------------------------------------------------------- varints */
 
-static void varint_each_length(void)
+static void test_varint_each_length(void)
 {
     uint8_t buf[16];
     for (unsigned len = 1; len <= 10; len++) {
@@ -85,7 +85,7 @@ static void varint_each_length(void)
     }
 }
 
-static void varint_known_bytes(void)
+static void test_varint_known_bytes(void)
 {
     static const struct {
         uint64_t v;
@@ -110,7 +110,7 @@ static void varint_known_bytes(void)
     }
 }
 
-static void varint_rejects_overflow(void)
+static void test_varint_rejects_overflow(void)
 {
     uint64_t v;
     uint32_t v32;
@@ -165,7 +165,7 @@ static void varint_rejects_overflow(void)
     CHECK_EQ_INT(nsi_varint_get32(&p, buf, &v32), NS_ECORRUPT);
 }
 
-static void varint32_each_length(void)
+static void test_varint32_each_length(void)
 {
     uint8_t buf[10];
     static const uint32_t vals[] = {0,          1,          127,        128,
@@ -194,7 +194,7 @@ static void varint32_each_length(void)
 }
 
 /* A stream of random varints of mixed lengths decodes back in order. */
-static void varint_stream(void)
+static void test_varint_stream(void)
 {
     enum { N = 20000 };
     uint64_t *vals = malloc(N * sizeof *vals);
@@ -259,7 +259,7 @@ static void check_roundtrip(const uint32_t *in, unsigned w)
     free(tight);
 }
 
-static void pack_every_width(void)
+static void test_pack_every_width(void)
 {
     uint32_t in[NSI_BLOCK];
     for (unsigned w = 0; w <= 32; w++)
@@ -269,7 +269,7 @@ static void pack_every_width(void)
         }
 }
 
-static void pack_boundaries(void)
+static void test_pack_boundaries(void)
 {
     uint32_t in[NSI_BLOCK];
     /* only the last value is non-zero: width from it, everything else zero */
@@ -296,7 +296,7 @@ static void pack_boundaries(void)
     check_roundtrip(in, 0);
 }
 
-static void unpack_rejects_bad_input(void)
+static void test_unpack_rejects_bad_input(void)
 {
     uint32_t in[NSI_BLOCK], out[NSI_BLOCK];
     uint8_t buf[NSI_PACK128_MAX];
@@ -322,7 +322,7 @@ static void unpack_rejects_bad_input(void)
 }
 
 /* Consecutive blocks of different widths decode back to back. */
-static void pack_stream(void)
+static void test_pack_stream(void)
 {
     enum { NB = 200 };
     uint32_t(*vals)[NSI_BLOCK] = malloc(NB * sizeof *vals);
@@ -349,7 +349,7 @@ static void pack_stream(void)
 /* The portable unpacker is chosen when NSEARCH_NO_SIMD is set before the
  * first decode; run this same program again that way so both paths are
  * tested on a machine with SIMD. */
-static void portable_path(void)
+static void test_portable_path(void)
 {
     if (getenv("NSEARCH_NO_SIMD"))
         return; /* this is the re-run */
@@ -373,7 +373,7 @@ static void portable_path(void)
 
 /* Not an assertion, just a figure in the log: integers unpacked per second
  * over a mix of widths that stays in L1. */
-static void unpack_speed(void)
+static void test_unpack_speed(void)
 {
     enum { NB = 64, ROUNDS = 4000 };
     static uint8_t buf[NB * NSI_PACK128_MAX + 64];
@@ -401,7 +401,8 @@ static void unpack_speed(void)
     CHECK(s > 0);
 }
 
-NS_TEST_MAIN(NST(varint_each_length), NST(varint_known_bytes), NST(varint_rejects_overflow),
-             NST(varint32_each_length), NST(varint_stream), NST(pack_every_width),
-             NST(pack_boundaries), NST(unpack_rejects_bad_input), NST(pack_stream),
-             NST(unpack_speed), NST(portable_path))
+NS_TEST_MAIN(NST(test_varint_each_length), NST(test_varint_known_bytes),
+             NST(test_varint_rejects_overflow), NST(test_varint32_each_length),
+             NST(test_varint_stream), NST(test_pack_every_width), NST(test_pack_boundaries),
+             NST(test_unpack_rejects_bad_input), NST(test_pack_stream), NST(test_unpack_speed),
+             NST(test_portable_path))

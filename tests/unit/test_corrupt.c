@@ -49,6 +49,7 @@ static unsigned scale = 1;
 typedef struct tally {
     unsigned cases, check_detected, open_detected, search_detected, correct, wrong;
     unsigned unnamed; /* a detection whose message does not name the file */
+    unsigned unnamed_search; /* of those, detected while searching (not at open) */
 } tally;
 
 static void build(void)
@@ -157,9 +158,12 @@ static void judge(tally *t, const ifile *f, const char *what, int do_check)
     rc = fingerprint_all(idx, fp, sizeof fp);
     if (rc == NS_ECORRUPT) {
         t->search_detected++;
-        if (!strstr(ns_index_errmsg(idx), f->name) && ++t->unnamed <= 3)
-            fprintf(stderr, "%s %s: message does not name the file: %s\n", f->name, what,
-                    ns_index_errmsg(idx));
+        if (!strstr(ns_index_errmsg(idx), f->name)) {
+            t->unnamed_search++;
+            if (++t->unnamed <= 3)
+                fprintf(stderr, "%s %s: message does not name the file: %s\n", f->name, what,
+                        ns_index_errmsg(idx));
+        }
     } else if (rc == NS_OK && strcmp(fp, reference) == 0) {
         t->correct++;
     } else {
@@ -339,8 +343,13 @@ static void test_strays(void)
 }
 
 /* The same random flips with open-time verification off: only the decoders
- * stand between damage and the results. Not a pass/fail figure, except that
- * nothing may crash (ASan) and messages still name the file. */
+ * stand between damage and the results. The wrong results are a measurement,
+ * not a pass/fail figure; what must hold is that nothing crashes (ASan) and
+ * that a damage found at open still names the file. A damage found while
+ * searching should name it too, but some search paths do not yet (their
+ * message is just "index is corrupt", see index/eval/search.c, ns_search's
+ * fallback to ns_strerror): counted and printed as a known gap, to become a
+ * CHECK when they do. */
 static void test_without_open_verification(void)
 {
     nsi_verify_open_max = 0;
@@ -356,9 +365,15 @@ static void test_without_open_verification(void)
     report("flips, no open verification", &t);
     printf("without open-time verification %u of %u random flips gave wrong results\n", t.wrong,
            t.cases);
+    CHECK(t.cases > 0);
+    CHECK_EQ_INT(t.unnamed - t.unnamed_search, 0); /* at open: the file is named */
+    if (t.unnamed_search)
+        printf("KNOWN GAP: %u of %u damages found while searching gave a message without the "
+               "file name\n",
+               t.unnamed_search, t.search_detected);
 }
 
-static void cleanup(void)
+static void teardown(void)
 {
     for (size_t i = 0; i < nfiles; i++)
         free(files[i].data);
@@ -369,5 +384,5 @@ static void cleanup(void)
     rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(setup), NST(test_truncation), NST(test_flips), NST(test_whole_file),
-             NST(test_strays), NST(test_without_open_verification), NST(cleanup))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_truncation), NST(test_flips), NST(test_whole_file),
+                     NST(test_strays), NST(test_without_open_verification))

@@ -158,7 +158,7 @@ static size_t varint_len(size_t v)
 
 /* ------------------------------------------------------------------ tests */
 
-static void empty_store(void)
+static void test_empty_store(void)
 {
     store st;
     CHECK_EQ_INT(build(&st, NULL, 0), NS_OK);
@@ -176,7 +176,7 @@ static void empty_store(void)
     store_free(&st);
 }
 
-static void odd_sizes(void)
+static void test_odd_sizes(void)
 {
     const size_t B = NSI_DOCSTORE_BLOCK;
     const size_t lens[] = {
@@ -197,7 +197,7 @@ static void odd_sizes(void)
 
 /* Blocks are filled greedily: a block is closed exactly when the next record
  * would take it past NSI_DOCSTORE_BLOCK, and ulens match. */
-static void greedy_blocks(void)
+static void test_greedy_blocks(void)
 {
     enum { N = 2000 };
     size_t *lens = malloc(N * sizeof *lens);
@@ -231,7 +231,7 @@ static void greedy_blocks(void)
     free(lens);
 }
 
-static void many_small_records(void)
+static void test_many_small_records(void)
 {
     enum { N = 5000 };
     size_t *lens = malloc(N * sizeof *lens);
@@ -249,7 +249,7 @@ static void many_small_records(void)
     free(lens);
 }
 
-static void writer_contract(void)
+static void test_writer_contract(void)
 {
     nsi_docstore_writer *w;
     CHECK_EQ_INT(nsi_docstore_writer_new(&w), NS_OK);
@@ -310,7 +310,7 @@ static void read_damaged(const store *st, const uint8_t *sec, size_t size, int *
     nsi_buf_free(&out);
 }
 
-static void damage(void)
+static void test_damage(void)
 {
     enum { N = 300 };
     size_t lens[N];
@@ -371,7 +371,7 @@ static void damage(void)
 }
 
 /* Hand-made section whose block holds a record longer than the block. */
-static void overrun_message(void)
+static void test_overrun_message(void)
 {
     uint8_t raw[4] = {0x05, 'a', 'b', 'c'}; /* claims 5 bytes, has 3 */
     uint8_t z[64];
@@ -397,7 +397,7 @@ static void overrun_message(void)
 
 /* Format 1 sections (segment version 1: no dictionary, 8-byte trailer) still
  * read; the same bytes are not a format 2 section. */
-static void format1_section(void)
+static void test_format1_section(void)
 {
     const char *recs[] = {"first record", "", "third"};
     nsi_buf block = {0};
@@ -433,7 +433,7 @@ static void format1_section(void)
 /* A section with enough text carries a preset dictionary, sampled from its
  * records, and every block of it needs the dictionary to inflate; a small
  * one carries none (it would cost more than it saves). */
-static void dictionary(void)
+static void test_dictionary(void)
 {
     enum { N = 400 };
     size_t lens[N];
@@ -473,6 +473,6 @@ static void dictionary(void)
     store_free(&st);
 }
 
-NS_TEST_MAIN(NST(empty_store), NST(odd_sizes), NST(greedy_blocks), NST(many_small_records),
-             NST(writer_contract), NST(damage), NST(overrun_message), NST(format1_section),
-             NST(dictionary))
+NS_TEST_MAIN(NST(test_empty_store), NST(test_odd_sizes), NST(test_greedy_blocks),
+             NST(test_many_small_records), NST(test_writer_contract), NST(test_damage),
+             NST(test_overrun_message), NST(test_format1_section), NST(test_dictionary))

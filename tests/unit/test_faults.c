@@ -537,13 +537,13 @@ static void test_short_writes(void)
     unlink(path);
 }
 
-static void cleanup(void)
+static void teardown(void)
 {
     tc_rmdir(root);
     tc_free(&seeds);
     rt_vocab_free(&vocab);
 }
 
-NS_TEST_MAIN(NST(setup), NST(test_index_once_eio), NST(test_index_persist_enospc),
-             NST(test_index_crash), NST(test_merge), NST(test_sync_order), NST(test_short_writes),
-             NST(cleanup))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_index_once_eio), NST(test_index_persist_enospc),
+                     NST(test_index_crash), NST(test_merge), NST(test_sync_order),
+                     NST(test_short_writes))

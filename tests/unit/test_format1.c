@@ -70,7 +70,7 @@ static void version_of(const char *path, uint32_t *version)
     free(b);
 }
 
-static void reads_and_merges_format1(void)
+static void test_reads_and_merges_format1(void)
 {
     const char *src = getenv("NS_SOURCE_DIR");
     CHECK(src != NULL);
@@ -149,11 +149,4 @@ static void teardown(void)
     CHECK_EQ_INT(system(rm), 0);
 }
 
-static void format1(void)
-{
-    setup();
-    reads_and_merges_format1();
-    teardown();
-}
-
-NS_TEST_MAIN(NST(format1))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_reads_and_merges_format1))

@@ -170,5 +170,5 @@ static void setup(void)
 
 static void teardown(void) { json_tokener_free(tok); }
 
-NS_TEST_MAIN(NST(setup), NST(test_records), NST(test_embedded_nul), NST(test_bad_lines),
-             NST(test_recovery), NST(test_corpus), NST(teardown))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_records), NST(test_embedded_nul),
+                     NST(test_bad_lines), NST(test_recovery), NST(test_corpus))

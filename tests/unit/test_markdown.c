@@ -23,7 +23,7 @@ static const char *title(const char *md)
     return out.data ? out.data : "";
 }
 
-static void blocks(void)
+static void test_blocks(void)
 {
     CHECK_EQ_STR(text("# Talks resume\n\nBody."), "Talks resume\n\nBody.");
     CHECK_EQ_STR(text("## Closing marks ##\ntext"), "Closing marks\ntext");
@@ -38,7 +38,7 @@ static void blocks(void)
     CHECK_EQ_STR(text("Windows line\r\nnext\r\n"), "Windows line\nnext\n");
 }
 
-static void inlines(void)
+static void test_inlines(void)
 {
     CHECK_EQ_STR(text("**bold**, *it*, __b__, _i_, ~~gone~~ and `code`"),
                  "bold, it, b, i, gone and code");
@@ -58,7 +58,7 @@ static void inlines(void)
 
 /* Hostile shapes end and stay bounded: no recursion beyond link nesting in
  * one line, no reading past the end. */
-static void hostile(void)
+static void test_hostile(void)
 {
     static char many[200001];
     memset(many, '[', sizeof many - 1);
@@ -74,4 +74,4 @@ static void hostile(void)
     CHECK_EQ_STR(text(""), "");
 }
 
-NS_TEST_MAIN(NST(blocks), NST(inlines), NST(hostile))
+NS_TEST_MAIN(NST(test_blocks), NST(test_inlines), NST(test_hostile))

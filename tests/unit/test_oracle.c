@@ -497,12 +497,10 @@ static void test_random_queries_match_brute_force(void)
     ns_index_close(idx);
 }
 
-int main(void)
+static void teardown(void)
 {
-    setup();
-    static const nst_case cases[] = {NST(test_random_queries_match_brute_force)};
-    int rc = nst_run(cases, 1);
-    tc_rmdir(DIR_);
+    if (DIR_)
+        tc_rmdir(DIR_);
     free((char *)DIR_);
     for (size_t i = 0; i < C.n; i++)
         free(D[i].o);
@@ -513,5 +511,6 @@ int main(void)
     free(table);
     free(df);
     tc_free(&C);
-    return rc;
 }
+
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force))

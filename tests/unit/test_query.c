@@ -672,13 +672,13 @@ static void test_collection_queries(void)
     }
 }
 
-static void test_teardown(void)
+static void teardown(void)
 {
     nsi_analyzer_free(english);
     english = NULL;
 }
 
-NS_TEST_MAIN(NST(test_valid), NST(test_errors), NST(test_optional_arguments),
-             NST(test_nul_bytes), NST(test_offsets), NST(test_tree_helpers),
-             NST(test_depth_limit), NST(test_term_limit), NST(test_random_input), NST(test_collection_queries),
-             NST(test_teardown))
+NS_TEST_MAIN_FIXTURE(NULL, teardown, NST(test_valid), NST(test_errors),
+                     NST(test_optional_arguments), NST(test_nul_bytes), NST(test_offsets),
+                     NST(test_tree_helpers), NST(test_depth_limit), NST(test_term_limit),
+                     NST(test_random_input), NST(test_collection_queries))

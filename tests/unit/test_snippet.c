@@ -569,8 +569,8 @@ static void test_parsed_queries(void)
              "Moscow may sever relations. Relations, once severed, stay cut.");
 }
 
-static void test_setup(void) { CHECK_EQ_INT(nsi_analyzer_new(&an, "english"), NS_OK); }
-static void test_teardown(void) { nsi_analyzer_free(an); }
+static void setup(void) { CHECK_EQ_INT(nsi_analyzer_new(&an, "english"), NS_OK); }
+static void teardown(void) { nsi_analyzer_free(an); }
 
 /* The title line at the top of a text or Markdown body is skipped, and only
  * when the first line is exactly the title (blank runs aside). */
@@ -596,12 +596,13 @@ static void test_skip_title(void)
     CHECK_EQ_INT(skip("Détente returns\nBody", "Détente returns"), 16);
 }
 
-NS_TEST_MAIN(NST(test_setup), NST(test_skip_title), NST(test_stems), NST(test_best_window_in_middle),
-             NST(test_context_before_match), NST(test_distinct_terms_beat_repeats),
-             NST(test_most_matches_then_earliest), NST(test_phrase_one_span),
-             NST(test_phrase_preferred_window), NST(test_prefix), NST(test_not_and_title_ignored),
-             NST(test_near), NST(test_multibyte_cut_points), NST(test_invalid_utf8),
-             NST(test_whitespace_collapsed), NST(test_control_chars_are_spaces),
-             NST(test_default_size), NST(test_no_match), NST(test_null_and_empty),
-             NST(test_end_of_body_uses_budget), NST(test_one_megabyte), NST(test_parsed_queries),
-             NST(test_seeds), NST(test_teardown))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_skip_title), NST(test_stems),
+                     NST(test_best_window_in_middle), NST(test_context_before_match),
+                     NST(test_distinct_terms_beat_repeats), NST(test_most_matches_then_earliest),
+                     NST(test_phrase_one_span), NST(test_phrase_preferred_window),
+                     NST(test_prefix), NST(test_not_and_title_ignored), NST(test_near),
+                     NST(test_multibyte_cut_points), NST(test_invalid_utf8),
+                     NST(test_whitespace_collapsed), NST(test_control_chars_are_spaces),
+                     NST(test_default_size), NST(test_no_match), NST(test_null_and_empty),
+                     NST(test_end_of_body_uses_budget), NST(test_one_megabyte),
+                     NST(test_parsed_queries), NST(test_seeds))
