@@ -10,7 +10,7 @@
  *                     terms directly
  *   algo_<name>.c     one top-level algorithm each
  *
- * Algorithms. search.c tries nsi_algos[] in order and runs, in every
+ * Algorithms. search.c tries algos[] in order and runs, in every
  * segment, the first whose fits() accepts the plan and options:
  *   1. MaxScore (algo_maxscore.c): an OR of >= 2 plain terms, unless the
  *      options ask for exhaustive evaluation. Drives term cursors directly.

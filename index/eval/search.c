@@ -39,14 +39,14 @@
 #include "xapian/xap.h"
 
 /* The algorithms, tried in order: the first that fits runs (eval.h). */
-static const nsi_algo *const nsi_algos[] = {&nsi_algo_maxscore, &nsi_algo_exhaustive};
+static const nsi_algo *const algos[] = {&nsi_algo_maxscore, &nsi_algo_exhaustive};
 
 static const nsi_algo *choose_algo(const nsi_enode *root, const ns_search_options *o)
 {
     size_t i = 0;
-    while (i + 1 < sizeof nsi_algos / sizeof *nsi_algos && !nsi_algos[i]->fits(root, o))
+    while (i + 1 < sizeof algos / sizeof *algos && !algos[i]->fits(root, o))
         i++;
-    return nsi_algos[i];
+    return algos[i];
 }
 
 static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_search_options *o,
@@ -110,7 +110,8 @@ static int load_hits(ns_results *r, char *err)
 
 /* The options of a search (defaults for NULL), checked once for both
  * backends. */
-static int search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o)
+static int search_options(const ns_query *q, const ns_search_options *opts,
+                          ns_search_options *o)
 {
     *o = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
     if (opts)
