@@ -1,0 +1,104 @@
+/* eval.h — what the files of query evaluation share (internal to eval/).
+ *
+ *   search.c          ns_search: plan, segment loop, algorithm choice, hits
+ *   plan.[ch]         query -> evaluation tree, statistics, prefix expansion
+ *   bm25.[ch]         BM25F
+ *   topk.[ch]         the top-k heap
+ *   cursor.h          the cursor contract; cursor.c the builder and the
+ *                     empty cursor; cursor_<kind>.c one kind each
+ *   cursor_term.h     the term cursor, inline, for algorithms that drive
+ *                     terms directly
+ *   algo_<name>.c     one top-level algorithm each
+ *
+ * Algorithms. search.c tries algos[] in order and runs, in every
+ * segment, the first whose fits() accepts the plan and options:
+ *   1. MaxScore (algo_maxscore.c): an OR of >= 2 plain terms, unless the
+ *      options ask for exhaustive evaluation. Drives term cursors directly.
+ *   2. exhaustive (algo_exhaustive.c): anything; scores every match.
+ * A block-max WAND (algo_bmw.c) would go before MaxScore, for an OR whose
+ * children all have max_score and block_bound (cursor.h), and must keep the
+ * rule that scores are summed in query order. */
+#ifndef NSI_EVAL_EVAL_H
+#define NSI_EVAL_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/internal.h"
+#include "eval/bm25.h"
+#include "eval/cursor.h"
+#include "eval/plan.h"
+#include "eval/topk.h"
+#include "format/commit.h"
+#include "nsearch.h"
+#include "read/reader.h"
+
+/* The evaluation context of one search; seg and deleted change per segment. */
+struct nsi_eval {
+    const nsi_snap *snap;
+    const nsi_seg *seg;     /* the segment being searched */
+    const uint8_t *deleted; /* its deletion bitmap */
+    nsi_bm25 sc;
+    char err[NSI_ERRMSG]; /* message of the first failure, if any */
+    uint32_t *scratch;    /* scratch any cursor may use, for the duration of */
+    size_t scratch_cap;   /* one operation (NEAR): scratch_cap elements */
+};
+
+/* The result of the segments searched so far. */
+typedef struct nsi_run {
+    nsi_topk heap;
+    uint64_t total; /* matches counted */
+    int exact;      /* 0 once pruning skipped a document it did not check */
+} nsi_run;
+
+/* A top-level algorithm. run() evaluates plan over segment x->seg, whose
+ * documents are numbered from base in the generation, into r. */
+typedef struct nsi_algo {
+    const char *name;
+    int (*fits)(const nsi_enode *plan, const ns_search_options *o);
+    int (*run)(nsi_eval *x, const nsi_enode *plan, uint64_t base, nsi_run *r);
+} nsi_algo;
+
+extern const nsi_algo nsi_algo_maxscore;   /* algo_maxscore.c */
+extern const nsi_algo nsi_algo_exhaustive; /* algo_exhaustive.c */
+
+/* ---- building blocks of cursors with children (cursor.c) */
+
+/* Cursors for the positive (non-NOT) children of e, in query order, in a new
+ * array of *n (+ 1) entries. NULL with *rc set on failure. */
+nsi_cursor **nsi_cursor_kids_new(nsi_eval *x, const nsi_enode *e, size_t *n, int *rc);
+/* Frees kids[0..n) and the array. */
+void nsi_cursor_kids_free(nsi_cursor **kids, size_t n);
+/* Starts kids[0..n) in order. */
+int nsi_cursor_kids_start(nsi_eval *x, nsi_cursor **kids, size_t n);
+/* The sum, in query order, of the scores of the kids on doc. */
+int nsi_cursor_kids_score(nsi_eval *x, nsi_cursor **kids, size_t n, uint32_t doc, double *out);
+
+/* A conjunction: AND, and PHRASE and NEAR, which are ANDs that also check
+ * positions (cursor_and.c). The leapfrog starts from the cheapest child. */
+typedef struct nsi_conj nsi_conj;
+struct nsi_conj {
+    nsi_cursor base;
+    const nsi_enode *e;
+    nsi_cursor **kids; /* query order (scores are summed in it) */
+    nsi_cursor **lead; /* the same, cheapest first from start() on */
+    size_t nkids;
+    /* Whether the document every child sits on matches (positions); NULL:
+     * always. Sets *rc on failure. */
+    int (*accept)(nsi_eval *x, nsi_conj *c, int *rc);
+};
+
+/* Fills c (allocated by the caller, zeroed, base.ops set) with e's children. */
+int nsi_conj_init(nsi_eval *x, nsi_conj *c, const nsi_enode *e);
+/* The ops of a conjunction, for cursor kinds built on it. */
+int nsi_conj_start(nsi_eval *x, nsi_cursor *c);
+int nsi_conj_seek(nsi_eval *x, nsi_cursor *c, uint32_t target);
+int nsi_conj_score(nsi_eval *x, nsi_cursor *c, double *out);
+uint64_t nsi_conj_cost(const nsi_cursor *c);
+void nsi_conj_free(nsi_cursor *c); /* frees the children and c itself */
+/* For accept(): the positions of every child, into pos[0..nkids). */
+int nsi_conj_positions(nsi_conj *c, nsi_positions *pos);
+/* For constructors: NS_OK when every child has positions (is a term). */
+int nsi_conj_need_positions(nsi_eval *x, nsi_conj *c);
+
+#endif

@@ -1,0 +1,188 @@
+/* plan.c — the evaluation tree: collection statistics and prefix expansion
+ * (plan.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/internal.h"
+#include "eval/bm25.h"
+#include "eval/plan.h"
+
+void nsi_plan_free(nsi_enode *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nkids; i++)
+        nsi_plan_free(e->kids[i]);
+    free(e->kids);
+    free(e->term);
+    free(e);
+}
+
+static nsi_enode *enode_new(enum nsi_ekind kind, size_t nkids)
+{
+    nsi_enode *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->kind = kind;
+    if (nkids && !(e->kids = calloc(nkids, sizeof *e->kids))) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int title_only, int *rc,
+                             char *err, size_t errlen)
+{
+    nsi_enode *e = enode_new(NSI_E_TERM, 0);
+    if (!e || !(e->term = malloc(len + 1))) {
+        free(e);
+        *rc = NS_ENOMEM;
+        return NULL;
+    }
+    memcpy(e->term, t, len);
+    e->term[len] = 0;
+    e->len = len;
+    e->title_only = title_only;
+    for (uint32_t i = 0; i < s->nsegs; i++) {
+        nsi_terminfo ti;
+        int r = nsi_seg_lookup(s->segs[i], t, len, &ti, err, errlen);
+        if (r == NS_OK)
+            e->df += ti.df;
+        else if (r != NS_ENOTFOUND) {
+            *rc = r;
+            nsi_plan_free(e);
+            return NULL;
+        }
+    }
+    e->idf = nsi_bm25_idf(s->ndocs, e->df);
+    return e;
+}
+
+typedef struct strset {
+    char **v;
+    size_t *len;
+    size_t n, cap;
+} strset;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every distinct term of the generation that starts with prefix. */
+static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, strset *out, char *err,
+                         size_t errlen)
+{
+    for (uint32_t i = 0; i < s->nsegs; i++) {
+        nsi_dictit it;
+        int r = nsi_dictit_seek(&it, s->segs[i], q->term, q->term_len, err, errlen);
+        while (r == NS_OK && it.term_len >= q->term_len &&
+               memcmp(it.term, q->term, q->term_len) == 0) {
+            int seen = 0;
+            for (size_t k = 0; k < out->n && !seen; k++)
+                seen = out->len[k] == it.term_len && !memcmp(out->v[k], it.term, it.term_len);
+            if (!seen) {
+                if (out->n >= max)
+                    return nsi_fail(err, errlen, NS_ETOOBIG,
+                                    "prefix '%s*' at %zu matches more than %u terms; make it "
+                                    "longer",
+                                    q->term, q->offset, max);
+                if (out->n == out->cap) {
+                    size_t cap = out->cap ? out->cap * 2 : 16;
+                    char **v = realloc(out->v, cap * sizeof *v);
+                    size_t *l = v ? realloc(out->len, cap * sizeof *l) : NULL;
+                    if (v)
+                        out->v = v;
+                    if (!l)
+                        return NS_ENOMEM;
+                    out->len = l;
+                    out->cap = cap;
+                }
+                if (!(out->v[out->n] = strndup(it.term, it.term_len)))
+                    return NS_ENOMEM;
+                out->len[out->n++] = it.term_len;
+            }
+            r = nsi_dictit_next(&it, err, errlen);
+        }
+        if (r < 0)
+            return r;
+    }
+    /* terms are NUL-free analysed text, so strcmp order is byte order */
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    for (size_t k = 0; k < out->n; k++)
+        out->len[k] = strlen(out->v[k]);
+    return NS_OK;
+}
+
+static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, unsigned max_exp, int *rc,
+                               char *err, size_t errlen)
+{
+    strset set = {0};
+    nsi_enode *e = NULL;
+    *rc = expand_prefix(s, q, max_exp, &set, err, errlen);
+    if (!*rc) {
+        e = enode_new(set.n ? NSI_E_OR : NSI_E_EMPTY, set.n);
+        if (!e)
+            *rc = NS_ENOMEM;
+        for (size_t k = 0; e && k < set.n; k++) {
+            e->kids[k] =
+                term_enode(s, set.v[k], set.len[k], q->field == NSQ_FIELD_TITLE, rc, err, errlen);
+            if (!e->kids[k]) {
+                nsi_plan_free(e);
+                e = NULL;
+                break;
+            }
+            e->nkids++;
+        }
+    }
+    for (size_t k = 0; k < set.n; k++)
+        free(set.v[k]);
+    free(set.v);
+    free(set.len);
+    return e;
+}
+
+nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, unsigned max_exp, int *rc,
+                          char *err, size_t errlen)
+{
+    static const enum nsi_ekind kinds[] = {
+        [NSQ_TERM] = NSI_E_TERM, [NSQ_PREFIX] = NSI_E_OR,  [NSQ_PHRASE] = NSI_E_PHRASE,
+        [NSQ_NEAR] = NSI_E_NEAR, [NSQ_AND] = NSI_E_AND,    [NSQ_OR] = NSI_E_OR,
+        [NSQ_NOT] = NSI_E_NOT,   [NSQ_MAYBE] = NSI_E_MAYBE};
+    if (q->kind == NSQ_TERM)
+        return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, rc, err, errlen);
+    if (q->kind == NSQ_PREFIX)
+        return prefix_enode(s, q, max_exp, rc, err, errlen);
+    nsi_enode *e = enode_new(kinds[q->kind], q->nkids);
+    if (!e) {
+        *rc = NS_ENOMEM;
+        return NULL;
+    }
+    e->dist = q->dist;
+    e->title_only = q->field == NSQ_FIELD_TITLE;
+    for (size_t i = 0; i < q->nkids; i++) {
+        nsi_enode *k = nsi_plan_build(s, q->kids[i], max_exp, rc, err, errlen);
+        if (!k) {
+            nsi_plan_free(e);
+            return NULL;
+        }
+        /* a phrase or NEAR restricted to the title restricts its terms too */
+        if (e->title_only && k->kind == NSI_E_TERM)
+            k->title_only = 1;
+        e->kids[e->nkids++] = k;
+    }
+    return e;
+}
+
+uint64_t nsi_plan_max_df(const nsi_enode *e)
+{
+    uint64_t m = e->kind == NSI_E_TERM ? e->df : 0;
+    for (size_t i = 0; i < e->nkids; i++) {
+        uint64_t k = nsi_plan_max_df(e->kids[i]);
+        if (k > m)
+            m = k;
+    }
+    return m;
+}

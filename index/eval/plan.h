@@ -1,0 +1,52 @@
+/* plan.h — the evaluation tree of a query, with collection statistics
+ * (internal to eval/).
+ *
+ * The parsed query (query.h) becomes a tree of nsi_enode over the whole
+ * generation: prefixes are expanded over every segment's dictionary, and each
+ * term's document frequency is summed over the segments, so that the same IDF
+ * applies in every segment. Cursors (cursor.h) are built from it per segment. */
+#ifndef NSI_EVAL_PLAN_H
+#define NSI_EVAL_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query/query.h"
+#include "read/reader.h"
+
+enum nsi_ekind {
+    NSI_E_EMPTY,  /* matches nothing (a prefix that expands to no term) */
+    NSI_E_TERM,   /* one term: term, len, df, idf, title_only */
+    NSI_E_AND,    /* kids: positive nodes, then NSI_E_NOT ones */
+    NSI_E_OR,     /* kids: >= 1 nodes (a prefix: its expansions in byte order) */
+    NSI_E_NOT,    /* one kid; only a kid of NSI_E_AND */
+    NSI_E_PHRASE, /* kids: terms at consecutive positions */
+    NSI_E_NEAR,   /* kids: terms within dist positions of each other */
+    NSI_E_MAYBE   /* kids[0] must match; the others only add to the score */
+};
+
+typedef struct nsi_enode {
+    enum nsi_ekind kind;
+    int title_only; /* TERM, PHRASE, NEAR: only the title counts */
+    char *term;     /* TERM */
+    size_t len;
+    uint64_t df; /* TERM: over every segment, deleted documents included */
+    double idf;
+    unsigned dist; /* NEAR */
+    struct nsi_enode **kids;
+    size_t nkids;
+} nsi_enode;
+
+/* The evaluation tree of q over snapshot s; prefixes expanding to more than
+ * max_exp terms are an error (NS_ETOOBIG). NULL with *rc set on failure (a
+ * message in err when there is one). */
+nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, unsigned max_exp, int *rc,
+                          char *err, size_t errlen);
+
+void nsi_plan_free(nsi_enode *e);
+
+/* The largest document frequency of any term of e (the total reported
+ * when pruning leaves a smaller, inexact count). */
+uint64_t nsi_plan_max_df(const nsi_enode *e);
+
+#endif
