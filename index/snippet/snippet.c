@@ -38,6 +38,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "common/utf8.h"
 #include "nsearch.h"
 
 #define SNIP_DEFAULT_BYTES 260 /* max_bytes 0 means NS_SNIPPET_OPTIONS_INIT's */
@@ -48,50 +49,6 @@
 
 /* ------------------------------------------------------------ UTF-8 */
 
-/* Decodes the character at s[0..n), n >= 1, and returns its length. *cp is the
- * code point, or -1 for an invalid sequence, whose length is then its maximal
- * well-formed prefix (at least 1), so that each invalid sequence becomes one
- * U+FFFD as Unicode recommends. */
-static size_t u8_decode(const unsigned char *s, size_t n, int32_t *cp)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    uint32_t v;
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        v = c & 0x0F;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        v = c & 0x07;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        *cp = -1;
-        return 1;
-    }
-    size_t i = 1;
-    for (; i <= need; i++) {
-        if (i >= n || s[i] < lo || s[i] > hi) {
-            *cp = -1;
-            return i;
-        }
-        v = v << 6 | (s[i] & 0x3Fu);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = (int32_t)v;
-    return i;
-}
-
 /* Start of the character that ends at i (i > 0, i a character boundary). */
 static size_t char_before(const unsigned char *b, size_t i)
 {
@@ -99,7 +56,7 @@ static size_t char_before(const unsigned char *b, size_t i)
         if ((b[i - back] & 0xC0) == 0x80)
             continue;
         int32_t cp;
-        return u8_decode(b + i - back, back, &cp) == back ? i - back : i - 1;
+        return nsi_utf8_decode(b + i - back, back, &cp) == back ? i - back : i - 1;
     }
     return i - 1;
 }
@@ -107,7 +64,7 @@ static size_t char_before(const unsigned char *b, size_t i)
 static int32_t cp_at(const unsigned char *b, size_t len, size_t i)
 {
     int32_t cp;
-    u8_decode(b + i, len - i, &cp);
+    nsi_utf8_decode(b + i, len - i, &cp);
     return cp;
 }
 
@@ -115,7 +72,7 @@ static int32_t cp_before(const unsigned char *b, size_t i)
 {
     size_t j = char_before(b, i);
     int32_t cp;
-    u8_decode(b + j, i - j, &cp);
+    nsi_utf8_decode(b + j, i - j, &cp);
     return cp;
 }
 
@@ -818,7 +775,7 @@ static size_t place_start(const unsigned char *b, size_t len, size_t m0, size_t 
     lo = len > max_bytes ? len - max_bytes : 0;
     size_t word = NONE;
     int32_t cp;
-    for (size_t i = lo; i < ws; i += u8_decode(b + i, len - i, &cp)) {
+    for (size_t i = lo; i < ws; i += nsi_utf8_decode(b + i, len - i, &cp)) {
         if (space_at(b, len, i) || (i > 0 && !space_before(b, i)))
             continue;
         if (is_sentence_start(b, len, i))
@@ -859,7 +816,7 @@ static int has_text_after(const unsigned char *b, size_t len, size_t i)
 {
     int32_t cp;
     while (i < len) {
-        size_t n = u8_decode(b + i, len - i, &cp);
+        size_t n = nsi_utf8_decode(b + i, len - i, &cp);
         if (!is_space_cp(cp))
             return 1;
         i += n;
@@ -883,7 +840,7 @@ static int render(const unsigned char *b, size_t ws, size_t we, const nsi_span *
     int pending = 0, open = 0, rc = NS_OK;
     while (i < we && !rc) {
         int32_t cp;
-        size_t n = u8_decode(b + i, we - i, &cp);
+        size_t n = nsi_utf8_decode(b + i, we - i, &cp);
         if (is_space_cp(cp)) {
             pending = o.len > 0;
             i += n;
@@ -973,7 +930,7 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
         ws = place_start(b, len, m0, m1, max_bytes);
     } else {
         for (ws = 0; ws < len && space_at(b, len, ws);)
-            ws += u8_decode(b + ws, len - ws, &(int32_t){0});
+            ws += nsi_utf8_decode(b + ws, len - ws, &(int32_t){0});
         m1 = ws;
     }
     we = place_end(b, len, ws, m1, max_bytes);
