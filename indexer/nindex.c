@@ -41,29 +41,29 @@ typedef struct options {
 } options;
 
 /* "Languages: a, b, ...", wrapped to fit 80 columns. */
-static void list_languages(ni_buf *out)
+static void list_languages(nsi_buf *out)
 {
     const char *const *langs = ns_languages();
     size_t col = 11;
-    ni_buf_puts(out, "Languages:");
+    nsi_buf_puts(out, "Languages:");
     for (size_t i = 0; langs && langs[i]; i++) {
         size_t len = strlen(langs[i]);
         if (col + len + 2 > 78) {
-            ni_buf_puts(out, "\n ");
+            nsi_buf_puts(out, "\n ");
             col = 1;
         }
-        ni_buf_putc(out, ' ');
-        ni_buf_puts(out, langs[i]);
+        nsi_buf_putc(out, ' ');
+        nsi_buf_puts(out, langs[i]);
         if (langs[i + 1])
-            ni_buf_putc(out, ',');
+            nsi_buf_putc(out, ',');
         col += len + 2;
     }
-    ni_buf_putc(out, '\n');
+    nsi_buf_putc(out, '\n');
 }
 
 static void usage(FILE *out, const char *default_index)
 {
-    ni_buf languages = {0};
+    nsi_buf languages = {0};
     list_languages(&languages);
     fprintf(
         out,
@@ -95,7 +95,8 @@ static void usage(FILE *out, const char *default_index)
         "      --language=LANG   stemming language of a new index (default english;\n"
         "                        \"none\" turns stemming off); an existing index keeps its own\n"
         "      --backend=KIND    engine of a new index: native (default) or xapian (a\n"
-        "                        Xapian database, docs/xapian.md); an existing index keeps its own\n"
+        "                        Xapian database, docs/xapian.md); an existing index keeps its "
+        "own\n"
         "      --shards=N        with --backend=xapian: spread the documents over N\n"
         "                        databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
         "                        a document's id decides its shard (docs/scale-out.md)\n"
@@ -139,8 +140,8 @@ static void usage(FILE *out, const char *default_index)
         "  3    the index is corrupt\n"
         "  130  interrupted (what was indexed until then is committed)\n",
         NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder",
-        languages.data ? languages.data : "");
-    ni_buf_free(&languages);
+        languages.str ? languages.str : "");
+    nsi_buf_free(&languages);
 }
 
 enum {
@@ -365,12 +366,12 @@ static int parse_args(int argc, char **argv, options *o)
     int c;
     while ((c = getopt_long(argc, argv, ":d:qhV", long_options, NULL)) != -1) {
         if (c == 'h' || c == 'V') {
-            ni_buf def = {0};
+            nsi_buf def = {0};
             if (c == 'h')
-                usage(stdout, ni_default_index(&def) == 0 ? def.data : NULL);
+                usage(stdout, ni_default_index(&def) == 0 ? def.str : NULL);
             else
                 printf("nindex (nsearch) %s\nlibnsearch %s\n", NS_VERSION_STRING, ns_version());
-            ni_buf_free(&def);
+            nsi_buf_free(&def);
             return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
         }
         int rc = take_option(c, o, argv);
@@ -391,7 +392,7 @@ typedef struct operand_ctx {
     const char *given; /* the operand as typed */
     size_t given_len;  /* without trailing slashes */
     size_t root_len;   /* length of its absolute form */
-    ni_buf shown;
+    nsi_buf shown;
     uint64_t total; /* pre-walk: bytes of files found */
 } operand_ctx;
 
@@ -400,12 +401,12 @@ static const char *shown_name(operand_ctx *oc, const char *path)
     if (strlen(path) < oc->root_len)
         return path; /* not under the operand: cannot happen, but stay safe */
     const char *rest = path + oc->root_len;
-    ni_buf_reset(&oc->shown);
-    ni_buf_append(&oc->shown, oc->given, oc->given_len);
+    nsi_buf_reset(&oc->shown);
+    nsi_buf_append(&oc->shown, oc->given, oc->given_len);
     if (oc->root_len == 1 && *rest && (!oc->given_len || oc->given[oc->given_len - 1] != '/'))
-        ni_buf_putc(&oc->shown, '/');
-    ni_buf_puts(&oc->shown, rest);
-    return oc->shown.data ? oc->shown.data : path;
+        nsi_buf_putc(&oc->shown, '/');
+    nsi_buf_puts(&oc->shown, rest);
+    return oc->shown.str ? oc->shown.str : path;
 }
 
 static void on_file(void *ctx, const char *path, const struct stat *st)
@@ -461,24 +462,24 @@ static void set_skip_dir(ni_walker *wk, const char *index)
 static uint64_t prewalk(const options *o, const char *index)
 {
     uint64_t total = 0;
-    ni_buf abs = {0};
+    nsi_buf abs = {0};
     for (int i = 0; i < o->noperands && !ni_interrupted; i++) {
         if (!strcmp(o->operands[i], "-") || ni_path_absolute(o->operands[i], &abs))
             continue;
         operand_ctx oc;
-        operand_init(&oc, NULL, o->operands[i], abs.data);
+        operand_init(&oc, NULL, o->operands[i], abs.str);
         ni_walker wk = {sum_file, NULL, should_stop, &oc, 0, 0, 0};
         set_skip_dir(&wk, index);
-        ni_walk(&wk, abs.data);
+        ni_walk(&wk, abs.str);
         total += oc.total;
     }
-    ni_buf_free(&abs);
+    nsi_buf_free(&abs);
     return total;
 }
 
 static void index_operands(ni_run *r, const options *o, const char *index)
 {
-    ni_buf abs = {0};
+    nsi_buf abs = {0};
     for (int i = 0; i < o->noperands && !ni_stopping(r); i++) {
         const char *op = o->operands[i];
         if (!strcmp(op, "-")) {
@@ -494,29 +495,29 @@ static void index_operands(ni_run *r, const options *o, const char *index)
             continue;
         }
         operand_ctx oc;
-        operand_init(&oc, r, op, abs.data);
+        operand_init(&oc, r, op, abs.str);
         ni_walker wk = {on_file, on_problem, should_stop, &oc, 0, 0, 0};
         set_skip_dir(&wk, index);
-        if (ni_walk(&wk, abs.data) == ENOMEM) {
+        if (ni_walk(&wk, abs.str) == ENOMEM) {
             ni_msg("%s: out of memory while listing folders", op);
             r->had_errors = 1;
         }
-        ni_buf_free(&oc.shown);
+        nsi_buf_free(&oc.shown);
     }
-    ni_buf_free(&abs);
+    nsi_buf_free(&abs);
 }
 
 /* ---------------------------------------------------------- delete, prune */
 
 static void delete_ids(ni_run *r, const char *const *ids, int n)
 {
-    ni_buf abs = {0};
+    nsi_buf abs = {0};
     for (int i = 0; i < n && !ni_stopping(r); i++) {
         const char *id = ids[i];
         int st = ns_writer_delete(r->w, id, strlen(id));
         /* "notes.txt" means the file's document, whose id is absolute. */
         if (st == NS_ENOTFOUND && id[0] != '/' && *id && ni_path_absolute(id, &abs) == 0)
-            st = ns_writer_delete(r->w, abs.data, abs.len);
+            st = ns_writer_delete(r->w, abs.str, abs.len);
         if (st == NS_OK) {
             r->deleted++;
             r->uncommitted++;
@@ -526,12 +527,12 @@ static void delete_ids(ni_run *r, const char *const *ids, int n)
         } else
             ni_fatal(r, st);
     }
-    ni_buf_free(&abs);
+    nsi_buf_free(&abs);
 }
 
 typedef struct prune_ctx {
     ni_run *r;
-    ni_buf path;
+    nsi_buf path;
     int status;
 } prune_ctx;
 
@@ -543,14 +544,14 @@ static int prune_one(void *ctx, const char *id, size_t len)
         return 1;
     if (len == 0 || id[0] != '/' || memchr(id, '\0', len))
         return 0; /* not a file's id */
-    ni_buf_reset(&pc->path);
-    if (ni_buf_append(&pc->path, id, len) != NS_OK) {
+    nsi_buf_reset(&pc->path);
+    if (nsi_buf_append(&pc->path, id, len) != NS_OK) {
         pc->status = NS_ENOMEM;
         return 1;
     }
     /* Only a definite "does not exist" removes: an unreadable folder or an
      * unmounted disk must not empty the index. */
-    if (stat(pc->path.data, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+    if (stat(pc->path.str, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
         return 0;
     int s = ns_writer_delete(pc->r->w, id, len);
     if (s == NS_OK) {
@@ -565,7 +566,7 @@ static int prune_one(void *ctx, const char *id, size_t len)
 
 static void prune(ni_run *r)
 {
-    prune_ctx pc = {r, {0}, NS_OK};
+    prune_ctx pc = {.r = r, .status = NS_OK};
     int st = ns_writer_foreach_id(r->w, prune_one, &pc);
     if (pc.status == NS_ENOMEM) {
         ni_msg("out of memory while pruning");
@@ -574,7 +575,7 @@ static void prune(ni_run *r)
         ni_fatal(r, pc.status);
     else if (st != NS_OK)
         ni_fatal(r, st);
-    ni_buf_free(&pc.path);
+    nsi_buf_free(&pc.path);
 }
 
 /* ---------------------------------------------------------- the run */
@@ -614,15 +615,15 @@ static ni_progress_mode progress_mode(const options *o)
 
 static int open_writer(ni_run *r, const options *o, const char *index)
 {
-    ni_buf failed = {0};
+    nsi_buf failed = {0};
     int err = ni_make_parents(index, &failed);
     if (err) {
-        ni_msg("%s: cannot create folder %s (%s)", index, failed.data ? failed.data : "",
+        ni_msg("%s: cannot create folder %s (%s)", index, failed.str ? failed.str : "",
                strerror(err));
-        ni_buf_free(&failed);
+        nsi_buf_free(&failed);
         return NI_EXIT_FAILED;
     }
-    ni_buf_free(&failed);
+    nsi_buf_free(&failed);
     ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
     wo.language = o->language;
     wo.wait_for_lock = o->wait;
@@ -693,9 +694,9 @@ static int run_writer(const options *o, const char *index)
     ni_progress_clear(&progress);
     if (!o->quiet)
         ni_summary(&r, ni_now() - start, ni_interrupted);
-    ni_buf_free(&r.data);
-    ni_buf_free(&r.text);
-    ni_buf_free(&r.title);
+    nsi_buf_free(&r.data);
+    nsi_buf_free(&r.text);
+    nsi_buf_free(&r.title);
     return exit_status(&r);
 }
 
@@ -749,7 +750,7 @@ int main(int argc, char **argv)
         free(o.delete_ids);
         return rc;
     }
-    ni_buf index = {0};
+    nsi_buf index = {0};
     int err = o.index ? ni_path_absolute(o.index, &index) : ni_default_index(&index);
     if (err) {
         if (o.index)
@@ -761,19 +762,19 @@ int main(int argc, char **argv)
     }
     rc = NI_EXIT_OK;
     if (o.check || o.list_ids) {
-        rc = o.check ? run_check(index.data, o.check_full) : list_ids(index.data);
-        ni_buf_free(&index);
+        rc = o.check ? run_check(index.str, o.check_full) : list_ids(index.str);
+        nsi_buf_free(&index);
         free(o.delete_ids);
         return rc;
     }
     if (o.noperands || o.ndelete_ids || o.prune || o.optimize)
-        rc = run_writer(&o, index.data);
+        rc = run_writer(&o, index.str);
     if (o.stats && (rc == NI_EXIT_OK || rc == NI_EXIT_FAILED)) {
-        int s = ni_print_stats(index.data, stdout);
+        int s = ni_print_stats(index.str, stdout);
         if (rc == NI_EXIT_OK)
             rc = s;
     }
-    ni_buf_free(&index);
+    nsi_buf_free(&index);
     free(o.delete_ids);
     return rc;
 }

@@ -39,6 +39,7 @@ int nsi_buf_append(nsi_buf *b, const void *p, size_t n)
         return rc;
     memcpy(b->data + b->len, p, n);
     b->len += n;
+    b->data[b->len] = 0; /* cap + 1 bytes are always allocated */
     return NS_OK;
 }
 
@@ -46,10 +47,13 @@ int nsi_buf_putc(nsi_buf *b, uint8_t c)
 {
     if (b->len < b->cap) {
         b->data[b->len++] = c;
+        b->data[b->len] = 0;
         return NS_OK;
     }
     return nsi_buf_append(b, &c, 1);
 }
+
+int nsi_buf_puts(nsi_buf *b, const char *s) { return nsi_buf_append(b, s, strlen(s)); }
 
 int nsi_buf_put_varint(nsi_buf *b, uint64_t v)
 {
@@ -57,6 +61,7 @@ int nsi_buf_put_varint(nsi_buf *b, uint64_t v)
     if (rc)
         return rc;
     b->len += nsi_varint_put(b->data + b->len, v);
+    b->data[b->len] = 0;
     return NS_OK;
 }
 
@@ -115,7 +120,12 @@ int nsi_buf_terminate(nsi_buf *b)
     return NS_OK;
 }
 
-void nsi_buf_reset(nsi_buf *b) { b->len = 0; }
+void nsi_buf_reset(nsi_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = 0;
+}
 
 void nsi_buf_free(nsi_buf *b)
 {
