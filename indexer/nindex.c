@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "nindex.h"
 #include "paths.h"
 #include "report.h"
@@ -22,6 +23,8 @@
 #include "walk.h"
 
 #define NI_DEFAULT_COMMIT_EVERY 10000
+#define NI_STR(x) #x
+#define NI_XSTR(x) NI_STR(x)
 
 typedef struct options {
     const char *index;
@@ -39,6 +42,68 @@ typedef struct options {
     const char **delete_ids; /* from --delete=ID */
     int ndelete_ids;
 } options;
+
+enum {
+    OPT_LANGUAGE = 256,
+    OPT_PRUNE,
+    OPT_DELETE,
+    OPT_OPTIMIZE,
+    OPT_STATS,
+    OPT_COMMIT_EVERY,
+    OPT_PROGRESS,
+    OPT_ID,
+    OPT_JSONL,
+    OPT_WAIT,
+    OPT_CHECK,
+    OPT_FULL,
+    OPT_LIST_IDS,
+    OPT_BACKEND,
+    OPT_SHARDS
+};
+
+/* Each option once: getopt_long's tables and --help come from here. */
+static const cliopt option_table[] = {
+    {"index", 'd', required_argument, "INDEX", "the index folder, created if missing (see below)"},
+    {"language", OPT_LANGUAGE, required_argument, "LANG",
+     "stemming language of a new index (default english;\n\"none\" turns stemming off); an "
+     "existing index keeps its own"},
+    {"backend", OPT_BACKEND, required_argument, "KIND",
+     "engine of a new index: native (default) or xapian (a\nXapian database, docs/xapian.md); an "
+     "existing index keeps its own"},
+    {"shards", OPT_SHARDS, required_argument, "N",
+     "with --backend=xapian: spread the documents over N\ndatabases INDEX/shard-0... listed by the "
+     "stub INDEX/XAPIANDB;\na document's id decides its shard (docs/scale-out.md)"},
+    {"prune", OPT_PRUNE, no_argument, NULL,
+     "remove documents whose file no longer exists (ids that\nstart with '/'; JSON record ids "
+     "should not)"},
+    {"delete", OPT_DELETE, optional_argument, NULL,
+     "the operands are ids of documents to delete, not paths\n(a relative path is also tried as "
+     "its absolute form);\n--delete=ID deletes ID"},
+    {"optimize", OPT_OPTIMIZE, no_argument, NULL, "merge the index into one segment at the end"},
+    {"stats", OPT_STATS, no_argument, NULL, "print what the index holds (alone or after indexing)"},
+    {"check", OPT_CHECK, no_argument, NULL,
+     "verify the index without changing it: checksums and\nstructure of every file; exit 0 if "
+     "sound, 1 if corrupt\n(naming the file, section and offset), 2 on other errors"},
+    {"full", OPT_FULL, no_argument, NULL,
+     "with --check: also analyse every stored document again\nand compare with the index's "
+     "postings"},
+    {"list-ids", OPT_LIST_IDS, no_argument, NULL,
+     "print the id of every live document, one per line"},
+    {"commit-every", OPT_COMMIT_EVERY, required_argument, "N",
+     "commit after every N changed documents, so an\ninterruption loses at most N "
+     "(default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
+    {"id", OPT_ID, required_argument, "ID", "the id of the document read from '-' (required)"},
+    {"jsonl", OPT_JSONL, no_argument, NULL,
+     "read '-' as JSON lines instead (ids from the records)"},
+    {"wait", OPT_WAIT, no_argument, NULL,
+     "wait for another writer of the index instead of failing"},
+    {"quiet", 'q', no_argument, NULL, "print only errors: no warnings, progress or summary"},
+    {"progress", OPT_PROGRESS, required_argument, "WHEN",
+     "progress line on stderr: auto (on a terminal), always,\nnever"},
+    {"help", 'h', no_argument, NULL, "show this help"},
+    {"version", 'V', no_argument, NULL, "show the version"},
+};
+#define NOPTIONS (sizeof option_table / sizeof option_table[0])
 
 /* "Languages: a, b, ...", wrapped to fit 80 columns. */
 static void list_languages(nsi_buf *out)
@@ -65,125 +130,53 @@ static void usage(FILE *out, const char *default_index)
 {
     nsi_buf languages = {0};
     list_languages(&languages);
-    fprintf(
-        out,
-        "Usage: nindex [OPTION]... PATH...\n"
-        "       nindex [OPTION]... --delete ID...\n"
-        "       nindex [-d INDEX] --stats\n"
-        "       nindex [-d INDEX] --check [--full]\n"
-        "Add files to a full-text index, or bring it up to date with them.\n"
-        "\n"
-        "A PATH is a file, a folder (indexed recursively, in name order; names\n"
-        "starting with '.' are skipped, symbolic links are followed) or '-' for\n"
-        "standard input. What a file holds is decided by its extension:\n"
-        "  .txt .text and none                text; the title is the first line\n"
-        "  .md .markdown                      Markdown, without its markup; the\n"
-        "                                     title is the first heading or line\n"
-        "  .html .htm .xhtml                  HTML; the title is the <title>\n"
-        "  .jsonl .ndjson (and .jsonl.gz)     one JSON object per line: \"id\"\n"
-        "                                     (required), \"title\", \"body\", \"url\",\n"
-        "                                     \"date\"; other fields are kept as metadata\n"
-        "  anything else                      indexed as text if it is text\n"
-        "Binary, empty and unsupported files are skipped with a warning.\n"
-        "\n"
-        "A file's document id is its absolute path (so running again from another\n"
-        "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
-        "again adds new documents, updates changed ones and leaves the rest alone.\n"
-        "\n"
-        "Options:\n"
-        "  -d, --index=INDEX     the index folder, created if missing (see below)\n"
-        "      --language=LANG   stemming language of a new index (default english;\n"
-        "                        \"none\" turns stemming off); an existing index keeps its own\n"
-        "      --backend=KIND    engine of a new index: native (default) or xapian (a\n"
-        "                        Xapian database, docs/xapian.md); an existing index keeps its "
-        "own\n"
-        "      --shards=N        with --backend=xapian: spread the documents over N\n"
-        "                        databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
-        "                        a document's id decides its shard (docs/scale-out.md)\n"
-        "      --prune           remove documents whose file no longer exists (ids that\n"
-        "                        start with '/'; JSON record ids should not)\n"
-        "      --delete          the operands are ids of documents to delete, not paths\n"
-        "                        (a relative path is also tried as its absolute form);\n"
-        "                        --delete=ID deletes ID\n"
-        "      --optimize        merge the index into one segment at the end\n"
-        "      --stats           print what the index holds (alone or after indexing)\n"
-        "      --check           verify the index without changing it: checksums and\n"
-        "                        structure of every file; exit 0 if sound, 1 if corrupt\n"
-        "                        (naming the file, section and offset), 2 on other errors\n"
-        "      --full            with --check: also analyse every stored document again\n"
-        "                        and compare with the index's postings\n"
-        "      --list-ids        print the id of every live document, one per line\n"
-        "      --commit-every=N  commit after every N changed documents, so an\n"
-        "                        interruption loses at most N (default %d; 0: at the end)\n"
-        "      --id=ID           the id of the document read from '-' (required)\n"
-        "      --jsonl           read '-' as JSON lines instead (ids from the records)\n"
-        "      --wait            wait for another writer of the index instead of failing\n"
-        "  -q, --quiet           print only errors: no warnings, progress or summary\n"
-        "      --progress=WHEN   progress line on stderr: auto (on a terminal), always,\n"
-        "                        never\n"
-        "  -h, --help            show this help\n"
-        "  -V, --version         show the version\n"
-        "\n"
-        "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
-        "else ~/.local/share/nsearch/index (here: %s).\n"
-        "\n"
-        "%s"
-        "\n"
-        "Exit status:\n"
-        "  0    success (skipping binary, empty, unsupported or too large files is\n"
-        "       not a failure)\n"
-        "  1    some input could not be read or indexed (unreadable file, malformed\n"
-        "       JSON line, record without id), an id to delete was not found, or the\n"
-        "       index could not be written (for instance, locked by another writer);\n"
-        "       everything else was still indexed and committed\n"
-        "  2    usage error\n"
-        "  3    the index is corrupt\n"
-        "  130  interrupted (what was indexed until then is committed)\n",
-        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder",
-        languages.str ? languages.str : "");
+    fputs("Usage: nindex [OPTION]... PATH...\n"
+          "       nindex [OPTION]... --delete ID...\n"
+          "       nindex [-d INDEX] --stats\n"
+          "       nindex [-d INDEX] --check [--full]\n"
+          "Add files to a full-text index, or bring it up to date with them.\n"
+          "\n"
+          "A PATH is a file, a folder (indexed recursively, in name order; names\n"
+          "starting with '.' are skipped, symbolic links are followed) or '-' for\n"
+          "standard input. What a file holds is decided by its extension:\n"
+          "  .txt .text and none                text; the title is the first line\n"
+          "  .md .markdown                      Markdown, without its markup; the\n"
+          "                                     title is the first heading or line\n"
+          "  .html .htm .xhtml                  HTML; the title is the <title>\n"
+          "  .jsonl .ndjson (and .jsonl.gz)     one JSON object per line: \"id\"\n"
+          "                                     (required), \"title\", \"body\", \"url\",\n"
+          "                                     \"date\"; other fields are kept as metadata\n"
+          "  anything else                      indexed as text if it is text\n"
+          "Binary, empty and unsupported files are skipped with a warning.\n"
+          "\n"
+          "A file's document id is its absolute path (so running again from another\n"
+          "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
+          "again adds new documents, updates changed ones and leaves the rest alone.\n"
+          "\n"
+          "Options:\n",
+          out);
+    cliopt_help(out, option_table, NOPTIONS, 24, '=');
+    fprintf(out,
+            "\n"
+            "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
+            "else ~/.local/share/nsearch/index (here: %s).\n"
+            "\n"
+            "%s"
+            "\n"
+            "Exit status:\n"
+            "  0    success (skipping binary, empty, unsupported or too large files is\n"
+            "       not a failure)\n"
+            "  1    some input could not be read or indexed (unreadable file, malformed\n"
+            "       JSON line, record without id), an id to delete was not found, or the\n"
+            "       index could not be written (for instance, locked by another writer);\n"
+            "       everything else was still indexed and committed\n"
+            "  2    usage error\n"
+            "  3    the index is corrupt\n"
+            "  130  interrupted (what was indexed until then is committed)\n",
+            default_index ? default_index : "unknown: no home folder",
+            languages.str ? languages.str : "");
     nsi_buf_free(&languages);
 }
-
-enum {
-    OPT_LANGUAGE = 256,
-    OPT_PRUNE,
-    OPT_DELETE,
-    OPT_OPTIMIZE,
-    OPT_STATS,
-    OPT_COMMIT_EVERY,
-    OPT_PROGRESS,
-    OPT_ID,
-    OPT_JSONL,
-    OPT_WAIT,
-    OPT_CHECK,
-    OPT_FULL,
-    OPT_LIST_IDS,
-    OPT_BACKEND,
-    OPT_SHARDS
-};
-
-static const struct option long_options[] = {
-    {"index", required_argument, NULL, 'd'},
-    {"language", required_argument, NULL, OPT_LANGUAGE},
-    {"prune", no_argument, NULL, OPT_PRUNE},
-    {"delete", optional_argument, NULL, OPT_DELETE},
-    {"optimize", no_argument, NULL, OPT_OPTIMIZE},
-    {"stats", no_argument, NULL, OPT_STATS},
-    {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
-    {"progress", required_argument, NULL, OPT_PROGRESS},
-    {"id", required_argument, NULL, OPT_ID},
-    {"jsonl", no_argument, NULL, OPT_JSONL},
-    {"wait", no_argument, NULL, OPT_WAIT},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"full", no_argument, NULL, OPT_FULL},
-    {"list-ids", no_argument, NULL, OPT_LIST_IDS},
-    {"backend", required_argument, NULL, OPT_BACKEND},
-    {"shards", required_argument, NULL, OPT_SHARDS},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
 
 static int parse_count(const char *s, unsigned *out)
 {
@@ -362,9 +355,11 @@ static int parse_args(int argc, char **argv, options *o)
         ni_msg("out of memory");
         return NI_EXIT_FAILED;
     }
+    cliopt_getopt g;
+    cliopt_tables(option_table, NOPTIONS, &g);
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":d:qhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         if (c == 'h' || c == 'V') {
             nsi_buf def = {0};
             if (c == 'h')

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "nsearch.h"
 #include "term.h"
 #include "utf8.h"
@@ -68,26 +69,33 @@ enum {
     OPT_ALLOW_PARTIAL
 };
 
-static const struct option long_options[] = {
-    {"index", required_argument, NULL, 'd'},
-    {"limit", required_argument, NULL, 'n'},
-    {"offset", required_argument, NULL, OPT_OFFSET},
-    {"any", no_argument, NULL, OPT_ANY},
-    {"literal", no_argument, NULL, OPT_LITERAL},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"queries", required_argument, NULL, OPT_QUERIES},
-    {"trec", required_argument, NULL, OPT_TREC},
-    {"k1", required_argument, NULL, OPT_K1},
-    {"b", required_argument, NULL, OPT_B},
-    {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
-    {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
-    {"allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+/* Each option once: getopt_long's tables and --help come from here. */
+static const cliopt options[] = {
+    {"index", 'd', required_argument, "INDEX", "index directory (default below)"},
+    {"limit", 'n', required_argument, "N", "show N hits (default 10)"},
+    {"offset", OPT_OFFSET, required_argument, "N", "skip the first N hits (default 0)"},
+    {"any", OPT_ANY, no_argument, NULL, "bare words match if any is present (OR)"},
+    {"literal", OPT_LITERAL, no_argument, NULL, "QUERY is plain words: no operators or syntax"},
+    {"json", OPT_JSON, no_argument, NULL, "one JSON object per hit, then a summary line"},
+    {"color", OPT_COLOR, required_argument, "WHEN",
+     "colour: auto, always or never (default auto;\nauto honours NO_COLOR)"},
+    {"colour", OPT_COLOR, required_argument, NULL, NULL}, /* not listed */
+    {"queries", OPT_QUERIES, required_argument, "FILE",
+     "run one query per line of FILE (- for stdin);\na line \"QID<TAB>text\" keeps its QID, "
+     "otherwise\nthe QID is the line number"},
+    {"trec", OPT_TREC, required_argument, "TAG", "write a TREC run: qid Q0 docid rank score TAG"},
+    {"k1", OPT_K1, required_argument, "X", "BM25 k1 (default 1.2)"},
+    {"b", OPT_B, required_argument, "X", "BM25 b, 0 to 1 (default 0.75)"},
+    {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
+     "weight of title words (default 2.0)"},
+    {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"allow-partial", OPT_ALLOW_PARTIAL, no_argument, NULL,
+     "a sharded index (Xapian stub): search the shards that\nanswer and warn about the others, "
+     "instead of failing"},
+    {"help", 'h', no_argument, NULL, "show this help and exit"},
+    {"version", 'V', no_argument, NULL, "show the version and exit"},
 };
+#define NOPTIONS (sizeof options / sizeof options[0])
 
 static void usage(FILE *out)
 {
@@ -101,28 +109,10 @@ static void usage(FILE *out)
           "Query syntax: words must all match (any with --any); \"a phrase\";\n"
           "a OR b; -word or NOT word to exclude; prefix*; title:word; (groups).\n"
           "\n"
-          "Options:\n"
-          "  -d, --index INDEX     index directory (default below)\n"
-          "  -n, --limit N         show N hits (default 10)\n"
-          "      --offset N        skip the first N hits (default 0)\n"
-          "      --any             bare words match if any is present (OR)\n"
-          "      --literal         QUERY is plain words: no operators or syntax\n"
-          "      --json            one JSON object per hit, then a summary line\n"
-          "      --color WHEN      colour: auto, always or never (default auto;\n"
-          "                        auto honours NO_COLOR)\n"
-          "      --queries FILE    run one query per line of FILE (- for stdin);\n"
-          "                        a line \"QID<TAB>text\" keeps its QID, otherwise\n"
-          "                        the QID is the line number\n"
-          "      --trec TAG        write a TREC run: qid Q0 docid rank score TAG\n"
-          "      --k1 X            BM25 k1 (default 1.2)\n"
-          "      --b X             BM25 b, 0 to 1 (default 0.75)\n"
-          "      --title-weight X  weight of title words (default 2.0)\n"
-          "      --exhaustive      score every match: exact totals, slower\n"
-          "      --allow-partial   a sharded index (Xapian stub): search the shards that\n"
-          "                        answer and warn about the others, instead of failing\n"
-          "  -h, --help            show this help and exit\n"
-          "  -V, --version         show the version and exit\n"
-          "\n"
+          "Options:\n",
+          out);
+    cliopt_help(out, options, NOPTIONS, 24, ' ');
+    fputs("\n"
           "Default index: $NSEARCH_INDEX if set, else $XDG_DATA_HOME/nsearch/index,\n"
           "else ~/.local/share/nsearch/index.\n"
           "\n"
@@ -293,9 +283,11 @@ static int check_combination(const cli_opts *o, int nwords)
 static int parse_args(int argc, char **argv, cli_opts *o)
 {
     int c, status;
+    cliopt_getopt g;
 
+    cliopt_tables(options, NOPTIONS, &g);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:n:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         char shortname[3] = {'-', (char)optopt, '\0'};
         const char *typed = argv[optind - 1];
         const char *name =
