@@ -656,8 +656,16 @@ int main(int argc, char **argv)
     term_style st;
     int status;
 
-    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+    if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+#ifdef NS_WITH_SERVE
         return serve_main(argc - 1, argv + 1);
+#else
+        fputs("nsearch serve: this nsearch was built without the server "
+              "(NS_WITH_SERVE=OFF)\n",
+              stderr);
+        return EXIT_ERROR;
+#endif
+    }
     status = parse_args(argc, argv, &o);
     if (status != CONTINUE)
         goto done;
