@@ -20,6 +20,8 @@ int nsi_buf_reserve(nsi_buf *b, size_t extra)
     if (need <= b->cap)
         return NS_OK;
     size_t cap = b->cap ? b->cap : 64;
+    if (cap > limit)
+        cap = limit; /* never more room than the limit allows */
     while (cap < need)
         cap = cap > limit / 2 ? limit : cap * 2;
     uint8_t *p = realloc(b->data, cap + 1); /* +1: room for nsi_buf_terminate */
@@ -45,7 +47,7 @@ int nsi_buf_append(nsi_buf *b, const void *p, size_t n)
 
 int nsi_buf_putc(nsi_buf *b, uint8_t c)
 {
-    if (b->len < b->cap) {
+    if (b->len < b->cap && (!b->limit || b->len < b->limit)) {
         b->data[b->len++] = c;
         b->data[b->len] = 0;
         return NS_OK;
