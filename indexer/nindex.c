@@ -65,33 +65,36 @@ enum {
 static const cliopt option_table[] = {
     {"index", 'd', required_argument, "INDEX", "the index folder, created if missing (see below)"},
     {"language", OPT_LANGUAGE, required_argument, "LANG",
-     "stemming language of a new index (default english;\n\"none\" turns stemming off); an "
-     "existing index keeps its own"},
+     "stemming language of a new index (default english;\n"
+     "\"none\" turns stemming off); an existing index keeps its own"},
     {"backend", OPT_BACKEND, required_argument, "KIND",
-     "engine of a new index: native (default) or xapian (a\nXapian database, docs/xapian.md); an "
-     "existing index keeps its own"},
+     "engine of a new index: native (default) or xapian (a\n"
+     "Xapian database, docs/xapian.md); an existing index keeps its own"},
     {"shards", OPT_SHARDS, required_argument, "N",
-     "with --backend=xapian: spread the documents over N\ndatabases INDEX/shard-0... listed by the "
-     "stub INDEX/XAPIANDB;\na document's id decides its shard (docs/scale-out.md)"},
+     "with --backend=xapian: spread the documents over N\n"
+     "databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
+     "a document's id decides its shard (docs/scale-out.md)"},
     {"prune", OPT_PRUNE, no_argument, NULL,
-     "remove documents whose file no longer exists (ids that\nstart with '/'; JSON record ids "
-     "should not)"},
+     "remove documents whose file no longer exists (ids that\n"
+     "start with '/'; JSON record ids should not)"},
     {"delete", OPT_DELETE, optional_argument, NULL,
-     "the operands are ids of documents to delete, not paths\n(a relative path is also tried as "
-     "its absolute form);\n--delete=ID deletes ID"},
+     "the operands are ids of documents to delete, not paths\n"
+     "(a relative path is also tried as its absolute form);\n"
+     "--delete=ID deletes ID"},
     {"optimize", OPT_OPTIMIZE, no_argument, NULL, "merge the index into one segment at the end"},
     {"stats", OPT_STATS, no_argument, NULL, "print what the index holds (alone or after indexing)"},
     {"check", OPT_CHECK, no_argument, NULL,
-     "verify the index without changing it: checksums and\nstructure of every file; exit 0 if "
-     "sound, 1 if corrupt\n(naming the file, section and offset), 2 on other errors"},
+     "verify the index without changing it: checksums and\n"
+     "structure of every file; exit 0 if sound, 1 if corrupt\n"
+     "(naming the file, section and offset), 2 on other errors"},
     {"full", OPT_FULL, no_argument, NULL,
-     "with --check: also analyse every stored document again\nand compare with the index's "
-     "postings"},
+     "with --check: also analyse every stored document again\n"
+     "and compare with the index's postings"},
     {"list-ids", OPT_LIST_IDS, no_argument, NULL,
      "print the id of every live document, one per line"},
     {"commit-every", OPT_COMMIT_EVERY, required_argument, "N",
-     "commit after every N changed documents, so an\ninterruption loses at most N "
-     "(default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
+     "commit after every N changed documents, so an\n"
+     "interruption loses at most N (default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
     {"id", OPT_ID, required_argument, "ID", "the id of the document read from '-' (required)"},
     {"jsonl", OPT_JSONL, no_argument, NULL,
      "read '-' as JSON lines instead (ids from the records)"},
@@ -99,7 +102,8 @@ static const cliopt option_table[] = {
      "wait for another writer of the index instead of failing"},
     {"quiet", 'q', no_argument, NULL, "print only errors: no warnings, progress or summary"},
     {"progress", OPT_PROGRESS, required_argument, "WHEN",
-     "progress line on stderr: auto (on a terminal), always,\nnever"},
+     "progress line on stderr: auto (on a terminal), always,\n"
+     "never"},
     {"help", 'h', no_argument, NULL, "show this help"},
     {"version", 'V', no_argument, NULL, "show the version"},
 };

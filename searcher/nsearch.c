@@ -78,11 +78,13 @@ static const cliopt options[] = {
     {"literal", OPT_LITERAL, no_argument, NULL, "QUERY is plain words: no operators or syntax"},
     {"json", OPT_JSON, no_argument, NULL, "one JSON object per hit, then a summary line"},
     {"color", OPT_COLOR, required_argument, "WHEN",
-     "colour: auto, always or never (default auto;\nauto honours NO_COLOR)"},
-    {"colour", OPT_COLOR, required_argument, NULL, NULL}, /* not listed */
+     "colour: auto, always or never (default auto;\n"
+     "auto honours NO_COLOR)"},
+    {"colour", OPT_COLOR, required_argument, NULL, NULL}, /* an alias: accepted, not listed */
     {"queries", OPT_QUERIES, required_argument, "FILE",
-     "run one query per line of FILE (- for stdin);\na line \"QID<TAB>text\" keeps its QID, "
-     "otherwise\nthe QID is the line number"},
+     "run one query per line of FILE (- for stdin);\n"
+     "a line \"QID<TAB>text\" keeps its QID, otherwise\n"
+     "the QID is the line number"},
     {"trec", OPT_TREC, required_argument, "TAG", "write a TREC run: qid Q0 docid rank score TAG"},
     {"k1", OPT_K1, required_argument, "X", "BM25 k1 (default 1.2)"},
     {"b", OPT_B, required_argument, "X", "BM25 b, 0 to 1 (default 0.75)"},
@@ -90,8 +92,8 @@ static const cliopt options[] = {
      "weight of title words (default 2.0)"},
     {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
     {"allow-partial", OPT_ALLOW_PARTIAL, no_argument, NULL,
-     "a sharded index (Xapian stub): search the shards that\nanswer and warn about the others, "
-     "instead of failing"},
+     "a sharded index (Xapian stub): search the shards that\n"
+     "answer and warn about the others, instead of failing"},
     {"help", 'h', no_argument, NULL, "show this help and exit"},
     {"version", 'V', no_argument, NULL, "show the version and exit"},
 };

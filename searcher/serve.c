@@ -55,20 +55,24 @@ enum {
 static const cliopt serve_options[] = {
     {"index", 'd', required_argument, "INDEX", "index directory (default as for nsearch)"},
     {"listen", OPT_LISTEN, required_argument, "ADDR",
-     "HOST:PORT, [IPv6]:PORT or PORT to listen on\n(default 127.0.0.1:8080; port 0 picks a free "
-     "one)"},
+     "HOST:PORT, [IPv6]:PORT or PORT to listen on\n"
+     "(default 127.0.0.1:8080; port 0 picks a free one)"},
     {"token", OPT_TOKEN, required_argument, "TOKEN",
-     "require 'Authorization: Bearer TOKEN' on the API\n(at least 16 characters)"},
+     "require 'Authorization: Bearer TOKEN' on the API\n"
+     "(at least 16 characters)"},
     {"token-file", OPT_TOKEN_FILE, required_argument, "FILE",
-     "read the token from the first line of FILE\n(keeps it out of the process list)"},
+     "read the token from the first line of FILE\n"
+     "(keeps it out of the process list)"},
     {"insecure-public", OPT_INSECURE, no_argument, NULL,
      "allow a non-loopback address without a token"},
     {"cors", OPT_CORS, required_argument, "ORIGIN",
-     "allow browser pages from ORIGIN (or *) to call\nthe API (default: no CORS headers)"},
+     "allow browser pages from ORIGIN (or *) to call\n"
+     "the API (default: no CORS headers)"},
     {"port-file", OPT_PORT_FILE, required_argument, "FILE", "write the port listened on to FILE"},
     {"threads", OPT_THREADS, required_argument, "N", "request threads (default 4)"},
     {"max-per-client", OPT_PER_CLIENT, required_argument, "N",
-     "concurrent connections per client address\n(default 32)"},
+     "concurrent connections per client address\n"
+     "(default 32)"},
     {"timeout", OPT_TIMEOUT, required_argument, "SECONDS",
      "close connections idle this long (default 30)"},
     {"quiet", OPT_QUIET, no_argument, NULL, "no access log on standard error"},
