@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "nsearch.h"
-#include "sbuf.h"
 
 /* Longest title kept, in bytes. A first line can be a whole paragraph (or a
  * 1 MB token); results show titles on one line, so longer ones are cut at a
@@ -29,20 +29,20 @@ int ni_looks_binary(const char *data, size_t len);
  * document: the first line with a letter or digit, trimmed, for Markdown
  * without its leading '#'s, or the "title:" of a YAML front matter block.
  * Cut to NI_TITLE_MAX. Returns NS_OK or NS_ENOMEM. */
-int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title);
+int ni_text_title(const char *text, size_t len, int markdown, nsi_buf *title);
 
 /* Appends s[0..len) to title with whitespace runs folded to one space and
  * cut to NI_TITLE_MAX at a word (else character) boundary. */
-int ni_title_fit(const char *s, size_t len, ni_buf *title);
+int ni_title_fit(const char *s, size_t len, nsi_buf *title);
 
 /* The offset past a YAML front matter block at the start of t, else 0. */
 size_t ni_front_matter_end(const char *t, size_t len);
 
 /* Appends the text a reader sees in Markdown t[from..len) to out
  * (input_markdown.c says what goes). Returns NS_OK or a buffer error. */
-int ni_markdown_to_text(const char *t, size_t len, size_t from, ni_buf *out);
+int ni_markdown_to_text(const char *t, size_t len, size_t from, nsi_buf *out);
 /* The same for a title: emphasis, code and link markup removed. */
-int ni_markdown_title(const char *title, size_t len, ni_buf *out);
+int ni_markdown_title(const char *title, size_t len, nsi_buf *out);
 
 /* Converts HTML to plain text: tags removed; script, style, noscript,
  * template, svg and head content dropped; entities decoded; block elements
@@ -51,7 +51,7 @@ int ni_markdown_title(const char *title, size_t len, ni_buf *out);
  * one pass without recursion, so any nesting depth or malformed markup is
  * fine. body and title are appended to. Returns NS_OK, NS_ENOMEM or
  * NS_ETOOBIG (body->limit). */
-int ni_html_to_text(const char *html, size_t len, ni_buf *body, ni_buf *title);
+int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title);
 
 /* ---------------------------------------------------------- JSON lines */
 
@@ -67,7 +67,7 @@ struct json_object;
 typedef struct ni_jsonl_record {
     struct json_object *obj;
     ns_doc doc;
-    ni_buf meta; /* the other fields, as a JSON object text */
+    nsi_buf meta; /* the other fields, as a JSON object text */
 } ni_jsonl_record;
 
 enum ni_jsonl_result {

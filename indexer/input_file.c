@@ -68,9 +68,9 @@ static enum kind kind_of(const char *path, const char **ext)
  * read in full. Returns 0, or an errno value; EFBIG when too large. */
 static int read_all(ni_run *r, int fd, int *binary)
 {
-    ni_buf *b = &r->data;
+    nsi_buf *b = &r->data;
     int sniffed = 0;
-    ni_buf_reset(b);
+    nsi_buf_reset(b);
     b->limit = NS_MAX_DOC_BYTES;
     *binary = 0;
     for (;;) {
@@ -83,19 +83,19 @@ static int read_all(ni_run *r, int fd, int *binary)
             ssize_t n = read(fd, &probe, 1);
             return n == 0 ? 0 : n < 0 ? errno : EFBIG;
         }
-        if (ni_buf_reserve(b, want) != NS_OK)
+        if (nsi_buf_reserve(b, want) != NS_OK)
             return ENOMEM;
-        ssize_t n = read(fd, b->data + b->len, want);
+        ssize_t n = read(fd, b->str + b->len, want);
         if (n < 0) {
             if (errno == EINTR && !ni_interrupted)
                 continue;
             return ni_interrupted ? EINTR : errno;
         }
         b->len += (size_t)n;
-        b->data[b->len] = '\0';
+        b->str[b->len] = '\0';
         if (!sniffed && (b->len >= NI_SNIFF_BYTES || n == 0)) {
             sniffed = 1;
-            if ((*binary = ni_looks_binary(b->data, b->len)) != 0)
+            if ((*binary = ni_looks_binary(b->str, b->len)) != 0)
                 return 0;
         }
         if (n == 0)
@@ -121,14 +121,14 @@ static const char *base_name(const char *path)
  * buffer error. */
 static int extract(ni_run *r, enum kind kind, const char **body, size_t *body_len)
 {
-    const char *d = r->data.data;
+    const char *d = r->data.str;
     size_t n = r->data.len;
-    ni_buf_reset(&r->title);
+    nsi_buf_reset(&r->title);
     if (kind == KIND_HTML) {
-        ni_buf_reset(&r->text);
+        nsi_buf_reset(&r->text);
         r->text.limit = NS_MAX_DOC_BYTES;
         int st = ni_html_to_text(d, n, &r->text, &r->title);
-        *body = r->text.data ? r->text.data : "";
+        *body = r->text.str ? r->text.str : "";
         *body_len = r->text.len;
         return st;
     }
@@ -140,17 +140,17 @@ static int extract(ni_run *r, enum kind kind, const char **body, size_t *body_le
     *body_len = n;
     if (kind != KIND_MARKDOWN)
         return ni_text_title(d, n, 0, &r->title);
-    ni_buf raw = {0};
+    nsi_buf raw = {0};
     raw.limit = r->title.limit;
-    ni_buf_reset(&r->text);
+    nsi_buf_reset(&r->text);
     r->text.limit = NS_MAX_DOC_BYTES;
     int st = ni_text_title(d, n, 1, &raw);
     if (st == NS_OK)
-        st = ni_markdown_title(raw.data ? raw.data : "", raw.len, &r->title);
+        st = ni_markdown_title(raw.str ? raw.str : "", raw.len, &r->title);
     if (st == NS_OK)
         st = ni_markdown_to_text(d, n, ni_front_matter_end(d, n), &r->text);
-    ni_buf_free(&raw);
-    *body = r->text.data ? r->text.data : "";
+    nsi_buf_free(&raw);
+    *body = r->text.str ? r->text.str : "";
     *body_len = r->text.len;
     return st;
 }
@@ -181,7 +181,7 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
     ns_doc doc = {0};
     doc.id = id;
     doc.id_len = strlen(id);
-    doc.title = r->title.data;
+    doc.title = r->title.str;
     doc.title_len = r->title.len;
     doc.body = body;
     doc.body_len = body_len;

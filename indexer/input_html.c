@@ -11,10 +11,11 @@
 
 #include "input.h"
 #include "nsearch.h"
+#include "utf8.h"
 
 /* Writes decoded text to out, folding whitespace unless in <pre>. */
 typedef struct emitter {
-    ni_buf *out;
+    nsi_buf *out;
     int space; /* whitespace seen since the last character written */
     int pre;   /* inside <pre>: keep whitespace */
     int st;    /* first failure (sticky), NS_OK otherwise */
@@ -23,13 +24,13 @@ typedef struct emitter {
 static void emit_raw(emitter *em, const char *p, size_t n)
 {
     if (em->st == NS_OK)
-        em->st = ni_buf_append(em->out, p, n);
+        em->st = nsi_buf_append(em->out, p, n);
 }
 
 static int out_ends_blank(const emitter *em)
 {
-    return em->out->len == 0 || em->out->data[em->out->len - 1] == '\n' ||
-           em->out->data[em->out->len - 1] == ' ';
+    return em->out->len == 0 || em->out->str[em->out->len - 1] == '\n' ||
+           em->out->str[em->out->len - 1] == ' ';
 }
 
 /* Writes n bytes of one character of text. */
@@ -53,41 +54,14 @@ static void emit_space(emitter *em, char c)
 /* A block boundary: one line break, never two in a row, none at the start. */
 static void emit_newline(emitter *em)
 {
-    ni_buf *b = em->out;
+    nsi_buf *b = em->out;
     em->space = 0;
-    while (b->len && b->data[b->len - 1] == ' ')
+    while (b->len && b->str[b->len - 1] == ' ')
         b->len--;
-    if (b->data)
-        b->data[b->len] = '\0';
-    if (b->len && b->data[b->len - 1] != '\n')
+    if (b->str)
+        b->str[b->len] = '\0';
+    if (b->len && b->str[b->len - 1] != '\n')
         emit_raw(em, "\n", 1);
-}
-
-/* Encodes cp as UTF-8 into u; invalid code points become U+FFFD. */
-static size_t utf8_encode(unsigned long cp, char u[4])
-{
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        cp = 0xFFFD;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    u[0] = (char)(0xF0 | cp >> 18);
-    u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    u[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 static void emit_cp(emitter *em, unsigned long cp)
@@ -99,7 +73,9 @@ static void emit_cp(emitter *em, unsigned long cp)
         emit_space(em, cp == 0xA0 ? ' ' : (char)cp);
         return;
     }
-    emit_char(em, u, utf8_encode(cp, u));
+    if (cp == 0 || cp > 0x10FFFF)
+        cp = 0xFFFD; /* NUL too: the text is a C string */
+    emit_char(em, u, nsi_utf8_encode((int32_t)cp, (uint8_t *)u));
 }
 
 /* ---------------------------------------------------------- entities */
@@ -360,7 +336,7 @@ static const char *skip_attributes(const char *p, const char *e)
 
 typedef struct html_state {
     emitter body;
-    ni_buf *title;
+    nsi_buf *title;
     int in_head;
     int have_title;
     size_t h1_start, h1_end; /* body offsets of the first <h1>, h1_end 0 until closed */
@@ -499,9 +475,9 @@ static int markup(html_state *hs, const char **pos, const char *e)
 }
 
 /* The title when there is no <title>: the first <h1>, else the first line. */
-static int fallback_title(const html_state *hs, size_t body_start, ni_buf *title)
+static int fallback_title(const html_state *hs, size_t body_start, nsi_buf *title)
 {
-    const ni_buf *b = hs->body.out;
+    const nsi_buf *b = hs->body.out;
     size_t s = 0, e = 0;
     if (hs->h1_end > hs->h1_start && hs->h1_end <= b->len) {
         s = hs->h1_start;
@@ -509,16 +485,16 @@ static int fallback_title(const html_state *hs, size_t body_start, ni_buf *title
     }
     if (e == s && b->len > body_start) {
         s = body_start;
-        const char *nl = memchr(b->data + s, '\n', b->len - s);
-        e = nl ? (size_t)(nl - b->data) : b->len;
+        const char *nl = memchr(b->str + s, '\n', b->len - s);
+        e = nl ? (size_t)(nl - b->str) : b->len;
     }
-    return e > s ? ni_title_fit(b->data + s, e - s, title) : NS_OK;
+    return e > s ? ni_title_fit(b->str + s, e - s, title) : NS_OK;
 }
 
-int ni_html_to_text(const char *html, size_t len, ni_buf *body, ni_buf *title)
+int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title)
 {
     html_state hs = {{body, 0, 0, NS_OK}, NULL, 0, 0, 0, 0, 0};
-    ni_buf raw_title = {0};
+    nsi_buf raw_title = {0};
     hs.title = &raw_title;
     const char *p = html, *e = html + len;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
@@ -540,12 +516,12 @@ int ni_html_to_text(const char *html, size_t len, ni_buf *body, ni_buf *title)
         emit_newline(&hs.body);
     /* Drop the trailing line break emit_newline leaves. */
     while (body->len > body_start &&
-           (body->data[body->len - 1] == '\n' || body->data[body->len - 1] == ' '))
-        body->data[--body->len] = '\0';
+           (body->str[body->len - 1] == '\n' || body->str[body->len - 1] == ' '))
+        body->str[--body->len] = '\0';
     int st = hs.body.st;
     if (st == NS_OK)
-        st = raw_title.len ? ni_title_fit(raw_title.data, raw_title.len, title)
+        st = raw_title.len ? ni_title_fit(raw_title.str, raw_title.len, title)
                            : fallback_title(&hs, body_start, title);
-    ni_buf_free(&raw_title);
+    nsi_buf_free(&raw_title);
     return st;
 }

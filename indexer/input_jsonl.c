@@ -78,22 +78,22 @@ static void one_line(jsonl_file *f, const char *line, size_t len)
 }
 
 /* Handles the line gathered in line (or the one too long to gather). */
-static void end_line(jsonl_file *f, ni_buf *line, int overlong)
+static void end_line(jsonl_file *f, nsi_buf *line, int overlong)
 {
     if (overlong) {
         char limit[32];
         snprintf(limit, sizeof limit, "%u MiB", (unsigned)(NI_LINE_MAX >> 20));
         bad_line(f, NI_TOOBIG, "record larger than %s, skipped", limit);
     } else
-        one_line(f, line->data, line->len);
-    ni_buf_reset(line);
+        one_line(f, line->str, line->len);
+    nsi_buf_reset(line);
 }
 
 /* Splits the stream into lines. A line longer than NI_LINE_MAX is skipped
  * (reported once) without being held in memory. */
 static void read_lines(jsonl_file *f)
 {
-    ni_buf line = {0};
+    nsi_buf line = {0};
     line.limit = NI_LINE_MAX;
     int overlong = 0;
     char *chunk = malloc(NI_CHUNK_BYTES);
@@ -112,9 +112,9 @@ static void read_lines(jsonl_file *f)
                 f->lineno++;
                 one_line(f, p, (size_t)(stop - p)); /* whole line in the chunk: no copy */
             } else {
-                if (!overlong && ni_buf_append(&line, p, (size_t)(stop - p)) != NS_OK) {
+                if (!overlong && nsi_buf_append(&line, p, (size_t)(stop - p)) != NS_OK) {
                     overlong = 1;
-                    ni_buf_free(&line);
+                    nsi_buf_free(&line);
                 }
                 if (nl) {
                     f->lineno++;
@@ -129,7 +129,7 @@ static void read_lines(jsonl_file *f)
         f->lineno++;
         end_line(f, &line, overlong);
     }
-    ni_buf_free(&line);
+    nsi_buf_free(&line);
     free(chunk);
 }
 
@@ -185,7 +185,7 @@ void ni_index_jsonl(ni_run *r, const char *path, const char *shown)
         r->bytes += (uint64_t)gzoffset(f.gz);
     else
         r->bytes += f.consumed;
-    ni_buf_free(&f.rec.meta);
+    nsi_buf_free(&f.rec.meta);
     json_tokener_free(f.tok);
     gzclose(f.gz);
     ni_run_progress(r, 0);

@@ -140,13 +140,13 @@ static int emphasis_run(const char *s, size_t n, size_t i, size_t run)
     return left != right;
 }
 
-static int inline_text(const char *s, size_t n, ni_buf *out)
+static int inline_text(const char *s, size_t n, nsi_buf *out)
 {
     int st = NS_OK;
     for (size_t i = 0; i < n && st == NS_OK;) {
         char c = s[i];
         if (c == '\\' && i + 1 < n && strchr("\\`*_{}[]()#+-.!<>~|", s[i + 1])) {
-            st = ni_buf_putc(out, s[i + 1]);
+            st = nsi_buf_putc(out, s[i + 1]);
             i += 2;
         } else if (c == '`') {
             i++; /* code span delimiters go, their text stays */
@@ -155,7 +155,7 @@ static int inline_text(const char *s, size_t n, ni_buf *out)
             while (i + run < n && s[i + run] == c)
                 run++;
             if (!emphasis_run(s, n, i, run))
-                st = ni_buf_append(out, s + i, run);
+                st = nsi_buf_append(out, s + i, run);
             i += run;
         } else if ((c == '[' || (c == '!' && i + 1 < n && s[i + 1] == '[')) &&
                    memchr(s + i, ']', n - i)) {
@@ -172,26 +172,26 @@ static int inline_text(const char *s, size_t n, ni_buf *out)
                 st = inline_text(s + open + 1, (size_t)(close - s) - open - 1, out);
                 i = end;
             } else {
-                st = ni_buf_putc(out, c);
+                st = nsi_buf_putc(out, c);
                 i++;
             }
         } else if (c == '<') {
             int autolink;
             size_t t = tag_len(s, n, i, &autolink);
             if (t && autolink)
-                st = ni_buf_append(out, s + i + 1, t - 2);
+                st = nsi_buf_append(out, s + i + 1, t - 2);
             else if (!t)
-                st = ni_buf_putc(out, c);
+                st = nsi_buf_putc(out, c);
             i += t ? t : 1;
         } else {
-            st = ni_buf_putc(out, c);
+            st = nsi_buf_putc(out, c);
             i++;
         }
     }
     return st;
 }
 
-int ni_markdown_to_text(const char *t, size_t len, size_t from, ni_buf *out)
+int ni_markdown_to_text(const char *t, size_t len, size_t from, nsi_buf *out)
 {
     int st = NS_OK, in_fence = 0;
     size_t pos = from;
@@ -207,7 +207,7 @@ int ni_markdown_to_text(const char *t, size_t len, size_t from, ni_buf *out)
             in_fence = !in_fence;
             kept = 0;
         } else if (in_fence) {
-            st = ni_buf_append(out, s, n);
+            st = nsi_buf_append(out, s, n);
         } else if (is_rule(s, n) || is_ref_definition(s + lead, n - lead)) {
             kept = 0;
         } else {
@@ -226,13 +226,13 @@ int ni_markdown_to_text(const char *t, size_t len, size_t from, ni_buf *out)
             st = inline_text(s + b, e - b, out);
         }
         if (st == NS_OK && nl && kept)
-            st = ni_buf_putc(out, '\n');
+            st = nsi_buf_putc(out, '\n');
         pos = next;
     }
     return st;
 }
 
-int ni_markdown_title(const char *title, size_t len, ni_buf *out)
+int ni_markdown_title(const char *title, size_t len, nsi_buf *out)
 {
     return inline_text(title, len, out);
 }

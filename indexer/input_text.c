@@ -3,46 +3,12 @@
 
 #include "input.h"
 #include "nsearch.h"
+#include "utf8.h"
 
 static int is_blank(unsigned char c)
 {
     /* Control characters count as blanks in titles: a title is one line. */
     return c <= ' ' || c == 0x7F;
-}
-
-/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if it is
- * invalid, or -1 if it is cut short by the end of the buffer. */
-static int utf8_seq_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    int need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    for (int k = 1; k < need; k++) {
-        if ((size_t)k >= n)
-            return -1;
-        unsigned char lim_lo = k == 1 ? lo : 0x80, lim_hi = k == 1 ? hi : 0xBF;
-        if (p[k] < lim_lo || p[k] > lim_hi)
-            return 0;
-    }
-    return need;
 }
 
 int ni_looks_binary(const char *data, size_t len)
@@ -62,19 +28,20 @@ int ni_looks_binary(const char *data, size_t len)
             i++;
             continue;
         }
-        int k = utf8_seq_len(p + i, n - i);
-        if (k < 0)
-            break; /* a character cut by the sniff window is not evidence */
-        if (k == 0) {
+        int32_t cp;
+        size_t k = nsi_utf8_decode(p + i, n - i, &cp);
+        if (cp < 0) {
+            if (i + k == n && k < nsi_utf8_lead_len(c))
+                break; /* a character cut by the sniff window is not evidence */
             bad++;
-            k = 1;
+            k = 1; /* each byte of an invalid sequence counts */
         }
-        i += (size_t)k;
+        i += k;
     }
     return n > 0 && bad * 10 > n * 3;
 }
 
-int ni_title_fit(const char *s, size_t len, ni_buf *title)
+int ni_title_fit(const char *s, size_t len, nsi_buf *title)
 {
     size_t start = title->len;
     int space = 0, over = 0, st;
@@ -84,10 +51,10 @@ int ni_title_fit(const char *s, size_t len, ni_buf *title)
             space = title->len > start;
             continue;
         }
-        if (space && (st = ni_buf_putc(title, ' ')) != NS_OK)
+        if (space && (st = nsi_buf_putc(title, ' ')) != NS_OK)
             return st;
         space = 0;
-        if ((st = ni_buf_putc(title, (char)c)) != NS_OK)
+        if ((st = nsi_buf_putc(title, (char)c)) != NS_OK)
             return st;
         over = title->len - start > NI_TITLE_MAX;
     }
@@ -96,17 +63,17 @@ int ni_title_fit(const char *s, size_t len, ni_buf *title)
     /* Keep room for the 3-byte ellipsis; data[cut] is the first byte dropped,
      * so it must start a character. Prefer a word boundary in the back half. */
     size_t cut = start + NI_TITLE_MAX - 3;
-    while (cut > start && ((unsigned char)title->data[cut] & 0xC0) == 0x80)
+    while (cut > start && ((unsigned char)title->str[cut] & 0xC0) == 0x80)
         cut--;
     size_t sp = cut;
-    while (sp > start && title->data[sp] != ' ')
+    while (sp > start && title->str[sp] != ' ')
         sp--;
     if (sp > start + NI_TITLE_MAX / 2)
         cut = sp;
-    while (cut > start && title->data[cut - 1] == ' ')
+    while (cut > start && title->str[cut - 1] == ' ')
         cut--;
     title->len = cut;
-    return ni_buf_puts(title, "\xE2\x80\xA6");
+    return nsi_buf_puts(title, "\xE2\x80\xA6");
 }
 
 /* The next line of [*pos, len): sets *ls and *le to its bounds without the line
@@ -193,7 +160,7 @@ size_t ni_front_matter_end(const char *t, size_t len)
     return front_matter(t, len, &after, &ts, &te) ? after : 0;
 }
 
-int ni_text_title(const char *text, size_t len, int markdown, ni_buf *title)
+int ni_text_title(const char *text, size_t len, int markdown, nsi_buf *title)
 {
     size_t pos = 0, ls, le;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))

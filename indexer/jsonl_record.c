@@ -24,7 +24,7 @@ void ni_jsonl_record_clear(ni_jsonl_record *rec)
 {
     json_object_put(rec->obj);
     rec->obj = NULL;
-    ni_buf_reset(&rec->meta);
+    nsi_buf_reset(&rec->meta);
     memset(&rec->doc, 0, sizeof rec->doc);
 }
 
@@ -118,9 +118,9 @@ static enum ni_jsonl_result fill_fields(ni_jsonl_record *rec, char *why, size_t 
         const char *text = json_object_to_json_string_length(
             meta, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
         rec->meta.limit = NI_LINE_MAX;
-        if (!text || ni_buf_append(&rec->meta, text, n) != NS_OK)
+        if (!text || nsi_buf_append(&rec->meta, text, n) != NS_OK)
             res = NI_JSONL_NOMEM;
-        rec->doc.meta = rec->meta.data;
+        rec->doc.meta = rec->meta.str;
         rec->doc.meta_len = rec->meta.len;
     }
     json_object_put(meta);

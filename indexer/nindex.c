@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "nindex.h"
 #include "paths.h"
 #include "report.h"
@@ -22,6 +23,8 @@
 #include "walk.h"
 
 #define NI_DEFAULT_COMMIT_EVERY 10000
+#define NI_STR(x) #x
+#define NI_XSTR(x) NI_STR(x)
 
 typedef struct options {
     const char *index;
@@ -39,109 +42,6 @@ typedef struct options {
     const char **delete_ids; /* from --delete=ID */
     int ndelete_ids;
 } options;
-
-/* "Languages: a, b, ...", wrapped to fit 80 columns. */
-static void list_languages(ni_buf *out)
-{
-    const char *const *langs = ns_languages();
-    size_t col = 11;
-    ni_buf_puts(out, "Languages:");
-    for (size_t i = 0; langs && langs[i]; i++) {
-        size_t len = strlen(langs[i]);
-        if (col + len + 2 > 78) {
-            ni_buf_puts(out, "\n ");
-            col = 1;
-        }
-        ni_buf_putc(out, ' ');
-        ni_buf_puts(out, langs[i]);
-        if (langs[i + 1])
-            ni_buf_putc(out, ',');
-        col += len + 2;
-    }
-    ni_buf_putc(out, '\n');
-}
-
-static void usage(FILE *out, const char *default_index)
-{
-    ni_buf languages = {0};
-    list_languages(&languages);
-    fprintf(
-        out,
-        "Usage: nindex [OPTION]... PATH...\n"
-        "       nindex [OPTION]... --delete ID...\n"
-        "       nindex [-d INDEX] --stats\n"
-        "       nindex [-d INDEX] --check [--full]\n"
-        "Add files to a full-text index, or bring it up to date with them.\n"
-        "\n"
-        "A PATH is a file, a folder (indexed recursively, in name order; names\n"
-        "starting with '.' are skipped, symbolic links are followed) or '-' for\n"
-        "standard input. What a file holds is decided by its extension:\n"
-        "  .txt .text and none                text; the title is the first line\n"
-        "  .md .markdown                      Markdown, without its markup; the\n"
-        "                                     title is the first heading or line\n"
-        "  .html .htm .xhtml                  HTML; the title is the <title>\n"
-        "  .jsonl .ndjson (and .jsonl.gz)     one JSON object per line: \"id\"\n"
-        "                                     (required), \"title\", \"body\", \"url\",\n"
-        "                                     \"date\"; other fields are kept as metadata\n"
-        "  anything else                      indexed as text if it is text\n"
-        "Binary, empty and unsupported files are skipped with a warning.\n"
-        "\n"
-        "A file's document id is its absolute path (so running again from another\n"
-        "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
-        "again adds new documents, updates changed ones and leaves the rest alone.\n"
-        "\n"
-        "Options:\n"
-        "  -d, --index=INDEX     the index folder, created if missing (see below)\n"
-        "      --language=LANG   stemming language of a new index (default english;\n"
-        "                        \"none\" turns stemming off); an existing index keeps its own\n"
-        "      --backend=KIND    engine of a new index: native (default) or xapian (a\n"
-        "                        Xapian database, docs/xapian.md); an existing index keeps its own\n"
-        "      --shards=N        with --backend=xapian: spread the documents over N\n"
-        "                        databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
-        "                        a document's id decides its shard (docs/scale-out.md)\n"
-        "      --prune           remove documents whose file no longer exists (ids that\n"
-        "                        start with '/'; JSON record ids should not)\n"
-        "      --delete          the operands are ids of documents to delete, not paths\n"
-        "                        (a relative path is also tried as its absolute form);\n"
-        "                        --delete=ID deletes ID\n"
-        "      --optimize        merge the index into one segment at the end\n"
-        "      --stats           print what the index holds (alone or after indexing)\n"
-        "      --check           verify the index without changing it: checksums and\n"
-        "                        structure of every file; exit 0 if sound, 1 if corrupt\n"
-        "                        (naming the file, section and offset), 2 on other errors\n"
-        "      --full            with --check: also analyse every stored document again\n"
-        "                        and compare with the index's postings\n"
-        "      --list-ids        print the id of every live document, one per line\n"
-        "      --commit-every=N  commit after every N changed documents, so an\n"
-        "                        interruption loses at most N (default %d; 0: at the end)\n"
-        "      --id=ID           the id of the document read from '-' (required)\n"
-        "      --jsonl           read '-' as JSON lines instead (ids from the records)\n"
-        "      --wait            wait for another writer of the index instead of failing\n"
-        "  -q, --quiet           print only errors: no warnings, progress or summary\n"
-        "      --progress=WHEN   progress line on stderr: auto (on a terminal), always,\n"
-        "                        never\n"
-        "  -h, --help            show this help\n"
-        "  -V, --version         show the version\n"
-        "\n"
-        "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
-        "else ~/.local/share/nsearch/index (here: %s).\n"
-        "\n"
-        "%s"
-        "\n"
-        "Exit status:\n"
-        "  0    success (skipping binary, empty, unsupported or too large files is\n"
-        "       not a failure)\n"
-        "  1    some input could not be read or indexed (unreadable file, malformed\n"
-        "       JSON line, record without id), an id to delete was not found, or the\n"
-        "       index could not be written (for instance, locked by another writer);\n"
-        "       everything else was still indexed and committed\n"
-        "  2    usage error\n"
-        "  3    the index is corrupt\n"
-        "  130  interrupted (what was indexed until then is committed)\n",
-        NI_DEFAULT_COMMIT_EVERY, default_index ? default_index : "unknown: no home folder",
-        languages.data ? languages.data : "");
-    ni_buf_free(&languages);
-}
 
 enum {
     OPT_LANGUAGE = 256,
@@ -161,28 +61,126 @@ enum {
     OPT_SHARDS
 };
 
-static const struct option long_options[] = {
-    {"index", required_argument, NULL, 'd'},
-    {"language", required_argument, NULL, OPT_LANGUAGE},
-    {"prune", no_argument, NULL, OPT_PRUNE},
-    {"delete", optional_argument, NULL, OPT_DELETE},
-    {"optimize", no_argument, NULL, OPT_OPTIMIZE},
-    {"stats", no_argument, NULL, OPT_STATS},
-    {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
-    {"progress", required_argument, NULL, OPT_PROGRESS},
-    {"id", required_argument, NULL, OPT_ID},
-    {"jsonl", no_argument, NULL, OPT_JSONL},
-    {"wait", no_argument, NULL, OPT_WAIT},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"full", no_argument, NULL, OPT_FULL},
-    {"list-ids", no_argument, NULL, OPT_LIST_IDS},
-    {"backend", required_argument, NULL, OPT_BACKEND},
-    {"shards", required_argument, NULL, OPT_SHARDS},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+/* Each option once: getopt_long's tables and --help come from here. */
+static const cliopt option_table[] = {
+    {"index", 'd', required_argument, "INDEX", "the index folder, created if missing (see below)"},
+    {"language", OPT_LANGUAGE, required_argument, "LANG",
+     "stemming language of a new index (default english;\n"
+     "\"none\" turns stemming off); an existing index keeps its own"},
+    {"backend", OPT_BACKEND, required_argument, "KIND",
+     "engine of a new index: native (default) or xapian (a\n"
+     "Xapian database, docs/xapian.md); an existing index keeps its own"},
+    {"shards", OPT_SHARDS, required_argument, "N",
+     "with --backend=xapian: spread the documents over N\n"
+     "databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
+     "a document's id decides its shard (docs/scale-out.md)"},
+    {"prune", OPT_PRUNE, no_argument, NULL,
+     "remove documents whose file no longer exists (ids that\n"
+     "start with '/'; JSON record ids should not)"},
+    {"delete", OPT_DELETE, optional_argument, NULL,
+     "the operands are ids of documents to delete, not paths\n"
+     "(a relative path is also tried as its absolute form);\n"
+     "--delete=ID deletes ID"},
+    {"optimize", OPT_OPTIMIZE, no_argument, NULL, "merge the index into one segment at the end"},
+    {"stats", OPT_STATS, no_argument, NULL, "print what the index holds (alone or after indexing)"},
+    {"check", OPT_CHECK, no_argument, NULL,
+     "verify the index without changing it: checksums and\n"
+     "structure of every file; exit 0 if sound, 1 if corrupt\n"
+     "(naming the file, section and offset), 2 on other errors"},
+    {"full", OPT_FULL, no_argument, NULL,
+     "with --check: also analyse every stored document again\n"
+     "and compare with the index's postings"},
+    {"list-ids", OPT_LIST_IDS, no_argument, NULL,
+     "print the id of every live document, one per line"},
+    {"commit-every", OPT_COMMIT_EVERY, required_argument, "N",
+     "commit after every N changed documents, so an\n"
+     "interruption loses at most N (default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
+    {"id", OPT_ID, required_argument, "ID", "the id of the document read from '-' (required)"},
+    {"jsonl", OPT_JSONL, no_argument, NULL,
+     "read '-' as JSON lines instead (ids from the records)"},
+    {"wait", OPT_WAIT, no_argument, NULL,
+     "wait for another writer of the index instead of failing"},
+    {"quiet", 'q', no_argument, NULL, "print only errors: no warnings, progress or summary"},
+    {"progress", OPT_PROGRESS, required_argument, "WHEN",
+     "progress line on stderr: auto (on a terminal), always,\n"
+     "never"},
+    {"help", 'h', no_argument, NULL, "show this help"},
+    {"version", 'V', no_argument, NULL, "show the version"},
 };
+#define NOPTIONS (sizeof option_table / sizeof option_table[0])
+
+/* "Languages: a, b, ...", wrapped to fit 80 columns. */
+static void list_languages(nsi_buf *out)
+{
+    const char *const *langs = ns_languages();
+    size_t col = 11;
+    nsi_buf_puts(out, "Languages:");
+    for (size_t i = 0; langs && langs[i]; i++) {
+        size_t len = strlen(langs[i]);
+        if (col + len + 2 > 78) {
+            nsi_buf_puts(out, "\n ");
+            col = 1;
+        }
+        nsi_buf_putc(out, ' ');
+        nsi_buf_puts(out, langs[i]);
+        if (langs[i + 1])
+            nsi_buf_putc(out, ',');
+        col += len + 2;
+    }
+    nsi_buf_putc(out, '\n');
+}
+
+static void usage(FILE *out, const char *default_index)
+{
+    nsi_buf languages = {0};
+    list_languages(&languages);
+    fputs("Usage: nindex [OPTION]... PATH...\n"
+          "       nindex [OPTION]... --delete ID...\n"
+          "       nindex [-d INDEX] --stats\n"
+          "       nindex [-d INDEX] --check [--full]\n"
+          "Add files to a full-text index, or bring it up to date with them.\n"
+          "\n"
+          "A PATH is a file, a folder (indexed recursively, in name order; names\n"
+          "starting with '.' are skipped, symbolic links are followed) or '-' for\n"
+          "standard input. What a file holds is decided by its extension:\n"
+          "  .txt .text and none                text; the title is the first line\n"
+          "  .md .markdown                      Markdown, without its markup; the\n"
+          "                                     title is the first heading or line\n"
+          "  .html .htm .xhtml                  HTML; the title is the <title>\n"
+          "  .jsonl .ndjson (and .jsonl.gz)     one JSON object per line: \"id\"\n"
+          "                                     (required), \"title\", \"body\", \"url\",\n"
+          "                                     \"date\"; other fields are kept as metadata\n"
+          "  anything else                      indexed as text if it is text\n"
+          "Binary, empty and unsupported files are skipped with a warning.\n"
+          "\n"
+          "A file's document id is its absolute path (so running again from another\n"
+          "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
+          "again adds new documents, updates changed ones and leaves the rest alone.\n"
+          "\n"
+          "Options:\n",
+          out);
+    cliopt_help(out, option_table, NOPTIONS, 24, '=');
+    fprintf(out,
+            "\n"
+            "Without -d the index is $NSEARCH_INDEX, else $XDG_DATA_HOME/nsearch/index,\n"
+            "else ~/.local/share/nsearch/index (here: %s).\n"
+            "\n"
+            "%s"
+            "\n"
+            "Exit status:\n"
+            "  0    success (skipping binary, empty, unsupported or too large files is\n"
+            "       not a failure)\n"
+            "  1    some input could not be read or indexed (unreadable file, malformed\n"
+            "       JSON line, record without id), an id to delete was not found, or the\n"
+            "       index could not be written (for instance, locked by another writer);\n"
+            "       everything else was still indexed and committed\n"
+            "  2    usage error\n"
+            "  3    the index is corrupt\n"
+            "  130  interrupted (what was indexed until then is committed)\n",
+            default_index ? default_index : "unknown: no home folder",
+            languages.str ? languages.str : "");
+    nsi_buf_free(&languages);
+}
 
 static int parse_count(const char *s, unsigned *out)
 {
@@ -361,16 +359,18 @@ static int parse_args(int argc, char **argv, options *o)
         ni_msg("out of memory");
         return NI_EXIT_FAILED;
     }
+    cliopt_getopt g;
+    cliopt_tables(option_table, NOPTIONS, &g);
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":d:qhV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         if (c == 'h' || c == 'V') {
-            ni_buf def = {0};
+            nsi_buf def = {0};
             if (c == 'h')
-                usage(stdout, ni_default_index(&def) == 0 ? def.data : NULL);
+                usage(stdout, ni_default_index(&def) == 0 ? def.str : NULL);
             else
                 printf("nindex (nsearch) %s\nlibnsearch %s\n", NS_VERSION_STRING, ns_version());
-            ni_buf_free(&def);
+            nsi_buf_free(&def);
             return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
         }
         int rc = take_option(c, o, argv);
@@ -391,7 +391,7 @@ typedef struct operand_ctx {
     const char *given; /* the operand as typed */
     size_t given_len;  /* without trailing slashes */
     size_t root_len;   /* length of its absolute form */
-    ni_buf shown;
+    nsi_buf shown;
     uint64_t total; /* pre-walk: bytes of files found */
 } operand_ctx;
 
@@ -400,12 +400,12 @@ static const char *shown_name(operand_ctx *oc, const char *path)
     if (strlen(path) < oc->root_len)
         return path; /* not under the operand: cannot happen, but stay safe */
     const char *rest = path + oc->root_len;
-    ni_buf_reset(&oc->shown);
-    ni_buf_append(&oc->shown, oc->given, oc->given_len);
+    nsi_buf_reset(&oc->shown);
+    nsi_buf_append(&oc->shown, oc->given, oc->given_len);
     if (oc->root_len == 1 && *rest && (!oc->given_len || oc->given[oc->given_len - 1] != '/'))
-        ni_buf_putc(&oc->shown, '/');
-    ni_buf_puts(&oc->shown, rest);
-    return oc->shown.data ? oc->shown.data : path;
+        nsi_buf_putc(&oc->shown, '/');
+    nsi_buf_puts(&oc->shown, rest);
+    return oc->shown.str ? oc->shown.str : path;
 }
 
 static void on_file(void *ctx, const char *path, const struct stat *st)
@@ -461,24 +461,24 @@ static void set_skip_dir(ni_walker *wk, const char *index)
 static uint64_t prewalk(const options *o, const char *index)
 {
     uint64_t total = 0;
-    ni_buf abs = {0};
+    nsi_buf abs = {0};
     for (int i = 0; i < o->noperands && !ni_interrupted; i++) {
         if (!strcmp(o->operands[i], "-") || ni_path_absolute(o->operands[i], &abs))
             continue;
         operand_ctx oc;
-        operand_init(&oc, NULL, o->operands[i], abs.data);
+        operand_init(&oc, NULL, o->operands[i], abs.str);
         ni_walker wk = {sum_file, NULL, should_stop, &oc, 0, 0, 0};
         set_skip_dir(&wk, index);
-        ni_walk(&wk, abs.data);
+        ni_walk(&wk, abs.str);
         total += oc.total;
     }
-    ni_buf_free(&abs);
+    nsi_buf_free(&abs);
     return total;
 }
 
 static void index_operands(ni_run *r, const options *o, const char *index)
 {
-    ni_buf abs = {0};
+    nsi_buf abs = {0};
     for (int i = 0; i < o->noperands && !ni_stopping(r); i++) {
         const char *op = o->operands[i];
         if (!strcmp(op, "-")) {
@@ -494,29 +494,29 @@ static void index_operands(ni_run *r, const options *o, const char *index)
             continue;
         }
         operand_ctx oc;
-        operand_init(&oc, r, op, abs.data);
+        operand_init(&oc, r, op, abs.str);
         ni_walker wk = {on_file, on_problem, should_stop, &oc, 0, 0, 0};
         set_skip_dir(&wk, index);
-        if (ni_walk(&wk, abs.data) == ENOMEM) {
+        if (ni_walk(&wk, abs.str) == ENOMEM) {
             ni_msg("%s: out of memory while listing folders", op);
             r->had_errors = 1;
         }
-        ni_buf_free(&oc.shown);
+        nsi_buf_free(&oc.shown);
     }
-    ni_buf_free(&abs);
+    nsi_buf_free(&abs);
 }
 
 /* ---------------------------------------------------------- delete, prune */
 
 static void delete_ids(ni_run *r, const char *const *ids, int n)
 {
-    ni_buf abs = {0};
+    nsi_buf abs = {0};
     for (int i = 0; i < n && !ni_stopping(r); i++) {
         const char *id = ids[i];
         int st = ns_writer_delete(r->w, id, strlen(id));
         /* "notes.txt" means the file's document, whose id is absolute. */
         if (st == NS_ENOTFOUND && id[0] != '/' && *id && ni_path_absolute(id, &abs) == 0)
-            st = ns_writer_delete(r->w, abs.data, abs.len);
+            st = ns_writer_delete(r->w, abs.str, abs.len);
         if (st == NS_OK) {
             r->deleted++;
             r->uncommitted++;
@@ -526,12 +526,12 @@ static void delete_ids(ni_run *r, const char *const *ids, int n)
         } else
             ni_fatal(r, st);
     }
-    ni_buf_free(&abs);
+    nsi_buf_free(&abs);
 }
 
 typedef struct prune_ctx {
     ni_run *r;
-    ni_buf path;
+    nsi_buf path;
     int status;
 } prune_ctx;
 
@@ -543,14 +543,14 @@ static int prune_one(void *ctx, const char *id, size_t len)
         return 1;
     if (len == 0 || id[0] != '/' || memchr(id, '\0', len))
         return 0; /* not a file's id */
-    ni_buf_reset(&pc->path);
-    if (ni_buf_append(&pc->path, id, len) != NS_OK) {
+    nsi_buf_reset(&pc->path);
+    if (nsi_buf_append(&pc->path, id, len) != NS_OK) {
         pc->status = NS_ENOMEM;
         return 1;
     }
     /* Only a definite "does not exist" removes: an unreadable folder or an
      * unmounted disk must not empty the index. */
-    if (stat(pc->path.data, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+    if (stat(pc->path.str, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
         return 0;
     int s = ns_writer_delete(pc->r->w, id, len);
     if (s == NS_OK) {
@@ -565,7 +565,7 @@ static int prune_one(void *ctx, const char *id, size_t len)
 
 static void prune(ni_run *r)
 {
-    prune_ctx pc = {r, {0}, NS_OK};
+    prune_ctx pc = {.r = r, .status = NS_OK};
     int st = ns_writer_foreach_id(r->w, prune_one, &pc);
     if (pc.status == NS_ENOMEM) {
         ni_msg("out of memory while pruning");
@@ -574,7 +574,7 @@ static void prune(ni_run *r)
         ni_fatal(r, pc.status);
     else if (st != NS_OK)
         ni_fatal(r, st);
-    ni_buf_free(&pc.path);
+    nsi_buf_free(&pc.path);
 }
 
 /* ---------------------------------------------------------- the run */
@@ -614,15 +614,15 @@ static ni_progress_mode progress_mode(const options *o)
 
 static int open_writer(ni_run *r, const options *o, const char *index)
 {
-    ni_buf failed = {0};
+    nsi_buf failed = {0};
     int err = ni_make_parents(index, &failed);
     if (err) {
-        ni_msg("%s: cannot create folder %s (%s)", index, failed.data ? failed.data : "",
+        ni_msg("%s: cannot create folder %s (%s)", index, failed.str ? failed.str : "",
                strerror(err));
-        ni_buf_free(&failed);
+        nsi_buf_free(&failed);
         return NI_EXIT_FAILED;
     }
-    ni_buf_free(&failed);
+    nsi_buf_free(&failed);
     ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
     wo.language = o->language;
     wo.wait_for_lock = o->wait;
@@ -693,9 +693,9 @@ static int run_writer(const options *o, const char *index)
     ni_progress_clear(&progress);
     if (!o->quiet)
         ni_summary(&r, ni_now() - start, ni_interrupted);
-    ni_buf_free(&r.data);
-    ni_buf_free(&r.text);
-    ni_buf_free(&r.title);
+    nsi_buf_free(&r.data);
+    nsi_buf_free(&r.text);
+    nsi_buf_free(&r.title);
     return exit_status(&r);
 }
 
@@ -749,7 +749,7 @@ int main(int argc, char **argv)
         free(o.delete_ids);
         return rc;
     }
-    ni_buf index = {0};
+    nsi_buf index = {0};
     int err = o.index ? ni_path_absolute(o.index, &index) : ni_default_index(&index);
     if (err) {
         if (o.index)
@@ -761,19 +761,19 @@ int main(int argc, char **argv)
     }
     rc = NI_EXIT_OK;
     if (o.check || o.list_ids) {
-        rc = o.check ? run_check(index.data, o.check_full) : list_ids(index.data);
-        ni_buf_free(&index);
+        rc = o.check ? run_check(index.str, o.check_full) : list_ids(index.str);
+        nsi_buf_free(&index);
         free(o.delete_ids);
         return rc;
     }
     if (o.noperands || o.ndelete_ids || o.prune || o.optimize)
-        rc = run_writer(&o, index.data);
+        rc = run_writer(&o, index.str);
     if (o.stats && (rc == NI_EXIT_OK || rc == NI_EXIT_FAILED)) {
-        int s = ni_print_stats(index.data, stdout);
+        int s = ni_print_stats(index.str, stdout);
         if (rc == NI_EXIT_OK)
             rc = s;
     }
-    ni_buf_free(&index);
+    nsi_buf_free(&index);
     free(o.delete_ids);
     return rc;
 }

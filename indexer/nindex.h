@@ -9,9 +9,9 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "nsearch.h"
 #include "progress.h"
-#include "sbuf.h"
 
 /* Exit statuses (documented in --help). */
 enum {
@@ -52,7 +52,7 @@ typedef struct ni_run {
     int fatal;       /* a library failure stopped the run: its status */
     int had_errors;  /* something failed that is not a skip reason */
     ni_progress *progress;
-    ni_buf data, text, title; /* scratch for file contents, reused */
+    nsi_buf data, text, title; /* scratch for file contents, reused */
 } ni_run;
 
 /* Set by SIGINT/SIGTERM: stop after the current document, commit, exit 130. */

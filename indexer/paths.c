@@ -14,9 +14,9 @@ static int buf_errno(int st) { return st == NS_OK ? 0 : st == NS_ENOMEM ? ENOMEM
 
 /* Rewrites the absolute path in b (from byte 0) without ".", ".." and
  * repeated slashes. Works in place: the result is never longer. */
-static void normalise(ni_buf *b)
+static void normalise(nsi_buf *b)
 {
-    char *s = b->data;
+    char *s = b->str;
     size_t in = 0, out = 0, n = b->len;
     while (in < n) {
         while (in < n && s[in] == '/')
@@ -44,28 +44,28 @@ static void normalise(ni_buf *b)
     s[out] = '\0';
 }
 
-int ni_path_absolute(const char *given, ni_buf *out)
+int ni_path_absolute(const char *given, nsi_buf *out)
 {
     int st = NS_OK;
-    ni_buf_reset(out);
+    nsi_buf_reset(out);
     if (given[0] != '/') {
         char *cwd = getcwd(NULL, 0);
         if (!cwd)
             return errno;
-        st = ni_buf_puts(out, cwd);
+        st = nsi_buf_puts(out, cwd);
         free(cwd);
         if (st == NS_OK)
-            st = ni_buf_putc(out, '/');
+            st = nsi_buf_putc(out, '/');
     }
     if (st == NS_OK)
-        st = ni_buf_puts(out, given);
+        st = nsi_buf_puts(out, given);
     if (st != NS_OK)
         return buf_errno(st);
     normalise(out);
     return 0;
 }
 
-int ni_default_index(ni_buf *out)
+int ni_default_index(nsi_buf *out)
 {
     const char *env = getenv("NSEARCH_INDEX");
     const char *base, *rest;
@@ -84,47 +84,47 @@ int ni_default_index(ni_buf *out)
             return ENOENT;
         rest = "/.local/share/nsearch/index";
     }
-    ni_buf_reset(out);
-    int st = ni_buf_puts(out, base);
+    nsi_buf_reset(out);
+    int st = nsi_buf_puts(out, base);
     if (st == NS_OK)
-        st = ni_buf_puts(out, rest);
+        st = nsi_buf_puts(out, rest);
     if (st != NS_OK)
         return buf_errno(st);
     normalise(out);
     return 0;
 }
 
-int ni_make_parents(const char *path, ni_buf *failed)
+int ni_make_parents(const char *path, nsi_buf *failed)
 {
-    ni_buf dir = {0};
-    int err = buf_errno(ni_buf_puts(&dir, path));
-    char *slash = err ? NULL : strrchr(dir.data, '/');
-    if (!slash || slash == dir.data) {
-        ni_buf_free(&dir);
+    nsi_buf dir = {0};
+    int err = buf_errno(nsi_buf_puts(&dir, path));
+    char *slash = err ? NULL : strrchr(dir.str, '/');
+    if (!slash || slash == dir.str) {
+        nsi_buf_free(&dir);
         return err;
     }
     *slash = '\0';
     /* Make each prefix in turn; existing ones are fine. */
-    for (char *p = dir.data + 1; !err; p++) {
+    for (char *p = dir.str + 1; !err; p++) {
         int last = *p == '\0';
         if (*p != '/' && !last)
             continue;
         *p = '\0';
         struct stat st;
-        if (mkdir(dir.data, 0777) != 0 && errno != EEXIST)
+        if (mkdir(dir.str, 0777) != 0 && errno != EEXIST)
             err = errno;
-        else if (stat(dir.data, &st) != 0)
+        else if (stat(dir.str, &st) != 0)
             err = errno;
         else if (!S_ISDIR(st.st_mode))
             err = ENOTDIR;
         if (err && failed) {
-            ni_buf_reset(failed);
-            ni_buf_puts(failed, dir.data);
+            nsi_buf_reset(failed);
+            nsi_buf_puts(failed, dir.str);
         }
         if (last)
             break;
         *p = '/';
     }
-    ni_buf_free(&dir);
+    nsi_buf_free(&dir);
     return err;
 }

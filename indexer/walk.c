@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "buf.h"
 
 /* Caps that turn a pathological tree into an error instead of exhausting
  * memory. */
@@ -41,7 +41,7 @@ typedef struct frame {
 
 typedef struct walk {
     const ni_walker *wk;
-    ni_buf path;
+    nsi_buf path;
     frame *stack;
     size_t depth, stack_cap;
     visited_set seen;
@@ -125,7 +125,7 @@ static int read_names(walk *w, char ***out, size_t *count)
 {
     char **names = NULL;
     size_t n = 0, cap = 0;
-    DIR *d = opendir(w->path.data);
+    DIR *d = opendir(w->path.str);
     *out = NULL;
     *count = 0;
     if (!d)
@@ -183,7 +183,7 @@ static void push_dir(walk *w, const struct stat *st)
     }
     if (!added) {
         if (on_stack(w, id))
-            problem(w, w->path.data, NI_NREASONS, "not followed: symbolic link loop%s", "");
+            problem(w, w->path.str, NI_NREASONS, "not followed: symbolic link loop%s", "");
         return; /* reached before by another path: indexed once */
     }
     if (w->depth == w->stack_cap) {
@@ -204,7 +204,7 @@ static void push_dir(walk *w, const struct stat *st)
     if (err == ENOMEM)
         w->nomem = 1;
     else if (err)
-        problem(w, w->path.data, NI_UNREADABLE, "skipped: cannot read folder (%s)", strerror(err));
+        problem(w, w->path.str, NI_UNREADABLE, "skipped: cannot read folder (%s)", strerror(err));
     w->depth++;
 }
 
@@ -212,21 +212,21 @@ static void push_dir(walk *w, const struct stat *st)
 static void visit_entry(walk *w)
 {
     struct stat st;
-    if (stat(w->path.data, &st) != 0) {
+    if (stat(w->path.str, &st) != 0) {
         int err = errno;
         struct stat lst;
         if (err == ELOOP)
-            problem(w, w->path.data, NI_BROKEN_LINK, "skipped: %s", "symbolic link loop");
-        else if (err == ENOENT && lstat(w->path.data, &lst) == 0 && S_ISLNK(lst.st_mode))
-            problem(w, w->path.data, NI_BROKEN_LINK, "skipped: %s", "broken symbolic link");
+            problem(w, w->path.str, NI_BROKEN_LINK, "skipped: %s", "symbolic link loop");
+        else if (err == ENOENT && lstat(w->path.str, &lst) == 0 && S_ISLNK(lst.st_mode))
+            problem(w, w->path.str, NI_BROKEN_LINK, "skipped: %s", "broken symbolic link");
         else if (err != ENOENT) /* ENOENT: removed since the folder was read */
-            problem(w, w->path.data, NI_UNREADABLE, "skipped: %s", strerror(err));
+            problem(w, w->path.str, NI_UNREADABLE, "skipped: %s", strerror(err));
         return;
     }
     if (S_ISDIR(st.st_mode))
         push_dir(w, &st);
     else if (S_ISREG(st.st_mode))
-        w->wk->on_file(w->wk->ctx, w->path.data, &st);
+        w->wk->on_file(w->wk->ctx, w->path.str, &st);
     /* Sockets, pipes and devices inside folders are not documents. */
 }
 
@@ -240,15 +240,15 @@ static void walk_tree(walk *w, const struct stat *root)
         if (f->next == f->n) {
             free_names(f->names, f->n);
             w->path.len = f->path_len;
-            w->path.data[w->path.len] = '\0';
+            w->path.str[w->path.len] = '\0';
             w->depth--;
             continue;
         }
         const char *name = f->names[f->next++];
         w->path.len = f->path_len;
-        int st = w->path.len > 1 ? ni_buf_putc(&w->path, '/') : NS_OK; /* "/" + name */
+        int st = w->path.len > 1 ? nsi_buf_putc(&w->path, '/') : NS_OK; /* "/" + name */
         if (st == NS_OK)
-            st = ni_buf_puts(&w->path, name);
+            st = nsi_buf_puts(&w->path, name);
         if (st != NS_OK) {
             w->nomem = 1;
             break;
@@ -275,10 +275,10 @@ int ni_walk(const ni_walker *wk, const char *path)
         wk->on_file(wk->ctx, path, &st);
         return 0;
     }
-    if (ni_buf_puts(&w.path, path) != NS_OK)
+    if (nsi_buf_puts(&w.path, path) != NS_OK)
         return ENOMEM;
     walk_tree(&w, &st);
-    ni_buf_free(&w.path);
+    nsi_buf_free(&w.path);
     free(w.stack);
     free(w.seen.slots);
     free(w.seen.used);

@@ -14,13 +14,27 @@ static void put_escape(FILE *out, unsigned char c)
     static const char hex[] = "0123456789abcdef";
 
     switch (c) {
-    case '"': fputs("\\\"", out); return;
-    case '\\': fputs("\\\\", out); return;
-    case '\b': fputs("\\b", out); return;
-    case '\f': fputs("\\f", out); return;
-    case '\n': fputs("\\n", out); return;
-    case '\r': fputs("\\r", out); return;
-    case '\t': fputs("\\t", out); return;
+    case '"':
+        fputs("\\\"", out);
+        return;
+    case '\\':
+        fputs("\\\\", out);
+        return;
+    case '\b':
+        fputs("\\b", out);
+        return;
+    case '\f':
+        fputs("\\f", out);
+        return;
+    case '\n':
+        fputs("\\n", out);
+        return;
+    case '\r':
+        fputs("\\r", out);
+        return;
+    case '\t':
+        fputs("\\t", out);
+        return;
     default:
         fputs("\\u00", out);
         putc(hex[c >> 4], out);
@@ -28,10 +42,7 @@ static void put_escape(FILE *out, unsigned char c)
     }
 }
 
-static int needs_escape(unsigned char c)
-{
-    return c < 0x20 || c == 0x7F || c == '"' || c == '\\';
-}
+static int needs_escape(unsigned char c) { return c < 0x20 || c == 0x7F || c == '"' || c == '\\'; }
 
 void json_out_string(FILE *out, const char *s, size_t len)
 {
@@ -41,7 +52,7 @@ void json_out_string(FILE *out, const char *s, size_t len)
     putc('"', out);
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        uint32_t cp;
+        int32_t cp;
         size_t n;
 
         if (c < 0x80 && !needs_escape(c)) {
@@ -53,9 +64,10 @@ void json_out_string(FILE *out, const char *s, size_t len)
             put_escape(out, c);
             n = 1;
         } else {
-            n = utf8_decode(s + i, len - i, &cp);
-            if (cp == UTF8_REPLACEMENT && n == 1)
-                fputs("\xEF\xBF\xBD", out);
+            n = nsi_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+            if (cp < 0) /* one U+FFFD per bad byte, as docs/http-api.md says */
+                for (size_t k = 0; k < n; k++)
+                    fputs("\xEF\xBF\xBD", out);
             else
                 fwrite(s + i, 1, n, out);
         }
@@ -70,12 +82,12 @@ size_t json_out_decoded_len(const char *s, size_t len)
 {
     size_t out = 0;
     size_t i = 0;
-    uint32_t cp;
+    int32_t cp;
 
     while (i < len) {
-        size_t n = utf8_decode(s + i, len - i, &cp);
+        size_t n = nsi_utf8_decode((const uint8_t *)s + i, len - i, &cp);
 
-        out += (cp == UTF8_REPLACEMENT && n == 1) ? 3 : n;
+        out += cp < 0 ? 3 * n : n; /* each bad byte: one U+FFFD */
         i += n;
     }
     return out;

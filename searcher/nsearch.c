@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "nsearch.h"
 #include "term.h"
 #include "utf8.h"
@@ -39,17 +40,17 @@ typedef struct cli_opts {
     ns_search_options sopts; /* k, offset, k1, b, title_weight, exhaustive */
     enum format format;
     term_color_mode color;
-    const char *queries;     /* --queries FILE, "-" for stdin */
+    const char *queries; /* --queries FILE, "-" for stdin */
     const char *trec_tag;
-    int allow_partial;       /* --allow-partial: skip shards that do not answer */
-    char *query;             /* the words after the options, joined; malloc'd */
+    int allow_partial; /* --allow-partial: skip shards that do not answer */
+    char *query;       /* the words after the options, joined; malloc'd */
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
 typedef struct run_error {
-    int rc;                  /* NS status; NS_OK when the run succeeded */
-    int in_parse;            /* the query text is at fault (errbuf/offset) */
-    size_t offset;           /* parse errors: byte offset in the text */
+    int rc;        /* NS status; NS_OK when the run succeeded */
+    int in_parse;  /* the query text is at fault (errbuf/offset) */
+    size_t offset; /* parse errors: byte offset in the text */
     char msg[NS_ERRBUF_SIZE];
 } run_error;
 
@@ -68,74 +69,64 @@ enum {
     OPT_ALLOW_PARTIAL
 };
 
-static const struct option long_options[] = {
-    {"index", required_argument, NULL, 'd'},
-    {"limit", required_argument, NULL, 'n'},
-    {"offset", required_argument, NULL, OPT_OFFSET},
-    {"any", no_argument, NULL, OPT_ANY},
-    {"literal", no_argument, NULL, OPT_LITERAL},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"color", required_argument, NULL, OPT_COLOR},
-    {"colour", required_argument, NULL, OPT_COLOR},
-    {"queries", required_argument, NULL, OPT_QUERIES},
-    {"trec", required_argument, NULL, OPT_TREC},
-    {"k1", required_argument, NULL, OPT_K1},
-    {"b", required_argument, NULL, OPT_B},
-    {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
-    {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
-    {"allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+/* Each option once: getopt_long's tables and --help come from here. */
+static const cliopt options[] = {
+    {"index", 'd', required_argument, "INDEX", "index directory (default below)"},
+    {"limit", 'n', required_argument, "N", "show N hits (default 10)"},
+    {"offset", OPT_OFFSET, required_argument, "N", "skip the first N hits (default 0)"},
+    {"any", OPT_ANY, no_argument, NULL, "bare words match if any is present (OR)"},
+    {"literal", OPT_LITERAL, no_argument, NULL, "QUERY is plain words: no operators or syntax"},
+    {"json", OPT_JSON, no_argument, NULL, "one JSON object per hit, then a summary line"},
+    {"color", OPT_COLOR, required_argument, "WHEN",
+     "colour: auto, always or never (default auto;\n"
+     "auto honours NO_COLOR)"},
+    {"colour", OPT_COLOR, required_argument, NULL, NULL}, /* an alias: accepted, not listed */
+    {"queries", OPT_QUERIES, required_argument, "FILE",
+     "run one query per line of FILE (- for stdin);\n"
+     "a line \"QID<TAB>text\" keeps its QID, otherwise\n"
+     "the QID is the line number"},
+    {"trec", OPT_TREC, required_argument, "TAG", "write a TREC run: qid Q0 docid rank score TAG"},
+    {"k1", OPT_K1, required_argument, "X", "BM25 k1 (default 1.2)"},
+    {"b", OPT_B, required_argument, "X", "BM25 b, 0 to 1 (default 0.75)"},
+    {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
+     "weight of title words (default 2.0)"},
+    {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"allow-partial", OPT_ALLOW_PARTIAL, no_argument, NULL,
+     "a sharded index (Xapian stub): search the shards that\n"
+     "answer and warn about the others, instead of failing"},
+    {"help", 'h', no_argument, NULL, "show this help and exit"},
+    {"version", 'V', no_argument, NULL, "show the version and exit"},
 };
+#define NOPTIONS (sizeof options / sizeof options[0])
 
 static void usage(FILE *out)
 {
-    fputs(
-        "Usage: nsearch [OPTION]... QUERY...\n"
-        "       nsearch [OPTION]... --queries FILE\n"
-        "       nsearch serve [SERVE OPTION]...  (see nsearch serve --help)\n"
-        "Search a full-text index built by nindex. The words of QUERY are joined\n"
-        "with spaces into one query; put -- before a query that starts with '-'\n"
-        "or is the word serve.\n"
-        "\n"
-        "Query syntax: words must all match (any with --any); \"a phrase\";\n"
-        "a OR b; -word or NOT word to exclude; prefix*; title:word; (groups).\n"
-        "\n"
-        "Options:\n"
-        "  -d, --index INDEX     index directory (default below)\n"
-        "  -n, --limit N         show N hits (default 10)\n"
-        "      --offset N        skip the first N hits (default 0)\n"
-        "      --any             bare words match if any is present (OR)\n"
-        "      --literal         QUERY is plain words: no operators or syntax\n"
-        "      --json            one JSON object per hit, then a summary line\n"
-        "      --color WHEN      colour: auto, always or never (default auto;\n"
-        "                        auto honours NO_COLOR)\n"
-        "      --queries FILE    run one query per line of FILE (- for stdin);\n"
-        "                        a line \"QID<TAB>text\" keeps its QID, otherwise\n"
-        "                        the QID is the line number\n"
-        "      --trec TAG        write a TREC run: qid Q0 docid rank score TAG\n"
-        "      --k1 X            BM25 k1 (default 1.2)\n"
-        "      --b X             BM25 b, 0 to 1 (default 0.75)\n"
-        "      --title-weight X  weight of title words (default 2.0)\n"
-        "      --exhaustive      score every match: exact totals, slower\n"
-        "      --allow-partial   a sharded index (Xapian stub): search the shards that\n"
-        "                        answer and warn about the others, instead of failing\n"
-        "  -h, --help            show this help and exit\n"
-        "  -V, --version         show the version and exit\n"
-        "\n"
-        "Default index: $NSEARCH_INDEX if set, else $XDG_DATA_HOME/nsearch/index,\n"
-        "else ~/.local/share/nsearch/index.\n"
-        "\n"
-        "Exit status: 0 if a hit was found (with --queries: every query ran),\n"
-        "1 if none, 2 on an error (usage, malformed query, missing index),\n"
-        "3 if the index is corrupt.\n"
-        "\n"
-        "Examples:\n"
-        "  nsearch -d ~/notes.idx sever relations\n"
-        "  nsearch --json '\"diplomatic ties\" russia -ukraine'\n"
-        "  nsearch --queries queries.tsv --trec myrun -n 1000 > run.txt\n",
-        out);
+    fputs("Usage: nsearch [OPTION]... QUERY...\n"
+          "       nsearch [OPTION]... --queries FILE\n"
+          "       nsearch serve [SERVE OPTION]...  (see nsearch serve --help)\n"
+          "Search a full-text index built by nindex. The words of QUERY are joined\n"
+          "with spaces into one query; put -- before a query that starts with '-'\n"
+          "or is the word serve.\n"
+          "\n"
+          "Query syntax: words must all match (any with --any); \"a phrase\";\n"
+          "a OR b; -word or NOT word to exclude; prefix*; title:word; (groups).\n"
+          "\n"
+          "Options:\n",
+          out);
+    cliopt_help(out, options, NOPTIONS, 24, ' ');
+    fputs("\n"
+          "Default index: $NSEARCH_INDEX if set, else $XDG_DATA_HOME/nsearch/index,\n"
+          "else ~/.local/share/nsearch/index.\n"
+          "\n"
+          "Exit status: 0 if a hit was found (with --queries: every query ran),\n"
+          "1 if none, 2 on an error (usage, malformed query, missing index),\n"
+          "3 if the index is corrupt.\n"
+          "\n"
+          "Examples:\n"
+          "  nsearch -d ~/notes.idx sever relations\n"
+          "  nsearch --json '\"diplomatic ties\" russia -ukraine'\n"
+          "  nsearch --queries queries.tsv --trec myrun -n 1000 > run.txt\n",
+          out);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -190,7 +181,9 @@ static int valid_tag(const char *s)
 static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
 {
     switch (c) {
-    case 'd': o->index = arg; break;
+    case 'd':
+        o->index = arg;
+        break;
     case 'n':
         if (parse_size(arg, NS_MAX_RESULTS, &o->sopts.k) != 0)
             return usage_error("-n wants a number from 0 to 100000, not '%s'", arg);
@@ -199,14 +192,22 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
         if (parse_size(arg, NS_MAX_RESULTS, &o->sopts.offset) != 0)
             return usage_error("--offset wants a number from 0 to 100000, not '%s'", arg);
         break;
-    case OPT_ANY: o->qopts.any = 1; break;
-    case OPT_LITERAL: o->qopts.literal = 1; break;
-    case OPT_JSON: o->format = FORMAT_JSON; break;
+    case OPT_ANY:
+        o->qopts.any = 1;
+        break;
+    case OPT_LITERAL:
+        o->qopts.literal = 1;
+        break;
+    case OPT_JSON:
+        o->format = FORMAT_JSON;
+        break;
     case OPT_COLOR:
         if (term_parse_color(arg, &o->color) != 0)
             return usage_error("--color wants auto, always or never, not '%s'", arg);
         break;
-    case OPT_QUERIES: o->queries = arg; break;
+    case OPT_QUERIES:
+        o->queries = arg;
+        break;
     case OPT_TREC:
         if (!valid_tag(arg))
             return usage_error("--trec wants a tag without spaces, not '%s'", arg);
@@ -224,14 +225,22 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
         if (parse_real(arg, 0, 1000, &o->sopts.title_weight) != 0)
             return usage_error("--title-weight wants a number from 0 to 1000, not '%s'", arg);
         break;
-    case OPT_EXHAUSTIVE: o->sopts.exhaustive = 1; break;
-    case OPT_ALLOW_PARTIAL: o->allow_partial = 1; break;
-    case 'h': usage(stdout); return EXIT_MATCH;
+    case OPT_EXHAUSTIVE:
+        o->sopts.exhaustive = 1;
+        break;
+    case OPT_ALLOW_PARTIAL:
+        o->allow_partial = 1;
+        break;
+    case 'h':
+        usage(stdout);
+        return EXIT_MATCH;
     case 'V':
         printf("nsearch %s (libnsearch %s)\n", NS_VERSION_STRING, ns_version());
         return EXIT_MATCH;
-    case ':': return usage_error("option '%s' needs a value", name);
-    default: return usage_error("unknown option '%s'", name);
+    case ':':
+        return usage_error("option '%s' needs a value", name);
+    default:
+        return usage_error("unknown option '%s'", name);
     }
     return CONTINUE;
 }
@@ -276,14 +285,15 @@ static int check_combination(const cli_opts *o, int nwords)
 static int parse_args(int argc, char **argv, cli_opts *o)
 {
     int c, status;
+    cliopt_getopt g;
 
+    cliopt_tables(options, NOPTIONS, &g);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:n:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         char shortname[3] = {'-', (char)optopt, '\0'};
         const char *typed = argv[optind - 1];
-        const char *name = optopt > 0 && optopt < 128 && strncmp(typed, "--", 2) != 0
-                               ? shortname
-                               : typed;
+        const char *name =
+            optopt > 0 && optopt < 128 && strncmp(typed, "--", 2) != 0 ? shortname : typed;
 
         status = apply_option(o, c, optarg, name);
         if (status != CONTINUE)
@@ -386,9 +396,12 @@ static void index_error(run_error *err, ns_index *idx, int rc)
 static int write_run(const cli_opts *o, const cli_run *run, const term_style *st)
 {
     switch (o->format) {
-    case FORMAT_JSON: return print_json(stdout, run);
-    case FORMAT_TREC: return print_trec(stdout, run, o->trec_tag);
-    default: return print_text(stdout, run, st);
+    case FORMAT_JSON:
+        return print_json(stdout, run);
+    case FORMAT_TREC:
+        return print_trec(stdout, run, o->trec_tag);
+    default:
+        return print_text(stdout, run, st);
     }
 }
 
@@ -443,9 +456,9 @@ static void show_caret(const char *text, size_t len, size_t offset, const term_s
         offset = len;
     /* Start far enough left that the caret lands mid-line when the query is long. */
     while (term_text_width(text + start, offset - start) > avail / 2) {
-        uint32_t cp;
+        int32_t cp;
 
-        start += utf8_decode(text + start, len - start, &cp);
+        start += nsi_utf8_decode((const uint8_t *)text + start, len - start, &cp);
     }
     fputs("  ", stderr);
     if (start > 0) {
@@ -491,10 +504,10 @@ static int run_single(ns_index *idx, const cli_opts *o, const term_style *st)
 
 typedef struct line_reader {
     FILE *in;
-    char *buf;            /* MAX_LINE_BYTES + 1 */
+    char *buf; /* MAX_LINE_BYTES + 1 */
     size_t len;
     unsigned long lineno;
-    int too_long;         /* the line was cut at MAX_LINE_BYTES */
+    int too_long; /* the line was cut at MAX_LINE_BYTES */
 } line_reader;
 
 /* Reads the next line without its line break (and a trailing '\r').
@@ -558,8 +571,8 @@ static void split_line(line_reader *lr, char *numbuf, size_t numlen, const char 
 
 /* Runs one batch line. Returns CONTINUE, or EXIT_CORRUPT to stop the batch;
  * *failed is set when the query could not run. */
-static int run_batch_line(ns_index *idx, const cli_opts *o, const term_style *st,
-                          line_reader *lr, int *failed)
+static int run_batch_line(ns_index *idx, const cli_opts *o, const term_style *st, line_reader *lr,
+                          int *failed)
 {
     ns_query_options qopts = o->qopts;
     run_error err = {NS_OK, 0, 0, ""};
@@ -631,15 +644,30 @@ static int finish_output(int status)
 
 int main(int argc, char **argv)
 {
-    cli_opts o = {NULL, NS_QUERY_OPTIONS_INIT, NS_SEARCH_OPTIONS_INIT, FORMAT_TEXT,
-                  TERM_COLOR_AUTO, NULL, NULL, 0, NULL};
+    cli_opts o = {NULL,
+                  NS_QUERY_OPTIONS_INIT,
+                  NS_SEARCH_OPTIONS_INIT,
+                  FORMAT_TEXT,
+                  TERM_COLOR_AUTO,
+                  NULL,
+                  NULL,
+                  0,
+                  NULL};
     ns_index *idx = NULL;
     char *path = NULL;
     term_style st;
     int status;
 
-    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+    if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+#ifdef NS_WITH_SERVE
         return serve_main(argc - 1, argv + 1);
+#else
+        fputs("nsearch serve: this nsearch was built without the server "
+              "(NS_WITH_SERVE=OFF)\n",
+              stderr);
+        return EXIT_ERROR;
+#endif
+    }
     status = parse_args(argc, argv, &o);
     if (status != CONTINUE)
         goto done;

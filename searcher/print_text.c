@@ -130,12 +130,12 @@ static void put_word(wrap *w, const ns_snippet *sn, const char *text, size_t b, 
 
     for (;;) {
         size_t n;
-        uint32_t cp;
+        int32_t cp;
 
         match_edges(w, sn, p, next, end);
         if (p >= e)
             break;
-        n = utf8_decode(text + p, e - p, &cp);
+        n = nsi_utf8_decode((const uint8_t *)text + p, e - p, &cp);
         term_put_text(w->out, text + p, n);
         w->col += term_text_width(text + p, n);
         p += n;
@@ -304,8 +304,8 @@ static void put_query_heading(FILE *out, const term_style *st, const cli_run *ru
         text++, len--;
 
     if (st->width > 0)
-        room = st->width > qid_cols + 2 + MIN_TITLE_COLS ? st->width - qid_cols - 2
-                                                         : MIN_TITLE_COLS;
+        room =
+            st->width > qid_cols + 2 + MIN_TITLE_COLS ? st->width - qid_cols - 2 : MIN_TITLE_COLS;
     term_sgr(out, st, TERM_RANK);
     term_put_text(out, run->qid, strlen(run->qid));
     putc(':', out);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cliopt.h"
 #include "serve.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 2 };
@@ -50,21 +51,34 @@ enum {
     OPT_QUIET
 };
 
-static const struct option serve_options[] = {
-    {"index", required_argument, NULL, 'd'},
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-    {"insecure-public", no_argument, NULL, OPT_INSECURE},
-    {"cors", required_argument, NULL, OPT_CORS},
-    {"port-file", required_argument, NULL, OPT_PORT_FILE},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"max-per-client", required_argument, NULL, OPT_PER_CLIENT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+/* Each option once: getopt_long's tables and --help come from here. */
+static const cliopt serve_options[] = {
+    {"index", 'd', required_argument, "INDEX", "index directory (default as for nsearch)"},
+    {"listen", OPT_LISTEN, required_argument, "ADDR",
+     "HOST:PORT, [IPv6]:PORT or PORT to listen on\n"
+     "(default 127.0.0.1:8080; port 0 picks a free one)"},
+    {"token", OPT_TOKEN, required_argument, "TOKEN",
+     "require 'Authorization: Bearer TOKEN' on the API\n"
+     "(at least 16 characters)"},
+    {"token-file", OPT_TOKEN_FILE, required_argument, "FILE",
+     "read the token from the first line of FILE\n"
+     "(keeps it out of the process list)"},
+    {"insecure-public", OPT_INSECURE, no_argument, NULL,
+     "allow a non-loopback address without a token"},
+    {"cors", OPT_CORS, required_argument, "ORIGIN",
+     "allow browser pages from ORIGIN (or *) to call\n"
+     "the API (default: no CORS headers)"},
+    {"port-file", OPT_PORT_FILE, required_argument, "FILE", "write the port listened on to FILE"},
+    {"threads", OPT_THREADS, required_argument, "N", "request threads (default 4)"},
+    {"max-per-client", OPT_PER_CLIENT, required_argument, "N",
+     "concurrent connections per client address\n"
+     "(default 32)"},
+    {"timeout", OPT_TIMEOUT, required_argument, "SECONDS",
+     "close connections idle this long (default 30)"},
+    {"quiet", OPT_QUIET, no_argument, NULL, "no access log on standard error"},
+    {"help", 'h', no_argument, NULL, "show this help and exit"},
 };
+#define NSERVE_OPTIONS (sizeof serve_options / sizeof serve_options[0])
 
 static void serve_usage(FILE *out)
 {
@@ -73,25 +87,10 @@ static void serve_usage(FILE *out)
           "and a search page at /. The API is described in docs/http-api.md.\n"
           "New commits by nindex are picked up within a second.\n"
           "\n"
-          "Options:\n"
-          "  -d, --index INDEX        index directory (default as for nsearch)\n"
-          "      --listen ADDR        HOST:PORT, [IPv6]:PORT or PORT to listen on\n"
-          "                           (default 127.0.0.1:8080; port 0 picks a free one)\n"
-          "      --token TOKEN        require 'Authorization: Bearer TOKEN' on the API\n"
-          "                           (at least 16 characters)\n"
-          "      --token-file FILE    read the token from the first line of FILE\n"
-          "                           (keeps it out of the process list)\n"
-          "      --insecure-public    allow a non-loopback address without a token\n"
-          "      --cors ORIGIN        allow browser pages from ORIGIN (or *) to call\n"
-          "                           the API (default: no CORS headers)\n"
-          "      --port-file FILE     write the port listened on to FILE\n"
-          "      --threads N          request threads (default 4)\n"
-          "      --max-per-client N   concurrent connections per client address\n"
-          "                           (default 32)\n"
-          "      --timeout SECONDS    close connections idle this long (default 30)\n"
-          "      --quiet              no access log on standard error\n"
-          "  -h, --help               show this help and exit\n"
-          "\n"
+          "Options:\n",
+          out);
+    cliopt_help(out, serve_options, NSERVE_OPTIONS, 27, ' ');
+    fputs("\n"
           "Stop with SIGINT (Ctrl-C) or SIGTERM: requests in flight are finished.\n",
           out);
 }
@@ -210,10 +209,12 @@ static int parse_serve_args(int argc, char **argv, serve_config *cfg, char *toke
                             size_t token_len)
 {
     int c;
+    cliopt_getopt g;
 
+    cliopt_tables(serve_options, NSERVE_OPTIONS, &g);
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:h", serve_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         int st = apply_serve_option(cfg, c, optarg, token_buf, token_len);
 
         if (st == -2)

@@ -54,10 +54,10 @@ static long bad_text_at(const char *s, size_t len)
     size_t i = 0;
 
     while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
+        int32_t cp;
+        size_t n = nsi_utf8_decode((const uint8_t *)s + i, len - i, &cp);
 
-        if (cp == 0 || (cp == UTF8_REPLACEMENT && n == 1))
+        if (cp <= 0)
             return (long)i;
         i += n;
     }

@@ -29,10 +29,7 @@ int term_parse_color(const char *s, term_color_mode *out)
     return 0;
 }
 
-int term_isatty(FILE *f)
-{
-    return isatty(fileno(f));
-}
+int term_isatty(FILE *f) { return isatty(fileno(f)); }
 
 static unsigned env_columns(void)
 {
@@ -68,8 +65,8 @@ term_style term_detect(FILE *f, term_color_mode mode)
         const char *no_color = getenv("NO_COLOR");
         const char *term = getenv("TERM");
 
-        st.color = (no_color == NULL || *no_color == '\0') &&
-                   (term == NULL || strcmp(term, "dumb") != 0);
+        st.color =
+            (no_color == NULL || *no_color == '\0') && (term == NULL || strcmp(term, "dumb") != 0);
     }
     if (tty) {
         st.width = env_columns();
@@ -90,12 +87,14 @@ void term_sgr(FILE *out, const term_style *st, const char *sgr)
 }
 
 /* The code point that stands for cp on a terminal. */
-static uint32_t safe_cp(uint32_t cp)
+static int32_t safe_cp(int32_t cp)
 {
+    if (cp < 0) /* an invalid sequence */
+        return NSI_UTF8_REPLACEMENT;
     if (cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f')
         return ' ';
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
-        return UTF8_REPLACEMENT;
+        return NSI_UTF8_REPLACEMENT;
     return cp;
 }
 
@@ -107,19 +106,19 @@ size_t term_put_fit(FILE *out, const char *s, size_t len, size_t max_cols)
     if (max_cols == SIZE_MAX || term_text_width(s, len) <= max_cols)
         max_cols = SIZE_MAX; /* everything fits: no room needed for "…" */
     else if (max_cols > 0)
-        max_cols--;          /* keep a column for "…" */
+        max_cols--; /* keep a column for "…" */
     while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
-        char enc[4];
+        int32_t cp;
+        size_t n = nsi_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+        uint8_t enc[4];
         unsigned w;
 
         cp = safe_cp(cp);
-        w = utf8_cp_width(cp);
+        w = nsi_utf8_cp_width(cp);
         if (cols + w > max_cols)
             break;
-        if (cp == UTF8_REPLACEMENT || cp == ' ')
-            fwrite(enc, 1, utf8_encode(cp, enc), out);
+        if (cp == NSI_UTF8_REPLACEMENT || cp == ' ')
+            fwrite(enc, 1, nsi_utf8_encode(cp, enc), out);
         else
             fwrite(s + i, 1, n, out);
         cols += w;
@@ -132,10 +131,7 @@ size_t term_put_fit(FILE *out, const char *s, size_t len, size_t max_cols)
     return cols;
 }
 
-void term_put_text(FILE *out, const char *s, size_t len)
-{
-    term_put_fit(out, s, len, SIZE_MAX);
-}
+void term_put_text(FILE *out, const char *s, size_t len) { term_put_fit(out, s, len, SIZE_MAX); }
 
 size_t term_text_width(const char *s, size_t len)
 {
@@ -143,10 +139,10 @@ size_t term_text_width(const char *s, size_t len)
     size_t i = 0;
 
     while (i < len) {
-        uint32_t cp;
+        int32_t cp;
 
-        i += utf8_decode(s + i, len - i, &cp);
-        w += utf8_cp_width(safe_cp(cp));
+        i += nsi_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+        w += nsi_utf8_cp_width(safe_cp(cp));
     }
     return w;
 }

@@ -41,7 +41,8 @@ int term_isatty(FILE *f);
 void term_sgr(FILE *out, const term_style *st, const char *sgr);
 
 /* Writes s[0..len) safe for a terminal: tabs and line breaks become spaces,
- * other control characters (C0, DEL, C1) and invalid UTF-8 become U+FFFD, so
+ * other control characters (C0, DEL, C1) and invalid UTF-8 become U+FFFD (one
+ * per invalid sequence, as in the library's snippets: common/utf8.h), so
  * document text can never move the cursor or inject escape sequences. */
 void term_put_text(FILE *out, const char *s, size_t len);
 

@@ -1,4 +1,5 @@
-/* fold.c — UTF-8 decoding, character classes and Unicode folding.
+/* fold.c — character classes and Unicode folding (UTF-8 decoding is
+ * common/utf8.c).
  *
  * Folding a token is split in two halves around the stemmer (analyzer.c):
  *  1. nsi_fold_put + nsi_fold_finish: NFKC case folding with accents kept,
@@ -13,50 +14,6 @@
 #include "analysis/fold.h"
 
 #include <utf8proc.h>
-
-size_t nsi_utf8_decode(const uint8_t *s, size_t n, int32_t *cp)
-{
-    uint8_t c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t need;
-    int32_t v;
-    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the next byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        v = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        v = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else {
-        *cp = -1; /* continuation byte, C0/C1 overlong lead, F5..FF */
-        return 1;
-    }
-    for (size_t k = 1; k <= need; k++) {
-        if (k >= n || s[k] < lo || s[k] > hi) {
-            *cp = -1;
-            return k;
-        }
-        v = (v << 6) | (s[k] & 0x3F);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = v;
-    return need + 1;
-}
 
 int nsi_char_class(int32_t cp)
 {

@@ -1,4 +1,4 @@
-/* fold.h — UTF-8 decoding, character classes and Unicode folding (internal).
+/* fold.h — character classes and Unicode folding (internal).
  *
  * The non-ASCII half of the analysis chain (analyzer.c owns the ASCII fast
  * path and the tokenizing rules). Everything here works one code point at a
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/utf8.h" /* nsi_utf8_decode, for the analyzer */
 #include "nsearch.h"
 
 /* What a code point means to the tokenizer. */
@@ -25,12 +26,6 @@ enum {
     NSI_CC_INVALID, /* an invalid UTF-8 sequence (also a separator) */
     NSI_CC_END      /* end of input */
 };
-
-/* Decodes the code point at s[0..n), n >= 1, and returns the bytes it takes.
- * On invalid UTF-8 (overlong, surrogate, > U+10FFFF, bad or missing
- * continuation) *cp is -1 and the maximal invalid subpart is consumed, as
- * Unicode recommends, so one broken sequence counts once. */
-size_t nsi_utf8_decode(const uint8_t *s, size_t n, int32_t *cp);
 
 /* Class of a valid non-ASCII code point. */
 int nsi_char_class(int32_t cp);

@@ -20,6 +20,8 @@ int nsi_buf_reserve(nsi_buf *b, size_t extra)
     if (need <= b->cap)
         return NS_OK;
     size_t cap = b->cap ? b->cap : 64;
+    if (cap > limit)
+        cap = limit; /* never more room than the limit allows */
     while (cap < need)
         cap = cap > limit / 2 ? limit : cap * 2;
     uint8_t *p = realloc(b->data, cap + 1); /* +1: room for nsi_buf_terminate */
@@ -39,17 +41,21 @@ int nsi_buf_append(nsi_buf *b, const void *p, size_t n)
         return rc;
     memcpy(b->data + b->len, p, n);
     b->len += n;
+    b->data[b->len] = 0; /* cap + 1 bytes are always allocated */
     return NS_OK;
 }
 
 int nsi_buf_putc(nsi_buf *b, uint8_t c)
 {
-    if (b->len < b->cap) {
+    if (b->len < b->cap && (!b->limit || b->len < b->limit)) {
         b->data[b->len++] = c;
+        b->data[b->len] = 0;
         return NS_OK;
     }
     return nsi_buf_append(b, &c, 1);
 }
+
+int nsi_buf_puts(nsi_buf *b, const char *s) { return nsi_buf_append(b, s, strlen(s)); }
 
 int nsi_buf_put_varint(nsi_buf *b, uint64_t v)
 {
@@ -57,6 +63,7 @@ int nsi_buf_put_varint(nsi_buf *b, uint64_t v)
     if (rc)
         return rc;
     b->len += nsi_varint_put(b->data + b->len, v);
+    b->data[b->len] = 0;
     return NS_OK;
 }
 
@@ -115,7 +122,12 @@ int nsi_buf_terminate(nsi_buf *b)
     return NS_OK;
 }
 
-void nsi_buf_reset(nsi_buf *b) { b->len = 0; }
+void nsi_buf_reset(nsi_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = 0;
+}
 
 void nsi_buf_free(nsi_buf *b)
 {

@@ -1,4 +1,6 @@
-/* buf.h — growable byte buffer with a hard cap (internal). */
+/* buf.h — growable byte buffer with a hard cap (internal; also built into the
+ * CLIs through the nsearch_util library, so it depends on nothing but
+ * nsearch.h's status codes and format/codec.h's inline varint). */
 #ifndef NSI_BUF_H
 #define NSI_BUF_H
 
@@ -7,9 +9,17 @@
 
 /* A buffer owns data[0..len). cap is the allocated size; limit is the most it
  * may ever hold (0 = 1 GiB). Appends past limit fail with NS_ETOOBIG and leave
- * the buffer as it was. Zero-initialise ({0}) to get an empty buffer. */
+ * the buffer as it was. Zero-initialise ({0}) to get an empty buffer.
+ *
+ * Once allocated, data always has room for cap + 1 bytes, and every function
+ * below leaves data[len] == 0, so data (or str, the same bytes as char) is a
+ * C string; code that changes len itself keeps the NUL if it needs it. Each
+ * int function returns NS_OK, NS_ENOMEM, or NS_ETOOBIG. */
 typedef struct nsi_buf {
-    uint8_t *data;
+    union {
+        uint8_t *data; /* bytes */
+        char *str;     /* the same, as text (the CLIs' view) */
+    };
     size_t len;
     size_t cap;
     size_t limit;
@@ -18,25 +28,25 @@ typedef struct nsi_buf {
 int nsi_buf_reserve(nsi_buf *b, size_t extra);
 int nsi_buf_append(nsi_buf *b, const void *p, size_t n);
 int nsi_buf_putc(nsi_buf *b, uint8_t c);
+int nsi_buf_puts(nsi_buf *b, const char *s); /* appends strlen(s) bytes */
 int nsi_buf_put_varint(nsi_buf *b, uint64_t v);
 /* Ascending values as varints: the first as is, the rest as gaps from the
  * previous one (the coding of position lists, docs/format.md POSITIONS). */
 int nsi_buf_put_gaps(nsi_buf *b, const uint32_t *v, uint32_t n);
 int nsi_buf_put_u32le(nsi_buf *b, uint32_t v);
 int nsi_buf_put_u64le(nsi_buf *b, uint64_t v);
-int nsi_buf_printf(nsi_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Appends a NUL without counting it in len, so data can be used as a C string. */
+int nsi_buf_printf(nsi_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Allocates the buffer if it is still empty, so that data is a C string
+ * (data[len] == 0) even when nothing was appended. */
 int nsi_buf_terminate(nsi_buf *b);
-void nsi_buf_reset(nsi_buf *b); /* len = 0, keeps memory */
+void nsi_buf_reset(nsi_buf *b); /* len = 0 (data = ""), keeps memory */
 void nsi_buf_free(nsi_buf *b);  /* frees memory, back to {0} */
 /* Hands data to the caller (who frees it with free()) and empties the buffer. */
 uint8_t *nsi_buf_steal(nsi_buf *b, size_t *len);
 
 static inline uint32_t nsi_get_u32le(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 static inline uint64_t nsi_get_u64le(const uint8_t *p)
 {

@@ -37,17 +37,6 @@
 
 /* ------------------------------------------------------------------ varints */
 
-size_t nsi_varint_put(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
 static inline uint64_t load_u64le(const uint8_t *p)
 {
     uint64_t v;

@@ -12,7 +12,16 @@
 
 /* LEB128 varint: 7 bits per byte, low bits first, high bit = more follows.
  * At most 10 bytes. Returns the number of bytes written to p. */
-size_t nsi_varint_put(uint8_t *p, uint64_t v);
+static inline size_t nsi_varint_put(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
 
 /* Decodes one varint at *p, not reading at or past end, and advances *p.
  * Returns NS_OK, or NS_ECORRUPT when the input ends inside the varint or the

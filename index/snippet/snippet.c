@@ -38,7 +38,9 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "common/utf8.h"
 #include "nsearch.h"
+#include "snippet/snippet_match.h"
 
 #define SNIP_DEFAULT_BYTES 260 /* max_bytes 0 means NS_SNIPPET_OPTIONS_INIT's */
 #define SENTENCE_LOOKBACK 60   /* how far before the first match a sentence may start */
@@ -48,50 +50,6 @@
 
 /* ------------------------------------------------------------ UTF-8 */
 
-/* Decodes the character at s[0..n), n >= 1, and returns its length. *cp is the
- * code point, or -1 for an invalid sequence, whose length is then its maximal
- * well-formed prefix (at least 1), so that each invalid sequence becomes one
- * U+FFFD as Unicode recommends. */
-static size_t u8_decode(const unsigned char *s, size_t n, int32_t *cp)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    uint32_t v;
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        v = c & 0x0F;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        v = c & 0x07;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        *cp = -1;
-        return 1;
-    }
-    size_t i = 1;
-    for (; i <= need; i++) {
-        if (i >= n || s[i] < lo || s[i] > hi) {
-            *cp = -1;
-            return i;
-        }
-        v = v << 6 | (s[i] & 0x3Fu);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = (int32_t)v;
-    return i;
-}
-
 /* Start of the character that ends at i (i > 0, i a character boundary). */
 static size_t char_before(const unsigned char *b, size_t i)
 {
@@ -99,7 +57,7 @@ static size_t char_before(const unsigned char *b, size_t i)
         if ((b[i - back] & 0xC0) == 0x80)
             continue;
         int32_t cp;
-        return u8_decode(b + i - back, back, &cp) == back ? i - back : i - 1;
+        return nsi_utf8_decode(b + i - back, back, &cp) == back ? i - back : i - 1;
     }
     return i - 1;
 }
@@ -107,7 +65,7 @@ static size_t char_before(const unsigned char *b, size_t i)
 static int32_t cp_at(const unsigned char *b, size_t len, size_t i)
 {
     int32_t cp;
-    u8_decode(b + i, len - i, &cp);
+    nsi_utf8_decode(b + i, len - i, &cp);
     return cp;
 }
 
@@ -115,7 +73,7 @@ static int32_t cp_before(const unsigned char *b, size_t i)
 {
     size_t j = char_before(b, i);
     int32_t cp;
-    u8_decode(b + j, i - j, &cp);
+    nsi_utf8_decode(b + j, i - j, &cp);
     return cp;
 }
 
@@ -264,399 +222,6 @@ static int is_sentence_start(const unsigned char *b, size_t len, size_t j)
     return cp < 0 || utf8proc_category(cp) != UTF8PROC_CATEGORY_LL;
 }
 
-/* ------------------------------------------------------------ query atoms */
-
-typedef struct q_atom {
-    const char *s; /* borrowed from the query tree */
-    size_t len;
-    int standalone; /* matches on its own, not only inside a phrase */
-} q_atom;
-
-typedef struct q_phrase {
-    size_t first; /* its first atom in q_flat.pids */
-    size_t k;     /* number of terms, >= 2 */
-} q_phrase;
-
-typedef struct q_flat {
-    q_atom *terms;
-    size_t nterms;
-    q_atom *prefixes;
-    size_t npre;
-    uint32_t *slots; /* open addressing over terms: index + 1, 0 = empty */
-    size_t nslots;   /* a power of two, more than twice nterms */
-    uint32_t *pids;  /* term atoms of each phrase, phrase after phrase */
-    size_t npids;
-    q_phrase *phrases;
-    size_t nphrases;
-    size_t maxk; /* longest phrase, at least 1 */
-} q_flat;
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
-
-static int32_t term_find(const q_flat *f, const char *s, size_t n)
-{
-    if (!f->nslots)
-        return -1;
-    for (size_t i = hash_bytes(s, n) & (f->nslots - 1);; i = (i + 1) & (f->nslots - 1)) {
-        uint32_t v = f->slots[i];
-        if (!v)
-            return -1;
-        const q_atom *a = &f->terms[v - 1];
-        if (a->len == n && memcmp(a->s, s, n) == 0)
-            return (int32_t)(v - 1);
-    }
-}
-
-/* Adds a term atom (once per distinct text) and returns its index. Room was
- * counted beforehand, so this cannot fail. */
-static uint32_t term_intern(q_flat *f, const char *s, size_t n)
-{
-    size_t i = hash_bytes(s, n) & (f->nslots - 1);
-    for (; f->slots[i]; i = (i + 1) & (f->nslots - 1)) {
-        const q_atom *a = &f->terms[f->slots[i] - 1];
-        if (a->len == n && memcmp(a->s, s, n) == 0)
-            return f->slots[i] - 1;
-    }
-    f->terms[f->nterms] = (q_atom){s, n, 0};
-    f->slots[i] = (uint32_t)++f->nterms;
-    return f->slots[i] - 1;
-}
-
-static void prefix_add(q_flat *f, const char *s, size_t n)
-{
-    for (size_t i = 0; i < f->npre; i++)
-        if (f->prefixes[i].len == n && memcmp(f->prefixes[i].s, s, n) == 0)
-            return;
-    f->prefixes[f->npre++] = (q_atom){s, n, 1};
-}
-
-static int is_body_leaf(const nsq_node *n, enum nsq_kind kind)
-{
-    return n && n->kind == kind && n->field != NSQ_FIELD_TITLE && n->term && n->term_len > 0;
-}
-
-static int phrase_usable(const nsq_node *n)
-{
-    if (n->nkids < 2)
-        return 0;
-    for (size_t i = 0; i < n->nkids; i++)
-        if (!n->kids[i] || n->kids[i]->kind != NSQ_TERM || !n->kids[i]->term ||
-            !n->kids[i]->term_len)
-            return 0;
-    return 1;
-}
-
-static void count_nodes(const nsq_node *n, size_t *leaves, size_t *phrases)
-{
-    if (!n)
-        return;
-    *leaves += n->kind == NSQ_TERM || n->kind == NSQ_PREFIX;
-    *phrases += n->kind == NSQ_PHRASE;
-    for (size_t i = 0; i < n->nkids; i++)
-        count_nodes(n->kids[i], leaves, phrases);
-}
-
-static void collect(q_flat *f, const nsq_node *n)
-{
-    if (!n || n->kind == NSQ_NOT)
-        return;
-    if ((n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR) && n->field == NSQ_FIELD_TITLE)
-        return;
-    if (n->kind == NSQ_TERM) {
-        if (is_body_leaf(n, NSQ_TERM))
-            f->terms[term_intern(f, n->term, n->term_len)].standalone = 1;
-        return;
-    }
-    if (n->kind == NSQ_PREFIX) {
-        if (is_body_leaf(n, NSQ_PREFIX))
-            prefix_add(f, n->term, n->term_len);
-        return;
-    }
-    if (n->kind == NSQ_PHRASE && phrase_usable(n)) {
-        q_phrase *p = &f->phrases[f->nphrases++];
-        p->first = f->npids;
-        p->k = n->nkids;
-        for (size_t i = 0; i < n->nkids; i++)
-            f->pids[f->npids++] = term_intern(f, n->kids[i]->term, n->kids[i]->term_len);
-        if (p->k > f->maxk)
-            f->maxk = p->k;
-        return;
-    }
-    for (size_t i = 0; i < n->nkids; i++)
-        collect(f, n->kids[i]);
-}
-
-static void qflat_free(q_flat *f)
-{
-    free(f->terms);
-    free(f->prefixes);
-    free(f->slots);
-    free(f->pids);
-    free(f->phrases);
-}
-
-static int qflat_build(q_flat *f, const nsq_node *q)
-{
-    size_t leaves = 0, nphr = 0;
-    count_nodes(q, &leaves, &nphr);
-    f->maxk = 1;
-    if (!leaves)
-        return NS_OK;
-    if (leaves > UINT32_MAX / 4)
-        return NS_ETOOBIG;
-    f->nslots = 8;
-    while (f->nslots < 2 * leaves + 1)
-        f->nslots *= 2;
-    f->terms = malloc(leaves * sizeof *f->terms);
-    f->prefixes = malloc(leaves * sizeof *f->prefixes);
-    f->slots = calloc(f->nslots, sizeof *f->slots);
-    f->pids = malloc(leaves * sizeof *f->pids);
-    f->phrases = malloc((nphr ? nphr : 1) * sizeof *f->phrases);
-    if (!f->terms || !f->prefixes || !f->slots || !f->pids || !f->phrases)
-        return NS_ENOMEM;
-    collect(f, q);
-    return NS_OK;
-}
-
-/* ------------------------------------------------------------ matcher */
-
-enum { HIT_PHRASE = 1u, HIT_JOIN = 2u }; /* in a phrase match; joined to the token before */
-
-typedef struct m_hit {
-    size_t start, end; /* bytes in the body */
-    int32_t term;      /* term atom, or -1 */
-    unsigned flags;
-    uint64_t *pbits; /* prefix atoms matched, a bit each */
-} m_hit;
-
-typedef int (*hit_fn)(void *ctx, const m_hit *h);
-
-typedef struct matcher {
-    const q_flat *q;
-    nsi_analyzer *fold; /* "none" analyzer: prefixes also match the unstemmed word */
-    const char *text;   /* what is being analysed, at body + base */
-    size_t base;
-    size_t words; /* 64-bit words per prefix bitset */
-    m_hit *ring;  /* tokens still open to a phrase match, oldest at rhead */
-    uint64_t *ring_bits;
-    uint64_t *scratch;
-    size_t rcap, rhead, rcount;
-    uint8_t *alive; /* per phrase term: the phrase's terms up to it end here */
-    uint8_t *live;  /* per phrase: any alive flag set */
-    size_t nlive;
-    uint32_t last_pos;
-    int have_pos;
-    hit_fn emit;
-    void *ctx;
-    char folded[NS_MAX_TERM_BYTES];
-    size_t folded_len;
-} matcher;
-
-static int matcher_init(matcher *m, const q_flat *q, nsi_analyzer *fold)
-{
-    m->q = q;
-    m->fold = fold;
-    m->words = (q->npre + 63) / 64;
-    m->rcap = q->maxk;
-    m->ring = calloc(m->rcap, sizeof *m->ring);
-    m->ring_bits = calloc(m->rcap * m->words + 1, sizeof *m->ring_bits);
-    m->scratch = calloc(m->words + 1, sizeof *m->scratch);
-    m->alive = calloc(q->npids + 1, 1);
-    m->live = calloc(q->nphrases + 1, 1);
-    if (!m->ring || !m->ring_bits || !m->scratch || !m->alive || !m->live)
-        return NS_ENOMEM;
-    for (size_t i = 0; i < m->rcap; i++)
-        m->ring[i].pbits = m->ring_bits + i * m->words;
-    return NS_OK;
-}
-
-static void matcher_free(matcher *m)
-{
-    free(m->ring);
-    free(m->ring_bits);
-    free(m->scratch);
-    free(m->alive);
-    free(m->live);
-}
-
-static int ring_emit_oldest(matcher *m)
-{
-    int rc = m->emit(m->ctx, &m->ring[m->rhead]);
-    m->rhead = (m->rhead + 1) % m->rcap;
-    m->rcount--;
-    return rc;
-}
-
-static int ring_flush(matcher *m)
-{
-    while (m->rcount) {
-        int rc = ring_emit_oldest(m);
-        if (rc)
-            return rc;
-    }
-    return NS_OK;
-}
-
-static void ring_push(matcher *m, const nsi_token *t, int32_t term)
-{
-    m_hit *h = &m->ring[(m->rhead + m->rcount++) % m->rcap];
-    h->start = m->base + t->start;
-    h->end = m->base + t->end;
-    h->term = term;
-    h->flags = 0;
-    memcpy(h->pbits, m->scratch, m->words * sizeof *h->pbits);
-}
-
-/* Marks the newest k ring entries as one phrase match. They are the phrase's
- * tokens: the ring keeps maxk >= k of them and is not flushed while a phrase
- * is alive. */
-static void ring_mark_phrase(matcher *m, size_t k)
-{
-    for (size_t d = 0; d < k && d < m->rcount; d++) {
-        m_hit *h = &m->ring[(m->rhead + m->rcount - 1 - d) % m->rcap];
-        h->flags |= HIT_PHRASE | (d + 1 < k ? HIT_JOIN : 0);
-    }
-}
-
-static void phrases_clear(matcher *m)
-{
-    memset(m->alive, 0, m->q->npids);
-    memset(m->live, 0, m->q->nphrases);
-    m->nlive = 0;
-}
-
-static void phrases_reset(matcher *m)
-{
-    if (m->nlive)
-        phrases_clear(m);
-}
-
-/* Advances every phrase by one token with term atom term. */
-static void phrases_step(matcher *m, int32_t term)
-{
-    const q_flat *q = m->q;
-    for (size_t j = 0; j < q->nphrases; j++) {
-        const uint32_t *ids = q->pids + q->phrases[j].first;
-        uint8_t *a = m->alive + q->phrases[j].first;
-        size_t k = q->phrases[j].k;
-        if (!m->live[j] && ids[0] != (uint32_t)term)
-            continue;
-        int any = 0;
-        for (size_t i = k - 1; i > 0; i--) {
-            a[i] = a[i - 1] && ids[i] == (uint32_t)term;
-            any |= a[i];
-        }
-        a[0] = ids[0] == (uint32_t)term;
-        any |= a[0];
-        if (a[k - 1])
-            ring_mark_phrase(m, k);
-        m->nlive += (size_t)any - m->live[j];
-        m->live[j] = (uint8_t)any;
-    }
-}
-
-static int on_folded(void *ctx, const nsi_token *t)
-{
-    matcher *m = ctx;
-    m->folded_len = t->term_len <= sizeof m->folded ? t->term_len : 0;
-    memcpy(m->folded, t->term, m->folded_len);
-    return 1; /* the first token is the word */
-}
-
-static int starts_with(const char *s, size_t n, const q_atom *p)
-{
-    return n >= p->len && memcmp(s, p->s, p->len) == 0;
-}
-
-/* Sets m->scratch to the prefixes token t matches, by its stem or by its
- * unstemmed folded form; returns whether any matched, or an error. */
-static int prefix_match(matcher *m, const nsi_token *t)
-{
-    const q_flat *q = m->q;
-    int any = 0, missed = 0;
-    memset(m->scratch, 0, m->words * sizeof *m->scratch);
-    for (size_t i = 0; i < q->npre; i++) {
-        if (starts_with(t->term, t->term_len, &q->prefixes[i])) {
-            m->scratch[i / 64] |= (uint64_t)1 << (i % 64);
-            any = 1;
-        } else {
-            missed = 1;
-        }
-    }
-    if (!missed || !m->fold)
-        return any;
-    m->folded_len = 0;
-    int rc = nsi_analyze(m->fold, m->text + t->start, t->end - t->start, 0, NSI_AN_NOSTEM,
-                         on_folded, m, NULL);
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < q->npre; i++) {
-        if (starts_with(m->folded, m->folded_len, &q->prefixes[i])) {
-            m->scratch[i / 64] |= (uint64_t)1 << (i % 64);
-            any = 1;
-        }
-    }
-    return any;
-}
-
-static int on_token(void *ctx, const nsi_token *t)
-{
-    matcher *m = ctx;
-    int32_t term = term_find(m->q, t->term, t->term_len);
-    int pre = m->q->npre ? prefix_match(m, t) : 0;
-    if (pre < 0)
-        return pre;
-    if (m->have_pos && t->pos != m->last_pos + 1)
-        phrases_reset(m); /* a skipped (over-long) token breaks phrases */
-    m->have_pos = 1;
-    m->last_pos = t->pos;
-    if (term < 0 && !pre) {
-        phrases_reset(m);
-        return ring_flush(m);
-    }
-    if (m->rcount == m->rcap) {
-        int rc = ring_emit_oldest(m);
-        if (rc)
-            return rc;
-    }
-    ring_push(m, t, term);
-    if (term >= 0)
-        phrases_step(m, term);
-    else
-        phrases_reset(m);
-    return m->nlive ? NS_OK : ring_flush(m);
-}
-
-/* Matches body[from, to) against the query, calling m->emit for each token
- * that matched an atom, in order. */
-static int matcher_run(matcher *m, nsi_analyzer *an, const char *body, size_t from, size_t to)
-{
-    m->text = body + from;
-    m->base = from;
-    m->rhead = m->rcount = 0;
-    m->have_pos = 0;
-    phrases_clear(m);
-    int rc = nsi_analyze(an, body + from, to - from, 0, 0, on_token, m, NULL);
-    return rc ? rc : ring_flush(m);
-}
-
-/* Whether h counts: a standalone term, a term in a phrase match, a prefix. */
-static int hit_counts(const q_flat *q, const m_hit *h, size_t words)
-{
-    if (h->term >= 0 && (q->terms[h->term].standalone || (h->flags & HIT_PHRASE)))
-        return 1;
-    for (size_t w = 0; w < words; w++)
-        if (h->pbits[w])
-            return 1;
-    return 0;
-}
-
 /* ------------------------------------------------------------ pass 1: best window */
 
 typedef struct w_rec {
@@ -763,7 +328,7 @@ typedef struct span_list {
 static int spans_hit(void *ctx, const m_hit *h)
 {
     span_list *l = ctx;
-    if (!hit_counts(l->q, h, l->words))
+    if (!nsi_snip_hit_counts(l->q, h, l->words))
         return NS_OK;
     if (l->n && ((h->flags & HIT_JOIN) || h->start <= l->v[l->n - 1].end)) {
         if (h->end > l->v[l->n - 1].end)
@@ -818,7 +383,7 @@ static size_t place_start(const unsigned char *b, size_t len, size_t m0, size_t 
     lo = len > max_bytes ? len - max_bytes : 0;
     size_t word = NONE;
     int32_t cp;
-    for (size_t i = lo; i < ws; i += u8_decode(b + i, len - i, &cp)) {
+    for (size_t i = lo; i < ws; i += nsi_utf8_decode(b + i, len - i, &cp)) {
         if (space_at(b, len, i) || (i > 0 && !space_before(b, i)))
             continue;
         if (is_sentence_start(b, len, i))
@@ -859,7 +424,7 @@ static int has_text_after(const unsigned char *b, size_t len, size_t i)
 {
     int32_t cp;
     while (i < len) {
-        size_t n = u8_decode(b + i, len - i, &cp);
+        size_t n = nsi_utf8_decode(b + i, len - i, &cp);
         if (!is_space_cp(cp))
             return 1;
         i += n;
@@ -883,7 +448,7 @@ static int render(const unsigned char *b, size_t ws, size_t we, const nsi_span *
     int pending = 0, open = 0, rc = NS_OK;
     while (i < we && !rc) {
         int32_t cp;
-        size_t n = u8_decode(b + i, we - i, &cp);
+        size_t n = nsi_utf8_decode(b + i, we - i, &cp);
         if (is_space_cp(cp)) {
             pending = o.len > 0;
             i += n;
@@ -928,7 +493,7 @@ static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len,
     if (!rc) {
         m->emit = slider_hit;
         m->ctx = &s;
-        rc = matcher_run(m, an, body, 0, len);
+        rc = nsi_snip_matcher_run(m, an, body, 0, len);
     }
     *found = !rc && s.best_distinct > 0;
     *m0 = s.m0;
@@ -955,14 +520,14 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
     nsi_analyzer *fold = NULL;
     size_t m0 = 0, m1 = 0;
     int found = 0;
-    int rc = qflat_build(&f, q);
+    int rc = nsi_snip_qflat_build(&f, q);
     if (!rc && f.nterms + f.npre > 0 && len > 0) {
         if (!an)
             rc = NS_EINVAL;
         if (!rc && f.npre)
             rc = nsi_analyzer_new(&fold, "none");
         if (!rc)
-            rc = matcher_init(&m, &f, fold);
+            rc = nsi_snip_matcher_init(&m, &f, fold);
         if (!rc)
             rc = find_best(&m, an, body, len, &f, max_bytes, &m0, &m1, &found);
     }
@@ -973,7 +538,7 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
         ws = place_start(b, len, m0, m1, max_bytes);
     } else {
         for (ws = 0; ws < len && space_at(b, len, ws);)
-            ws += u8_decode(b + ws, len - ws, &(int32_t){0});
+            ws += nsi_utf8_decode(b + ws, len - ws, &(int32_t){0});
         m1 = ws;
     }
     we = place_end(b, len, ws, m1, max_bytes);
@@ -982,7 +547,7 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
         sl.words = m.words;
         m.emit = spans_hit;
         m.ctx = &sl;
-        rc = matcher_run(&m, an, body, ws, we);
+        rc = nsi_snip_matcher_run(&m, an, body, ws, we);
     }
     if (!rc)
         rc = render(b, ws, we, sl.v, sl.n, out);
@@ -992,10 +557,10 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
     }
 done:
     free(sl.v);
-    matcher_free(&m);
+    nsi_snip_matcher_free(&m);
     if (fold)
         nsi_analyzer_free(fold);
-    qflat_free(&f);
+    nsi_snip_qflat_free(&f);
     if (rc)
         nsi_snip_free(out);
     return rc;

@@ -10,13 +10,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > (1u << 20))
         return 0;
-    ni_buf body = {0}, title = {0};
+    nsi_buf body = {0}, title = {0};
     int rc = ni_html_to_text((const char *)data, size, &body, &title);
     if (rc == 0) {
-        FUZZ_ASSERT(!body.data || strlen(body.data) <= body.len);
-        FUZZ_ASSERT(!title.data || strlen(title.data) <= title.len);
+        FUZZ_ASSERT(!body.str || strlen(body.str) <= body.len);
+        FUZZ_ASSERT(!title.str || strlen(title.str) <= title.len);
     }
-    ni_buf_free(&body);
-    ni_buf_free(&title);
+    nsi_buf_free(&body);
+    nsi_buf_free(&title);
     return 0;
 }

@@ -25,6 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (r == NI_JSONL_MALFORMED || r == NI_JSONL_INVALID)
         FUZZ_ASSERT(why[0] != 0);
     ni_jsonl_record_clear(&rec);
-    ni_buf_free(&rec.meta); /* clear keeps it for the next line */
+    nsi_buf_free(&rec.meta); /* clear keeps it for the next line */
     return 0;
 }

@@ -85,16 +85,16 @@ static void test_html_cases(void)
 {
     for (size_t i = 0; i < sizeof html_cases / sizeof *html_cases; i++) {
         const html_case *c = &html_cases[i];
-        ni_buf body = {0}, title = {0};
+        nsi_buf body = {0}, title = {0};
         CHECK_EQ_INT(ni_html_to_text(c->html, strlen(c->html), &body, &title), NS_OK);
-        const char *b = body.data ? body.data : "", *t = title.data ? title.data : "";
+        const char *b = body.str ? body.str : "", *t = title.str ? title.str : "";
         if (strcmp(b, c->body) != 0 || (c->title && strcmp(t, c->title) != 0))
             fprintf(stderr, "case %zu: %s\n", i, c->html);
         CHECK_EQ_STR(b, c->body);
         if (c->title)
             CHECK_EQ_STR(t, c->title);
-        ni_buf_free(&body);
-        ni_buf_free(&title);
+        nsi_buf_free(&body);
+        nsi_buf_free(&title);
     }
 }
 
@@ -109,12 +109,12 @@ static void test_html_deep_nesting(void)
     len += (size_t)sprintf(html + len, "deep");
     for (size_t i = 0; i < n / 2; i++)
         len += (size_t)sprintf(html + len, "</b></div>");
-    ni_buf body = {0}, title = {0};
+    nsi_buf body = {0}, title = {0};
     CHECK_EQ_INT(ni_html_to_text(html, len, &body, &title), NS_OK);
-    CHECK_EQ_STR(body.data, "deep");
-    CHECK_EQ_STR(title.data, "deep");
-    ni_buf_free(&body);
-    ni_buf_free(&title);
+    CHECK_EQ_STR(body.str, "deep");
+    CHECK_EQ_STR(title.str, "deep");
+    nsi_buf_free(&body);
+    nsi_buf_free(&title);
     free(html);
 }
 
@@ -131,34 +131,34 @@ static void test_html_garbage(void)
             buf[i] = (seed >> 16) % 4 ? alphabet[(seed >> 8) % (sizeof alphabet - 1)]
                                       : (char)(seed >> 20);
         }
-        ni_buf body = {0}, title = {0};
+        nsi_buf body = {0}, title = {0};
         CHECK_EQ_INT(ni_html_to_text(buf, len, &body, &title), NS_OK);
         CHECK(body.len <= len + 1);
         CHECK(title.len <= NI_TITLE_MAX);
-        ni_buf_free(&body);
-        ni_buf_free(&title);
+        nsi_buf_free(&body);
+        nsi_buf_free(&title);
     }
 }
 
 static void test_html_body_limit(void)
 {
     const char *html = "<p>0123456789 0123456789</p>";
-    ni_buf body = {0}, title = {0};
+    nsi_buf body = {0}, title = {0};
     body.limit = 10;
     CHECK_EQ_INT(ni_html_to_text(html, strlen(html), &body, &title), NS_ETOOBIG);
-    ni_buf_free(&body);
-    ni_buf_free(&title);
+    nsi_buf_free(&body);
+    nsi_buf_free(&title);
 }
 
 static void test_title_fit(void)
 {
-    ni_buf t = {0};
+    nsi_buf t = {0};
     /* whitespace and control characters fold, ends are trimmed */
     const char *messy = "  a \t b\r\n\x01 c  ";
     CHECK_EQ_INT(ni_title_fit(messy, strlen(messy), &t), NS_OK);
-    CHECK_EQ_STR(t.data, "a b c");
+    CHECK_EQ_STR(t.str, "a b c");
     /* a long title is cut at a word boundary and marked */
-    ni_buf_reset(&t);
+    nsi_buf_reset(&t);
     char long_title[1000];
     memset(long_title, 0, sizeof long_title);
     for (int i = 0; i < 100; i++)
@@ -166,16 +166,16 @@ static void test_title_fit(void)
     CHECK_EQ_INT(ni_title_fit(long_title, strlen(long_title), &t), NS_OK);
     CHECK(t.len <= NI_TITLE_MAX);
     CHECK(t.len > NI_TITLE_MAX / 2);
-    CHECK(!strcmp(t.data + t.len - 7, "word\xE2\x80\xA6"));
+    CHECK(!strcmp(t.str + t.len - 7, "word\xE2\x80\xA6"));
     /* one huge token is cut at a character boundary, never inside UTF-8 */
-    ni_buf_reset(&t);
+    nsi_buf_reset(&t);
     char accents[600];
     for (int i = 0; i < 300; i++)
         memcpy(accents + 2 * i, "\xC3\xA9", 2);
     CHECK_EQ_INT(ni_title_fit(accents, sizeof accents, &t), NS_OK);
     CHECK(t.len <= NI_TITLE_MAX);
     CHECK_EQ_INT((t.len - 3) % 2, 0);
-    ni_buf_free(&t);
+    nsi_buf_free(&t);
 }
 
 typedef struct title_case {
@@ -206,11 +206,11 @@ static const title_case title_cases[] = {
 static void test_text_title(void)
 {
     for (size_t i = 0; i < sizeof title_cases / sizeof *title_cases; i++) {
-        ni_buf t = {0};
+        nsi_buf t = {0};
         const title_case *c = &title_cases[i];
         CHECK_EQ_INT(ni_text_title(c->text, strlen(c->text), c->markdown, &t), NS_OK);
-        CHECK_EQ_STR(t.data ? t.data : "", c->title);
-        ni_buf_free(&t);
+        CHECK_EQ_STR(t.str ? t.str : "", c->title);
+        nsi_buf_free(&t);
     }
 }
 

@@ -61,7 +61,7 @@ static void test_records(void)
         CHECK(field_is(rec.doc.date, rec.doc.date_len, c->date));
         CHECK(field_is(rec.doc.meta, rec.doc.meta_len, c->meta));
         ni_jsonl_record_clear(&rec);
-        ni_buf_free(&rec.meta);
+        nsi_buf_free(&rec.meta);
     }
 }
 
@@ -156,7 +156,7 @@ static void test_corpus(void)
     }
     free(line);
     fclose(f);
-    ni_buf_free(&rec.meta);
+    nsi_buf_free(&rec.meta);
     CHECK_EQ_INT(lines, 1400);
     CHECK_EQ_INT(ok, lines);
     CHECK_EQ_INT(with_meta, lines);

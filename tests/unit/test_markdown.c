@@ -8,19 +8,19 @@
 /* The text of md (front matter skipped as nindex does), in a static buffer. */
 static const char *text(const char *md)
 {
-    static ni_buf out;
-    ni_buf_free(&out);
+    static nsi_buf out;
+    nsi_buf_free(&out);
     size_t n = strlen(md);
     CHECK_EQ_INT(ni_markdown_to_text(md, n, ni_front_matter_end(md, n), &out), NS_OK);
-    return out.data ? out.data : "";
+    return out.str ? out.str : "";
 }
 
 static const char *title(const char *md)
 {
-    static ni_buf out;
-    ni_buf_free(&out);
+    static nsi_buf out;
+    nsi_buf_free(&out);
     CHECK_EQ_INT(ni_markdown_title(md, strlen(md), &out), NS_OK);
-    return out.data ? out.data : "";
+    return out.str ? out.str : "";
 }
 
 static void test_blocks(void)
