@@ -94,10 +94,7 @@ uint64_t nb_rng_next(nb_rng *r)
     return z ^ (z >> 31);
 }
 
-uint64_t nb_rng_below(nb_rng *r, uint64_t n)
-{
-    return n ? nb_rng_next(r) % n : 0;
-}
+uint64_t nb_rng_below(nb_rng *r, uint64_t n) { return n ? nb_rng_next(r) % n : 0; }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -105,10 +102,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void nb_sort_doubles(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-}
+void nb_sort_doubles(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
 
 double nb_percentile(const double *sorted, size_t n, double p)
 {
@@ -438,15 +432,15 @@ static int parse_opts(int argc, char **argv, opts *o)
     o->args = xmalloc((size_t)argc * sizeof *o->args);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        const char **slot = !strcmp(a, "--index")    ? &o->index
-                            : !strcmp(a, "--out")    ? &o->out
-                            : !strcmp(a, "--counts") ? &o->counts
-                            : !strcmp(a, "--raw")    ? &o->raw
-                            : !strcmp(a, "--label")  ? &o->label
-                            : !strcmp(a, "--run")    ? &o->run
-                            : !strcmp(a, "--tag")    ? &o->tag
+        const char **slot = !strcmp(a, "--index")     ? &o->index
+                            : !strcmp(a, "--out")     ? &o->out
+                            : !strcmp(a, "--counts")  ? &o->counts
+                            : !strcmp(a, "--raw")     ? &o->raw
+                            : !strcmp(a, "--label")   ? &o->label
+                            : !strcmp(a, "--run")     ? &o->run
+                            : !strcmp(a, "--tag")     ? &o->tag
                             : !strcmp(a, "--exclude") ? &o->exclude
-                                                     : NULL;
+                                                      : NULL;
         if (slot || !strcmp(a, "--repeats")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "%s needs a value\n", a);
@@ -598,10 +592,7 @@ static char **load_ids(const char *index, size_t *n)
     return ids;
 }
 
-static int cmp_times(const void *a, const void *b)
-{
-    return cmp_double(a, b);
-}
+static int cmp_times(const void *a, const void *b) { return cmp_double(a, b); }
 
 /* The timing loop for one query set and one mode. Warm-up pass first (its
  * results are what the correctness gate compares), then `repeats` passes in a
@@ -659,9 +650,8 @@ static const char *hit_id(const nb_hit *h, char **ids, size_t nids)
     return h->id ? h->id : h->ord < nids ? ids[h->ord] : "?";
 }
 
-static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE *out,
-                    FILE *counts, FILE *raw, nb_out *res, char **ids, size_t nids,
-                    const excl *ex)
+static int time_set(nb_engine *e, const opts *o, nb_qset *s, nb_mode mode, FILE *out, FILE *counts,
+                    FILE *raw, nb_out *res, char **ids, size_t nids, const excl *ex)
 {
     size_t n = s->n, R = (size_t)o->repeats;
     double *t = xmalloc(n * R * sizeof *t), *med = xmalloc(n * sizeof *med);

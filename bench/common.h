@@ -91,8 +91,8 @@ typedef struct nb_hit {
 } nb_hit;
 
 typedef struct nb_out {
-    uint64_t count;  /* COUNT: exact number of matches; else hits returned */
-    int inexact;     /* COUNT: the engine could only give an estimate */
+    uint64_t count; /* COUNT: exact number of matches; else hits returned */
+    int inexact;    /* COUNT: the engine could only give an estimate */
     size_t nhits;
     nb_hit hits[NB_TREC_K];
     size_t snippet_bytes; /* SNIPPET: bytes of snippet text made */
@@ -136,7 +136,7 @@ int nb_main(nb_engine *e, int argc, char **argv);
 
 double nb_now_us(void);        /* CLOCK_MONOTONIC, microseconds */
 double nb_thread_cpu_us(void); /* CLOCK_THREAD_CPUTIME_ID, microseconds */
-long nb_maxrss_kb(void);    /* getrusage(RUSAGE_SELF) ru_maxrss */
+long nb_maxrss_kb(void);       /* getrusage(RUSAGE_SELF) ru_maxrss */
 uint64_t nb_file_size(const char *path);
 uint64_t nb_dir_size(const char *path); /* sum of regular files, recursive */
 int nb_rm_rf(const char *path);

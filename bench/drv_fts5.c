@@ -51,8 +51,7 @@ static int snow_create(void *api_ptr, const char **arg, int narg, Fts5Tokenizer 
     memset(s, 0, sizeof *s);
     int rc = api->xFindTokenizer(api, parent, &pctx, &s->parent);
     if (rc == SQLITE_OK)
-        rc = s->parent.xCreate(pctx, narg > 0 ? arg + 1 : NULL, narg > 0 ? narg - 1 : 0,
-                               &s->inner);
+        rc = s->parent.xCreate(pctx, narg > 0 ? arg + 1 : NULL, narg > 0 ? narg - 1 : 0, &s->inner);
     if (rc == SQLITE_OK && !(s->stem = sb_stemmer_new("english", NULL)))
         rc = SQLITE_NOMEM;
     if (rc != SQLITE_OK) {
@@ -71,8 +70,7 @@ static int snow_token(void *ctx, int flags, const char *tok, int n, int start, i
     const sb_symbol *st = sb_stemmer_stem(cb->s->stem, (const sb_symbol *)tok, n);
     if (!st)
         return SQLITE_NOMEM;
-    return cb->token(cb->ctx, flags, (const char *)st, sb_stemmer_length(cb->s->stem), start,
-                     end);
+    return cb->token(cb->ctx, flags, (const char *)st, sb_stemmer_length(cb->s->stem), start, end);
 }
 
 static int snow_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
@@ -117,9 +115,9 @@ static int open_db(const char *path, int flags, sqlite3 **db, char *err, size_t 
 #define SNIPPET_TOKENS "40"
 
 #define SCHEMA_HEAD "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize = '"
-#define SCHEMA_TAIL                                                                            \
-    " unicode61 remove_diacritics 2');"                                                       \
-    /* BM25 with the title counting twice, like nsearch's BM25F title weight */               \
+#define SCHEMA_TAIL                                                                                \
+    " unicode61 remove_diacritics 2');" /* BM25 with the title counting twice, like nsearch's      \
+                                           BM25F title weight */                                   \
     "INSERT INTO docs(docs, rank) VALUES('rank', 'bm25(0.0, 2.0, 1.0)');"
 
 typedef struct fts {
@@ -152,15 +150,16 @@ static int f_build(void *ctx, const char *path, const nb_corpus *c, char *err, s
     nb_rm_rf(path);
     if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errlen))
         goto bad;
-    if (exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                 " PRAGMA cache_size = -65536;",
+    if (exec(db,
+             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+             " PRAGMA cache_size = -65536;",
              err, errlen) ||
         exec(db, use_porter ? SCHEMA_HEAD "porter" SCHEMA_TAIL : SCHEMA_HEAD "snowball" SCHEMA_TAIL,
              err, errlen) ||
         exec(db, "BEGIN", err, errlen))
         goto bad;
-    if (sqlite3_prepare_v2(db, "INSERT INTO docs(rowid, id, title, body) VALUES(?,?,?,?)", -1,
-                           &ins, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "INSERT INTO docs(rowid, id, title, body) VALUES(?,?,?,?)", -1, &ins,
+                           NULL) != SQLITE_OK) {
         fail(db, err, errlen, "prepare insert");
         goto bad;
     }
@@ -198,9 +197,10 @@ static int f_optimize(void *ctx, const char *path, char *err, size_t errlen)
         sqlite3_close(db);
         return -1;
     }
-    int rc = exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                      " PRAGMA cache_size = -65536;"
-                      " INSERT INTO docs(docs) VALUES('optimize'); VACUUM;",
+    int rc = exec(db,
+                  "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                  " PRAGMA cache_size = -65536;"
+                  " INSERT INTO docs(docs) VALUES('optimize'); VACUUM;",
                   err, errlen);
     sqlite3_close(db);
     return rc;
@@ -270,10 +270,10 @@ static int f_open(void *ctx, const char *path, char *err, size_t errlen)
 static int f_run(void *ctx, nb_mode mode, const char *q, nb_out *out)
 {
     fts *f = ctx;
-    sqlite3_stmt *st = mode == NB_COUNT    ? f->count
-                       : mode == NB_TOP10  ? f->top10
+    sqlite3_stmt *st = mode == NB_COUNT     ? f->count
+                       : mode == NB_TOP10   ? f->top10
                        : mode == NB_SNIPPET ? f->snippet
-                                           : f->trec;
+                                            : f->trec;
     sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
     int rc;
     out->nhits = 0;
@@ -320,9 +320,9 @@ static const char *f_version(void *ctx)
     return v;
 }
 
-#define SETTINGS                                                                               \
-    "fts5(id UNINDEXED; title; body); rank=bm25(0;2;1) [k1=1.2 b=0.75 fixed]; one"            \
-    " transaction; journal_mode=OFF; synchronous=OFF; cache_size=64MiB; automerge default;"   \
+#define SETTINGS                                                                                   \
+    "fts5(id UNINDEXED; title; body); rank=bm25(0;2;1) [k1=1.2 b=0.75 fixed]; one"                 \
+    " transaction; journal_mode=OFF; synchronous=OFF; cache_size=64MiB; automerge default;"        \
     " optimize+VACUUM; search: mmap_size=4GiB; snippet() " SNIPPET_TOKENS " tokens of body"
 
 int main(int argc, char **argv)

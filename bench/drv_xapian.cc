@@ -16,7 +16,8 @@
 
 #include "common.h"
 
-namespace {
+namespace
+{
 
 const int SNIPPET_BYTES = 260; // nsearch's default window
 
@@ -30,13 +31,9 @@ struct Xap {
 };
 
 const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
-                          Xapian::QueryParser::FLAG_LOVEHATE |
-                          Xapian::QueryParser::FLAG_WILDCARD;
+                          Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_WILDCARD;
 
-std::string build_dir(const char *path)
-{
-    return std::string(path) + ".build";
-}
+std::string build_dir(const char *path) { return std::string(path) + ".build"; }
 
 // Every Xapian call is wrapped: exceptions become an error message.
 template <class F> int guarded(char *err, size_t errlen, F f)
@@ -57,9 +54,9 @@ int x_build(void *, const char *path, const nb_corpus *c, char *err, size_t errl
     return guarded(err, errlen, [&] {
         nb_rm_rf(path);
         nb_rm_rf(build_dir(path).c_str());
-        Xapian::WritableDatabase db(build_dir(path),
-                                    Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS |
-                                        Xapian::DB_NO_SYNC);
+        Xapian::WritableDatabase db(build_dir(path), Xapian::DB_CREATE_OR_OVERWRITE |
+                                                         Xapian::DB_BACKEND_GLASS |
+                                                         Xapian::DB_NO_SYNC);
         Xapian::TermGenerator tg;
         tg.set_stemmer(Xapian::Stem("english"));
         tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);

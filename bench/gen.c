@@ -381,11 +381,12 @@ static void model_free(model *m)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gen --n N [--seed S] [--out FILE] [--backoff P] CORPUS.jsonl[.gz]...\n"
-               "  writes N synthetic articles as JSONL {id,title,body}, learnt from the corpora\n"
-               "  (word bigrams with unigram back-off, real title/body lengths);\n"
-               "  N in 1..%u, S an unsigned integer (default 1), P in [0,1] (default 0.05);\n"
-               "  output to stdout unless --out. Same seed and inputs: same bytes.\n",
+    fprintf(f,
+            "usage: gen --n N [--seed S] [--out FILE] [--backoff P] CORPUS.jsonl[.gz]...\n"
+            "  writes N synthetic articles as JSONL {id,title,body}, learnt from the corpora\n"
+            "  (word bigrams with unigram back-off, real title/body lengths);\n"
+            "  N in 1..%u, S an unsigned integer (default 1), P in [0,1] (default 0.05);\n"
+            "  output to stdout unless --out. Same seed and inputs: same bytes.\n",
             MAX_DOCS_OUT);
 }
 
@@ -395,8 +396,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (!*s || *end || errno || s[0] == '-' || v < lo || v > hi) {
-        fprintf(stderr, "gen: %s needs an integer in %" PRIu64 "..%" PRIu64 ", not '%s'\n", opt,
-                lo, hi, s);
+        fprintf(stderr, "gen: %s needs an integer in %" PRIu64 "..%" PRIu64 ", not '%s'\n", opt, lo,
+                hi, s);
         return -1;
     }
     *out = v;

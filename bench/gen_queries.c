@@ -18,10 +18,10 @@
  * Only "clean" words are used: a whitespace-separated chunk that, after
  * stripping leading and trailing punctuation, is all ASCII letters. Chunks
  * such as "don't", "U.S." or "e-mail", which tokenizers disagree on, are never
- * picked, nor are the words they could produce ("don", "us": see taint_chunk). Phrases are consecutive clean words with nothing but white space
- * between them, taken from real documents, so every tokenizer sees the same
- * adjacent words. AND/OR/AND-NOT words are drawn from one document, so each
- * AND query matches at least that document.
+ * picked, nor are the words they could produce ("don", "us": see taint_chunk). Phrases are
+ * consecutive clean words with nothing but white space between them, taken from real documents, so
+ * every tokenizer sees the same adjacent words. AND/OR/AND-NOT words are drawn from one document,
+ * so each AND query matches at least that document.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -135,10 +135,7 @@ static int is_operator(const char *s, size_t n)
 }
 
 /* Punctuation that may surround a clean word; it breaks phrase adjacency. */
-static int is_edge_punct(int c)
-{
-    return c && strchr(".,;:!?()[]{}\"<>", c) != NULL;
-}
+static int is_edge_punct(int c) { return c && strchr(".,;:!?()[]{}\"<>", c) != NULL; }
 
 static int is_apostrophe(const char *s, size_t i, size_t n)
 {
@@ -290,10 +287,7 @@ static const char *const pat2[] = {"hh", "hm", "hm", "hl", "mm", "mm", "ml", "ml
 static const char *const pat3[] = {"hhm", "hmm", "hml", "mmm", "mml", "hhl", "mll", "hmm"};
 static const char *const patnot[] = {"hh", "hm", "hl", "mh", "mm", "ml"};
 
-static int bucket_of_char(char ch)
-{
-    return ch == 'h' ? B_HIGH : ch == 'm' ? B_MED : B_LOW;
-}
+static int bucket_of_char(char ch) { return ch == 'h' ? B_HIGH : ch == 'm' ? B_MED : B_LOW; }
 
 /* Picks words matching pattern from one random document; 0 on failure. */
 static int pick_words(gen *g, const char *pattern, uint32_t *out)
@@ -395,7 +389,7 @@ static unsigned gen_prefixes(gen *g, const char *dir, unsigned n)
     FILE *f = open_out(dir, "prefix");
     unsigned made = 0;
     size_t nseen = 0, capseen = 0;
-    char (*seen)[5] = NULL;
+    char(*seen)[5] = NULL;
     for (unsigned i = 0; i < n * 200 && made < n; i++) {
         uint32_t id = (uint32_t)nb_rng_below(&g->rng, g->v->n);
         const char *w = g->v->word[id];
@@ -472,8 +466,8 @@ static int gen_main(const char *dir, unsigned n, uint64_t seed, char **paths, si
                 (unsigned long long)c.text_bytes, t.n, v.n);
         fprintf(f, "bucket_high df>=%u words %zu\nbucket_med df>=%u words %zu\n", hi_min,
                 nb[B_HIGH], med_min, nb[B_MED]);
-        fprintf(f, "bucket_low df>=2 words %zu\nsingletons %zu\nmax_df %u\nseed %llu\n",
-                nb[B_LOW], nb[B_NONE], v.n ? dfs[0] : 0, (unsigned long long)seed);
+        fprintf(f, "bucket_low df>=2 words %zu\nsingletons %zu\nmax_df %u\nseed %llu\n", nb[B_LOW],
+                nb[B_NONE], v.n ? dfs[0] : 0, (unsigned long long)seed);
         fprintf(f, "queries and2 %u or2 %u or3 %u phrase %u andnot %u prefix %u\n", made[0],
                 made[1], made[2], made[3], made[4], made[5]);
         fclose(f);

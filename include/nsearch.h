@@ -107,15 +107,15 @@ NS_API const char *ns_strerror(int status);
  *  stemmed), borrowed for the duration of the call. position is the token's
  *  ordinal in the text (0-based); [start, end) is its byte range in the input.
  *  Return non-zero to stop early (ns_analyze then returns NS_OK). */
-typedef int (*ns_token_fn)(void *ctx, const char *term, size_t term_len,
-                           uint32_t position, size_t start, size_t end);
+typedef int (*ns_token_fn)(void *ctx, const char *term, size_t term_len, uint32_t position,
+                           size_t start, size_t end);
 
 /** Runs the analysis chain (tokenize, fold case and diacritics, stem) over a
  *  UTF-8 text. language is a libstemmer algorithm name or ISO code ("english",
  *  "en", "french"...), or "none" for no stemming. Invalid UTF-8 is treated as
  *  separators. Errors: NS_EINVAL (unknown language), NS_ENOMEM. */
 NS_API int ns_analyze(const char *language, const char *text, size_t len, ns_token_fn fn,
-               void *ctx);
+                      void *ctx);
 
 /** Lists the languages ns_analyze and indexes accept, as a NULL-terminated
  *  static array of names. */
@@ -146,30 +146,32 @@ typedef struct ns_doc {
 typedef struct ns_writer ns_writer;
 
 typedef struct ns_writer_options {
-    unsigned version;         /* NS_WRITER_OPTIONS_VERSION */
-    const char *language;     /* for a new index; NULL = "english". An existing
-                                 index keeps its own; a different one is NS_EINVAL */
-    int wait_for_lock;        /* non-zero: block until the lock is free */
-    size_t flush_bytes;       /* buffered postings before a segment is written */
-    unsigned commit_every;    /* ns_writer_put commits every N docs (0 = never) */
+    unsigned version;      /* NS_WRITER_OPTIONS_VERSION */
+    const char *language;  /* for a new index; NULL = "english". An existing
+                              index keeps its own; a different one is NS_EINVAL */
+    int wait_for_lock;     /* non-zero: block until the lock is free */
+    size_t flush_bytes;    /* buffered postings before a segment is written */
+    unsigned commit_every; /* ns_writer_put commits every N docs (0 = never) */
     /* version 2 */
-    int backend;              /* for a new index: NS_BACKEND_NATIVE or NS_BACKEND_XAPIAN
-                                 (NS_EUNSUPPORTED when built without Xapian). An
-                                 existing Xapian index is always opened as one; asking
-                                 for Xapian on a native index is NS_EINVAL */
-    unsigned shards;          /* Xapian only. 0 or 1: one database at path; N > 1: N
-                                 databases path/shard-0... and a stub file
-                                 path/XAPIANDB listing them; a document goes to shard
-                                 FNV-1a-64(id) mod N (docs/scale-out.md). An existing
-                                 index keeps its count; another N > 1 is NS_EINVAL */
+    int backend;     /* for a new index: NS_BACKEND_NATIVE or NS_BACKEND_XAPIAN
+                        (NS_EUNSUPPORTED when built without Xapian). An
+                        existing Xapian index is always opened as one; asking
+                        for Xapian on a native index is NS_EINVAL */
+    unsigned shards; /* Xapian only. 0 or 1: one database at path; N > 1: N
+                        databases path/shard-0... and a stub file
+                        path/XAPIANDB listing them; a document goes to shard
+                        FNV-1a-64(id) mod N (docs/scale-out.md). An existing
+                        index keeps its count; another N > 1 is NS_EINVAL */
 } ns_writer_options;
 
 /* Index backends (docs/xapian.md). */
 enum { NS_BACKEND_NATIVE = 0, NS_BACKEND_XAPIAN = 1 };
 
 #define NS_WRITER_OPTIONS_VERSION 2
-#define NS_WRITER_OPTIONS_INIT                                                 \
-    {NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0}
+#define NS_WRITER_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0                     \
+    }
 
 /** Opens the index at path for writing, creating it (and its directory) if it
  *  does not exist, and takes the writer lock. On success *out is a writer the
@@ -177,7 +179,7 @@ enum { NS_BACKEND_NATIVE = 0, NS_BACKEND_XAPIAN = 1 };
  *  not NULL) holds a message naming the path. Errors: NS_ELOCKED ("index is
  *  locked by pid N"), NS_ECORRUPT, NS_EVERSION, NS_EIO, NS_EINVAL. */
 NS_API int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
-                   char *errbuf, size_t errbuf_len);
+                          char *errbuf, size_t errbuf_len);
 
 enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
 
@@ -194,9 +196,8 @@ NS_API int ns_writer_delete(ns_writer *w, const char *id, size_t id_len);
 /** Calls fn for the id of every live document (committed or pending), in no
  *  particular order. The id is borrowed for the call. fn returning non-zero
  *  stops the walk. Deleting from inside fn is allowed. */
-NS_API int ns_writer_foreach_id(ns_writer *w,
-                         int (*fn)(void *ctx, const char *id, size_t id_len),
-                         void *ctx);
+NS_API int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *id, size_t id_len),
+                                void *ctx);
 
 /** Makes every put and delete so far durable and visible to readers that
  *  refresh: writes pending segments, then atomically replaces the commit file.
@@ -239,7 +240,10 @@ typedef struct ns_index_options {
 } ns_index_options;
 
 #define NS_INDEX_OPTIONS_VERSION 1
-#define NS_INDEX_OPTIONS_INIT {NS_INDEX_OPTIONS_VERSION, 0}
+#define NS_INDEX_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        NS_INDEX_OPTIONS_VERSION, 0                                                                \
+    }
 
 /** ns_index_open with options (NULL = defaults). path may also be a Xapian
  *  database, or a Xapian stub file (or a folder holding one, XAPIANDB) that
@@ -270,19 +274,19 @@ NS_API const char *ns_index_language(const ns_index *idx);
 
 typedef struct ns_stats {
     uint64_t generation;
-    uint64_t documents;       /* live documents */
-    uint64_t deleted;         /* deleted, not yet merged away */
+    uint64_t documents; /* live documents */
+    uint64_t deleted;   /* deleted, not yet merged away */
     uint64_t segments;
-    uint64_t terms;           /* distinct terms summed over segments */
-    uint64_t postings;        /* (term, document) pairs */
-    uint64_t positions;       /* token occurrences */
-    uint64_t bytes_dict;      /* term dictionary */
-    uint64_t bytes_postings;  /* doc ids, frequencies, skip and block-max data */
+    uint64_t terms;          /* distinct terms summed over segments */
+    uint64_t postings;       /* (term, document) pairs */
+    uint64_t positions;      /* token occurrences */
+    uint64_t bytes_dict;     /* term dictionary */
+    uint64_t bytes_postings; /* doc ids, frequencies, skip and block-max data */
     uint64_t bytes_positions;
-    uint64_t bytes_norms;     /* per-document field lengths and id map */
-    uint64_t bytes_stored;    /* compressed stored fields */
-    uint64_t bytes_raw_stored;/* stored fields before compression */
-    uint64_t bytes_total;     /* every file of the generation */
+    uint64_t bytes_norms;      /* per-document field lengths and id map */
+    uint64_t bytes_stored;     /* compressed stored fields */
+    uint64_t bytes_raw_stored; /* stored fields before compression */
+    uint64_t bytes_total;      /* every file of the generation */
 } ns_stats;
 
 /** Fills *out with what the current generation holds. The byte counts are
@@ -310,19 +314,21 @@ NS_API int ns_index_check(const char *path, int full, char *errbuf, size_t errbu
 typedef struct ns_query ns_query;
 
 typedef struct ns_query_options {
-    unsigned version;       /* NS_QUERY_OPTIONS_VERSION */
-    int any;                /* bare words joined by OR instead of AND */
-    int literal;            /* the text is only words: no operators or syntax */
-    int lenient;            /* on a syntax error, fall back to literal words */
-    unsigned max_terms;     /* NS_MAX_QUERY_TERMS */
-    unsigned max_depth;     /* NS_MAX_QUERY_DEPTH */
-    unsigned max_expansions;/* NS_MAX_PREFIX_EXPANSIONS */
+    unsigned version;        /* NS_QUERY_OPTIONS_VERSION */
+    int any;                 /* bare words joined by OR instead of AND */
+    int literal;             /* the text is only words: no operators or syntax */
+    int lenient;             /* on a syntax error, fall back to literal words */
+    unsigned max_terms;      /* NS_MAX_QUERY_TERMS */
+    unsigned max_depth;      /* NS_MAX_QUERY_DEPTH */
+    unsigned max_expansions; /* NS_MAX_PREFIX_EXPANSIONS */
 } ns_query_options;
 
 #define NS_QUERY_OPTIONS_VERSION 1
-#define NS_QUERY_OPTIONS_INIT                                                   \
-    {NS_QUERY_OPTIONS_VERSION, 0, 0, 0, NS_MAX_QUERY_TERMS, NS_MAX_QUERY_DEPTH, \
-     NS_MAX_PREFIX_EXPANSIONS}
+#define NS_QUERY_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        NS_QUERY_OPTIONS_VERSION, 0, 0, 0, NS_MAX_QUERY_TERMS, NS_MAX_QUERY_DEPTH,                 \
+            NS_MAX_PREFIX_EXPANSIONS                                                               \
+    }
 
 /** Parses a query (language: docs/query-language.md) and analyses its words
  *  with the index's language. idx may be NULL (then "english" is used and
@@ -331,8 +337,8 @@ typedef struct ns_query_options {
  *  ("unbalanced '(' at 14") and *err_offset (may be NULL) the byte offset of the
  *  problem. Errors: NS_ESYNTAX, NS_ETOOBIG (a limit), NS_EINVAL, NS_ENOMEM. */
 NS_API int ns_query_parse(ns_query **out, ns_index *idx, const char *text, size_t len,
-                   const ns_query_options *opts, char *errbuf, size_t errbuf_len,
-                   size_t *err_offset);
+                          const ns_query_options *opts, char *errbuf, size_t errbuf_len,
+                          size_t *err_offset);
 
 /** The query as parsed, in a canonical form with analysed terms, e.g.
  *  (AND sever relat). Borrowed until ns_query_free. */
@@ -359,7 +365,10 @@ typedef struct ns_search_options {
 } ns_search_options;
 
 #define NS_SEARCH_OPTIONS_VERSION 1
-#define NS_SEARCH_OPTIONS_INIT {NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0}
+#define NS_SEARCH_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0                                        \
+    }
 
 typedef struct ns_results ns_results;
 
@@ -368,7 +377,7 @@ typedef struct ns_results ns_results;
  *  caller frees with ns_results_free. Errors: NS_ECORRUPT (message names the
  *  segment), NS_ETOOBIG, NS_ENOMEM. */
 NS_API int ns_search(ns_results **out, ns_index *idx, const ns_query *q,
-              const ns_search_options *opts);
+                     const ns_search_options *opts);
 
 /** Number of hits held (at most k). */
 NS_API size_t ns_results_count(const ns_results *r);
@@ -381,9 +390,9 @@ NS_API uint64_t ns_results_total(const ns_results *r, int *exact);
 /** A hit. The strings are borrowed until ns_results_free; absent fields have
  *  length 0 and a non-NULL pointer to "". */
 typedef struct ns_hit {
-    size_t rank;    /* 1-based, offset included */
+    size_t rank; /* 1-based, offset included */
     double score;
-    uint64_t docnum;/* internal document number in the searched generation */
+    uint64_t docnum; /* internal document number in the searched generation */
     const char *id;
     size_t id_len;
     const char *title;
@@ -428,19 +437,22 @@ NS_API int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_result
 typedef struct ns_snippet ns_snippet;
 
 typedef struct ns_snippet_options {
-    unsigned version;  /* NS_SNIPPET_OPTIONS_VERSION */
-    size_t max_bytes;  /* window size, default 260 */
+    unsigned version; /* NS_SNIPPET_OPTIONS_VERSION */
+    size_t max_bytes; /* window size, default 260 */
 } ns_snippet_options;
 
 #define NS_SNIPPET_OPTIONS_VERSION 1
-#define NS_SNIPPET_OPTIONS_INIT {NS_SNIPPET_OPTIONS_VERSION, 260}
+#define NS_SNIPPET_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        NS_SNIPPET_OPTIONS_VERSION, 260                                                            \
+    }
 
 /** Builds a snippet for hit i of r: the window of the body that holds the most
  *  distinct query terms, cut at word boundaries, with the byte spans of every
  *  matched token (a phrase match is one span). Caller frees with
  *  ns_snippet_free. */
-NS_API int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q,
-                    const ns_results *r, size_t i, const ns_snippet_options *opts);
+NS_API int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
+                           size_t i, const ns_snippet_options *opts);
 
 /** The snippet text (valid UTF-8). Borrowed until ns_snippet_free. */
 NS_API const char *ns_snippet_text(const ns_snippet *s, size_t *len);

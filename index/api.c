@@ -14,21 +14,36 @@ const char *ns_version(void) { return NS_VERSION_STRING; }
 const char *ns_strerror(int status)
 {
     switch (status) {
-    case NS_OK: return "success";
-    case NS_ERROR: return "error";
-    case NS_ENOMEM: return "out of memory";
-    case NS_EINVAL: return "invalid argument";
-    case NS_EIO: return "input/output error";
-    case NS_ENOSPC: return "no space left on device";
-    case NS_ENOTFOUND: return "not found";
-    case NS_EEXISTS: return "already exists";
-    case NS_ECORRUPT: return "index is corrupt";
-    case NS_EVERSION: return "unsupported index format version";
-    case NS_ELOCKED: return "index is locked by another writer";
-    case NS_ESYNTAX: return "query syntax error";
-    case NS_ETOOBIG: return "a limit was exceeded";
-    case NS_EUNSUPPORTED: return "not supported";
-    default: return "unknown error";
+    case NS_OK:
+        return "success";
+    case NS_ERROR:
+        return "error";
+    case NS_ENOMEM:
+        return "out of memory";
+    case NS_EINVAL:
+        return "invalid argument";
+    case NS_EIO:
+        return "input/output error";
+    case NS_ENOSPC:
+        return "no space left on device";
+    case NS_ENOTFOUND:
+        return "not found";
+    case NS_EEXISTS:
+        return "already exists";
+    case NS_ECORRUPT:
+        return "index is corrupt";
+    case NS_EVERSION:
+        return "unsupported index format version";
+    case NS_ELOCKED:
+        return "index is locked by another writer";
+    case NS_ESYNTAX:
+        return "query syntax error";
+    case NS_ETOOBIG:
+        return "a limit was exceeded";
+    case NS_EUNSUPPORTED:
+        return "not supported";
+    default:
+        return "unknown error";
     }
 }
 

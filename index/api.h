@@ -32,12 +32,12 @@ typedef struct nsi_msgslot {
 
 struct ns_index {
     const nsi_backend *ops;
-    void *impl;            /* the backend's state */
-    uint64_t serial;       /* unique per handle, for the bound-slot cache */
-    pthread_mutex_t mu;    /* guards pool and slots */
-    nsi_analyzer **pool;   /* idle analyzers, reused across threads */
+    void *impl;          /* the backend's state */
+    uint64_t serial;     /* unique per handle, for the bound-slot cache */
+    pthread_mutex_t mu;  /* guards pool and slots */
+    nsi_analyzer **pool; /* idle analyzers, reused across threads */
     size_t npool, pool_cap;
-    nsi_msgslot *slots;    /* one per thread that asked for one */
+    nsi_msgslot *slots; /* one per thread that asked for one */
 };
 
 struct ns_writer {

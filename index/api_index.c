@@ -10,8 +10,8 @@
 
 static atomic_uint_fast64_t next_serial = 1;
 
-int ns_index_open_with(ns_index **out, const char *path, const ns_index_options *opts,
-                       char *errbuf, size_t errbuf_len)
+int ns_index_open_with(ns_index **out, const char *path, const ns_index_options *opts, char *errbuf,
+                       size_t errbuf_len)
 {
     *out = NULL;
     if (!path || !*path)
@@ -117,7 +117,6 @@ int ns_index_check(const char *path, int full, char *errbuf, size_t errbuf_len)
         return nsi_fail(errbuf, errbuf_len, rc, "%s", err);
     if (!ops->check)
         return nsi_fail(errbuf, errbuf_len, NS_EUNSUPPORTED,
-                        "%s: a %s index; nsearch checks only its native indexes", path,
-                        ops->name);
+                        "%s: a %s index; nsearch checks only its native indexes", path, ops->name);
     return ops->check(path, full, errbuf, errbuf_len);
 }

@@ -137,9 +137,8 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
         return rc ? rc : nsi_index_fail(NS_ENOMEM, "out of memory");
     }
     const nsi_hit *h = &r->hits[i];
-    size_t skip = nsi_snippet_skip_title(body, len,
-                                         (const char *)r->arena.data + h->off[NSI_F_TITLE],
-                                         h->len[NSI_F_TITLE]);
+    size_t skip = nsi_snippet_skip_title(
+        body, len, (const char *)r->arena.data + h->off[NSI_F_TITLE], h->len[NSI_F_TITLE]);
     rc = nsi_snippet_build(an, body + skip, len - skip, q ? q->root : NULL, o.max_bytes, &s->s);
     nsi_index_analyzer_put(idx, an);
     nsi_buf_free(&buf);

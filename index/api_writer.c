@@ -8,8 +8,8 @@
 
 #include "api.h"
 
-int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
-                   char *errbuf, size_t errbuf_len)
+int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts, char *errbuf,
+                   size_t errbuf_len)
 {
     *out = NULL;
     if (!path || !*path)
@@ -41,10 +41,9 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
     if (!doc || !doc->id || doc->id_len == 0)
         return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "document has no id");
     if (doc->body_len > NS_MAX_DOC_BYTES)
-        return nsi_fail(w->err, sizeof w->err, NS_ETOOBIG,
-                        "document %.*s: %zu bytes, over the %u-byte limit",
-                        (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len,
-                        NS_MAX_DOC_BYTES);
+        return nsi_fail(
+            w->err, sizeof w->err, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",
+            (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len, NS_MAX_DOC_BYTES);
     return w->ops->w_put(w->impl, doc, outcome);
 }
 

@@ -53,8 +53,7 @@ const nsi_backend *nsi_backend_for_index(const char *path, int *rc, char *err)
 #ifdef NS_WITH_XAPIAN
     return &nsi_backend_xapian;
 #else
-    *rc = nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: a Xapian index, but %s", path,
-                   NO_XAPIAN);
+    *rc = nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: a Xapian index, but %s", path, NO_XAPIAN);
     return NULL;
 #endif
 }

@@ -87,10 +87,10 @@ extern const nsi_backend nsi_backend_xapian;
 
 /* What a path holds, as far as choosing a backend is concerned. */
 enum nsi_kind {
-    NSI_KIND_NATIVE = 0, /* a native index, nothing yet, or something unknown */
-    NSI_KIND_XAPIAN_DB,  /* a Xapian database directory (iamglass, iamchert) */
-    NSI_KIND_XAPIAN_STUB,/* a Xapian stub: a file, or a directory with XAPIANDB */
-    NSI_KIND_XAPIAN_FILE /* a single-file Xapian database */
+    NSI_KIND_NATIVE = 0,  /* a native index, nothing yet, or something unknown */
+    NSI_KIND_XAPIAN_DB,   /* a Xapian database directory (iamglass, iamchert) */
+    NSI_KIND_XAPIAN_STUB, /* a Xapian stub: a file, or a directory with XAPIANDB */
+    NSI_KIND_XAPIAN_FILE  /* a single-file Xapian database */
 };
 
 /* Looks at path (backend.c). Reads at most 512 bytes of a file. */

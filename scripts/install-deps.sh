@@ -9,6 +9,7 @@ packages=(
     libstemmer-dev libutf8proc-dev         # analysis: stemming, Unicode folding
     zlib1g-dev libjson-c-dev               # stored fields, jsonl input
     clang libclang-rt-14-dev               # sanitizer builds
+    clang-format                           # scripts/check-format.sh
     python3                                # used by the tests
     time                                   # peak memory of the big tests (-L big)
     libxapian-dev xapian-tools             # comparison backend

@@ -12,14 +12,14 @@
 #include "term.h"
 
 typedef struct cli_run {
-    const char *qid;       /* batch mode: the query id; NULL for a single query */
-    const char *text;      /* the query as typed (not NUL-terminated) */
+    const char *qid;  /* batch mode: the query id; NULL for a single query */
+    const char *text; /* the query as typed (not NUL-terminated) */
     size_t text_len;
     ns_index *idx;
     const ns_query *q;
-    const ns_results *r;   /* NULL when the query can match nothing */
-    size_t offset;         /* --offset, for the summary line */
-    uint64_t elapsed_us;   /* parse + search */
+    const ns_results *r; /* NULL when the query can match nothing */
+    size_t offset;       /* --offset, for the summary line */
+    uint64_t elapsed_us; /* parse + search */
 } cli_run;
 
 /* Human-readable hits (rank, title, score, location, highlighted snippet)

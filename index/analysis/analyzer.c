@@ -703,8 +703,7 @@ static int public_token(void *ctx, const nsi_token *tok)
     return 0;
 }
 
-int nsi_analyze_text(const char *language, const char *text, size_t len, ns_token_fn fn,
-                     void *ctx)
+int nsi_analyze_text(const char *language, const char *text, size_t len, ns_token_fn fn, void *ctx)
 {
     nsi_analyzer *a;
     int rc = nsi_analyzer_new(&a, language);

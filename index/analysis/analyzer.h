@@ -38,8 +38,8 @@ typedef struct nsi_analyzer nsi_analyzer;
 typedef struct nsi_token {
     const char *term; /* analysed form; borrowed for the callback only */
     size_t term_len;
-    uint32_t pos;     /* ordinal position */
-    size_t start;     /* [start, end): bytes of the token in the input */
+    uint32_t pos; /* ordinal position */
+    size_t start; /* [start, end): bytes of the token in the input */
     size_t end;
 } nsi_token;
 
@@ -72,13 +72,12 @@ const char *const *nsi_language_list(void);
 
 /* ns_analyze without its argument checks: a new analyzer for language runs
  * over text and hands each token to fn. */
-int nsi_analyze_text(const char *language, const char *text, size_t len, ns_token_fn fn,
-                     void *ctx);
+int nsi_analyze_text(const char *language, const char *text, size_t len, ns_token_fn fn, void *ctx);
 
 /* Runs the chain over text, calling cb for each token in order.
  * Returns NS_OK, NS_ENOMEM, or the callback's non-zero value.
  * stats may be NULL; when given, it is added to (not reset). */
-int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_pos,
-                unsigned flags, nsi_token_cb cb, void *ctx, nsi_analyze_stats *stats);
+int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_pos, unsigned flags,
+                nsi_token_cb cb, void *ctx, nsi_analyze_stats *stats);
 
 #endif

@@ -20,9 +20,13 @@ int nsi_errno_status(int e)
 {
     switch (e) {
     case ENOSPC:
-    case EDQUOT: return NS_ENOSPC;
-    case ENOENT: return NS_ENOTFOUND;
-    case ENOMEM: return NS_ENOMEM;
-    default: return NS_EIO;
+    case EDQUOT:
+        return NS_ENOSPC;
+    case ENOENT:
+        return NS_ENOTFOUND;
+    case ENOMEM:
+        return NS_ENOMEM;
+    default:
+        return NS_EIO;
     }
 }

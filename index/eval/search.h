@@ -17,7 +17,7 @@ struct ns_query {
 
 typedef struct nsi_hit {
     double score;
-    uint64_t gdoc;  /* document number in the generation */
+    uint64_t gdoc; /* document number in the generation */
     uint32_t seg, doc;
     size_t off[6], len[6]; /* id, title, url, date, meta in r->arena (body unused) */
 } nsi_hit;

@@ -175,14 +175,12 @@ typedef void unpack_fn(const uint8_t *in, uint32_t *out);
 /* Eight values of w bits are exactly w bytes, so each group of eight starts
  * on a byte and the offsets inside a group are constants. Value j of a group
  * starts at bit j*w: one unaligned 64-bit load covers it (7 + 32 < 64). */
-static inline __attribute__((always_inline)) void unpack_scalar_w(const uint8_t *in,
-                                                                  uint32_t *out,
+static inline __attribute__((always_inline)) void unpack_scalar_w(const uint8_t *in, uint32_t *out,
                                                                   const unsigned w)
 {
     const uint64_t mask = ((uint64_t)1 << w) - 1;
     for (unsigned g = 0; g < NSI_BLOCK / 8; g++, in += w, out += 8) {
-#define NSI_UNPACK_ONE(j) \
-    out[j] = (uint32_t)((load_u64le(in + ((j) * w >> 3)) >> ((j) * w & 7)) & mask)
+#define NSI_UNPACK_ONE(j) out[j] = (uint32_t)((load_u64le(in + ((j)*w >> 3)) >> ((j)*w & 7)) & mask)
         NSI_UNPACK_ONE(0);
         NSI_UNPACK_ONE(1);
         NSI_UNPACK_ONE(2);
@@ -204,10 +202,12 @@ static void unpack_zero(const uint8_t *in, uint32_t *out)
 static void unpack_scalar_32(const uint8_t *in, uint32_t *out)
 {
     for (unsigned i = 0; i < NSI_BLOCK; i++, in += 4)
-        out[i] = (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
-                 (uint32_t)in[3] << 24;
+        out[i] =
+            (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 | (uint32_t)in[3] << 24;
 }
 
+/* one instantiation per width, laid out as a table */
+// clang-format off
 #define NSI_SCALAR(w) \
     static void unpack_scalar_##w(const uint8_t *in, uint32_t *out) \
     { \
@@ -220,17 +220,16 @@ NSI_SCALAR(19) NSI_SCALAR(20) NSI_SCALAR(21) NSI_SCALAR(22) NSI_SCALAR(23) NSI_S
 NSI_SCALAR(25) NSI_SCALAR(26) NSI_SCALAR(27) NSI_SCALAR(28) NSI_SCALAR(29) NSI_SCALAR(30)
 NSI_SCALAR(31)
 #undef NSI_SCALAR
+    // clang-format on
 
-static unpack_fn *const unpack_scalar[33] = {
-    unpack_zero,       unpack_scalar_1,  unpack_scalar_2,  unpack_scalar_3,
-    unpack_scalar_4,   unpack_scalar_5,  unpack_scalar_6,  unpack_scalar_7,
-    unpack_scalar_8,   unpack_scalar_9,  unpack_scalar_10, unpack_scalar_11,
-    unpack_scalar_12,  unpack_scalar_13, unpack_scalar_14, unpack_scalar_15,
-    unpack_scalar_16,  unpack_scalar_17, unpack_scalar_18, unpack_scalar_19,
-    unpack_scalar_20,  unpack_scalar_21, unpack_scalar_22, unpack_scalar_23,
-    unpack_scalar_24,  unpack_scalar_25, unpack_scalar_26, unpack_scalar_27,
-    unpack_scalar_28,  unpack_scalar_29, unpack_scalar_30, unpack_scalar_31,
-    unpack_scalar_32,
+    static unpack_fn *const unpack_scalar[33] = {
+        unpack_zero,      unpack_scalar_1,  unpack_scalar_2,  unpack_scalar_3,  unpack_scalar_4,
+        unpack_scalar_5,  unpack_scalar_6,  unpack_scalar_7,  unpack_scalar_8,  unpack_scalar_9,
+        unpack_scalar_10, unpack_scalar_11, unpack_scalar_12, unpack_scalar_13, unpack_scalar_14,
+        unpack_scalar_15, unpack_scalar_16, unpack_scalar_17, unpack_scalar_18, unpack_scalar_19,
+        unpack_scalar_20, unpack_scalar_21, unpack_scalar_22, unpack_scalar_23, unpack_scalar_24,
+        unpack_scalar_25, unpack_scalar_26, unpack_scalar_27, unpack_scalar_28, unpack_scalar_29,
+        unpack_scalar_30, unpack_scalar_31, unpack_scalar_32,
 };
 
 /* ------------------------------------------------------------ AVX2 unpack */
@@ -252,10 +251,7 @@ static inline char shuf_a(unsigned w, unsigned j, unsigned k)
 {
     return (char)((half_bit(w, j) >> 3) + (int)k);
 }
-static inline int needs_b(unsigned w, unsigned j)
-{
-    return (half_bit(w, j) & 7) + (int)w > 32;
-}
+static inline int needs_b(unsigned w, unsigned j) { return (half_bit(w, j) & 7) + (int)w > 32; }
 static inline char shuf_b(unsigned w, unsigned j, unsigned k)
 {
     return k == 0 && needs_b(w, j) ? (char)((half_bit(w, j) >> 3) + 4) : (char)0x80;
@@ -269,17 +265,17 @@ static inline char shuf_b(unsigned w, unsigned j, unsigned k)
 static inline __attribute__((always_inline, target("avx2"))) void
 unpack_avx2_w(const uint8_t *in, uint32_t *out, const unsigned w)
 {
-    const __m256i sa = _mm256_setr_epi8(NSI_SA(0), NSI_SA(1), NSI_SA(2), NSI_SA(3),
-                                        NSI_SA(4), NSI_SA(5), NSI_SA(6), NSI_SA(7));
-    const __m256i sb = _mm256_setr_epi8(NSI_SB(0), NSI_SB(1), NSI_SB(2), NSI_SB(3),
-                                        NSI_SB(4), NSI_SB(5), NSI_SB(6), NSI_SB(7));
-    const __m256i sh = _mm256_setr_epi32(NSI_SH(0), NSI_SH(1), NSI_SH(2), NSI_SH(3),
-                                         NSI_SH(4), NSI_SH(5), NSI_SH(6), NSI_SH(7));
+    const __m256i sa = _mm256_setr_epi8(NSI_SA(0), NSI_SA(1), NSI_SA(2), NSI_SA(3), NSI_SA(4),
+                                        NSI_SA(5), NSI_SA(6), NSI_SA(7));
+    const __m256i sb = _mm256_setr_epi8(NSI_SB(0), NSI_SB(1), NSI_SB(2), NSI_SB(3), NSI_SB(4),
+                                        NSI_SB(5), NSI_SB(6), NSI_SB(7));
+    const __m256i sh = _mm256_setr_epi32(NSI_SH(0), NSI_SH(1), NSI_SH(2), NSI_SH(3), NSI_SH(4),
+                                         NSI_SH(5), NSI_SH(6), NSI_SH(7));
     const __m256i shb = _mm256_setr_epi32(NSI_SHB(0), NSI_SHB(1), NSI_SHB(2), NSI_SHB(3),
                                           NSI_SHB(4), NSI_SHB(5), NSI_SHB(6), NSI_SHB(7));
     const __m256i mask = _mm256_set1_epi32((int)(uint32_t)(((uint64_t)1 << w) - 1));
-    const int use_b = needs_b(w, 1) || needs_b(w, 2) || needs_b(w, 3) ||
-                      needs_b(w, 5) || needs_b(w, 6) || needs_b(w, 7);
+    const int use_b = needs_b(w, 1) || needs_b(w, 2) || needs_b(w, 3) || needs_b(w, 5) ||
+                      needs_b(w, 6) || needs_b(w, 7);
     const unsigned hoff = (4 * w) >> 3;
     for (unsigned g = 0; g < NSI_BLOCK / 8; g++, in += w, out += 8) {
         __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)in);
@@ -302,27 +298,28 @@ static void unpack_copy32(const uint8_t *in, uint32_t *out)
     memcpy(out, in, NSI_BLOCK * 4); /* x86 is little-endian */
 }
 
-#define NSI_AVX2(w) \
-    __attribute__((target("avx2"))) static void unpack_avx2_##w(const uint8_t *in, \
-                                                                uint32_t *out) \
-    { \
-        unpack_avx2_w(in, out, w); \
+#define NSI_AVX2(w)                                                                                \
+    __attribute__((target("avx2"))) static void unpack_avx2_##w(const uint8_t *in, uint32_t *out)  \
+    {                                                                                              \
+        unpack_avx2_w(in, out, w);                                                                 \
     }
+// clang-format off
 NSI_AVX2(1) NSI_AVX2(2) NSI_AVX2(3) NSI_AVX2(4) NSI_AVX2(5) NSI_AVX2(6) NSI_AVX2(7)
 NSI_AVX2(8) NSI_AVX2(9) NSI_AVX2(10) NSI_AVX2(11) NSI_AVX2(12) NSI_AVX2(13) NSI_AVX2(14)
 NSI_AVX2(15) NSI_AVX2(16) NSI_AVX2(17) NSI_AVX2(18) NSI_AVX2(19) NSI_AVX2(20) NSI_AVX2(21)
 NSI_AVX2(22) NSI_AVX2(23) NSI_AVX2(24) NSI_AVX2(25) NSI_AVX2(26) NSI_AVX2(27) NSI_AVX2(28)
 NSI_AVX2(29) NSI_AVX2(30) NSI_AVX2(31)
 #undef NSI_AVX2
+    // clang-format on
 
-static unpack_fn *const unpack_avx2[33] = {
-    unpack_zero,     unpack_avx2_1,  unpack_avx2_2,  unpack_avx2_3,  unpack_avx2_4,
-    unpack_avx2_5,   unpack_avx2_6,  unpack_avx2_7,  unpack_avx2_8,  unpack_avx2_9,
-    unpack_avx2_10,  unpack_avx2_11, unpack_avx2_12, unpack_avx2_13, unpack_avx2_14,
-    unpack_avx2_15,  unpack_avx2_16, unpack_avx2_17, unpack_avx2_18, unpack_avx2_19,
-    unpack_avx2_20,  unpack_avx2_21, unpack_avx2_22, unpack_avx2_23, unpack_avx2_24,
-    unpack_avx2_25,  unpack_avx2_26, unpack_avx2_27, unpack_avx2_28, unpack_avx2_29,
-    unpack_avx2_30,  unpack_avx2_31, unpack_copy32,
+    static unpack_fn *const unpack_avx2[33] = {
+        unpack_zero,    unpack_avx2_1,  unpack_avx2_2,  unpack_avx2_3,  unpack_avx2_4,
+        unpack_avx2_5,  unpack_avx2_6,  unpack_avx2_7,  unpack_avx2_8,  unpack_avx2_9,
+        unpack_avx2_10, unpack_avx2_11, unpack_avx2_12, unpack_avx2_13, unpack_avx2_14,
+        unpack_avx2_15, unpack_avx2_16, unpack_avx2_17, unpack_avx2_18, unpack_avx2_19,
+        unpack_avx2_20, unpack_avx2_21, unpack_avx2_22, unpack_avx2_23, unpack_avx2_24,
+        unpack_avx2_25, unpack_avx2_26, unpack_avx2_27, unpack_avx2_28, unpack_avx2_29,
+        unpack_avx2_30, unpack_avx2_31, unpack_copy32,
 };
 #endif
 

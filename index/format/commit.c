@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format/commit.h"
-#include "format/codec.h"
 #include "common/internal.h"
 #include "common/io.h"
+#include "format/codec.h"
+#include "format/commit.h"
 
 #define COMMIT_MAX (1u << 30)
 
@@ -246,8 +246,7 @@ int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errl
             if (pid > 0)
                 return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by pid %ld", dir,
                                 pid);
-            return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by another writer",
-                            dir);
+            return nsi_fail(err, errlen, NS_ELOCKED, "%s: index is locked by another writer", dir);
         }
         nsi_io_close(fd);
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: lock: %s", path, strerror(e));

@@ -87,7 +87,7 @@ struct nsi_docstore_writer {
     uint32_t nblocks;
     uint32_t cur_first; /* first doc of the open block */
     int finished;
-    int dict_decided;   /* until then, records gather in cur unblocked */
+    int dict_decided; /* until then, records gather in cur unblocked */
     nsi_buf dict;
     z_stream zs; /* reused across blocks: deflateInit costs more than a reset */
 };
@@ -138,8 +138,7 @@ static int close_block(nsi_docstore_writer *w)
         rc = nsi_buf_reserve(&w->ulens, 4);
     if (rc)
         return rc;
-    if (w->dict.len &&
-        deflateSetDictionary(&w->zs, w->dict.data, (uInt)w->dict.len) != Z_OK)
+    if (w->dict.len && deflateSetDictionary(&w->zs, w->dict.data, (uInt)w->dict.len) != Z_OK)
         return NS_ERROR; /* cannot happen right after a reset */
     w->zs.next_in = w->cur.data;
     w->zs.avail_in = (uInt)w->cur.len;
@@ -320,13 +319,12 @@ static int check_index(const nsi_docstore *ds, char *err, size_t errlen)
         uint32_t first = block_first(ds, i);
         if (i == 0 ? off != 0 || first != 0
                    : off <= block_off(ds, i - 1) || first <= block_first(ds, i - 1)) {
-            set_err(err, errlen, "stored block %u: offset %llu or first doc %u out of order",
-                    i, (unsigned long long)off, first);
+            set_err(err, errlen, "stored block %u: offset %llu or first doc %u out of order", i,
+                    (unsigned long long)off, first);
             return NS_ECORRUPT;
         }
         if (off >= bsize || first >= ds->ndocs) {
-            set_err(err, errlen,
-                    "stored block %u: offset %llu or first doc %u past the end", i,
+            set_err(err, errlen, "stored block %u: offset %llu or first doc %u past the end", i,
                     (unsigned long long)off, first);
             return NS_ECORRUPT;
         }
@@ -386,8 +384,7 @@ static int open_section(nsi_docstore *ds, const uint8_t *base, size_t size, int 
     return NS_OK;
 }
 
-int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
-                      size_t errlen)
+int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err, size_t errlen)
 {
     return open_section(ds, base, size, 0, err, errlen);
 }
@@ -414,8 +411,7 @@ static uint32_t find_block(const nsi_docstore *ds, uint32_t doc)
 
 /* Inflates block b into out (exactly its ulen bytes). uncompress() cannot
  * take a preset dictionary, hence the stream. */
-static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *err,
-                         size_t errlen)
+static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *err, size_t errlen)
 {
     uint64_t off = block_off(ds, b);
     uint64_t csize = block_end(ds, b) - off;
@@ -454,8 +450,7 @@ static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char 
     }
     if (got != ulen || used != csize) {
         set_err(err, errlen, "stored block %u: inflated %llu of %u bytes from %llu of %llu", b,
-                (unsigned long long)got, ulen, (unsigned long long)used,
-                (unsigned long long)csize);
+                (unsigned long long)got, ulen, (unsigned long long)used, (unsigned long long)csize);
         return NS_ECORRUPT;
     }
     out->len = ulen;
@@ -495,8 +490,7 @@ static int find_record(const nsi_docstore *ds, uint32_t b, const nsi_buf *raw, u
     return NS_OK;
 }
 
-int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err,
-                     size_t errlen)
+int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err, size_t errlen)
 {
     if (doc >= ds->ndocs) {
         set_err(err, errlen, "stored: doc %u out of range (%u docs)", doc, ds->ndocs);

@@ -38,15 +38,13 @@ typedef struct nsi_docstore {
 } nsi_docstore;
 
 /* Validates the offset index. NS_ECORRUPT with a reason in err. */
-int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
-                      size_t errlen);
+int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err, size_t errlen);
 /* The same for a section of segment format 1 (no dictionary, 8-byte trailer). */
 int nsi_docstore_open_v1(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
                          size_t errlen);
 /* Sets out to the record of doc (replacing out's contents). NS_ECORRUPT on
  * bad data (message in err), NS_EINVAL for doc >= ndocs. */
-int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err,
-                     size_t errlen);
+int nsi_docstore_get(const nsi_docstore *ds, uint32_t doc, nsi_buf *out, char *err, size_t errlen);
 
 /* A caller-owned cache of the last inflated block, so that reading several
  * documents of one block (hits loaded in document order, a merge) inflates it

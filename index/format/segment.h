@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nsearch.h"
+
 #include "common/buf.h"
 #include "format/codec.h"
 #include "format/docstore.h"
@@ -47,15 +49,14 @@ int nsi_segw_new(nsi_segw **out);
 int nsi_segw_term(nsi_segw *w, const char *term, size_t len);
 int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_body,
                      const uint32_t *pos_title, const uint32_t *pos_body);
-int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id,
-                 size_t id_len, uint64_t hash, const void *rec, size_t rec_len);
+int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id, size_t id_len,
+                 uint64_t hash, const void *rec, size_t rec_len);
 /* The same with the record already decoded (merges). */
 struct nsi_record;
 int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
                         const struct nsi_record *rec);
 /* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
-int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
-                    size_t errlen);
+int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 void nsi_segw_free(nsi_segw *w);
 uint32_t nsi_segw_ndocs(const nsi_segw *w);
 
@@ -75,7 +76,7 @@ typedef struct nsi_seg {
         uint32_t crc;
     } sec[NSI_SEC_COUNT + 1];
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
-    uint32_t nblocks;  /* dictionary blocks */
+    uint32_t nblocks; /* dictionary blocks */
     nsi_docstore store;
 } nsi_seg;
 
@@ -104,8 +105,8 @@ typedef struct nsi_terminfo {
 } nsi_terminfo;
 
 /* Looks a term up. NS_OK and *ti filled, NS_ENOTFOUND, or NS_ECORRUPT. */
-int nsi_seg_lookup(const nsi_seg *s, const char *term, size_t len, nsi_terminfo *ti,
-                   char *err, size_t errlen);
+int nsi_seg_lookup(const nsi_seg *s, const char *term, size_t len, nsi_terminfo *ti, char *err,
+                   size_t errlen);
 
 /* Iterates over the dictionary from the first term >= from (from may be
  * NULL/0 for the start). Each call to nsi_dictit_next gives the next term
@@ -120,12 +121,11 @@ typedef struct nsi_dictit {
     size_t term_len;
     nsi_terminfo ti;
 } nsi_dictit;
-int nsi_dictit_seek(nsi_dictit *it, const nsi_seg *s, const char *from, size_t len,
-                    char *err, size_t errlen);
+int nsi_dictit_seek(nsi_dictit *it, const nsi_seg *s, const char *from, size_t len, char *err,
+                    size_t errlen);
 int nsi_dictit_next(nsi_dictit *it, char *err, size_t errlen);
 
-static inline void nsi_seg_norms(const nsi_seg *s, uint32_t doc, uint32_t *lt,
-                                 uint32_t *lb)
+static inline void nsi_seg_norms(const nsi_seg *s, uint32_t doc, uint32_t *lt, uint32_t *lb)
 {
     const uint8_t *p = s->sec[NSI_SEC_NORMS].p + (size_t)doc * 8;
     *lt = nsi_get_u32le(p);
@@ -134,8 +134,7 @@ static inline void nsi_seg_norms(const nsi_seg *s, uint32_t doc, uint32_t *lt,
 
 /* ---- postings cursor */
 typedef struct nsi_skip {
-    uint32_t last_doc, data_off, pos_off, max_tf_body, min_len_body, max_tf_title,
-        min_len_title;
+    uint32_t last_doc, data_off, pos_off, max_tf_body, min_len_body, max_tf_title, min_len_title;
 } nsi_skip;
 
 typedef struct nsi_pcur {
@@ -150,15 +149,15 @@ typedef struct nsi_pcur {
     uint32_t tail_pos_off;
     /* current block: index 0..full (full = the tail) */
     uint32_t block;
-    uint32_t n;              /* docs in the current block */
-    uint32_t i;              /* index of the current doc in the block */
-    uint32_t doc;            /* current doc, NSI_DOC_END when exhausted */
+    uint32_t n;   /* docs in the current block */
+    uint32_t i;   /* index of the current doc in the block */
+    uint32_t doc; /* current doc, NSI_DOC_END when exhausted */
     uint32_t docs[NSI_BLOCK], tft[NSI_BLOCK], tfb[NSI_BLOCK];
     /* positions decoding state for the current block */
-    const uint8_t *pblock;   /* positions of the block's first doc */
-    const uint8_t *pp;       /* positions of doc pp_i of the block */
+    const uint8_t *pblock; /* positions of the block's first doc */
+    const uint8_t *pp;     /* positions of doc pp_i of the block */
     uint32_t pp_i;
-    int corrupt;             /* set on any decoding failure */
+    int corrupt; /* set on any decoding failure */
 } nsi_pcur;
 
 /* Positions the cursor on the term's first posting. */

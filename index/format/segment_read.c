@@ -18,7 +18,6 @@
 #include "format/record.h"
 #include "format/segment.h"
 
-
 static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 {
     return nsi_fail(err, errlen, NS_ECORRUPT, "%s: %s", s->path, what);
@@ -26,8 +25,8 @@ static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 
 static const char *sec_name(int k)
 {
-    static const char *names[] = {"?",        "INFO",      "TERMS", "TERMIDX", "POSTINGS",
-                                  "POSITIONS", "NORMS", "DOCMAP",  "STORED", "FIELDS"};
+    static const char *names[] = {"?",         "INFO",  "TERMS",  "TERMIDX", "POSTINGS",
+                                  "POSITIONS", "NORMS", "DOCMAP", "STORED",  "FIELDS"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -64,9 +63,8 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
     for (uint32_t b = 0; b < s->nblocks; b++) {
         const uint8_t *en = ti + 8 + (size_t)b * NSI_TERMIDX_ENTRY;
         uint64_t d = nsi_get_u32le(en), po = nsi_get_u64le(en + 4), qo = nsi_get_u64le(en + 12);
-        if ((b && (d <= prev_d || po < prev_p || qo < prev_q)) ||
-            d >= s->sec[NSI_SEC_TERMS].len || po > s->sec[NSI_SEC_POSTINGS].len ||
-            qo > s->sec[NSI_SEC_POSITIONS].len)
+        if ((b && (d <= prev_d || po < prev_p || qo < prev_q)) || d >= s->sec[NSI_SEC_TERMS].len ||
+            po > s->sec[NSI_SEC_POSTINGS].len || qo > s->sec[NSI_SEC_POSITIONS].len)
             return corrupt(s, err, errlen, "section TERMIDX: block offsets out of order");
         prev_d = d;
         prev_p = po;
@@ -79,8 +77,7 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         return corrupt(s, err, errlen, "section FIELDS: offsets disagree with its size");
     char dserr[256];
     if ((s->version == 1 ? nsi_docstore_open_v1 : nsi_docstore_open)(
-            &s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len, dserr,
-            sizeof dserr) ||
+            &s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len, dserr, sizeof dserr) ||
         s->store.ndocs != s->ndocs) {
         char what[300];
         snprintf(what, sizeof what, "section STORED: %s",
@@ -99,9 +96,8 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     /* A damaged version field must read as damage, not as a newer format:
      * an intact file of any version still ends with its whole-file CRC. */
     int known = version >= NSI_SEG_VERSION_MIN && version <= NSI_SEG_VERSION;
-    if (!known &&
-        (memcmp(m + s->size - 8, NSI_SEG_END, 8) ||
-         nsi_crc32(m, s->size - NSI_SEG_FOOTER_BYTES) != nsi_get_u32le(m + s->size - 12)))
+    if (!known && (memcmp(m + s->size - 8, NSI_SEG_END, 8) ||
+                   nsi_crc32(m, s->size - NSI_SEG_FOOTER_BYTES) != nsi_get_u32le(m + s->size - 12)))
         return corrupt(s, err, errlen, "header damaged (unknown version, checksum mismatch)");
     if (!known)
         return nsi_fail(err, errlen, NS_EVERSION,
@@ -154,8 +150,8 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
         int e = errno;
         if (fd >= 0)
             nsi_io_close(fd);
-        int rc = nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e),
-                          "%s: %s", s->path, strerror(e));
+        int rc = nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e), "%s: %s",
+                          s->path, strerror(e));
         free(s);
         return rc;
     }
@@ -245,8 +241,7 @@ static int dict_entry(nsi_dictit *it, char *err, size_t errlen)
     uint64_t prefix, slen, df, plen, qlen;
     if (nsi_varint_get(&it->p, it->end, &prefix) || nsi_varint_get(&it->p, it->end, &slen) ||
         prefix > it->term_len || slen > (uint64_t)(it->end - it->p) ||
-        prefix + slen > sizeof it->term || (it->in_block == 0 && prefix != 0) ||
-        prefix + slen == 0)
+        prefix + slen > sizeof it->term || (it->in_block == 0 && prefix != 0) || prefix + slen == 0)
         return corrupt(s, err, errlen, "section TERMS: malformed entry");
     memcpy(it->term + prefix, it->p, slen);
     it->p += slen;
@@ -293,8 +288,8 @@ static int termcmp(const char *a, size_t al, const char *b, size_t bl)
 }
 
 /* Leaves it on the first term >= key; returns 1 when there is none. */
-int nsi_dictit_seek(nsi_dictit *it, const nsi_seg *s, const char *key, size_t len,
-                    char *err, size_t errlen)
+int nsi_dictit_seek(nsi_dictit *it, const nsi_seg *s, const char *key, size_t len, char *err,
+                    size_t errlen)
 {
     memset(it, 0, sizeof *it);
     it->s = s;
@@ -328,8 +323,8 @@ int nsi_dictit_next(nsi_dictit *it, char *err, size_t errlen)
     return dict_entry(it, err, errlen);
 }
 
-int nsi_seg_lookup(const nsi_seg *s, const char *term, size_t len, nsi_terminfo *ti,
-                   char *err, size_t errlen)
+int nsi_seg_lookup(const nsi_seg *s, const char *term, size_t len, nsi_terminfo *ti, char *err,
+                   size_t errlen)
 {
     nsi_dictit it;
     int rc = nsi_dictit_seek(&it, s, term, len, err, errlen);
@@ -380,9 +375,8 @@ static int load_block(nsi_pcur *c, uint32_t b)
         nsi_skip sk;
         nsi_pcur_skip(c, b, &sk);
         const uint8_t *p = c->data + sk.data_off;
-        if (sk.data_off > (size_t)(c->tail - c->data) ||
-            nsi_unpack128(&p, c->tail, c->docs) || nsi_unpack128(&p, c->tail, c->tfb) ||
-            nsi_unpack128(&p, c->tail, c->tft))
+        if (sk.data_off > (size_t)(c->tail - c->data) || nsi_unpack128(&p, c->tail, c->docs) ||
+            nsi_unpack128(&p, c->tail, c->tfb) || nsi_unpack128(&p, c->tail, c->tft))
             return bad(c);
         for (uint32_t j = 0; j < NSI_BLOCK; j++) {
             uint64_t d = next + c->docs[j];
@@ -512,8 +506,7 @@ static int read_positions(const uint8_t **p, const uint8_t *end, uint32_t *out, 
     uint32_t prev = 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t g;
-        if (nsi_varint_get32(p, end, &g) || (k && (uint64_t)prev + g > UINT32_MAX) ||
-            (k && g == 0))
+        if (nsi_varint_get32(p, end, &g) || (k && (uint64_t)prev + g > UINT32_MAX) || (k && g == 0))
             return NS_ECORRUPT;
         prev = k ? prev + g : g;
         out[k] = prev;
@@ -530,8 +523,7 @@ int nsi_pcur_positions(nsi_pcur *c, uint32_t *title, uint32_t *body)
         c->pp_i = 0;
     }
     while (c->pp_i < c->i) {
-        if (skip_varints(&c->pp, c->pos_end,
-                         (uint64_t)c->tft[c->pp_i] + c->tfb[c->pp_i]))
+        if (skip_varints(&c->pp, c->pos_end, (uint64_t)c->tft[c->pp_i] + c->tfb[c->pp_i]))
             return bad(c);
         c->pp_i++;
     }

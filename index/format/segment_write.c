@@ -19,7 +19,6 @@
 #include "format/record.h"
 #include "format/segment.h"
 
-
 struct nsi_segw {
     nsi_buf terms, termidx, postings, positions, norms, docmap, stored_sec;
     nsi_buf fields, field_offs; /* FIELDS: entries, and their u64 offsets */
@@ -61,9 +60,8 @@ void nsi_segw_free(nsi_segw *w)
 {
     if (!w)
         return;
-    nsi_buf *bufs[] = {&w->terms,  &w->termidx, &w->postings, &w->positions,
-                       &w->norms,  &w->docmap,  &w->stored_sec, &w->termpos,
-                       &w->fields, &w->field_offs};
+    nsi_buf *bufs[] = {&w->terms,  &w->termidx,    &w->postings, &w->positions, &w->norms,
+                       &w->docmap, &w->stored_sec, &w->termpos,  &w->fields,    &w->field_offs};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         nsi_buf_free(bufs[i]);
     nsi_u32vec_free(&w->docs);
@@ -103,8 +101,8 @@ int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
     return NS_OK;
 }
 
-int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id,
-                 size_t id_len, uint64_t hash, const void *rec, size_t rec_len)
+int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id, size_t id_len,
+                 uint64_t hash, const void *rec, size_t rec_len)
 {
     nsi_record r;
     if (nsi_record_decode(rec, rec_len, &r))
@@ -159,10 +157,14 @@ static int flush_term(nsi_segw *w)
             tb[j] = w->tfb.v[k];
             tt[j] = w->tft.v[k];
             uint32_t lb = doc_len(w, d, 0), lt = doc_len(w, d, 1);
-            if (tb[j] > max_tb) max_tb = tb[j];
-            if (tt[j] > max_tt) max_tt = tt[j];
-            if (tb[j] && lb < min_lb) min_lb = lb;
-            if (tt[j] && lt < min_lt) min_lt = lt;
+            if (tb[j] > max_tb)
+                max_tb = tb[j];
+            if (tt[j] > max_tt)
+                max_tt = tt[j];
+            if (tb[j] && lb < min_lb)
+                min_lb = lb;
+            if (tt[j] && lt < min_lt)
+                min_lt = lt;
         }
         uint8_t *sk = w->postings.data + skip_at + (size_t)b * NSI_SKIP_ENTRY;
         nsi_put_u32le(sk, prev);
@@ -284,9 +286,9 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     nsi_buf_free(&w->fields);
     w->fields = fsec;
 
-    const nsi_buf *secs[NSI_SEC_COUNT + 1] = {
-        NULL, &info, &w->terms, &w->termidx, &w->postings, &w->positions,
-        &w->norms, &w->docmap, &w->stored_sec, &w->fields};
+    const nsi_buf *secs[NSI_SEC_COUNT + 1] = {NULL,           &info,         &w->terms, &w->termidx,
+                                              &w->postings,   &w->positions, &w->norms, &w->docmap,
+                                              &w->stored_sec, &w->fields};
     uint8_t hdr[NSI_SEG_HEADER_BYTES] = {0};
     memcpy(hdr, NSI_SEG_MAGIC, 8);
     nsi_put_u32le(hdr + 8, NSI_SEG_VERSION);
@@ -322,8 +324,7 @@ out:
     return rc;
 }
 
-int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
-                    size_t errlen)
+int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen)
 {
     int rc;
     if (w->have_term && w->docs.n && (rc = flush_term(w)))
@@ -332,8 +333,8 @@ int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
     f.limit = (size_t)1 << 62;
     if ((rc = build_file(w, seg_id, &f))) {
         nsi_buf_free(&f);
-        return nsi_fail(err, errlen, rc, "building segment %016llx: %s",
-                        (unsigned long long)seg_id, ns_strerror(rc));
+        return nsi_fail(err, errlen, rc, "building segment %016llx: %s", (unsigned long long)seg_id,
+                        ns_strerror(rc));
     }
     char path[4200];
     nsi_seg_filename(path, sizeof path, dir, seg_id);
@@ -354,8 +355,7 @@ int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err,
     if (step) {
         if (fd >= 0)
             nsi_io_unlink(path);
-        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s", path, step,
-                        strerror(e));
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s", path, step, strerror(e));
     }
     return NS_OK;
 }

@@ -16,8 +16,7 @@ nsq_node *nsq_new(enum nsq_kind kind, size_t offset)
     return n;
 }
 
-nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len,
-                       size_t offset)
+nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len, size_t offset)
 {
     nsq_node *n = nsq_new(kind, offset);
     if (!n)
@@ -73,8 +72,7 @@ int nsq_add_kid(nsq_node *parent, nsq_node *kid)
 {
     if (!kid)
         return NS_OK;
-    int flatten = kid->kind == parent->kind &&
-                  (kid->kind == NSQ_AND || kid->kind == NSQ_OR);
+    int flatten = kid->kind == parent->kind && (kid->kind == NSQ_AND || kid->kind == NSQ_OR);
     size_t extra = flatten ? kid->nkids : 1;
     if (reserve_kids(parent, extra) != NS_OK) {
         nsq_free(kid);
@@ -134,8 +132,8 @@ nsq_node *nsq_simplify(nsq_node *n)
 
 static int format_field(const nsq_node *n, nsi_buf *b)
 {
-    int fielded = n->kind == NSQ_TERM || n->kind == NSQ_PREFIX ||
-                  n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR;
+    int fielded = n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
+                  n->kind == NSQ_NEAR;
     if (fielded && n->field == NSQ_FIELD_TITLE)
         return nsi_buf_append(b, "title:", 6);
     return NS_OK;
@@ -171,8 +169,7 @@ static int format_phrase(const nsq_node *n, nsi_buf *b)
 static int format_node(const nsq_node *n, nsi_buf *b, int bare)
 {
     static const char *const op[] = {
-        [NSQ_AND] = "(AND", [NSQ_OR] = "(OR", [NSQ_NOT] = "(NOT",
-        [NSQ_MAYBE] = "(MAYBE"};
+        [NSQ_AND] = "(AND", [NSQ_OR] = "(OR", [NSQ_NOT] = "(NOT", [NSQ_MAYBE] = "(MAYBE"};
     int rc = bare ? NS_OK : format_field(n, b);
     if (rc)
         return rc;

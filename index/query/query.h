@@ -28,10 +28,10 @@ typedef struct nsq_node {
     enum nsq_field field; /* TERM, PREFIX, PHRASE, NEAR: where it must occur */
     char *term;           /* TERM, PREFIX: malloc'd, NUL-terminated */
     size_t term_len;
-    unsigned dist;        /* NEAR */
+    unsigned dist; /* NEAR */
     struct nsq_node **kids;
     size_t nkids;
-    size_t offset;        /* byte offset in the query text where it starts */
+    size_t offset; /* byte offset in the query text where it starts */
 } nsq_node;
 
 /* Parses text into a tree, analysing words with an. Normal forms:
@@ -44,9 +44,8 @@ typedef struct nsq_node {
  *    ("query has no positive term"), as nothing could rank it.
  * Errors return NS_ESYNTAX or NS_ETOOBIG with a message in err
  * ("unbalanced '(' at 14") and the byte offset in *err_off. */
-int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts,
-                    nsi_analyzer *an, nsq_node **out, char *err, size_t errlen,
-                    size_t *err_off);
+int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts, nsi_analyzer *an,
+                    nsq_node **out, char *err, size_t errlen, size_t *err_off);
 
 void nsq_free(nsq_node *n);
 
@@ -63,13 +62,13 @@ int nsq_format(const nsq_node *n, nsi_buf *b);
 nsq_node *nsq_new(enum nsq_kind kind, size_t offset);
 
 /* A TERM or PREFIX node holding a NUL-terminated copy of term[0..len). */
-nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len,
-                       size_t offset);
+nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len, size_t offset);
 
 /* Appends kid to parent->kids and owns kid from then on, even on failure
  * (NS_ENOMEM frees it). Kids arrays grow only through this function (it
- * relies on their size following from nkids): never assign kids directly. A kid of the same kind as an AND or OR parent is
- * flattened: its kids move into parent. kid may be NULL (nothing happens). */
+ * relies on their size following from nkids): never assign kids directly. A kid of the same kind as
+ * an AND or OR parent is flattened: its kids move into parent. kid may be NULL (nothing happens).
+ */
 int nsq_add_kid(nsq_node *parent, nsq_node *kid);
 
 /* Normal form of an AND or OR whose kids are all in: no kids -> frees n and

@@ -33,17 +33,7 @@
 /* Whatever max_depth asks for: each level costs about eight stack frames. */
 #define HARD_MAX_DEPTH 256u
 
-enum tok_kind {
-    TK_END,
-    TK_WORD,
-    TK_PHRASE,
-    TK_LPAREN,
-    TK_RPAREN,
-    TK_AND,
-    TK_OR,
-    TK_NOT,
-    TK_NEAR
-};
+enum tok_kind { TK_END, TK_WORD, TK_PHRASE, TK_LPAREN, TK_RPAREN, TK_AND, TK_OR, TK_NOT, TK_NEAR };
 
 typedef struct qtok {
     enum tok_kind kind;
@@ -55,7 +45,7 @@ typedef struct qtok {
     char sign;       /* '+', '-' or 0 */
     char prefix;     /* WORD ended in '*' */
     enum nsq_field field;
-    unsigned dist;   /* NEAR */
+    unsigned dist; /* NEAR */
 } qtok;
 
 typedef struct atok {
@@ -118,16 +108,16 @@ static size_t space_at(const char *t, size_t len, size_t i)
     if (c == ' ' || (c >= '\t' && c <= '\r') || c == '\0')
         return 1;
     if (c == 0xC2 && i + 1 < len)
-        return ((unsigned char)t[i + 1] == 0xA0 || (unsigned char)t[i + 1] == 0x85)
-                   ? 2 : 0;
+        return ((unsigned char)t[i + 1] == 0xA0 || (unsigned char)t[i + 1] == 0x85) ? 2 : 0;
     if (c < 0xE1 || c > 0xE3 || i + 2 >= len)
         return 0;
     unsigned b1 = (unsigned char)t[i + 1], b2 = (unsigned char)t[i + 2];
-    int sp = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) ||             /* U+1680 */
-             (c == 0xE2 && b1 == 0x80 && (b2 <= 0x8A || b2 == 0xA8 || /* U+2000.. */
-                                          b2 == 0xA9 || b2 == 0xAF)) ||
-             (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) ||             /* U+205F */
-             (c == 0xE3 && b1 == 0x80 && b2 == 0x80);               /* U+3000 */
+    int sp = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) || /* U+1680 */
+             (c == 0xE2 && b1 == 0x80 &&
+              (b2 <= 0x8A || b2 == 0xA8 || /* U+2000.. */
+               b2 == 0xA9 || b2 == 0xAF)) ||
+             (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) || /* U+205F */
+             (c == 0xE3 && b1 == 0x80 && b2 == 0x80);   /* U+3000 */
     return sp ? 3 : 0;
 }
 
@@ -164,8 +154,8 @@ static int lex_near(qparser *p, qtok *t, const char *w, size_t n)
             d = d * 10 + (unsigned)(w[i] - '0');
     }
     if (d < 1 || d > NEAR_MAX_DIST)
-        return fail(p, NS_ESYNTAX, t->off, "NEAR distance must be 1 to %u at %zu",
-                    NEAR_MAX_DIST, t->off);
+        return fail(p, NS_ESYNTAX, t->off, "NEAR distance must be 1 to %u at %zu", NEAR_MAX_DIST,
+                    t->off);
     t->kind = TK_NEAR;
     t->dist = d;
     return NS_OK;
@@ -254,8 +244,7 @@ static int advance(qparser *p) { return lex(p, p->cur.end, &p->cur); }
 
 static int can_start(enum tok_kind k)
 {
-    return k == TK_WORD || k == TK_PHRASE || k == TK_LPAREN || k == TK_NOT ||
-           k == TK_NEAR;
+    return k == TK_WORD || k == TK_PHRASE || k == TK_LPAREN || k == TK_NOT || k == TK_NEAR;
 }
 
 /* ------------------------------------------------------------- analysis */
@@ -267,8 +256,7 @@ static int collect(void *ctx, const nsi_token *tok)
     if (tok->term_len == 0) /* not expected from the analyzer; nothing to match */
         return NS_OK;
     if (p->nterms + p->ntoks >= p->max_terms)
-        return fail(p, NS_ETOOBIG, at, "query has more than %zu terms at %zu",
-                    p->max_terms, at);
+        return fail(p, NS_ETOOBIG, at, "query has more than %zu terms at %zu", p->max_terms, at);
     if (p->ntoks == p->ctoks) {
         size_t c = p->ctoks ? p->ctoks * 2 : 16;
         atok *v = realloc(p->toks, c * sizeof *v);
@@ -383,8 +371,7 @@ static int add_positive(qparser *p, nsq_node *parent, nsq_node *kid)
     if (kid && is_negative(kid)) {
         size_t off = negative_offset(kid);
         nsq_free(kid);
-        return fail(p, NS_ESYNTAX, off, "NOT at %zu has no positive term beside it",
-                    off);
+        return fail(p, NS_ESYNTAX, off, "NOT at %zu has no positive term beside it", off);
     }
     return nsq_add_kid(parent, kid) ? oom(p, parent->offset) : NS_OK;
 }
@@ -407,8 +394,8 @@ static int parse_group(qparser *p, nsq_node **out)
 {
     size_t open = p->cur.text;
     if (p->depth >= p->max_depth)
-        return fail(p, NS_ETOOBIG, open, "query nesting deeper than %zu at %zu",
-                    p->max_depth, open);
+        return fail(p, NS_ETOOBIG, open, "query nesting deeper than %zu at %zu", p->max_depth,
+                    open);
     p->depth++;
     int rc = advance(p);
     if (!rc)
@@ -432,8 +419,7 @@ static int parse_primary(qparser *p, nsq_node **out)
     *out = NULL;
     switch (t.kind) {
     case TK_WORD:
-        rc = t.prefix ? prefix_node(p, &t, out)
-                      : words_node(p, t.text, t.text_len, t.body, out);
+        rc = t.prefix ? prefix_node(p, &t, out) : words_node(p, t.text, t.text_len, t.body, out);
         if (!rc)
             rc = advance(p);
         break;
@@ -522,7 +508,7 @@ static int parse_near(qparser *p, nsq_node **out)
 /* NOT or '-' at op: the operand is the current token, its sign removed. */
 static int parse_negation(qparser *p, size_t op, nsq_node **out)
 {
-    nsq_node *n, *not;
+    nsq_node *n, *not ;
     *out = NULL;
     int rc = parse_near(p, &n);
     if (rc || !n)
@@ -532,10 +518,10 @@ static int parse_negation(qparser *p, size_t op, nsq_node **out)
         return oom(p, op);
     }
     if ((rc = add_positive(p, not, n)) != NS_OK) {
-        nsq_free(not);
+        nsq_free(not );
         return rc;
     }
-    *out = not;
+    *out = not ;
     return NS_OK;
 }
 
@@ -605,7 +591,7 @@ static int parse_and(qparser *p, nsq_node **out, int *mark)
 static int parse_seq_all(qparser *p, nsq_node **out)
 {
     nsq_node *and = nsq_new(NSQ_AND, p->cur.off);
-    int rc = and ? NS_OK : oom(p, p->cur.off);
+    int rc = and? NS_OK : oom(p, p->cur.off);
     while (!rc && can_start(p->cur.kind)) {
         nsq_node *n;
         int mark;
@@ -664,8 +650,7 @@ static int anyseq_positive(qparser *p, anyseq *s, size_t start, nsq_node **pos)
 static int parse_seq_any(qparser *p, nsq_node **out)
 {
     size_t start = p->cur.off;
-    anyseq s = {nsq_new(NSQ_AND, start), nsq_new(NSQ_OR, start),
-                nsq_new(NSQ_AND, start)};
+    anyseq s = {nsq_new(NSQ_AND, start), nsq_new(NSQ_OR, start), nsq_new(NSQ_AND, start)};
     int rc = s.req && s.opt && s.neg ? NS_OK : oom(p, start);
     *out = NULL;
     while (!rc && can_start(p->cur.kind)) {
@@ -695,7 +680,7 @@ static int parse_seq_any(qparser *p, nsq_node **out)
 static int parse_or(qparser *p, nsq_node **out)
 {
     size_t start = p->cur.off;
-    nsq_node *n, *or = NULL;
+    nsq_node *n, * or = NULL;
     *out = NULL;
     if (p->cur.kind == TK_AND || p->cur.kind == TK_OR)
         return fail(p, NS_ESYNTAX, start, "%s at %zu has nothing on its left",
@@ -783,9 +768,8 @@ static size_t limit_or(unsigned v, size_t dflt, size_t hard)
     return n < hard ? n : hard;
 }
 
-int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts,
-                    nsi_analyzer *an, nsq_node **out, char *err, size_t errlen,
-                    size_t *err_off)
+int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts, nsi_analyzer *an,
+                    nsq_node **out, char *err, size_t errlen, size_t *err_off)
 {
     static const ns_query_options dflt = NS_QUERY_OPTIONS_INIT;
     if (!opts)
@@ -797,8 +781,12 @@ int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts,
     *out = NULL;
     if (!an || (!text && len))
         return NS_EINVAL;
-    qparser p = {.text = text ? text : "", .len = len, .an = an, .any = opts->any,
-                 .err = err, .errlen = errlen};
+    qparser p = {.text = text ? text : "",
+                 .len = len,
+                 .an = an,
+                 .any = opts->any,
+                 .err = err,
+                 .errlen = errlen};
     p.max_terms = limit_or(opts->max_terms, NS_MAX_QUERY_TERMS, SIZE_MAX);
     p.max_depth = limit_or(opts->max_depth, NS_MAX_QUERY_DEPTH, HARD_MAX_DEPTH);
     int rc;

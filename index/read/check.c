@@ -31,12 +31,12 @@
 #include <string.h>
 
 #include "analysis/analyzer.h"
-#include "format/commit.h"
-#include "write/idmap.h"
 #include "common/internal.h"
+#include "format/commit.h"
 #include "format/record.h"
 #include "format/segment.h"
 #include "read/reader.h"
+#include "write/idmap.h"
 
 /* u32 words of expected postings one --full batch may hold (128 MiB). */
 #define BATCH_WORDS ((size_t)32 << 20)

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/commit.h"
 #include "common/internal.h"
-#include "format/record.h"
 #include "eval/search.h"
+#include "format/commit.h"
+#include "format/record.h"
 
 /* Finds the live copy of id in snapshot s: NS_OK with seg and doc set,
  * NS_ENOTFOUND, or NS_ECORRUPT (message set). */

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "format/commit.h"
 #include "common/internal.h"
 #include "common/io.h"
+#include "format/commit.h"
 #include "read/reader.h"
 
 /* Every section checksum of a segment up to this size is verified when a
@@ -256,8 +256,8 @@ int nsi_reader_stats(ns_index *idx, ns_stats *st)
         st->bytes_dict += g->sec[NSI_SEC_TERMS].len + g->sec[NSI_SEC_TERMIDX].len;
         st->bytes_postings += g->sec[NSI_SEC_POSTINGS].len;
         st->bytes_positions += g->sec[NSI_SEC_POSITIONS].len;
-        st->bytes_norms += g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len +
-                           g->sec[NSI_SEC_INFO].len;
+        st->bytes_norms +=
+            g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len + g->sec[NSI_SEC_INFO].len;
         st->bytes_stored += g->sec[NSI_SEC_STORED].len + g->sec[NSI_SEC_FIELDS].len;
         st->bytes_raw_stored += stored_raw_bytes(g) + g->sec[NSI_SEC_FIELDS].len;
         st->bytes_total += g->size;

@@ -13,15 +13,15 @@
 /* One generation as a reader sees it. Immutable once built; shared by the
  * searches and result sets that use it, freed when the last one lets go. */
 typedef struct nsi_snap {
-    int refs;                 /* guarded by the index mutex */
+    int refs; /* guarded by the index mutex */
     uint64_t generation;
     char language[64];
     uint32_t nsegs;
     nsi_seg **segs;
-    uint8_t **deleted;        /* per segment bitmap or NULL */
+    uint8_t **deleted; /* per segment bitmap or NULL */
     uint32_t *ndeleted;
-    uint64_t *base;           /* global number of each segment's first doc */
-    uint64_t ndocs;           /* stored documents, deleted included (BM25's N) */
+    uint64_t *base; /* global number of each segment's first doc */
+    uint64_t ndocs; /* stored documents, deleted included (BM25's N) */
     uint64_t live;
     double avg_title, avg_body;
 } nsi_snap;

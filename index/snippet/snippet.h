@@ -12,12 +12,12 @@ typedef struct nsi_span {
 } nsi_span;
 
 typedef struct nsi_snip {
-    char *text;        /* malloc'd, valid UTF-8, NUL-terminated */
+    char *text; /* malloc'd, valid UTF-8, NUL-terminated */
     size_t len;
-    nsi_span *spans;   /* malloc'd, ascending, disjoint */
+    nsi_span *spans; /* malloc'd, ascending, disjoint */
     size_t nspans;
-    int cut_before;    /* the window starts after the body's start */
-    int cut_after;     /* the window ends before the body's end */
+    int cut_before; /* the window starts after the body's start */
+    int cut_after;  /* the window ends before the body's end */
 } nsi_snip;
 
 /* Chooses the window of at most max_bytes of body that covers the most
@@ -28,8 +28,8 @@ typedef struct nsi_snip {
  * by U+FFFD in the output. Whitespace runs (newlines, tabs) are collapsed to one
  * space in the output. With no match, the body's start is returned.
  * q may be NULL. Caller frees with nsi_snip_free. */
-int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len,
-                      const nsq_node *q, size_t max_bytes, nsi_snip *out);
+int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
+                      size_t max_bytes, nsi_snip *out);
 
 /* Where a snippet of body should start so as not to repeat the document's
  * title: past a first line that is the title, else 0. */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "write/idmap.h"
 #include "common/internal.h"
+#include "write/idmap.h"
 
 static uint32_t hash_id(const char *id, size_t len)
 {
@@ -26,8 +26,7 @@ static int grow(nsi_idmap *m)
     if (!t)
         return NS_ENOMEM;
     for (uint32_t i = 0; i < m->n; i++) {
-        uint32_t k = hash_id(id_of(m, &m->e[i]), m->e[i].id_len) &
-                     (size - 1);
+        uint32_t k = hash_id(id_of(m, &m->e[i]), m->e[i].id_len) & (size - 1);
         while (t[k])
             k = (k + 1) & (size - 1);
         t[k] = i + 1;

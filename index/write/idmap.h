@@ -10,9 +10,9 @@
 #define NSI_IDMAP_MEM UINT32_MAX /* location: the in-memory buffer */
 
 typedef struct nsi_identry {
-    uint64_t hash;       /* content hash of the stored record */
-    uint32_t seg;        /* index in the writer's segment list, or NSI_IDMAP_MEM */
-    uint32_t doc;        /* local doc number */
+    uint64_t hash; /* content hash of the stored record */
+    uint32_t seg;  /* index in the writer's segment list, or NSI_IDMAP_MEM */
+    uint32_t doc;  /* local doc number */
     uint32_t id_off, id_len;
     int live;
 } nsi_identry;

@@ -31,11 +31,11 @@ typedef struct slot {
 } slot;
 
 struct nsi_memindex {
-    nsi_buf arena;     /* term bytes */
+    nsi_buf arena; /* term bytes */
     mterm *terms;
     uint32_t nterms, tcap;
-    uint32_t *table;   /* term index + 1, 0 = empty */
-    uint32_t tsize;    /* power of two */
+    uint32_t *table; /* term index + 1, 0 = empty */
+    uint32_t tsize;  /* power of two */
     mdoc *docs;
     uint32_t ndocs, dcap;
     nsi_buf ids, recs;
@@ -221,7 +221,8 @@ static int emit_postings(nsi_memindex *m, uint32_t doc)
         mterm *e = &m->terms[s->term];
         size_t before = s->saved = e->post.len;
         int rc;
-        if ((rc = nsi_buf_put_varint(&e->post, doc)) || (rc = nsi_buf_put_varint(&e->post, s->tft)) ||
+        if ((rc = nsi_buf_put_varint(&e->post, doc)) ||
+            (rc = nsi_buf_put_varint(&e->post, s->tft)) ||
             (rc = nsi_buf_put_varint(&e->post, s->tfb)) ||
             (rc = nsi_buf_put_gaps(&e->post, m->positions.v + start, s->tft)) ||
             (rc = nsi_buf_put_gaps(&e->post, m->positions.v + start + s->tft, s->tfb))) {
@@ -236,8 +237,7 @@ static int emit_postings(nsi_memindex *m, uint32_t doc)
 }
 
 int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const void *rec,
-                     size_t rec_len, uint64_t hash, uint32_t *docnum,
-                     nsi_analyze_stats *stats)
+                     size_t rec_len, uint64_t hash, uint32_t *docnum, nsi_analyze_stats *stats)
 {
     if (m->ndocs == m->dcap) {
         uint32_t cap = m->dcap ? m->dcap * 2 : 256;
@@ -252,14 +252,13 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
     m->tok_slot.n = m->tok_pos.n = 0;
     nsi_buf_reset(&m->tok_field);
     collect_ctx c = {m, dn + 1, 0, 0, 0};
-    int rc = nsi_analyze(an, doc->title ? doc->title : "", doc->title_len, 0, 0, collect, &c,
-                         stats);
+    int rc =
+        nsi_analyze(an, doc->title ? doc->title : "", doc->title_len, 0, 0, collect, &c, stats);
     uint32_t len_title = c.ntok;
     if (!rc) {
         c.field = 1;
         c.ntok = 0;
-        rc = nsi_analyze(an, doc->body ? doc->body : "", doc->body_len, 0, 0, collect, &c,
-                         stats);
+        rc = nsi_analyze(an, doc->body ? doc->body : "", doc->body_len, 0, 0, collect, &c, stats);
     }
     if (rc)
         return c.rc ? c.rc : rc;

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/commit.h"
 #include "common/internal.h"
-#include "write/merge.h"
+#include "format/commit.h"
 #include "format/record.h"
+#include "write/merge.h"
 
 typedef struct src {
     const nsi_seg *seg;
@@ -80,8 +80,7 @@ static int termcmp(const nsi_dictit *a, const nsi_dictit *b)
     return c ? c : (a->term_len > b->term_len) - (a->term_len < b->term_len);
 }
 
-static int copy_postings(src *s, const nsi_dictit *it, nsi_segw *w, nsi_u32vec *pt,
-                         nsi_u32vec *pb)
+static int copy_postings(src *s, const nsi_dictit *it, nsi_segw *w, nsi_u32vec *pt, nsi_u32vec *pb)
 {
     nsi_pcur c;
     int rc = nsi_pcur_init(&c, s->seg, &it->ti);
@@ -129,8 +128,8 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
             if (s[i].at_end || s[i].it.term_len != tlen || memcmp(s[i].it.term, term, tlen))
                 continue;
             if ((rc = copy_postings(&s[i], &s[i].it, w, &pt, &pb))) {
-                rc = nsi_fail(err, errlen, rc, "%s: postings of a term are damaged",
-                              s[i].seg->path);
+                rc =
+                    nsi_fail(err, errlen, rc, "%s: postings of a term are damaged", s[i].seg->path);
                 break;
             }
             rc = nsi_dictit_next(&s[i].it, err, errlen);
@@ -144,8 +143,8 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
-int nsi_merge(const nsi_merge_in *in, size_t n, const char *dir, uint64_t out_id,
-              uint32_t *ndocs, char *err, size_t errlen)
+int nsi_merge(const nsi_merge_in *in, size_t n, const char *dir, uint64_t out_id, uint32_t *ndocs,
+              char *err, size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
     nsi_segw *w = NULL;

@@ -19,14 +19,14 @@
 #include <unistd.h>
 
 #include "analysis/analyzer.h"
-#include "format/commit.h"
-#include "write/idmap.h"
 #include "common/internal.h"
 #include "common/io.h"
-#include "write/memindex.h"
-#include "write/merge.h"
+#include "format/commit.h"
 #include "format/record.h"
 #include "format/segment.h"
+#include "write/idmap.h"
+#include "write/memindex.h"
+#include "write/merge.h"
 #include "write/writer.h"
 
 #define MERGE_FACTOR 10
@@ -59,8 +59,7 @@ typedef struct nsi_writer {
     char *err; /* the handle's message (NSI_ERRMSG bytes) */
 } nsi_writer;
 
-static int werr(nsi_writer *w, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int werr(nsi_writer *w, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int werr(nsi_writer *w, int rc, const char *fmt, ...)
 {
     va_list ap;
@@ -204,8 +203,7 @@ static int open_existing(nsi_writer *w)
         nsi_seg *seg;
         rc = nsi_seg_open(&seg, w->dir, c.segs[i].id, w->err, NSI_ERRMSG);
         if (rc == NS_ENOTFOUND)
-            rc = werr(w, NS_ECORRUPT, "%s: segment listed in COMMIT is missing",
-                      w->err + 0);
+            rc = werr(w, NS_ECORRUPT, "%s: segment listed in COMMIT is missing", w->err + 0);
         if (!rc && seg->ndocs != c.segs[i].ndocs) {
             rc = werr(w, NS_ECORRUPT, "%s: holds %u documents, COMMIT says %u", seg->path,
                       seg->ndocs, c.segs[i].ndocs);

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "format/codec.h"
 #include "common/io.h"
+#include "format/codec.h"
 #include "xinternal.h"
 
 size_t nsi_xap_id_term(const char *id, size_t len, char *out)

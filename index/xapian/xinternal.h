@@ -22,11 +22,11 @@
 
 #include <pthread.h>
 
+#include "api.h"
 #include "common/buf.h"
 #include "common/internal.h"
-#include "nsx.h"
-#include "api.h"
 #include "eval/search.h"
+#include "nsx.h"
 #include "xap.h"
 
 #define NSX_SLOT_HASH 0

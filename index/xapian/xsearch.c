@@ -31,8 +31,8 @@
 #include <string.h>
 
 #include "analysis/analyzer.h"
-#include "format/record.h"
 #include "eval/search.h"
+#include "format/record.h"
 #include "xinternal.h"
 
 typedef struct xbuild {

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "analysis/analyzer.h"
-#include "format/codec.h"
 #include "common/io.h"
+#include "format/codec.h"
 #include "format/record.h"
 #include "xinternal.h"
 
@@ -60,7 +60,6 @@ static int shard_err(nsi_xwriter *x, size_t i, int rc)
     return xerr(x, rc, "%s: shard %zu (%s): %s", x->dir, i, x->names[i], m);
 }
 
-
 /* Writes path/XAPIANDB for n shards: write a temporary file, fsync, then
  * rename (through the I/O layer, so fault injection reaches it). */
 static int write_stub(nsi_xwriter *x)
@@ -69,11 +68,12 @@ static int write_stub(nsi_xwriter *x)
     snprintf(final, sizeof final, "%s/%s", x->dir, NSX_STUB_NAME);
     snprintf(tmp, sizeof tmp, "%s.tmp", final);
     nsi_buf b = {0};
-    int rc = nsi_buf_printf(&b,
-                            "# nsearch: %zu Xapian shards. Document ID lives in shard FNV-1a-64(ID) "
-                            "mod %zu:\n# keep the lines in this order. docs/scale-out.md tells how "
-                            "to serve them.\n",
-                            x->nshards, x->nshards);
+    int rc =
+        nsi_buf_printf(&b,
+                       "# nsearch: %zu Xapian shards. Document ID lives in shard FNV-1a-64(ID) "
+                       "mod %zu:\n# keep the lines in this order. docs/scale-out.md tells how "
+                       "to serve them.\n",
+                       x->nshards, x->nshards);
     for (size_t i = 0; !rc && i < x->nshards; i++)
         rc = nsi_buf_printf(&b, "auto shard-%zu\n", i);
     if (rc) {

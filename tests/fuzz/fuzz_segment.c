@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/internal.h"
 #include "format/commit.h"
 #include "fuzz.h"
-#include "common/internal.h"
 #include "memfs.h"
 #include "nsearch.h"
 

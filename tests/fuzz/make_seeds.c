@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "format/codec.h"
 #include "docs.h"
-#include "nsearch.h"
+#include "format/codec.h"
 #include "format/segment.h"
+#include "nsearch.h"
 
 static const char *prefix;
 
@@ -75,8 +75,7 @@ int main(int argc, char **argv)
     nsi_seg *s;
     if (nsi_seg_open(&s, dir, 1, err, sizeof err))
         return 1;
-    put(corpus, "docstore", "section", 0, s->sec[NSI_SEC_STORED].p,
-        s->sec[NSI_SEC_STORED].len);
+    put(corpus, "docstore", "section", 0, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len);
     const uint8_t *post = s->sec[NSI_SEC_POSTINGS].p;
     put(corpus, "codec", "postings-varints", 0, post, s->sec[NSI_SEC_POSTINGS].len);
     put(corpus, "codec", "positions", 0, s->sec[NSI_SEC_POSITIONS].p,

@@ -24,37 +24,35 @@
 static int nst_failures;
 static int nst_checks;
 
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        nst_checks++;                                                          \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,   \
-                    #cond);                                                    \
-            nst_failures++;                                                    \
-        }                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        nst_checks++;                                                                              \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            nst_failures++;                                                                        \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                     \
-    do {                                                                       \
-        long long nst_a = (long long)(a), nst_b = (long long)(b);              \
-        nst_checks++;                                                          \
-        if (nst_a != nst_b) {                                                  \
-            fprintf(stderr, "%s:%d: CHECK_EQ_INT failed: %s == %lld, %s == %lld\n", \
-                    __FILE__, __LINE__, #a, nst_a, #b, nst_b);                 \
-            nst_failures++;                                                    \
-        }                                                                      \
+#define CHECK_EQ_INT(a, b)                                                                         \
+    do {                                                                                           \
+        long long nst_a = (long long)(a), nst_b = (long long)(b);                                  \
+        nst_checks++;                                                                              \
+        if (nst_a != nst_b) {                                                                      \
+            fprintf(stderr, "%s:%d: CHECK_EQ_INT failed: %s == %lld, %s == %lld\n", __FILE__,      \
+                    __LINE__, #a, nst_a, #b, nst_b);                                               \
+            nst_failures++;                                                                        \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                     \
-    do {                                                                       \
-        const char *nst_a = (a), *nst_b = (b);                                 \
-        nst_checks++;                                                          \
-        if (!nst_a || !nst_b || strcmp(nst_a, nst_b) != 0) {                   \
-            fprintf(stderr, "%s:%d: CHECK_EQ_STR failed: %s == \"%s\", expected \"%s\"\n", \
-                    __FILE__, __LINE__, #a, nst_a ? nst_a : "(null)",          \
-                    nst_b ? nst_b : "(null)");                                 \
-            nst_failures++;                                                    \
-        }                                                                      \
+#define CHECK_EQ_STR(a, b)                                                                         \
+    do {                                                                                           \
+        const char *nst_a = (a), *nst_b = (b);                                                     \
+        nst_checks++;                                                                              \
+        if (!nst_a || !nst_b || strcmp(nst_a, nst_b) != 0) {                                       \
+            fprintf(stderr, "%s:%d: CHECK_EQ_STR failed: %s == \"%s\", expected \"%s\"\n",         \
+                    __FILE__, __LINE__, #a, nst_a ? nst_a : "(null)", nst_b ? nst_b : "(null)");   \
+            nst_failures++;                                                                        \
+        }                                                                                          \
     } while (0)
 
 typedef struct nst_case {
@@ -62,7 +60,10 @@ typedef struct nst_case {
     void (*fn)(void);
 } nst_case;
 
-#define NST(fn) {#fn, fn}
+#define NST(fn)                                                                                    \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 static inline int nst_run(const nst_case *cases, size_t n)
 {
@@ -121,12 +122,12 @@ static inline int nst_run_fixture(nst_fixture fx, const nst_case *cases, size_t 
     return rc;
 }
 
-#define NS_TEST_MAIN_FIXTURE(setup_fn, teardown_fn, ...)                       \
-    int main(void)                                                             \
-    {                                                                          \
-        static const nst_case cases[] = {__VA_ARGS__};                         \
-        const nst_fixture fx = {setup_fn, teardown_fn};                        \
-        return nst_run_fixture(fx, cases, sizeof cases / sizeof cases[0]);     \
+#define NS_TEST_MAIN_FIXTURE(setup_fn, teardown_fn, ...)                                           \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        static const nst_case cases[] = {__VA_ARGS__};                                             \
+        const nst_fixture fx = {setup_fn, teardown_fn};                                            \
+        return nst_run_fixture(fx, cases, sizeof cases / sizeof cases[0]);                         \
     }
 
 #define NS_TEST_MAIN(...) NS_TEST_MAIN_FIXTURE(NULL, NULL, __VA_ARGS__)

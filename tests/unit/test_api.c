@@ -18,7 +18,11 @@ static void make_index(char *dir, size_t cap, const char *name, const char *word
     CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
     char body[128];
     snprintf(body, sizeof body, "a short body about the %s", word);
-    ns_doc d = {.id = "one", .id_len = 3, .title = "Title", .title_len = 5, .body = body,
+    ns_doc d = {.id = "one",
+                .id_len = 3,
+                .title = "Title",
+                .title_len = 5,
+                .body = body,
                 .body_len = strlen(body)};
     CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
     CHECK_EQ_INT(ns_writer_commit(w), NS_OK);

@@ -116,8 +116,7 @@ static void test_varint_rejects_overflow(void)
     uint32_t v32;
     const uint8_t *p;
     /* 10th byte above 1: value needs 65+ bits */
-    static const uint8_t over64[10] = {0xff, 0xff, 0xff, 0xff, 0xff,
-                                       0xff, 0xff, 0xff, 0xff, 0x02};
+    static const uint8_t over64[10] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
     p = over64;
     CHECK_EQ_INT(nsi_varint_get(&p, over64 + 10, &v), NS_ECORRUPT);
     CHECK(p == over64);
@@ -168,8 +167,8 @@ static void test_varint_rejects_overflow(void)
 static void test_varint32_each_length(void)
 {
     uint8_t buf[10];
-    static const uint32_t vals[] = {0,          1,          127,        128,
-                                    16383,      16384,      2097151,    2097152,
+    static const uint32_t vals[] = {0,          1,          127,         128,
+                                    16383,      16384,      2097151,     2097152,
                                     268435455u, 268435456u, 0x7fffffffu, UINT32_MAX};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         size_t n = nsi_varint_put(buf, vals[i]);
@@ -396,8 +395,8 @@ static void test_unpack_speed(void)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     printf("unpack128 (%s): %.2f G ints/s (sink %u)\n",
-           getenv("NSEARCH_NO_SIMD") ? "portable" : "default", (double)NB * ROUNDS * NSI_BLOCK / s / 1e9,
-           sink);
+           getenv("NSEARCH_NO_SIMD") ? "portable" : "default",
+           (double)NB * ROUNDS * NSI_BLOCK / s / 1e9, sink);
     CHECK(s > 0);
 }
 

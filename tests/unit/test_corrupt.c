@@ -48,7 +48,7 @@ static unsigned scale = 1;
 
 typedef struct tally {
     unsigned cases, check_detected, open_detected, search_detected, correct, wrong;
-    unsigned unnamed; /* a detection whose message does not name the file */
+    unsigned unnamed;        /* a detection whose message does not name the file */
     unsigned unnamed_search; /* of those, detected while searching (not at open) */
 } tally;
 

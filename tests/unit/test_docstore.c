@@ -180,14 +180,15 @@ static void test_odd_sizes(void)
 {
     const size_t B = NSI_DOCSTORE_BLOCK;
     const size_t lens[] = {
-        0, 1, 0, 0, 7,
-        B - varint_len(B), /* exactly one block with its length */
-        1,
-        B - varint_len(B) + 1, /* one byte too many: still alone */
-        0,
-        200 * 1000, /* much larger than a block */
-        3, 0, B / 2, B / 2, /* the second does not fit with the first */
-        B, 5, 200 * 1000, 0,
+        0,          1,
+        0,          0,
+        7,          B - varint_len(B),     /* exactly one block with its length */
+        1,          B - varint_len(B) + 1, /* one byte too many: still alone */
+        0,          200 * 1000,            /* much larger than a block */
+        3,          0,
+        B / 2,      B / 2, /* the second does not fit with the first */
+        B,          5,
+        200 * 1000, 0,
     };
     store st;
     CHECK_EQ_INT(build(&st, lens, sizeof lens / sizeof lens[0]), NS_OK);
@@ -203,7 +204,10 @@ static void test_greedy_blocks(void)
     size_t *lens = malloc(N * sizeof *lens);
     for (size_t i = 0; i < N; i++) {
         uint64_t r = rnd() % 100;
-        lens[i] = r < 5 ? 0 : r < 90 ? rnd() % 2000 : r < 99 ? rnd() % 40000 : 100000 + rnd() % 150000;
+        lens[i] = r < 5    ? 0
+                  : r < 90 ? rnd() % 2000
+                  : r < 99 ? rnd() % 40000
+                           : 100000 + rnd() % 150000;
     }
     store st;
     CHECK_EQ_INT(build(&st, lens, N), NS_OK);

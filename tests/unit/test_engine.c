@@ -52,9 +52,14 @@ static int index_seeds(const char *dir, ns_writer_options *wo)
         while (*t == '\n' || *t == ' ')
             t++;
         const char *te = strchr(t, '\n');
-        ns_doc doc = {.id = de->d_name, .id_len = l - 4, .title = t,
-                      .title_len = te ? (size_t)(te - t) : strlen(t), .body = text,
-                      .body_len = len, .url = path, .url_len = strlen(path)};
+        ns_doc doc = {.id = de->d_name,
+                      .id_len = l - 4,
+                      .title = t,
+                      .title_len = te ? (size_t)(te - t) : strlen(t),
+                      .body = text,
+                      .body_len = len,
+                      .url = path,
+                      .url_len = strlen(path)};
         int outcome;
         CHECK_EQ_INT(ns_writer_put(w, &doc, &outcome), NS_OK);
         CHECK_EQ_INT(outcome, NS_PUT_ADDED);
@@ -107,10 +112,7 @@ static char *run(const char *dir, const char *query, int any, size_t k, uint64_t
     return out;
 }
 
-static int contains(const char *list, const char *prefix)
-{
-    return strstr(list, prefix) != NULL;
-}
+static int contains(const char *list, const char *prefix) { return strstr(list, prefix) != NULL; }
 
 static void test_seeds_sever_relations(void)
 {
@@ -147,8 +149,11 @@ static void test_seeds_title_field(void)
     ns_writer *w;
     CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
     for (size_t i = 0; i < c.n; i++) {
-        ns_doc d = {.id = c.d[i].id, .id_len = c.d[i].id_len, .title = c.d[i].title,
-                    .title_len = c.d[i].title_len, .body = c.d[i].body,
+        ns_doc d = {.id = c.d[i].id,
+                    .id_len = c.d[i].id_len,
+                    .title = c.d[i].title,
+                    .title_len = c.d[i].title_len,
+                    .body = c.d[i].body,
                     .body_len = c.d[i].body_len};
         CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
     }
@@ -179,7 +184,8 @@ static void test_snippets_highlight(void)
     char err[NS_ERRBUF_SIZE];
     CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
     ns_query *q;
-    CHECK_EQ_INT(ns_query_parse(&q, idx, "sever relations", 15, NULL, err, sizeof err, NULL), NS_OK);
+    CHECK_EQ_INT(ns_query_parse(&q, idx, "sever relations", 15, NULL, err, sizeof err, NULL),
+                 NS_OK);
     ns_results *r;
     CHECK_EQ_INT(ns_search(&r, idx, q, NULL), NS_OK);
     int saw_sever = 0;
@@ -288,8 +294,11 @@ static void test_merges_keep_results(void)
     ns_writer *w;
     CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
     for (size_t i = 0; i < c.n; i++) {
-        ns_doc d = {.id = c.d[i].id, .id_len = c.d[i].id_len, .title = c.d[i].title,
-                    .title_len = c.d[i].title_len, .body = c.d[i].body,
+        ns_doc d = {.id = c.d[i].id,
+                    .id_len = c.d[i].id_len,
+                    .title = c.d[i].title,
+                    .title_len = c.d[i].title_len,
+                    .body = c.d[i].body,
                     .body_len = c.d[i].body_len};
         CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
     }
@@ -351,8 +360,7 @@ static void test_errors(void)
 {
     char err[NS_ERRBUF_SIZE];
     ns_index *idx;
-    CHECK_EQ_INT(ns_index_open(&idx, "/nonexistent/nsearch/index", err, sizeof err),
-                 NS_ENOTFOUND);
+    CHECK_EQ_INT(ns_index_open(&idx, "/nonexistent/nsearch/index", err, sizeof err), NS_ENOTFOUND);
     CHECK(strstr(err, "/nonexistent/nsearch/index") != NULL);
     ns_query *q;
     size_t off = 0;
@@ -378,5 +386,6 @@ static void test_errors(void)
     tc_rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(test_seeds_sever_relations), NST(test_seeds_title_field), NST(test_snippets_highlight),
-             NST(test_incremental_and_delete), NST(test_merges_keep_results), NST(test_errors))
+NS_TEST_MAIN(NST(test_seeds_sever_relations), NST(test_seeds_title_field),
+             NST(test_snippets_highlight), NST(test_incremental_and_delete),
+             NST(test_merges_keep_results), NST(test_errors))

@@ -367,8 +367,8 @@ static void test_merge(void)
 static struct {
     char path[AUDIT_FILES][4400];
     int data_dirty[AUDIT_FILES], entry_dirty[AUDIT_FILES], used;
-    int fd_file[AUDIT_FDS]; /* index + 1, 0 = untracked, -1 = the directory */
-    int rename_unsynced;    /* COMMIT renamed, directory not yet synced */
+    int fd_file[AUDIT_FDS];                  /* index + 1, 0 = untracked, -1 = the directory */
+    int rename_unsynced;                     /* COMMIT renamed, directory not yet synced */
     unsigned renames, violations, untracked; /* untracked: the tables overflowed */
     char first[512];
 } au;

@@ -1,8 +1,8 @@
 /* test_format1 — a segment written in format version 1 (STORED without a
  * dictionary, 32 KiB blocks) still opens, checks, searches and shows its
  * text, and a merge rewrites it as the current version with the same
- * contents (less a deleted document). The segment is the fuzz seed tests/fuzz/corpus/segment/v1-plain,
- * made by the version 1 writer from the invented documents of
+ * contents (less a deleted document). The segment is the fuzz seed
+ * tests/fuzz/corpus/segment/v1-plain, made by the version 1 writer from the invented documents of
  * tests/fuzz/docs.h (a flag byte, then the file). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +11,9 @@
 
 #include "common/buf.h"
 #include "format/commit.h"
-#include "nstest.h"
-#include "nsearch.h"
 #include "format/segment.h"
+#include "nsearch.h"
+#include "nstest.h"
 
 static char dir[4096];
 

@@ -44,8 +44,7 @@ static void test_inlines(void)
                  "bold, it, b, i, gone and code");
     CHECK_EQ_STR(text("snake_case and 2 * 3 = 6 and a*b stay"),
                  "snake_case and 2 * 3 = 6 and a*b stay");
-    CHECK_EQ_STR(text("See [the report](https://example.org/r?a=(1)) now."),
-                 "See the report now.");
+    CHECK_EQ_STR(text("See [the report](https://example.org/r?a=(1)) now."), "See the report now.");
     CHECK_EQ_STR(text("![a map](map.png) and [ref text][r1]"), "a map and ref text");
     CHECK_EQ_STR(text("[not a link] stays"), "[not a link] stays");
     CHECK_EQ_STR(text("mail <a@b.org> or <https://x.org/y>"), "mail a@b.org or https://x.org/y");

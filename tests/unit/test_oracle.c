@@ -207,8 +207,11 @@ static void setup(void)
         exit(1);
     }
     for (size_t i = 0; i < C.n; i++) {
-        ns_doc d = {.id = C.d[i].id, .id_len = C.d[i].id_len, .title = C.d[i].title,
-                    .title_len = C.d[i].title_len, .body = C.d[i].body,
+        ns_doc d = {.id = C.d[i].id,
+                    .id_len = C.d[i].id_len,
+                    .title = C.d[i].title,
+                    .title_len = C.d[i].title_len,
+                    .body = C.d[i].body,
                     .body_len = C.d[i].body_len};
         if (ns_writer_put(w, &d, NULL)) {
             fprintf(stderr, "%s\n", ns_writer_errmsg(w));
@@ -484,8 +487,10 @@ static void test_random_queries_match_brute_force(void)
     for (int i = 0; i < 240; i++) {
         int kind = i % Q_KINDS;
         word w[4];
-        int n = kind == Q_NOT ? 2 : kind == Q_OR ? 2 + (i / Q_KINDS) % 2 : kind == Q_AND ? 2
-                                                                                      : 2 + (i / Q_KINDS) % 2;
+        int n = kind == Q_NOT   ? 2
+                : kind == Q_OR  ? 2 + (i / Q_KINDS) % 2
+                : kind == Q_AND ? 2
+                                : 2 + (i / Q_KINDS) % 2;
         if (!random_words(w, n, kind == Q_PHRASE))
             continue;
         check_query(idx, kind, w, n);

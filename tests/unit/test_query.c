@@ -177,7 +177,9 @@ static const ok_case ok_cases[] = {
     {"TITLE:a", 0, "\"titl a\""},
     {"xtitle:a", 0, "\"xtitl a\""},
     /* separators */
-    {"a\xc2\xa0OR\xe3\x80\x80" "b", 0, "(OR a b)"},
+    {"a\xc2\xa0OR\xe3\x80\x80"
+     "b",
+     0, "(OR a b)"},
     {"a\xff b", 0, "(AND a b)"},
     /* literal: no syntax at all */
     {"a AND (b", LITERAL, "(AND a and b)"},
@@ -201,8 +203,8 @@ static void test_valid(void)
         result r;
         parse_mode(c->q, c->mode, &r);
         if (r.rc != NS_OK || strcmp(r.text, c->want) != 0)
-            fprintf(stderr, "case %zu: [%s] mode %u -> rc %d \"%s\" \"%s\"\n", i, c->q,
-                    c->mode, r.rc, r.err, r.text);
+            fprintf(stderr, "case %zu: [%s] mode %u -> rc %d \"%s\" \"%s\"\n", i, c->q, c->mode,
+                    r.rc, r.err, r.text);
         CHECK_EQ_INT(r.rc, NS_OK);
         CHECK_EQ_STR(r.text, c->want);
     }
@@ -261,8 +263,7 @@ static const err_case err_cases[] = {
     {"a NEAR title:b", 0, NS_ESYNTAX, "NEAR needs words of one field at 2", 2},
     {"a NEAR/0 b", 0, NS_ESYNTAX, "NEAR distance must be 1 to 1000 at 2", 2},
     {"a NEAR/1001 b", 0, NS_ESYNTAX, "NEAR distance must be 1 to 1000 at 2", 2},
-    {"a NEAR/99999999999999999999999 b", 0, NS_ESYNTAX,
-     "NEAR distance must be 1 to 1000 at 2", 2},
+    {"a NEAR/99999999999999999999999 b", 0, NS_ESYNTAX, "NEAR distance must be 1 to 1000 at 2", 2},
     {"\"abc", 0, NS_ESYNTAX, "unterminated '\"' at 0", 0},
     {"a \"b c", 0, NS_ESYNTAX, "unterminated '\"' at 2", 2},
     {"title:\"x", 0, NS_ESYNTAX, "unterminated '\"' at 6", 6},
@@ -274,8 +275,7 @@ static const err_case err_cases[] = {
     {"title:x-y*", 0, NS_ESYNTAX, "prefix must be one word at 0", 0},
 };
 
-static void check_error(const char *what, const result *r, int rc, const char *msg,
-                        size_t off)
+static void check_error(const char *what, const result *r, int rc, const char *msg, size_t off)
 {
     if (r->rc != rc || strcmp(r->err, msg) != 0 || r->off != off)
         fprintf(stderr, "[%s] -> rc %d \"%s\" at %zu\n", what, r->rc, r->err, r->off);
@@ -308,8 +308,7 @@ static void test_optional_arguments(void)
     CHECK(n == NULL);
     char tiny[8];
     size_t off = 99;
-    CHECK_EQ_INT(nsi_query_parse("a b )", 5, NULL, an(), &n, tiny, sizeof tiny, &off),
-                 NS_ESYNTAX);
+    CHECK_EQ_INT(nsi_query_parse("a b )", 5, NULL, an(), &n, tiny, sizeof tiny, &off), NS_ESYNTAX);
     CHECK_EQ_STR(tiny, "unexpec"); /* cut to fit, still terminated */
     CHECK_EQ_INT(off, 4);
     CHECK_EQ_INT(nsi_query_parse(NULL, 0, NULL, an(), &n, NULL, 0, NULL), NS_OK);
@@ -347,25 +346,25 @@ static void test_offsets(void)
     if (!n || n->nkids != 5)
         return;
     CHECK_EQ_INT(n->offset, 0);
-    CHECK_EQ_INT(n->kids[0]->offset, 0);             /* sever */
-    CHECK_EQ_INT(n->kids[1]->offset, 7);             /* title:relations */
+    CHECK_EQ_INT(n->kids[0]->offset, 0); /* sever */
+    CHECK_EQ_INT(n->kids[1]->offset, 7); /* title:relations */
     CHECK_EQ_INT(n->kids[1]->field, NSQ_FIELD_TITLE);
     CHECK_EQ_STR(n->kids[1]->term, "relat");
     CHECK_EQ_INT(n->kids[1]->term_len, 5);
     nsq_node *ph = n->kids[2];
     CHECK(ph->kind == NSQ_PHRASE && ph->nkids == 2);
-    CHECK_EQ_INT(ph->offset, 23);                    /* the opening quote */
+    CHECK_EQ_INT(ph->offset, 23); /* the opening quote */
     CHECK_EQ_INT(ph->kids[0]->offset, 24);
     CHECK_EQ_INT(ph->kids[1]->offset, 26);
     CHECK(n->kids[3]->kind == NSQ_OR);
     CHECK_EQ_INT(n->kids[3]->offset, 34);
-    CHECK_EQ_INT(n->kids[3]->kids[1]->offset, 39);   /* d */
-    nsq_node *not = n->kids[4];                      /* NOTs go last */
-    CHECK(not->kind == NSQ_NOT && not->nkids == 1);
-    CHECK_EQ_INT(not->offset, 29);                   /* the '-' */
-    CHECK(not->kids[0]->kind == NSQ_PREFIX);
-    CHECK_EQ_INT(not->kids[0]->offset, 30);
-    CHECK_EQ_STR(not->kids[0]->term, "x");
+    CHECK_EQ_INT(n->kids[3]->kids[1]->offset, 39); /* d */
+    nsq_node *not = n->kids[4];                    /* NOTs go last */
+    CHECK(not ->kind == NSQ_NOT && not ->nkids == 1);
+    CHECK_EQ_INT(not ->offset, 29); /* the '-' */
+    CHECK(not ->kids[0]->kind == NSQ_PREFIX);
+    CHECK_EQ_INT(not ->kids[0]->offset, 30);
+    CHECK_EQ_STR(not ->kids[0]->term, "x");
     nsq_free(n);
 
     CHECK_EQ_INT(nsi_query_parse("a NEAR/4 b", 10, NULL, an(), &n, NULL, 0, NULL), NS_OK);
@@ -413,7 +412,7 @@ static void test_tree_helpers(void)
     nsq_free(m);
 
     /* A single kid replaces its AND/OR; an empty one disappears. */
-    nsq_node *or = nsq_new(NSQ_OR, 0);
+    nsq_node * or = nsq_new(NSQ_OR, 0);
     nsq_add_kid(or, nsq_new_term(NSQ_TERM, "z", 1, 3));
     or = nsq_simplify(or);
     CHECK(or && or->kind == NSQ_TERM && or->offset == 3);
@@ -462,8 +461,7 @@ static void test_depth_limit(void)
     ns_query_options o = NS_QUERY_OPTIONS_INIT;
     o.max_depth = 4000000000u; /* capped: the stack stays small */
     parse_with(q, strlen(q), &o, &r);
-    check_error("10000 ( uncapped", &r, NS_ETOOBIG, "query nesting deeper than 256 at 256",
-                256);
+    check_error("10000 ( uncapped", &r, NS_ETOOBIG, "query nesting deeper than 256 at 256", 256);
     o.max_depth = 3;
     parse_with("a (b (c (d)))", 13, &o, &r);
     CHECK_EQ_STR(r.text, "(AND a b c d)");
@@ -498,8 +496,7 @@ static void test_term_limit(void)
     clock_t t0 = clock();
     for (unsigned mode = 0; mode < 8; mode++) {
         parse_mode(q, mode, &r);
-        check_error("100000 words", &r, NS_ETOOBIG, "query has more than 1024 terms at 2048",
-                    2048);
+        check_error("100000 words", &r, NS_ETOOBIG, "query has more than 1024 terms at 2048", 2048);
     }
     CHECK(seconds_since(t0) < 1.0);
     free(q);
@@ -553,23 +550,20 @@ static int valid_tree(const nsq_node *n, enum nsq_kind parent, int root, size_t 
     switch (n->kind) {
     case NSQ_TERM:
     case NSQ_PREFIX:
-        return n->term && n->term_len > 0 && strlen(n->term) == n->term_len &&
-               n->nkids == 0;
+        return n->term && n->term_len > 0 && strlen(n->term) == n->term_len && n->nkids == 0;
     case NSQ_PHRASE:
     case NSQ_NEAR:
         for (size_t i = 0; i < n->nkids; i++)
             if (n->kids[i]->kind != NSQ_TERM || n->kids[i]->field != n->field)
                 return 0;
-        return n->nkids >= 2 &&
-               (n->kind == NSQ_PHRASE || (n->dist >= 1 && n->dist <= 1000));
+        return n->nkids >= 2 && (n->kind == NSQ_PHRASE || (n->dist >= 1 && n->dist <= 1000));
     case NSQ_AND:
         return n->nkids >= 2 && pos >= 1;
     case NSQ_OR:
     case NSQ_MAYBE:
         return n->nkids >= 2 && neg == 0;
     case NSQ_NOT:
-        return !root && parent == NSQ_AND && n->nkids == 1 &&
-               n->kids[0]->kind != NSQ_NOT;
+        return !root && parent == NSQ_AND && n->nkids == 1 && n->kids[0]->kind != NSQ_NOT;
     }
     return 0;
 }
@@ -585,8 +579,8 @@ static uint32_t rnd(uint32_t n)
 static size_t random_query(char *q, size_t cap)
 {
     static const char chars[] = "()\"*:+- ANDORNEARtitle/ab\xff";
-    static const char *const words[] = {"AND", "OR", "NOT", "NEAR", "NEAR/3", "title:",
-                                        "a", "b", " ", "(", ")", "\"", "-", "+"};
+    static const char *const words[] = {"AND", "OR", "NOT", "NEAR", "NEAR/3", "title:", "a",
+                                        "b",   " ",  "(",   ")",    "\"",     "-",      "+"};
     size_t len = 0, want = rnd(40);
     while (len < want && len + 8 < cap) {
         if (rnd(2)) {
@@ -626,8 +620,8 @@ static void test_random_input(void)
                    !(rc == NS_ESYNTAX && (mode & (LENIENT | LITERAL)));
         }
         if (!good && bad++ < 5)
-            fprintf(stderr, "random case %d mode %u rc %d \"%s\": [%.*s]\n", it, mode, rc,
-                    err, (int)len, q);
+            fprintf(stderr, "random case %d mode %u rc %d \"%s\": [%.*s]\n", it, mode, rc, err,
+                    (int)len, q);
         nsq_free(n);
     }
     CHECK_EQ_INT(bad, 0);
@@ -666,8 +660,7 @@ static void test_collection_queries(void)
             n++;
         }
         fclose(f);
-        printf("     %s: %d queries, %d of %d also parse strictly\n", sets[s], n, strict_ok,
-               2 * n);
+        printf("     %s: %d queries, %d of %d also parse strictly\n", sets[s], n, strict_ok, 2 * n);
         CHECK(n >= 60);
     }
 }

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "corpus.h"
-#include "nsearch.h"
-#include "nstest.h"
 #include "format/record.h"
 #include "format/segment.h"
+#include "nsearch.h"
+#include "nstest.h"
 
 #define NDOCS 1000
 
@@ -29,12 +29,16 @@ static const char *write_segment(int nterms)
     for (uint32_t d = 0; d < NDOCS; d++) {
         char id[32];
         int n = snprintf(id, sizeof id, "doc%u", d);
-        ns_doc doc = {.id = id, .id_len = (size_t)n, .title = "t", .title_len = 1,
-                      .body = id, .body_len = (size_t)n};
+        ns_doc doc = {.id = id,
+                      .id_len = (size_t)n,
+                      .title = "t",
+                      .title_len = 1,
+                      .body = id,
+                      .body_len = (size_t)n};
         CHECK_EQ_INT(nsi_record_encode(&doc, &rec), NS_OK);
-        CHECK_EQ_INT(nsi_segw_doc(w, d % 7 == 0 ? 1 : 0, 10 + d % 5, id, (size_t)n, d, rec.data,
-                                  rec.len),
-                     NS_OK);
+        CHECK_EQ_INT(
+            nsi_segw_doc(w, d % 7 == 0 ? 1 : 0, 10 + d % 5, id, (size_t)n, d, rec.data, rec.len),
+            NS_OK);
     }
     nsi_buf_free(&rec);
     for (int t = 0; t < nterms; t++) {
@@ -248,7 +252,11 @@ static void test_bm25f_hand_computed(void)
     ns_doc docs[] = {
         {.id = "d0", .id_len = 2, .body = "apple banana apple", .body_len = 18},
         {.id = "d1", .id_len = 2, .body = "banana cherry", .body_len = 13},
-        {.id = "d2", .id_len = 2, .title = "apple", .title_len = 5, .body = "cherry",
+        {.id = "d2",
+         .id_len = 2,
+         .title = "apple",
+         .title_len = 5,
+         .body = "cherry",
          .body_len = 6},
     };
     for (int i = 0; i < 3; i++)
