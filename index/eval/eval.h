@@ -1,6 +1,6 @@
 /* eval.h — what the files of query evaluation share (internal to eval/).
  *
- *   search.c          ns_search: plan, segment loop, algorithm choice, hits
+ *   search.c          nsi_native_search: plan, segment loop, algorithm choice, hits
  *   plan.[ch]         query -> evaluation tree, statistics, prefix expansion
  *   bm25.[ch]         BM25F
  *   topk.[ch]         the top-k heap
