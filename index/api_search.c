@@ -68,6 +68,21 @@ int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit)
     return NS_OK;
 }
 
+int nsi_results_new(ns_results **out, ns_index *idx, size_t first_rank, size_t nhits)
+{
+    ns_results *r = calloc(1, sizeof *r);
+    if (!r || (nhits && !(r->hits = calloc(nhits, sizeof *r->hits)))) {
+        free(r);
+        *out = NULL;
+        return nsi_index_fail(NS_ENOMEM, "out of memory");
+    }
+    r->idx = idx;
+    r->first_rank = first_rank;
+    r->exact = 1;
+    *out = r;
+    return NS_OK;
+}
+
 void ns_results_free(ns_results *r)
 {
     if (!r)

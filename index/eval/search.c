@@ -114,12 +114,10 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
 {
     const ns_search_options o = *opts;
     char *err = nsi_index_errbuf();
-    ns_results *r = calloc(1, sizeof *r);
-    if (!r)
-        return nsi_index_fail(NS_ENOMEM, "out of memory");
-    r->idx = idx;
+    ns_results *r;
+    if (nsi_results_new(&r, idx, o.offset + 1, 0))
+        return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
-    r->first_rank = o.offset + 1;
     nsi_run run = {{NULL, 0, o.k + o.offset}, 0, 1};
     int rc = NS_OK;
     nsi_enode *root = NULL;

@@ -37,6 +37,12 @@ struct ns_snippet {
     nsi_snip s;
 };
 
+/* A new empty result set of idx whose first hit has rank first_rank, with
+ * room for nhits hits (none when 0), exact until said otherwise (the
+ * backends' one way to make one; api_search.c). NS_ENOMEM with the message
+ * set. */
+int nsi_results_new(ns_results **out, ns_index *idx, size_t first_rank, size_t nhits);
+
 /* The native backend's search (backend.h: opts complete and checked). */
 int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
                       const ns_search_options *opts);

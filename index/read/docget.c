@@ -67,15 +67,10 @@ static int load_fields(ns_results *r, uint32_t seg, uint32_t doc)
 
 int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
 {
-    ns_results *r = calloc(1, sizeof *r);
-    if (!r || !(r->hits = calloc(1, sizeof *r->hits))) {
-        free(r);
-        return nsi_index_fail(NS_ENOMEM, "out of memory");
-    }
-    r->idx = idx;
+    ns_results *r;
+    if (nsi_results_new(&r, idx, 1, 1))
+        return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
-    r->first_rank = 1;
-    r->exact = 1;
     uint32_t seg = 0, doc = 0;
     int rc = find_id(r->snap, id, len, &seg, &doc);
     if (rc == NS_ENOTFOUND)

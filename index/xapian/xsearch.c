@@ -405,12 +405,9 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
 {
     *out = NULL;
     const ns_search_options o = *opts;
-    ns_results *r = calloc(1, sizeof *r);
-    if (!r)
-        return nsi_index_fail(NS_ENOMEM, "out of memory");
-    r->idx = idx;
-    r->first_rank = o.offset + 1;
-    r->exact = 1;
+    ns_results *r;
+    if (nsi_results_new(&r, idx, o.offset + 1, 0))
+        return NS_ENOMEM;
     int rc = NS_OK;
     if (q->root) {
         nsi_xindex *x = nsi_xap_of(idx);
@@ -523,14 +520,9 @@ static int get_doc(nsi_xindex *x, const char *idterm, size_t n, ns_results *r)
 
 int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
 {
-    ns_results *r = calloc(1, sizeof *r);
-    if (!r || !(r->hits = calloc(1, sizeof *r->hits))) {
-        free(r);
-        return nsi_index_fail(NS_ENOMEM, "out of memory");
-    }
-    r->idx = idx;
-    r->first_rank = 1;
-    r->exact = 1;
+    ns_results *r;
+    if (nsi_results_new(&r, idx, 1, 1))
+        return NS_ENOMEM;
     nsi_index_errbuf()[0] = 0;
     char idterm[NSX_ID_TERM_MAX];
     size_t n = nsi_xap_id_term(id, len, idterm);
