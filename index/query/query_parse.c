@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "query/query.h"
 
 #define NEAR_DEFAULT_DIST 10u
@@ -107,18 +108,13 @@ static size_t space_at(const char *t, size_t len, size_t i)
     unsigned char c = (unsigned char)t[i];
     if (c == ' ' || (c >= '\t' && c <= '\r') || c == '\0')
         return 1;
-    if (c == 0xC2 && i + 1 < len)
-        return ((unsigned char)t[i + 1] == 0xA0 || (unsigned char)t[i + 1] == 0x85) ? 2 : 0;
-    if (c < 0xE1 || c > 0xE3 || i + 2 >= len)
+    if (c < 0x80)
         return 0;
-    unsigned b1 = (unsigned char)t[i + 1], b2 = (unsigned char)t[i + 2];
-    int sp = (c == 0xE1 && b1 == 0x9A && b2 == 0x80) || /* U+1680 */
-             (c == 0xE2 && b1 == 0x80 &&
-              (b2 <= 0x8A || b2 == 0xA8 || /* U+2000.. */
-               b2 == 0xA9 || b2 == 0xAF)) ||
-             (c == 0xE2 && b1 == 0x81 && b2 == 0x9F) || /* U+205F */
-             (c == 0xE3 && b1 == 0x80 && b2 == 0x80);   /* U+3000 */
-    return sp ? 3 : 0;
+    int32_t cp;
+    size_t n = nsi_utf8_decode((const uint8_t *)t + i, len - i, &cp);
+    int sp = cp == 0xA0 || cp == 0x85 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+             cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return sp ? n : 0;
 }
 
 static int is_special(char c) { return c == '(' || c == ')' || c == '"'; }
