@@ -335,6 +335,22 @@ static void test_nul_bytes(void)
     CHECK_EQ_STR(r.text, "(AND a b)");
 }
 
+/* Unicode spaces (no-break, ideographic, the U+2000 block) separate words
+ * and operators as ASCII spaces do. */
+static void test_unicode_spaces(void)
+{
+    ns_query_options o = NS_QUERY_OPTIONS_INIT;
+    result r;
+    parse_with("cocoa\xc2\xa0OR\xe3\x80\x80sugar", sizeof "cocoa\xc2\xa0OR\xe3\x80\x80sugar" - 1,
+               &o, &r);
+    CHECK_EQ_STR(r.text, "(OR cocoa sugar)");
+    parse_with("cocoa\xe2\x80\x83-sugar", sizeof "cocoa\xe2\x80\x83-sugar" - 1, &o, &r);
+    CHECK_EQ_STR(r.text, "(AND cocoa (NOT sugar))");
+    parse_with("cocoa\xe2\x80\xafOR\xe2\x81\x9fsugar",
+               sizeof "cocoa\xe2\x80\xafOR\xe2\x81\x9fsugar" - 1, &o, &r);
+    CHECK_EQ_STR(r.text, "(OR cocoa sugar)");
+}
+
 /* ------------------------------------------------------------ tree shape */
 
 static void test_offsets(void)
@@ -672,6 +688,6 @@ static void teardown(void)
 }
 
 NS_TEST_MAIN_FIXTURE(NULL, teardown, NST(test_valid), NST(test_errors),
-                     NST(test_optional_arguments), NST(test_nul_bytes), NST(test_offsets),
-                     NST(test_tree_helpers), NST(test_depth_limit), NST(test_term_limit),
-                     NST(test_random_input), NST(test_collection_queries))
+                     NST(test_optional_arguments), NST(test_nul_bytes), NST(test_unicode_spaces),
+                     NST(test_offsets), NST(test_tree_helpers), NST(test_depth_limit),
+                     NST(test_term_limit), NST(test_random_input), NST(test_collection_queries))
