@@ -41,6 +41,42 @@ static int px_lock(int fd, int wait)
 
 static int px_mkdir(const char *path, mode_t mode) { return mkdir(path, mode); }
 
+static int px_openat(int dirfd, const char *name, int flags, mode_t mode)
+{
+    int fd;
+    do
+        fd = openat(dirfd, name, flags | O_CLOEXEC, mode);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+static int px_fstatat(int dirfd, const char *name, struct stat *st)
+{
+    return fstatat(dirfd, name, st, 0);
+}
+
+static int px_renameat(int dirfd, const char *from, const char *to)
+{
+    return renameat(dirfd, from, dirfd, to);
+}
+
+static int px_unlinkat(int dirfd, const char *name) { return unlinkat(dirfd, name, 0); }
+
+static DIR *px_fdopendir(int dirfd)
+{
+    /* fdopendir owns the descriptor it gets: give it a new one */
+    int fd = px_openat(dirfd, ".", O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0)
+        return NULL;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return d;
+}
+
 const nsi_io nsi_io_posix = {
     .open = px_open,
     .read = read,
@@ -61,6 +97,11 @@ const nsi_io nsi_io_posix = {
     .readdir = readdir,
     .closedir = closedir,
     .lock = px_lock,
+    .openat = px_openat,
+    .fstatat = px_fstatat,
+    .renameat = px_renameat,
+    .unlinkat = px_unlinkat,
+    .fdopendir = px_fdopendir,
 };
 
 static const nsi_io *io = &nsi_io_posix;
@@ -276,3 +317,29 @@ void nsi_io_closedir(DIR *d)
 }
 
 int nsi_io_lock(int fd, int wait) { return fate(0) ? -1 : io->lock(fd, wait); }
+
+int nsi_io_openat(int dirfd, const char *name, int flags, mode_t mode)
+{
+    int writes = (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
+    switch (fate(writes)) {
+    case FAIL:
+        return -1;
+    case SKIP:
+        return io->open("/dev/null", O_WRONLY, 0);
+    }
+    return io->openat(dirfd, name, flags, mode);
+}
+
+int nsi_io_fstatat(int dirfd, const char *name, struct stat *st)
+{
+    return fate(0) ? -1 : io->fstatat(dirfd, name, st);
+}
+
+int nsi_io_renameat(int dirfd, const char *from, const char *to)
+{
+    MUTATE(io->renameat(dirfd, from, to));
+}
+
+int nsi_io_unlinkat(int dirfd, const char *name) { MUTATE(io->unlinkat(dirfd, name)); }
+
+DIR *nsi_io_fdopendir(int dirfd) { return fate(0) ? NULL : io->fdopendir(dirfd); }

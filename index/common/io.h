@@ -40,6 +40,12 @@ typedef struct nsi_io {
     struct dirent *(*readdir)(DIR *d);
     int (*closedir)(DIR *d);
     int (*lock)(int fd, int wait); /* OFD write lock on the whole file */
+    /* relative to an open directory (the writer's): name is one file name */
+    int (*openat)(int dirfd, const char *name, int flags, mode_t mode);
+    int (*fstatat)(int dirfd, const char *name, struct stat *st);
+    int (*renameat)(int dirfd, const char *from, const char *to); /* within dirfd */
+    int (*unlinkat)(int dirfd, const char *name);
+    DIR *(*fdopendir)(int dirfd); /* lists dirfd's directory; dirfd stays open */
 } nsi_io;
 
 /* The POSIX implementation. */
@@ -73,6 +79,16 @@ DIR *nsi_io_opendir(const char *path);
 struct dirent *nsi_io_readdir(DIR *d);
 void nsi_io_closedir(DIR *d);
 int nsi_io_lock(int fd, int wait);
+
+/* The same, relative to an open directory dirfd (O_DIRECTORY), so that a
+ * writer keeps working in the directory it opened even if its path is
+ * renamed, deleted or recreated meanwhile (the writer checks the path before
+ * each commit: write/writer.c). Counted and faulted like the calls above. */
+int nsi_io_openat(int dirfd, const char *name, int flags, mode_t mode);
+int nsi_io_fstatat(int dirfd, const char *name, struct stat *st);
+int nsi_io_renameat(int dirfd, const char *from, const char *to);
+int nsi_io_unlinkat(int dirfd, const char *name);
+DIR *nsi_io_fdopendir(int dirfd);
 
 /* ---- fault injection (tests) */
 

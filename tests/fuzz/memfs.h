@@ -26,9 +26,10 @@ typedef struct memfs_file {
 
 static memfs_file memfs_files[MEMFS_FILES];
 static struct {
-    int file; /* index in memfs_files, -1 = free */
+    int file; /* index in memfs_files, -1 = free, -2 = the directory */
     size_t off;
     int dir;
+    char dirname[256]; /* of a directory descriptor, for the *at calls */
 } memfs_fds[MEMFS_FDS];
 static int memfs_ready;
 
@@ -78,6 +79,9 @@ static int mf_open(const char *path, int flags, mode_t mode)
     int i = memfs_find(path);
     if (flags & O_DIRECTORY) {
         i = -2;
+    } else if (i >= 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
+        errno = EEXIST;
+        return -1;
     } else if (i < 0 && (flags & O_CREAT)) {
         memfs_put(path, "", 0);
         i = memfs_find(path);
@@ -95,6 +99,7 @@ static int mf_open(const char *path, int flags, mode_t mode)
         if (memfs_fds[k].file == -1) {
             memfs_fds[k].file = i;
             memfs_fds[k].off = 0;
+            snprintf(memfs_fds[k].dirname, sizeof memfs_fds[k].dirname, "%s", i == -2 ? path : "");
             return k + 3;
         }
     errno = EMFILE;
@@ -104,7 +109,7 @@ static int mf_open(const char *path, int flags, mode_t mode)
 static memfs_file *mf_file(int fd)
 {
     int k = mf_fd(fd);
-    if (k < 0 || memfs_fds[k].file < 0) {
+    if (k < 0 || memfs_fds[k].file < 0) { /* closed, or the directory */
         errno = EBADF;
         return NULL;
     }
@@ -176,12 +181,20 @@ static int mf_close(int fd)
 
 static int mf_fstat(int fd, struct stat *st)
 {
+    int k = mf_fd(fd);
+    if (k >= 0 && memfs_fds[k].file == -2) {
+        memset(st, 0, sizeof *st);
+        st->st_mode = S_IFDIR | 0755;
+        st->st_ino = MEMFS_FILES + 1;
+        return 0;
+    }
     memfs_file *f = mf_file(fd);
     if (!f)
         return -1;
     memset(st, 0, sizeof *st);
     st->st_size = (off_t)f->size;
     st->st_mode = S_IFREG | 0644;
+    st->st_ino = (ino_t)(f - memfs_files) + 1;
     return 0;
 }
 
@@ -191,8 +204,10 @@ static int mf_stat(const char *path, struct stat *st)
     int i = memfs_find(path);
     if (i < 0) {
         st->st_mode = S_IFDIR | 0755; /* every other name is the directory */
+        st->st_ino = MEMFS_FILES + 1;
         return 0;
     }
+    st->st_ino = (ino_t)i + 1;
     st->st_size = (off_t)memfs_files[i].size;
     st->st_mode = S_IFREG | 0644;
     return 0;
@@ -291,10 +306,64 @@ static int mf_lock(int fd, int wait)
     return mf_fd(fd) >= 0 ? 0 : -1;
 }
 
+/* The *at calls: the directory descriptor's name, a slash, the name. */
+static int mf_at(int dirfd, const char *name, char *path, size_t n)
+{
+    int k = mf_fd(dirfd);
+    if (k < 0 || memfs_fds[k].file != -2) {
+        errno = EBADF;
+        return -1;
+    }
+    snprintf(path, n, "%s/%s", memfs_fds[k].dirname, name);
+    return 0;
+}
+static int mf_openat(int dirfd, const char *name, int flags, mode_t mode)
+{
+    char path[600];
+    if (mf_at(dirfd, name, path, sizeof path))
+        return -1;
+    if ((flags & O_EXCL) && memfs_find(path) >= 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return mf_open(path, flags, mode);
+}
+static int mf_fstatat(int dirfd, const char *name, struct stat *st)
+{
+    char path[600];
+    if (mf_at(dirfd, name, path, sizeof path))
+        return -1;
+    if (memfs_find(path) < 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    return mf_stat(path, st);
+}
+static int mf_renameat(int dirfd, const char *from, const char *to)
+{
+    char a[600], b[600];
+    if (mf_at(dirfd, from, a, sizeof a) || mf_at(dirfd, to, b, sizeof b))
+        return -1;
+    return mf_rename(a, b);
+}
+static int mf_unlinkat(int dirfd, const char *name)
+{
+    char path[600];
+    if (mf_at(dirfd, name, path, sizeof path))
+        return -1;
+    return mf_unlink(path);
+}
+static DIR *mf_fdopendir(int dirfd)
+{
+    (void)dirfd;
+    errno = ENOTSUP;
+    return NULL;
+}
 static const nsi_io memfs_io = {
-    mf_open,  mf_read,    mf_write,     mf_pread,    mf_pwrite, mf_fsync, mf_close,
-    mf_fstat, mf_stat,    mf_ftruncate, mf_rename,   mf_unlink, mf_mkdir, mf_map,
-    mf_unmap, mf_opendir, mf_readdir,   mf_closedir, mf_lock,
+    mf_open,  mf_read,   mf_write,   mf_pread,     mf_pwrite,   mf_fsync,
+    mf_close, mf_fstat,  mf_stat,    mf_ftruncate, mf_rename,   mf_unlink,
+    mf_mkdir, mf_map,    mf_unmap,   mf_opendir,   mf_readdir,  mf_closedir,
+    mf_lock,  mf_openat, mf_fstatat, mf_renameat,  mf_unlinkat, mf_fdopendir,
 };
 
 /* Installs the in-memory file system, emptied. */
