@@ -67,19 +67,20 @@ NS_API void ns_free(void *p);
 
 enum {
     NS_OK = 0,
-    NS_ERROR = -1,        /* unclassified failure */
-    NS_ENOMEM = -2,       /* out of memory */
-    NS_EINVAL = -3,       /* invalid argument */
-    NS_EIO = -4,          /* read/write/fsync/rename failed */
-    NS_ENOSPC = -5,       /* disk full */
-    NS_ENOTFOUND = -6,    /* no such index, document or file */
-    NS_EEXISTS = -7,      /* already exists */
-    NS_ECORRUPT = -8,     /* index data fails a checksum or invariant */
-    NS_EVERSION = -9,     /* index written by an incompatible format version */
-    NS_ELOCKED = -10,     /* another writer holds the index lock */
-    NS_ESYNTAX = -11,     /* malformed query */
-    NS_ETOOBIG = -12,     /* a documented limit was hit */
-    NS_EUNSUPPORTED = -13 /* feature or backend not built in */
+    NS_ERROR = -1,         /* unclassified failure */
+    NS_ENOMEM = -2,        /* out of memory */
+    NS_EINVAL = -3,        /* invalid argument */
+    NS_EIO = -4,           /* read/write/fsync/rename failed */
+    NS_ENOSPC = -5,        /* disk full */
+    NS_ENOTFOUND = -6,     /* no such index, document or file */
+    NS_EEXISTS = -7,       /* already exists */
+    NS_ECORRUPT = -8,      /* index data fails a checksum or invariant */
+    NS_EVERSION = -9,      /* index written by an incompatible format version */
+    NS_ELOCKED = -10,      /* another writer holds the index lock, or this one lost it */
+    NS_ESYNTAX = -11,      /* malformed query */
+    NS_ETOOBIG = -12,      /* a documented limit was hit */
+    NS_EUNSUPPORTED = -13, /* feature or backend not built in */
+    NS_EMERGE = -14        /* committed, but the merge after the commit failed */
 };
 
 /** Returns a short static description of a status code ("index is corrupt").
@@ -201,10 +202,30 @@ NS_API int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *i
 
 /** Makes every put and delete so far durable and visible to readers that
  *  refresh: writes pending segments, then atomically replaces the commit file.
- *  On failure the previous commit stays intact. */
+ *  On failure the previous commit stays intact. After the commit the merge
+ *  policy runs (in the same call).
+ *
+ *  NS_EMERGE: the commit succeeded (every put and delete so far is durable
+ *  and visible) but the merge after it failed; the message is "committed,
+ *  but the merge after it failed: <cause>". The index is sound and the merge
+ *  is retried by the next commit of a writer opened anew. Like any failure,
+ *  it stops this writer (docs/reliability.md, "Writer failures").
+ *
+ *  NS_ELOCKED: this writer no longer owns the index: its folder was moved,
+ *  deleted or replaced (the path names another directory, or none), or LOCK
+ *  was removed or replaced, since ns_writer_open. The writer works in the
+ *  directory it opened, never by path, so nothing was written to a new folder
+ *  at that path; the message names what changed ("idx: the index folder was
+ *  replaced while this writer ran; nothing was committed to the new one").
+ *  The check runs just before COMMIT is replaced and after any failure; the
+ *  writer stops. (ns_writer_put can return the same when a flush or a
+ *  commit_every commit meets it.) */
 NS_API int ns_writer_commit(ns_writer *w);
 
-/** Commits, then merges all segments into one. */
+/** Commits, then merges all segments into one. NS_EMERGE as for
+ *  ns_writer_commit when the policy's merge after the first commit failed; a
+ *  failure of the merge into one segment is reported with its own status
+ *  (the commit before it stays). */
 NS_API int ns_writer_optimize(ns_writer *w);
 
 /** Releases the lock and frees the writer. Uncommitted changes are discarded

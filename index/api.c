@@ -42,6 +42,8 @@ const char *ns_strerror(int status)
         return "a limit was exceeded";
     case NS_EUNSUPPORTED:
         return "not supported";
+    case NS_EMERGE:
+        return "committed, but the merge after it failed";
     default:
         return "unknown error";
     }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/internal.h"
@@ -29,9 +30,9 @@ void nsi_commit_free(nsi_commit *c)
     c->nsegs = 0;
 }
 
-static int read_file(const char *path, nsi_buf *b, char *err, size_t errlen)
+/* Reads the file open as fd (-1 and errno: it could not be opened). */
+static int read_file(int fd, const char *path, nsi_buf *b, char *err, size_t errlen)
 {
-    int fd = nsi_io_open(path, O_RDONLY, 0);
     if (fd < 0) {
         int e = errno;
         return nsi_fail(err, errlen, e == ENOENT ? NS_ENOTFOUND : nsi_errno_status(e), "%s: %s",
@@ -121,19 +122,26 @@ static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, ch
 #undef BAD
 }
 
-int nsi_commit_read(nsi_commit *c, const char *dir, char *err, size_t errlen)
+static int at_open(int dirfd, const char *dir, const char *name, int flags, mode_t mode);
+
+int nsi_commit_read_at(nsi_commit *c, int dirfd, const char *dir, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     char path[4200];
     snprintf(path, sizeof path, "%s/COMMIT", dir);
     nsi_buf b = {0};
-    int rc = read_file(path, &b, err, errlen);
+    int rc = read_file(at_open(dirfd, dir, "COMMIT", O_RDONLY, 0), path, &b, err, errlen);
     if (!rc)
         rc = parse(c, b.data, b.len, path, err, errlen);
     nsi_buf_free(&b);
     if (rc)
         nsi_commit_free(c);
     return rc;
+}
+
+int nsi_commit_read(nsi_commit *c, const char *dir, char *err, size_t errlen)
+{
+    return nsi_commit_read_at(c, -1, dir, err, errlen);
 }
 
 static int encode(const nsi_commit *c, nsi_buf *b)
@@ -170,6 +178,41 @@ static int encode(const nsi_commit *c, nsi_buf *b)
     return nsi_buf_append(b, NSI_COMMIT_END, 8);
 }
 
+/* A file of the index: relative to dirfd when the caller holds the
+ * directory open (the writer), else by path. */
+static void at_path(char *buf, size_t n, const char *dir, const char *name)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static int at_open(int dirfd, const char *dir, const char *name, int flags, mode_t mode)
+{
+    if (dirfd >= 0)
+        return nsi_io_openat(dirfd, name, flags, mode);
+    char path[4200];
+    at_path(path, sizeof path, dir, name);
+    return nsi_io_open(path, flags, mode);
+}
+
+static int at_rename(int dirfd, const char *dir, const char *from, const char *to)
+{
+    if (dirfd >= 0)
+        return nsi_io_renameat(dirfd, from, to);
+    char a[4200], b[4200];
+    at_path(a, sizeof a, dir, from);
+    at_path(b, sizeof b, dir, to);
+    return nsi_io_rename(a, b);
+}
+
+static int at_unlink(int dirfd, const char *dir, const char *name)
+{
+    if (dirfd >= 0)
+        return nsi_io_unlinkat(dirfd, name);
+    char path[4200];
+    at_path(path, sizeof path, dir, name);
+    return nsi_io_unlink(path);
+}
+
 int nsi_fsync_dir(const char *dir, char *err, size_t errlen)
 {
     int fd = nsi_io_open(dir, O_RDONLY | O_DIRECTORY, 0);
@@ -184,11 +227,39 @@ int nsi_fsync_dir(const char *dir, char *err, size_t errlen)
     return NS_OK;
 }
 
-int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t errlen)
+static int fsync_dir_at(int dirfd, const char *dir, char *err, size_t errlen)
 {
-    char tmp[4200], path[4200];
-    snprintf(tmp, sizeof tmp, "%s/COMMIT.tmp", dir);
-    snprintf(path, sizeof path, "%s/COMMIT", dir);
+    if (dirfd < 0)
+        return nsi_fsync_dir(dir, err, errlen);
+    if (nsi_io_fsync(dirfd)) {
+        int e = errno;
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: fsync of the directory: %s", dir,
+                        strerror(e));
+    }
+    return NS_OK;
+}
+
+int nsi_commit_tmp_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (!strcmp(name, "COMMIT.tmp")) /* the name before unique names */
+        return 1;
+    return n > 11 && !strncmp(name, "COMMIT.", 7) && !strcmp(name + n - 4, ".tmp");
+}
+
+int nsi_commit_write_at(const nsi_commit *c, int dirfd, int lock_fd, const char *dir, char *err,
+                        size_t errlen)
+{
+    /* a name of this writer's own, so that two writers that both believe
+     * they hold the lock never write the same temporary file */
+    static unsigned counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned rnd = (unsigned)ts.tv_nsec ^ (++counter * 2654435761u);
+    char tmpname[64], tmp[4200], path[4200];
+    snprintf(tmpname, sizeof tmpname, "COMMIT.%ld.%08x.tmp", (long)getpid(), rnd);
+    at_path(tmp, sizeof tmp, dir, tmpname);
+    at_path(path, sizeof path, dir, "COMMIT");
     nsi_buf b = {0};
     int rc = encode(c, &b);
     if (rc) {
@@ -197,12 +268,12 @@ int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t err
     }
     /* the new segments' directory entries must be durable before a COMMIT
      * naming them can be */
-    rc = nsi_fsync_dir(dir, err, errlen);
+    rc = fsync_dir_at(dirfd, dir, err, errlen);
     if (rc) {
         nsi_buf_free(&b);
         return rc;
     }
-    int fd = nsi_io_open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = at_open(dirfd, dir, tmpname, O_WRONLY | O_CREAT | O_EXCL, 0644);
     int e = 0;
     const char *step = "create";
     if (fd < 0) {
@@ -217,21 +288,32 @@ int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t err
             e = errno, step = "close";
     }
     nsi_buf_free(&b);
-    if (!e && nsi_io_rename(tmp, path))
+    /* as late as possible: is this still the index the lock was taken on? */
+    if (!e && lock_fd >= 0 && (rc = nsi_lock_check(dirfd, lock_fd, dir, err, errlen))) {
+        at_unlink(dirfd, dir, tmpname);
+        return rc;
+    }
+    if (!e && at_rename(dirfd, dir, tmpname, "COMMIT"))
         e = errno, step = "rename";
     if (e) {
-        nsi_io_unlink(tmp);
+        if (fd >= 0)
+            at_unlink(dirfd, dir, tmpname);
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s (the previous commit stays)",
                         step[0] == 'r' ? path : tmp, step, strerror(e));
     }
-    return nsi_fsync_dir(dir, err, errlen);
+    return fsync_dir_at(dirfd, dir, err, errlen);
 }
 
-int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errlen)
+int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t errlen)
+{
+    return nsi_commit_write_at(c, -1, -1, dir, err, errlen);
+}
+
+int nsi_lock_acquire_at(int dirfd, const char *dir, int wait, int *out, char *err, size_t errlen)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/LOCK", dir);
-    int fd = nsi_io_open(path, O_RDWR | O_CREAT, 0644);
+    at_path(path, sizeof path, dir, "LOCK");
+    int fd = at_open(dirfd, dir, "LOCK", O_RDWR | O_CREAT, 0644);
     if (fd < 0) {
         int e = errno;
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s", path, strerror(e));
@@ -257,6 +339,61 @@ int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errl
         /* the pid is informational only; the fcntl lock is what counts */
     }
     *out = fd;
+    return NS_OK;
+}
+
+int nsi_lock_acquire(const char *dir, int wait, int *out, char *err, size_t errlen)
+{
+    return nsi_lock_acquire_at(-1, dir, wait, out, err, errlen);
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+int nsi_lock_check(int dirfd, int lock_fd, const char *dir, char *err, size_t errlen)
+{
+    struct stat held, now;
+    char path[4200];
+    if (nsi_io_fstat(dirfd, &held)) {
+        int e = errno;
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: fstat of the directory: %s", dir,
+                        strerror(e));
+    }
+    if (nsi_io_stat(dir, &now)) {
+        int e = errno;
+        if (e != ENOENT && e != ENOTDIR)
+            return nsi_fail(err, errlen, nsi_errno_status(e), "%s: stat: %s", dir, strerror(e));
+        return nsi_fail(err, errlen, NS_ELOCKED,
+                        "%s: the index folder was moved or deleted while this writer ran; "
+                        "nothing was committed to a new one",
+                        dir);
+    }
+    if (!same_file(&held, &now))
+        return nsi_fail(err, errlen, NS_ELOCKED,
+                        "%s: the index folder was replaced while this writer ran; nothing was "
+                        "committed to the new one",
+                        dir);
+    at_path(path, sizeof path, dir, "LOCK");
+    if (nsi_io_fstat(lock_fd, &held)) {
+        int e = errno;
+        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: fstat: %s", path, strerror(e));
+    }
+    if (nsi_io_stat(path, &now)) {
+        int e = errno;
+        if (e != ENOENT)
+            return nsi_fail(err, errlen, nsi_errno_status(e), "%s: stat: %s", path, strerror(e));
+        return nsi_fail(err, errlen, NS_ELOCKED,
+                        "%s: LOCK was removed while this writer ran; nothing was committed "
+                        "(another writer may be using the folder)",
+                        dir);
+    }
+    if (!same_file(&held, &now))
+        return nsi_fail(err, errlen, NS_ELOCKED,
+                        "%s: LOCK was replaced while this writer ran (another writer took "
+                        "it); nothing was committed",
+                        dir);
     return NS_OK;
 }
 

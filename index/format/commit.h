@@ -28,10 +28,22 @@ typedef struct nsi_commit {
 /* Reads dir/COMMIT. NS_ENOTFOUND when there is none (no index yet),
  * NS_ECORRUPT / NS_EVERSION with a message naming the file. */
 int nsi_commit_read(nsi_commit *c, const char *dir, char *err, size_t errlen);
+/* The same, relative to the open directory dirfd (dir names it in messages);
+ * dirfd -1: by path. */
+int nsi_commit_read_at(nsi_commit *c, int dirfd, const char *dir, char *err, size_t errlen);
 
 /* Writes dir/COMMIT.tmp, fsyncs it, renames it over dir/COMMIT and fsyncs
  * the directory. On failure the old COMMIT is intact. */
 int nsi_commit_write(const nsi_commit *c, const char *dir, char *err, size_t errlen);
+/* The same, relative to the open directory dirfd (-1: by path). The
+ * temporary file is COMMIT.<pid>.<random>.tmp, created exclusively. With
+ * lock_fd >= 0, nsi_lock_check runs just before the rename, and a failing
+ * check leaves COMMIT as it was (NS_ELOCKED). */
+int nsi_commit_write_at(const nsi_commit *c, int dirfd, int lock_fd, const char *dir, char *err,
+                        size_t errlen);
+/* Whether a directory entry is a commit's temporary file (a writer's
+ * leftover when no writer holds the lock). */
+int nsi_commit_tmp_name(const char *name);
 
 void nsi_commit_free(nsi_commit *c);
 
@@ -44,6 +56,14 @@ static inline int nsi_bit_get(const uint8_t *bm, uint32_t i)
  * wait). *fd receives the descriptor that holds it. NS_ELOCKED with
  * "index is locked by pid N" when another process holds it. */
 int nsi_lock_acquire(const char *dir, int wait, int *fd, char *err, size_t errlen);
+/* The same, LOCK opened relative to dirfd (-1: by path). */
+int nsi_lock_acquire_at(int dirfd, const char *dir, int wait, int *fd, char *err, size_t errlen);
+/* Whether the lock a writer holds is still the index's: dirfd must be the
+ * directory dir names now (same st_dev and st_ino), and lock_fd the file
+ * dir/LOCK names now. NS_ELOCKED with a message saying which changed (the
+ * folder moved, deleted or replaced; LOCK removed or replaced), NS_EIO (or
+ * another errno status) when a stat fails otherwise. */
+int nsi_lock_check(int dirfd, int lock_fd, const char *dir, char *err, size_t errlen);
 void nsi_lock_release(int fd);
 
 /* fsyncs a directory so that a rename or create in it is durable. */

@@ -57,6 +57,11 @@ int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
                         const struct nsi_record *rec);
 /* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
 int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen);
+/* The same, the file created relative to the open directory dirfd (-1: by
+ * path; dir names it in messages). The file is created exclusively:
+ * NS_EEXISTS when the name is taken. */
+int nsi_segw_finish_at(nsi_segw *w, int dirfd, const char *dir, uint64_t seg_id, char *err,
+                       size_t errlen);
 void nsi_segw_free(nsi_segw *w);
 uint32_t nsi_segw_ndocs(const nsi_segw *w);
 
@@ -84,6 +89,9 @@ typedef struct nsi_seg {
  * sections). NS_ECORRUPT/NS_EVERSION/NS_ENOTFOUND with a message naming the
  * file. */
 int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen);
+/* The same, relative to the open directory dirfd (-1: by path). */
+int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, char *err,
+                    size_t errlen);
 void nsi_seg_close(nsi_seg *s);
 
 /* The fields shown in hit lists (id, title, url, date, meta) of doc, read in

@@ -139,12 +139,19 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
 
 int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen)
 {
+    return nsi_seg_open_at(out, -1, dir, seg_id, err, errlen);
+}
+
+int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, char *err,
+                    size_t errlen)
+{
     *out = NULL;
     nsi_seg *s = calloc(1, sizeof *s);
     if (!s)
         return NS_ENOMEM;
     nsi_seg_filename(s->path, sizeof s->path, dir, seg_id);
-    int fd = nsi_io_open(s->path, O_RDONLY, 0);
+    int fd = dirfd >= 0 ? nsi_io_openat(dirfd, s->path + strlen(dir) + 1, O_RDONLY, 0)
+                        : nsi_io_open(s->path, O_RDONLY, 0);
     struct stat st;
     if (fd < 0 || nsi_io_fstat(fd, &st)) {
         int e = errno;

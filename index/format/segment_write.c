@@ -326,6 +326,12 @@ out:
 
 int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen)
 {
+    return nsi_segw_finish_at(w, -1, dir, seg_id, err, errlen);
+}
+
+int nsi_segw_finish_at(nsi_segw *w, int dirfd, const char *dir, uint64_t seg_id, char *err,
+                       size_t errlen)
+{
     int rc;
     if (w->have_term && w->docs.n && (rc = flush_term(w)))
         return nsi_fail(err, errlen, rc, "writing segment: %s", ns_strerror(rc));
@@ -338,7 +344,11 @@ int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, si
     }
     char path[4200];
     nsi_seg_filename(path, sizeof path, dir, seg_id);
-    int fd = nsi_io_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const char *name = path + strlen(dir) + 1;
+    /* exclusively: a segment file is never overwritten, not even by a
+     * second writer that wrongly believes it holds the lock */
+    int flags = O_WRONLY | O_CREAT | O_EXCL;
+    int fd = dirfd >= 0 ? nsi_io_openat(dirfd, name, flags, 0644) : nsi_io_open(path, flags, 0644);
     const char *step = NULL;
     if (fd < 0)
         step = "create";
@@ -353,9 +363,12 @@ int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, si
         step = "close";
     }
     if (step) {
-        if (fd >= 0)
+        if (fd >= 0 && dirfd >= 0)
+            nsi_io_unlinkat(dirfd, name);
+        else if (fd >= 0)
             nsi_io_unlink(path);
-        return nsi_fail(err, errlen, nsi_errno_status(e), "%s: %s: %s", path, step, strerror(e));
+        return nsi_fail(err, errlen, e == EEXIST ? NS_EEXISTS : nsi_errno_status(e), "%s: %s: %s",
+                        path, step, strerror(e));
     }
     return NS_OK;
 }

@@ -143,8 +143,8 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
-int nsi_merge(const nsi_merge_in *in, size_t n, const char *dir, uint64_t out_id, uint32_t *ndocs,
-              char *err, size_t errlen)
+int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint64_t out_id,
+              uint32_t *ndocs, char *err, size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
     nsi_segw *w = NULL;
@@ -161,7 +161,7 @@ int nsi_merge(const nsi_merge_in *in, size_t n, const char *dir, uint64_t out_id
         rc = merge_terms(s, n, w, err, errlen);
     if (!rc) {
         *ndocs = nsi_segw_ndocs(w);
-        rc = nsi_segw_finish(w, dir, out_id, err, errlen);
+        rc = nsi_segw_finish_at(w, dirfd, dir, out_id, err, errlen);
     } else if (rc > 0 || (err && !err[0])) {
         rc = nsi_fail(err, errlen, rc > 0 ? NS_ECORRUPT : rc, "merging segments: %s",
                       ns_strerror(rc > 0 ? NS_ECORRUPT : rc));

@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,8 +39,9 @@ typedef struct wseg {
 } wseg;
 
 typedef struct nsi_writer {
-    char *dir;
-    int lock_fd;
+    char *dir;   /* the path, for messages and the identity check */
+    int dir_fd;  /* the directory opened: every file is reached through it */
+    int lock_fd; /* dir/LOCK, locked */
     ns_writer_options opts;
     char language[64];
     uint64_t generation, next_seg_id;
@@ -85,6 +87,14 @@ static int stopped(nsi_writer *w)
 
 static int fail_stop(nsi_writer *w, int rc)
 {
+    /* A failure may come from the folder having gone (rm -rf, mv): say so
+     * rather than what the failed call saw. */
+    if (rc && !w->failed && rc != NS_ELOCKED &&
+        nsi_lock_check(w->dir_fd, w->lock_fd, w->dir, w->failmsg, sizeof w->failmsg) ==
+            NS_ELOCKED) {
+        rc = NS_ELOCKED;
+        memcpy(w->err, w->failmsg, sizeof w->failmsg);
+    }
     if (rc && !w->failed) {
         w->failed = rc;
         memcpy(w->failmsg, w->err, sizeof w->failmsg);
@@ -144,10 +154,15 @@ static int load_ids(nsi_writer *w)
     return NS_OK;
 }
 
-/* Removes files a crashed or rolled-back writer left behind. */
+/* Removes files a crashed or rolled-back writer left behind. Only while the
+ * lock is still the index's: a writer whose LOCK was removed must not delete
+ * another writer's new segments. */
 static void collect_garbage(nsi_writer *w)
 {
-    DIR *d = nsi_io_opendir(w->dir);
+    char msg[NSI_ERRMSG];
+    if (nsi_lock_check(w->dir_fd, w->lock_fd, w->dir, msg, sizeof msg))
+        return;
+    DIR *d = nsi_io_fdopendir(w->dir_fd);
     if (!d)
         return;
     struct dirent *de;
@@ -160,14 +175,11 @@ static void collect_garbage(nsi_writer *w)
             for (uint32_t i = 0; i < w->nsegs; i++)
                 if (w->segs[i].seg->id == id)
                     keep = 1;
-        } else if (strcmp(de->d_name, "COMMIT.tmp") == 0) {
+        } else if (nsi_commit_tmp_name(de->d_name)) {
             keep = 0;
         }
-        if (!keep) {
-            char path[4400];
-            snprintf(path, sizeof path, "%s/%s", w->dir, de->d_name);
-            nsi_io_unlink(path);
-        }
+        if (!keep)
+            nsi_io_unlinkat(w->dir_fd, de->d_name);
     }
     nsi_io_closedir(d);
 }
@@ -175,7 +187,7 @@ static void collect_garbage(nsi_writer *w)
 static int open_existing(nsi_writer *w)
 {
     nsi_commit c;
-    int rc = nsi_commit_read(&c, w->dir, w->err, NSI_ERRMSG);
+    int rc = nsi_commit_read_at(&c, w->dir_fd, w->dir, w->err, NSI_ERRMSG);
     if (rc == NS_ENOTFOUND) {
         const char *lang = nsi_language_canonical(w->opts.language ? w->opts.language : "english");
         if (!lang)
@@ -201,7 +213,7 @@ static int open_existing(nsi_writer *w)
     }
     for (uint32_t i = 0; i < c.nsegs && !rc; i++) {
         nsi_seg *seg;
-        rc = nsi_seg_open(&seg, w->dir, c.segs[i].id, w->err, NSI_ERRMSG);
+        rc = nsi_seg_open_at(&seg, w->dir_fd, w->dir, c.segs[i].id, w->err, NSI_ERRMSG);
         if (rc == NS_ENOTFOUND)
             rc = werr(w, NS_ECORRUPT, "%s: segment listed in COMMIT is missing", w->err + 0);
         if (!rc && seg->ndocs != c.segs[i].ndocs) {
@@ -233,13 +245,18 @@ int nsi_writer_open(void **out, const char *path, const ns_writer_options *opts,
     w->err = err;
     w->opts = *opts;
     w->lock_fd = -1;
+    w->dir_fd = -1;
     w->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
     int rc, e = nsi_io_mkdir_p(path);
     if (e)
         rc = werr(w, nsi_errno_status(e), "%s: cannot create index directory: %s", path,
                   strerror(e));
+    else if ((w->dir_fd = nsi_io_open(path, O_RDONLY | O_DIRECTORY, 0)) < 0)
+        rc = werr(w, nsi_errno_status(errno), "%s: cannot open the index directory: %s", path,
+                  strerror(errno));
     else
-        rc = nsi_lock_acquire(path, w->opts.wait_for_lock, &w->lock_fd, w->err, NSI_ERRMSG);
+        rc = nsi_lock_acquire_at(w->dir_fd, path, w->opts.wait_for_lock, &w->lock_fd, w->err,
+                                 NSI_ERRMSG);
     if (!rc)
         rc = open_existing(w);
     if (!rc && (rc = nsi_analyzer_new(&w->an, w->language)))
@@ -269,6 +286,8 @@ void nsi_writer_close(void *vw)
     nsi_analyzer_free(w->an);
     nsi_buf_free(&w->rec);
     nsi_lock_release(w->lock_fd);
+    if (w->dir_fd >= 0)
+        nsi_io_close(w->dir_fd);
     free(w->dir);
     free(w);
 }
@@ -302,6 +321,22 @@ static int kill_entry(nsi_writer *w, nsi_identry *e)
     return NS_OK;
 }
 
+/* The id of the next new segment: next_seg_id, passed over any name that is
+ * taken (a file of another writer in the same folder; creation is exclusive
+ * anyway, this only avoids failing on it). */
+static uint64_t new_seg_id(nsi_writer *w)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        char name[64];
+        struct stat st;
+        snprintf(name, sizeof name, "seg-%016llx.nss", (unsigned long long)w->next_seg_id);
+        if (nsi_io_fstatat(w->dir_fd, name, &st))
+            break;
+        w->next_seg_id++;
+    }
+    return w->next_seg_id;
+}
+
 /* Writes the in-memory buffer as a new segment (not yet committed). */
 static int flush_mem(nsi_writer *w)
 {
@@ -312,17 +347,17 @@ static int flush_mem(nsi_writer *w)
     int rc = nsi_segw_new(&sw);
     if (rc)
         return werr(w, rc, "out of memory");
-    uint64_t id = w->next_seg_id;
+    uint64_t id = new_seg_id(w);
     rc = nsi_memindex_write(w->mem, sw);
     if (rc)
         werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
     else
-        rc = nsi_segw_finish(sw, w->dir, id, w->err, NSI_ERRMSG);
+        rc = nsi_segw_finish_at(sw, w->dir_fd, w->dir, id, w->err, NSI_ERRMSG);
     nsi_segw_free(sw);
     if (rc)
         return rc;
     nsi_seg *seg;
-    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, NSI_ERRMSG)))
+    if ((rc = nsi_seg_open_at(&seg, w->dir_fd, w->dir, id, w->err, NSI_ERRMSG)))
         return rc;
     uint32_t ndel = 0;
     uint8_t *del = NULL;
@@ -436,7 +471,7 @@ static int write_commit(nsi_writer *w)
             continue; /* nothing live: leave it out, the files go with GC */
         c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs, s->ndeleted, s->deleted};
     }
-    int rc = nsi_commit_write(&c, w->dir, w->err, NSI_ERRMSG);
+    int rc = nsi_commit_write_at(&c, w->dir_fd, w->lock_fd, w->dir, w->err, NSI_ERRMSG);
     free(c.segs); /* the bitmaps belong to w */
     if (rc)
         return rc;
@@ -477,15 +512,15 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
         return werr(w, NS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++)
         in[i] = (nsi_merge_in){w->segs[idx[i]].seg, w->segs[idx[i]].deleted};
-    uint64_t id = w->next_seg_id;
+    uint64_t id = new_seg_id(w);
     uint32_t ndocs = 0;
-    int rc = nsi_merge(in, n, w->dir, id, &ndocs, w->err, NSI_ERRMSG);
+    int rc = nsi_merge(in, n, w->dir_fd, w->dir, id, &ndocs, w->err, NSI_ERRMSG);
     free(in);
     if (rc)
         return rc;
     w->next_seg_id++;
     nsi_seg *seg;
-    if ((rc = nsi_seg_open(&seg, w->dir, id, w->err, NSI_ERRMSG)))
+    if ((rc = nsi_seg_open_at(&seg, w->dir_fd, w->dir, id, w->err, NSI_ERRMSG)))
         return rc;
     /* mark the inputs empty, put the result in the first input's place */
     for (uint32_t i = 0; i < n; i++) {
@@ -563,15 +598,32 @@ static int commit_once(nsi_writer *w)
     return rc ? rc : fail_stop(w, commit_steps(w));
 }
 
+/* A merge (or the commit of its result) failed after the documents were
+ * committed: the writer stops as after any failure, but the caller learns
+ * that its changes are durable (NS_EMERGE). A lost lock stays NS_ELOCKED. */
+static int merge_failed(nsi_writer *w, int rc)
+{
+    rc = fail_stop(w, rc);
+    if (rc == NS_ELOCKED)
+        return rc;
+    return werr(w, NS_EMERGE,
+                "committed, but the merge after it failed: %.400s (the index is sound; the "
+                "merge is retried on the next run)",
+                w->failmsg);
+}
+
 /* Commits, then runs the merge policy until it has nothing to merge. */
 static int commit_and_merge(nsi_writer *w)
 {
     int rc = commit_once(w);
     for (int round = 0; !rc && round < 64; round++) {
         int merged;
-        if ((rc = fail_stop(w, merge_policy(w, &merged))) || !merged)
+        if ((rc = fail_stop(w, merge_policy(w, &merged))))
+            return merge_failed(w, rc);
+        if (!merged)
             break;
-        rc = commit_once(w);
+        if ((rc = commit_once(w)))
+            return merge_failed(w, rc);
     }
     return rc;
 }

@@ -399,9 +399,8 @@ static int is_segment(const char *path)
     return b && !strncmp(b + 1, "seg-", 4);
 }
 
-static int au_open(const char *path, int flags, mode_t mode)
+static void au_opened(int fd, const char *path, int flags)
 {
-    int fd = nsi_io_posix.open(path, flags, mode);
     if (fd >= AUDIT_FDS)
         au.untracked++;
     if (fd >= 0 && fd < AUDIT_FDS) {
@@ -414,6 +413,28 @@ static int au_open(const char *path, int flags, mode_t mode)
                 au.entry_dirty[i] = 1; /* a new name may not be durable yet */
         }
     }
+}
+
+static int au_open(const char *path, int flags, mode_t mode)
+{
+    int fd = nsi_io_posix.open(path, flags, mode);
+    au_opened(fd, path, flags);
+    return fd;
+}
+
+/* A file reached through the writer's directory descriptor is tracked under
+ * "@<dirfd>/<name>" (the writer has one index directory open). */
+static void au_at(char *buf, size_t n, int dirfd, const char *name)
+{
+    snprintf(buf, n, "@%d/%s", dirfd, name);
+}
+
+static int au_openat(int dirfd, const char *name, int flags, mode_t mode)
+{
+    char key[600];
+    au_at(key, sizeof key, dirfd, name);
+    int fd = nsi_io_posix.openat(dirfd, name, flags, mode);
+    au_opened(fd, key, flags);
     return fd;
 }
 
@@ -457,7 +478,7 @@ static int au_close(int fd)
     return nsi_io_posix.close(fd);
 }
 
-static int au_rename(const char *from, const char *to)
+static void au_renamed(const char *from, const char *to)
 {
     size_t n = strlen(to);
     if (n >= 7 && !strcmp(to + n - 7, "/COMMIT")) {
@@ -473,17 +494,44 @@ static int au_rename(const char *from, const char *to)
                              au.path[i]);
         au.rename_unsynced = 1;
     }
+}
+
+static int au_rename(const char *from, const char *to)
+{
+    au_renamed(from, to);
     return nsi_io_posix.rename(from, to);
 }
 
-static int au_unlink(const char *path)
+static int au_renameat(int dirfd, const char *from, const char *to)
+{
+    char a[600], b[600];
+    au_at(a, sizeof a, dirfd, from);
+    au_at(b, sizeof b, dirfd, to);
+    au_renamed(a, b);
+    return nsi_io_posix.renameat(dirfd, from, to);
+}
+
+static void au_unlinked(const char *path)
 {
     if (is_segment(path) && au.rename_unsynced)
         au_violation("segment deleted before the new COMMIT is durable", path);
     int i = au_file(path);
     if (i >= 0)
         au.data_dirty[i] = au.entry_dirty[i] = 0;
+}
+
+static int au_unlink(const char *path)
+{
+    au_unlinked(path);
     return nsi_io_posix.unlink(path);
+}
+
+static int au_unlinkat(int dirfd, const char *name)
+{
+    char key[600];
+    au_at(key, sizeof key, dirfd, name);
+    au_unlinked(key);
+    return nsi_io_posix.unlinkat(dirfd, name);
 }
 
 static void test_sync_order(void)
@@ -496,6 +544,9 @@ static void test_sync_order(void)
     io.close = au_close;
     io.rename = au_rename;
     io.unlink = au_unlink;
+    io.openat = au_openat;
+    io.renameat = au_renameat;
+    io.unlinkat = au_unlinkat;
     memset(&au, 0, sizeof au);
     copy_dir(base_b, work);
     nsi_io_set(&io);
