@@ -681,7 +681,7 @@ static int run_writer(const options *o, const char *index)
         ni_progress_status(&progress, "committing\xE2\x80\xA6");
         ni_commit(&r);
     }
-    if (o->optimize && !ni_stopping(&r)) {
+    if (o->optimize && !ni_stopping(&r) && !r.merge_failed) {
         ni_progress_status(&progress, "merging into one segment\xE2\x80\xA6");
         int st = ns_writer_optimize(r.w);
         if (st != NS_OK)

@@ -47,10 +47,11 @@ typedef struct ni_run {
     int quiet;
     uint64_t added, updated, unchanged, deleted;
     uint64_t skipped[NI_NREASONS];
-    uint64_t bytes;  /* input bytes read */
-    uint64_t passed; /* bytes of files skipped without reading them all */
-    int fatal;       /* a library failure stopped the run: its status */
-    int had_errors;  /* something failed that is not a skip reason */
+    uint64_t bytes;   /* input bytes read */
+    uint64_t passed;  /* bytes of files skipped without reading them all */
+    int fatal;        /* a library failure stopped the run: its status */
+    int merge_failed; /* a commit succeeded, the merge after it failed */
+    int had_errors;   /* something failed that is not a skip reason */
     ni_progress *progress;
     nsi_buf data, text, title; /* scratch for file contents, reused */
 } ni_run;
@@ -73,7 +74,9 @@ int ni_put(ni_run *r, const ns_doc *doc, const char *where);
 void ni_skip(ni_run *r, enum ni_reason why, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Commits; on failure reports and sets r->fatal. */
+/* Commits; on failure reports and sets r->fatal. NS_EMERGE (committed, the
+ * merge after it failed) is reported as a warning and sets r->merge_failed
+ * instead: the run still succeeds. */
 int ni_commit(ni_run *r);
 
 /* Reports a library failure on the writer and sets r->fatal. */

@@ -25,6 +25,15 @@ void ni_fatal(ni_run *r, int status)
 int ni_commit(ni_run *r)
 {
     int st = ns_writer_commit(r->w);
+    if (st == NS_EMERGE) {
+        /* The changes are committed; only the merge is left for the next
+         * run. A warning, not a failure (the writer stopped, though: a later
+         * put or commit of this run fails and is reported as such). */
+        ni_msg("%s", writer_message(r, st));
+        r->uncommitted = 0;
+        r->merge_failed = 1;
+        return NS_OK;
+    }
     if (st != NS_OK) {
         ni_fatal(r, st);
         return st;
