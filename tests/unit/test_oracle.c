@@ -313,6 +313,12 @@ static unsigned near_dist; /* of the Q_NEAR query being checked */
  * needs k occurrences): tried from every occurrence of every word. */
 static int has_near(const bdoc *d, const uint32_t *t, int n)
 {
+    for (int b = 0; b < n; b++) { /* quick reject: a word missing */
+        uint32_t f[2];
+        tf(d, t[b], f);
+        if (!f[0] && !f[1])
+            return 0;
+    }
     for (uint8_t f = 0; f < 2; f++)
         for (int a = 0; a < n; a++)
             for (size_t i = lower(d, t[a], f, 0);
