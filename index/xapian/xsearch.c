@@ -207,11 +207,6 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
 
 static nsx_query *build(xbuild *b, const nsq_node *n);
 
-static int same_term(const nsq_node *a, const nsq_node *b)
-{
-    return a->term_len == b->term_len && !memcmp(a->term, b->term, a->term_len);
-}
-
 /* PHRASE and NEAR over the plain terms (title and body positions are far
  * apart, so no match spans both) or over the S-terms. */
 static nsx_query *positional(xbuild *b, const nsq_node *n)
@@ -223,19 +218,14 @@ static nsx_query *positional(xbuild *b, const nsq_node *n)
     nsx_query **kids = calloc(n->nkids + 1, sizeof *kids);
     if (!kids)
         return failed(b, NS_ENOMEM);
-    size_t k = 0;
+    /* a word named twice is two subqueries, and Xapian (1.4) then needs two
+     * distinct positions for it, as the native backend does */
     for (size_t i = 0; i < n->nkids; i++) {
         const nsq_node *t = n->kids[i];
-        int seen = 0;
-        /* as in the native backend, one occurrence serves a word that a
-         * NEAR group names twice */
-        for (size_t j = 0; op == NSX_NEAR && j < i && !seen; j++)
-            seen = same_term(n->kids[j], t);
-        if (!seen)
-            kids[k++] = t->kind == NSQ_TERM ? make_term(b, t->term, t->term_len, title)
-                                            : failed(b, NS_EINVAL);
+        kids[i] =
+            t->kind == NSQ_TERM ? make_term(b, t->term, t->term_len, title) : failed(b, NS_EINVAL);
     }
-    nsx_query *q = k == 1 ? kids[0] : combine(b, op, kids, k, window);
+    nsx_query *q = n->nkids == 1 ? kids[0] : combine(b, op, kids, n->nkids, window);
     free(kids);
     return title ? scaled(b, q) : q;
 }

@@ -2,7 +2,8 @@
  *
  * Reuters-21578 is indexed (several segments), and every document is also
  * analysed directly in this test with no index. For hundreds of random AND,
- * OR, NOT and phrase queries built from words of the corpus, the set of
+ * OR, NOT, phrase and NEAR queries built from words of the corpus (NEAR
+ * groups often name a word twice, which then needs two positions), the set of
  * matching documents must equal the brute-force set, the top 10 must carry
  * the brute-force BM25F scores, and dynamic pruning (MaxScore) must return
  * exactly the exhaustive top 10. */
@@ -304,7 +305,42 @@ static int random_words(word *out, int n, int consecutive)
     return 0;
 }
 
-enum { Q_AND, Q_OR, Q_NOT, Q_PHRASE, Q_KINDS };
+enum { Q_AND, Q_OR, Q_NOT, Q_PHRASE, Q_KINDS, Q_NEAR = Q_KINDS /* its own loop */ };
+static unsigned near_dist; /* of the Q_NEAR query being checked */
+
+/* Whether field f of d holds, within near_dist positions, an occurrence of
+ * every word of t[0..n) with a position of its own (a word named k times
+ * needs k occurrences): tried from every occurrence of every word. */
+static int has_near(const bdoc *d, const uint32_t *t, int n)
+{
+    for (int b = 0; b < n; b++) { /* quick reject: a word missing */
+        uint32_t f[2];
+        tf(d, t[b], f);
+        if (!f[0] && !f[1])
+            return 0;
+    }
+    for (uint8_t f = 0; f < 2; f++)
+        for (int a = 0; a < n; a++)
+            for (size_t i = lower(d, t[a], f, 0);
+                 i < d->n && d->o[i].term == t[a] && d->o[i].field == f; i++) {
+                uint32_t from = d->o[i].pos;
+                int ok = 1;
+                for (int b = 0; b < n && ok; b++) {
+                    int need = 0, have = 0;
+                    for (int c = 0; c < n; c++)
+                        need += t[c] == t[b];
+                    for (size_t j = lower(d, t[b], f, from);
+                         j < d->n && d->o[j].term == t[b] && d->o[j].field == f &&
+                         d->o[j].pos - from <= near_dist;
+                         j++)
+                        have++;
+                    ok = have >= need;
+                }
+                if (ok)
+                    return 1;
+            }
+    return 0;
+}
 
 static int matches(int kind, const word *w, int n, const bdoc *d)
 {
@@ -334,7 +370,7 @@ static int matches(int kind, const word *w, int n, const bdoc *d)
         uint32_t t[4];
         for (int i = 0; i < n; i++)
             t[i] = w[i].term;
-        return has_phrase(d, t, n);
+        return kind == Q_NEAR ? has_near(d, t, n) : has_phrase(d, t, n);
     }
     }
 }
@@ -367,6 +403,8 @@ static void check_query(ns_index *idx, int kind, const word *w, int n)
             strcat(text, " OR ");
         else if (i && kind == Q_NOT)
             strcat(text, " -");
+        else if (i && kind == Q_NEAR)
+            sprintf(text + strlen(text), " NEAR/%u ", near_dist);
         else if (i)
             strcat(text, " ");
         strcat(text, w[i].text);
@@ -495,6 +533,31 @@ static void test_random_queries_match_brute_force(void)
             continue;
         check_query(idx, kind, w, n);
     }
+    /* NEAR: 2 to 4 words drawn, with replacement, from 8 consecutive words
+     * of a document, lower-cased (an upper-case AND is an operator) */
+    size_t nnear = 0, nrepeat = 0;
+    for (int i = 0; i < 120; i++) {
+        word run[8], w[4];
+        if (!random_words(run, 8, 1))
+            continue;
+        int n = 2 + i % 3;
+        for (int k = 0; k < n; k++) {
+            w[k] = run[next_rand() % 8];
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        }
+        int repeated = 0;
+        for (int a = 0; a < n; a++)
+            for (int b2 = a + 1; b2 < n; b2++)
+                repeated |= w[a].term == w[b2].term;
+        near_dist = 1 + (unsigned)(next_rand() % 8);
+        check_query(idx, Q_NEAR, w, n);
+        nnear++;
+        nrepeat += repeated;
+    }
+    printf("oracle: %zu NEAR queries, %zu of them naming a word twice\n", nnear, nrepeat);
+    CHECK(nnear >= 100 && nrepeat >= 10);
     printf("oracle: %zu queries, %zu sets equal, %zu top-10 score lists equal, %zu pruned == "
            "exhaustive\n",
            nqueries, nsets_equal, nscores_equal, npruned_equal);

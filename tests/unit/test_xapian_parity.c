@@ -333,6 +333,98 @@ static void test_same_matches_every_operator(void)
     CHECK(n && ov / (double)n >= 0.6);
 }
 
+/* NEAR with a repeated word, and NEAR groups longer than 64 words: both need
+ * a distinct position for every word of the group (docs/query-language.md),
+ * natively and in Xapian's OP_NEAR. Queries from a run of tokens of one
+ * document, lower-cased (an upper-case AND in the text is no operator), so
+ * that most of them match something. */
+static void lower_word(char *dst, size_t cap, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < cap; i++)
+        dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] - 'A' + 'a' : src[i]);
+    dst[i] = 0;
+}
+
+static void test_near_repeats_and_long_groups(void)
+{
+    enum { NQ = 90 };
+    static char text[16384];
+    size_t n = 0, eq = 0, matched = 0, nlong = 0;
+    for (int qi = 0; qi < NQ; qi++) {
+        toks t = {0};
+        doc_tokens(&t, 0);
+        size_t len = 0;
+        char w[48];
+        if (qi % 3 == 2 && t.n >= 66) {
+            /* a run of 65 to 100 tokens (its words repeat: the, said...) */
+            size_t k = 65 + next_rand() % 36;
+            if (k > t.n)
+                k = t.n;
+            size_t i = next_rand() % (t.n - k + 1);
+            uint32_t span = t.v[i + k - 1].pos - t.v[i].pos;
+            unsigned d = span + (unsigned)(next_rand() % 5) - 2;
+            if (d < 1)
+                d = 1;
+            if (d > 1000)
+                d = 1000;
+            for (size_t j = 0; j < k; j++) {
+                lower_word(w, sizeof w, t.v[i + j].text);
+                if (j)
+                    len += (size_t)snprintf(text + len, sizeof text - len, " NEAR/%u ", d);
+                len += (size_t)snprintf(text + len, sizeof text - len, "%s", w);
+            }
+            nlong++;
+        } else {
+            /* a word of the document, twice or three times, maybe with another */
+            char a[48], b[48];
+            lower_word(a, sizeof a, word(&t));
+            lower_word(b, sizeof b, word(&t));
+            unsigned d = (unsigned)(1 + next_rand() % 12);
+            switch (next_rand() % 4) {
+            case 0:
+                snprintf(text, sizeof text, "%s NEAR/%u %s", a, d, a);
+                break;
+            case 1:
+                snprintf(text, sizeof text, "%s NEAR/%u %s NEAR/%u %s", a, d, b, d, a);
+                break;
+            case 2:
+                snprintf(text, sizeof text, "%s NEAR/%u %s NEAR/%u %s", a, d, a, d, a);
+                break;
+            default:
+                snprintf(text, sizeof text, "\"%s %s\"", a, a);
+                break;
+            }
+        }
+        free(t.v);
+        run ra, rb;
+        search(NAT, text, 0, &ra);
+        search(XAP, text, 0, &rb);
+        int same = ra.rc == rb.rc && ra.n == rb.n;
+        if (same && !ra.rc) {
+            qsort(ra.ids, ra.n, sizeof *ra.ids, cmp_str);
+            qsort(rb.ids, rb.n, sizeof *rb.ids, cmp_str);
+            for (size_t i = 0; same && i < ra.n; i++)
+                same = !strcmp(ra.ids[i], rb.ids[i]);
+        }
+        if (!same)
+            fprintf(stderr, "%.120s: native %d %zu hits, xapian %d %zu hits (%s%s)\n", text, ra.rc,
+                    ra.n, rb.rc, rb.n, ra.msg, rb.msg);
+        CHECK(same);
+        CHECK_EQ_INT(ra.rc, NS_OK);
+        n++;
+        eq += same;
+        matched += ra.n > 0;
+        run_free(&ra);
+        run_free(&rb);
+    }
+    printf("parity: NEAR with repeats: %zu queries (%zu of 65 to 100 words), %zu with the same "
+           "set, %zu matching something\n",
+           n, nlong, eq, matched);
+    CHECK_EQ_INT(eq, n);
+    CHECK(matched >= n / 3);
+}
+
 static void teardown(void)
 {
     ns_index_close(NAT);
@@ -346,5 +438,6 @@ static void teardown(void)
     tc_free(&C);
 }
 
-NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_same_matches_every_operator))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_same_matches_every_operator),
+                     NST(test_near_repeats_and_long_groups))
 #endif
