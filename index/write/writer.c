@@ -343,17 +343,25 @@ static int flush_mem(nsi_writer *w)
     uint32_t n = nsi_memindex_ndocs(w->mem);
     if (n == 0)
         return NS_OK;
-    nsi_segw *sw;
-    int rc = nsi_segw_new(&sw);
-    if (rc)
-        return werr(w, rc, "out of memory");
-    uint64_t id = new_seg_id(w);
-    rc = nsi_memindex_write(w->mem, sw);
-    if (rc)
-        werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
-    else
-        rc = nsi_segw_finish_at(sw, w->dir_fd, w->dir, id, w->err, NSI_ERRMSG);
-    nsi_segw_free(sw);
+    /* Another writer wrongly in this folder may take the name between
+     * new_seg_id and the exclusive create: then build again under the next
+     * free name (the other writer is found out at commit, nsi_lock_check). */
+    uint64_t id = 0;
+    int rc = NS_EEXISTS;
+    for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
+        nsi_segw *sw;
+        if ((rc = nsi_segw_new(&sw)))
+            return werr(w, rc, "out of memory");
+        id = new_seg_id(w);
+        rc = nsi_memindex_write(w->mem, sw);
+        if (rc)
+            werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
+        else
+            rc = nsi_segw_finish_at(sw, w->dir_fd, w->dir, id, w->err, NSI_ERRMSG);
+        nsi_segw_free(sw);
+        if (rc == NS_EEXISTS)
+            w->next_seg_id = id + 1;
+    }
     if (rc)
         return rc;
     nsi_seg *seg;
@@ -512,9 +520,15 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
         return werr(w, NS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++)
         in[i] = (nsi_merge_in){w->segs[idx[i]].seg, w->segs[idx[i]].deleted};
-    uint64_t id = new_seg_id(w);
+    uint64_t id = 0;
     uint32_t ndocs = 0;
-    int rc = nsi_merge(in, n, w->dir_fd, w->dir, id, &ndocs, w->err, NSI_ERRMSG);
+    int rc = NS_EEXISTS;
+    for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
+        id = new_seg_id(w); /* taken meanwhile (see flush_mem): the next name */
+        if ((rc = nsi_merge(in, n, w->dir_fd, w->dir, id, &ndocs, w->err, NSI_ERRMSG)) ==
+            NS_EEXISTS)
+            w->next_seg_id = id + 1;
+    }
     free(in);
     if (rc)
         return rc;
