@@ -366,6 +366,10 @@ static int open_listener(const serve_config *cfg)
         freeaddrinfo(ai);
         return -1;
     }
+    if (!is_loopback(ai->ai_addr) && cfg->token == NULL && cfg->n_allow_host == 0)
+        fputs("nsearch serve: without a token only requests for localhost, 127.0.0.1 and [::1]\n"
+              "are served; give --allow-host NAME for each name or address clients use\n",
+              stderr);
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
