@@ -33,6 +33,7 @@
 #define SERVE_REFRESH_MS 500           /* period of the refresh thread */
 #define SERVE_MAX_ALLOW_HOSTS 32       /* --allow-host names */
 #define SERVE_HEALTH_RESERVE 8         /* connections past --max-connections, for /health */
+#define SERVE_RESERVE_PER_CLIENT 2     /* reserve connections per client */
 #define SERVE_RESERVE_DEADLINE_MS 2000 /* a reserve connection's time to send its request */
 #define SERVE_REAP_MS 200              /* how often deadlines are checked */
 

@@ -15,8 +15,9 @@
  *     same lock, comes before libmicrohttpd closes it);
  *   - whether it is in the reserve: past --max-connections, a few more
  *     connections (SERVE_HEALTH_RESERVE) are accepted, for /health only,
- *     with a short deadline, from clients that hold no other connection
- *     (those filling the pool cannot take the reserve too).
+ *     with a short deadline, from clients that hold no connection in the
+ *     pool (those filling it cannot take the reserve too), two at most
+ *     each (a probe's previous connection may not be closed yet).
  * A connection refused here (too many from its client, or no room at all) is
  * shut down at once, like libmicrohttpd's own limits do. */
 #include <arpa/inet.h>
@@ -75,7 +76,7 @@ static void conn_opened(server *srv, struct MHD_Connection *c, void **socket_con
     const union MHD_ConnectionInfo *ai =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     serve_conn *sc;
-    unsigned same = 0, live = 0;
+    unsigned same = 0, same_pool = 0, live = 0;
     int refuse;
 
     if (fi == NULL)
@@ -92,12 +93,14 @@ static void conn_opened(server *srv, struct MHD_Connection *c, void **socket_con
         if (o->killed)
             continue;
         live++;
-        if (memcmp(o->key, sc->key, sizeof sc->key) == 0)
+        if (memcmp(o->key, sc->key, sizeof sc->key) == 0) {
             same++;
+            same_pool += !o->reserve;
+        }
     }
     sc->reserve = live >= cfg->max_connections;
     refuse = same >= cfg->per_client || live >= cfg->max_connections + SERVE_HEALTH_RESERVE ||
-             (sc->reserve && same > 0);
+             (sc->reserve && (same_pool > 0 || same >= SERVE_RESERVE_PER_CLIENT));
     sc->deadline_us = mono_us() + (sc->reserve ? SERVE_RESERVE_DEADLINE_MS * 1000u
                                                : cfg->request_timeout_s * 1000000u);
     __atomic_store_n(&sc->killed, refuse, __ATOMIC_RELAXED);

@@ -34,12 +34,12 @@ def connect(src):
     return s
 
 
-def get(path):
+def get(path, src="127.0.0.1"):
     t0 = time.monotonic()
-    s = connect("127.0.0.1")
-    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path).encode())
+    s = connect(src)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % path).encode())
     data = b""
-    while True:  # the reserve closes the connection after its answer
+    while True:
         try:
             b = s.recv(65536)
         except OSError:
@@ -77,13 +77,15 @@ while time.monotonic() - t_open < 20:
         except OSError:
             e[1] = now - t_open
     pos += 1
-    if len(codes) < PROBES and now - t_open > 0.5 and now - last > 0.3:
+    # Probes start once the pool is full: the 16 connections past it refused.
+    refused = sum(1 for e in slow if e[1] is not None)
+    if len(codes) < PROBES and refused >= NSLOW - 24 and now - last > 0.3:
         code, took = get("/health")
         codes.append(code)
         worst = max(worst, took)
         last = time.monotonic()
         if busy is None:
-            busy = get("/search?q=sever")[0]
+            busy = get("/search?q=sever", "127.0.0.6")[0]
     if len(codes) >= PROBES and all(e[1] is not None for e in slow):
         break
     time.sleep(0.25)
@@ -142,13 +144,19 @@ def health(family, src, dst):
     return data.split(b" ")[1] == b"200"
 
 
+def served(s):  # one request on a kept-alive connection: the server holds it
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    return s.recv(100).startswith(b"HTTP/1.1 200")
+
+
 held = []
 for _ in range(3):
     s = socket.socket()
     s.bind(("127.0.0.2", 0))
+    s.settimeout(10)
     s.connect(("127.0.0.1", port))
+    assert served(s), "one of the first 3 connections from 127.0.0.2"
     held.append(s)
-time.sleep(0.3)
 assert refused(socket.AF_INET, "127.0.0.2", "127.0.0.1"), "a 4th connection from 127.0.0.2"
 assert health(socket.AF_INET, "127.0.0.3", "127.0.0.1"), "another address is served"
 print("ok")
@@ -162,8 +170,10 @@ if "$py" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0))
 import socket, sys, time
 
 port = int(sys.argv[1])
-held = [socket.create_connection(("::1", port)) for _ in range(2)]
-time.sleep(0.3)
+held = [socket.create_connection(("::1", port), timeout=10) for _ in range(2)]
+for h in held:
+    h.sendall(b"GET /health HTTP/1.1\r\nHost: [::1]\r\n\r\n")
+    assert h.recv(100).startswith(b"HTTP/1.1 200"), "one of the first 2 from ::1"
 s = socket.create_connection(("::1", port), timeout=5)
 try:
     assert s.recv(100) == b"", "a 3rd connection from ::1 is answered"
