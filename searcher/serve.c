@@ -36,7 +36,6 @@ enum { EXIT_OK = 0, EXIT_FAIL = 2 };
 #define MAX_TOKEN_BYTES 512
 #define SHUTDOWN_GRACE_MS 10000
 #define CONNECTION_MEMORY (32u << 10) /* request line and headers must fit */
-#define MAX_CONNECTIONS 512
 
 enum {
     OPT_LISTEN = 256,
@@ -48,6 +47,9 @@ enum {
     OPT_THREADS,
     OPT_PER_CLIENT,
     OPT_TIMEOUT,
+    OPT_MAX_CONN,
+    OPT_REQ_TIMEOUT,
+    OPT_ALLOW_HOST,
     OPT_QUIET
 };
 
@@ -65,14 +67,25 @@ static const cliopt serve_options[] = {
      "(keeps it out of the process list)"},
     {"insecure-public", OPT_INSECURE, no_argument, NULL,
      "allow a non-loopback address without a token"},
+    {"allow-host", OPT_ALLOW_HOST, required_argument, "NAME",
+     "also serve requests whose Host is NAME (any port;\n"
+     "repeatable). Without a token only localhost,\n"
+     "127.0.0.1 and [::1] are served (DNS rebinding)"},
     {"cors", OPT_CORS, required_argument, "ORIGIN",
      "allow browser pages from ORIGIN (or *) to call\n"
      "the API (default: no CORS headers)"},
     {"port-file", OPT_PORT_FILE, required_argument, "FILE", "write the port listened on to FILE"},
     {"threads", OPT_THREADS, required_argument, "N", "request threads (default 4)"},
     {"max-per-client", OPT_PER_CLIENT, required_argument, "N",
-     "concurrent connections per client address\n"
-     "(default 32)"},
+     "concurrent connections per client address, an\n"
+     "IPv6 client counting per /64 (default 32)"},
+    {"max-connections", OPT_MAX_CONN, required_argument, "N",
+     "concurrent connections in all (default 512);\n"
+     "8 more are kept for /health"},
+    {"request-timeout", OPT_REQ_TIMEOUT, required_argument, "SECONDS",
+     "close a connection that has not sent a whole\n"
+     "request this long after it opened or after its\n"
+     "last response, however it dribbles (default 10)"},
     {"timeout", OPT_TIMEOUT, required_argument, "SECONDS",
      "close connections idle this long (default 30)"},
     {"quiet", OPT_QUIET, no_argument, NULL, "no access log on standard error"},
@@ -133,6 +146,19 @@ static int valid_token(const char *t)
     return 1;
 }
 
+/* A name for --allow-host: letters, digits, '.', '-' and '_' (a name or an
+ * IPv4 address), or an IPv6 address in brackets; no port. */
+static int valid_host_name(const char *h)
+{
+    size_t n = strlen(h);
+
+    if (n == 0 || n > 253)
+        return 0;
+    if (h[0] == '[')
+        return n > 2 && h[n - 1] == ']' && strspn(h + 1, "0123456789abcdefABCDEF:.") == n - 2;
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
+}
+
 /* Reads the first line of path into buf (NUL-terminated, line break cut). */
 static int read_token_file(const char *path, char *buf, size_t len)
 {
@@ -191,6 +217,25 @@ static int apply_serve_option(serve_config *cfg, int c, const char *arg, char *t
     case OPT_TIMEOUT:
         if (parse_count(arg, 1, 86400, &cfg->timeout_s) != 0)
             return serve_usage_error("--timeout wants seconds from 1 to 86400, not '%s'", arg);
+        break;
+    case OPT_MAX_CONN:
+        if (parse_count(arg, 1, 100000, &cfg->max_connections) != 0)
+            return serve_usage_error("--max-connections wants a number from 1 to 100000, not '%s'",
+                                     arg);
+        break;
+    case OPT_REQ_TIMEOUT:
+        if (parse_count(arg, 1, 86400, &cfg->request_timeout_s) != 0)
+            return serve_usage_error("--request-timeout wants seconds from 1 to 86400, not '%s'",
+                                     arg);
+        break;
+    case OPT_ALLOW_HOST:
+        if (!valid_host_name(arg))
+            return serve_usage_error("--allow-host wants a host name or address without a port "
+                                     "(search.lan, 192.168.1.5, [fe80::1]), not '%s'",
+                                     arg);
+        if (cfg->n_allow_host == SERVE_MAX_ALLOW_HOSTS)
+            return serve_usage_error("%s", "at most 32 --allow-host names");
+        cfg->allow_host[cfg->n_allow_host++] = arg;
         break;
     case OPT_QUIET:
         cfg->quiet = 1;
@@ -321,6 +366,10 @@ static int open_listener(const serve_config *cfg)
         freeaddrinfo(ai);
         return -1;
     }
+    if (!is_loopback(ai->ai_addr) && cfg->token == NULL && cfg->n_allow_host == 0)
+        fputs("nsearch serve: without a token only requests for localhost, 127.0.0.1 and [::1]\n"
+              "are served; give --allow-host NAME for each name or address clients use\n",
+              stderr);
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
@@ -477,21 +526,38 @@ static struct MHD_Daemon *start_daemon(server *srv, int fd, int ipv6)
     return MHD_start_daemon(
         flags, 0, NULL, NULL, http_request_handle, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         (void *)cfg, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_client,
+        cfg->max_connections + SERVE_HEALTH_RESERVE, MHD_OPTION_NOTIFY_CONNECTION, conn_notify, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONNECTION_MEMORY, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_URI_LOG_CALLBACK,
         http_request_begin, srv, MHD_OPTION_NOTIFY_COMPLETED, http_request_end, srv,
         MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 }
 
-/* Waits for SIGINT or SIGTERM (blocked in every thread). */
-static int wait_for_signal(const sigset_t *set)
+/* Closes the connections past their request deadline (serve_conn.c). */
+static void reap(server *srv)
 {
-    int sig = 0;
+    unsigned n = conn_reap(srv);
 
-    while (sigwait(set, &sig) != 0)
-        ;
-    return sig;
+    if (n > 0 && !srv->cfg->quiet)
+        fprintf(stderr,
+                "nsearch serve: closed %u connection%s that did not send a whole request "
+                "in time\n",
+                n, n == 1 ? "" : "s");
+}
+
+/* Waits for SIGINT or SIGTERM (blocked in every thread), closing the
+ * connections past their deadline meanwhile. */
+static int wait_for_signal(server *srv, const sigset_t *set)
+{
+    const struct timespec tick = {0, SERVE_REAP_MS * 1000000L};
+
+    for (;;) {
+        int sig = sigtimedwait(set, NULL, &tick);
+
+        if (sig > 0)
+            return sig;
+        reap(srv);
+    }
 }
 
 /* Stops accepting, then lets the requests in flight finish. */
@@ -509,6 +575,7 @@ static void drain(server *srv, struct MHD_Daemon *d, const sigset_t *set)
             fputs("nsearch serve: second signal: stopping now\n", stderr);
             return;
         }
+        reap(srv);
     }
     fputs("nsearch serve: requests still running after 10 s: stopping anyway\n", stderr);
 }
@@ -548,7 +615,7 @@ static int run_server(server *srv, int fd, int ipv6)
     if (srv->cfg->port_file != NULL && write_port_file(srv->cfg->port_file, port) != 0) {
         status = EXIT_FAIL;
     } else {
-        sig = wait_for_signal(&set);
+        sig = wait_for_signal(srv, &set);
         fprintf(stderr, "nsearch serve: %s: finishing requests and stopping\n",
                 sig == SIGINT ? "interrupted" : "terminated");
         drain(srv, d, &set);
@@ -575,8 +642,14 @@ static int open_served_index(ns_index **idx, const char *path)
 
 int serve_main(int argc, char **argv)
 {
-    serve_config cfg = {NULL, "127.0.0.1:8080", NULL, NULL, NULL, 4, 32, 30, 0, 0};
-    server srv = {NULL, &cfg, 0, PTHREAD_MUTEX_INITIALIZER, ""};
+    serve_config cfg = {.listen = "127.0.0.1:8080",
+                        .threads = 4,
+                        .per_client = 32,
+                        .timeout_s = 30,
+                        .max_connections = 512,
+                        .request_timeout_s = 10};
+    server srv = {
+        .cfg = &cfg, .mu = PTHREAD_MUTEX_INITIALIZER, .conn_mu = PTHREAD_MUTEX_INITIALIZER};
     char token_buf[MAX_TOKEN_BYTES + 2] = "";
     char *path = NULL;
     int status = parse_serve_args(argc, argv, &cfg, token_buf, sizeof token_buf);
@@ -598,6 +671,7 @@ int serve_main(int argc, char **argv)
     }
     ns_index_close(srv.idx);
     pthread_mutex_destroy(&srv.mu);
+    pthread_mutex_destroy(&srv.conn_mu);
     free(path);
     return status;
 }

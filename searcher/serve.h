@@ -7,6 +7,8 @@
  *                 the bearer token, CORS, common headers, the access log
  *   serve_api.c   the endpoints: /search, /doc/{id}, /stats, /health and
  *                 the JSON error bodies (docs/http-api.md)
+ *   serve_conn.c  connections: per-client limits (IPv6 per /64), the
+ *                 request deadline, the reserve kept for /health
  *   serve_url.c   request targets: path, percent-decoding, parameters
  *   serve_page.c  the search page served at /
  *
@@ -24,23 +26,32 @@
 #include "nsearch.h"
 
 /* Limits of the service (docs/http-api.md, "Limits"). */
-#define SERVE_MAX_TARGET 8192  /* bytes of a request target (path + query) */
-#define SERVE_MAX_PARAMS 32    /* query-string parameters */
-#define SERVE_MAX_N 1000       /* hits per page */
-#define SERVE_MAX_OFFSET 10000 /* hits skipped */
-#define SERVE_REFRESH_MS 500   /* period of the refresh thread */
+#define SERVE_MAX_TARGET 8192          /* bytes of a request target (path + query) */
+#define SERVE_MAX_PARAMS 32            /* query-string parameters */
+#define SERVE_MAX_N 1000               /* hits per page */
+#define SERVE_MAX_OFFSET 10000         /* hits skipped */
+#define SERVE_REFRESH_MS 500           /* period of the refresh thread */
+#define SERVE_MAX_ALLOW_HOSTS 32       /* --allow-host names */
+#define SERVE_HEALTH_RESERVE 8         /* connections past --max-connections, for /health */
+#define SERVE_RESERVE_PER_CLIENT 2     /* reserve connections per client */
+#define SERVE_RESERVE_DEADLINE_MS 2000 /* a reserve connection's time to send its request */
+#define SERVE_REAP_MS 200              /* how often deadlines are checked */
 
 typedef struct serve_config {
-    const char *index;     /* index directory */
-    const char *listen;    /* HOST:PORT, [V6]:PORT or PORT */
-    const char *token;     /* bearer token, or NULL */
-    const char *cors;      /* allowed origin, or NULL: no CORS headers */
-    const char *port_file; /* where to write the bound port, or NULL */
-    unsigned threads;      /* request threads */
-    unsigned per_client;   /* concurrent connections per client address */
-    unsigned timeout_s;    /* idle connection timeout */
-    int insecure_public;   /* allow a non-loopback address without a token */
-    int quiet;             /* no access log */
+    const char *index;          /* index directory */
+    const char *listen;         /* HOST:PORT, [V6]:PORT or PORT */
+    const char *token;          /* bearer token, or NULL */
+    const char *cors;           /* allowed origin, or NULL: no CORS headers */
+    const char *port_file;      /* where to write the bound port, or NULL */
+    unsigned threads;           /* request threads */
+    unsigned per_client;        /* concurrent connections per client address */
+    unsigned timeout_s;         /* idle connection timeout */
+    unsigned max_connections;   /* the pool; SERVE_HEALTH_RESERVE more for /health */
+    unsigned request_timeout_s; /* time to send a whole request */
+    const char *allow_host[SERVE_MAX_ALLOW_HOSTS]; /* more Host names served without a token */
+    unsigned n_allow_host;
+    int insecure_public; /* allow a non-loopback address without a token */
+    int quiet;           /* no access log */
 } serve_config;
 
 /* State shared by all request threads. */
@@ -50,6 +61,8 @@ typedef struct server {
     int inflight;                       /* requests begun and not finished (atomic) */
     pthread_mutex_t mu;                 /* guards refresh_error */
     char refresh_error[NS_ERRBUF_SIZE]; /* last refresh failure, "" when fine */
+    pthread_mutex_t conn_mu;            /* guards conns and their records */
+    struct serve_conn *conns;           /* the open connections (serve_conn.c) */
 } server;
 
 /* A response under construction: status, body and the headers that vary. */
@@ -61,6 +74,7 @@ typedef struct serve_reply {
     const char *allow; /* Allow header (405, OPTIONS), or NULL */
     int challenge;     /* 401: send WWW-Authenticate */
     int page;          /* the HTML page: persistent body, CSP header */
+    int close;         /* send Connection: close */
 } serve_reply;
 
 /* ---- serve_url.c */
@@ -107,6 +121,24 @@ enum MHD_Result http_request_handle(void *cls, struct MHD_Connection *c, const c
                                     size_t *upload_size, void **req_cls);
 void http_request_end(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe);
+
+/* ---- serve_conn.c: the connection records, cls being the server. */
+
+typedef struct serve_conn serve_conn;
+
+/* MHD_OPTION_NOTIFY_CONNECTION: opens and closes the records, refusing a
+ * connection past the limits. */
+void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                 enum MHD_ConnectionNotificationCode code);
+serve_conn *conn_of(struct MHD_Connection *c); /* NULL when it has none */
+int conn_is_reserve(const serve_conn *sc);
+int conn_was_killed(serve_conn *sc); /* closed here for its deadline or a limit */
+/* The request is complete and being answered: no deadline until it ends. */
+void conn_answering(server *srv, serve_conn *sc);
+/* A request ended: the next one must come within the deadline. */
+void conn_request_done(server *srv, serve_conn *sc);
+/* Shuts down the connections past their deadline; returns how many. */
+unsigned conn_reap(server *srv);
 
 /* ---- serve_page.c */
 

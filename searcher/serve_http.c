@@ -7,7 +7,15 @@
  * clean shutdown) and freed when the request ends (http_request_end, which
  * writes the access-log line). Because libmicrohttpd calls the end callback
  * for every request it announced, records never leak, whatever the client
- * does. No endpoint reads a request body: one sent anyway is dropped. */
+ * does. No endpoint reads a request body: one sent anyway is dropped.
+ *
+ * The Host header (DNS rebinding): a request must carry at most one. Without
+ * a token, its host must be localhost, 127.0.0.1, [::1] (any port, names in
+ * any case) or a name given with --allow-host, else 421: a web page whose
+ * name an attacker rebinds to 127.0.0.1 sends its own name, and cannot read
+ * the answers. With a token any host is served: such a page cannot send the
+ * token. A request without Host is refused in HTTP/1.1 (400) and served in
+ * HTTP/1.0 (browsers always send one). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +35,7 @@ typedef struct http_req {
     unsigned status; /* 0 until an answer is queued */
     size_t bytes;
     int answered;
+    serve_conn *conn; /* its connection's record (serve_conn.c), or NULL */
 } http_req;
 
 enum route { ROUTE_NONE, ROUTE_PAGE, ROUTE_SEARCH, ROUTE_DOC, ROUTE_STATS, ROUTE_HEALTH };
@@ -74,6 +83,7 @@ void *http_request_begin(void *cls, const char *uri, struct MHD_Connection *c)
     if (rq == NULL)
         return NULL;
     rq->start_us = now_us();
+    rq->conn = conn_of(c);
     client_address(c, rq->client, sizeof rq->client);
     rq->too_long = len > SERVE_MAX_TARGET;
     rq->target_len = rq->too_long ? LOG_TARGET_MAX : len;
@@ -127,7 +137,7 @@ static const char *termination_name(enum MHD_RequestTerminationCode toe)
 
 /* One line per request: time, client, method, target, status, body bytes,
  * time taken. Written with one call so that threads never interleave. */
-static void log_request(const http_req *rq, enum MHD_RequestTerminationCode toe)
+static void log_request(http_req *rq, enum MHD_RequestTerminationCode toe)
 {
     char when[32], target[LOG_TARGET_MAX * 3 + 8], status[16];
     time_t t = time(NULL);
@@ -145,7 +155,9 @@ static void log_request(const http_req *rq, enum MHD_RequestTerminationCode toe)
         snprintf(status, sizeof status, "-");
     fprintf(stderr, "%s %s %s %s %s %zu %.2fms%s\n", when, rq->client,
             rq->method[0] != '\0' ? rq->method : "-", target, status, rq->bytes, ms,
-            termination_name(toe));
+            toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && conn_was_killed(rq->conn)
+                ? " (request deadline passed)"
+                : termination_name(toe));
 }
 
 void http_request_end(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -157,6 +169,8 @@ void http_request_end(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rq != NULL) {
         if (!srv->cfg->quiet)
             log_request(rq, toe);
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            conn_request_done(srv, rq->conn);
         free(rq->target);
         free(rq);
         *req_cls = NULL;
@@ -183,6 +197,10 @@ static void add_common_headers(server *srv, struct MHD_Response *resp, const ser
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
     if (rep->challenge)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"nsearch\"");
+    if (rep->status == 503)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (rep->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (srv->cfg->cors == NULL)
         return;
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", srv->cfg->cors);
@@ -215,6 +233,7 @@ static enum MHD_Result send_reply(server *srv, struct MHD_Connection *c, http_re
         rq->status = rep->status;
         rq->bytes = rep->page ? serve_page_len : rep->len;
         rq->answered = 1;
+        conn_answering(srv, rq->conn);
     }
     ret = MHD_queue_response(c, rep->status, resp);
     MHD_destroy_response(resp);
@@ -239,6 +258,93 @@ static enum route find_route(const char *path, size_t len)
     if (len >= 5 && memcmp(path, "/doc/", 5) == 0)
         return ROUTE_DOC;
     return ROUTE_NONE;
+}
+
+/* ------------------------------------------------------------ the Host header */
+
+typedef struct host_seen {
+    unsigned n;
+    const char *value;
+} host_seen;
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    host_seen *hs = cls;
+
+    (void)kind;
+    if (key != NULL && strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+        hs->n++;
+        hs->value = value != NULL ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* The length of the host in "host[:port]" or "[v6][:port]", or -1 when the
+ * value is malformed (the port, when present, is 1 to 5 digits). */
+static long host_part(const char *h)
+{
+    const char *end = h[0] == '[' ? strchr(h, ']') : h + strcspn(h, ":");
+
+    if (end == NULL)
+        return -1;
+    if (h[0] == '[')
+        end++;
+    if (*end == ':') {
+        size_t d = strspn(end + 1, "0123456789");
+
+        if (d == 0 || d > 5 || end[1 + d] != '\0')
+            return -1;
+    } else if (*end != '\0') {
+        return -1;
+    }
+    return end - h;
+}
+
+static int host_is(const char *h, size_t len, const char *name)
+{
+    return strlen(name) == len && strncasecmp(h, name, len) == 0;
+}
+
+static int host_allowed(const serve_config *cfg, const char *host)
+{
+    static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
+    long len = host_part(host);
+
+    if (len <= 0)
+        return 0;
+    for (size_t i = 0; i < sizeof loopback / sizeof *loopback; i++)
+        if (host_is(host, (size_t)len, loopback[i]))
+            return 1;
+    for (unsigned i = 0; i < cfg->n_allow_host; i++)
+        if (host_is(host, (size_t)len, cfg->allow_host[i]))
+            return 1;
+    return 0;
+}
+
+/* Returns 1 and fills rep when the Host header(s) refuse the request. */
+static int host_refused(server *srv, struct MHD_Connection *c, const char *version,
+                        serve_reply *rep)
+{
+    host_seen hs = {0, NULL};
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &hs);
+    if (hs.n > 1) {
+        api_error(rep, 400, "bad_request", "more than one Host header", -1, NULL);
+    } else if (hs.n == 0) {
+        if (strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+            return 0;
+        api_error(rep, 400, "bad_request", "an HTTP/1.1 request needs a Host header", -1, NULL);
+    } else if (srv->cfg->token == NULL && !host_allowed(srv->cfg, hs.value)) {
+        api_error(rep, 421, "bad_host",
+                  "this server answers for localhost, 127.0.0.1 and [::1] only "
+                  "(more names with nsearch serve --allow-host)",
+                  -1, NULL);
+    } else {
+        return 0;
+    }
+    rep->close = 1;
+    return 1;
 }
 
 /* Compares in time that depends only on the expected token's length. */
@@ -351,7 +457,7 @@ enum MHD_Result http_request_handle(void *cls, struct MHD_Connection *c, const c
 {
     server *srv = cls;
     http_req *rq = *req_cls;
-    serve_reply rep = {0, NULL, 0, NULL, NULL, 0, 0};
+    serve_reply rep = {0, NULL, 0, NULL, NULL, 0, 0, 0};
     int preflight = 0;
 
     if (rq == NULL) {
@@ -367,10 +473,21 @@ enum MHD_Result http_request_handle(void *cls, struct MHD_Connection *c, const c
      * method that is refused anyway is answered at once, unread body and all. */
     if (rq->method[0] == '\0') {
         snprintf(rq->method, sizeof rq->method, "%s", method);
+        if (host_refused(srv, c, version, &rep))
+            return send_reply(srv, c, rq, &rep, 0);
+        if (conn_is_reserve(rq->conn)) {
+            /* Past --max-connections: /health only, then the connection closes. */
+            if (find_route(rq->target, strcspn(rq->target, "?#")) != ROUTE_HEALTH) {
+                api_error(&rep, 503, "busy", "too many connections: try again later", -1, NULL);
+                rep.close = 1;
+                return send_reply(srv, c, rq, &rep, 0);
+            }
+        }
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
             strcmp(method, "OPTIONS") == 0)
             return MHD_YES;
     }
     answer(srv, c, rq, method, &rep, &preflight);
+    rep.close = conn_is_reserve(rq->conn);
     return send_reply(srv, c, rq, &rep, preflight);
 }

@@ -112,7 +112,7 @@ json_check "d['generation'] > $gen0 and d['status'] == 'ok'"
 import os, signal, socket, sys, time
 port, pid, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
-s.sendall(b"GET /search?q=sever HTTP/1.1\r\nHost: t\r\nConnection: close\r\n")
+s.sendall(b"GET /search?q=sever HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n")
 time.sleep(0.3)
 os.kill(pid, signal.SIGTERM)
 time.sleep(0.5)

@@ -61,10 +61,10 @@ req -H "X-Big: $huge" "$base/health"
 import socket, sys
 port = int(sys.argv[1])
 for junk in [b"BLAH\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
-             b"GET /search?q=a b HTTP/1.1\r\nHost: x\r\n\r\n",
+             b"GET /search?q=a b HTTP/1.1\r\nHost: localhost\r\n\r\n",
              b"\x00\xff\xfe\x01" * 64 + b"\r\n\r\n",
-             b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-             b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]:
+             b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: -5\r\n\r\n",
+             b"GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(junk)
     data = b""
@@ -89,7 +89,7 @@ import socket, sys, time
 port = int(sys.argv[1])
 held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
 extra = socket.create_connection(("127.0.0.1", port), timeout=5)
-extra.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+extra.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
 try:
     got = extra.recv(100)
 except ConnectionResetError:
@@ -99,14 +99,14 @@ if got:
 time.sleep(2.5)
 for s in held:
     try:
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         if s.recv(100):
             sys.exit("an idle connection outlived --timeout")
     except (BrokenPipeError, ConnectionResetError):
         pass
 # half a request, then silence: dropped after the timeout too
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
-s.sendall(b"GET /search?q=sever HTTP/1.1\r\nHost: x\r\n")
+s.sendall(b"GET /search?q=sever HTTP/1.1\r\nHost: localhost\r\n")
 start = time.time()
 try:
     data = s.recv(100)

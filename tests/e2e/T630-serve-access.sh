@@ -26,7 +26,8 @@ run_serve -d "$tmp/idx" --token short
 [ "$rc" -eq 2 ] && grep -q "16 to 512" "$tmp/err" || fail "short token accepted"
 run_serve -d "$tmp/idx" --token "$(printf 'x%.0s' $(seq 20)) y"
 [ "$rc" -eq 2 ] || fail "token with a space accepted"
-for args in "--threads 0" "--threads x" "--max-per-client 0" "--timeout 0" "--listen nope" \
+for args in "--threads 0" "--threads x" "--max-per-client 0" "--timeout 0" \
+    "--max-connections 0" "--max-connections 100001" "--request-timeout 0" "--request-timeout x" "--listen nope" \
     "--listen 1.2.3.4:99999" "--listen [::1]8080" "--bogus" "--listen" "extra-word" "--cors="; do
     # shellcheck disable=SC2086
     run_serve -d "$tmp/idx" $args
