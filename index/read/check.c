@@ -240,7 +240,8 @@ static int check_docs(chk *k, const nsi_seg *g, const nsi_commit_seg *cs, uint32
             break;
         uint64_t at = (uint64_t)(*dm - g->map), idlen;
         const uint8_t *p = *dm;
-        if (nsi_varint_get(&p, end, &idlen) || idlen == 0 || idlen + 8 > (uint64_t)(end - p))
+        if (nsi_varint_get(&p, end, &idlen) || idlen == 0 || idlen > (uint64_t)(end - p) ||
+            (uint64_t)(end - p) - idlen < 8)
             return bad(k, g, NSI_SEC_DOCMAP, at, "entry of document %u is malformed", d);
         const char *id = (const char *)p;
         uint64_t hash = nsi_get_u64le(p + idlen);

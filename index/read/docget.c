@@ -28,7 +28,8 @@ static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg,
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
         for (uint32_t d = 0; d < g->ndocs; d++) {
             uint64_t n;
-            if (nsi_varint_get(&p, end, &n) || n + 8 > (uint64_t)(end - p))
+            if (nsi_varint_get(&p, end, &n) || n > (uint64_t)(end - p) ||
+                (uint64_t)(end - p) - n < 8)
                 return nsi_index_fail(NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
             if (n == len && memcmp(p, id, len) == 0 && !nsi_bit_get(s->deleted[i], d)) {
                 *seg = i;

@@ -34,7 +34,8 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
         for (uint32_t d = 0; d < g->ndocs && !rc; d++) {
             uint64_t idlen;
-            if (nsi_varint_get(&p, end, &idlen) || idlen + 8 > (uint64_t)(end - p)) {
+            if (nsi_varint_get(&p, end, &idlen) || idlen > (uint64_t)(end - p) ||
+                (uint64_t)(end - p) - idlen < 8) {
                 rc = nsi_fail(err, errlen, NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
                 break;
             }

@@ -137,7 +137,8 @@ static int load_ids(nsi_writer *w)
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
         for (uint32_t d = 0; d < g->ndocs; d++) {
             uint64_t len;
-            if (nsi_varint_get(&p, end, &len) || len + 8 > (uint64_t)(end - p))
+            if (nsi_varint_get(&p, end, &len) || len > (uint64_t)(end - p) ||
+                (uint64_t)(end - p) - len < 8)
                 return werr(w, NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
             const char *id = (const char *)p;
             uint64_t hash = nsi_get_u64le(p + len);
