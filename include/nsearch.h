@@ -280,10 +280,60 @@ NS_API int ns_index_open_with(ns_index **out, const char *path, const ns_index_o
  *  loses one. Borrowed until the next call on idx from this thread. */
 NS_API const char *ns_index_warning(ns_index *idx);
 
-/** Switches to the newest commit if it changed since the index was opened or
- *  last refreshed; searches already running keep their generation.
- *  *changed (may be NULL) is set to 1 when a new generation was loaded. */
+/** What ns_index_refresh loaded (*changed); 0 when it kept the generation. */
+enum {
+    NS_REFRESH_NEWER = 1,    /* a newer commit of the same index */
+    NS_REFRESH_REPLACED = 2, /* another index at the same path (the folder was
+                                deleted and rebuilt, or another moved over
+                                it): its generation may be lower */
+    NS_REFRESH_RELOADED = 3  /* the same generation again, after a file of it
+                                changed in place (repaired, restored) */
+};
+
+/** Switches to what the index's path holds now if it changed since the index
+ *  was opened or last refreshed; searches already running keep their
+ *  generation. *changed (may be NULL) is set to an NS_REFRESH_* value when
+ *  another generation was loaded, else 0 (native indexes; a Xapian index
+ *  sets 1 for a newer revision).
+ *
+ *  A native index notices, with one stat of the folder, COMMIT and each
+ *  segment:
+ *  - a new commit (NS_REFRESH_NEWER);
+ *  - another index at the path (NS_REFRESH_REPLACED): the folder is another
+ *    directory, or COMMIT is another file with a generation not above the
+ *    current one. It is loaded whatever its generation, so generation
+ *    numbers go backwards only then;
+ *  - a segment file written in place (its size or times differ from when it
+ *    was mapped: cp or rsync --inplace over it, truncation, a file system
+ *    error). The generation is loaded again and verified: NS_REFRESH_RELOADED
+ *    when it is sound; otherwise the refresh fails with NS_ECORRUPT naming
+ *    the file, and from then on every search, ns_index_get_doc,
+ *    ns_results_body and snippet on that generation fails with NS_ECORRUPT
+ *    (naming the file) without reading it, until a later refresh loads a
+ *    sound index (the file restored, or a new commit).
+ *  When loading fails for any other reason (the index deleted, a new commit
+ *  damaged), the refresh fails and the current generation, whose files are
+ *  intact, stays in use. Refreshes of one handle run one at a time.
+ *
+ *  A search already running when a segment file shrinks may read past its
+ *  end, which raises SIGBUS and kills the process unless
+ *  ns_fault_guard_install was called. Damage that does not change a file's
+ *  size or times is not seen by a refresh. */
 NS_API int ns_index_refresh(ns_index *idx, int *changed);
+
+/** Opt-in, process-wide: installs a SIGBUS handler that turns a read past the
+ *  end of a segment file that shrank under an open index into NS_ECORRUPT
+ *  for the call that read it (and for every later call on that generation),
+ *  instead of killing the process. The handler replaces the pages past the
+ *  fault with zero pages in that index's mapping, marks the segment, and
+ *  lets the read go on; the call then fails naming the file. Only mappings
+ *  of ns_index handles are covered (never a writer's). A SIGBUS at any other
+ *  address is passed to the action installed before this call (its handler,
+ *  or the default, which ends the process). Call it once, before other
+ *  threads install SIGBUS handlers; later calls do nothing. A handler the
+ *  application installs afterwards replaces it (chain to it to keep it).
+ *  Returns NS_OK, or a status for sigaction's failure. */
+NS_API int ns_fault_guard_install(void);
 
 /** Message for the last failed call on idx (or on a result set or snippet of
  *  idx) made by this thread; other threads and other handles keep their own.

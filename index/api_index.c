@@ -1,12 +1,13 @@
 /* api_index.c — the front door of ns_index: open, close, refresh, stats,
- * documents by id, and the index check. Each function checks its arguments,
- * binds the handle's message (api.h) and calls the handle's backend. */
+ * documents by id, the index check, and the opt-in bus-error guard. Each function checks its
+ * arguments, binds the handle's message (api.h) and calls the handle's backend. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "common/guard.h"
 
 static atomic_uint_fast64_t next_serial = 1;
 
@@ -81,6 +82,8 @@ int ns_index_refresh(ns_index *idx, int *changed)
     nsi_index_bind(idx);
     return idx->ops->refresh(idx, changed);
 }
+
+int ns_fault_guard_install(void) { return nsi_guard_install(); }
 
 const char *ns_index_language(const ns_index *idx)
 {

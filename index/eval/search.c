@@ -119,9 +119,9 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
         return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
     nsi_run run = {{NULL, 0, o.k + o.offset}, 0, 1};
-    int rc = NS_OK;
+    int rc = nsi_snap_sound(r->snap);
     nsi_enode *root = NULL;
-    if (q->root) {
+    if (!rc && q->root) {
         root = nsi_plan_build(r->snap, q->root, NS_MAX_PREFIX_EXPANSIONS, &rc, err, NSI_ERRMSG);
         if (!root && !rc)
             rc = NS_ENOMEM;
@@ -150,6 +150,12 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
     }
     free(run.heap.e);
     nsi_plan_free(root);
+    /* a segment that shrank meanwhile was read as zeros: discard the answer
+     * (and any error the zeros caused) */
+    if (!rc || rc == NS_ECORRUPT) {
+        int sound = nsi_snap_sound(r->snap);
+        rc = sound ? sound : rc;
+    }
     if (rc) {
         if (!err[0])
             nsi_index_fail(rc, "%s", ns_strerror(rc));

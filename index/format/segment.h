@@ -3,12 +3,14 @@
 #ifndef NSI_SEGMENT_H
 #define NSI_SEGMENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "nsearch.h"
 
 #include "common/buf.h"
+#include "common/io.h"
 #include "format/codec.h"
 #include "format/docstore.h"
 
@@ -83,6 +85,10 @@ typedef struct nsi_seg {
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
     uint32_t nblocks; /* dictionary blocks */
     nsi_docstore store;
+    nsi_fileid file;    /* the file as it was when mapped */
+    atomic_int faulted; /* a read past the file's end was turned into zeros
+                           (common/guard.h); only for guarded segments */
+    int guard_slot;     /* -1 when not guarded */
 } nsi_seg;
 
 /* Maps and validates the segment file (header, footer, table, small
@@ -92,7 +98,13 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
 /* The same, relative to the open directory dirfd (-1: by path). */
 int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, char *err,
                     size_t errlen);
+/* The same for a reader (read/reader.c): the mapping is registered with the
+ * bus-error guard, so that a read past the end of a file that shrank sets
+ * s->faulted instead of killing the process (when the guard is installed). */
+int nsi_seg_open_guarded(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 void nsi_seg_close(nsi_seg *s);
+/* NS_ECORRUPT naming the file: a guarded read past its end (s->faulted). */
+int nsi_seg_fault(const nsi_seg *s, char *err, size_t errlen);
 
 /* The fields shown in hit lists (id, title, url, date, meta) of doc, read in
  * place from the FIELDS section: rec->f[] point into the map (borrowed while

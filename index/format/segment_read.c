@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/guard.h"
 #include "common/internal.h"
 #include "common/io.h"
 #include "format/record.h"
@@ -137,6 +138,9 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     return parse_info(s, err, errlen);
 }
 
+static int seg_open(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, int guarded,
+                    char *err, size_t errlen);
+
 int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen)
 {
     return nsi_seg_open_at(out, -1, dir, seg_id, err, errlen);
@@ -145,10 +149,22 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
 int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, char *err,
                     size_t errlen)
 {
+    return seg_open(out, dirfd, dir, seg_id, 0, err, errlen);
+}
+
+int nsi_seg_open_guarded(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen)
+{
+    return seg_open(out, -1, dir, seg_id, 1, err, errlen);
+}
+
+static int seg_open(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, int guarded,
+                    char *err, size_t errlen)
+{
     *out = NULL;
     nsi_seg *s = calloc(1, sizeof *s);
     if (!s)
         return NS_ENOMEM;
+    s->guard_slot = -1;
     nsi_seg_filename(s->path, sizeof s->path, dir, seg_id);
     int fd = dirfd >= 0 ? nsi_io_openat(dirfd, s->path + strlen(dir) + 1, O_RDONLY, 0)
                         : nsi_io_open(s->path, O_RDONLY, 0);
@@ -163,6 +179,7 @@ int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, 
         return rc;
     }
     s->size = (size_t)st.st_size;
+    nsi_fileid_of(&st, &s->file);
     if (s->size == 0) {
         nsi_io_close(fd);
         int rc = corrupt(s, err, errlen, "empty file");
@@ -178,7 +195,11 @@ int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, 
         return rc;
     }
     s->map = m;
+    if (guarded)
+        s->guard_slot = nsi_guard_register(m, s->size, &s->faulted);
     int rc = parse_layout(s, seg_id, err, errlen);
+    if (!rc && atomic_load(&s->faulted))
+        rc = nsi_seg_fault(s, err, errlen);
     if (rc) {
         nsi_seg_close(s);
         return rc;
@@ -191,9 +212,17 @@ void nsi_seg_close(nsi_seg *s)
 {
     if (!s)
         return;
+    nsi_guard_unregister(s->guard_slot);
     if (s->map)
         nsi_io_unmap((void *)s->map, s->size);
     free(s);
+}
+
+int nsi_seg_fault(const nsi_seg *s, char *err, size_t errlen)
+{
+    return corrupt(s, err, errlen,
+                   "the file shrank while it was read (read past its end; "
+                   "it was changed in place)");
 }
 
 int nsi_seg_fields(const nsi_seg *s, uint32_t doc, nsi_record *rec, char *err, size_t errlen)

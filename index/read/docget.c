@@ -73,11 +73,15 @@ int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **o
         return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
     uint32_t seg = 0, doc = 0;
-    int rc = find_id(r->snap, id, len, &seg, &doc);
+    int rc = nsi_snap_sound(r->snap);
+    if (!rc)
+        rc = find_id(r->snap, id, len, &seg, &doc);
     if (rc == NS_ENOTFOUND)
         nsi_index_fail(rc, "no document with id '%.*s'", len > 200 ? 200 : (int)len, id);
     if (!rc && (rc = load_fields(r, seg, doc)) == NS_ENOMEM)
         nsi_index_fail(rc, "out of memory");
+    if (rc != NS_ENOMEM && nsi_snap_sound(r->snap)) /* read zeros past a cut file? */
+        rc = NS_ECORRUPT;
     if (rc) {
         ns_results_free(r);
         return rc;
@@ -95,9 +99,15 @@ int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **bo
     const nsi_seg *g = r->snap->segs[h->seg];
     char err[256];
     buf->limit = (size_t)1 << 40; /* documents are capped at indexing time */
-    int rc = nsi_docstore_get(&g->store, h->doc, buf, err, sizeof err);
+    int rc = nsi_snap_sound(r->snap);
+    if (rc)
+        return rc;
+    rc = nsi_docstore_get(&g->store, h->doc, buf, err, sizeof err);
     if (rc == NS_ENOMEM)
         return nsi_index_fail(rc, "out of memory");
+    int sound = nsi_snap_sound(r->snap); /* read zeros past a cut file? */
+    if (sound)
+        return sound;
     if (rc)
         return nsi_index_fail(rc, "%s: %s", g->path, err);
     *body = (const char *)buf->data;
