@@ -59,8 +59,11 @@ typedef struct server {
     ns_index *idx;
     const serve_config *cfg;
     int inflight;                       /* requests begun and not finished (atomic) */
-    pthread_mutex_t mu;                 /* guards refresh_error */
+    pthread_mutex_t mu;                 /* guards refresh_error and damage */
     char refresh_error[NS_ERRBUF_SIZE]; /* last refresh failure, "" when fine */
+    char damage[NS_ERRBUF_SIZE];        /* a request found the index damaged
+                                           (NS_ECORRUPT): the message, until a
+                                           refresh loads another generation */
     pthread_mutex_t conn_mu;            /* guards conns and their records */
     struct serve_conn *conns;           /* the open connections (serve_conn.c) */
 } server;
