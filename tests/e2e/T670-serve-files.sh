@@ -11,7 +11,7 @@
 #      refresh interval, logged with the path and both generations;
 #  (d) another index moved over idx with a lower generation: the same.
 # BBC News articles (../shared/corpora/bbc_news), a few hundred per index so
-# that a segment is several hundred KiB. Bounded: about 10 s.
+# that a segment is several hundred KiB. Bounded: about 5 s (each wait at most 5 s).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
