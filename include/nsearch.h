@@ -296,8 +296,8 @@ enum {
  *  another generation was loaded, else 0 (native indexes; a Xapian index
  *  sets 1 for a newer revision).
  *
- *  A native index notices, with one stat of the folder, COMMIT and each
- *  segment:
+ *  A native index notices, reading COMMIT and with one stat of the folder,
+ *  COMMIT and each segment:
  *  - a new commit (NS_REFRESH_NEWER);
  *  - another index at the path (NS_REFRESH_REPLACED): the folder is another
  *    directory, or COMMIT is another file with a generation not above the

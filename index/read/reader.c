@@ -243,10 +243,10 @@ enum {
     IN_PLACE  /* a segment of s rewritten, cut or read past its end: s is unsafe */
 };
 
-/* One stat of the folder, of COMMIT and of each segment: segments never
- * change once written, so any difference in a mapped file's size or times
- * means it was written in place, and a different COMMIT or folder means a
- * commit or another index. */
+/* COMMIT read, and one stat of the folder, of COMMIT and of each segment:
+ * segments never change once written, so any difference in a mapped file's
+ * size or times means it was written in place, and a different COMMIT or
+ * folder means a commit or another index. */
 static int snap_changed(const char *dir, const nsi_snap *s)
 {
     nsi_fileid d, c;
@@ -254,7 +254,9 @@ static int snap_changed(const char *dir, const nsi_snap *s)
         return MOVED; /* loading says what is missing */
     if (!nsi_fileid_same_file(&d, &s->dir))
         return REPLACED;
-    int why = nsi_fileid_equal(&c, &s->commit) ? SAME : MOVED;
+    /* COMMIT is read too: a commit's file may get the inode of one two
+     * commits back, within the time stamps' granularity */
+    int why = nsi_fileid_equal(&c, &s->commit) && !commit_moved(dir, s->generation) ? SAME : MOVED;
     for (uint32_t i = 0; i < s->nsegs; i++) {
         const nsi_seg *g = s->segs[i];
         struct stat st;
