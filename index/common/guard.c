@@ -40,6 +40,7 @@ static atomic_uint nfaults;
 static pthread_mutex_t install_mu = PTHREAD_MUTEX_INITIALIZER;
 static int installed;
 static struct sigaction previous;
+static uintptr_t page_size; /* read before the handler is installed */
 
 static void slot_write(guard_slot *s, uintptr_t start, uintptr_t end, atomic_int *faulted)
 {
@@ -93,8 +94,7 @@ static int patch(uintptr_t addr)
         if (atomic_load_explicit(&s->seq, memory_order_relaxed) != seq || !start || addr < start ||
             addr >= end)
             continue;
-        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-        uintptr_t from = addr & ~(page - 1), to = (end + page - 1) & ~(page - 1);
+        uintptr_t from = addr & ~(page_size - 1), to = (end + page_size - 1) & ~(page_size - 1);
         if (mmap((void *)from, to - from, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
                  0) == MAP_FAILED)
             return 0;
@@ -109,7 +109,8 @@ static int patch(uintptr_t addr)
 static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
     int saved = errno;
-    int ours = si && patch((uintptr_t)si->si_addr);
+    /* si_code > 0: raised by the kernel for a fault at si_addr (not kill) */
+    int ours = si && si->si_code > 0 && patch((uintptr_t)si->si_addr);
     errno = saved;
     if (ours)
         return;
@@ -135,6 +136,7 @@ int nsi_guard_install(void)
     int rc = NS_OK;
     pthread_mutex_lock(&install_mu);
     if (!installed) {
+        page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_sigbus;
