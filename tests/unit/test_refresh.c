@@ -11,8 +11,10 @@
  * that tests it, after the cases that must run without it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -335,6 +337,118 @@ static void test_cut_with_guard(void)
     ns_index_close(idx);
 }
 
+typedef struct searcher {
+    ns_index *idx;
+    atomic_int *stop;
+    unsigned long ok, corrupt, other, after_cut_ok;
+    atomic_int *cut; /* set once the file is cut */
+    char other_msg[NS_ERRBUF_SIZE];
+} searcher;
+
+/* Searches and fetches a body in a loop until told to stop: every answer
+ * must be a success or NS_ECORRUPT naming the file. */
+static void *search_loop(void *arg)
+{
+    searcher *t = arg;
+    while (!atomic_load(t->stop)) {
+        int cut = atomic_load(t->cut);
+        ns_query *q;
+        char err[NS_ERRBUF_SIZE];
+        int rc = ns_query_parse(&q, t->idx, "the", 3, NULL, err, sizeof err, NULL);
+        if (rc)
+            break;
+        ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+        so.k = 50;
+        ns_results *r = NULL;
+        rc = ns_search(&r, t->idx, q, &so);
+        if (!rc && ns_results_count(r)) {
+            char *body;
+            rc = ns_results_body(r, ns_results_count(r) - 1, &body, NULL);
+            if (!rc)
+                ns_free(body);
+        }
+        ns_results_free(r);
+        ns_query_free(q);
+        if (rc == NS_OK) {
+            t->ok++;
+            t->after_cut_ok += cut;
+        } else if (rc == NS_ECORRUPT && names_segment(t->idx)) {
+            t->corrupt++;
+        } else if (t->other++ == 0) {
+            snprintf(t->other_msg, sizeof t->other_msg, "%d: %s", rc, ns_index_errmsg(t->idx));
+        }
+    }
+    return NULL;
+}
+
+/* With the guard: three threads search one index while the segment is cut
+ * under them (and a fourth refreshes): every call succeeds or fails with
+ * NS_ECORRUPT naming the file, none succeeds once the cut was seen by a
+ * search begun after it, and after the file is restored and the index
+ * refreshed, every search succeeds again. */
+static void test_cut_while_searching(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_fault_guard_install(), NS_OK);
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    atomic_int stop = 0, cut = 0;
+    searcher t[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&t[i], 0, sizeof t[i]);
+        t[i].idx = idx;
+        t[i].stop = &stop;
+        t[i].cut = &cut;
+        CHECK(pthread_create(&th[i], NULL, search_loop, &t[i]) == 0);
+    }
+    usleep(100 * 1000);
+    CHECK(cut_to_half() == 0);
+    atomic_store(&cut, 1);
+    int changed = 0, refresh_rc = NS_OK;
+    for (int i = 0; i < 10; i++) {
+        usleep(20 * 1000);
+        refresh_rc = ns_index_refresh(idx, &changed);
+    }
+    atomic_store(&stop, 1);
+    unsigned long ok = 0, corrupt = 0, after = 0;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        ok += t[i].ok;
+        corrupt += t[i].corrupt;
+        after += t[i].after_cut_ok;
+        if (t[i].other)
+            fprintf(stderr, "thread %d: %lu other failures, first %s\n", i, t[i].other,
+                    t[i].other_msg);
+        CHECK_EQ_INT(t[i].other, 0);
+    }
+    printf("  %lu searches before the cut, %lu NS_ECORRUPT after it, %lu succeeded after it\n", ok,
+           corrupt, after);
+    CHECK(ok > 0 && corrupt > 0);
+    CHECK_EQ_INT(after, 0); /* a search begun after the cut never succeeds */
+    CHECK_EQ_INT(refresh_rc, NS_ECORRUPT);
+    CHECK(restore() == 0);
+    CHECK_EQ_INT(ns_index_refresh(idx, &changed), NS_OK);
+    CHECK_EQ_INT(changed, NS_REFRESH_RELOADED);
+    stop = 0;
+    cut = 0;
+    for (int i = 0; i < 3; i++) {
+        memset(&t[i], 0, sizeof t[i]);
+        t[i].idx = idx;
+        t[i].stop = &stop;
+        t[i].cut = &cut;
+        CHECK(pthread_create(&th[i], NULL, search_loop, &t[i]) == 0);
+    }
+    usleep(100 * 1000);
+    atomic_store(&stop, 1);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        CHECK(t[i].ok > 0);
+        CHECK_EQ_INT(t[i].corrupt + t[i].other, 0);
+    }
+    ns_index_close(idx);
+}
+
 /* 200 kB zeroed in place (the size stays): the refresh sees the file
  * changed, its checksums fail, and the generation is refused until the file
  * is restored. */
@@ -416,4 +530,5 @@ static void test_replaced(void)
 }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_cut_without_guard), NST(test_guard_chains),
-                     NST(test_cut_with_guard), NST(test_zeroed), NST(test_replaced))
+                     NST(test_cut_with_guard), NST(test_cut_while_searching), NST(test_zeroed),
+                     NST(test_replaced))
