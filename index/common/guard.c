@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/internal.h"
@@ -77,6 +78,25 @@ void nsi_guard_unregister(int slot)
 
 unsigned nsi_guard_faults(void) { return atomic_load_explicit(&nfaults, memory_order_acquire); }
 
+/* Maps zero pages over [p, p + len) in place. The system call itself where
+ * there is one: it is what the handler may call, and it keeps the
+ * sanitizers' interceptors from taking the kernel's page swap for a write
+ * racing the reads that other threads make of those pages (the reads see
+ * the file's bytes, zeros or the fault, each handled). */
+static int zero_pages(uintptr_t p, size_t len)
+{
+#ifdef SYS_mmap
+    long r = syscall(SYS_mmap, (void *)p, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                     -1, 0L);
+    return r == -1 ? -1 : 0;
+#else
+    return mmap((void *)p, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+                   MAP_FAILED
+               ? -1
+               : 0;
+#endif
+}
+
 /* Replaces the pages of the registered mapping holding addr, from addr's page
  * to the mapping's end, by zero pages and sets its flag. 0 when addr is not
  * in a registered mapping or the pages cannot be replaced. */
@@ -95,8 +115,7 @@ static int patch(uintptr_t addr)
             addr >= end)
             continue;
         uintptr_t from = addr & ~(page_size - 1), to = (end + page_size - 1) & ~(page_size - 1);
-        if (mmap((void *)from, to - from, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-                 0) == MAP_FAILED)
+        if (zero_pages(from, to - from) != 0)
             return 0;
         if (flag)
             atomic_store_explicit(flag, 1, memory_order_release);
