@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# T320-xapian-module: the Xapian backend is a module (libnsearch-xapian.so.N,
+# index/module.c) that a process loads only when an index is a Xapian one.
+#  - neither nsearch nor libnsearch links libxapian or libstdc++ (ldd);
+#  - a search of a native index never maps the module; one of a Xapian index
+#    does, from libnsearch's folder (LD_DEBUG=files);
+#  - with the module missing ($NSEARCH_MODULE_DIR naming an empty folder, or
+#    libnsearch copied to a folder without it), reading or writing a Xapian
+#    index fails (nsearch: exit 2, nindex: 1) with a message naming the module and where it was
+#    looked for, and the index is left as it was.
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T320 NINDEX NSEARCH NS_SHARED_DIR
+
+libdir=$(dirname "$(ldd "$NSEARCH" | sed -n 's/^\s*libnsearch\.so[^ ]* => \(.*\) (.*/\1/p')")
+[[ -n $libdir && -d $libdir ]] || fail "ldd does not show where libnsearch is"
+for bin in "$NSEARCH" "$NINDEX" "$libdir"/libnsearch.so; do
+    ldd "$bin" >"$tmp/ldd" || fail "ldd $bin"
+    ! grep -E 'libxapian|libstdc\+\+' "$tmp/ldd" || fail "$bin links Xapian or libstdc++"
+done
+ni --backend=xapian -d "$tmp/probe" "$NS_SHARED_DIR"/corpora/seeds/000_*.txt
+if [ "$rc" -ne 0 ] && grep -q "without the Xapian backend" "$tmp/err"; then
+    echo "T320 skipped: built without Xapian (nothing to load)"
+    exit 0
+fi
+expect_rc 0 "nindex --backend=xapian"
+module=$(ls "$libdir"/libnsearch-xapian.so.*) || fail "no Xapian module beside $libdir/libnsearch.so"
+
+# --- loaded when needed, and only then -------------------------------------------
+mkdir "$tmp/docs"
+cp "$NS_SHARED_DIR"/corpora/seeds/*.txt "$tmp/docs/"
+nat=$tmp/native xap=$tmp/xapian
+ni -d "$nat" "$tmp/docs"
+expect_rc 0 "native index"
+ni --backend=xapian -d "$xap" "$tmp/docs"
+expect_rc 0 "Xapian index"
+loads() { # INDEX: the files the dynamic loader opens for one search, in $tmp/ld
+    rc=0
+    LD_DEBUG=files "$NSEARCH" -d "$1" --json relations >"$tmp/out" 2>"$tmp/ld" || rc=$?
+}
+loads "$nat"
+expect_rc 0 "search of the native index"
+! grep -E 'file=.*(libnsearch-xapian|libxapian|libstdc\+\+)' "$tmp/ld" ||
+    fail "a search of a native index loaded the Xapian backend"
+loads "$xap"
+expect_rc 0 "search of the Xapian index"
+grep -qF "file=$module " "$tmp/ld" || fail "the Xapian search did not load $module"
+grep '"rank":' "$tmp/out" >"$tmp/xap.hits" || fail "the Xapian search found nothing"
+
+# --- the module missing ------------------------------------------------------------
+snapshot() { (cd "$xap" && find . -type f -exec cksum {} + | sort) >"$1"; }
+snapshot "$tmp/before"
+mkdir "$tmp/empty"
+rc=0
+NSEARCH_MODULE_DIR=$tmp/empty "$NSEARCH" -d "$xap" relations >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 2 "search with NSEARCH_MODULE_DIR naming an empty folder"
+err_has "$xap: a Xapian index, but the xapian backend module ${module##*/} is not in $tmp/empty"
+err_has "NSEARCH_MODULE_DIR"
+[ ! -s "$tmp/out" ] || fail "printed results without the module"
+rc=0
+NSEARCH_MODULE_DIR=$tmp/empty "$NINDEX" -d "$xap" "$tmp/docs" >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 1 "nindex with the module missing (a runtime error)"
+err_has "${module##*/} is not in $tmp/empty"
+# a new index asked for with --backend=xapian is not created either
+rc=0
+NSEARCH_MODULE_DIR=$tmp/empty "$NINDEX" --backend=xapian -d "$tmp/new" "$tmp/docs" \
+    >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 1 "nindex --backend=xapian with the module missing"
+err_has "${module##*/} is not in $tmp/empty"
+[ ! -e "$tmp/new/iamglass" ] || fail "a Xapian database was created without the module"
+
+# libnsearch copied to a folder without the module: looked for beside it
+# (dladdr), then in the install libdir.
+mkdir "$tmp/lib"
+cp -L "$libdir"/libnsearch.so.* "$tmp/lib/"
+rc=0
+LD_LIBRARY_PATH=$tmp/lib "$NSEARCH" -d "$xap" relations >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" -eq 0 ]; then
+    # only when the install libdir holds a module of this very version
+    grep -q "is in neither" "$tmp/err" && fail "exit 0 but a message"
+    echo "T320: note: the installed module answered (libnsearch in $tmp/lib)"
+else
+    expect_rc 2 "search with libnsearch in a folder without the module"
+    err_has "is in neither $tmp/lib nor "
+fi
+
+snapshot "$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" || fail "the Xapian index changed while the module was missing"
+# and it is still whole: the same search answers as before
+loads "$xap"
+expect_rc 0 "search after the failures"
+grep '"rank":' "$tmp/out" >"$tmp/hits" || true
+cmp -s "$tmp/hits" "$tmp/xap.hits" || fail "the Xapian index answers differently after the failures"
+echo "T320: ok"
