@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# bench/startup.sh — what a process costs before it does anything: the
+# shared libraries `nsearch` loads (ldd) and the median wall time of
+# `nsearch --version` against an empty C program, run alternately in the same
+# loop (bench/README.md, docs/benchmarks.md).
+#
+#   bench/startup.sh NSEARCH [RUNS]      RUNS defaults to 51 (at least 31)
+set -euo pipefail
+
+ns=${1:?usage: startup.sh NSEARCH [RUNS]}
+runs=${2:-51}
+[[ -x $ns ]] || { echo "startup.sh: $ns is not an executable" >&2; exit 2; }
+((runs >= 31)) || { echo "startup.sh: RUNS must be at least 31" >&2; exit 2; }
+cc=${CC:-cc}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'int main(void) { return 0; }\n' >"$tmp/empty.c"
+"$cc" -O2 -o "$tmp/empty" "$tmp/empty.c"
+
+echo "shared libraries of $ns:"
+ldd "$ns" | sed 's/^\s*/  /'
+echo "  ($(ldd "$ns" | grep -c '=>') loaded through the search path)"
+
+# One process per sample, wall time in microseconds from date's nanoseconds;
+# the two programs alternate so that load on the machine hits both alike.
+now_us() { local t; t=$(date +%s%N); echo $((t / 1000)); }
+: >"$tmp/ns.txt"
+: >"$tmp/empty.txt"
+for ((i = 0; i < runs; i++)); do
+    t0=$(now_us); "$ns" --version >/dev/null; t1=$(now_us)
+    echo $((t1 - t0)) >>"$tmp/ns.txt"
+    t0=$(now_us); "$tmp/empty"; t1=$(now_us)
+    echo $((t1 - t0)) >>"$tmp/empty.txt"
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+m_ns=$(median "$tmp/ns.txt")
+m_empty=$(median "$tmp/empty.txt")
+echo "median of $runs runs (us): nsearch --version $m_ns, empty C program $m_empty," \
+    "difference $((${m_ns%.*} - ${m_empty%.*}))"
