@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# T670-serve-program: the server is its own program, nsearch-serve, which
+# T690-serve-program: the server is its own program, nsearch-serve, which
 # `nsearch serve` execs (searcher/nsearch.c), so that a search in a terminal
 # does not load libmicrohttpd and what it pulls in.
 #  - nsearch links no libmicrohttpd, GnuTLS, Xapian or libstdc++ (ldd);
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-e2e_init T670 NSEARCH
+e2e_init T690 NSEARCH
 
 ldd "$NSEARCH" >"$tmp/ldd" || fail "ldd $NSEARCH"
 # (a sanitizer build's programs link libstdc++ for ASan's sake: CMakeLists.txt)
@@ -40,10 +40,10 @@ cp "$NSEARCH" "$tmp/bin/nsearch"
 rc=0
 "$tmp/bin/nsearch" serve --help >"$tmp/out" 2>"$tmp/err" || rc=$?
 if [ "$rc" -eq 0 ]; then
-    echo "T670: note: an installed nsearch-serve answered"
+    echo "T690: note: an installed nsearch-serve answered"
 else
     expect_rc 2 "nsearch serve without nsearch-serve"
     err_has "nsearch serve: the server program nsearch-serve is not installed: looked in $tmp/bin and "
     [ ! -s "$tmp/out" ] || fail "printed something on stdout"
 fi
-echo "T670: ok"
+echo "T690: ok"
