@@ -7,7 +7,8 @@
 #  - with the module missing ($NSEARCH_MODULE_DIR naming an empty folder, or
 #    libnsearch copied to a folder without it), reading or writing a Xapian
 #    index fails (nsearch: exit 2, nindex: 1) with a message naming the module and where it was
-#    looked for, and the index is left as it was.
+#    looked for, and the index is left as it was; so does a file that is not
+#    the module under its name (not a library, no entry, an entry refusing).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -77,6 +78,44 @@ NSEARCH_MODULE_DIR=$tmp/empty "$NINDEX" --backend=xapian -d "$tmp/new" "$tmp/doc
 expect_rc 1 "nindex --backend=xapian with the module missing"
 err_has "${module##*/} is not in $tmp/empty"
 [ ! -e "$tmp/new/iamglass" ] || fail "a Xapian database was created without the module"
+
+# Something else under the module's name: a file that is no library, a
+# library without the entry, one whose entry refuses this nsearch. Each is
+# named in the message, and the search fails as with no module.
+fake_module() { # WHAT: the search with $tmp/fake holding the file must fail naming it
+    rc=0
+    NSEARCH_MODULE_DIR=$tmp/fake "$NSEARCH" -d "$xap" relations >"$tmp/out" 2>"$tmp/err" || rc=$?
+    expect_rc 2 "search with $1 as the module"
+    err_has "$xap: a Xapian index, but "
+    err_has "$tmp/fake/${module##*/}"
+}
+mkdir "$tmp/fake"
+printf 'not a library\n' >"$tmp/fake/${module##*/}"
+fake_module "a text file"
+err_has "cannot be loaded"
+cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+if [[ -n $cc ]] && command -v "$cc" >/dev/null; then
+    printf 'int nothing_here(void);\nint nothing_here(void) { return 0; }\n' >"$tmp/none.c"
+    "$cc" -shared -fPIC -o "$tmp/fake/${module##*/}" "$tmp/none.c" || fail "cc -shared"
+    fake_module "a library without the entry"
+    err_has "is not an nsearch backend module (no nsearch_backend_module)"
+    cat >"$tmp/refuse.c" <<'C'
+#include <stdio.h>
+struct host { unsigned abi; const char *version; char *(*errbuf)(void); };
+const void *nsearch_backend_module(const struct host *h, char *err);
+const void *nsearch_backend_module(const struct host *h, char *err)
+{
+    snprintf(err, 512, "built for another nsearch, not %s", h->version);
+    return NULL;
+}
+C
+    "$cc" -shared -fPIC -o "$tmp/fake/${module##*/}" "$tmp/refuse.c" || fail "cc -shared"
+    fake_module "a module that refuses this nsearch"
+    err_has "built for another nsearch, not $("$NSEARCH" --version | awk '{ print $2; exit }')"
+    echo "T320: libraries under the module's name refused"
+else
+    echo "T320: note: no C compiler in $build/CMakeCache.txt, only the text file tried"
+fi
 
 # libnsearch copied to a folder without the module: looked for beside it
 # (dladdr), then in the install libdir.
