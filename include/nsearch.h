@@ -155,7 +155,8 @@ typedef struct ns_writer_options {
     unsigned commit_every; /* ns_writer_put commits every N docs (0 = never) */
     /* version 2 */
     int backend;     /* for a new index: NS_BACKEND_NATIVE or NS_BACKEND_XAPIAN
-                        (NS_EUNSUPPORTED when built without Xapian). An
+                        (NS_EUNSUPPORTED when built without Xapian, or
+                        when its module, libnsearch-xapian, is missing). An
                         existing Xapian index is always opened as one; asking
                         for Xapian on a native index is NS_EINVAL */
     unsigned shards; /* Xapian only. 0 or 1: one database at path; N > 1: N
@@ -246,7 +247,9 @@ typedef struct ns_index ns_index;
  *  of index is recognised: a native index folder, a Xapian database folder,
  *  or a Xapian stub (see ns_index_open_with).
  *  Errors: NS_ENOTFOUND (no index there), NS_ECORRUPT, NS_EVERSION, NS_EIO,
- *  NS_EUNSUPPORTED (a Xapian index, and the library was built without it). */
+ *  NS_EUNSUPPORTED (a Xapian index, and the library was built without it or
+ *  its module libnsearch-xapian.so.MAJOR.MINOR is missing: the message names
+ *  it and where it was looked for, $NSEARCH_MODULE_DIR first). */
 NS_API int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_len);
 
 /** Frees the index. Accepts NULL. */

@@ -5,11 +5,13 @@
  * arguments and options once, binds the handle's error message for the
  * calling thread (api.h), and calls the backend of the handle through this
  * table. A backend is a const nsi_backend: the native engine's is
- * nsi_backend_native (backend_native.c), the Xapian wrapper's is
- * nsi_backend_xapian (xapian/backend_xapian.c, only in a build with
- * NS_WITH_XAPIAN). backend.c decides which backend a path belongs to; a build
- * without Xapian answers NS_EUNSUPPORTED there, so no other file knows
- * whether Xapian was built.
+ * nsi_backend_native (backend_native.c), built into libnsearch; the Xapian
+ * wrapper's is nsi_backend_xapian (xapian/backend_xapian.c, only in a build
+ * with NS_WITH_XAPIAN), which lives in its own module,
+ * libnsearch-xapian.so.<MAJOR.MINOR>, loaded by module.c when an index needs
+ * it. backend.c decides which backend a path belongs to; a build without
+ * Xapian, or a missing module, answers NS_EUNSUPPORTED there, so no other
+ * file knows whether Xapian was built.
  *
  * Contract for every entry:
  *  - arguments are already checked by the front door: handles are not NULL,
@@ -82,8 +84,37 @@ typedef struct nsi_backend {
 
 extern const nsi_backend nsi_backend_native;
 #ifdef NS_WITH_XAPIAN
-extern const nsi_backend nsi_backend_xapian;
+extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch.a's users' tests */
 #endif
+
+/* ---- backend modules (module.c) */
+
+/* The layout of nsi_backend and of the structs it passes: a module built
+ * against another layout is refused. Bump it when any of them changes. */
+#define NSI_BACKEND_ABI 1u
+
+/* What the library hands a module when it loads it: the state that must
+ * be the library's, not the module's own copy of it (the module carries a
+ * hidden copy of the internals it calls). */
+typedef struct nsi_module_host {
+    unsigned abi;                /* NSI_BACKEND_ABI of the library */
+    const char *version;         /* NS_VERSION_STRING of the library */
+    char *(*index_errbuf)(void); /* the library's nsi_index_errbuf (api.c) */
+} nsi_module_host;
+
+/* A module exports one function, named NSI_MODULE_ENTRY: it checks host
+ * (same table ABI and nsearch version, else NULL with a message in err,
+ * NSI_ERRMSG bytes), attaches to it and returns its backend table, whose
+ * name is the module's. */
+#define NSI_MODULE_ENTRY "nsearch_backend_module"
+const nsi_backend *nsearch_backend_module(const nsi_module_host *host, char *err);
+
+/* The backend of module name ("xapian"): libnsearch-<name>.so.<MAJOR.MINOR>,
+ * loaded on the first call (thread-safe; module.c says where it is looked
+ * for, $NSEARCH_MODULE_DIR first). NULL with NS_EUNSUPPORTED in *rc and a
+ * message naming the module and where it was looked for in err
+ * (NSI_ERRMSG). */
+const nsi_backend *nsi_module_backend(const char *name, int *rc, char *err);
 
 /* What a path holds, as far as choosing a backend is concerned. */
 enum nsi_kind {

@@ -41,11 +41,13 @@ void print_json_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_sni
 int print_trec(FILE *out, const cli_run *run, const char *tag);
 
 /* The default index location ($NSEARCH_INDEX, $XDG_DATA_HOME/nsearch/index,
- * ~/.local/share/nsearch/index), malloc'd; NULL after printing why. */
+ * ~/.local/share/nsearch/index), malloc'd; NULL after printing why
+ * (index_path.c). */
 char *default_index_path(void);
 
-/* nsearch serve (serve.c): the whole subcommand, argv[0] being "serve".
- * Returns the exit status. */
+/* nsearch serve (serve.c): the whole subcommand, argv[0] being "serve" or
+ * the program's name (nsearch-serve, nsearch_serve.c, which `nsearch serve`
+ * execs). Returns the exit status. */
 int serve_main(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cliopt.h"
@@ -316,34 +317,6 @@ static int parse_args(int argc, char **argv, cli_opts *o)
 
 /* ------------------------------------------------------------ the index */
 
-/* The default index location; the result is malloc'd (NULL on failure, with
- * a message printed). */
-char *default_index_path(void)
-{
-    const char *env = getenv("NSEARCH_INDEX");
-    const char *base, *tail;
-    char *path;
-    size_t len;
-
-    if (env != NULL && *env != '\0')
-        return strdup(env);
-    base = getenv("XDG_DATA_HOME");
-    tail = "/nsearch/index";
-    if (base == NULL || base[0] != '/') { /* XDG: relative values are ignored */
-        base = getenv("HOME");
-        tail = "/.local/share/nsearch/index";
-    }
-    if (base == NULL || *base == '\0') {
-        fputs("nsearch: no index given: use -d INDEX or set NSEARCH_INDEX\n", stderr);
-        return NULL;
-    }
-    len = strlen(base) + strlen(tail) + 1;
-    path = malloc(len);
-    if (path != NULL)
-        snprintf(path, len, "%s%s", base, tail);
-    return path;
-}
-
 /* Shards that --allow-partial skipped, as warnings. */
 static void print_warnings(ns_index *idx)
 {
@@ -642,6 +615,59 @@ static int finish_output(int status)
     return status;
 }
 
+/* ------------------------------------------------------------ serve */
+
+#ifdef NS_WITH_SERVE
+/* Execs path with argv (argv[0] replaced by path) if it exists; returns only
+ * when it does not, or exec failed (errno). */
+static void try_exec(const char *path, char **argv)
+{
+    if (access(path, X_OK) != 0)
+        return;
+    argv[0] = (char *)path;
+    execv(path, argv);
+    fprintf(stderr, "nsearch serve: cannot run %s: %s\n", path, strerror(errno));
+    exit(EXIT_ERROR);
+}
+#endif
+
+/* nsearch serve: the HTTP server is its own program, nsearch-serve, so that
+ * a search in a terminal never loads libmicrohttpd and what it pulls in
+ * (GnuTLS, ...). It is looked for beside this program (/proc/self/exe), then
+ * in the install bindir (NS_INSTALL_BINDIR); argv[0] is "serve". */
+static int run_serve(int argc, char **argv)
+{
+#ifdef NS_WITH_SERVE
+    char self[4096], path[4096 + 32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    const char *here = NULL;
+    (void)argc;
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            here = self;
+            snprintf(path, sizeof path, "%s/nsearch-serve", here);
+            try_exec(path, argv);
+        }
+    }
+    try_exec(NS_INSTALL_BINDIR "/nsearch-serve", argv);
+    fprintf(stderr,
+            "nsearch serve: the server program nsearch-serve is not installed: looked in %s%s%s "
+            "(it is built with NS_WITH_SERVE and installed beside nsearch)\n",
+            here != NULL ? here : "", here != NULL ? " and " : "", NS_INSTALL_BINDIR);
+    return EXIT_ERROR;
+#else
+    (void)argc;
+    (void)argv;
+    fputs("nsearch serve: this nsearch was built without the server "
+          "(NS_WITH_SERVE=OFF)\n",
+          stderr);
+    return EXIT_ERROR;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     cli_opts o = {NULL,
@@ -658,16 +684,8 @@ int main(int argc, char **argv)
     term_style st;
     int status;
 
-    if (argc > 1 && strcmp(argv[1], "serve") == 0) {
-#ifdef NS_WITH_SERVE
-        return serve_main(argc - 1, argv + 1);
-#else
-        fputs("nsearch serve: this nsearch was built without the server "
-              "(NS_WITH_SERVE=OFF)\n",
-              stderr);
-        return EXIT_ERROR;
-#endif
-    }
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return run_serve(argc - 1, argv + 1);
     status = parse_args(argc, argv, &o);
     if (status != CONTINUE)
         goto done;
