@@ -229,6 +229,17 @@ NS_API int ns_writer_commit(ns_writer *w);
  *  (the commit before it stays). */
 NS_API int ns_writer_optimize(ns_writer *w);
 
+/** Commits, then merges the segments this writer has written since it was
+ *  opened into one when there are several: what nindex does at the end of a
+ *  run, so that an index built in one run searches as fast as an optimized
+ *  one, while a run that adds a little to a large index merges only its own
+ *  new segments (cheaper than ns_writer_optimize). Call it once, at the end;
+ *  calling it after every batch would merge everything written so far each
+ *  time. Errors as for ns_writer_commit (NS_EMERGE when the merge failed
+ *  after the commit: the changes are durable). A Xapian index commits (Xapian
+ *  merges on its own). */
+NS_API int ns_writer_tidy(ns_writer *w);
+
 /** Releases the lock and frees the writer. Uncommitted changes are discarded
  *  (call ns_writer_commit first to keep them). Accepts NULL. */
 NS_API void ns_writer_close(ns_writer *w);

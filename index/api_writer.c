@@ -70,6 +70,13 @@ int ns_writer_commit(ns_writer *w) { return w ? w->ops->w_commit(w->impl) : NS_E
 
 int ns_writer_optimize(ns_writer *w) { return w ? w->ops->w_optimize(w->impl) : NS_EINVAL; }
 
+int ns_writer_tidy(ns_writer *w)
+{
+    if (!w)
+        return NS_EINVAL;
+    return w->ops->w_tidy ? w->ops->w_tidy(w->impl) : w->ops->w_commit(w->impl);
+}
+
 void ns_writer_close(ns_writer *w)
 {
     if (!w)

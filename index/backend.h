@@ -79,6 +79,9 @@ typedef struct nsi_backend {
     int (*w_foreach_id)(void *w, int (*fn)(void *ctx, const char *id, size_t id_len), void *ctx);
     int (*w_commit)(void *w);
     int (*w_optimize)(void *w);
+    /* Commits, then merges what this writer wrote (ns_writer_tidy). NULL:
+     * the backend merges on its own, and tidy is a commit. */
+    int (*w_tidy)(void *w);
     void (*w_close)(void *w);
 } nsi_backend;
 

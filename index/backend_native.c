@@ -24,5 +24,6 @@ const nsi_backend nsi_backend_native = {
     .w_foreach_id = nsi_writer_foreach_id,
     .w_commit = nsi_writer_commit,
     .w_optimize = nsi_writer_optimize,
+    .w_tidy = nsi_writer_tidy,
     .w_close = nsi_writer_close,
 };

@@ -31,7 +31,7 @@ typedef struct options {
     const char *language;
     const char *stdin_id;
     int stdin_jsonl;
-    int prune, delete_mode, optimize, stats, quiet, wait;
+    int prune, delete_mode, optimize, no_merge, stats, quiet, wait;
     int check, check_full, list_ids;
     int backend;     /* NS_BACKEND_*, -1 when not given */
     unsigned shards; /* 0 when not given */
@@ -48,6 +48,7 @@ enum {
     OPT_PRUNE,
     OPT_DELETE,
     OPT_OPTIMIZE,
+    OPT_NO_MERGE,
     OPT_STATS,
     OPT_COMMIT_EVERY,
     OPT_PROGRESS,
@@ -82,6 +83,10 @@ static const cliopt option_table[] = {
      "(a relative path is also tried as its absolute form);\n"
      "--delete=ID deletes ID"},
     {"optimize", OPT_OPTIMIZE, no_argument, NULL, "merge the index into one segment at the end"},
+    {"no-merge", OPT_NO_MERGE, no_argument, NULL,
+     "leave the segments this run wrote as they are (by\n"
+     "default they are merged into one at the end, so that a\n"
+     "one-run index searches as fast as an optimized one)"},
     {"stats", OPT_STATS, no_argument, NULL, "print what the index holds (alone or after indexing)"},
     {"check", OPT_CHECK, no_argument, NULL,
      "verify the index without changing it: checksums and\n"
@@ -230,6 +235,9 @@ static int take_option(int c, options *o, char **argv)
         return -1;
     case OPT_OPTIMIZE:
         o->optimize = 1;
+        return -1;
+    case OPT_NO_MERGE:
+        o->no_merge = 1;
         return -1;
     case OPT_STATS:
         o->stats = 1;
@@ -681,7 +689,9 @@ static int run_writer(const options *o, const char *index)
         prune(&r);
     if (r.fatal == NS_OK) {
         ni_progress_status(&progress, "committing\xE2\x80\xA6");
-        ni_commit(&r);
+        /* --optimize merges everything next; otherwise the run's own
+         * segments are merged into one (ns_writer_tidy) */
+        ni_commit_with(&r, o->optimize || o->no_merge ? ns_writer_commit : ns_writer_tidy);
     }
     if (o->optimize && !ni_stopping(&r) && !r.merge_failed) {
         ni_progress_status(&progress, "merging into one segment\xE2\x80\xA6");

@@ -45,6 +45,8 @@ typedef struct nsi_writer {
     ns_writer_options opts;
     char language[64];
     uint64_t generation, next_seg_id;
+    uint64_t first_seg_id; /* segments numbered from here were written by this
+                              writer (flushes and merges): what tidy merges */
     wseg *segs;
     uint32_t nsegs, scap;
     nsi_memindex *mem;
@@ -189,6 +191,7 @@ static int open_existing(nsi_writer *w)
 {
     nsi_commit c;
     int rc = nsi_commit_read_at(&c, w->dir_fd, w->dir, w->err, NSI_ERRMSG);
+    w->first_seg_id = rc ? 1 : c.next_seg_id;
     if (rc == NS_ENOTFOUND) {
         const char *lang = nsi_language_canonical(w->opts.language ? w->opts.language : "english");
         if (!lang)
@@ -644,6 +647,28 @@ static int commit_and_merge(nsi_writer *w)
 }
 
 int nsi_writer_commit(void *w) { return commit_and_merge(w); }
+
+/* The end of a run (ns_writer_tidy): commits, then merges the segments this
+ * writer wrote into one when there are several. A one-shot build then leaves
+ * one segment, as --optimize would, while a run that adds a little to a big
+ * index merges only its own small segments (docs/architecture.md). */
+int nsi_writer_tidy(void *vw)
+{
+    nsi_writer *w = vw;
+    int rc = commit_and_merge(w);
+    if (rc)
+        return rc;
+    uint32_t *idx = malloc((w->nsegs ? w->nsegs : 1) * sizeof *idx), n = 0;
+    if (!idx)
+        return werr(w, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < w->nsegs; i++)
+        if (w->segs[i].seg->id >= w->first_seg_id)
+            idx[n++] = i;
+    if (n >= 2 && (rc = fail_stop(w, merge_some(w, idx, n))) == NS_OK)
+        rc = commit_once(w);
+    free(idx);
+    return rc ? merge_failed(w, rc) : NS_OK;
+}
 
 int nsi_writer_optimize(void *vw)
 {
