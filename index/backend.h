@@ -94,7 +94,7 @@ extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch
 
 /* The layout of nsi_backend and of the structs it passes: a module built
  * against another layout is refused. Bump it when any of them changes. */
-#define NSI_BACKEND_ABI 1u
+#define NSI_BACKEND_ABI 2u
 
 /* What the library hands a module when it loads it: the state that must
  * be the library's, not the module's own copy of it (the module carries a
