@@ -15,6 +15,7 @@
 #include "analysis/analyzer.h"
 #include "nsearch.h"
 #include "query/query.h"
+#include "snippet/snippet.h"
 
 typedef struct q_atom {
     const char *s; /* borrowed from the query tree */
@@ -87,6 +88,15 @@ void nsi_snip_matcher_free(matcher *m);
 /* Matches body[from, to) against the query, calling m->emit for each token
  * that matched an atom, in order. */
 int nsi_snip_matcher_run(matcher *m, nsi_analyzer *an, const char *body, size_t from, size_t to);
+
+/* The tokens of body[from, len) that match a term atom of q, found from the
+ * document's positions (src) rather than by analysis (snippet_pos.c): the
+ * hits the matcher would emit over that range, in order, with offsets
+ * relative to body + from and phrase flags set; q must have no prefixes.
+ * *hits is malloc'd (caller frees). *ok is 0 when the positions do not fit
+ * the body; the caller then runs the matcher instead. */
+int nsi_snip_pos_hits(const q_flat *q, nsi_analyzer *an, const char *body, size_t len, size_t from,
+                      const nsi_snip_positions *src, m_hit **hits, size_t *nhits, int *ok);
 
 /* Whether h counts: a standalone term, a term in a phrase match, a prefix. */
 int nsi_snip_hit_counts(const q_flat *q, const m_hit *h, size_t words);
