@@ -351,6 +351,35 @@ static int spans_hit(void *ctx, const m_hit *h)
     return NS_OK;
 }
 
+/* Pass 2 without analysis: when the window starts and ends at whitespace,
+ * its tokens are whole tokens of the body, so its matches are the pass-1
+ * hits inside it, with phrase flags marked again over just those (as the
+ * matcher would see them). */
+static int spans_from_hits(const q_flat *q, const m_hit *hits, size_t nhits, size_t ws, size_t we,
+                           span_list *sl)
+{
+    size_t a = 0, z;
+    while (a < nhits && hits[a].start < ws)
+        a++;
+    for (z = a; z < nhits && hits[z].end <= we;)
+        z++;
+    m_hit *w = z > a ? malloc((z - a) * sizeof *w) : NULL;
+    if (z > a && !w)
+        return NS_ENOMEM;
+    for (size_t i = a; i < z; i++) {
+        w[i - a] = hits[i];
+        w[i - a].flags = 0;
+    }
+    nsi_snip_pos_mark(q, w, z - a);
+    sl->q = q;
+    sl->words = 0;
+    int rc = NS_OK;
+    for (size_t i = 0; i < z - a && !rc; i++)
+        rc = spans_hit(sl, &w[i]);
+    free(w);
+    return rc;
+}
+
 /* ------------------------------------------------------------ placement */
 
 /* Start of the window whose matches span [m0, m1). */
@@ -563,7 +592,10 @@ int nsi_snippet_build_hit(nsi_analyzer *an, const char *whole, size_t whole_len,
         m1 = ws;
     }
     we = place_end(b, len, ws, m1, max_bytes);
-    if (found) {
+    if (found && have_hits && (ws == 0 || space_before(b, ws)) &&
+        (we == len || space_at(b, len, we))) {
+        rc = spans_from_hits(&f, hits, nhits, ws, we, &sl);
+    } else if (found) {
         sl.q = &f;
         sl.words = m.words;
         m.emit = spans_hit;

@@ -49,6 +49,7 @@ typedef struct m_hit {
     int32_t term;      /* term atom, or -1 */
     unsigned flags;
     uint64_t *pbits; /* prefix atoms matched, a bit each */
+    uint32_t pos;    /* the token's position */
 } m_hit;
 
 typedef int (*hit_fn)(void *ctx, const m_hit *h);
@@ -97,6 +98,11 @@ int nsi_snip_matcher_run(matcher *m, nsi_analyzer *an, const char *body, size_t 
  * the body; the caller then runs the matcher instead. */
 int nsi_snip_pos_hits(const q_flat *q, nsi_analyzer *an, const char *body, size_t len, size_t from,
                       const nsi_snip_positions *src, m_hit **hits, size_t *nhits, int *ok);
+
+/* Sets the phrase flags of h[0, n) (hits from nsi_snip_pos_hits, in order,
+ * flags cleared) as the matcher would over just those tokens: every token of
+ * a phrase match gets HIT_PHRASE, and all but its first HIT_JOIN. */
+void nsi_snip_pos_mark(const q_flat *q, m_hit *h, size_t n);
 
 /* Whether h counts: a standalone term, a term in a phrase match, a prefix. */
 int nsi_snip_hit_counts(const q_flat *q, const m_hit *h, size_t words);

@@ -93,17 +93,16 @@ static int gather(const q_flat *q, const nsi_snip_positions *src, pentry **out, 
     return NS_OK;
 }
 
-/* Marks the phrase matches among h[0, n) (positions in pos[]), as
- * ring_mark_phrase does: every token of a match gets HIT_PHRASE, and all
- * but its first HIT_JOIN. */
-static void mark_phrases(const q_flat *q, m_hit *h, const uint32_t *pos, size_t n)
+/* As ring_mark_phrase does in the matcher. */
+void nsi_snip_pos_mark(const q_flat *q, m_hit *h, size_t n)
 {
     for (size_t j = 0; j < q->nphrases; j++) {
         const uint32_t *ids = q->pids + q->phrases[j].first;
         size_t k = q->phrases[j].k;
         for (size_t x = k - 1; x < n; x++) {
             size_t d = 0;
-            while (d < k && h[x - d].term == (int32_t)ids[k - 1 - d] && pos[x - d] == pos[x] - d)
+            while (d < k && h[x - d].term == (int32_t)ids[k - 1 - d] &&
+                   h[x - d].pos == h[x].pos - d)
                 d++;
             if (d < k)
                 continue;
@@ -140,19 +139,14 @@ int nsi_snip_pos_hits(const q_flat *q, nsi_analyzer *an, const char *body, size_
     while (first < n && e[first].start < from)
         first++; /* before the part shown (a title line cut off) */
     m_hit *h = n - first ? malloc((n - first) * sizeof *h) : NULL;
-    uint32_t *pos = n - first ? malloc((n - first) * sizeof *pos) : NULL;
-    if (n - first && (!h || !pos)) {
-        free(h);
-        free(pos);
+    if (n - first && !h) {
         rc = NS_ENOMEM;
         goto done;
     }
-    for (size_t i = first; i < n; i++) {
-        h[i - first] = (m_hit){e[i].start - from, e[i].end - from, (int32_t)e[i].term, 0, NULL};
-        pos[i - first] = e[i].pos;
-    }
-    mark_phrases(q, h, pos, n - first);
-    free(pos);
+    for (size_t i = first; i < n; i++)
+        h[i - first] =
+            (m_hit){e[i].start - from, e[i].end - from, (int32_t)e[i].term, 0, NULL, e[i].pos};
+    nsi_snip_pos_mark(q, h, n - first);
     *hits = h;
     *nhits = n - first;
     *ok = 1;
