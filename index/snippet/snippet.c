@@ -29,7 +29,9 @@
  * boundary and then to a character boundary (scripts without spaces): never
  * inside a UTF-8 sequence.
  *
- * Pass 2 re-analyses only the chosen bytes to find every highlight in them;
+ * Pass 2 re-analyses only the chosen bytes to find every highlight in them
+ * (or, when pass 1 came from positions and the window starts and ends at
+ * whitespace, takes the pass-1 hits inside it: the same tokens);
  * consecutive tokens of a phrase match become one span. The text is then
  * cleaned (invalid UTF-8 becomes U+FFFD, whitespace runs one space, both ends
  * trimmed) while the spans are mapped to offsets in the cleaned text.
