@@ -120,6 +120,18 @@ int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
 
 void ns_free(void *p) { free(p); }
 
+/* A hit's term positions, through its backend, for the snippet. */
+typedef struct hit_ref {
+    const ns_results *r;
+    size_t i;
+} hit_ref;
+
+static int hit_positions(void *ctx, const char *term, size_t len, size_t max, nsi_u32vec *out)
+{
+    const hit_ref *h = ctx;
+    return h->r->idx->ops->positions(h->r, h->i, term, len, max, out);
+}
+
 int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                     size_t i, const ns_snippet_options *opts)
 {
@@ -154,7 +166,10 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
     const nsi_hit *h = &r->hits[i];
     size_t skip = nsi_snippet_skip_title(
         body, len, (const char *)r->arena.data + h->off[NSI_F_TITLE], h->len[NSI_F_TITLE]);
-    rc = nsi_snippet_build(an, body + skip, len - skip, q ? q->root : NULL, o.max_bytes, &s->s);
+    hit_ref ref = {r, i};
+    nsi_snip_positions pos = {hit_positions, &ref};
+    rc = nsi_snippet_build_hit(an, body, len, skip, q ? q->root : NULL, o.max_bytes,
+                               r->idx->ops->positions ? &pos : NULL, &s->s);
     nsi_index_analyzer_put(idx, an);
     nsi_buf_free(&buf);
     if (rc) {

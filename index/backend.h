@@ -37,6 +37,7 @@
 #include "nsearch.h"
 
 #include "common/buf.h"
+#include "common/internal.h"
 
 typedef struct nsi_backend {
     const char *name; /* "native", "xapian" */
@@ -63,6 +64,14 @@ typedef struct nsi_backend {
      * points into buf, *len is its length. The caller frees buf. These are
      * the inputs of ns_results_body and of snippets. */
     int (*body)(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
+    /* Appends to out the body positions (token ordinals in the stored body,
+     * ascending) of the analysed term (term, len) in hit i of r; none when
+     * the document lacks the term; NS_ETOOBIG (no message), appending
+     * nothing, when it has more than max. Snippets use them to find the
+     * matches without analysing the body. NULL: the backend has none to
+     * offer, and snippets analyse the body. */
+    int (*positions)(const ns_results *r, size_t i, const char *term, size_t len, size_t max,
+                     nsi_u32vec *out);
     /* Releases what r holds of the backend (a pinned generation). */
     void (*results_release)(ns_results *r);
     /* Verifies the index at path (ns_index_check). NULL: not supported. */

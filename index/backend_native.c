@@ -16,6 +16,7 @@ const nsi_backend nsi_backend_native = {
     .search = nsi_native_search,
     .get_doc = nsi_reader_get_doc,
     .body = nsi_reader_body,
+    .positions = nsi_reader_positions,
     .results_release = nsi_reader_results_release,
     .check = nsi_check,
     .w_open = nsi_writer_open,

@@ -14,7 +14,8 @@
  *   - OR takes the smallest document of its children; MAYBE follows its
  *     first child and lets the others add to the score.
  * The exhaustive algorithm (algo_exhaustive.c) scores every match of the
- * root cursor. A query that is an OR of plain terms (e.g. --any) runs MaxScore
+ * root cursor; a search for no hits (a COUNT) only counts them
+ * (algo_count.c). A query that is an OR of plain terms (e.g. --any) runs MaxScore
  * instead (algo_maxscore.c): terms whose summed upper bounds cannot lift a
  * document over the current k-th score are only probed for documents the
  * others bring up. Scores are always summed in query order, so pruned and
@@ -38,7 +39,7 @@
 #include "format/record.h"
 
 /* The algorithms, tried in order: the first that fits runs (eval.h). */
-static const nsi_algo *const algos[] = {&nsi_algo_maxscore, &nsi_algo_exhaustive};
+static const nsi_algo *const algos[] = {&nsi_algo_count, &nsi_algo_maxscore, &nsi_algo_exhaustive};
 
 static const nsi_algo *choose_algo(const nsi_enode *root, const ns_search_options *o)
 {

@@ -66,6 +66,10 @@ const char *nsi_reader_language(const ns_index *idx);
 int nsi_reader_stats(ns_index *idx, ns_stats *st);
 int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
 int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
+/* The backend's positions (backend.h): a term's body positions in hit i of
+ * r, from the hit's segment (hitpos.c). */
+int nsi_reader_positions(const ns_results *r, size_t i, const char *term, size_t len, size_t max,
+                         nsi_u32vec *out);
 void nsi_reader_results_release(ns_results *r);
 int nsi_check(const char *path, int full, char *err, size_t errlen);
 

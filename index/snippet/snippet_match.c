@@ -197,6 +197,7 @@ static void ring_push(matcher *m, const nsi_token *t, int32_t term)
     h->end = m->base + t->end;
     h->term = term;
     h->flags = 0;
+    h->pos = t->pos;
     memcpy(h->pbits, m->scratch, m->words * sizeof *h->pbits);
 }
 
