@@ -114,7 +114,9 @@ grep -Eq "^[0-9TZ:-]+ 127\.0\.0\.1 GET /search\?q=the&n=50 500 " "$srv_log" &&
 rm -rf "$tmp/idx"
 ni -d "$tmp/idx" --commit-every=50 "$tmp/b.jsonl"
 expect_rc 0 "rebuilding"
-took=$(wait_for 'd["documents"] == 300 and d["status"] == "ok"' "$base/health")
+# the run's last commit (its end merges its segments: one more generation)
+gen_built=$("$NINDEX" --stats -d "$tmp/idx" | awk '$1 == "generation" { print $2 }')
+took=$(wait_for "d['documents'] == 300 and d['status'] == 'ok' and d['generation'] == $gen_built" "$base/health")
 echo "(c) rebuilt index served after ${took}s"
 "$py" -c "import sys; sys.exit(0 if $took < 3 else 1)" || fail "took ${took}s"
 gen_b=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$tmp/body")
@@ -129,6 +131,8 @@ grep -Eq "^nsearch serve: $tmp/idx was replaced by another index: now serving it
 # --- (d) another index moved over idx, with a lower generation -----------------
 ni -d "$tmp/new" "$tmp/c.jsonl"
 expect_rc 0 "indexing the swapped-in set"
+[ "$("$NINDEX" --stats -d "$tmp/new" | awk '$1 == "generation" { print $2 }')" -lt "$gen_built" ] ||
+    fail "the swapped-in index's generation is not lower"
 mv "$tmp/idx" "$tmp/idx.old"
 mv "$tmp/new" "$tmp/idx"
 took=$(wait_for 'd["documents"] == 100 and d["status"] == "ok"' "$base/health")

@@ -22,7 +22,8 @@ grep -Eq '^NS_SANITIZE:[A-Z]*=(ON|1|TRUE|YES)$' "$build/CMakeCache.txt" 2>/dev/n
 ! grep -E "$unwanted" "$tmp/ldd" || fail "nsearch links the server's or Xapian's libraries"
 serve=$(dirname "$NSEARCH")/nsearch-serve
 [ -x "$serve" ] || fail "no nsearch-serve beside $NSEARCH"
-ldd "$serve" | grep -q libmicrohttpd || fail "nsearch-serve does not link libmicrohttpd"
+ldd "$serve" >"$tmp/ldd-serve" || fail "ldd $serve"
+grep -q libmicrohttpd "$tmp/ldd-serve" || fail "nsearch-serve does not link libmicrohttpd"
 
 rc=0
 "$NSEARCH" serve --help >"$tmp/out" 2>"$tmp/err" || rc=$?
