@@ -71,9 +71,11 @@ static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, ch
     if (nsi_crc32(d, n - 12) != nsi_get_u32le(d + n - 12))
         return BAD("checksum mismatch");
     uint32_t version = nsi_get_u32le(d + 8);
-    if (version != NSI_COMMIT_VERSION)
-        return nsi_fail(err, errlen, NS_EVERSION, "%s: format version %u, this build reads %u",
-                        path, version, NSI_COMMIT_VERSION);
+    if (version < NSI_COMMIT_VERSION_MIN || version > NSI_COMMIT_VERSION)
+        return nsi_fail(err, errlen, NS_EVERSION,
+                        "%s: format version %u, this build reads %u to %u", path, version,
+                        NSI_COMMIT_VERSION_MIN, NSI_COMMIT_VERSION);
+    c->version = version;
     c->generation = nsi_get_u64le(d + 16);
     c->next_seg_id = nsi_get_u64le(d + 24);
     const uint8_t *p = d + 32, *e = d + n - 12;
@@ -93,8 +95,17 @@ static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, ch
     for (uint32_t i = 0; i < c->nsegs; i++) {
         nsi_commit_seg *s = &c->segs[i];
         uint64_t id, nd, ndel;
-        if (nsi_varint_get(&p, e, &id) || nsi_varint_get(&p, e, &nd) ||
-            nsi_varint_get(&p, e, &ndel) || nd >= UINT32_MAX || ndel > nd || id >= c->next_seg_id)
+        if (nsi_varint_get(&p, e, &id))
+            return BAD("malformed segment entry");
+        if (version >= 2) { /* the segment's identity */
+            if (e - p < 12)
+                return BAD("malformed segment entry");
+            s->uid = nsi_get_u64le(p);
+            s->table_crc = nsi_get_u32le(p + 8);
+            p += 12;
+        }
+        if (nsi_varint_get(&p, e, &nd) || nsi_varint_get(&p, e, &ndel) || nd >= UINT32_MAX ||
+            ndel > nd || id >= c->next_seg_id)
             return BAD("malformed segment entry");
         s->id = id;
         s->ndocs = (uint32_t)nd;
@@ -158,7 +169,8 @@ static int encode(const nsi_commit *c, nsi_buf *b)
         return rc;
     for (uint32_t i = 0; i < c->nsegs; i++) {
         const nsi_commit_seg *s = &c->segs[i];
-        if ((rc = nsi_buf_put_varint(b, s->id)) || (rc = nsi_buf_put_varint(b, s->ndocs)) ||
+        if ((rc = nsi_buf_put_varint(b, s->id)) || (rc = nsi_buf_put_u64le(b, s->uid)) ||
+            (rc = nsi_buf_put_u32le(b, s->table_crc)) || (rc = nsi_buf_put_varint(b, s->ndocs)) ||
             (rc = nsi_buf_put_varint(b, s->ndeleted)))
             return rc;
         uint64_t prev = UINT64_MAX, count = 0;

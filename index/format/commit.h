@@ -8,13 +8,19 @@
 
 #define NSI_COMMIT_MAGIC "NSCOMMIT"
 #define NSI_COMMIT_END "NSCMTEND"
-#define NSI_COMMIT_VERSION 1
+#define NSI_COMMIT_VERSION 2
+/* Oldest version this build reads: 1 has no segment identities. */
+#define NSI_COMMIT_VERSION_MIN 1
 
 typedef struct nsi_commit_seg {
     uint64_t id;
     uint32_t ndocs;
     uint32_t ndeleted;
     uint8_t *deleted; /* bitmap of ndocs bits, malloc'd (NULL when ndeleted == 0) */
+    /* The segment's identity (version 2; docs/format.md, "COMMIT"): its
+     * CHECKS uid (0 before segment version 3) and footer table_crc. */
+    uint64_t uid;
+    uint32_t table_crc;
 } nsi_commit_seg;
 
 typedef struct nsi_commit {
@@ -23,6 +29,7 @@ typedef struct nsi_commit {
     char language[64];
     uint32_t nsegs;
     nsi_commit_seg *segs;
+    uint32_t version; /* as read (1: no identities to check); written: always the current */
 } nsi_commit;
 
 /* Reads dir/COMMIT. NS_ENOTFOUND when there is none (no index yet),

@@ -123,7 +123,7 @@ static int check_crcs(chk *k, const nsi_seg *g)
         return nsi_fail(k->err, k->errlen, NS_ECORRUPT,
                         "%s: whole-file checksum mismatch (header, padding or table, %zu bytes)",
                         g->path, g->size);
-    return NS_OK;
+    return nsi_seg_verify(g, k->err, k->errlen); /* and, in version 3, every chunk */
 }
 
 /* ------------------------------------------------------------ documents */
@@ -626,6 +626,9 @@ static int check_once(chk *k, const char *dir)
         if (g->ndocs != c.segs[i].ndocs)
             rc = nsi_fail(k->err, k->errlen, NS_ECORRUPT, "%s: holds %u documents, COMMIT says %u",
                           g->path, g->ndocs, c.segs[i].ndocs);
+        else if (c.version >= 2 &&
+                 (rc = nsi_seg_identity(g, c.segs[i].uid, c.segs[i].table_crc, k->err, k->errlen)))
+            ;
         else
             rc = check_segment(k, g, &c.segs[i]);
         nsi_seg_close(g);

@@ -135,6 +135,9 @@ static int load_ids(nsi_writer *w)
     for (uint32_t i = 0; i < w->nsegs; i++) {
         const nsi_seg *g = w->segs[i].seg;
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        int rc = nsi_seg_touch(g, p, (size_t)(end - p), w->err, NSI_ERRMSG);
+        if (rc)
+            return rc;
         for (uint32_t d = 0; d < g->ndocs; d++) {
             uint64_t len;
             if (nsi_varint_get(&p, end, &len) || len > (uint64_t)(end - p) ||
@@ -146,7 +149,7 @@ static int load_ids(nsi_writer *w)
             if (nsi_bit_get(w->segs[i].deleted, d))
                 continue;
             nsi_identry *e;
-            int rc = nsi_idmap_get(&w->ids, id, (size_t)len, &e);
+            rc = nsi_idmap_get(&w->ids, id, (size_t)len, &e);
             if (rc)
                 return werr(w, rc, "%s: %s", w->dir, ns_strerror(rc));
             *e = (nsi_identry){hash, i, d, e->id_off, e->id_len, 1};
@@ -222,6 +225,9 @@ static int open_existing(nsi_writer *w)
                       seg->ndocs, c.segs[i].ndocs);
             nsi_seg_close(seg);
         }
+        if (!rc && c.version >= 2 &&
+            (rc = nsi_seg_identity(seg, c.segs[i].uid, c.segs[i].table_crc, w->err, NSI_ERRMSG)))
+            nsi_seg_close(seg);
         if (!rc) {
             rc = push_seg(w, seg, c.segs[i].ndocs, c.segs[i].ndeleted, c.segs[i].deleted);
             if (rc)
@@ -339,6 +345,10 @@ static uint64_t new_seg_id(nsi_writer *w)
 }
 
 /* Writes the in-memory buffer as a new segment (not yet committed). */
+/* The generation the next commit will have: what new segments are stamped
+ * with (CHECKS gen; docs/format.md, "Orphans and leftovers"). */
+static uint64_t next_generation(const nsi_writer *w) { return w->generation + 1; }
+
 static int flush_mem(nsi_writer *w)
 {
     uint32_t n = nsi_memindex_ndocs(w->mem);
@@ -354,6 +364,7 @@ static int flush_mem(nsi_writer *w)
         if ((rc = nsi_segw_new(&sw)))
             return werr(w, rc, "out of memory");
         id = new_seg_id(w);
+        nsi_segw_set_generation(sw, next_generation(w));
         rc = nsi_memindex_write(w->mem, sw);
         if (rc)
             werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
@@ -478,7 +489,8 @@ static int write_commit(nsi_writer *w)
         const wseg *s = &w->segs[i];
         if (s->ndeleted == s->ndocs)
             continue; /* nothing live: leave it out, the files go with GC */
-        c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs, s->ndeleted, s->deleted};
+        c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs,    s->ndeleted,
+                                             s->deleted, s->seg->uid, s->seg->table_crc};
     }
     int rc = nsi_commit_write_at(&c, w->dir_fd, w->lock_fd, w->dir, w->err, NSI_ERRMSG);
     free(c.segs); /* the bitmaps belong to w */
@@ -526,8 +538,8 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
     int rc = NS_EEXISTS;
     for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
         id = new_seg_id(w); /* taken meanwhile (see flush_mem): the next name */
-        if ((rc = nsi_merge(in, n, w->dir_fd, w->dir, id, &ndocs, w->err, NSI_ERRMSG)) ==
-            NS_EEXISTS)
+        if ((rc = nsi_merge(in, n, w->dir_fd, w->dir, id, next_generation(w), &ndocs, w->err,
+                            NSI_ERRMSG)) == NS_EEXISTS)
             w->next_seg_id = id + 1;
     }
     free(in);
