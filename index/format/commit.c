@@ -345,12 +345,44 @@ int nsi_lock_acquire_at(int dirfd, const char *dir, int wait, int *out, char *er
         nsi_io_close(fd);
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: lock: %s", path, strerror(e));
     }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (nsi_io_ftruncate(fd, 0) == 0 && nsi_io_pwrite_full(fd, pid, (size_t)n, 0)) {
-        /* the pid is informational only; the fcntl lock is what counts */
-    }
+    /* the pid is informational only (the fcntl lock is what counts); the
+     * high-water generation is kept */
+    nsi_lock_set_generation(fd, nsi_lock_generation(fd));
     *out = fd;
+    return NS_OK;
+}
+
+/* LOCK's text: "<pid>\ngeneration <n>\n" (docs/format.md, the layout). */
+static uint64_t parse_generation(const char *text)
+{
+    const char *g = strstr(text, "\ngeneration ");
+    return g ? strtoull(g + 12, NULL, 10) : 0;
+}
+
+uint64_t nsi_lock_generation(int lock_fd)
+{
+    char buf[128] = {0};
+    ssize_t k = nsi_io_pread(lock_fd, buf, sizeof buf - 1, 0);
+    return k > 0 ? parse_generation(buf) : 0;
+}
+
+uint64_t nsi_lock_peek_generation(const char *dir)
+{
+    int fd = at_open(-1, dir, "LOCK", O_RDONLY, 0);
+    if (fd < 0)
+        return 0;
+    uint64_t g = nsi_lock_generation(fd);
+    nsi_io_close(fd);
+    return g;
+}
+
+int nsi_lock_set_generation(int lock_fd, uint64_t gen)
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "%ld\ngeneration %llu\n", (long)getpid(),
+                     (unsigned long long)gen);
+    if (nsi_io_ftruncate(lock_fd, 0) || nsi_io_pwrite_full(lock_fd, text, (size_t)n, 0))
+        return nsi_errno_status(errno);
     return NS_OK;
 }
 

@@ -73,6 +73,16 @@ int nsi_lock_acquire_at(int dirfd, const char *dir, int wait, int *fd, char *err
 int nsi_lock_check(int dirfd, int lock_fd, const char *dir, char *err, size_t errlen);
 void nsi_lock_release(int fd);
 
+/* LOCK's high-water mark: the highest generation ever committed in the
+ * directory (docs/format.md, "Orphans and leftovers"). nsi_lock_acquire keeps
+ * it. nsi_lock_generation reads it from the held LOCK, nsi_lock_peek_generation
+ * from dir/LOCK without locking (readers, --check); both give 0 when there is
+ * none. nsi_lock_set_generation rewrites it (not fsync'ed: a lost update only
+ * lags behind COMMIT, which readers also consult). */
+uint64_t nsi_lock_generation(int lock_fd);
+uint64_t nsi_lock_peek_generation(const char *dir);
+int nsi_lock_set_generation(int lock_fd, uint64_t gen);
+
 /* fsyncs a directory so that a rename or create in it is durable. */
 int nsi_fsync_dir(const char *dir, char *err, size_t errlen);
 
