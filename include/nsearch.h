@@ -164,22 +164,32 @@ typedef struct ns_writer_options {
                         path/XAPIANDB listing them; a document goes to shard
                         FNV-1a-64(id) mod N (docs/scale-out.md). An existing
                         index keeps its count; another N > 1 is NS_EINVAL */
+    /* version 3 */
+    int prune_orphans; /* native only. Non-zero: delete orphan segments (files
+                          committed in a generation newer than COMMIT's, left
+                          when an older COMMIT was put back) instead of
+                          refusing to open (docs/format.md, "Orphans and
+                          leftovers"). They are lost for good */
 } ns_writer_options;
 
 /* Index backends (docs/xapian.md). */
 enum { NS_BACKEND_NATIVE = 0, NS_BACKEND_XAPIAN = 1 };
 
-#define NS_WRITER_OPTIONS_VERSION 2
+#define NS_WRITER_OPTIONS_VERSION 3
 #define NS_WRITER_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0                     \
+        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0, 0                  \
     }
 
 /** Opens the index at path for writing, creating it (and its directory) if it
  *  does not exist, and takes the writer lock. On success *out is a writer the
  *  caller closes with ns_writer_close. On failure *out is NULL and errbuf (if
  *  not NULL) holds a message naming the path. Errors: NS_ELOCKED ("index is
- *  locked by pid N"), NS_ECORRUPT, NS_EVERSION, NS_EIO, NS_EINVAL. */
+ *  locked by pid N"), NS_ECORRUPT, NS_EVERSION, NS_EIO, NS_EINVAL.
+ *  NS_ECORRUPT also when the folder holds orphan segments (committed in a
+ *  generation newer than COMMIT's: an older COMMIT was put back): nothing is
+ *  deleted, the message names one and how many; opts->prune_orphans deletes
+ *  them instead. A dead writer's leftovers are deleted silently. */
 NS_API int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
                           char *errbuf, size_t errbuf_len);
 

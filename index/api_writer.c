@@ -1,5 +1,6 @@
 /* api_writer.c — the front door of ns_writer. Options are completed here
- * (a version-1 caller's struct ends before backend), documents are checked
+ * (a version-1 caller's struct ends before backend, a version-2 caller's
+ * before prune_orphans), documents are checked
  * here, and the writer's backend does the rest; its messages go to the
  * handle's buffer. */
 #include <stddef.h>
@@ -16,7 +17,10 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
         return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
     ns_writer_options o = NS_WRITER_OPTIONS_INIT;
     if (opts)
-        memcpy(&o, opts, opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
+        memcpy(&o, opts,
+               opts->version >= 3   ? sizeof *opts
+               : opts->version == 2 ? offsetof(ns_writer_options, prune_orphans)
+                                    : offsetof(ns_writer_options, backend));
     o.version = NS_WRITER_OPTIONS_VERSION;
     if (!o.flush_bytes)
         o.flush_bytes = ((ns_writer_options)NS_WRITER_OPTIONS_INIT).flush_bytes;

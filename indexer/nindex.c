@@ -31,7 +31,7 @@ typedef struct options {
     const char *language;
     const char *stdin_id;
     int stdin_jsonl;
-    int prune, delete_mode, optimize, no_merge, stats, quiet, wait;
+    int prune, prune_orphans, delete_mode, optimize, no_merge, stats, quiet, wait;
     int check, check_full, list_ids;
     int backend;     /* NS_BACKEND_*, -1 when not given */
     unsigned shards; /* 0 when not given */
@@ -46,6 +46,7 @@ typedef struct options {
 enum {
     OPT_LANGUAGE = 256,
     OPT_PRUNE,
+    OPT_PRUNE_ORPHANS,
     OPT_DELETE,
     OPT_OPTIMIZE,
     OPT_NO_MERGE,
@@ -78,6 +79,10 @@ static const cliopt option_table[] = {
     {"prune", OPT_PRUNE, no_argument, NULL,
      "remove documents whose file no longer exists (ids that\n"
      "start with '/'; JSON record ids should not)"},
+    {"prune-orphans", OPT_PRUNE_ORPHANS, no_argument, NULL,
+     "delete orphan segments (committed after the COMMIT in\n"
+     "force: an older COMMIT was put back) instead of refusing\n"
+     "to write; --check reports them (docs/format.md)"},
     {"delete", OPT_DELETE, optional_argument, NULL,
      "the operands are ids of documents to delete, not paths\n"
      "(a relative path is also tried as its absolute form);\n"
@@ -227,6 +232,9 @@ static int take_option(int c, options *o, char **argv)
     case OPT_PRUNE:
         o->prune = 1;
         return -1;
+    case OPT_PRUNE_ORPHANS:
+        o->prune_orphans = 1;
+        return -1;
     case OPT_DELETE:
         if (optarg)
             o->delete_ids[o->ndelete_ids++] = optarg;
@@ -312,8 +320,8 @@ static int check_options(const options *o)
         ni_usage_error("--full applies to --check");
         return NI_EXIT_USAGE;
     }
-    int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune || o->optimize ||
-                  o->stats || (o->check && o->list_ids);
+    int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune ||
+                  o->prune_orphans || o->optimize || o->stats || (o->check && o->list_ids);
     if ((o->check || o->list_ids) && actions) {
         ni_usage_error("--check and --list-ids take no PATH and no other action");
         return NI_EXIT_USAGE;
@@ -324,10 +332,10 @@ static int check_options(const options *o)
         ni_usage_error("--delete needs the ids of the documents to delete");
         return NI_EXIT_USAGE;
     }
-    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune && !o->optimize &&
-        !o->stats) {
+    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune &&
+        !o->prune_orphans && !o->optimize && !o->stats) {
         ni_usage_error("nothing to do: give a PATH to index (or --stats, --prune, "
-                       "--optimize, --delete)");
+                       "--prune-orphans, --optimize, --delete)");
         return NI_EXIT_USAGE;
     }
     if (dashes > 1) {
@@ -638,6 +646,7 @@ static int open_writer(ni_run *r, const options *o, const char *index)
     wo.wait_for_lock = o->wait;
     wo.backend = o->backend < 0 ? NS_BACKEND_NATIVE : o->backend;
     wo.shards = o->shards;
+    wo.prune_orphans = o->prune_orphans;
     char msg[NS_ERRBUF_SIZE] = "";
     int st = ns_writer_open(&r->w, index, &wo, msg, sizeof msg);
     if (st == NS_OK)
@@ -778,7 +787,7 @@ int main(int argc, char **argv)
         free(o.delete_ids);
         return rc;
     }
-    if (o.noperands || o.ndelete_ids || o.prune || o.optimize)
+    if (o.noperands || o.ndelete_ids || o.prune || o.prune_orphans || o.optimize)
         rc = run_writer(&o, index.str);
     if (o.stats && (rc == NI_EXIT_OK || rc == NI_EXIT_FAILED)) {
         int s = ni_print_stats(index.str, stdout);

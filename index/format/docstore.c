@@ -416,8 +416,12 @@ static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char 
     uint64_t off = block_off(ds, b);
     uint64_t csize = block_end(ds, b) - off;
     uint32_t ulen = block_ulen(ds, b);
+    int rc;
+    if (ds->touch && ((rc = ds->touch(ds->touch_ctx, ds->base + off, csize, err, errlen)) ||
+                      (rc = ds->touch(ds->touch_ctx, ds->dict, ds->dict_len, err, errlen))))
+        return rc;
     nsi_buf_reset(out);
-    int rc = nsi_buf_reserve(out, ulen);
+    rc = nsi_buf_reserve(out, ulen);
     if (rc)
         return rc;
     z_stream zs;

@@ -35,6 +35,10 @@ typedef struct nsi_docstore {
     const uint8_t *index; /* per block: u64 offset, u32 first doc */
     const uint8_t *dict;  /* preset dictionary, dict_len bytes (may be 0) */
     uint32_t dict_len;
+    /* Set by the segment reader (NULL: none): verifies bytes of the section
+     * before they are inflated (nsi_seg_touch, docs/format.md CHECKS). */
+    int (*touch)(const void *ctx, const void *p, size_t len, char *err, size_t errlen);
+    const void *touch_ctx;
 } nsi_docstore;
 
 /* Validates the offset index. NS_ECORRUPT with a reason in err. */

@@ -16,10 +16,12 @@
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 2
-/* Oldest version this build still reads: 1 differs only in STORED (no
- * preset dictionary). */
+#define NSI_SEG_VERSION 3
+/* Oldest version this build still reads: 1 differs from 2 only in STORED (no
+ * preset dictionary); 1 and 2 have no CHECKS section. */
 #define NSI_SEG_VERSION_MIN 1
+/* First version with a CHECKS section (identity, chunk CRCs). */
+#define NSI_SEG_VERSION_CHECKS 3
 #define NSI_DOC_END UINT32_MAX
 
 /* Layout sizes, each named once (docs/format.md, "Segment file"). */
@@ -29,6 +31,8 @@
 #define NSI_DICT_BLOCK 16       /* terms per front-coded dictionary block */
 #define NSI_TERMIDX_ENTRY 20    /* TERMIDX entry per dictionary block */
 #define NSI_SKIP_ENTRY 28       /* POSTINGS skip entry per full block */
+#define NSI_CHUNK_SHIFT 12      /* CHECKS: one CRC per 4 KiB chunk */
+#define NSI_CHECKS_HEAD 24      /* CHECKS: uid, gen, chunk_shift, nchunks */
 
 enum {
     NSI_SEC_INFO = 1,
@@ -40,7 +44,8 @@ enum {
     NSI_SEC_DOCMAP,
     NSI_SEC_STORED,
     NSI_SEC_FIELDS,
-    NSI_SEC_COUNT = NSI_SEC_FIELDS
+    NSI_SEC_CHECKS, /* version 3 */
+    NSI_SEC_COUNT = NSI_SEC_CHECKS
 };
 
 /* ---- writing: terms in ascending byte order, each with its postings in
@@ -57,6 +62,9 @@ int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char 
 struct nsi_record;
 int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
                         const struct nsi_record *rec);
+/* The COMMIT generation the segment is meant to be committed in (CHECKS
+ * gen; docs/format.md, "Orphans and leftovers"). 0 unless set. */
+void nsi_segw_set_generation(nsi_segw *w, uint64_t gen);
 /* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
 int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 /* The same, the file created relative to the open directory dirfd (-1: by
@@ -73,7 +81,17 @@ void nsi_seg_filename(char *buf, size_t n, const char *dir, uint64_t seg_id);
 typedef struct nsi_seg {
     uint64_t id;
     uint32_t ndocs;
-    uint32_t version; /* format version of the file */
+    uint32_t version;   /* format version of the file */
+    uint64_t uid;       /* CHECKS uid (0 before version 3) */
+    uint64_t gen;       /* CHECKS gen (0 before version 3) */
+    uint32_t table_crc; /* the footer's crc32 of the section table */
+    /* Version 3: chunk CRCs (in the map) and the bitmap of chunks verified
+     * so far, shared by every thread reading the segment (atomic words;
+     * NULL before version 3: nothing to verify lazily). */
+    const uint8_t *chunk_crcs;
+    uint32_t nchunks;
+    size_t chunked_bytes; /* bytes the chunks cover, from the file start */
+    _Atomic uint64_t *verified;
     char path[4096];
     const uint8_t *map;
     size_t size;
@@ -113,8 +131,20 @@ struct nsi_record;
 int nsi_seg_fields(const nsi_seg *s, uint32_t doc, struct nsi_record *rec, char *err,
                    size_t errlen);
 
-/* Verifies every section CRC and the whole-file CRC. */
+/* Whether s is the segment COMMIT names: its CHECKS uid (0 before version 3)
+ * and footer table_crc must be COMMIT's (docs/format.md, "COMMIT").
+ * NS_ECORRUPT naming the file otherwise: a segment copied from another index
+ * or replaced by another file of the same name. */
+int nsi_seg_identity(const nsi_seg *s, uint64_t uid, uint32_t table_crc, char *err, size_t errlen);
+/* Verifies every section CRC, every chunk CRC (version 3) and the
+ * whole-file CRC. */
 int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);
+/* Verifies the chunks of bytes [p, p + len) of the map that no thread has
+ * verified yet (docs/format.md, CHECKS), then remembers them. NS_OK at once
+ * before version 3 (those segments are verified whole at open) or when every
+ * chunk is known good; NS_ECORRUPT with "<file>: chunk N (bytes a to b):
+ * checksum mismatch" otherwise. Thread-safe. */
+int nsi_seg_touch(const nsi_seg *s, const void *p, size_t len, char *err, size_t errlen);
 /* Verifies every section CRC (all the bytes a search may read). */
 int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen);
 
@@ -177,7 +207,8 @@ typedef struct nsi_pcur {
     const uint8_t *pblock; /* positions of the block's first doc */
     const uint8_t *pp;     /* positions of doc pp_i of the block */
     uint32_t pp_i;
-    int corrupt; /* set on any decoding failure */
+    int corrupt;     /* set on any decoding failure */
+    int pos_touched; /* the term's positions were verified (nsi_seg_touch) */
 } nsi_pcur;
 
 /* Positions the cursor on the term's first posting. */

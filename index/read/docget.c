@@ -26,6 +26,9 @@ static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg,
     for (uint32_t i = 0; i < s->nsegs; i++) {
         const nsi_seg *g = s->segs[i];
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        char err[NSI_ERRMSG];
+        if (nsi_seg_touch(g, p, (size_t)(end - p), err, sizeof err))
+            return nsi_index_fail(NS_ECORRUPT, "%s", err);
         for (uint32_t d = 0; d < g->ndocs; d++) {
             uint64_t n;
             if (nsi_varint_get(&p, end, &n) || n > (uint64_t)(end - p) ||

@@ -12,11 +12,13 @@
 #include "format/commit.h"
 #include "read/reader.h"
 
-/* Every section checksum of a segment up to this size is verified when a
- * generation is loaded, so damage anywhere a search reads is NS_ECORRUPT
- * rather than a wrong hit. It costs one pass over the file (about 1 GB/s from
- * the page cache); larger segments rely on their bounds-checked decoders and
- * on nindex --check (docs/reliability.md, "Detecting damage"). */
+/* Segments of version 1 and 2 have no chunk CRCs: every section checksum of
+ * one up to this size is verified when a generation is loaded, so damage
+ * anywhere a search reads is NS_ECORRUPT rather than a wrong hit. It costs
+ * one pass over the file (about 1 GB/s from the page cache); larger segments
+ * rely on their bounds-checked decoders and on nindex --check. Version 3
+ * verifies each 4 KiB chunk the first time a search touches it instead
+ * (docs/reliability.md, "Detecting damage"). */
 size_t nsi_verify_open_max = NSI_VERIFY_OPEN_MAX;
 
 static nsi_reader *reader_of(const ns_index *idx) { return idx->impl; }
@@ -127,7 +129,12 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
                           g->path, g->ndocs, c.segs[i].ndocs);
             break;
         }
-        if (g->size <= nsi_verify_open_max && (rc = nsi_seg_verify_sections(g, err, errlen)))
+        if (c.version >= 2 &&
+            (rc = nsi_seg_identity(g, c.segs[i].uid, c.segs[i].table_crc, err, errlen)))
+            break;
+        /* version 3 verifies chunks on first touch (nsi_seg_touch) */
+        if (g->version < NSI_SEG_VERSION_CHECKS && g->size <= nsi_verify_open_max &&
+            (rc = nsi_seg_verify_sections(g, err, errlen)))
             break;
         s->raw_stored += stored_raw_bytes(g);
         if (atomic_load(&g->faulted)) {

@@ -145,7 +145,7 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
 }
 
 int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint64_t out_id,
-              uint32_t *ndocs, char *err, size_t errlen)
+              uint64_t gen, uint32_t *ndocs, char *err, size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
     nsi_segw *w = NULL;
@@ -153,6 +153,7 @@ int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint
         free(s);
         return nsi_fail(err, errlen, NS_ENOMEM, "merging segments: out of memory");
     }
+    nsi_segw_set_generation(w, gen);
     for (size_t i = 0; i < n; i++) {
         s[i].seg = in[i].seg;
         s[i].deleted = in[i].deleted;

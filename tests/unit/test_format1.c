@@ -89,9 +89,10 @@ static void test_reads_and_merges_format1(void)
     FILE *f = fopen(seg, "wb");
     CHECK(f && fwrite(seed + 1, 1, n - 1, f) == n - 1);
     fclose(f);
+    /* a version 1 segment has no uid; COMMIT ties it down by its table CRC */
+    nsi_commit_seg cs = {1, 7, 0, NULL, 0, nsi_get_u32le(seed + n - 16)};
     free(seed);
-    nsi_commit_seg cs = {1, 7, 0, NULL};
-    nsi_commit c = {1, 2, "english", 1, &cs};
+    nsi_commit c = {1, 2, "english", 1, &cs, 0};
     char err[NS_ERRBUF_SIZE];
     CHECK_EQ_INT(nsi_commit_write(&c, dir, err, sizeof err), NS_OK);
 
