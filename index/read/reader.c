@@ -88,7 +88,11 @@ static int stat_index(const char *dir, nsi_fileid *d, nsi_fileid *c)
  * The folder's and COMMIT's identities are taken before COMMIT is read, and
  * each segment's when it is mapped, so that a change after that is seen by
  * the next refresh (snap_changed). */
-static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
+/* full: verify every byte of every segment now (after a segment was found
+ * changed in place: the first-touch checks would only find damage when a
+ * search reads it, and the reader should say at once that the index is
+ * unsound) */
+static int snap_load(const char *dir, nsi_snap **out, int full, char *err, size_t errlen)
 {
     nsi_fileid dir_id = {0}, commit_id = {0};
     (void)stat_index(dir, &dir_id, &commit_id); /* a missing one: COMMIT's read says */
@@ -136,6 +140,8 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
         if (g->version < NSI_SEG_VERSION_CHECKS && g->size <= nsi_verify_open_max &&
             (rc = nsi_seg_verify_sections(g, err, errlen)))
             break;
+        if (full && (rc = nsi_seg_verify(g, err, errlen)))
+            break;
         s->raw_stored += stored_raw_bytes(g);
         if (atomic_load(&g->faulted)) {
             rc = nsi_seg_fault(g, err, errlen);
@@ -164,11 +170,11 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
     return NS_OK;
 }
 
-static int snap_load_retry(const char *dir, nsi_snap **out, char *err, size_t errlen)
+static int snap_load_retry(const char *dir, nsi_snap **out, int full, char *err, size_t errlen)
 {
     int rc = 1;
     for (int tries = 0; rc == 1 && tries < 20; tries++)
-        rc = snap_load(dir, out, err, errlen);
+        rc = snap_load(dir, out, full, err, errlen);
     if (rc == 1)
         rc = nsi_fail(err, errlen, NS_EIO, "%s: the index kept changing while being opened", dir);
     return rc;
@@ -184,7 +190,7 @@ int nsi_reader_open(ns_index *idx, const char *path, const ns_index_options *opt
     }
     pthread_mutex_init(&rd->mu, NULL);
     pthread_mutex_init(&rd->refresh_mu, NULL);
-    int rc = snap_load_retry(path, &rd->cur, err, NSI_ERRMSG);
+    int rc = snap_load_retry(path, &rd->cur, 0, err, NSI_ERRMSG);
     if (rc) {
         pthread_mutex_destroy(&rd->refresh_mu);
         pthread_mutex_destroy(&rd->mu);
@@ -306,7 +312,7 @@ int nsi_reader_refresh(ns_index *idx, int *changed)
         return NS_OK;
     }
     nsi_snap *s;
-    int rc = snap_load_retry(rd->dir, &s, err, NSI_ERRMSG);
+    int rc = snap_load_retry(rd->dir, &s, why == IN_PLACE, err, NSI_ERRMSG);
     if (rc) {
         /* keep serving cur if its files are intact; otherwise refuse it */
         if (why == IN_PLACE && !damaged) {
