@@ -506,6 +506,12 @@ static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len,
 int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
                       size_t max_bytes, nsi_snip *out)
 {
+    return nsi_snippet_build_until(an, body, len, q, max_bytes, NULL, out);
+}
+
+int nsi_snippet_build_until(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
+                            size_t max_bytes, nsi_deadline *dl, nsi_snip *out)
+{
     memset(out, 0, sizeof *out);
     if (!body && len)
         return NS_EINVAL;
@@ -526,6 +532,7 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
             rc = NS_EINVAL;
         if (!rc && f.npre)
             rc = nsi_analyzer_new(&fold, "none");
+        m.deadline = dl;
         if (!rc)
             rc = nsi_snip_matcher_init(&m, &f, fold);
         if (!rc)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "analysis/analyzer.h"
+#include "common/deadline.h"
 #include "query/query.h"
 
 typedef struct nsi_span {
@@ -30,6 +31,11 @@ typedef struct nsi_snip {
  * q may be NULL. Caller frees with nsi_snip_free. */
 int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
                       size_t max_bytes, nsi_snip *out);
+
+/* nsi_snippet_build with a deadline (NULL: none), checked every
+ * NSI_DEADLINE_EVERY tokens matched: NS_ETIMEOUT once it has passed. */
+int nsi_snippet_build_until(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
+                            size_t max_bytes, nsi_deadline *dl, nsi_snip *out);
 
 /* Where a snippet of body should start so as not to repeat the document's
  * title: past a first line that is the title, else 0. */
