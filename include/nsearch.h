@@ -190,10 +190,13 @@ enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
  *  A document whose fields are identical to the committed one is left alone.
  *  *outcome (may be NULL) receives NS_PUT_ADDED, NS_PUT_UPDATED or
  *  NS_PUT_UNCHANGED. The fields are copied. Not visible to readers before
- *  ns_writer_commit. Errors: NS_EINVAL (empty id), NS_ETOOBIG, NS_EIO... */
+ *  ns_writer_commit. Errors: NS_EINVAL (empty id, or an id holding a NUL
+ *  byte: the message gives its offset), NS_ETOOBIG, NS_EIO... */
 NS_API int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome);
 
-/** Deletes the document with this id. NS_ENOTFOUND if there is none. */
+/** Deletes the document with this id. NS_ENOTFOUND if there is none. An id
+ *  holding a NUL byte is accepted here (ns_writer_put refuses such ids now,
+ *  but an index written before may hold one, and this is how to remove it). */
 NS_API int ns_writer_delete(ns_writer *w, const char *id, size_t id_len);
 
 /** Calls fn for the id of every live document (committed or pending), in no

@@ -126,6 +126,14 @@ static void test_bad_arguments_are_refused_at_the_door(void)
     ns_doc d = {.id = "", .id_len = 0};
     CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_EINVAL);
     CHECK(strstr(ns_writer_errmsg(w), "no id") != NULL);
+    /* an id holding a NUL could never be named again by the CLIs */
+    ns_doc nul = {.id = "ab\0cd", .id_len = 5, .body = "harbour", .body_len = 7};
+    CHECK_EQ_INT(ns_writer_put(w, &nul, NULL), NS_EINVAL);
+    CHECK(strstr(ns_writer_errmsg(w), "'ab...' holds a NUL byte at offset 2") != NULL);
+    nul.id_len = 2; /* the same bytes before the NUL are a fine id */
+    CHECK_EQ_INT(ns_writer_put(w, &nul, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_delete(w, "ab\0cd", 5), NS_ENOTFOUND);
+    CHECK_EQ_INT(ns_writer_delete(w, "ab", 2), NS_OK);
     ns_writer_close(w);
     ns_query_free(q);
     ns_index_close(idx);
