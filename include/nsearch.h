@@ -343,7 +343,8 @@ typedef struct ns_query_options {
     unsigned version;        /* NS_QUERY_OPTIONS_VERSION */
     int any;                 /* bare words joined by OR instead of AND */
     int literal;             /* the text is only words: no operators or syntax */
-    int lenient;             /* on a syntax error, fall back to literal words */
+    int lenient;             /* on a syntax error, fall back to literal words,
+                                keeping -w, NOT w and +w (query-language.md) */
     unsigned max_terms;      /* NS_MAX_QUERY_TERMS */
     unsigned max_depth;      /* NS_MAX_QUERY_DEPTH */
     unsigned max_expansions; /* NS_MAX_PREFIX_EXPANSIONS: terms one prefix may
