@@ -477,6 +477,16 @@ NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *le
  *  id), NS_ECORRUPT, NS_ENOMEM (message in ns_index_errmsg). */
 NS_API int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
 
+/** Calls fn for the id of every live document of the current generation, in
+ *  no particular order, until fn returns non-zero. The generation is pinned
+ *  for the walk, so a writer committing meanwhile changes nothing it sees;
+ *  no lock is taken and nothing is written (works on a read-only folder).
+ *  The id is borrowed for the call. Safe from several threads on one
+ *  ns_index. Errors: NS_EINVAL (NULL fn), NS_ECORRUPT (message names the
+ *  segment), NS_EUNSUPPORTED (a Xapian index: use ns_writer_foreach_id). */
+NS_API int ns_index_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                               void *ctx);
+
 /* ------------------------------------------------------------ snippets */
 
 typedef struct ns_snippet ns_snippet;

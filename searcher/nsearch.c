@@ -86,7 +86,9 @@ static const cliopt options[] = {
      "run one query per line of FILE (- for stdin);\n"
      "a line \"QID<TAB>text\" keeps its QID, otherwise\n"
      "the QID is the line number"},
-    {"trec", OPT_TREC, required_argument, "TAG", "write a TREC run: qid Q0 docid rank score TAG"},
+    {"trec", OPT_TREC, required_argument, "TAG",
+     "write a TREC run: qid Q0 docid rank score TAG\n"
+     "(in ids: %, spaces and control bytes as %HH)"},
     {"k1", OPT_K1, required_argument, "X", "BM25 k1 (default 1.2)"},
     {"b", OPT_B, required_argument, "X", "BM25 b, 0 to 1 (default 0.75)"},
     {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
