@@ -223,8 +223,9 @@ NS_API int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *i
  *  at that path; the message names what changed ("idx: the index folder was
  *  replaced while this writer ran; nothing was committed to the new one").
  *  The check runs just before COMMIT is replaced and after any failure; the
- *  writer stops. (ns_writer_put can return the same when a flush or a
- *  commit_every commit meets it.) */
+ *  writer stops. A Xapian writer checks its shards' folders and flintlocks
+ *  before each commit the same way (docs/xapian.md, "Writing"). (ns_writer_put can return the same
+ * when a flush or a commit_every commit meets it.) */
 NS_API int ns_writer_commit(ns_writer *w);
 
 /** Commits, then merges all segments into one. NS_EMERGE as for
