@@ -49,11 +49,12 @@ err_has "-0 (--null) applies to --list-ids"
 
 # --- --list-ids while a writer holds the lock ----------------------------------
 mkfifo "$tmp/fifo"
-"$NINDEX" -d "$idx" --id=held - <"$tmp/fifo" >"$tmp/held.out" 2>"$tmp/held.err" &
+"$NINDEX" -d "$idx" --wait --id=held - <"$tmp/fifo" >"$tmp/held.out" 2>"$tmp/held.err" &
 holder=$!
 e2e_on_exit+=("kill -KILL $holder 2>/dev/null")
 exec 3>"$tmp/fifo"
-# the holder has the lock once a second writer is refused
+# the holder has the lock once a second writer is refused (with --wait, a
+# holder that meets a probe holding the lock waits for it instead of failing)
 locked=0
 for _ in $(seq 100); do
     ni -d "$idx" "$tmp/ids.jsonl"
