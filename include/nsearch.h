@@ -80,7 +80,8 @@ enum {
     NS_ESYNTAX = -11,      /* malformed query */
     NS_ETOOBIG = -12,      /* a documented limit was hit */
     NS_EUNSUPPORTED = -13, /* feature or backend not built in */
-    NS_EMERGE = -14        /* committed, but the merge after the commit failed */
+    NS_EMERGE = -14,       /* committed, but the merge after the commit failed */
+    NS_ETIMEOUT = -15      /* a search or snippet ran past its deadline (timeout) */
 };
 
 /** Returns a short static description of a status code ("index is corrupt").
@@ -100,6 +101,7 @@ NS_API const char *ns_strerror(int status);
 #define NS_MAX_QUERY_TERMS 1024       /* terms after analysis and expansion */
 #define NS_MAX_QUERY_DEPTH 64         /* nesting of parentheses */
 #define NS_MAX_PREFIX_EXPANSIONS 256  /* terms one prefix* may expand to */
+#define NS_MAX_QUERY_EXPANSIONS 4096  /* terms all prefixes of one query expand to */
 #define NS_MAX_RESULTS 100000         /* k + offset */
 
 /* ------------------------------------------------------------ analysis */
@@ -199,10 +201,13 @@ enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
  *  A document whose fields are identical to the committed one is left alone.
  *  *outcome (may be NULL) receives NS_PUT_ADDED, NS_PUT_UPDATED or
  *  NS_PUT_UNCHANGED. The fields are copied. Not visible to readers before
- *  ns_writer_commit. Errors: NS_EINVAL (empty id), NS_ETOOBIG, NS_EIO... */
+ *  ns_writer_commit. Errors: NS_EINVAL (empty id, or an id holding a NUL
+ *  byte: the message gives its offset), NS_ETOOBIG, NS_EIO... */
 NS_API int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome);
 
-/** Deletes the document with this id. NS_ENOTFOUND if there is none. */
+/** Deletes the document with this id. NS_ENOTFOUND if there is none. An id
+ *  holding a NUL byte is accepted here (ns_writer_put refuses such ids now,
+ *  but an index written before may hold one, and this is how to remove it). */
 NS_API int ns_writer_delete(ns_writer *w, const char *id, size_t id_len);
 
 /** Calls fn for the id of every live document (committed or pending), in no
@@ -229,8 +234,9 @@ NS_API int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *i
  *  at that path; the message names what changed ("idx: the index folder was
  *  replaced while this writer ran; nothing was committed to the new one").
  *  The check runs just before COMMIT is replaced and after any failure; the
- *  writer stops. (ns_writer_put can return the same when a flush or a
- *  commit_every commit meets it.) */
+ *  writer stops. A Xapian writer checks its shards' folders and flintlocks
+ *  before each commit the same way (docs/xapian.md, "Writing"). (ns_writer_put can return the same
+ * when a flush or a commit_every commit meets it.) */
 NS_API int ns_writer_commit(ns_writer *w);
 
 /** Commits, then merges all segments into one. NS_EMERGE as for
@@ -412,10 +418,12 @@ typedef struct ns_query_options {
     unsigned version;        /* NS_QUERY_OPTIONS_VERSION */
     int any;                 /* bare words joined by OR instead of AND */
     int literal;             /* the text is only words: no operators or syntax */
-    int lenient;             /* on a syntax error, fall back to literal words */
+    int lenient;             /* on a syntax error, fall back to literal words,
+                                keeping -w, NOT w and +w (query-language.md) */
     unsigned max_terms;      /* NS_MAX_QUERY_TERMS */
     unsigned max_depth;      /* NS_MAX_QUERY_DEPTH */
-    unsigned max_expansions; /* NS_MAX_PREFIX_EXPANSIONS */
+    unsigned max_expansions; /* NS_MAX_PREFIX_EXPANSIONS: terms one prefix may
+                                expand to at search time (0: the default) */
 } ns_query_options;
 
 #define NS_QUERY_OPTIONS_VERSION 1
@@ -457,12 +465,19 @@ typedef struct ns_search_options {
     double title_weight; /* BM25F weight of the title field (default 2.0) */
     int exhaustive;      /* non-zero: score every match, no dynamic pruning;
                             the total is then always exact */
+    /* version 2 (a version-1 struct ends here and gets the defaults below) */
+    double timeout;                /* seconds the search may run (monotonic clock); past it
+                                      ns_search fails with NS_ETIMEOUT. 0: no deadline
+                                      (default); negative or NaN: NS_EINVAL */
+    unsigned max_total_expansions; /* terms all the prefixes of the query may
+                                      expand to together (NS_MAX_QUERY_EXPANSIONS;
+                                      0 means the default); more is NS_ETOOBIG */
 } ns_search_options;
 
-#define NS_SEARCH_OPTIONS_VERSION 1
+#define NS_SEARCH_OPTIONS_VERSION 2
 #define NS_SEARCH_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0                                        \
+        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0, 0.0, NS_MAX_QUERY_EXPANSIONS          \
     }
 
 typedef struct ns_results ns_results;
@@ -470,7 +485,17 @@ typedef struct ns_results ns_results;
 /** Runs q on idx and keeps the best k hits after offset, by BM25F score
  *  (ties: lower document number first). On success *out is a result set the
  *  caller frees with ns_results_free. Errors: NS_ECORRUPT (message names the
- *  segment), NS_ETOOBIG, NS_ENOMEM. */
+ *  segment), NS_ETOOBIG (k + offset, a prefix expanding to more than the
+ *  query's max_expansions terms, or all prefixes together to more than
+ *  max_total_expansions: "query prefixes expand to more than 4096 terms"),
+ *  NS_ETIMEOUT (opts->timeout passed: "query ran past its 0.05 s deadline";
+ *  no partial result is returned), NS_EINVAL, NS_ENOMEM.
+ *
+ *  The deadline is checked between steps of bounded cost (every 1,024
+ *  documents scored or skipped, terms looked up, tokens matched), so a search
+ *  overruns it by at most one such step plus opening the result. The Xapian
+ *  backend bounds its match with Xapian's own time limit and then fails the
+ *  same way (docs/xapian.md). */
 NS_API int ns_search(ns_results **out, ns_index *idx, const ns_query *q,
                      const ns_search_options *opts);
 
@@ -527,6 +552,16 @@ NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *le
  *  id), NS_ECORRUPT, NS_ENOMEM (message in ns_index_errmsg). */
 NS_API int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
 
+/** Calls fn for the id of every live document of the current generation, in
+ *  no particular order, until fn returns non-zero. The generation is pinned
+ *  for the walk, so a writer committing meanwhile changes nothing it sees;
+ *  no lock is taken and nothing is written (works on a read-only folder).
+ *  The id is borrowed for the call. Safe from several threads on one
+ *  ns_index. Errors: NS_EINVAL (NULL fn), NS_ECORRUPT (message names the
+ *  segment), NS_EUNSUPPORTED (a Xapian index: use ns_writer_foreach_id). */
+NS_API int ns_index_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                               void *ctx);
+
 /* ------------------------------------------------------------ snippets */
 
 typedef struct ns_snippet ns_snippet;
@@ -534,18 +569,23 @@ typedef struct ns_snippet ns_snippet;
 typedef struct ns_snippet_options {
     unsigned version; /* NS_SNIPPET_OPTIONS_VERSION */
     size_t max_bytes; /* window size, default 260 */
+    /* version 2 */
+    double timeout; /* seconds the snippet may take (matching the body against
+                       the query); past it NS_ETIMEOUT. 0: none (default) */
 } ns_snippet_options;
 
-#define NS_SNIPPET_OPTIONS_VERSION 1
+#define NS_SNIPPET_OPTIONS_VERSION 2
 #define NS_SNIPPET_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        NS_SNIPPET_OPTIONS_VERSION, 260                                                            \
+        NS_SNIPPET_OPTIONS_VERSION, 260, 0.0                                                       \
     }
 
 /** Builds a snippet for hit i of r: the window of the body that holds the most
  *  distinct query terms, cut at word boundaries, with the byte spans of every
  *  matched token (a phrase match is one span). Caller frees with
- *  ns_snippet_free. */
+ *  ns_snippet_free. Errors: NS_EINVAL (no hit i, a negative timeout),
+ *  NS_ETIMEOUT (opts->timeout passed while matching the body; checked every
+ *  1,024 tokens), NS_ECORRUPT, NS_ENOMEM (message in ns_index_errmsg). */
 NS_API int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                            size_t i, const ns_snippet_options *opts);
 

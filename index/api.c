@@ -44,6 +44,8 @@ const char *ns_strerror(int status)
         return "not supported";
     case NS_EMERGE:
         return "committed, but the merge after it failed";
+    case NS_ETIMEOUT:
+        return "the query ran past its deadline";
     default:
         return "unknown error";
     }

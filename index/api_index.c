@@ -109,6 +109,21 @@ int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out
     return idx->ops->get_doc(idx, id, len, out);
 }
 
+int ns_index_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                        void *ctx)
+{
+    if (!idx)
+        return NS_EINVAL;
+    nsi_index_bind(idx);
+    if (!fn)
+        return nsi_index_fail(NS_EINVAL, "no callback given");
+    if (!idx->ops->foreach_id)
+        return nsi_index_fail(NS_EUNSUPPORTED,
+                              "a %s index lists its ids through a writer (ns_writer_foreach_id)",
+                              idx->ops->name);
+    return idx->ops->foreach_id(idx, fn, ctx);
+}
+
 int ns_index_check(const char *path, int full, char *errbuf, size_t errbuf_len)
 {
     if (!path || !*path)

@@ -44,6 +44,14 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
         return NS_EINVAL;
     if (!doc || !doc->id || doc->id_len == 0)
         return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "document has no id");
+    /* a NUL cannot pass through the CLIs' ids (argv, --list-ids lines), so
+     * such a document could never be named again */
+    const char *nul = memchr(doc->id, 0, doc->id_len);
+    if (nul)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL,
+                        "document id '%.*s...' holds a NUL byte at offset %zu; ids may not",
+                        (int)(nul - doc->id > 200 ? 200 : nul - doc->id), doc->id,
+                        (size_t)(nul - doc->id));
     if (doc->body_len > NS_MAX_DOC_BYTES)
         return nsi_fail(
             w->err, sizeof w->err, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",

@@ -60,6 +60,11 @@ typedef struct nsi_backend {
                   const ns_search_options *opts);
     /* id is not empty. */
     int (*get_doc)(ns_index *idx, const char *id, size_t len, ns_results **out);
+    /* Calls fn for the id of every live document of the current generation
+     * (pinned for the walk) until fn returns non-zero. NULL: the front door
+     * answers NS_EUNSUPPORTED. */
+    int (*foreach_id)(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                      void *ctx);
     /* The stored body of hit i of r (i < r->nhits), read into buf; *body
      * points into buf, *len is its length. The caller frees buf. These are
      * the inputs of ns_results_body and of snippets. */

@@ -15,6 +15,7 @@ const nsi_backend nsi_backend_native = {
     .warning = NULL, /* one folder: never partial */
     .search = nsi_native_search,
     .get_doc = nsi_reader_get_doc,
+    .foreach_id = nsi_reader_foreach_id,
     .body = nsi_reader_body,
     .positions = nsi_reader_positions,
     .results_release = nsi_reader_results_release,

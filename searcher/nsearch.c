@@ -67,7 +67,8 @@ enum {
     OPT_B,
     OPT_TITLE_WEIGHT,
     OPT_EXHAUSTIVE,
-    OPT_ALLOW_PARTIAL
+    OPT_ALLOW_PARTIAL,
+    OPT_QUERY_TIMEOUT
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -86,12 +87,18 @@ static const cliopt options[] = {
      "run one query per line of FILE (- for stdin);\n"
      "a line \"QID<TAB>text\" keeps its QID, otherwise\n"
      "the QID is the line number"},
-    {"trec", OPT_TREC, required_argument, "TAG", "write a TREC run: qid Q0 docid rank score TAG"},
+    {"trec", OPT_TREC, required_argument, "TAG",
+     "write a TREC run: qid Q0 docid rank score TAG\n"
+     "(in ids: %, spaces and control bytes as %HH)"},
     {"k1", OPT_K1, required_argument, "X", "BM25 k1 (default 1.2)"},
     {"b", OPT_B, required_argument, "X", "BM25 b, 0 to 1 (default 0.75)"},
     {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
      "weight of title words (default 2.0)"},
     {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
+     "stop a query (search and snippets) that runs\n"
+     "longer, with an error (default 0: no limit;\n"
+     "fractions such as 0.5 allowed)"},
     {"allow-partial", OPT_ALLOW_PARTIAL, no_argument, NULL,
      "a sharded index (Xapian stub): search the shards that\n"
      "answer and warn about the others, instead of failing"},
@@ -228,6 +235,10 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
         break;
     case OPT_EXHAUSTIVE:
         o->sopts.exhaustive = 1;
+        break;
+    case OPT_QUERY_TIMEOUT:
+        if (parse_real(arg, 0, 3600, &o->sopts.timeout) != 0)
+            return usage_error("--query-timeout wants seconds from 0 to 3600, not '%s'", arg);
         break;
     case OPT_ALLOW_PARTIAL:
         o->allow_partial = 1;
@@ -388,7 +399,15 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
     ns_query *q = NULL;
     ns_results *r = NULL;
     uint64_t t0 = now_us();
-    cli_run run = {qid, text, len, idx, NULL, NULL, o->sopts.offset, 0};
+    cli_run run = {qid,
+                   text,
+                   len,
+                   idx,
+                   NULL,
+                   NULL,
+                   o->sopts.offset,
+                   0,
+                   o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0};
 
     *matched = 0;
     err->rc = ns_query_parse(&q, idx, text, len, qopts, err->msg, sizeof err->msg, &err->offset);

@@ -350,7 +350,7 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
     size_t rank_cols = digits(run->offset + n);
-    ns_snippet_options sopts = NS_SNIPPET_OPTIONS_INIT;
+    ns_snippet_options sopts = cli_snippet_options(run);
 
     if (run->qid != NULL)
         put_query_heading(out, st, run);

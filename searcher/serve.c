@@ -53,6 +53,7 @@ enum {
     OPT_TIMEOUT,
     OPT_MAX_CONN,
     OPT_REQ_TIMEOUT,
+    OPT_QUERY_TIMEOUT,
     OPT_ALLOW_HOST,
     OPT_QUIET
 };
@@ -90,6 +91,10 @@ static const cliopt serve_options[] = {
      "close a connection that has not sent a whole\n"
      "request this long after it opened or after its\n"
      "last response, however it dribbles (default 10)"},
+    {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
+     "a search (snippets included) running longer is\n"
+     "stopped and answered 503 timeout (default 2;\n"
+     "0: no limit; fractions such as 0.5 allowed)"},
     {"timeout", OPT_TIMEOUT, required_argument, "SECONDS",
      "close connections idle this long (default 30)"},
     {"quiet", OPT_QUIET, no_argument, NULL, "no access log on standard error"},
@@ -121,6 +126,22 @@ static int serve_usage_error(const char *fmt, const char *arg)
 }
 
 /* ------------------------------------------------------------ options */
+
+/* A number of seconds from 0 to hi, fractions allowed ("0.05"). */
+static int parse_seconds(const char *s, double hi, double *out)
+{
+    char *end;
+    double v;
+
+    if ((*s < '0' || *s > '9') && *s != '.')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno != 0 || !(v >= 0 && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
 
 static int parse_count(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -231,6 +252,10 @@ static int apply_serve_option(serve_config *cfg, int c, const char *arg, char *t
         if (parse_count(arg, 1, 86400, &cfg->request_timeout_s) != 0)
             return serve_usage_error("--request-timeout wants seconds from 1 to 86400, not '%s'",
                                      arg);
+        break;
+    case OPT_QUERY_TIMEOUT:
+        if (parse_seconds(arg, 3600, &cfg->query_timeout_s) != 0)
+            return serve_usage_error("--query-timeout wants seconds from 0 to 3600, not '%s'", arg);
         break;
     case OPT_ALLOW_HOST:
         if (!valid_host_name(arg))
@@ -680,7 +705,8 @@ int serve_main(int argc, char **argv)
                         .per_client = 32,
                         .timeout_s = 30,
                         .max_connections = 512,
-                        .request_timeout_s = 10};
+                        .request_timeout_s = 10,
+                        .query_timeout_s = 2};
     server srv = {
         .cfg = &cfg, .mu = PTHREAD_MUTEX_INITIALIZER, .conn_mu = PTHREAD_MUTEX_INITIALIZER};
     char token_buf[MAX_TOKEN_BYTES + 2] = "";

@@ -48,6 +48,7 @@ typedef struct serve_config {
     unsigned timeout_s;         /* idle connection timeout */
     unsigned max_connections;   /* the pool; SERVE_HEALTH_RESERVE more for /health */
     unsigned request_timeout_s; /* time to send a whole request */
+    double query_timeout_s;     /* a search's deadline, snippets included; 0: none */
     const char *allow_host[SERVE_MAX_ALLOW_HOSTS]; /* more Host names served without a token */
     unsigned n_allow_host;
     int insecure_public; /* allow a non-loopback address without a token */

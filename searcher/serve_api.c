@@ -111,6 +111,8 @@ static void index_error(server *srv, int rc, serve_reply *out)
 {
     if (rc == NS_ENOTFOUND)
         api_error(out, 404, "not_found", index_message(srv, rc), -1, NULL);
+    else if (rc == NS_ETIMEOUT)
+        api_error(out, 503, "timeout", index_message(srv, rc), -1, NULL);
     else if (rc == NS_ETOOBIG || rc == NS_EINVAL)
         api_error(out, 400, "bad_query", index_message(srv, rc), -1, "q");
     else if (rc == NS_ECORRUPT) {
@@ -213,7 +215,7 @@ static uint64_t now_us(void)
 static int put_hits(FILE *f, const cli_run *run, int snippets)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
-    ns_snippet_options so = NS_SNIPPET_OPTIONS_INIT;
+    ns_snippet_options so = cli_snippet_options(run);
 
     fputs("\"hits\":[", f);
     for (size_t i = 0; i < n; i++) {
@@ -284,6 +286,7 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
 
     if (search_params(params, &sr, out) != 0)
         return;
+    sr.sopts.timeout = srv->cfg->query_timeout_s;
     rc = ns_query_parse(&q, srv->idx, sr.q->val, sr.q->val_len, &sr.qopts, msg, sizeof msg,
                         &err_off);
     if (rc == NS_ENOMEM) {
@@ -299,8 +302,15 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
     if (rc != NS_OK) {
         index_error(srv, rc, out);
     } else {
-        cli_run run = {NULL, sr.q->val, sr.q->val_len,   srv->idx,
-                       q,    r,         sr.sopts.offset, now_us() - t0};
+        cli_run run = {NULL,
+                       sr.q->val,
+                       sr.q->val_len,
+                       srv->idx,
+                       q,
+                       r,
+                       sr.sopts.offset,
+                       now_us() - t0,
+                       sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0};
 
         search_reply(srv, &run, sr.snippets, out);
     }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/deadline.h"
 #include "common/internal.h"
 #include "eval/bm25.h"
 #include "eval/cursor.h"
@@ -41,6 +42,8 @@ struct nsi_eval {
     const nsi_seg *seg;     /* the segment being searched */
     const uint8_t *deleted; /* its deletion bitmap */
     nsi_bm25 sc;
+    nsi_deadline dl;      /* the search's; every term seek and every
+                             candidate ticks it (deadline.h) */
     char err[NSI_ERRMSG]; /* message of the first failure, if any */
     uint32_t *scratch;    /* scratch any cursor may use, for the duration of */
     size_t scratch_cap;   /* one operation (NEAR): scratch_cap elements */

@@ -50,12 +50,13 @@ static const nsi_algo *choose_algo(const nsi_enode *root, const ns_search_option
 }
 
 static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_search_options *o,
-                           nsi_run *r, char *err, size_t errlen)
+                           nsi_deadline dl, nsi_run *r, char *err, size_t errlen)
 {
     nsi_eval *x = calloc(1, sizeof *x);
     if (!x)
         return NS_ENOMEM;
     x->snap = snap;
+    x->dl = dl;
     x->sc = (nsi_bm25){o->k1, o->b, o->title_weight, snap->avg_title, snap->avg_body};
     const nsi_algo *algo = choose_algo(root, o);
     int rc = NS_OK;
@@ -64,7 +65,9 @@ static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_searc
         x->deleted = snap->deleted[i];
         rc = algo->run(x, root, snap->base[i], r);
     }
-    if (rc && x->err[0])
+    if (rc == NS_ETIMEOUT)
+        nsi_fail(err, errlen, rc, "query ran past its %g s deadline", o->timeout);
+    else if (rc && x->err[0])
         nsi_fail(err, errlen, rc, "%s", x->err);
     else if (rc) /* a decoder found damage and said only that: name the file */
         nsi_fail(err, errlen, rc, "%s: %s", x->seg->path, ns_strerror(rc));
@@ -122,15 +125,17 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
     nsi_run run = {{NULL, 0, o.k + o.offset}, 0, 1};
     int rc = nsi_snap_sound(r->snap);
     nsi_enode *root = NULL;
+    nsi_deadline dl = nsi_deadline_in(o.timeout);
+    nsi_plan_limits lim = {q->max_expansions, o.max_total_expansions, 0, &dl, o.timeout};
     if (!rc && q->root) {
-        root = nsi_plan_build(r->snap, q->root, NS_MAX_PREFIX_EXPANSIONS, &rc, err, NSI_ERRMSG);
+        root = nsi_plan_build(r->snap, q->root, &lim, &rc, err, NSI_ERRMSG);
         if (!root && !rc)
             rc = NS_ENOMEM;
     }
     if (!rc && root && !(run.heap.e = malloc((run.heap.k + 1) * sizeof *run.heap.e)))
         rc = NS_ENOMEM;
     if (!rc && root)
-        rc = search_segments(r->snap, root, &o, &run, err, NSI_ERRMSG);
+        rc = search_segments(r->snap, root, &o, dl, &run, err, NSI_ERRMSG);
     if (!rc) {
         nsi_topk_sort(&run.heap);
         r->total = run.total;

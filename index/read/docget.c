@@ -45,6 +45,32 @@ static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg,
     return NS_ENOTFOUND;
 }
 
+/* Every live id of the current generation, pinned meanwhile: what a
+ * reader can list without the writer lock (nindex --list-ids). */
+int nsi_reader_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                          void *ctx)
+{
+    nsi_snap *s = nsi_index_acquire(idx);
+    int rc = NS_OK, stop = 0;
+    for (uint32_t i = 0; i < s->nsegs && !rc && !stop; i++) {
+        const nsi_seg *g = s->segs[i];
+        const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        for (uint32_t d = 0; d < g->ndocs && !stop; d++) {
+            uint64_t n;
+            if (nsi_varint_get(&p, end, &n) || n > (uint64_t)(end - p) ||
+                (uint64_t)(end - p) - n < 8) {
+                rc = nsi_index_fail(NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
+                break;
+            }
+            if (!nsi_bit_get(s->deleted[i], d))
+                stop = fn(ctx, (const char *)p, (size_t)n);
+            p += n + 8;
+        }
+    }
+    nsi_index_release(idx, s);
+    return rc;
+}
+
 /* Fills r's single hit with the listed fields of (seg, doc) (docs/format.md,
  * "FIELDS"), laid out as search.c lays out its hits: each field
  * NUL-terminated in the arena. */

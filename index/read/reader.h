@@ -65,6 +65,8 @@ int nsi_reader_refresh(ns_index *idx, int *changed);
 const char *nsi_reader_language(const ns_index *idx);
 int nsi_reader_stats(ns_index *idx, ns_stats *st);
 int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
+int nsi_reader_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                          void *ctx);
 int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
 /* The backend's positions (backend.h): a term's body positions in hit i of
  * r, from the hit's segment (hitpos.c). */

@@ -545,12 +545,18 @@ static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len,
 int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
                       size_t max_bytes, nsi_snip *out)
 {
-    return nsi_snippet_build_hit(an, body, len, 0, q, max_bytes, NULL, out);
+    return nsi_snippet_build_hit(an, body, len, 0, q, max_bytes, NULL, NULL, out);
+}
+
+int nsi_snippet_build_until(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
+                            size_t max_bytes, nsi_deadline *dl, nsi_snip *out)
+{
+    return nsi_snippet_build_hit(an, body, len, 0, q, max_bytes, NULL, dl, out);
 }
 
 int nsi_snippet_build_hit(nsi_analyzer *an, const char *whole, size_t whole_len, size_t from,
                           const nsq_node *q, size_t max_bytes, const nsi_snip_positions *pos,
-                          nsi_snip *out)
+                          nsi_deadline *dl, nsi_snip *out)
 {
     memset(out, 0, sizeof *out);
     if ((!whole && whole_len) || from > whole_len)
@@ -575,6 +581,7 @@ int nsi_snippet_build_hit(nsi_analyzer *an, const char *whole, size_t whole_len,
             rc = NS_EINVAL;
         if (!rc && f.npre)
             rc = nsi_analyzer_new(&fold, "none");
+        m.deadline = dl;
         if (!rc)
             rc = nsi_snip_matcher_init(&m, &f, fold);
         if (!rc && pos && !f.npre)

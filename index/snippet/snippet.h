@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "analysis/analyzer.h"
+#include "common/deadline.h"
 #include "common/internal.h"
 #include "query/query.h"
 
@@ -46,10 +47,15 @@ typedef struct nsi_snip_positions {
  * whole stored body (from: nsi_snippet_skip_title). With pos (may be NULL),
  * the first pass takes the matches from the document's positions and a
  * tokenize-only walk instead of analysing the body (snippet_pos.c); the
- * snippet is the same. */
+ * snippet is the same. dl: a deadline (NULL: none), checked every
+ * NSI_DEADLINE_EVERY tokens matched: NS_ETIMEOUT once it has passed. */
 int nsi_snippet_build_hit(nsi_analyzer *an, const char *body, size_t len, size_t from,
                           const nsq_node *q, size_t max_bytes, const nsi_snip_positions *pos,
-                          nsi_snip *out);
+                          nsi_deadline *dl, nsi_snip *out);
+/* nsi_snippet_build with a deadline (NULL: none), checked every
+ * NSI_DEADLINE_EVERY tokens matched: NS_ETIMEOUT once it has passed. */
+int nsi_snippet_build_until(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
+                            size_t max_bytes, nsi_deadline *dl, nsi_snip *out);
 
 /* Where a snippet of body should start so as not to repeat the document's
  * title: past a first line that is the title, else 0. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "analysis/analyzer.h"
+#include "common/deadline.h"
 #include "nsearch.h"
 #include "query/query.h"
 #include "snippet/snippet.h"
@@ -71,6 +72,7 @@ typedef struct matcher {
     int have_pos;
     hit_fn emit;
     void *ctx;
+    nsi_deadline *deadline; /* NULL: none; checked per token (deadline.h) */
     char folded[NS_MAX_TERM_BYTES];
     size_t folded_len;
 } matcher;

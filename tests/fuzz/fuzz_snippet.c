@@ -71,7 +71,7 @@ static void check_positions(const char *body, size_t blen, size_t from, const ns
     body_pos bp = {body, blen, NULL, 0, NULL, 0, 0};
     nsi_snip_positions pos = {get_pos, &bp};
     int ra = nsi_snippet_build(an, body + from, blen - from, q, max, &a);
-    int rb = nsi_snippet_build_hit(an, body, blen, from, q, max, &pos, &b);
+    int rb = nsi_snippet_build_hit(an, body, blen, from, q, max, &pos, NULL, &b);
     if (ra == NS_OK && rb == NS_OK)
         FUZZ_ASSERT(same(&a, &b));
     else

@@ -384,8 +384,9 @@ static void test_positions_that_do_not_fit(void)
         nsi_snip_qflat_free(&f);
         s.calls = 0;
         nsi_snip got;
-        CHECK_EQ_INT(nsi_snippet_build_hit(an, body, strlen(body), 0, q->root, 260, &pos, &got),
-                     NS_OK);
+        CHECK_EQ_INT(
+            nsi_snippet_build_hit(an, body, strlen(body), 0, q->root, 260, &pos, NULL, &got),
+            NS_OK);
         if (c < 4)
             CHECK(got.len == want.len && memcmp(got.text, want.text, want.len) == 0 &&
                   got.nspans == want.nspans);
@@ -395,7 +396,7 @@ static void test_positions_that_do_not_fit(void)
     fake_src s = {{0}, 0, NS_ENOMEM, 0, 0};
     nsi_snip_positions pos = {fake_get, &s};
     nsi_snip got;
-    CHECK_EQ_INT(nsi_snippet_build_hit(an, body, strlen(body), 0, q->root, 260, &pos, &got),
+    CHECK_EQ_INT(nsi_snippet_build_hit(an, body, strlen(body), 0, q->root, 260, &pos, NULL, &got),
                  NS_ENOMEM);
     nsi_snip_free(&want);
     ns_query_free(q);
