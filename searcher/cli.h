@@ -25,6 +25,16 @@ typedef struct cli_run {
                              ends (search and snippets); 0: none */
 } cli_run;
 
+/* Microseconds of CLOCK_MONOTONIC: the clock of elapsed_us, snippet_us and
+ * deadlines. */
+static inline uint64_t cli_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* The snippet options of run's hits: what is left of its deadline (a
  * passed deadline leaves a nanosecond, so ns_snippet_make fails with
  * NS_ETIMEOUT). */
@@ -32,11 +42,8 @@ static inline ns_snippet_options cli_snippet_options(const cli_run *run)
 {
     ns_snippet_options so = NS_SNIPPET_OPTIONS_INIT;
     if (run->deadline_us != 0) {
-        struct timespec ts;
-        uint64_t now;
+        uint64_t now = cli_now_us();
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
         so.timeout = now < run->deadline_us ? (double)(run->deadline_us - now) / 1e6 : 1e-9;
     }
     return so;

@@ -361,14 +361,6 @@ static int open_index(ns_index **idx, const char *path, int allow_partial)
 
 /* ------------------------------------------------------------ one query */
 
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void index_error(run_error *err, ns_index *idx, int rc)
 {
     const char *msg = ns_index_errmsg(idx);
@@ -398,7 +390,7 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
 {
     ns_query *q = NULL;
     ns_results *r = NULL;
-    uint64_t t0 = now_us();
+    uint64_t t0 = cli_now_us();
     cli_run run = {qid,
                    text,
                    len,
@@ -427,7 +419,7 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
     }
     run.q = q;
     run.r = r;
-    run.elapsed_us = now_us() - t0;
+    run.elapsed_us = cli_now_us() - t0;
     if (r != NULL)
         *matched = ns_results_count(r) > 0 || ns_results_total(r, NULL) > 0;
     err->rc = write_run(o, &run, st);

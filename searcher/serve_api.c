@@ -203,19 +203,13 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
 
 /* ------------------------------------------------------------ /search */
 
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Writes the hits array; NS_OK or the status of a failed snippet. */
 static int put_hits(FILE *f, const cli_run *run, int snippets)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
     ns_snippet_options so = cli_snippet_options(run);
+
+    uint64_t snippet_us = 0;
 
     fputs("\"hits\":[", f);
     for (size_t i = 0; i < n; i++) {
@@ -223,8 +217,11 @@ static int put_hits(FILE *f, const cli_run *run, int snippets)
         ns_hit h;
         int rc = ns_results_hit(run->r, i, &h);
 
-        if (rc == NS_OK && snippets)
+        if (rc == NS_OK && snippets) {
+            uint64_t t0 = cli_now_us();
             rc = ns_snippet_make(&sn, run->idx, run->q, run->r, i, &so);
+            snippet_us += cli_now_us() - t0;
+        }
         if (rc != NS_OK)
             return rc;
         if (i > 0)
@@ -237,7 +234,7 @@ static int put_hits(FILE *f, const cli_run *run, int snippets)
         putc('}', f);
         ns_snippet_free(sn);
     }
-    fputs("]}\n", f);
+    fprintf(f, "],\"snippet_us\":%" PRIu64 "}\n", snippet_us);
     return NS_OK;
 }
 
@@ -281,7 +278,7 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
     ns_query *q = NULL;
     ns_results *r = NULL;
     size_t err_off = 0;
-    uint64_t t0 = now_us();
+    uint64_t t0 = cli_now_us();
     int rc;
 
     if (search_params(params, &sr, out) != 0)
@@ -309,7 +306,7 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
                        q,
                        r,
                        sr.sopts.offset,
-                       now_us() - t0,
+                       cli_now_us() - t0,
                        sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0};
 
         search_reply(srv, &run, sr.snippets, out);

@@ -54,7 +54,7 @@ import json, os, sys
 path, docs, want = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 lines = open(path, "rb").read().decode("utf-8").splitlines()
 hit_keys = ["rank", "id", "score", "title", "url", "date", "snippet", "highlights"]
-sum_keys = ["query", "total", "total_exact", "returned", "elapsed_us"]
+sum_keys = ["query", "total", "total_exact", "returned", "elapsed_us", "snippet_us"]
 objs = [json.loads(l, object_pairs_hook=lambda kv: kv) for l in lines]
 hits, summary = objs[:-1], dict(objs[-1])
 assert [k for k, _ in objs[-1]] == sum_keys, objs[-1]
@@ -85,6 +85,7 @@ assert got == want, got
 assert summary["total"] == 4 and summary["total_exact"] is True, summary
 assert summary["returned"] == 4, summary
 assert isinstance(summary["elapsed_us"], int) and summary["elapsed_us"] >= 0, summary
+assert isinstance(summary["snippet_us"], int) and summary["snippet_us"] >= 0, summary
 assert "sever" in summary["query"] and "relat" in summary["query"], summary
 EOF
 cp "$tmp/out" "$tmp/hits.json"

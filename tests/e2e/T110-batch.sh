@@ -94,7 +94,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     o = dict(kv)
     if "query" in o:
         assert [k for k, _ in kv] == ["qid", "query", "total", "total_exact", "returned",
-                                      "elapsed_us"], kv
+                                      "elapsed_us", "snippet_us"], kv
         summaries.append(o["qid"])
     else:
         assert [k for k, _ in kv][1:3] == ["rank", "id"], kv

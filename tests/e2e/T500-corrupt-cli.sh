@@ -40,7 +40,7 @@ def run(args):
 def search(q):
     p = run([nsearch, "--color=never", "-d", idx] + q)
     # the only varying part of the output is how long the search took
-    p.stdout = re.sub(rb"[0-9.]+ ms\n$|\"elapsed_us\":[0-9]+", b"", p.stdout)
+    p.stdout = re.sub(rb"[0-9.]+ ms\n$|\"(elapsed|snippet)_us\":[0-9]+", b"", p.stdout)
     return p
 
 ref = [search(q) for q in queries]

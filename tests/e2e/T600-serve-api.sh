@@ -41,6 +41,7 @@ for k in ("query", "total", "total_exact", "returned"):
 assert [k for k, _ in srv][:7] == ["query", "total", "total_exact", "returned", "offset",
                                    "elapsed_us", "hits"], srv
 assert isinstance(s["elapsed_us"], int)
+assert [k for k, _ in srv][-1] == "snippet_us" and isinstance(s["snippet_us"], int), srv
 hits = s["hits"]
 assert len(hits) == len(cli) - 1, (len(hits), len(cli))
 for h, c in zip(hits, cli[:-1]):

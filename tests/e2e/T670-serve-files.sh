@@ -80,6 +80,7 @@ import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 for d in (a, b):
     d.pop("elapsed_us")
+    d.pop("snippet_us")
 sys.exit(0 if a == b else 1)
 EOF
 }
