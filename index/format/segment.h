@@ -14,9 +14,9 @@
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 2
-/* Oldest version this build still reads: 1 differs only in STORED (no
- * preset dictionary). */
+#define NSI_SEG_VERSION 3
+/* Oldest version this build still reads: 1 and 2 differ only in STORED
+ * (zlib blocks; 1 without a preset dictionary). */
 #define NSI_SEG_VERSION_MIN 1
 #define NSI_DOC_END UINT32_MAX
 
@@ -55,6 +55,14 @@ int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char 
 struct nsi_record;
 int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
                         const struct nsi_record *rec);
+/* The same for a document whose body the caller has put in the stored text
+ * already (a block copied with nsi_docstore_copy_block): rec's body is
+ * ignored. */
+int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const struct nsi_record *rec);
+/* The writer's stored text (STORED), for merges that copy its blocks.
+ * Borrowed until nsi_segw_free. */
+nsi_docstore_writer *nsi_segw_store(nsi_segw *w);
 /* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
 int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 /* The same, the file created relative to the open directory dirfd (-1: by

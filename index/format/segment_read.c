@@ -76,9 +76,11 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         nsi_get_u64le(fp + (size_t)s->ndocs * 8) != flen - head)
         return corrupt(s, err, errlen, "section FIELDS: offsets disagree with its size");
     char dserr[256];
-    if ((s->version == 1 ? nsi_docstore_open_v1 : nsi_docstore_open)(
-            &s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len, dserr, sizeof dserr) ||
-        s->store.ndocs != s->ndocs) {
+    int dsrc = nsi_docstore_open_format(&s->store, (int)s->version, s->sec[NSI_SEC_STORED].p,
+                                        s->sec[NSI_SEC_STORED].len, dserr, sizeof dserr);
+    if (dsrc == NS_ENOMEM)
+        return nsi_fail(err, errlen, NS_ENOMEM, "%s: out of memory", s->path);
+    if (dsrc || s->store.ndocs != s->ndocs) {
         char what[300];
         snprintf(what, sizeof what, "section STORED: %s",
                  s->store.ndocs != s->ndocs ? "document count disagrees" : dserr);
@@ -191,6 +193,7 @@ void nsi_seg_close(nsi_seg *s)
 {
     if (!s)
         return;
+    nsi_docstore_close(&s->store);
     if (s->map)
         nsi_io_unmap((void *)s->map, s->size);
     free(s);

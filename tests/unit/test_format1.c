@@ -1,9 +1,11 @@
-/* test_format1 — a segment written in format version 1 (STORED without a
- * dictionary, 32 KiB blocks) still opens, checks, searches and shows its
- * text, and a merge rewrites it as the current version with the same
- * contents (less a deleted document). The segment is the fuzz seed
- * tests/fuzz/corpus/segment/v1-plain, made by the version 1 writer from the invented documents of
- * tests/fuzz/docs.h (a flag byte, then the file). */
+/* test_format1 — segments written in the old formats 1 (STORED of zlib
+ * blocks without a dictionary, 32 KiB blocks) and 2 (zlib, 8 KiB blocks,
+ * preset dictionary) still open, check, search and show their text, and a
+ * merge rewrites them as the current version with the same contents (less a
+ * deleted document). The segments are the fuzz seeds
+ * tests/fuzz/corpus/segment/v1-plain and v2-plain, made by the writers of
+ * those versions from the invented documents of tests/fuzz/docs.h (a flag
+ * byte, then the file). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,20 +72,20 @@ static void version_of(const char *path, uint32_t *version)
     free(b);
 }
 
-static void test_reads_and_merges_format1(void)
+static void reads_and_merges(const char *fixture, uint32_t format)
 {
     const char *src = getenv("NS_SOURCE_DIR");
     CHECK(src != NULL);
     if (!src)
         return;
     char path[4200];
-    snprintf(path, sizeof path, "%s/tests/fuzz/corpus/segment/v1-plain", src);
+    snprintf(path, sizeof path, "%s/tests/fuzz/corpus/segment/%s", src, fixture);
     size_t n;
     uint8_t *seed = slurp(path, &n);
     CHECK(seed != NULL);
     if (!seed)
         return;
-    CHECK_EQ_INT(nsi_get_u32le(seed + 1 + 8), 1); /* it is a version 1 file */
+    CHECK_EQ_INT(nsi_get_u32le(seed + 1 + 8), format); /* it is a file of that version */
     char seg[4200];
     nsi_seg_filename(seg, sizeof seg, dir, 1);
     FILE *f = fopen(seg, "wb");
@@ -107,7 +109,7 @@ static void test_reads_and_merges_format1(void)
     CHECK(body1 && strstr(body1, "21,000 visitors came in U.S. dollars"));
     ns_index_close(idx);
 
-    /* the merge reads version 1 and writes the current version */
+    /* the merge reads the old version and writes the current version */
     ns_writer *w;
     CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
     CHECK_EQ_INT(ns_writer_delete(w, "d6", 2), NS_OK); /* "Short": none of the hits */
@@ -130,6 +132,12 @@ static void test_reads_and_merges_format1(void)
     free(body2);
 }
 
+static void test_reads_and_merges_format1(void) { reads_and_merges("v1-plain", 1); }
+
+/* Format 2: zlib blocks with a preset dictionary section (this one is too
+ * small to have one: test_docstore reads a format 2 section that has). */
+static void test_reads_and_merges_format2(void) { reads_and_merges("v2-plain", 2); }
+
 static void setup(void)
 {
     const char *tmp = getenv("NS_TMPDIR");
@@ -149,4 +157,5 @@ static void teardown(void)
     CHECK_EQ_INT(system(rm), 0);
 }
 
-NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_reads_and_merges_format1))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_reads_and_merges_format1),
+                     NST(test_reads_and_merges_format2))
