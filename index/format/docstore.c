@@ -12,8 +12,8 @@
  * the codec (docs/benchmarks.md, "Stored-text codecs"): on the 50k news
  * bodies, 8 KiB blocks of zstd level 3 with a 32 KiB dictionary trained on
  * the first 1 MiB are 0.424 of the raw size, against 0.419 for format 2's
- * zlib-6 with a sampled 16 KiB dictionary, and compress about 4.5 times and
- * decompress about 2 times as fast; lz4 decompresses faster still but is 0.62.
+ * zlib-6 with a sampled 16 KiB dictionary, and compress 4.5 to 6.5 times and
+ * decompress 2 to 3 times as fast; lz4 decompresses faster still but is 0.63.
  *
  * A section may hold several dictionaries and each block names its own, so
  * a merge copies the compressed blocks of its sources with their
