@@ -360,11 +360,14 @@ int nsi_docstore_use_dict(nsi_docstore_writer *w, uint32_t id)
         return NS_EINVAL;
     if (id == w->mode)
         return NS_OK;
-    if (gathering(w) && w->cur.len) {
-        int rc = decide_own(w);
-        if (rc)
-            return rc;
-    }
+    int rc = NS_OK;
+    if (gathering(w) && w->cur.len)
+        rc = decide_own(w);
+    /* records gathered for the own dictionary start a block of their own */
+    else if (id == NSI_DOCSTORE_OWN && !w->own_decided && w->cur.len)
+        rc = close_block(w);
+    if (rc)
+        return rc;
     w->mode = id;
     return NS_OK;
 }
