@@ -26,13 +26,17 @@ typedef struct src {
  * documents all survive copied as they are, and the survivors of the other
  * blocks compressed again with the dictionary they had. Older sources (zlib)
  * and sources whose dictionaries no longer fit are compressed again with the
- * output's own dictionary, trained on them. dmap[k] is the output's number
+ * output's own dictionary, trained on them; so are sources without a
+ * dictionary (segments too small to train one), so that a merge of many
+ * small segments gets one. dmap[k] is the output's number
  * of the source's dictionary k (dmap[0] = 0), or NULL to compress again. */
 static int import_dicts(const nsi_seg *g, nsi_docstore_writer *store, uint32_t **dmap, char *err,
                         size_t errlen)
 {
     *dmap = NULL;
-    if (g->store.format < 3)
+    /* A source without dictionaries (a segment too small to train one) is
+     * compressed again: a merge of many such segments trains one. */
+    if (g->store.format < 3 || g->store.ndicts == 0)
         return NS_OK;
     uint32_t *m = calloc((size_t)g->store.ndicts + 1, sizeof *m);
     if (!m)

@@ -3,7 +3,9 @@
  * index of several segments with deletions, the one segment holds every
  * source dictionary once, every source block whose documents all survive byte
  * for byte, and every surviving body intact; the full check (postings
- * re-derived from the stored text) passes. On the BBC corpus. */
+ * re-derived from the stored text) passes. Segments too small for a
+ * dictionary are compressed again, so their merge trains one. On the BBC
+ * corpus. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,4 +154,65 @@ static void test_optimize_copies_stored_blocks(void)
     tc_rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(test_optimize_copies_stored_blocks))
+/* Segments too small to train a dictionary (many small commits) are
+ * compressed again when merged, so the merged segment trains one. */
+static void test_small_segments_train_on_merge(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/bbc_news/docs.jsonl", nst_shared_dir());
+    tcorpus c;
+    CHECK_EQ_INT(tc_load(&c, path, 400), 0);
+    const char *dir = tc_tmpdir("merge-small");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    size_t small = 0, segs = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        ns_doc d = {.id = c.d[i].id,
+                    .id_len = c.d[i].id_len,
+                    .title = c.d[i].title,
+                    .title_len = c.d[i].title_len,
+                    .body = c.d[i].body,
+                    .body_len = c.d[i].body_len};
+        CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+        if (i % 20 == 19) { /* 20 documents a commit: about 45 KiB of text a segment */
+            CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+            nsi_commit cm;
+            CHECK_EQ_INT(nsi_commit_read(&cm, dir, err, sizeof err), NS_OK);
+            for (uint32_t k = 0; k < cm.nsegs; k++) {
+                nsi_seg *s;
+                CHECK_EQ_INT(nsi_seg_open(&s, dir, cm.segs[k].id, err, sizeof err), NS_OK);
+                if (s->ndocs <= 20) { /* a commit's own segment */
+                    segs++;
+                    small += s->store.ndicts == 0;
+                }
+                nsi_seg_close(s);
+            }
+            nsi_commit_free(&cm);
+        }
+    }
+    CHECK(segs > 0 && small == segs); /* each too small for a dictionary */
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    ns_writer_close(w);
+    nsi_commit cm;
+    CHECK_EQ_INT(nsi_commit_read(&cm, dir, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(cm.nsegs, 1);
+    nsi_seg *s;
+    CHECK_EQ_INT(nsi_seg_open(&s, dir, cm.segs[0].id, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(s->ndocs, c.n);
+    CHECK(s->store.ndicts >= 1);
+    nsi_buf body = {0};
+    int bodies_ok = 1;
+    for (uint32_t d = 0; d < s->ndocs && bodies_ok; d++)
+        bodies_ok = nsi_docstore_get(&s->store, d, &body, err, sizeof err) == NS_OK &&
+                    body.len == c.d[d].body_len && memcmp(body.data, c.d[d].body, body.len) == 0;
+    CHECK(bodies_ok);
+    nsi_buf_free(&body);
+    nsi_seg_close(s);
+    nsi_commit_free(&cm);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    tc_free(&c);
+    tc_rmdir(dir);
+}
+
+NS_TEST_MAIN(NST(test_optimize_copies_stored_blocks), NST(test_small_segments_train_on_merge))
