@@ -420,8 +420,11 @@ static void usage(const char *prog)
             "       %s search --index P --out results.csv --counts counts.tsv [--raw raw.csv]\n"
             "                 [--repeats R] [--exclude TYPE_QID.tsv] TYPE=QUERIES.tsv...\n"
             "                 (--repeats 0: only the untimed pass that records results)\n"
-            "       %s trec   --index P --run out.run [--tag T] QUERIES.tsv\n",
-            prog, prog, prog);
+            "       %s trec   --index P --run out.run [--tag T] QUERIES.tsv\n"
+            "       %s one    --index P TYPE=QUERIES.tsv QID   (bench_fresh: one query,\n"
+            "                 top 10 with snippets, then exit)\n"
+            "       %s text   TYPE=QUERIES.tsv   (each query in this engine's syntax)\n",
+            prog, prog, prog, prog, prog);
 }
 
 static int parse_opts(int argc, char **argv, opts *o)
@@ -457,7 +460,7 @@ static int parse_opts(int argc, char **argv, opts *o)
             o->args[o->nargs++] = argv[i];
         }
     }
-    if (!o->index || o->repeats < 0) {
+    if ((!o->index && strcmp(argv[1], "text") != 0) || o->repeats < 0) {
         fprintf(stderr, "--index is required and --repeats must be >= 0\n");
         return -1;
     }
@@ -886,6 +889,81 @@ static int cmd_trec(nb_engine *e, const opts *o)
     return status;
 }
 
+/* Splits "TYPE=PATH" and loads it; returns 0 or -1 with a message. */
+static int load_typed(nb_qset *s, const char *arg, nb_syntax syn)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq) {
+        fprintf(stderr, "expected TYPE=QUERIES.tsv, got %s\n", arg);
+        return -1;
+    }
+    char *type = xmalloc((size_t)(eq - arg) + 1);
+    memcpy(type, arg, (size_t)(eq - arg));
+    type[eq - arg] = '\0';
+    int rc = nb_qset_load(s, type, eq + 1, syn);
+    free(type);
+    return rc ? -1 : 0;
+}
+
+/* one: a whole process for one query, as a user's search from a shell
+ * (bench_fresh times it): open, top 10 with snippets, print, exit. */
+static int cmd_one(nb_engine *e, const opts *o)
+{
+    if (o->nargs != 2) {
+        fprintf(stderr, "one needs TYPE=QUERIES.tsv and a query id\n");
+        return 2;
+    }
+    nb_qset s;
+    if (load_typed(&s, o->args[0], e->syntax))
+        return 2;
+    const nb_query *q = NULL;
+    for (size_t i = 0; i < s.n && !q; i++)
+        if (!strcmp(s.q[i].qid, o->args[1]))
+            q = &s.q[i];
+    if (!q) {
+        fprintf(stderr, "%s: no query %s\n", o->args[0], o->args[1]);
+        nb_qset_free(&s);
+        return 2;
+    }
+    char err[512] = "";
+    if (e->open(e->ctx, o->index, err, sizeof err)) {
+        fprintf(stderr, "%s: open %s: %s\n", e->name, o->index, err);
+        nb_qset_free(&s);
+        return 2;
+    }
+    nb_out *res = xmalloc(sizeof *res);
+    memset(res, 0, sizeof *res);
+    int status = 0;
+    if (e->run(e->ctx, NB_SNIPPET, q->text, res)) {
+        fprintf(stderr, "%s: q%s: %s\n", e->name, q->qid, res->err);
+        status = 2;
+    } else {
+        printf("%s %s: %llu hits, %zu snippet bytes\n", s.name, q->qid,
+               (unsigned long long)res->count, res->snippet_bytes);
+    }
+    e->close(e->ctx);
+    free(res);
+    nb_qset_free(&s);
+    return status;
+}
+
+/* text: "qid<TAB>query" for each query, translated into the engine's
+ * syntax (run.sh hands these to the nsearch command line). */
+static int cmd_text(nb_engine *e, const opts *o)
+{
+    if (o->nargs != 1) {
+        fprintf(stderr, "text needs TYPE=QUERIES.tsv\n");
+        return 2;
+    }
+    nb_qset s;
+    if (load_typed(&s, o->args[0], e->syntax))
+        return 2;
+    for (size_t i = 0; i < s.n; i++)
+        printf("%s\t%s\n", s.q[i].qid, s.q[i].text);
+    nb_qset_free(&s);
+    return 0;
+}
+
 int nb_main(nb_engine *e, int argc, char **argv)
 {
     opts o;
@@ -900,6 +978,10 @@ int nb_main(nb_engine *e, int argc, char **argv)
         rc = cmd_search(e, &o);
     else if (!strcmp(argv[1], "trec"))
         rc = cmd_trec(e, &o);
+    else if (!strcmp(argv[1], "one"))
+        rc = cmd_one(e, &o);
+    else if (!strcmp(argv[1], "text"))
+        rc = cmd_text(e, &o);
     else {
         usage(argv[0]);
         rc = 2;

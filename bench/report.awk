@@ -44,7 +44,7 @@ BEGIN { ne = split(engines, eng, " "); nt = 0; nc = 0; nq = 0 }
         if (!($3 in seen_q)) { seen_q[$3] = 1; coll[++nq] = $3 }
         next
     }
-    if ($2 == "search") next
+    if ($2 == "search" || $2 == "fresh") next # fresh: run.sh appends fresh.md
     if (!($2 in seen_t)) { seen_t[$2] = 1; typ[++nt] = $2 }
 }
 END {

@@ -14,6 +14,16 @@
 #   --scale     synthetic corpora of 50k, 200k and 1M documents (bench/gen,
 #               learnt from the four news corpora), 100 queries per type drawn
 #               from each, 3 repeats: index size, build MB/s, p50 per size.
+#   --fresh     only the one-query-per-process step (below) on --quick's
+#               corpus: 20 queries per type, 3 repeats.
+#
+#   --smoke, --quick, --full and --fresh end with that step, "one query per
+#   process" (bench_fresh): nsearch as a user runs it (a plain `nindex`, no
+#   --optimize, then one `nsearch` process per query) against one driver
+#   process per query (`bench_X one`) for Xapian and FTS5 on the index their
+#   build made, the same queries, alternating; an empty process (/bin/true)
+#   runs beside them as the floor. --smoke: 2 queries per type, 1 repeat;
+#   --quick 20 and 3, --full 30 and 5 (--fresh-queries N, --fresh-repeats R).
 #   --sizes "50000 200000 1000000"   the --scale sizes
 #   --xapian-cap N  --scale runs xapian and nsearch-xapian only up to N docs
 #               (default 200000: they index at ~0.5 MB/s); --no-cap lifts it
@@ -24,11 +34,13 @@
 #   --engines "nsearch nsearch-xapian xapian fts5 fts5porter"   which engines
 #               (nsearch-xapian: nsearch on its Xapian backend, when built)
 #   --repeats R, --queries N, --seed S           override the mode's values
+#   --fresh-queries N, --fresh-repeats R          the same, for the fresh step
 #   --keep      keep the indexes (under RESULTS/work)
 #
 # Output in RESULTS: report.md (summary tables), results.csv (every metric:
 # engine,query_type,mode,metric,value), raw.csv (per-query timings),
-# gate.md, counts-*.tsv, queries/, runs/, charts/*.svg, system.txt. --scale:
+# gate.md, counts-*.tsv, queries/, runs/, charts/*.svg, system.txt,
+# fresh.md and fresh-raw.csv (engine,fresh,type,qid,repeat,us). --scale:
 # report.md (the scale table), scale.csv (size,engine,...), size-N/ (each
 # size's own results.csv, report.md, gate.md), charts/scale_*.svg.
 set -euo pipefail
@@ -37,10 +49,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 mode=quick bindir="" shared=${NS_SHARED_DIR:-} results="" engines="" keep=0
 repeats="" nq="" seed=20240601 sizes="50000 200000 1000000" xcap=200000
+fresh_nq="" fresh_repeats=""
 
 while (($#)); do
     case $1 in
-    --smoke | --quick | --full | --scale) mode=${1#--} ;;
+    --smoke | --quick | --full | --scale | --fresh) mode=${1#--} ;;
+    --fresh-queries) fresh_nq=$2; shift ;;
+    --fresh-repeats) fresh_repeats=$2; shift ;;
     --sizes) sizes=$2; shift ;;
     --xapian-cap) xcap=$2; shift ;;
     --no-cap) xcap=0 ;;
@@ -52,7 +67,7 @@ while (($#)); do
     --queries) nq=$2; shift ;;
     --seed) seed=$2; shift ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,45p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -68,14 +83,20 @@ case $mode in
 smoke)
     news=("$corp/cranfield/docs.jsonl"); label=cranfield
     nq=${nq:-20}; repeats=${repeats:-1}; ir=(cranfield)
+    fresh_nq=${fresh_nq:-2}; fresh_repeats=${fresh_repeats:-1}
     engines=${engines:-"nsearch nsearch-xapian xapian fts5"} ;;
-quick)
+quick | fresh)
     news=("$corp/bbc_news/docs.jsonl" "$corp/ag_news_test/docs.jsonl"); label=bbc+ag
     nq=${nq:-100}; repeats=${repeats:-3}; ir=(cranfield cisi cacm)
+    fresh_nq=${fresh_nq:-20}; fresh_repeats=${fresh_repeats:-3}
+    if [[ $mode == fresh ]]; then
+        nq=$fresh_nq; ir=()
+    fi
     engines=${engines:-"nsearch nsearch-xapian xapian fts5"} ;;
 full)
     news=("${newsall[@]}"); label=news
     nq=${nq:-200}; repeats=${repeats:-5}; ir=(cranfield cisi cacm)
+    fresh_nq=${fresh_nq:-30}; fresh_repeats=${fresh_repeats:-5}
     engines=${engines:-"nsearch nsearch-xapian xapian fts5 fts5porter"} ;;
 scale)
     # the corpora gen learns from; each size's corpus is made in the loop below
@@ -92,7 +113,8 @@ stamp=$(date +%Y%m%d-%H%M%S)
 results=${results:-$here/results/$stamp-$(hostname -s 2>/dev/null || echo host)}
 work=$results/work
 mkdir -p "$results" "$work" "$results/runs" "$results/charts" "$results/queries"
-rm -rf "$results"/results.csv "$results"/raw.csv "$results"/counts-*.tsv "$results"/size-*
+rm -rf "$results"/results.csv "$results"/raw.csv "$results"/counts-*.tsv "$results"/size-* \
+    "$results"/fresh.md "$results"/fresh-raw.csv
 log() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 status=0
 
@@ -105,7 +127,8 @@ if [[ -z $bindir ]]; then
     cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DNS_BUILD_TESTS=OFF \
         -DNS_WERROR=OFF -DNS_SHARED_DIR="$shared" >"$work/cmake.log" 2>&1 ||
         { cat "$work/cmake.log" >&2; exit 2; }
-    for t in gen_queries gen bench_trec_eval bench_nsearch bench_fts5 bench_xapian; do
+    for t in gen_queries gen bench_trec_eval bench_nsearch bench_fts5 bench_xapian bench_fresh \
+        nindex nsearch_cli; do
         cmake --build "$root/build-bench" --target "$t" -j "$(nproc)" >>"$work/cmake.log" 2>&1 ||
             log "warning: could not build $t (see $work/cmake.log)"
     done
@@ -187,10 +210,17 @@ bench_corpus() {
     for t in "${types[@]}"; do qargs+=("$t=$out/queries/$t.tsv"); done
 
     for e in "${run_engines[@]}"; do
+        [[ $mode == fresh && $e == nsearch* ]] && continue # fresh_step runs nindex
         log "$e: indexing $lab"
         run_engine "$e" build --index "$work/$e.idx" --out "$out/results.csv" --label "$lab" \
             "$@" || { log "$e: build failed"; status=1; }
     done
+
+    gate_status=0
+    if [[ $mode == fresh ]]; then # no in-process timing: only the fresh step
+        fresh_step "$out" "$lab" "$@"
+        return
+    fi
 
     # correctness gate: match counts of every pair of gated engines
     for e in "${run_engines[@]}"; do
@@ -221,8 +251,81 @@ bench_corpus() {
             --counts "$work/counts-timed-$e.tsv" --raw "$out/raw.csv" --repeats "$repeats" \
             --exclude "$out/exclude.tsv" "${qargs[@]}" 2>"$work/search-$e.log" ||
             { log "$e: search failed"; status=1; }
+    done
+    [[ $mode == scale ]] || fresh_step "$out" "$lab" "$@"
+    for e in "${run_engines[@]}"; do
         ((keep)) || rm -rf "$work/$e.idx" "$work/$e.idx.ids" "$work/$e.idx.build"
     done
+}
+
+# ------------------------------------------------------------ one query per process
+# fresh_step OUT LABEL CORPUS...: the first $fresh_nq queries of each type,
+# one process each (bench_fresh): nsearch's command line on the index a plain
+# nindex run leaves (nsearch-xapian: nindex --backend=xapian), Xapian's and
+# FTS5's drivers (`one`) on the index their build made, and /bin/true.
+# Appends to OUT/results.csv, writes OUT/fresh.md.
+fresh_step() {
+    local out=$1 lab=$2; shift 2
+    local cli=$bindir/../searcher/nsearch nix=$bindir/../indexer/nindex e t f line
+    if [[ ! -x $bindir/bench_fresh || ! -x $cli || ! -x $nix ]]; then
+        log "fresh: skipped (no $bindir/bench_fresh, $cli or $nix)"
+        return
+    fi
+    local fdir=$work/fresh
+    rm -rf "$fdir"
+    mkdir -p "$fdir/q"
+    # nindex reads JSONL ids as they are: with several corpora, ids get the
+    # corpus folder's name as prefix, as the drivers' loader does (common.c).
+    local docs=("$@")
+    if (($# > 1)); then
+        docs=()
+        for f in "$@"; do
+            local d; d=$(basename "$(dirname "$f")")
+            { case $f in *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac; } |
+                sed 's/^\(\s*{\s*"id"\s*:\s*"\)/\1'"$d"':/' >"$fdir/$d.jsonl"
+            docs+=("$fdir/$d.jsonl")
+        done
+    fi
+    for t in "${types[@]}"; do head -n "$fresh_nq" "$out/queries/$t.tsv" >"$fdir/q/$t.tsv"; done
+    local args=()
+    for e in "${run_engines[@]}"; do
+        case $e in
+        nsearch | nsearch-xapian)
+            local bk=native
+            [[ $e == nsearch-xapian ]] && bk=xapian
+            log "fresh: nindex --backend=$bk (no --optimize) on $lab"
+            "$nix" -q --backend="$bk" -d "$fdir/$e.idx" "${docs[@]}" 2>"$fdir/nindex-$e.log" ||
+                { log "fresh: nindex failed (see $fdir/nindex-$e.log)"; status=1; continue; }
+            : >"$fdir/$e.tsv"
+            for t in "${types[@]}"; do
+                "$bindir/bench_nsearch" text "$t=$fdir/q/$t.tsv" |
+                    while IFS=$'\t' read -r qid text; do
+                        printf '%s\t%s\t%s\t-d\t%s\t-n\t10\t--\t%s\n' "$t" "$qid" "$cli" \
+                            "$fdir/$e.idx" "$text"
+                    done >>"$fdir/$e.tsv"
+            done ;;
+        xapian | fts5)
+            [[ -e $work/$e.idx ]] || { log "fresh: no $e index"; continue; }
+            : >"$fdir/$e.tsv"
+            for t in "${types[@]}"; do
+                cut -f1 "$fdir/q/$t.tsv" | while read -r qid; do
+                    printf '%s\t%s\t%s\tone\t--index\t%s\t%s\t%s\n' "$t" "$qid" \
+                        "$(driver "$e")" "$work/$e.idx" "$t=$fdir/q/$t.tsv" "$qid"
+                done >>"$fdir/$e.tsv"
+            done ;;
+        *) continue ;;
+        esac
+        args+=("$e=$fdir/$e.tsv")
+    done
+    ((${#args[@]})) || { log "fresh: no engine"; return; }
+    awk -F'\t' -v t=/bin/true 'BEGIN { OFS = "\t" } { print $1, $2, t }' "${args[0]#*=}" \
+        >"$fdir/empty.tsv"
+    args+=("empty=$fdir/empty.tsv")
+    log "fresh: one query per process (${#types[@]} types x $fresh_nq queries, $fresh_repeats repeats)"
+    NB_FTS5_STEMMER=snowball "${pin[@]}" "$bindir/bench_fresh" --out "$out/results.csv" \
+        --md "$out/fresh.md" --raw "$out/fresh-raw.csv" --repeats "$fresh_repeats" \
+        --label "$lab" "${args[@]}" || { log "fresh: a command failed (see $out/fresh.md)"; status=1; }
+    ((keep)) || rm -rf "$fdir"
 }
 
 # ------------------------------------------------------------ scale
@@ -317,9 +420,23 @@ for m in COUNT TOP_10 TOP_10_SNIPPET; do
     awk -F, -f "$here/svg.awk" -v mode="$m" -v stat=p50_us "$results/results.csv" \
         >"$results/charts/$(echo "$m" | tr 'A-Z' 'a-z')_p50.svg"
 done
-awk -F, -f "$here/report.awk" -v label="$label" -v mode="$mode" \
-    -v sysfile="$results/system.txt" -v gate="$results/gate.md" -v gate_status="$gate_status" \
-    -v engines="${active[*]}" "$results/results.csv" >"$results/report.md"
+if [[ $mode == fresh ]]; then
+    { echo "# nsearch benchmark: one query per process on $label"; echo
+      echo '```'; cat "$results/system.txt"; echo '```'; echo; } >"$results/report.md"
+else
+    awk -F, -f "$here/report.awk" -v label="$label" -v mode="$mode" \
+        -v sysfile="$results/system.txt" -v gate="$results/gate.md" -v gate_status="$gate_status" \
+        -v engines="${active[*]}" "$results/results.csv" >"$results/report.md"
+fi
+if [[ -s $results/fresh.md ]]; then
+    { echo; echo "## One query per process"; echo
+      echo "Each sample is a new process, as a search typed in a shell: nsearch is its command"
+      echo "line (\`nsearch -d INDEX -n 10 -- QUERY\`, hits with snippets) on the index a plain"
+      echo "\`nindex\` run leaves (no --optimize); xapian and fts5 are their drivers' \`one\`"
+      echo "command (open, top 10 with snippets, exit) on their optimized index; empty is"
+      echo "/bin/true, the cost of a process. Wall time from spawn to exit (bench/fresh.c)."
+      echo; cat "$results/fresh.md"; } >>"$results/report.md"
+fi
 ((keep)) || rm -rf "$work"
 log "report: $results/report.md"
 exit $status

@@ -13,7 +13,7 @@ BEGIN {
     color["nsearch"] = "#1f77b4"; color["xapian"] = "#ff7f0e"; color["nsearch-xapian"] = "#9467bd"
     color["fts5"] = "#2ca02c"; color["fts5porter"] = "#98df8a"
 }
-$2 == "info" || $2 == "build" || $2 == "search" || $2 == "quality" { next }
+$2 == "info" || $2 == "build" || $2 == "search" || $2 == "quality" || $2 == "fresh" { next }
 $3 == mode && $4 == stat && $5 > 0 {
     if (!($1 in seen_e)) { seen_e[$1] = 1; eng[++ne] = $1 }
     if (!($2 in seen_t)) { seen_t[$2] = 1; typ[++nt] = $2 }

@@ -80,7 +80,8 @@ enum {
     NS_ESYNTAX = -11,      /* malformed query */
     NS_ETOOBIG = -12,      /* a documented limit was hit */
     NS_EUNSUPPORTED = -13, /* feature or backend not built in */
-    NS_EMERGE = -14        /* committed, but the merge after the commit failed */
+    NS_EMERGE = -14,       /* committed, but the merge after the commit failed */
+    NS_ETIMEOUT = -15      /* a search or snippet ran past its deadline (timeout) */
 };
 
 /** Returns a short static description of a status code ("index is corrupt").
@@ -100,6 +101,7 @@ NS_API const char *ns_strerror(int status);
 #define NS_MAX_QUERY_TERMS 1024       /* terms after analysis and expansion */
 #define NS_MAX_QUERY_DEPTH 64         /* nesting of parentheses */
 #define NS_MAX_PREFIX_EXPANSIONS 256  /* terms one prefix* may expand to */
+#define NS_MAX_QUERY_EXPANSIONS 4096  /* terms all prefixes of one query expand to */
 #define NS_MAX_RESULTS 100000         /* k + offset */
 
 /* ------------------------------------------------------------ analysis */
@@ -155,7 +157,8 @@ typedef struct ns_writer_options {
     unsigned commit_every; /* ns_writer_put commits every N docs (0 = never) */
     /* version 2 */
     int backend;     /* for a new index: NS_BACKEND_NATIVE or NS_BACKEND_XAPIAN
-                        (NS_EUNSUPPORTED when built without Xapian). An
+                        (NS_EUNSUPPORTED when built without Xapian, or
+                        when its module, libnsearch-xapian, is missing). An
                         existing Xapian index is always opened as one; asking
                         for Xapian on a native index is NS_EINVAL */
     unsigned shards; /* Xapian only. 0 or 1: one database at path; N > 1: N
@@ -163,22 +166,32 @@ typedef struct ns_writer_options {
                         path/XAPIANDB listing them; a document goes to shard
                         FNV-1a-64(id) mod N (docs/scale-out.md). An existing
                         index keeps its count; another N > 1 is NS_EINVAL */
+    /* version 3 */
+    int prune_orphans; /* native only. Non-zero: delete orphan segments (files
+                          committed in a generation newer than COMMIT's, left
+                          when an older COMMIT was put back) instead of
+                          refusing to open (docs/format.md, "Orphans and
+                          leftovers"). They are lost for good */
 } ns_writer_options;
 
 /* Index backends (docs/xapian.md). */
 enum { NS_BACKEND_NATIVE = 0, NS_BACKEND_XAPIAN = 1 };
 
-#define NS_WRITER_OPTIONS_VERSION 2
+#define NS_WRITER_OPTIONS_VERSION 3
 #define NS_WRITER_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0                     \
+        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0, 0                  \
     }
 
 /** Opens the index at path for writing, creating it (and its directory) if it
  *  does not exist, and takes the writer lock. On success *out is a writer the
  *  caller closes with ns_writer_close. On failure *out is NULL and errbuf (if
  *  not NULL) holds a message naming the path. Errors: NS_ELOCKED ("index is
- *  locked by pid N"), NS_ECORRUPT, NS_EVERSION, NS_EIO, NS_EINVAL. */
+ *  locked by pid N"), NS_ECORRUPT, NS_EVERSION, NS_EIO, NS_EINVAL.
+ *  NS_ECORRUPT also when the folder holds orphan segments (committed in a
+ *  generation newer than COMMIT's: an older COMMIT was put back): nothing is
+ *  deleted, the message names one and how many; opts->prune_orphans deletes
+ *  them instead. A dead writer's leftovers are deleted silently. */
 NS_API int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *opts,
                           char *errbuf, size_t errbuf_len);
 
@@ -188,10 +201,13 @@ enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
  *  A document whose fields are identical to the committed one is left alone.
  *  *outcome (may be NULL) receives NS_PUT_ADDED, NS_PUT_UPDATED or
  *  NS_PUT_UNCHANGED. The fields are copied. Not visible to readers before
- *  ns_writer_commit. Errors: NS_EINVAL (empty id), NS_ETOOBIG, NS_EIO... */
+ *  ns_writer_commit. Errors: NS_EINVAL (empty id, or an id holding a NUL
+ *  byte: the message gives its offset), NS_ETOOBIG, NS_EIO... */
 NS_API int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome);
 
-/** Deletes the document with this id. NS_ENOTFOUND if there is none. */
+/** Deletes the document with this id. NS_ENOTFOUND if there is none. An id
+ *  holding a NUL byte is accepted here (ns_writer_put refuses such ids now,
+ *  but an index written before may hold one, and this is how to remove it). */
 NS_API int ns_writer_delete(ns_writer *w, const char *id, size_t id_len);
 
 /** Calls fn for the id of every live document (committed or pending), in no
@@ -218,8 +234,9 @@ NS_API int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *i
  *  at that path; the message names what changed ("idx: the index folder was
  *  replaced while this writer ran; nothing was committed to the new one").
  *  The check runs just before COMMIT is replaced and after any failure; the
- *  writer stops. (ns_writer_put can return the same when a flush or a
- *  commit_every commit meets it.) */
+ *  writer stops. A Xapian writer checks its shards' folders and flintlocks
+ *  before each commit the same way (docs/xapian.md, "Writing"). (ns_writer_put can return the same
+ * when a flush or a commit_every commit meets it.) */
 NS_API int ns_writer_commit(ns_writer *w);
 
 /** Commits, then merges all segments into one. NS_EMERGE as for
@@ -227,6 +244,17 @@ NS_API int ns_writer_commit(ns_writer *w);
  *  failure of the merge into one segment is reported with its own status
  *  (the commit before it stays). */
 NS_API int ns_writer_optimize(ns_writer *w);
+
+/** Commits, then merges the segments this writer has written since it was
+ *  opened into one when there are several: what nindex does at the end of a
+ *  run, so that an index built in one run searches as fast as an optimized
+ *  one, while a run that adds a little to a large index merges only its own
+ *  new segments (cheaper than ns_writer_optimize). Call it once, at the end;
+ *  calling it after every batch would merge everything written so far each
+ *  time. Errors as for ns_writer_commit (NS_EMERGE when the merge failed
+ *  after the commit: the changes are durable). A Xapian index commits (Xapian
+ *  merges on its own). */
+NS_API int ns_writer_tidy(ns_writer *w);
 
 /** Releases the lock and frees the writer. Uncommitted changes are discarded
  *  (call ns_writer_commit first to keep them). Accepts NULL. */
@@ -246,7 +274,9 @@ typedef struct ns_index ns_index;
  *  of index is recognised: a native index folder, a Xapian database folder,
  *  or a Xapian stub (see ns_index_open_with).
  *  Errors: NS_ENOTFOUND (no index there), NS_ECORRUPT, NS_EVERSION, NS_EIO,
- *  NS_EUNSUPPORTED (a Xapian index, and the library was built without it). */
+ *  NS_EUNSUPPORTED (a Xapian index, and the library was built without it or
+ *  its module libnsearch-xapian.so.MAJOR.MINOR is missing: the message names
+ *  it and where it was looked for, $NSEARCH_MODULE_DIR first). */
 NS_API int ns_index_open(ns_index **out, const char *path, char *errbuf, size_t errbuf_len);
 
 /** Frees the index. Accepts NULL. */
@@ -280,10 +310,60 @@ NS_API int ns_index_open_with(ns_index **out, const char *path, const ns_index_o
  *  loses one. Borrowed until the next call on idx from this thread. */
 NS_API const char *ns_index_warning(ns_index *idx);
 
-/** Switches to the newest commit if it changed since the index was opened or
- *  last refreshed; searches already running keep their generation.
- *  *changed (may be NULL) is set to 1 when a new generation was loaded. */
+/** What ns_index_refresh loaded (*changed); 0 when it kept the generation. */
+enum {
+    NS_REFRESH_NEWER = 1,    /* a newer commit of the same index */
+    NS_REFRESH_REPLACED = 2, /* another index at the same path (the folder was
+                                deleted and rebuilt, or another moved over
+                                it): its generation may be lower */
+    NS_REFRESH_RELOADED = 3  /* the same generation again, after a file of it
+                                changed in place (repaired, restored) */
+};
+
+/** Switches to what the index's path holds now if it changed since the index
+ *  was opened or last refreshed; searches already running keep their
+ *  generation. *changed (may be NULL) is set to an NS_REFRESH_* value when
+ *  another generation was loaded, else 0 (native indexes; a Xapian index
+ *  sets 1 for a newer revision).
+ *
+ *  A native index notices, reading COMMIT and with one stat of the folder,
+ *  COMMIT and each segment:
+ *  - a new commit (NS_REFRESH_NEWER);
+ *  - another index at the path (NS_REFRESH_REPLACED): the folder is another
+ *    directory, or COMMIT is another file with a generation not above the
+ *    current one. It is loaded whatever its generation, so generation
+ *    numbers go backwards only then;
+ *  - a segment file written in place (its size or times differ from when it
+ *    was mapped: cp or rsync --inplace over it, truncation, a file system
+ *    error). The generation is loaded again and verified: NS_REFRESH_RELOADED
+ *    when it is sound; otherwise the refresh fails with NS_ECORRUPT naming
+ *    the file, and from then on every search, ns_index_get_doc,
+ *    ns_results_body and snippet on that generation fails with NS_ECORRUPT
+ *    (naming the file) without reading it, until a later refresh loads a
+ *    sound index (the file restored, or a new commit).
+ *  When loading fails for any other reason (the index deleted, a new commit
+ *  damaged), the refresh fails and the current generation, whose files are
+ *  intact, stays in use. Refreshes of one handle run one at a time.
+ *
+ *  A search already running when a segment file shrinks may read past its
+ *  end, which raises SIGBUS and kills the process unless
+ *  ns_fault_guard_install was called. Damage that does not change a file's
+ *  size or times is not seen by a refresh. */
 NS_API int ns_index_refresh(ns_index *idx, int *changed);
+
+/** Opt-in, process-wide: installs a SIGBUS handler that turns a read past the
+ *  end of a segment file that shrank under an open index into NS_ECORRUPT
+ *  for the call that read it (and for every later call on that generation),
+ *  instead of killing the process. The handler replaces the pages past the
+ *  fault with zero pages in that index's mapping, marks the segment, and
+ *  lets the read go on; the call then fails naming the file. Only mappings
+ *  of ns_index handles are covered (never a writer's). A SIGBUS at any other
+ *  address is passed to the action installed before this call (its handler,
+ *  or the default, which ends the process). Call it once, before other
+ *  threads install SIGBUS handlers; later calls do nothing. A handler the
+ *  application installs afterwards replaces it (chain to it to keep it).
+ *  Returns NS_OK, or a status for sigaction's failure. */
+NS_API int ns_fault_guard_install(void);
 
 /** Message for the last failed call on idx (or on a result set or snippet of
  *  idx) made by this thread; other threads and other handles keep their own.
@@ -338,10 +418,12 @@ typedef struct ns_query_options {
     unsigned version;        /* NS_QUERY_OPTIONS_VERSION */
     int any;                 /* bare words joined by OR instead of AND */
     int literal;             /* the text is only words: no operators or syntax */
-    int lenient;             /* on a syntax error, fall back to literal words */
+    int lenient;             /* on a syntax error, fall back to literal words,
+                                keeping -w, NOT w and +w (query-language.md) */
     unsigned max_terms;      /* NS_MAX_QUERY_TERMS */
     unsigned max_depth;      /* NS_MAX_QUERY_DEPTH */
-    unsigned max_expansions; /* NS_MAX_PREFIX_EXPANSIONS */
+    unsigned max_expansions; /* NS_MAX_PREFIX_EXPANSIONS: terms one prefix may
+                                expand to at search time (0: the default) */
 } ns_query_options;
 
 #define NS_QUERY_OPTIONS_VERSION 1
@@ -383,12 +465,19 @@ typedef struct ns_search_options {
     double title_weight; /* BM25F weight of the title field (default 2.0) */
     int exhaustive;      /* non-zero: score every match, no dynamic pruning;
                             the total is then always exact */
+    /* version 2 (a version-1 struct ends here and gets the defaults below) */
+    double timeout;                /* seconds the search may run (monotonic clock); past it
+                                      ns_search fails with NS_ETIMEOUT. 0: no deadline
+                                      (default); negative or NaN: NS_EINVAL */
+    unsigned max_total_expansions; /* terms all the prefixes of the query may
+                                      expand to together (NS_MAX_QUERY_EXPANSIONS;
+                                      0 means the default); more is NS_ETOOBIG */
 } ns_search_options;
 
-#define NS_SEARCH_OPTIONS_VERSION 1
+#define NS_SEARCH_OPTIONS_VERSION 2
 #define NS_SEARCH_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0                                        \
+        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0, 0.0, NS_MAX_QUERY_EXPANSIONS          \
     }
 
 typedef struct ns_results ns_results;
@@ -396,7 +485,17 @@ typedef struct ns_results ns_results;
 /** Runs q on idx and keeps the best k hits after offset, by BM25F score
  *  (ties: lower document number first). On success *out is a result set the
  *  caller frees with ns_results_free. Errors: NS_ECORRUPT (message names the
- *  segment), NS_ETOOBIG, NS_ENOMEM. */
+ *  segment), NS_ETOOBIG (k + offset, a prefix expanding to more than the
+ *  query's max_expansions terms, or all prefixes together to more than
+ *  max_total_expansions: "query prefixes expand to more than 4096 terms"),
+ *  NS_ETIMEOUT (opts->timeout passed: "query ran past its 0.05 s deadline";
+ *  no partial result is returned), NS_EINVAL, NS_ENOMEM.
+ *
+ *  The deadline is checked between steps of bounded cost (every 1,024
+ *  documents scored or skipped, terms looked up, tokens matched), so a search
+ *  overruns it by at most one such step plus opening the result. The Xapian
+ *  backend bounds its match with Xapian's own time limit and then fails the
+ *  same way (docs/xapian.md). */
 NS_API int ns_search(ns_results **out, ns_index *idx, const ns_query *q,
                      const ns_search_options *opts);
 
@@ -453,6 +552,16 @@ NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *le
  *  id), NS_ECORRUPT, NS_ENOMEM (message in ns_index_errmsg). */
 NS_API int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
 
+/** Calls fn for the id of every live document of the current generation, in
+ *  no particular order, until fn returns non-zero. The generation is pinned
+ *  for the walk, so a writer committing meanwhile changes nothing it sees;
+ *  no lock is taken and nothing is written (works on a read-only folder).
+ *  The id is borrowed for the call. Safe from several threads on one
+ *  ns_index. Errors: NS_EINVAL (NULL fn), NS_ECORRUPT (message names the
+ *  segment), NS_EUNSUPPORTED (a Xapian index: use ns_writer_foreach_id). */
+NS_API int ns_index_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                               void *ctx);
+
 /* ------------------------------------------------------------ snippets */
 
 typedef struct ns_snippet ns_snippet;
@@ -460,18 +569,23 @@ typedef struct ns_snippet ns_snippet;
 typedef struct ns_snippet_options {
     unsigned version; /* NS_SNIPPET_OPTIONS_VERSION */
     size_t max_bytes; /* window size, default 260 */
+    /* version 2 */
+    double timeout; /* seconds the snippet may take (matching the body against
+                       the query); past it NS_ETIMEOUT. 0: none (default) */
 } ns_snippet_options;
 
-#define NS_SNIPPET_OPTIONS_VERSION 1
+#define NS_SNIPPET_OPTIONS_VERSION 2
 #define NS_SNIPPET_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        NS_SNIPPET_OPTIONS_VERSION, 260                                                            \
+        NS_SNIPPET_OPTIONS_VERSION, 260, 0.0                                                       \
     }
 
 /** Builds a snippet for hit i of r: the window of the body that holds the most
  *  distinct query terms, cut at word boundaries, with the byte spans of every
  *  matched token (a phrase match is one span). Caller frees with
- *  ns_snippet_free. */
+ *  ns_snippet_free. Errors: NS_EINVAL (no hit i, a negative timeout),
+ *  NS_ETIMEOUT (opts->timeout passed while matching the body; checked every
+ *  1,024 tokens), NS_ECORRUPT, NS_ENOMEM (message in ns_index_errmsg). */
 NS_API int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                            size_t i, const ns_snippet_options *opts);
 

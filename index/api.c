@@ -44,6 +44,8 @@ const char *ns_strerror(int status)
         return "not supported";
     case NS_EMERGE:
         return "committed, but the merge after it failed";
+    case NS_ETIMEOUT:
+        return "the query ran past its deadline";
     default:
         return "unknown error";
     }
@@ -110,7 +112,18 @@ void nsi_index_unbind(const ns_index *idx)
     }
 }
 
-char *nsi_index_errbuf(void) { return tls_slot && tls_idx ? tls_slot->msg : tls_fallback; }
+/* In a backend module (module.c), the copy of this file the module carries
+ * reports into the loading library's messages: that library bound them. */
+static char *(*host_errbuf)(void);
+
+void nsi_index_errbuf_from(char *(*errbuf)(void)) { host_errbuf = errbuf; }
+
+char *nsi_index_errbuf(void)
+{
+    if (host_errbuf)
+        return host_errbuf();
+    return tls_slot && tls_idx ? tls_slot->msg : tls_fallback;
+}
 
 int nsi_index_fail(int rc, const char *fmt, ...)
 {

@@ -58,6 +58,9 @@ void nsi_index_unbind(const ns_index *idx);
 int nsi_index_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* This thread's message buffer of the bound handle (NSI_ERRMSG bytes). */
 char *nsi_index_errbuf(void);
+/* Makes nsi_index_errbuf (and so nsi_index_fail) the loading library's:
+ * called once by a backend module's entry (xapian/xmodule.c). */
+void nsi_index_errbuf_from(char *(*errbuf)(void));
 
 /* This thread's slot of idx (created when missing; NULL if out of memory). */
 nsi_msgslot *nsi_index_slot(const ns_index *idx);

@@ -1,12 +1,13 @@
 /* api_index.c — the front door of ns_index: open, close, refresh, stats,
- * documents by id, and the index check. Each function checks its arguments,
- * binds the handle's message (api.h) and calls the handle's backend. */
+ * documents by id, the index check, and the opt-in bus-error guard. Each function checks its
+ * arguments, binds the handle's message (api.h) and calls the handle's backend. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "common/guard.h"
 
 static atomic_uint_fast64_t next_serial = 1;
 
@@ -82,6 +83,8 @@ int ns_index_refresh(ns_index *idx, int *changed)
     return idx->ops->refresh(idx, changed);
 }
 
+int ns_fault_guard_install(void) { return nsi_guard_install(); }
+
 const char *ns_index_language(const ns_index *idx)
 {
     return idx ? idx->ops->language(idx) : "english";
@@ -104,6 +107,21 @@ int ns_index_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out
     if (!id || len == 0)
         return nsi_index_fail(NS_EINVAL, "no document id given");
     return idx->ops->get_doc(idx, id, len, out);
+}
+
+int ns_index_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                        void *ctx)
+{
+    if (!idx)
+        return NS_EINVAL;
+    nsi_index_bind(idx);
+    if (!fn)
+        return nsi_index_fail(NS_EINVAL, "no callback given");
+    if (!idx->ops->foreach_id)
+        return nsi_index_fail(NS_EUNSUPPORTED,
+                              "a %s index lists its ids through a writer (ns_writer_foreach_id)",
+                              idx->ops->name);
+    return idx->ops->foreach_id(idx, fn, ctx);
 }
 
 int ns_index_check(const char *path, int full, char *errbuf, size_t errbuf_len)

@@ -26,6 +26,7 @@ int ns_query_parse(ns_query **out, ns_index *idx, const char *text, size_t len,
     ns_query *q = calloc(1, sizeof *q);
     if (!q)
         return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");
+    q->max_expansions = o.max_expansions ? o.max_expansions : NS_MAX_PREFIX_EXPANSIONS;
     nsi_analyzer *an = NULL;
     int rc;
     if (idx) {

@@ -1,10 +1,13 @@
 /* api_search.c — the front door of searching: ns_search, result sets, hits,
  * bodies and snippets. Options are checked once here for every backend; a
  * snippet is made here from the body its backend reads (backend.h, body). */
+#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "common/deadline.h"
 #include "eval/search.h"
 #include "format/record.h"
 #include "snippet/snippet.h"
@@ -14,11 +17,21 @@
 static int search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o)
 {
     *o = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
+    /* a version-1 caller's struct ends before timeout: the rest keeps the
+     * defaults */
     if (opts)
-        *o = *opts;
+        memcpy(o, opts, opts->version >= 2 ? sizeof *opts : offsetof(ns_search_options, timeout));
+    o->version = NS_SEARCH_OPTIONS_VERSION;
+    if (!o->max_total_expansions)
+        o->max_total_expansions = NS_MAX_QUERY_EXPANSIONS;
     if (o->k1 < 0 || o->b < 0 || o->b > 1 || o->title_weight < 0 || !q)
         return nsi_index_fail(NS_EINVAL, "invalid search options (need k1 >= 0, 0 <= b <= 1, "
                                          "title weight >= 0)");
+    if (!(o->timeout >= 0) || isinf(o->timeout))
+        return nsi_index_fail(NS_EINVAL,
+                              "invalid search timeout %g (need a finite number of "
+                              "seconds >= 0; 0: none)",
+                              o->timeout);
     if (o->k > NS_MAX_RESULTS || o->offset > NS_MAX_RESULTS - o->k)
         return nsi_index_fail(NS_ETOOBIG, "k + offset exceeds %d", NS_MAX_RESULTS);
     return NS_OK;
@@ -120,6 +133,18 @@ int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len)
 
 void ns_free(void *p) { free(p); }
 
+/* A hit's term positions, through its backend, for the snippet. */
+typedef struct hit_ref {
+    const ns_results *r;
+    size_t i;
+} hit_ref;
+
+static int hit_positions(void *ctx, const char *term, size_t len, size_t max, nsi_u32vec *out)
+{
+    const hit_ref *h = ctx;
+    return h->r->idx->ops->positions(h->r, h->i, term, len, max, out);
+}
+
 int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns_results *r,
                     size_t i, const ns_snippet_options *opts)
 {
@@ -132,14 +157,21 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
     if (!idx)
         return nsi_index_fail(NS_EINVAL, "no index given");
     ns_snippet_options o = NS_SNIPPET_OPTIONS_INIT;
-    if (opts)
-        o = *opts;
+    if (opts) /* a version-1 struct ends before timeout */
+        memcpy(&o, opts, opts->version >= 2 ? sizeof *opts : offsetof(ns_snippet_options, timeout));
     if (o.max_bytes < 16)
         o.max_bytes = 16;
+    if (!(o.timeout >= 0) || isinf(o.timeout))
+        return nsi_index_fail(NS_EINVAL, "invalid snippet timeout %g (need seconds >= 0)",
+                              o.timeout);
+    nsi_deadline dl = nsi_deadline_in(o.timeout);
     nsi_buf buf = {0};
     const char *body;
     size_t len;
     int rc = r->idx->ops->body(r, i, &buf, &body, &len);
+    if (!rc && nsi_deadline_passed(&dl)) /* reading the body counts too */
+        rc = nsi_index_fail(NS_ETIMEOUT, "snippet of hit %zu ran past its %g s deadline", i,
+                            o.timeout);
     if (rc) {
         nsi_buf_free(&buf);
         return rc;
@@ -154,11 +186,17 @@ int ns_snippet_make(ns_snippet **out, ns_index *idx, const ns_query *q, const ns
     const nsi_hit *h = &r->hits[i];
     size_t skip = nsi_snippet_skip_title(
         body, len, (const char *)r->arena.data + h->off[NSI_F_TITLE], h->len[NSI_F_TITLE]);
-    rc = nsi_snippet_build(an, body + skip, len - skip, q ? q->root : NULL, o.max_bytes, &s->s);
+    hit_ref ref = {r, i};
+    nsi_snip_positions pos = {hit_positions, &ref};
+    rc = nsi_snippet_build_hit(an, body, len, skip, q ? q->root : NULL, o.max_bytes,
+                               r->idx->ops->positions ? &pos : NULL, &dl, &s->s);
     nsi_index_analyzer_put(idx, an);
     nsi_buf_free(&buf);
     if (rc) {
         free(s);
+        if (rc == NS_ETIMEOUT)
+            return nsi_index_fail(rc, "snippet of hit %zu ran past its %g s deadline", i,
+                                  o.timeout);
         return nsi_index_fail(rc, "snippet: %s", ns_strerror(rc));
     }
     *out = s;

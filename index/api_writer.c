@@ -1,5 +1,6 @@
 /* api_writer.c — the front door of ns_writer. Options are completed here
- * (a version-1 caller's struct ends before backend), documents are checked
+ * (a version-1 caller's struct ends before backend, a version-2 caller's
+ * before prune_orphans), documents are checked
  * here, and the writer's backend does the rest; its messages go to the
  * handle's buffer. */
 #include <stddef.h>
@@ -16,7 +17,10 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
         return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "no index path given");
     ns_writer_options o = NS_WRITER_OPTIONS_INIT;
     if (opts)
-        memcpy(&o, opts, opts->version >= 2 ? sizeof *opts : offsetof(ns_writer_options, backend));
+        memcpy(&o, opts,
+               opts->version >= 3   ? sizeof *opts
+               : opts->version == 2 ? offsetof(ns_writer_options, prune_orphans)
+                                    : offsetof(ns_writer_options, backend));
     o.version = NS_WRITER_OPTIONS_VERSION;
     if (!o.flush_bytes)
         o.flush_bytes = ((ns_writer_options)NS_WRITER_OPTIONS_INIT).flush_bytes;
@@ -40,6 +44,14 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
         return NS_EINVAL;
     if (!doc || !doc->id || doc->id_len == 0)
         return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "document has no id");
+    /* a NUL cannot pass through the CLIs' ids (argv, --list-ids lines), so
+     * such a document could never be named again */
+    const char *nul = memchr(doc->id, 0, doc->id_len);
+    if (nul)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL,
+                        "document id '%.*s...' holds a NUL byte at offset %zu; ids may not",
+                        (int)(nul - doc->id > 200 ? 200 : nul - doc->id), doc->id,
+                        (size_t)(nul - doc->id));
     if (doc->body_len > NS_MAX_DOC_BYTES)
         return nsi_fail(
             w->err, sizeof w->err, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",
@@ -69,6 +81,13 @@ int ns_writer_foreach_id(ns_writer *w, int (*fn)(void *ctx, const char *id, size
 int ns_writer_commit(ns_writer *w) { return w ? w->ops->w_commit(w->impl) : NS_EINVAL; }
 
 int ns_writer_optimize(ns_writer *w) { return w ? w->ops->w_optimize(w->impl) : NS_EINVAL; }
+
+int ns_writer_tidy(ns_writer *w)
+{
+    if (!w)
+        return NS_EINVAL;
+    return w->ops->w_tidy ? w->ops->w_tidy(w->impl) : w->ops->w_commit(w->impl);
+}
 
 void ns_writer_close(ns_writer *w)
 {

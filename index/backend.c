@@ -1,5 +1,6 @@
 /* backend.c — which backend a path belongs to: the one place, beside
- * xapian/, that knows whether the Xapian backend was built. */
+ * xapian/, that knows whether the Xapian backend was built (it is then a
+ * module, loaded by module.c). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,16 @@ static int looks_binary(const char *path)
     return n > 0 && memchr(b, 0, (size_t)n) != NULL;
 }
 
+#ifdef NS_WITH_XAPIAN
+/* Puts "path: what" before the module's message in err. */
+static void xapian_missing(const char *path, const char *what, char *err)
+{
+    char why[NSI_ERRMSG];
+    snprintf(why, sizeof why, "%s", err);
+    nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: %s%s", path, what, why);
+}
+#endif
+
 enum nsi_kind nsi_backend_detect(const char *path)
 {
     struct stat st;
@@ -51,7 +62,10 @@ const nsi_backend *nsi_backend_for_index(const char *path, int *rc, char *err)
     if (nsi_backend_detect(path) == NSI_KIND_NATIVE)
         return &nsi_backend_native;
 #ifdef NS_WITH_XAPIAN
-    return &nsi_backend_xapian;
+    const nsi_backend *b = nsi_module_backend("xapian", rc, err);
+    if (!b)
+        xapian_missing(path, "a Xapian index, but ", err);
+    return b;
 #else
     *rc = nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: a Xapian index, but %s", path, NO_XAPIAN);
     return NULL;
@@ -65,7 +79,10 @@ const nsi_backend *nsi_backend_for_writer(const char *path, const ns_writer_opti
     if (opts->backend != NS_BACKEND_XAPIAN && nsi_backend_detect(path) == NSI_KIND_NATIVE)
         return &nsi_backend_native;
 #ifdef NS_WITH_XAPIAN
-    return &nsi_backend_xapian;
+    const nsi_backend *b = nsi_module_backend("xapian", rc, err);
+    if (!b)
+        xapian_missing(path, "", err);
+    return b;
 #else
     *rc = nsi_fail(err, NSI_ERRMSG, NS_EUNSUPPORTED, "%s: %s", path, NO_XAPIAN);
     return NULL;

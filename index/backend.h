@@ -5,11 +5,13 @@
  * arguments and options once, binds the handle's error message for the
  * calling thread (api.h), and calls the backend of the handle through this
  * table. A backend is a const nsi_backend: the native engine's is
- * nsi_backend_native (backend_native.c), the Xapian wrapper's is
- * nsi_backend_xapian (xapian/backend_xapian.c, only in a build with
- * NS_WITH_XAPIAN). backend.c decides which backend a path belongs to; a build
- * without Xapian answers NS_EUNSUPPORTED there, so no other file knows
- * whether Xapian was built.
+ * nsi_backend_native (backend_native.c), built into libnsearch; the Xapian
+ * wrapper's is nsi_backend_xapian (xapian/backend_xapian.c, only in a build
+ * with NS_WITH_XAPIAN), which lives in its own module,
+ * libnsearch-xapian.so.<MAJOR.MINOR>, loaded by module.c when an index needs
+ * it. backend.c decides which backend a path belongs to; a build without
+ * Xapian, or a missing module, answers NS_EUNSUPPORTED there, so no other
+ * file knows whether Xapian was built.
  *
  * Contract for every entry:
  *  - arguments are already checked by the front door: handles are not NULL,
@@ -35,6 +37,7 @@
 #include "nsearch.h"
 
 #include "common/buf.h"
+#include "common/internal.h"
 
 typedef struct nsi_backend {
     const char *name; /* "native", "xapian" */
@@ -57,10 +60,23 @@ typedef struct nsi_backend {
                   const ns_search_options *opts);
     /* id is not empty. */
     int (*get_doc)(ns_index *idx, const char *id, size_t len, ns_results **out);
+    /* Calls fn for the id of every live document of the current generation
+     * (pinned for the walk) until fn returns non-zero. NULL: the front door
+     * answers NS_EUNSUPPORTED. */
+    int (*foreach_id)(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                      void *ctx);
     /* The stored body of hit i of r (i < r->nhits), read into buf; *body
      * points into buf, *len is its length. The caller frees buf. These are
      * the inputs of ns_results_body and of snippets. */
     int (*body)(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
+    /* Appends to out the body positions (token ordinals in the stored body,
+     * ascending) of the analysed term (term, len) in hit i of r; none when
+     * the document lacks the term; NS_ETOOBIG (no message), appending
+     * nothing, when it has more than max. Snippets use them to find the
+     * matches without analysing the body. NULL: the backend has none to
+     * offer, and snippets analyse the body. */
+    int (*positions)(const ns_results *r, size_t i, const char *term, size_t len, size_t max,
+                     nsi_u32vec *out);
     /* Releases what r holds of the backend (a pinned generation). */
     void (*results_release)(ns_results *r);
     /* Verifies the index at path (ns_index_check). NULL: not supported. */
@@ -77,13 +93,45 @@ typedef struct nsi_backend {
     int (*w_foreach_id)(void *w, int (*fn)(void *ctx, const char *id, size_t id_len), void *ctx);
     int (*w_commit)(void *w);
     int (*w_optimize)(void *w);
+    /* Commits, then merges what this writer wrote (ns_writer_tidy). NULL:
+     * the backend merges on its own, and tidy is a commit. */
+    int (*w_tidy)(void *w);
     void (*w_close)(void *w);
 } nsi_backend;
 
 extern const nsi_backend nsi_backend_native;
 #ifdef NS_WITH_XAPIAN
-extern const nsi_backend nsi_backend_xapian;
+extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch.a's users' tests */
 #endif
+
+/* ---- backend modules (module.c) */
+
+/* The layout of nsi_backend and of the structs it passes: a module built
+ * against another layout is refused. Bump it when any of them changes. */
+#define NSI_BACKEND_ABI 2u
+
+/* What the library hands a module when it loads it: the state that must
+ * be the library's, not the module's own copy of it (the module carries a
+ * hidden copy of the internals it calls). */
+typedef struct nsi_module_host {
+    unsigned abi;                /* NSI_BACKEND_ABI of the library */
+    const char *version;         /* NS_VERSION_STRING of the library */
+    char *(*index_errbuf)(void); /* the library's nsi_index_errbuf (api.c) */
+} nsi_module_host;
+
+/* A module exports one function, named NSI_MODULE_ENTRY: it checks host
+ * (same table ABI and nsearch version, else NULL with a message in err,
+ * NSI_ERRMSG bytes), attaches to it and returns its backend table, whose
+ * name is the module's. */
+#define NSI_MODULE_ENTRY "nsearch_backend_module"
+const nsi_backend *nsearch_backend_module(const nsi_module_host *host, char *err);
+
+/* The backend of module name ("xapian"): libnsearch-<name>.so.<MAJOR.MINOR>,
+ * loaded on the first call (thread-safe; module.c says where it is looked
+ * for, $NSEARCH_MODULE_DIR first). NULL with NS_EUNSUPPORTED in *rc and a
+ * message naming the module and where it was looked for in err
+ * (NSI_ERRMSG). */
+const nsi_backend *nsi_module_backend(const char *name, int *rc, char *err);
 
 /* What a path holds, as far as choosing a backend is concerned. */
 enum nsi_kind {

@@ -15,7 +15,9 @@ const nsi_backend nsi_backend_native = {
     .warning = NULL, /* one folder: never partial */
     .search = nsi_native_search,
     .get_doc = nsi_reader_get_doc,
+    .foreach_id = nsi_reader_foreach_id,
     .body = nsi_reader_body,
+    .positions = nsi_reader_positions,
     .results_release = nsi_reader_results_release,
     .check = nsi_check,
     .w_open = nsi_writer_open,
@@ -24,5 +26,6 @@ const nsi_backend nsi_backend_native = {
     .w_foreach_id = nsi_writer_foreach_id,
     .w_commit = nsi_writer_commit,
     .w_optimize = nsi_writer_optimize,
+    .w_tidy = nsi_writer_tidy,
     .w_close = nsi_writer_close,
 };

@@ -76,8 +76,12 @@ static int take_field(ni_jsonl_record *rec, const char *key, json_object *v, jso
     size_t *dst_len[] = {&rec->doc.title_len, &rec->doc.body_len, &rec->doc.url_len,
                          &rec->doc.date_len};
     if (!strcmp(key, "id")) {
-        if (take_id(v, &rec->doc))
-            return 1;
+        if (take_id(v, &rec->doc)) {
+            if (!memchr(rec->doc.id, 0, rec->doc.id_len))
+                return 1;
+            snprintf(why, why_len, "\"id\" holds a NUL character (\\u0000), which no id may");
+            return 0;
+        }
         snprintf(why, why_len, "\"id\" must be a non-empty string or a number, not %s",
                  json_object_get_type(v) == json_type_string ? "an empty string" : type_name(v));
         return 0;

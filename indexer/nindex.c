@@ -31,8 +31,8 @@ typedef struct options {
     const char *language;
     const char *stdin_id;
     int stdin_jsonl;
-    int prune, delete_mode, optimize, stats, quiet, wait;
-    int check, check_full, list_ids;
+    int prune, prune_orphans, delete_mode, optimize, no_merge, stats, quiet, wait;
+    int check, check_full, list_ids, null_ids;
     int backend;     /* NS_BACKEND_*, -1 when not given */
     unsigned shards; /* 0 when not given */
     unsigned commit_every;
@@ -46,8 +46,10 @@ typedef struct options {
 enum {
     OPT_LANGUAGE = 256,
     OPT_PRUNE,
+    OPT_PRUNE_ORPHANS,
     OPT_DELETE,
     OPT_OPTIMIZE,
+    OPT_NO_MERGE,
     OPT_STATS,
     OPT_COMMIT_EVERY,
     OPT_PROGRESS,
@@ -77,11 +79,19 @@ static const cliopt option_table[] = {
     {"prune", OPT_PRUNE, no_argument, NULL,
      "remove documents whose file no longer exists (ids that\n"
      "start with '/'; JSON record ids should not)"},
+    {"prune-orphans", OPT_PRUNE_ORPHANS, no_argument, NULL,
+     "delete orphan segments (committed after the COMMIT in\n"
+     "force: an older COMMIT was put back) instead of refusing\n"
+     "to write; --check reports them (docs/format.md)"},
     {"delete", OPT_DELETE, optional_argument, NULL,
      "the operands are ids of documents to delete, not paths\n"
      "(a relative path is also tried as its absolute form);\n"
      "--delete=ID deletes ID"},
     {"optimize", OPT_OPTIMIZE, no_argument, NULL, "merge the index into one segment at the end"},
+    {"no-merge", OPT_NO_MERGE, no_argument, NULL,
+     "leave the segments this run wrote as they are (by\n"
+     "default they are merged into one at the end, so that a\n"
+     "one-run index searches as fast as an optimized one)"},
     {"stats", OPT_STATS, no_argument, NULL, "print what the index holds (alone or after indexing)"},
     {"check", OPT_CHECK, no_argument, NULL,
      "verify the index without changing it: checksums and\n"
@@ -91,7 +101,13 @@ static const cliopt option_table[] = {
      "with --check: also analyse every stored document again\n"
      "and compare with the index's postings"},
     {"list-ids", OPT_LIST_IDS, no_argument, NULL,
-     "print the id of every live document, one per line"},
+     "print the id of every live document, one per line,\n"
+     "escaped: \\\\ for \\, \\n \\r \\t, \\xHH for other control\n"
+     "bytes (undo with printf '%b'); read from the last\n"
+     "commit, without the writer lock"},
+    {"null", '0', no_argument, NULL,
+     "with --list-ids: end each id with a NUL byte\n"
+     "instead, unescaped"},
     {"commit-every", OPT_COMMIT_EVERY, required_argument, "N",
      "commit after every N changed documents, so an\n"
      "interruption loses at most N (default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
@@ -151,7 +167,9 @@ static void usage(FILE *out, const char *default_index)
           "                                     (required), \"title\", \"body\", \"url\",\n"
           "                                     \"date\"; other fields are kept as metadata\n"
           "  anything else                      indexed as text if it is text\n"
-          "Binary, empty and unsupported files are skipped with a warning.\n"
+          "Binary, empty and unsupported files are skipped with a warning, and so\n"
+          "are named pipes, sockets and devices in a folder (never opened). A JSON\n"
+          "record whose \"id\" holds a NUL (\\u0000) is skipped as invalid.\n"
           "\n"
           "A file's document id is its absolute path (so running again from another\n"
           "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
@@ -222,6 +240,9 @@ static int take_option(int c, options *o, char **argv)
     case OPT_PRUNE:
         o->prune = 1;
         return -1;
+    case OPT_PRUNE_ORPHANS:
+        o->prune_orphans = 1;
+        return -1;
     case OPT_DELETE:
         if (optarg)
             o->delete_ids[o->ndelete_ids++] = optarg;
@@ -230,6 +251,9 @@ static int take_option(int c, options *o, char **argv)
         return -1;
     case OPT_OPTIMIZE:
         o->optimize = 1;
+        return -1;
+    case OPT_NO_MERGE:
+        o->no_merge = 1;
         return -1;
     case OPT_STATS:
         o->stats = 1;
@@ -269,6 +293,9 @@ static int take_option(int c, options *o, char **argv)
     case OPT_LIST_IDS:
         o->list_ids = 1;
         return -1;
+    case '0':
+        o->null_ids = 1;
+        return -1;
     case OPT_BACKEND:
         if (!strcmp(optarg, "native") || !strcmp(optarg, "xapian")) {
             o->backend = optarg[0] == 'x' ? NS_BACKEND_XAPIAN : NS_BACKEND_NATIVE;
@@ -304,8 +331,12 @@ static int check_options(const options *o)
         ni_usage_error("--full applies to --check");
         return NI_EXIT_USAGE;
     }
-    int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune || o->optimize ||
-                  o->stats || (o->check && o->list_ids);
+    if (o->null_ids && !o->list_ids) {
+        ni_usage_error("-0 (--null) applies to --list-ids");
+        return NI_EXIT_USAGE;
+    }
+    int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune ||
+                  o->prune_orphans || o->optimize || o->stats || (o->check && o->list_ids);
     if ((o->check || o->list_ids) && actions) {
         ni_usage_error("--check and --list-ids take no PATH and no other action");
         return NI_EXIT_USAGE;
@@ -316,10 +347,10 @@ static int check_options(const options *o)
         ni_usage_error("--delete needs the ids of the documents to delete");
         return NI_EXIT_USAGE;
     }
-    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune && !o->optimize &&
-        !o->stats) {
+    if (!o->delete_mode && o->noperands == 0 && o->ndelete_ids == 0 && !o->prune &&
+        !o->prune_orphans && !o->optimize && !o->stats) {
         ni_usage_error("nothing to do: give a PATH to index (or --stats, --prune, "
-                       "--optimize, --delete)");
+                       "--prune-orphans, --optimize, --delete)");
         return NI_EXIT_USAGE;
     }
     if (dashes > 1) {
@@ -630,6 +661,7 @@ static int open_writer(ni_run *r, const options *o, const char *index)
     wo.wait_for_lock = o->wait;
     wo.backend = o->backend < 0 ? NS_BACKEND_NATIVE : o->backend;
     wo.shards = o->shards;
+    wo.prune_orphans = o->prune_orphans;
     char msg[NS_ERRBUF_SIZE] = "";
     int st = ns_writer_open(&r->w, index, &wo, msg, sizeof msg);
     if (st == NS_OK)
@@ -681,7 +713,9 @@ static int run_writer(const options *o, const char *index)
         prune(&r);
     if (r.fatal == NS_OK) {
         ni_progress_status(&progress, "committing\xE2\x80\xA6");
-        ni_commit(&r);
+        /* --optimize merges everything next; otherwise the run's own
+         * segments are merged into one (ns_writer_tidy) */
+        ni_commit_with(&r, o->optimize || o->no_merge ? ns_writer_commit : ns_writer_tidy);
     }
     if (o->optimize && !ni_stopping(&r) && !r.merge_failed) {
         ni_progress_status(&progress, "merging into one segment\xE2\x80\xA6");
@@ -714,32 +748,74 @@ static int run_check(const char *index, int full)
     return st == NS_ECORRUPT ? 1 : 2;
 }
 
+/* One id of --list-ids: raw and NUL-ended with -0 (ids hold no NUL), else
+ * on one line with \\, \\n, \\r, \\t and \\xHH (other bytes below 0x20,
+ * and 0x7F) escaped, so that every id is one line and printf '%b' gives it
+ * back. */
 static int print_id(void *ctx, const char *id, size_t len)
 {
-    (void)ctx;
-    fwrite(id, 1, len, stdout);
+    if (*(const int *)ctx) {
+        fwrite(id, 1, len, stdout);
+        putchar('\0');
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c == '\\')
+            fputs("\\\\", stdout);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c < 0x20 || c == 0x7F)
+            printf("\\x%02X", c);
+        else
+            putchar(c);
+    }
     putchar('\n');
     return 0;
 }
 
-/* --list-ids: takes the writer lock (ids live in the writer's map). */
-static int list_ids(const char *index)
+/* --list-ids: read through a reader, from the last commit, so it needs no
+ * writer lock and works on a read-only folder while a writer runs; a
+ * Xapian index is read through a writer (ns_index_foreach_id does not
+ * support it). */
+static int list_ids(const char *index, int null_ids)
 {
-    ns_writer *w;
-    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
     char msg[NS_ERRBUF_SIZE] = "";
     struct stat st;
     if (stat(index, &st) != 0) {
         ni_msg("%s: no index there", index);
         return NI_EXIT_FAILED;
     }
-    int s = ns_writer_open(&w, index, &wo, msg, sizeof msg);
+    ns_index *idx;
+    int s = ns_index_open(&idx, index, msg, sizeof msg);
     if (s != NS_OK) {
         ni_msg("%s", msg[0] ? msg : ns_strerror(s));
         return ni_exit_for(s);
     }
-    ns_writer_foreach_id(w, print_id, NULL);
-    ns_writer_close(w);
+    s = ns_index_foreach_id(idx, print_id, &null_ids);
+    if (s == NS_EUNSUPPORTED) {
+        ns_writer *w;
+        ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+        s = ns_writer_open(&w, index, &wo, msg, sizeof msg);
+        if (s == NS_OK) {
+            s = ns_writer_foreach_id(w, print_id, &null_ids);
+            if (s != NS_OK)
+                snprintf(msg, sizeof msg, "%s", ns_writer_errmsg(w));
+        }
+        ns_writer_close(w);
+    } else if (s != NS_OK) {
+        snprintf(msg, sizeof msg, "%s", ns_index_errmsg(idx));
+    }
+    ns_index_close(idx);
+    if (s != NS_OK) {
+        fflush(stdout);
+        ni_msg("%s", msg[0] ? msg : ns_strerror(s));
+        return ni_exit_for(s);
+    }
     return fflush(stdout) == 0 ? NI_EXIT_OK : NI_EXIT_FAILED;
 }
 
@@ -763,12 +839,12 @@ int main(int argc, char **argv)
     }
     rc = NI_EXIT_OK;
     if (o.check || o.list_ids) {
-        rc = o.check ? run_check(index.str, o.check_full) : list_ids(index.str);
+        rc = o.check ? run_check(index.str, o.check_full) : list_ids(index.str, o.null_ids);
         nsi_buf_free(&index);
         free(o.delete_ids);
         return rc;
     }
-    if (o.noperands || o.ndelete_ids || o.prune || o.optimize)
+    if (o.noperands || o.ndelete_ids || o.prune || o.prune_orphans || o.optimize)
         rc = run_writer(&o, index.str);
     if (o.stats && (rc == NI_EXIT_OK || rc == NI_EXIT_FAILED)) {
         int s = ni_print_stats(index.str, stdout);

@@ -78,6 +78,8 @@ void ni_skip(ni_run *r, enum ni_reason why, const char *where, const char *fmt, 
  * merge after it failed) is reported as a warning and sets r->merge_failed
  * instead: the run still succeeds. */
 int ni_commit(ni_run *r);
+/* The same through another commit call (ns_writer_tidy at the end of a run). */
+int ni_commit_with(ni_run *r, int (*commit)(ns_writer *));
 
 /* Reports a library failure on the writer and sets r->fatal. */
 void ni_fatal(ni_run *r, int status);

@@ -22,9 +22,11 @@ void ni_fatal(ni_run *r, int status)
     r->fatal = status;
 }
 
-int ni_commit(ni_run *r)
+int ni_commit(ni_run *r) { return ni_commit_with(r, ns_writer_commit); }
+
+int ni_commit_with(ni_run *r, int (*commit)(ns_writer *))
 {
-    int st = ns_writer_commit(r->w);
+    int st = commit(r->w);
     if (st == NS_EMERGE) {
         /* The changes are committed; only the merge is left for the next
          * run. A warning, not a failure (the writer stopped, though: a later

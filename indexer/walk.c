@@ -227,7 +227,13 @@ static void visit_entry(walk *w)
         push_dir(w, &st);
     else if (S_ISREG(st.st_mode))
         w->wk->on_file(w->wk->ctx, w->path.str, &st);
-    /* Sockets, pipes and devices inside folders are not documents. */
+    else /* not documents, and a FIFO is never opened: that would block */
+        problem(w, w->path.str, NI_UNSUPPORTED, "skipped: %s",
+                S_ISFIFO(st.st_mode)   ? "a named pipe (FIFO), not a file"
+                : S_ISSOCK(st.st_mode) ? "a socket, not a file"
+                : S_ISCHR(st.st_mode)  ? "a character device, not a file"
+                : S_ISBLK(st.st_mode)  ? "a block device, not a file"
+                                       : "not a regular file");
 }
 
 static void walk_tree(walk *w, const struct stat *root)

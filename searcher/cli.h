@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "nsearch.h"
 #include "term.h"
@@ -17,10 +18,29 @@ typedef struct cli_run {
     size_t text_len;
     ns_index *idx;
     const ns_query *q;
-    const ns_results *r; /* NULL when the query can match nothing */
-    size_t offset;       /* --offset, for the summary line */
-    uint64_t elapsed_us; /* parse + search */
+    const ns_results *r;  /* NULL when the query can match nothing */
+    size_t offset;        /* --offset, for the summary line */
+    uint64_t elapsed_us;  /* parse + search */
+    uint64_t deadline_us; /* CLOCK_MONOTONIC time the query's --query-timeout
+                             ends (search and snippets); 0: none */
 } cli_run;
+
+/* The snippet options of run's hits: what is left of its deadline (a
+ * passed deadline leaves a nanosecond, so ns_snippet_make fails with
+ * NS_ETIMEOUT). */
+static inline ns_snippet_options cli_snippet_options(const cli_run *run)
+{
+    ns_snippet_options so = NS_SNIPPET_OPTIONS_INIT;
+    if (run->deadline_us != 0) {
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+        so.timeout = now < run->deadline_us ? (double)(run->deadline_us - now) / 1e6 : 1e-9;
+    }
+    return so;
+}
 
 /* Human-readable hits (rank, title, score, location, highlighted snippet)
  * and a summary line, styled by st. Returns NS_OK or the status of a failed
@@ -41,11 +61,13 @@ void print_json_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_sni
 int print_trec(FILE *out, const cli_run *run, const char *tag);
 
 /* The default index location ($NSEARCH_INDEX, $XDG_DATA_HOME/nsearch/index,
- * ~/.local/share/nsearch/index), malloc'd; NULL after printing why. */
+ * ~/.local/share/nsearch/index), malloc'd; NULL after printing why
+ * (index_path.c). */
 char *default_index_path(void);
 
-/* nsearch serve (serve.c): the whole subcommand, argv[0] being "serve".
- * Returns the exit status. */
+/* nsearch serve (serve.c): the whole subcommand, argv[0] being "serve" or
+ * the program's name (nsearch-serve, nsearch_serve.c, which `nsearch serve`
+ * execs). Returns the exit status. */
 int serve_main(int argc, char **argv);
 
 #endif

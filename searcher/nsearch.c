@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cliopt.h"
@@ -66,7 +67,8 @@ enum {
     OPT_B,
     OPT_TITLE_WEIGHT,
     OPT_EXHAUSTIVE,
-    OPT_ALLOW_PARTIAL
+    OPT_ALLOW_PARTIAL,
+    OPT_QUERY_TIMEOUT
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -85,12 +87,18 @@ static const cliopt options[] = {
      "run one query per line of FILE (- for stdin);\n"
      "a line \"QID<TAB>text\" keeps its QID, otherwise\n"
      "the QID is the line number"},
-    {"trec", OPT_TREC, required_argument, "TAG", "write a TREC run: qid Q0 docid rank score TAG"},
+    {"trec", OPT_TREC, required_argument, "TAG",
+     "write a TREC run: qid Q0 docid rank score TAG\n"
+     "(in ids: %, spaces and control bytes as %HH)"},
     {"k1", OPT_K1, required_argument, "X", "BM25 k1 (default 1.2)"},
     {"b", OPT_B, required_argument, "X", "BM25 b, 0 to 1 (default 0.75)"},
     {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
      "weight of title words (default 2.0)"},
     {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
+     "stop a query (search and snippets) that runs\n"
+     "longer, with an error (default 0: no limit;\n"
+     "fractions such as 0.5 allowed)"},
     {"allow-partial", OPT_ALLOW_PARTIAL, no_argument, NULL,
      "a sharded index (Xapian stub): search the shards that\n"
      "answer and warn about the others, instead of failing"},
@@ -228,6 +236,10 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
     case OPT_EXHAUSTIVE:
         o->sopts.exhaustive = 1;
         break;
+    case OPT_QUERY_TIMEOUT:
+        if (parse_real(arg, 0, 3600, &o->sopts.timeout) != 0)
+            return usage_error("--query-timeout wants seconds from 0 to 3600, not '%s'", arg);
+        break;
     case OPT_ALLOW_PARTIAL:
         o->allow_partial = 1;
         break;
@@ -316,34 +328,6 @@ static int parse_args(int argc, char **argv, cli_opts *o)
 
 /* ------------------------------------------------------------ the index */
 
-/* The default index location; the result is malloc'd (NULL on failure, with
- * a message printed). */
-char *default_index_path(void)
-{
-    const char *env = getenv("NSEARCH_INDEX");
-    const char *base, *tail;
-    char *path;
-    size_t len;
-
-    if (env != NULL && *env != '\0')
-        return strdup(env);
-    base = getenv("XDG_DATA_HOME");
-    tail = "/nsearch/index";
-    if (base == NULL || base[0] != '/') { /* XDG: relative values are ignored */
-        base = getenv("HOME");
-        tail = "/.local/share/nsearch/index";
-    }
-    if (base == NULL || *base == '\0') {
-        fputs("nsearch: no index given: use -d INDEX or set NSEARCH_INDEX\n", stderr);
-        return NULL;
-    }
-    len = strlen(base) + strlen(tail) + 1;
-    path = malloc(len);
-    if (path != NULL)
-        snprintf(path, len, "%s%s", base, tail);
-    return path;
-}
-
 /* Shards that --allow-partial skipped, as warnings. */
 static void print_warnings(ns_index *idx)
 {
@@ -415,7 +399,15 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
     ns_query *q = NULL;
     ns_results *r = NULL;
     uint64_t t0 = now_us();
-    cli_run run = {qid, text, len, idx, NULL, NULL, o->sopts.offset, 0};
+    cli_run run = {qid,
+                   text,
+                   len,
+                   idx,
+                   NULL,
+                   NULL,
+                   o->sopts.offset,
+                   0,
+                   o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0};
 
     *matched = 0;
     err->rc = ns_query_parse(&q, idx, text, len, qopts, err->msg, sizeof err->msg, &err->offset);
@@ -642,6 +634,59 @@ static int finish_output(int status)
     return status;
 }
 
+/* ------------------------------------------------------------ serve */
+
+#ifdef NS_WITH_SERVE
+/* Execs path with argv (argv[0] replaced by path) if it exists; returns only
+ * when it does not, or exec failed (errno). */
+static void try_exec(const char *path, char **argv)
+{
+    if (access(path, X_OK) != 0)
+        return;
+    argv[0] = (char *)path;
+    execv(path, argv);
+    fprintf(stderr, "nsearch serve: cannot run %s: %s\n", path, strerror(errno));
+    exit(EXIT_ERROR);
+}
+#endif
+
+/* nsearch serve: the HTTP server is its own program, nsearch-serve, so that
+ * a search in a terminal never loads libmicrohttpd and what it pulls in
+ * (GnuTLS, ...). It is looked for beside this program (/proc/self/exe), then
+ * in the install bindir (NS_INSTALL_BINDIR); argv[0] is "serve". */
+static int run_serve(int argc, char **argv)
+{
+#ifdef NS_WITH_SERVE
+    char self[4096], path[4096 + 32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    const char *here = NULL;
+    (void)argc;
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            here = self;
+            snprintf(path, sizeof path, "%s/nsearch-serve", here);
+            try_exec(path, argv);
+        }
+    }
+    try_exec(NS_INSTALL_BINDIR "/nsearch-serve", argv);
+    fprintf(stderr,
+            "nsearch serve: the server program nsearch-serve is not installed: looked in %s%s%s "
+            "(it is built with NS_WITH_SERVE and installed beside nsearch)\n",
+            here != NULL ? here : "", here != NULL ? " and " : "", NS_INSTALL_BINDIR);
+    return EXIT_ERROR;
+#else
+    (void)argc;
+    (void)argv;
+    fputs("nsearch serve: this nsearch was built without the server "
+          "(NS_WITH_SERVE=OFF)\n",
+          stderr);
+    return EXIT_ERROR;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     cli_opts o = {NULL,
@@ -658,16 +703,8 @@ int main(int argc, char **argv)
     term_style st;
     int status;
 
-    if (argc > 1 && strcmp(argv[1], "serve") == 0) {
-#ifdef NS_WITH_SERVE
-        return serve_main(argc - 1, argv + 1);
-#else
-        fputs("nsearch serve: this nsearch was built without the server "
-              "(NS_WITH_SERVE=OFF)\n",
-              stderr);
-        return EXIT_ERROR;
-#endif
-    }
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return run_serve(argc - 1, argv + 1);
     status = parse_args(argc, argv, &o);
     if (status != CONTINUE)
         goto done;

@@ -101,7 +101,7 @@ static void put_summary(FILE *out, const cli_run *run, size_t n)
 int print_json(FILE *out, const cli_run *run)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
-    ns_snippet_options sopts = NS_SNIPPET_OPTIONS_INIT;
+    ns_snippet_options sopts = cli_snippet_options(run);
 
     for (size_t i = 0; i < n; i++) {
         ns_hit h;

@@ -37,8 +37,14 @@ typedef struct wrap {
 
 static void put_spaces(FILE *out, size_t n)
 {
-    while (n-- > 0)
-        putc(' ', out);
+    static const char spaces[] = "                                ";
+
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+
+        fwrite(spaces, 1, k, out);
+        n -= k;
+    }
 }
 
 static size_t digits(size_t v)
@@ -123,22 +129,45 @@ static void match_edges(wrap *w, const ns_snippet *sn, size_t p, size_t *next, s
     }
 }
 
+/* The first code point boundary of text[p..e) at or after target (e when
+ * there is none before it). */
+static size_t boundary_at(const char *text, size_t p, size_t e, size_t target)
+{
+    while (p < e && p < target) {
+        int32_t cp;
+
+        p += nsi_utf8_decode((const uint8_t *)text + p, e - p, &cp);
+    }
+    return p < e ? p : e;
+}
+
+/* Writes the word text[b..e) in runs: one term_put_text for each stretch
+ * between highlight edges. Edges are taken at code point boundaries, as
+ * match_edges sees them. */
 static void put_word(wrap *w, const ns_snippet *sn, const char *text, size_t b, size_t e,
                      size_t *next, size_t *end)
 {
     size_t p = b;
+    size_t n = ns_snippet_span_count(sn);
 
     for (;;) {
-        size_t n;
-        int32_t cp;
+        size_t target = e, q;
 
         match_edges(w, sn, p, next, end);
         if (p >= e)
             break;
-        n = nsi_utf8_decode((const uint8_t *)text + p, e - p, &cp);
-        term_put_text(w->out, text + p, n);
-        w->col += term_text_width(text + p, n);
-        p += n;
+        if (w->in_match) {
+            target = *end;
+        } else if (*next < n) {
+            size_t s, t;
+
+            ns_snippet_span(sn, *next, &s, &t);
+            target = s;
+        }
+        q = boundary_at(text, p, e, target > p ? target : p + 1);
+        term_put_text(w->out, text + p, q - p);
+        w->col += term_text_width(text + p, q - p);
+        p = q;
     }
 }
 
@@ -321,7 +350,7 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
     size_t rank_cols = digits(run->offset + n);
-    ns_snippet_options sopts = NS_SNIPPET_OPTIONS_INIT;
+    ns_snippet_options sopts = cli_snippet_options(run);
 
     if (run->qid != NULL)
         put_query_heading(out, st, run);

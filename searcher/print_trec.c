@@ -2,8 +2,11 @@
  *
  * One line per hit: "qid Q0 docid rank score tag", score with %.6f (so the
  * printed scores keep the library's non-increasing order). The format is
- * whitespace-separated, so whitespace and control bytes inside an id or qid
- * are written as '_' rather than breaking the six columns. */
+ * whitespace-separated, so an id or qid is percent-encoded where it must be:
+ * '%' and bytes up to 0x20 (space, controls) and 0x7F are written as %HH
+ * (upper-case hex), every other byte as it is. So "a b" is a%20b and "a_b"
+ * stays a_b: two ids never print the same, and URL-decoding gives the id
+ * back. An empty field is written "-". */
 #include <string.h>
 
 #include "cli.h"
@@ -17,7 +20,10 @@ static void put_field(FILE *out, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        putc(c <= ' ' || c == 0x7F ? '_' : c, out);
+        if (c <= ' ' || c == 0x7F || c == '%')
+            fprintf(out, "%%%02X", c);
+        else
+            putc(c, out);
     }
 }
 

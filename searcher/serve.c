@@ -5,8 +5,12 @@
  * a bearer token (--token, --token-file) or an explicit --insecure-public.
  * The daemon is libmicrohttpd with a pool of threads, each running its own
  * epoll loop, all sharing one ns_index. A timer thread calls ns_index_refresh
- * every SERVE_REFRESH_MS, so a commit by nindex is served within a second;
- * requests in flight keep the generation they started on.
+ * every SERVE_REFRESH_MS, so a commit by nindex, or another index rebuilt or
+ * moved in at the path, is served within a second; requests in flight keep
+ * the generation they started on. A segment cut or overwritten under the
+ * server makes the requests that read it answer 503 (the SIGBUS guard,
+ * ns_fault_guard_install, and the refresh's checks) and /health degraded,
+ * until the index is sound again.
  *
  * Shutdown (SIGINT or SIGTERM): stop accepting connections, let the requests
  * in flight finish (up to SHUTDOWN_GRACE_MS, or until a second signal), then
@@ -49,6 +53,7 @@ enum {
     OPT_TIMEOUT,
     OPT_MAX_CONN,
     OPT_REQ_TIMEOUT,
+    OPT_QUERY_TIMEOUT,
     OPT_ALLOW_HOST,
     OPT_QUIET
 };
@@ -86,6 +91,10 @@ static const cliopt serve_options[] = {
      "close a connection that has not sent a whole\n"
      "request this long after it opened or after its\n"
      "last response, however it dribbles (default 10)"},
+    {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
+     "a search (snippets included) running longer is\n"
+     "stopped and answered 503 timeout (default 2;\n"
+     "0: no limit; fractions such as 0.5 allowed)"},
     {"timeout", OPT_TIMEOUT, required_argument, "SECONDS",
      "close connections idle this long (default 30)"},
     {"quiet", OPT_QUIET, no_argument, NULL, "no access log on standard error"},
@@ -117,6 +126,22 @@ static int serve_usage_error(const char *fmt, const char *arg)
 }
 
 /* ------------------------------------------------------------ options */
+
+/* A number of seconds from 0 to hi, fractions allowed ("0.05"). */
+static int parse_seconds(const char *s, double hi, double *out)
+{
+    char *end;
+    double v;
+
+    if ((*s < '0' || *s > '9') && *s != '.')
+        return -1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno != 0 || !(v >= 0 && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
 
 static int parse_count(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -227,6 +252,10 @@ static int apply_serve_option(serve_config *cfg, int c, const char *arg, char *t
         if (parse_count(arg, 1, 86400, &cfg->request_timeout_s) != 0)
             return serve_usage_error("--request-timeout wants seconds from 1 to 86400, not '%s'",
                                      arg);
+        break;
+    case OPT_QUERY_TIMEOUT:
+        if (parse_seconds(arg, 3600, &cfg->query_timeout_s) != 0)
+            return serve_usage_error("--query-timeout wants seconds from 0 to 3600, not '%s'", arg);
         break;
     case OPT_ALLOW_HOST:
         if (!valid_host_name(arg))
@@ -416,13 +445,21 @@ typedef struct refresher {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop;
+    unsigned long long generation; /* the generation served (refresh thread only) */
 } refresher;
 
-static void refresh_once(server *srv)
+/* One refresh: what the library loaded (ns_index_refresh: a new commit,
+ * another index at the path, the same generation again after its files
+ * changed) is logged; a failure is logged once per message and makes
+ * /health degraded until a refresh succeeds. A refresh that loads another
+ * generation also ends the degradation a damaged answer started. */
+static void refresh_once(refresher *rf)
 {
+    server *srv = rf->srv;
     int changed = 0, rc = ns_index_refresh(srv->idx, &changed);
     char msg[NS_ERRBUF_SIZE] = "";
     int report;
+    ns_stats st;
 
     if (rc != NS_OK)
         snprintf(msg, sizeof msg, "%s",
@@ -430,6 +467,8 @@ static void refresh_once(server *srv)
     pthread_mutex_lock(&srv->mu);
     report = strcmp(msg, srv->refresh_error) != 0;
     snprintf(srv->refresh_error, sizeof srv->refresh_error, "%s", msg);
+    if (changed)
+        srv->damage[0] = '\0';
     pthread_mutex_unlock(&srv->mu);
     if (report && rc != NS_OK)
         fprintf(stderr,
@@ -438,13 +477,24 @@ static void refresh_once(server *srv)
                 msg);
     else if (report)
         fputs("nsearch serve: the index can be refreshed again\n", stderr);
-    if (changed && !srv->cfg->quiet) {
-        ns_stats st;
-
-        if (ns_index_stats(srv->idx, &st) == NS_OK)
-            fprintf(stderr, "nsearch serve: now serving generation %llu (%llu documents)\n",
-                    (unsigned long long)st.generation, (unsigned long long)st.documents);
-    }
+    if (!changed || ns_index_stats(srv->idx, &st) != NS_OK)
+        return;
+    if (changed == NS_REFRESH_REPLACED)
+        fprintf(stderr,
+                "nsearch serve: %s was replaced by another index: now serving its generation "
+                "%llu (%llu documents) instead of generation %llu\n",
+                srv->cfg->index, (unsigned long long)st.generation,
+                (unsigned long long)st.documents, rf->generation);
+    else if (changed == NS_REFRESH_RELOADED)
+        fprintf(stderr,
+                "nsearch serve: %s: files of generation %llu changed on disk; loaded and "
+                "verified it again (%llu documents)\n",
+                srv->cfg->index, (unsigned long long)st.generation,
+                (unsigned long long)st.documents);
+    else if (!srv->cfg->quiet)
+        fprintf(stderr, "nsearch serve: now serving generation %llu (%llu documents)\n",
+                (unsigned long long)st.generation, (unsigned long long)st.documents);
+    rf->generation = (unsigned long long)st.generation;
 }
 
 static void *refresh_loop(void *arg)
@@ -464,7 +514,7 @@ static void *refresh_loop(void *arg)
         if (rf->stop)
             break;
         pthread_mutex_unlock(&rf->mu);
-        refresh_once(rf->srv);
+        refresh_once(rf);
         pthread_mutex_lock(&rf->mu);
     }
     pthread_mutex_unlock(&rf->mu);
@@ -474,9 +524,11 @@ static void *refresh_loop(void *arg)
 static int refresher_start(refresher *rf, server *srv)
 {
     pthread_condattr_t ca;
+    ns_stats st;
 
     rf->srv = srv;
     rf->stop = 0;
+    rf->generation = ns_index_stats(srv->idx, &st) == NS_OK ? st.generation : 0;
     pthread_mutex_init(&rf->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -596,6 +648,12 @@ static int run_server(server *srv, int fd, int ipv6)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* threads created below inherit it */
     signal(SIGPIPE, SIG_IGN);
+    /* a segment cut under the server (cp, rsync --inplace) makes the search
+     * that reads it fail with NS_ECORRUPT (503) instead of SIGBUS */
+    if (ns_fault_guard_install() != NS_OK)
+        fputs("nsearch serve: cannot install the SIGBUS guard: a segment file cut while "
+              "being read will stop the server\n",
+              stderr);
     if (refresher_start(&rf, srv) != 0) {
         fputs("nsearch serve: cannot start the refresh thread\n", stderr);
         close(fd);
@@ -647,7 +705,8 @@ int serve_main(int argc, char **argv)
                         .per_client = 32,
                         .timeout_s = 30,
                         .max_connections = 512,
-                        .request_timeout_s = 10};
+                        .request_timeout_s = 10,
+                        .query_timeout_s = 2};
     server srv = {
         .cfg = &cfg, .mu = PTHREAD_MUTEX_INITIALIZER, .conn_mu = PTHREAD_MUTEX_INITIALIZER};
     char token_buf[MAX_TOKEN_BYTES + 2] = "";

@@ -48,6 +48,7 @@ typedef struct serve_config {
     unsigned timeout_s;         /* idle connection timeout */
     unsigned max_connections;   /* the pool; SERVE_HEALTH_RESERVE more for /health */
     unsigned request_timeout_s; /* time to send a whole request */
+    double query_timeout_s;     /* a search's deadline, snippets included; 0: none */
     const char *allow_host[SERVE_MAX_ALLOW_HOSTS]; /* more Host names served without a token */
     unsigned n_allow_host;
     int insecure_public; /* allow a non-loopback address without a token */
@@ -59,8 +60,11 @@ typedef struct server {
     ns_index *idx;
     const serve_config *cfg;
     int inflight;                       /* requests begun and not finished (atomic) */
-    pthread_mutex_t mu;                 /* guards refresh_error */
+    pthread_mutex_t mu;                 /* guards refresh_error and damage */
     char refresh_error[NS_ERRBUF_SIZE]; /* last refresh failure, "" when fine */
+    char damage[NS_ERRBUF_SIZE];        /* a request found the index damaged
+                                           (NS_ECORRUPT): the message, until a
+                                           refresh loads another generation */
     pthread_mutex_t conn_mu;            /* guards conns and their records */
     struct serve_conn *conns;           /* the open connections (serve_conn.c) */
 } server;

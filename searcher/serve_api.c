@@ -111,11 +111,20 @@ static void index_error(server *srv, int rc, serve_reply *out)
 {
     if (rc == NS_ENOTFOUND)
         api_error(out, 404, "not_found", index_message(srv, rc), -1, NULL);
+    else if (rc == NS_ETIMEOUT)
+        api_error(out, 503, "timeout", index_message(srv, rc), -1, NULL);
     else if (rc == NS_ETOOBIG || rc == NS_EINVAL)
         api_error(out, 400, "bad_query", index_message(srv, rc), -1, "q");
-    else if (rc == NS_ECORRUPT)
-        api_error(out, 500, "index_corrupt", index_message(srv, rc), -1, NULL);
-    else
+    else if (rc == NS_ECORRUPT) {
+        /* the index on disk is damaged: not this request's fault, and it may
+         * pass (a refresh after the file is restored or rebuilt); /health
+         * says degraded until then */
+        const char *m = index_message(srv, rc);
+        pthread_mutex_lock(&srv->mu);
+        snprintf(srv->damage, sizeof srv->damage, "%s", m);
+        pthread_mutex_unlock(&srv->mu);
+        api_error(out, 503, "index_corrupt", m, -1, NULL);
+    } else
         api_error(out, 500, "internal", index_message(srv, rc), -1, NULL);
 }
 
@@ -206,7 +215,7 @@ static uint64_t now_us(void)
 static int put_hits(FILE *f, const cli_run *run, int snippets)
 {
     size_t n = run->r != NULL ? ns_results_count(run->r) : 0;
-    ns_snippet_options so = NS_SNIPPET_OPTIONS_INIT;
+    ns_snippet_options so = cli_snippet_options(run);
 
     fputs("\"hits\":[", f);
     for (size_t i = 0; i < n; i++) {
@@ -277,6 +286,7 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
 
     if (search_params(params, &sr, out) != 0)
         return;
+    sr.sopts.timeout = srv->cfg->query_timeout_s;
     rc = ns_query_parse(&q, srv->idx, sr.q->val, sr.q->val_len, &sr.qopts, msg, sizeof msg,
                         &err_off);
     if (rc == NS_ENOMEM) {
@@ -292,8 +302,15 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
     if (rc != NS_OK) {
         index_error(srv, rc, out);
     } else {
-        cli_run run = {NULL, sr.q->val, sr.q->val_len,   srv->idx,
-                       q,    r,         sr.sopts.offset, now_us() - t0};
+        cli_run run = {NULL,
+                       sr.q->val,
+                       sr.q->val_len,
+                       srv->idx,
+                       q,
+                       r,
+                       sr.sopts.offset,
+                       now_us() - t0,
+                       sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0};
 
         search_reply(srv, &run, sr.snippets, out);
     }
@@ -394,19 +411,26 @@ void api_stats(server *srv, serve_reply *out)
 
 void api_health(server *srv, serve_reply *out)
 {
-    char err[NS_ERRBUF_SIZE];
+    char err[NS_ERRBUF_SIZE], damage[NS_ERRBUF_SIZE];
     ns_stats st;
     jbody b;
 
     pthread_mutex_lock(&srv->mu);
     snprintf(err, sizeof err, "%s", srv->refresh_error);
+    snprintf(damage, sizeof damage, "%s", srv->damage);
     pthread_mutex_unlock(&srv->mu);
     if (ns_index_stats(srv->idx, &st) != NS_OK || jbody_open(&b) != 0) {
         api_error(out, 500, "internal", "cannot read the index statistics", -1, NULL);
         return;
     }
+    int degraded = err[0] != '\0' || damage[0] != '\0';
     fprintf(b.f, "{\"status\":\"%s\",\"generation\":%" PRIu64 ",\"documents\":%" PRIu64,
-            err[0] != '\0' ? "degraded" : "ok", st.generation, st.documents);
+            degraded ? "degraded" : "ok", st.generation, st.documents);
+    if (degraded) {
+        const char *why = err[0] != '\0' ? err : damage;
+        putc(',', b.f);
+        put_str(b.f, "reason", why, strlen(why));
+    }
     if (err[0] != '\0') {
         putc(',', b.f);
         put_str(b.f, "refresh_error", err, strlen(err));

@@ -102,28 +102,35 @@ size_t term_put_fit(FILE *out, const char *s, size_t len, size_t max_cols)
 {
     size_t cols = 0;
     size_t i = 0;
+    size_t run = 0; /* start of the bytes that go out as they are, not yet written */
 
     if (max_cols == SIZE_MAX || term_text_width(s, len) <= max_cols)
         max_cols = SIZE_MAX; /* everything fits: no room needed for "…" */
     else if (max_cols > 0)
         max_cols--; /* keep a column for "…" */
+    /* Text goes out in runs: one fwrite for each stretch of code points
+     * written as they are, ended by one that is replaced (or the end). */
     while (i < len) {
         int32_t cp;
         size_t n = nsi_utf8_decode((const uint8_t *)s + i, len - i, &cp);
-        uint8_t enc[4];
-        unsigned w;
+        int32_t safe = safe_cp(cp);
+        unsigned w = nsi_utf8_cp_width(safe);
 
-        cp = safe_cp(cp);
-        w = nsi_utf8_cp_width(cp);
         if (cols + w > max_cols)
             break;
-        if (cp == NSI_UTF8_REPLACEMENT || cp == ' ')
-            fwrite(enc, 1, nsi_utf8_encode(cp, enc), out);
-        else
-            fwrite(s + i, 1, n, out);
+        if (safe != cp) {
+            uint8_t enc[4];
+
+            if (i > run)
+                fwrite(s + run, 1, i - run, out);
+            fwrite(enc, 1, nsi_utf8_encode(safe, enc), out);
+            run = i + n;
+        }
         cols += w;
         i += n;
     }
+    if (i > run)
+        fwrite(s + run, 1, i - run, out);
     if (i < len) {
         fputs("\xE2\x80\xA6", out);
         cols++;

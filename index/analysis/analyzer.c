@@ -685,6 +685,45 @@ int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_po
     return rc;
 }
 
+int nsi_analyze_scan(nsi_analyzer *a, const char *text, size_t len, uint32_t first_pos,
+                     nsi_token_cb cb, void *ctx)
+{
+    /* The same loop as nsi_analyze without make_term: positions depend only
+     * on where scan_token ends tokens, never on their terms. The common
+     * token, ASCII letters and digits up to a plain separator (not one of
+     * the joiners ' , .) or the end, is ended here without scan_token:
+     * there no joining rule or acronym can apply, so scan_token would end
+     * it at the same place. */
+    const uint8_t *s = (const uint8_t *)text;
+    uint32_t pos = first_pos;
+    size_t i = 0;
+    while (i < len) {
+        int32_t cp;
+        size_t n;
+        if (s[i] < 0x80 && ascii_class[s[i]] == NSI_CC_SEP) {
+            i++;
+            continue;
+        }
+        if (!is_word(peek(s, len, i, &cp, &n))) {
+            i += n;
+            continue;
+        }
+        size_t start = i, j = i;
+        while (j < len && s[j] < 0x80 &&
+               (ascii_class[s[j]] == NSI_CC_LETTER || ascii_class[s[j]] == NSI_CC_DIGIT))
+            j++;
+        if (j > start && (j == len || (s[j] < 0x80 && ascii_class[s[j]] == NSI_CC_SEP)))
+            i = j;
+        else
+            i = scan_token(a, s, len, start);
+        nsi_token tok = {NULL, 0, pos++, start, i};
+        int rc = cb(ctx, &tok);
+        if (rc)
+            return rc;
+    }
+    return NS_OK;
+}
+
 /* ------------------------------------------------------------ public */
 
 typedef struct public_ctx {

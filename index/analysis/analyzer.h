@@ -80,4 +80,13 @@ int nsi_analyze_text(const char *language, const char *text, size_t len, ns_toke
 int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_pos, unsigned flags,
                 nsi_token_cb cb, void *ctx, nsi_analyze_stats *stats);
 
+/* The tokenize-only walk: calls cb for each token of text exactly where
+ * nsi_analyze gives it a position (tokens nsi_analyze skips, too long or
+ * folded to nothing, included, since they take a position too), without
+ * folding or stemming: tok->term is NULL and term_len 0. It maps the
+ * positions the index stores to byte offsets (snippets) at a fraction of
+ * the cost of analysis. Returns NS_OK or the callback's non-zero value. */
+int nsi_analyze_scan(nsi_analyzer *a, const char *text, size_t len, uint32_t first_pos,
+                     nsi_token_cb cb, void *ctx);
+
 #endif

@@ -343,3 +343,27 @@ int nsi_io_renameat(int dirfd, const char *from, const char *to)
 int nsi_io_unlinkat(int dirfd, const char *name) { MUTATE(io->unlinkat(dirfd, name)); }
 
 DIR *nsi_io_fdopendir(int dirfd) { return fate(0) ? NULL : io->fdopendir(dirfd); }
+
+/* ------------------------------------------------------------ file identity */
+
+void nsi_fileid_of(const struct stat *st, nsi_fileid *id)
+{
+    id->dev = (unsigned long long)st->st_dev;
+    id->ino = (unsigned long long)st->st_ino;
+    id->size = (unsigned long long)st->st_size;
+    id->mtime_s = (long long)st->st_mtim.tv_sec;
+    id->mtime_ns = (long long)st->st_mtim.tv_nsec;
+    id->ctime_s = (long long)st->st_ctim.tv_sec;
+    id->ctime_ns = (long long)st->st_ctim.tv_nsec;
+}
+
+int nsi_fileid_same_file(const nsi_fileid *a, const nsi_fileid *b)
+{
+    return a->dev == b->dev && a->ino == b->ino;
+}
+
+int nsi_fileid_equal(const nsi_fileid *a, const nsi_fileid *b)
+{
+    return nsi_fileid_same_file(a, b) && a->size == b->size && a->mtime_s == b->mtime_s &&
+           a->mtime_ns == b->mtime_ns && a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
+}

@@ -90,6 +90,20 @@ int nsi_io_renameat(int dirfd, const char *from, const char *to);
 int nsi_io_unlinkat(int dirfd, const char *name);
 DIR *nsi_io_fdopendir(int dirfd);
 
+/* What tells one state of a file from another without reading it: which
+ * file (device, inode) and its size, modification and change times. A file
+ * rewritten in place keeps its inode but not its change time. */
+typedef struct nsi_fileid {
+    unsigned long long dev, ino, size;
+    long long mtime_s, mtime_ns, ctime_s, ctime_ns;
+} nsi_fileid;
+
+void nsi_fileid_of(const struct stat *st, nsi_fileid *id);
+/* Whether a and b are the same file (device and inode). */
+int nsi_fileid_same_file(const nsi_fileid *a, const nsi_fileid *b);
+/* Whether a and b are the same file in the same state. */
+int nsi_fileid_equal(const nsi_fileid *a, const nsi_fileid *b);
+
 /* ---- fault injection (tests) */
 
 enum {

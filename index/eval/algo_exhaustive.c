@@ -7,6 +7,8 @@ static int run(nsi_eval *x, nsi_cursor *root, uint64_t base, nsi_run *r)
     int rc = root->ops->start(x, root);
     while (!rc && root->doc != NSI_DOC_END) {
         uint32_t d = root->doc;
+        if (nsi_deadline_tick(&x->dl))
+            return NS_ETIMEOUT;
         if (!nsi_bit_get(x->deleted, d)) {
             double s;
             if ((rc = root->ops->score(x, root, &s)))

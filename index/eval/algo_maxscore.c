@@ -54,6 +54,10 @@ static int maxscore(nsi_eval *x, nsi_cursor **kids, size_t n, uint64_t base, nsi
         ub[i] = ord[i].bound + (i ? ub[i - 1] : 0);
     size_t ess = 0; /* ord[0..ess) are non-essential */
     for (;;) {
+        if (nsi_deadline_tick(&x->dl)) {
+            rc = NS_ETIMEOUT;
+            goto out;
+        }
         double th = nsi_topk_threshold(&r->heap);
         while (ess < n && ub[ess] <= th)
             ess++;

@@ -35,6 +35,8 @@ int nsi_term_cursor_corrupt(nsi_eval *x, int rc);
  * occurrences. */
 static inline int nsi_term_seek(nsi_eval *x, nsi_term_cursor *t, uint32_t target)
 {
+    if (nsi_deadline_tick(&x->dl))
+        return NS_ETIMEOUT;
     int rc = nsi_pcur_seek(&t->pc, target);
     if (!rc) {
         while (t->title_only && t->pc.doc != NSI_DOC_END && nsi_pcur_tf_title(&t->pc) == 0)

@@ -12,9 +12,11 @@
  *
  * Algorithms. search.c tries algos[] in order and runs, in every
  * segment, the first whose fits() accepts the plan and options:
- *   1. MaxScore (algo_maxscore.c): an OR of >= 2 plain terms, unless the
+ *   1. count (algo_count.c): k = 0 (a COUNT); counts every match, scores
+ *      none.
+ *   2. MaxScore (algo_maxscore.c): an OR of >= 2 plain terms, unless the
  *      options ask for exhaustive evaluation. Drives term cursors directly.
- *   2. exhaustive (algo_exhaustive.c): anything; scores every match.
+ *   3. exhaustive (algo_exhaustive.c): anything; scores every match.
  * A block-max WAND (algo_bmw.c) would go before MaxScore, for an OR whose
  * children all have max_score and block_bound (cursor.h), and must keep the
  * rule that scores are summed in query order. */
@@ -24,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/deadline.h"
 #include "common/internal.h"
 #include "eval/bm25.h"
 #include "eval/cursor.h"
@@ -39,6 +42,8 @@ struct nsi_eval {
     const nsi_seg *seg;     /* the segment being searched */
     const uint8_t *deleted; /* its deletion bitmap */
     nsi_bm25 sc;
+    nsi_deadline dl;      /* the search's; every term seek and every
+                             candidate ticks it (deadline.h) */
     char err[NSI_ERRMSG]; /* message of the first failure, if any */
     uint32_t *scratch;    /* scratch any cursor may use, for the duration of */
     size_t scratch_cap;   /* one operation (NEAR): scratch_cap elements */
@@ -59,6 +64,7 @@ typedef struct nsi_algo {
     int (*run)(nsi_eval *x, const nsi_enode *plan, uint64_t base, nsi_run *r);
 } nsi_algo;
 
+extern const nsi_algo nsi_algo_count;      /* algo_count.c */
 extern const nsi_algo nsi_algo_maxscore;   /* algo_maxscore.c */
 extern const nsi_algo nsi_algo_exhaustive; /* algo_exhaustive.c */
 

@@ -31,9 +31,23 @@ static nsi_enode *enode_new(enum nsi_ekind kind, size_t nkids)
     return e;
 }
 
-static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int title_only, int *rc,
-                             char *err, size_t errlen)
+/* The deadline passed while planning: the message says where. */
+static int plan_timeout(const nsi_plan_limits *lim, char *err, size_t errlen)
 {
+    return nsi_fail(err, errlen, NS_ETIMEOUT,
+                    "query ran past its %g s deadline while expanding prefixes and looking up "
+                    "terms",
+                    lim->timeout);
+}
+
+static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int title_only,
+                             nsi_plan_limits *lim, int *rc, char *err, size_t errlen)
+{
+    /* a lookup per segment: few enough to read the clock every time */
+    if (nsi_deadline_passed(lim->dl)) {
+        *rc = plan_timeout(lim, err, errlen);
+        return NULL;
+    }
     nsi_enode *e = enode_new(NSI_E_TERM, 0);
     if (!e || !(e->term = malloc(len + 1))) {
         free(e);
@@ -70,15 +84,19 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every distinct term of the generation that starts with prefix. */
-static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, strset *out, char *err,
-                         size_t errlen)
+/* Every distinct term of the generation that starts with prefix: at most
+ * lim->max_exp, and at most what is left of lim->max_total. */
+static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, strset *out,
+                         char *err, size_t errlen)
 {
+    unsigned max = lim->max_exp;
     for (uint32_t i = 0; i < s->nsegs; i++) {
         nsi_dictit it;
         int r = nsi_dictit_seek(&it, s->segs[i], q->term, q->term_len, err, errlen);
         while (r == NS_OK && it.term_len >= q->term_len &&
                memcmp(it.term, q->term, q->term_len) == 0) {
+            if (nsi_deadline_tick(lim->dl))
+                return plan_timeout(lim, err, errlen);
             int seen = 0;
             for (size_t k = 0; k < out->n && !seen; k++)
                 seen = out->len[k] == it.term_len && !memcmp(out->v[k], it.term, it.term_len);
@@ -88,6 +106,11 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, str
                                     "prefix '%s*' at %zu matches more than %u terms; make it "
                                     "longer",
                                     q->term, q->offset, max);
+                if (lim->used + out->n >= lim->max_total)
+                    return nsi_fail(err, errlen, NS_ETOOBIG,
+                                    "query prefixes expand to more than %u terms together "
+                                    "(reached at '%s*' at %zu); use fewer or longer prefixes",
+                                    lim->max_total, q->term, q->offset);
                 if (out->n == out->cap) {
                     size_t cap = out->cap ? out->cap * 2 : 16;
                     char **v = realloc(out->v, cap * sizeof *v);
@@ -116,19 +139,20 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, unsigned max, str
     return NS_OK;
 }
 
-static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, unsigned max_exp, int *rc,
+static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
                                char *err, size_t errlen)
 {
     strset set = {0};
     nsi_enode *e = NULL;
-    *rc = expand_prefix(s, q, max_exp, &set, err, errlen);
+    *rc = expand_prefix(s, q, lim, &set, err, errlen);
     if (!*rc) {
+        lim->used += (unsigned)set.n;
         e = enode_new(set.n ? NSI_E_OR : NSI_E_EMPTY, set.n);
         if (!e)
             *rc = NS_ENOMEM;
         for (size_t k = 0; e && k < set.n; k++) {
-            e->kids[k] =
-                term_enode(s, set.v[k], set.len[k], q->field == NSQ_FIELD_TITLE, rc, err, errlen);
+            e->kids[k] = term_enode(s, set.v[k], set.len[k], q->field == NSQ_FIELD_TITLE, lim, rc,
+                                    err, errlen);
             if (!e->kids[k]) {
                 nsi_plan_free(e);
                 e = NULL;
@@ -144,7 +168,7 @@ static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, unsigned ma
     return e;
 }
 
-nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, unsigned max_exp, int *rc,
+nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
                           char *err, size_t errlen)
 {
     static const enum nsi_ekind kinds[] = {
@@ -152,9 +176,10 @@ nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, unsigned max_exp
         [NSQ_NEAR] = NSI_E_NEAR, [NSQ_AND] = NSI_E_AND,    [NSQ_OR] = NSI_E_OR,
         [NSQ_NOT] = NSI_E_NOT,   [NSQ_MAYBE] = NSI_E_MAYBE};
     if (q->kind == NSQ_TERM)
-        return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, rc, err, errlen);
+        return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, lim, rc, err,
+                          errlen);
     if (q->kind == NSQ_PREFIX)
-        return prefix_enode(s, q, max_exp, rc, err, errlen);
+        return prefix_enode(s, q, lim, rc, err, errlen);
     nsi_enode *e = enode_new(kinds[q->kind], q->nkids);
     if (!e) {
         *rc = NS_ENOMEM;
@@ -163,7 +188,7 @@ nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, unsigned max_exp
     e->dist = q->dist;
     e->title_only = q->field == NSQ_FIELD_TITLE;
     for (size_t i = 0; i < q->nkids; i++) {
-        nsi_enode *k = nsi_plan_build(s, q->kids[i], max_exp, rc, err, errlen);
+        nsi_enode *k = nsi_plan_build(s, q->kids[i], lim, rc, err, errlen);
         if (!k) {
             nsi_plan_free(e);
             return NULL;

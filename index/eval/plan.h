@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/deadline.h"
 #include "query/query.h"
 #include "read/reader.h"
 
@@ -37,10 +38,21 @@ typedef struct nsi_enode {
     size_t nkids;
 } nsi_enode;
 
-/* The evaluation tree of q over snapshot s; prefixes expanding to more than
- * max_exp terms are an error (NS_ETOOBIG). NULL with *rc set on failure (a
- * message in err when there is one). */
-nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, unsigned max_exp, int *rc,
+/* What planning one query may spend. */
+typedef struct nsi_plan_limits {
+    unsigned max_exp;   /* terms one prefix may expand to */
+    unsigned max_total; /* terms all prefixes may expand to together */
+    unsigned used;      /* expansions so far (start at 0) */
+    nsi_deadline *dl;   /* NULL: none */
+    double timeout;     /* dl's length in seconds, for the message */
+} nsi_plan_limits;
+
+/* The evaluation tree of q over snapshot s; a prefix expanding to more than
+ * lim->max_exp terms, or all of them together to more than lim->max_total,
+ * is an error (NS_ETOOBIG), and so is NS_ETIMEOUT once lim->dl passed (read
+ * per term looked up and every NSI_DEADLINE_EVERY dictionary entries). NULL
+ * with *rc set on failure (a message in err when there is one). */
+nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
                           char *err, size_t errlen);
 
 void nsi_plan_free(nsi_enode *e);

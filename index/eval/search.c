@@ -14,7 +14,8 @@
  *   - OR takes the smallest document of its children; MAYBE follows its
  *     first child and lets the others add to the score.
  * The exhaustive algorithm (algo_exhaustive.c) scores every match of the
- * root cursor. A query that is an OR of plain terms (e.g. --any) runs MaxScore
+ * root cursor; a search for no hits (a COUNT) only counts them
+ * (algo_count.c). A query that is an OR of plain terms (e.g. --any) runs MaxScore
  * instead (algo_maxscore.c): terms whose summed upper bounds cannot lift a
  * document over the current k-th score are only probed for documents the
  * others bring up. Scores are always summed in query order, so pruned and
@@ -38,7 +39,7 @@
 #include "format/record.h"
 
 /* The algorithms, tried in order: the first that fits runs (eval.h). */
-static const nsi_algo *const algos[] = {&nsi_algo_maxscore, &nsi_algo_exhaustive};
+static const nsi_algo *const algos[] = {&nsi_algo_count, &nsi_algo_maxscore, &nsi_algo_exhaustive};
 
 static const nsi_algo *choose_algo(const nsi_enode *root, const ns_search_options *o)
 {
@@ -49,12 +50,13 @@ static const nsi_algo *choose_algo(const nsi_enode *root, const ns_search_option
 }
 
 static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_search_options *o,
-                           nsi_run *r, char *err, size_t errlen)
+                           nsi_deadline dl, nsi_run *r, char *err, size_t errlen)
 {
     nsi_eval *x = calloc(1, sizeof *x);
     if (!x)
         return NS_ENOMEM;
     x->snap = snap;
+    x->dl = dl;
     x->sc = (nsi_bm25){o->k1, o->b, o->title_weight, snap->avg_title, snap->avg_body};
     const nsi_algo *algo = choose_algo(root, o);
     int rc = NS_OK;
@@ -63,7 +65,9 @@ static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_searc
         x->deleted = snap->deleted[i];
         rc = algo->run(x, root, snap->base[i], r);
     }
-    if (rc && x->err[0])
+    if (rc == NS_ETIMEOUT)
+        nsi_fail(err, errlen, rc, "query ran past its %g s deadline", o->timeout);
+    else if (rc && x->err[0])
         nsi_fail(err, errlen, rc, "%s", x->err);
     else if (rc) /* a decoder found damage and said only that: name the file */
         nsi_fail(err, errlen, rc, "%s: %s", x->seg->path, ns_strerror(rc));
@@ -119,17 +123,19 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
         return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
     nsi_run run = {{NULL, 0, o.k + o.offset}, 0, 1};
-    int rc = NS_OK;
+    int rc = nsi_snap_sound(r->snap);
     nsi_enode *root = NULL;
-    if (q->root) {
-        root = nsi_plan_build(r->snap, q->root, NS_MAX_PREFIX_EXPANSIONS, &rc, err, NSI_ERRMSG);
+    nsi_deadline dl = nsi_deadline_in(o.timeout);
+    nsi_plan_limits lim = {q->max_expansions, o.max_total_expansions, 0, &dl, o.timeout};
+    if (!rc && q->root) {
+        root = nsi_plan_build(r->snap, q->root, &lim, &rc, err, NSI_ERRMSG);
         if (!root && !rc)
             rc = NS_ENOMEM;
     }
     if (!rc && root && !(run.heap.e = malloc((run.heap.k + 1) * sizeof *run.heap.e)))
         rc = NS_ENOMEM;
     if (!rc && root)
-        rc = search_segments(r->snap, root, &o, &run, err, NSI_ERRMSG);
+        rc = search_segments(r->snap, root, &o, dl, &run, err, NSI_ERRMSG);
     if (!rc) {
         nsi_topk_sort(&run.heap);
         r->total = run.total;
@@ -150,6 +156,12 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
     }
     free(run.heap.e);
     nsi_plan_free(root);
+    /* a segment that shrank meanwhile was read as zeros: discard the answer
+     * (and any error the zeros caused) */
+    if (!rc || rc == NS_ECORRUPT) {
+        int sound = nsi_snap_sound(r->snap);
+        rc = sound ? sound : rc;
+    }
     if (rc) {
         if (!err[0])
             nsi_index_fail(rc, "%s", ns_strerror(rc));

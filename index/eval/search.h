@@ -13,6 +13,7 @@ struct ns_query {
     nsq_node *root; /* NULL when nothing is left to match */
     char *text;     /* canonical form */
     char language[64];
+    unsigned max_expansions; /* per prefix (ns_query_options) */
 };
 
 typedef struct nsi_hit {

@@ -71,9 +71,11 @@ static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, ch
     if (nsi_crc32(d, n - 12) != nsi_get_u32le(d + n - 12))
         return BAD("checksum mismatch");
     uint32_t version = nsi_get_u32le(d + 8);
-    if (version != NSI_COMMIT_VERSION)
-        return nsi_fail(err, errlen, NS_EVERSION, "%s: format version %u, this build reads %u",
-                        path, version, NSI_COMMIT_VERSION);
+    if (version < NSI_COMMIT_VERSION_MIN || version > NSI_COMMIT_VERSION)
+        return nsi_fail(err, errlen, NS_EVERSION,
+                        "%s: format version %u, this build reads %u to %u", path, version,
+                        NSI_COMMIT_VERSION_MIN, NSI_COMMIT_VERSION);
+    c->version = version;
     c->generation = nsi_get_u64le(d + 16);
     c->next_seg_id = nsi_get_u64le(d + 24);
     const uint8_t *p = d + 32, *e = d + n - 12;
@@ -93,8 +95,17 @@ static int parse(nsi_commit *c, const uint8_t *d, size_t n, const char *path, ch
     for (uint32_t i = 0; i < c->nsegs; i++) {
         nsi_commit_seg *s = &c->segs[i];
         uint64_t id, nd, ndel;
-        if (nsi_varint_get(&p, e, &id) || nsi_varint_get(&p, e, &nd) ||
-            nsi_varint_get(&p, e, &ndel) || nd >= UINT32_MAX || ndel > nd || id >= c->next_seg_id)
+        if (nsi_varint_get(&p, e, &id))
+            return BAD("malformed segment entry");
+        if (version >= 2) { /* the segment's identity */
+            if (e - p < 12)
+                return BAD("malformed segment entry");
+            s->uid = nsi_get_u64le(p);
+            s->table_crc = nsi_get_u32le(p + 8);
+            p += 12;
+        }
+        if (nsi_varint_get(&p, e, &nd) || nsi_varint_get(&p, e, &ndel) || nd >= UINT32_MAX ||
+            ndel > nd || id >= c->next_seg_id)
             return BAD("malformed segment entry");
         s->id = id;
         s->ndocs = (uint32_t)nd;
@@ -158,7 +169,8 @@ static int encode(const nsi_commit *c, nsi_buf *b)
         return rc;
     for (uint32_t i = 0; i < c->nsegs; i++) {
         const nsi_commit_seg *s = &c->segs[i];
-        if ((rc = nsi_buf_put_varint(b, s->id)) || (rc = nsi_buf_put_varint(b, s->ndocs)) ||
+        if ((rc = nsi_buf_put_varint(b, s->id)) || (rc = nsi_buf_put_u64le(b, s->uid)) ||
+            (rc = nsi_buf_put_u32le(b, s->table_crc)) || (rc = nsi_buf_put_varint(b, s->ndocs)) ||
             (rc = nsi_buf_put_varint(b, s->ndeleted)))
             return rc;
         uint64_t prev = UINT64_MAX, count = 0;
@@ -333,12 +345,44 @@ int nsi_lock_acquire_at(int dirfd, const char *dir, int wait, int *out, char *er
         nsi_io_close(fd);
         return nsi_fail(err, errlen, nsi_errno_status(e), "%s: lock: %s", path, strerror(e));
     }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (nsi_io_ftruncate(fd, 0) == 0 && nsi_io_pwrite_full(fd, pid, (size_t)n, 0)) {
-        /* the pid is informational only; the fcntl lock is what counts */
-    }
+    /* the pid is informational only (the fcntl lock is what counts); the
+     * high-water generation is kept */
+    nsi_lock_set_generation(fd, nsi_lock_generation(fd));
     *out = fd;
+    return NS_OK;
+}
+
+/* LOCK's text: "<pid>\ngeneration <n>\n" (docs/format.md, the layout). */
+static uint64_t parse_generation(const char *text)
+{
+    const char *g = strstr(text, "\ngeneration ");
+    return g ? strtoull(g + 12, NULL, 10) : 0;
+}
+
+uint64_t nsi_lock_generation(int lock_fd)
+{
+    char buf[128] = {0};
+    ssize_t k = nsi_io_pread(lock_fd, buf, sizeof buf - 1, 0);
+    return k > 0 ? parse_generation(buf) : 0;
+}
+
+uint64_t nsi_lock_peek_generation(const char *dir)
+{
+    int fd = at_open(-1, dir, "LOCK", O_RDONLY, 0);
+    if (fd < 0)
+        return 0;
+    uint64_t g = nsi_lock_generation(fd);
+    nsi_io_close(fd);
+    return g;
+}
+
+int nsi_lock_set_generation(int lock_fd, uint64_t gen)
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "%ld\ngeneration %llu\n", (long)getpid(),
+                     (unsigned long long)gen);
+    if (nsi_io_ftruncate(lock_fd, 0) || nsi_io_pwrite_full(lock_fd, text, (size_t)n, 0))
+        return nsi_errno_status(errno);
     return NS_OK;
 }
 

@@ -8,13 +8,19 @@
 
 #define NSI_COMMIT_MAGIC "NSCOMMIT"
 #define NSI_COMMIT_END "NSCMTEND"
-#define NSI_COMMIT_VERSION 1
+#define NSI_COMMIT_VERSION 2
+/* Oldest version this build reads: 1 has no segment identities. */
+#define NSI_COMMIT_VERSION_MIN 1
 
 typedef struct nsi_commit_seg {
     uint64_t id;
     uint32_t ndocs;
     uint32_t ndeleted;
     uint8_t *deleted; /* bitmap of ndocs bits, malloc'd (NULL when ndeleted == 0) */
+    /* The segment's identity (version 2; docs/format.md, "COMMIT"): its
+     * CHECKS uid (0 before segment version 3) and footer table_crc. */
+    uint64_t uid;
+    uint32_t table_crc;
 } nsi_commit_seg;
 
 typedef struct nsi_commit {
@@ -23,6 +29,7 @@ typedef struct nsi_commit {
     char language[64];
     uint32_t nsegs;
     nsi_commit_seg *segs;
+    uint32_t version; /* as read (1: no identities to check); written: always the current */
 } nsi_commit;
 
 /* Reads dir/COMMIT. NS_ENOTFOUND when there is none (no index yet),
@@ -65,6 +72,16 @@ int nsi_lock_acquire_at(int dirfd, const char *dir, int wait, int *fd, char *err
  * another errno status) when a stat fails otherwise. */
 int nsi_lock_check(int dirfd, int lock_fd, const char *dir, char *err, size_t errlen);
 void nsi_lock_release(int fd);
+
+/* LOCK's high-water mark: the highest generation ever committed in the
+ * directory (docs/format.md, "Orphans and leftovers"). nsi_lock_acquire keeps
+ * it. nsi_lock_generation reads it from the held LOCK, nsi_lock_peek_generation
+ * from dir/LOCK without locking (readers, --check); both give 0 when there is
+ * none. nsi_lock_set_generation rewrites it (not fsync'ed: a lost update only
+ * lags behind COMMIT, which readers also consult). */
+uint64_t nsi_lock_generation(int lock_fd);
+uint64_t nsi_lock_peek_generation(const char *dir);
+int nsi_lock_set_generation(int lock_fd, uint64_t gen);
 
 /* fsyncs a directory so that a rename or create in it is durable. */
 int nsi_fsync_dir(const char *dir, char *err, size_t errlen);

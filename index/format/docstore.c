@@ -11,7 +11,7 @@
  * ZDICT on the segment's first records wins back. bench/codec_table.c chose
  * the codec (docs/benchmarks.md, "Stored-text codecs"): on the 50k news
  * bodies, 8 KiB blocks of zstd level 3 with a 32 KiB dictionary trained on
- * the first 1 MiB are 0.424 of the raw size, against 0.419 for format 2's
+ * the first 1 MiB are 0.424 of the raw size, against 0.419 for version 2's
  * zlib-6 with a sampled 16 KiB dictionary, and compress 4.5 to 6.5 times and
  * decompress 2 to 3 times as fast; lz4 decompresses faster still but is 0.63.
  *
@@ -22,12 +22,16 @@
  * is compressed again, with the dictionary it had.
  *
  * The reader works in place on the section bytes. Opening checks the offset
- * index once (and, in format 3, digests the dictionaries); a read then trusts
+ * index once (and, in the zstd layout, digests the dictionaries); a read then trusts
  * only what was checked and verifies everything else per block (the frame's
  * content size against the index, the frame's checksum, that the block holds
  * exactly its documents' records), so damaged data gives NS_ECORRUPT with the
  * block named, never an out-of-bounds read. Decompression contexts are kept
- * one per thread. Sections of formats 1 and 2 (zlib) are still read. */
+ * one per thread. The zstd layout is that of segment version 4 and later; the
+ * zlib sections of versions 1 to 3 are still read (nsi_docstore_open_format
+ * maps a version to its layout). In a segment with CHECKS the reader's touch
+ * hook verifies the bytes of the trailer, index and dictionaries at open and
+ * those of each block before it is decompressed. */
 #include "format/docstore.h"
 
 #include <pthread.h>
@@ -50,7 +54,7 @@
 #endif
 
 #define INDEX_ENTRY 12 /* u64 offset, u32 first doc */
-#define TRAILER 12     /* u32 ndicts, u32 nblocks, u32 ndocs (format 3) */
+#define TRAILER 12     /* u32 ndicts, u32 nblocks, u32 ndocs (zstd layout) */
 #define TRAILER_V2 12  /* u32 dict_len, u32 nblocks, u32 ndocs */
 #define TRAILER_V1 8   /* u32 nblocks, u32 ndocs (segment format 1: no dictionary) */
 
@@ -65,7 +69,7 @@
 #endif
 #define DICT_SAMPLE ((size_t)NSI_DOCSTORE_DICT_SAMPLE)
 #define DICT_MIN_SAMPLE ((size_t)NSI_DOCSTORE_DICT_MIN_SAMPLE)
-/* Largest dictionary a format 3 section may hold, and the smallest (a
+/* Largest dictionary a zstd-layout section may hold, and the smallest (a
  * ZDICT dictionary has an 8-byte header). */
 #define DICT_MAX (128u << 10)
 #define DICT_MIN 8u
@@ -466,7 +470,7 @@ void nsi_docstore_writer_free(nsi_docstore_writer *w)
 /* The compressed blocks end where the dictionaries (or the index) start. */
 static uint64_t blocks_size(const nsi_docstore *ds)
 {
-    if (ds->format >= 3)
+    if (ds->format >= 4)
         return (uint64_t)(ds->dicts - ds->base);
     return (uint64_t)(ds->index - ds->base) - ds->dict_len;
 }
@@ -488,7 +492,7 @@ static uint32_t block_ulen(const nsi_docstore *ds, uint32_t i)
 
 static uint32_t block_dict(const nsi_docstore *ds, uint32_t i)
 {
-    if (ds->format < 3)
+    if (ds->format < 4)
         return 0;
     const uint8_t *p = ds->dict_ids + (size_t)i * 2;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8;
@@ -529,7 +533,7 @@ static int check_index(const nsi_docstore *ds, char *err, size_t errlen)
         }
     }
     /* With the order known, each block's extent is valid; check its ulen. */
-    uint64_t ratio = ds->format >= 3 ? MAX_RATIO_ZSTD : MAX_RATIO_ZLIB;
+    uint64_t ratio = ds->format >= 4 ? MAX_RATIO_ZSTD : MAX_RATIO_ZLIB;
     for (uint32_t i = 0; i < ds->nblocks; i++) {
         uint64_t csize = block_end(ds, i) - block_off(ds, i);
         uint64_t ulen = block_ulen(ds, i);
@@ -586,7 +590,8 @@ static int open_zlib(nsi_docstore *ds, const uint8_t *base, size_t size, int v1,
     return NS_OK;
 }
 
-int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err, size_t errlen)
+static int open_zstd(nsi_docstore *ds, const uint8_t *base, size_t size,
+                     nsi_docstore_touch_fn touch, const void *touch_ctx, char *err, size_t errlen)
 {
     memset(ds, 0, sizeof *ds);
     if (size < TRAILER) {
@@ -594,6 +599,9 @@ int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *
         return NS_ECORRUPT;
     }
     const uint8_t *t = base + size - TRAILER;
+    int rc;
+    if (touch && (rc = touch(touch_ctx, t, TRAILER, err, errlen)))
+        return rc;
     uint32_t ndicts = nsi_get_u32le(t), nblocks = nsi_get_u32le(t + 4);
     uint32_t ndocs = nsi_get_u32le(t + 8);
     uint64_t tail =
@@ -605,14 +613,19 @@ int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *
                 nblocks, ndocs, ndicts, size);
         return NS_ECORRUPT;
     }
+    /* the offsets, block index, lengths and dictionary numbers */
+    if (touch && (rc = touch(touch_ctx, base + (size - (size_t)tail), (size_t)tail, err, errlen)))
+        return rc;
     nsi_docstore d = {
         .base = base,
         .size = size,
-        .format = 3,
+        .format = 4,
         .ndocs = ndocs,
         .nblocks = nblocks,
         .ndicts = ndicts,
         .dict_offs = base + (size - (size_t)tail),
+        .touch = touch,
+        .touch_ctx = touch_ctx,
     };
     d.index = d.dict_offs + ((size_t)ndicts + 1) * 4;
     d.ulens = d.index + (size_t)nblocks * INDEX_ENTRY;
@@ -638,8 +651,11 @@ int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *
             return NS_ECORRUPT;
         }
     }
-    int rc = check_index(&d, err, errlen);
+    rc = check_index(&d, err, errlen);
     if (rc)
+        return rc;
+    /* the dictionaries are digested now: verify their bytes first */
+    if (touch && (rc = touch(touch_ctx, d.dicts, (size_t)dtotal, err, errlen)))
         return rc;
     if (ndicts) {
         d.ddicts = calloc(ndicts, sizeof *d.ddicts);
@@ -662,6 +678,11 @@ int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *
     return NS_OK;
 }
 
+int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err, size_t errlen)
+{
+    return open_zstd(ds, base, size, NULL, NULL, err, errlen);
+}
+
 int nsi_docstore_open_v1(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
                          size_t errlen)
 {
@@ -675,13 +696,19 @@ int nsi_docstore_open_v2(nsi_docstore *ds, const uint8_t *base, size_t size, cha
 }
 
 int nsi_docstore_open_format(nsi_docstore *ds, int format, const uint8_t *base, size_t size,
-                             char *err, size_t errlen)
+                             nsi_docstore_touch_fn touch, const void *touch_ctx, char *err,
+                             size_t errlen)
 {
-    if (format == 1)
-        return open_zlib(ds, base, size, 1, err, errlen);
-    if (format == 2)
-        return open_zlib(ds, base, size, 0, err, errlen);
-    return nsi_docstore_open(ds, base, size, err, errlen);
+    int rc;
+    if (format >= 4) /* CHECKS and zstd STORED */
+        return open_zstd(ds, base, size, touch, touch_ctx, err, errlen);
+    /* 1: no dictionary; 2, and 3 (CHECKS): zlib with a preset dictionary */
+    rc = open_zlib(ds, base, size, format == 1, err, errlen);
+    if (rc == NS_OK) {
+        ds->touch = touch;
+        ds->touch_ctx = touch_ctx;
+    }
+    return rc;
 }
 
 void nsi_docstore_close(nsi_docstore *ds)
@@ -727,13 +754,16 @@ static uint32_t find_block(const nsi_docstore *ds, uint32_t doc)
     return lo;
 }
 
-/* Inflates zlib block b (formats 1 and 2) into out->data (exactly ulen
+/* Inflates zlib block b (segment versions 1 to 3) into out->data (exactly ulen
  * bytes). uncompress() cannot take a preset dictionary, hence the stream. */
 static int inflate_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *err, size_t errlen)
 {
     uint64_t off = block_off(ds, b);
     uint64_t csize = block_end(ds, b) - off;
     uint32_t ulen = block_ulen(ds, b);
+    int rc;
+    if (ds->touch && (rc = ds->touch(ds->touch_ctx, ds->dict, ds->dict_len, err, errlen)))
+        return rc;
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (inflateInit(&zs) != Z_OK)
@@ -798,7 +828,7 @@ static ZSTD_DCtx *thread_dctx(int *owned)
     return d;
 }
 
-/* Decompresses zstd block b (format 3) into out->data (exactly ulen bytes).
+/* Decompresses zstd block b (segment version 4+) into out->data (exactly ulen bytes).
  * The frame must be one frame, of exactly the block's bytes, that says it
  * holds ulen bytes; the frame's checksum is checked by zstd. */
 static int unzstd_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *err, size_t errlen)
@@ -838,11 +868,16 @@ static int unzstd_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *
 /* Decompresses block b into out (replacing its contents). */
 static int load_block(const nsi_docstore *ds, uint32_t b, nsi_buf *out, char *err, size_t errlen)
 {
+    uint64_t off = block_off(ds, b);
+    int rc;
+    if (ds->touch &&
+        (rc = ds->touch(ds->touch_ctx, ds->base + off, block_end(ds, b) - off, err, errlen)))
+        return rc;
     nsi_buf_reset(out);
-    int rc = nsi_buf_reserve(out, block_ulen(ds, b));
+    rc = nsi_buf_reserve(out, block_ulen(ds, b));
     if (rc)
         return rc;
-    rc = ds->format >= 3 ? unzstd_block(ds, b, out, err, errlen)
+    rc = ds->format >= 4 ? unzstd_block(ds, b, out, err, errlen)
                          : inflate_block(ds, b, out, err, errlen);
     if (rc)
         return rc;

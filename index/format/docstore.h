@@ -17,7 +17,7 @@
 #define NSI_DOCSTORE_DICT (32u << 10)
 #endif
 
-/* Dictionary numbers of a section (format 3): 0 is "no dictionary", 1..ndicts
+/* Dictionary numbers of a section (zstd layout, segment version 4): 0 is "no dictionary", 1..ndicts
  * the section's dictionaries. NSI_DOCSTORE_OWN, for nsi_docstore_use_dict,
  * is the dictionary the writer trains from the records added under it. */
 #define NSI_DOCSTORE_NONE 0u
@@ -53,35 +53,53 @@ void nsi_docstore_writer_free(nsi_docstore_writer *w);
 /* Reading works in place over the section bytes (borrowed, e.g. an mmap).
  * After open, an nsi_docstore is read-only: any number of threads may read
  * it at once (each thread decompresses with its own context). */
+/* Verifies len bytes at p before they are used: NS_OK, or an error with a
+ * reason in err (the segment reader's nsi_seg_touch). */
+typedef int (*nsi_docstore_touch_fn)(const void *ctx, const void *p, size_t len, char *err,
+                                     size_t errlen);
+
 typedef struct nsi_docstore {
     const uint8_t *base;
     size_t size;
-    int format; /* the segment format of the section: 1, 2 or 3 */
+    int format; /* the STORED layout: 1 (zlib, segment version 1), 2 (zlib with a
+                 * preset dictionary, versions 2-3) or 4 (zstd, version 4+) */
     uint32_t ndocs;
     uint32_t nblocks;
     const uint8_t *index;    /* per block: u64 offset, u32 first doc */
     const uint8_t *ulens;    /* per block: u32 uncompressed length */
-    const uint8_t *dict_ids; /* format 3, per block: u16 dictionary number */
+    const uint8_t *dict_ids; /* layout 4, per block: u16 dictionary number */
     const uint8_t *dict;     /* format 2: zlib preset dictionary, dict_len bytes (may be 0) */
     uint32_t dict_len;
-    const uint8_t *dicts;     /* format 3: the dictionaries back to back */
-    const uint8_t *dict_offs; /* format 3: (ndicts + 1) u32 offsets into dicts */
+    const uint8_t *dicts;     /* layout 4: the dictionaries back to back */
+    const uint8_t *dict_offs; /* layout 4: (ndicts + 1) u32 offsets into dicts */
     uint32_t ndicts;
-    struct ZSTD_DDict_s **ddicts; /* format 3: one per dictionary, owned */
+    struct ZSTD_DDict_s **ddicts; /* layout 4: one per dictionary, owned */
+    /* Given to nsi_docstore_open_format by the segment reader (NULL: none):
+     * verifies bytes of the section before they are decompressed or, for
+     * layout 4's dictionaries, digested at open (nsi_seg_touch,
+     * docs/format.md CHECKS). */
+    nsi_docstore_touch_fn touch;
+    const void *touch_ctx;
 } nsi_docstore;
 
-/* Validates the offset index (and, in format 3, loads the dictionaries).
- * NS_ECORRUPT with a reason in err, NS_ENOMEM. On success the caller closes
- * ds with nsi_docstore_close. _v1 and _v2 read the sections of segment
- * formats 1 and 2 (zlib). */
+/* Validates the offset index (and, in the zstd layout of segment version 4
+ * and later, loads the dictionaries). NS_ECORRUPT with a reason in err,
+ * NS_ENOMEM. On success the caller closes ds with nsi_docstore_close.
+ * nsi_docstore_open reads the zstd layout; _v1 and _v2 the zlib sections of
+ * segment versions 1 and 2-3. */
 int nsi_docstore_open(nsi_docstore *ds, const uint8_t *base, size_t size, char *err, size_t errlen);
 int nsi_docstore_open_v1(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
                          size_t errlen);
 int nsi_docstore_open_v2(nsi_docstore *ds, const uint8_t *base, size_t size, char *err,
                          size_t errlen);
-/* The same by segment format number (1, 2, 3). */
+/* The same by segment format version, the one place that maps a version to
+ * its STORED layout: 1 -> layout 1, 2 and 3 -> zlib with a dictionary, 4 and
+ * later -> zstd. touch (NULL: none) verifies bytes before they are used:
+ * the trailer, index and dictionaries at open (zstd), each block (and the
+ * zlib dictionary) before it is decompressed. */
 int nsi_docstore_open_format(nsi_docstore *ds, int format, const uint8_t *base, size_t size,
-                             char *err, size_t errlen);
+                             nsi_docstore_touch_fn touch, const void *touch_ctx, char *err,
+                             size_t errlen);
 /* Frees what open loaded. Safe on a zeroed or failed-to-open ds. */
 void nsi_docstore_close(nsi_docstore *ds);
 /* Sets out to the record of doc (replacing out's contents). NS_ECORRUPT on
@@ -103,7 +121,7 @@ int nsi_docstore_get_cached(const nsi_docstore *ds, nsi_docstore_cache *c, uint3
                             const uint8_t **rec, size_t *len, char *err, size_t errlen);
 void nsi_docstore_cache_free(nsi_docstore_cache *c);
 
-/* One block of an open section (format 3), for merges that copy it. */
+/* One block of an open section (zstd layout), for merges that copy it. */
 typedef struct nsi_docstore_block {
     const uint8_t *data; /* the compressed bytes, borrowed from the section */
     size_t clen;
@@ -112,7 +130,7 @@ typedef struct nsi_docstore_block {
 } nsi_docstore_block;
 
 void nsi_docstore_block_at(const nsi_docstore *ds, uint32_t b, nsi_docstore_block *out);
-/* Dictionary k (1..ndicts) of a format 3 section. */
+/* Dictionary k (1..ndicts) of a zstd-layout section. */
 void nsi_docstore_dict_at(const nsi_docstore *ds, uint32_t k, const uint8_t **p, size_t *len);
 
 #endif

@@ -3,21 +3,26 @@
 #ifndef NSI_SEGMENT_H
 #define NSI_SEGMENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "nsearch.h"
 
 #include "common/buf.h"
+#include "common/io.h"
 #include "format/codec.h"
 #include "format/docstore.h"
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 3
-/* Oldest version this build still reads: 1 and 2 differ only in STORED
- * (zlib blocks; 1 without a preset dictionary). */
+#define NSI_SEG_VERSION 4
+/* Oldest version this build still reads: 1 differs from 2 only in STORED (no
+ * preset dictionary); 1 and 2 have no CHECKS section; 1 to 3 store text as
+ * zlib blocks, 4 as zstd blocks with dictionaries (docs/format.md). */
 #define NSI_SEG_VERSION_MIN 1
+/* First version with a CHECKS section (identity, chunk CRCs). */
+#define NSI_SEG_VERSION_CHECKS 3
 #define NSI_DOC_END UINT32_MAX
 
 /* Layout sizes, each named once (docs/format.md, "Segment file"). */
@@ -27,6 +32,8 @@
 #define NSI_DICT_BLOCK 16       /* terms per front-coded dictionary block */
 #define NSI_TERMIDX_ENTRY 20    /* TERMIDX entry per dictionary block */
 #define NSI_SKIP_ENTRY 28       /* POSTINGS skip entry per full block */
+#define NSI_CHUNK_SHIFT 12      /* CHECKS: one CRC per 4 KiB chunk */
+#define NSI_CHECKS_HEAD 24      /* CHECKS: uid, gen, chunk_shift, nchunks */
 
 enum {
     NSI_SEC_INFO = 1,
@@ -38,7 +45,8 @@ enum {
     NSI_SEC_DOCMAP,
     NSI_SEC_STORED,
     NSI_SEC_FIELDS,
-    NSI_SEC_COUNT = NSI_SEC_FIELDS
+    NSI_SEC_CHECKS, /* version 3 and later */
+    NSI_SEC_COUNT = NSI_SEC_CHECKS
 };
 
 /* ---- writing: terms in ascending byte order, each with its postings in
@@ -63,6 +71,9 @@ int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
 /* The writer's stored text (STORED), for merges that copy its blocks.
  * Borrowed until nsi_segw_free. */
 nsi_docstore_writer *nsi_segw_store(nsi_segw *w);
+/* The COMMIT generation the segment is meant to be committed in (CHECKS
+ * gen; docs/format.md, "Orphans and leftovers"). 0 unless set. */
+void nsi_segw_set_generation(nsi_segw *w, uint64_t gen);
 /* Writes and fsyncs dir/seg-<id>.nss. The caller still frees w. */
 int nsi_segw_finish(nsi_segw *w, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 /* The same, the file created relative to the open directory dirfd (-1: by
@@ -79,7 +90,17 @@ void nsi_seg_filename(char *buf, size_t n, const char *dir, uint64_t seg_id);
 typedef struct nsi_seg {
     uint64_t id;
     uint32_t ndocs;
-    uint32_t version; /* format version of the file */
+    uint32_t version;   /* format version of the file */
+    uint64_t uid;       /* CHECKS uid (0 before version 3) */
+    uint64_t gen;       /* CHECKS gen (0 before version 3) */
+    uint32_t table_crc; /* the footer's crc32 of the section table */
+    /* Version 3: chunk CRCs (in the map) and the bitmap of chunks verified
+     * so far, shared by every thread reading the segment (atomic words;
+     * NULL before version 3: nothing to verify lazily). */
+    const uint8_t *chunk_crcs;
+    uint32_t nchunks;
+    size_t chunked_bytes; /* bytes the chunks cover, from the file start */
+    _Atomic uint64_t *verified;
     char path[4096];
     const uint8_t *map;
     size_t size;
@@ -91,6 +112,10 @@ typedef struct nsi_seg {
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
     uint32_t nblocks; /* dictionary blocks */
     nsi_docstore store;
+    nsi_fileid file;    /* the file as it was when mapped */
+    atomic_int faulted; /* a read past the file's end was turned into zeros
+                           (common/guard.h); only for guarded segments */
+    int guard_slot;     /* -1 when not guarded */
 } nsi_seg;
 
 /* Maps and validates the segment file (header, footer, table, small
@@ -100,7 +125,13 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
 /* The same, relative to the open directory dirfd (-1: by path). */
 int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, char *err,
                     size_t errlen);
+/* The same for a reader (read/reader.c): the mapping is registered with the
+ * bus-error guard, so that a read past the end of a file that shrank sets
+ * s->faulted instead of killing the process (when the guard is installed). */
+int nsi_seg_open_guarded(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen);
 void nsi_seg_close(nsi_seg *s);
+/* NS_ECORRUPT naming the file: a guarded read past its end (s->faulted). */
+int nsi_seg_fault(const nsi_seg *s, char *err, size_t errlen);
 
 /* The fields shown in hit lists (id, title, url, date, meta) of doc, read in
  * place from the FIELDS section: rec->f[] point into the map (borrowed while
@@ -109,8 +140,20 @@ struct nsi_record;
 int nsi_seg_fields(const nsi_seg *s, uint32_t doc, struct nsi_record *rec, char *err,
                    size_t errlen);
 
-/* Verifies every section CRC and the whole-file CRC. */
+/* Whether s is the segment COMMIT names: its CHECKS uid (0 before version 3)
+ * and footer table_crc must be COMMIT's (docs/format.md, "COMMIT").
+ * NS_ECORRUPT naming the file otherwise: a segment copied from another index
+ * or replaced by another file of the same name. */
+int nsi_seg_identity(const nsi_seg *s, uint64_t uid, uint32_t table_crc, char *err, size_t errlen);
+/* Verifies every section CRC, every chunk CRC (version 3 and later) and the
+ * whole-file CRC. */
 int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);
+/* Verifies the chunks of bytes [p, p + len) of the map that no thread has
+ * verified yet (docs/format.md, CHECKS), then remembers them. NS_OK at once
+ * before version 3 (those segments are verified whole at open) or when every
+ * chunk is known good; NS_ECORRUPT with "<file>: chunk N (bytes a to b):
+ * checksum mismatch" otherwise. Thread-safe. */
+int nsi_seg_touch(const nsi_seg *s, const void *p, size_t len, char *err, size_t errlen);
 /* Verifies every section CRC (all the bytes a search may read). */
 int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen);
 
@@ -173,7 +216,8 @@ typedef struct nsi_pcur {
     const uint8_t *pblock; /* positions of the block's first doc */
     const uint8_t *pp;     /* positions of doc pp_i of the block */
     uint32_t pp_i;
-    int corrupt; /* set on any decoding failure */
+    int corrupt;     /* set on any decoding failure */
+    int pos_touched; /* the term's positions were verified (nsi_seg_touch) */
 } nsi_pcur;
 
 /* Positions the cursor on the term's first posting. */

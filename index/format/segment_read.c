@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/guard.h"
 #include "common/internal.h"
 #include "common/io.h"
 #include "format/record.h"
@@ -25,8 +27,8 @@ static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 
 static const char *sec_name(int k)
 {
-    static const char *names[] = {"?",         "INFO",  "TERMS",  "TERMIDX", "POSTINGS",
-                                  "POSITIONS", "NORMS", "DOCMAP", "STORED",  "FIELDS"};
+    static const char *names[] = {"?",     "INFO",   "TERMS",  "TERMIDX", "POSTINGS", "POSITIONS",
+                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -38,6 +40,17 @@ static int check_sec_crc(const nsi_seg *s, int k, char *err, size_t errlen)
         return corrupt(s, err, errlen, what);
     }
     return NS_OK;
+}
+
+/* The docstore's hook: its callers name the file, so the message does not. */
+static int store_touch(const void *ctx, const void *p, size_t len, char *err, size_t errlen)
+{
+    const nsi_seg *s = ctx;
+    int rc = nsi_seg_touch(s, p, len, err, errlen);
+    size_t n = strlen(s->path);
+    if (rc && err && !strncmp(err, s->path, n) && err[n] == ':')
+        memmove(err, err + n + 2, strlen(err + n + 2) + 1);
+    return rc;
 }
 
 static int parse_info(nsi_seg *s, char *err, size_t errlen)
@@ -76,16 +89,50 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         nsi_get_u64le(fp + (size_t)s->ndocs * 8) != flen - head)
         return corrupt(s, err, errlen, "section FIELDS: offsets disagree with its size");
     char dserr[256];
+    /* In version 3 and later the chunks STORED reads are verified on first
+     * use: its trailer, index and (version 4) dictionaries at open, each
+     * block before it is decompressed. */
     int dsrc = nsi_docstore_open_format(&s->store, (int)s->version, s->sec[NSI_SEC_STORED].p,
-                                        s->sec[NSI_SEC_STORED].len, dserr, sizeof dserr);
+                                        s->sec[NSI_SEC_STORED].len,
+                                        s->verified ? store_touch : NULL, s, dserr, sizeof dserr);
     if (dsrc == NS_ENOMEM)
         return nsi_fail(err, errlen, NS_ENOMEM, "%s: out of memory", s->path);
     if (dsrc || s->store.ndocs != s->ndocs) {
         char what[300];
         snprintf(what, sizeof what, "section STORED: %s",
-                 s->store.ndocs != s->ndocs ? "document count disagrees" : dserr);
+                 dsrc ? dserr : "document count disagrees");
         return corrupt(s, err, errlen, what);
     }
+    if (s->verified) {
+        /* the block index is read to find any block: verify it now (16
+         * bytes per 8 KiB block), the blocks on first use */
+        const uint8_t *end = s->sec[NSI_SEC_STORED].p + s->sec[NSI_SEC_STORED].len;
+        int rc = nsi_seg_touch(s, s->store.index, (size_t)(end - s->store.index), err, errlen);
+        if (rc)
+            return rc;
+    }
+    return NS_OK;
+}
+
+/* CHECKS (docs/format.md): the identity, and the chunk CRCs that
+ * nsi_seg_touch verifies on first use. Its own CRC was verified. */
+static int parse_checks(nsi_seg *s, char *err, size_t errlen)
+{
+    const uint8_t *c = s->sec[NSI_SEC_CHECKS].p;
+    size_t len = s->sec[NSI_SEC_CHECKS].len;
+    size_t covered = (size_t)(c - s->map);
+    uint64_t want = (covered + ((size_t)1 << NSI_CHUNK_SHIFT) - 1) >> NSI_CHUNK_SHIFT;
+    if (len < NSI_CHECKS_HEAD || nsi_get_u32le(c + 16) != NSI_CHUNK_SHIFT ||
+        nsi_get_u32le(c + 20) != want || len != NSI_CHECKS_HEAD + want * 4 || nsi_get_u64le(c) == 0)
+        return corrupt(s, err, errlen, "section CHECKS: malformed");
+    s->uid = nsi_get_u64le(c);
+    s->gen = nsi_get_u64le(c + 8);
+    s->nchunks = (uint32_t)want;
+    s->chunk_crcs = c + NSI_CHECKS_HEAD;
+    s->chunked_bytes = covered;
+    s->verified = calloc(want / 64 + 1, sizeof *s->verified);
+    if (!s->verified)
+        return nsi_fail(err, errlen, NS_ENOMEM, "%s: out of memory", s->path);
     return NS_OK;
 }
 
@@ -113,11 +160,13 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     s->ndocs = nsi_get_u32le(m + 24);
     uint32_t nsec = nsi_get_u32le(m + 28);
     uint64_t toff = nsi_get_u64le(foot);
-    if (s->id != seg_id || nsec != NSI_SEC_COUNT || toff < NSI_SEG_HEADER_BYTES ||
+    uint32_t want_sec = version >= NSI_SEG_VERSION_CHECKS ? NSI_SEC_COUNT : NSI_SEC_FIELDS;
+    if (s->id != seg_id || nsec != want_sec || toff < NSI_SEG_HEADER_BYTES ||
         toff + (uint64_t)nsec * NSI_SEG_TABLE_ENTRY != s->size - NSI_SEG_FOOTER_BYTES)
         return corrupt(s, err, errlen, "header or footer inconsistent");
     const uint8_t *table = m + toff;
-    if (nsi_crc32(table, (size_t)nsec * NSI_SEG_TABLE_ENTRY) != nsi_get_u32le(foot + 8))
+    s->table_crc = nsi_get_u32le(foot + 8);
+    if (nsi_crc32(table, (size_t)nsec * NSI_SEG_TABLE_ENTRY) != s->table_crc)
         return corrupt(s, err, errlen, "section table: checksum mismatch");
     uint64_t prev_end = NSI_SEG_HEADER_BYTES;
     for (uint32_t k = 1; k <= nsec; k++) {
@@ -130,14 +179,18 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
         s->sec[k].crc = nsi_get_u32le(t + 4);
         prev_end = off + len;
     }
-    static const int small[] = {NSI_SEC_INFO, NSI_SEC_TERMIDX, NSI_SEC_NORMS};
+    static const int small[] = {NSI_SEC_INFO, NSI_SEC_TERMIDX, NSI_SEC_NORMS, NSI_SEC_CHECKS};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
         int rc = check_sec_crc(s, small[i], err, errlen);
         if (rc)
             return rc;
     }
-    return parse_info(s, err, errlen);
+    int rc = version >= NSI_SEG_VERSION_CHECKS ? parse_checks(s, err, errlen) : NS_OK;
+    return rc ? rc : parse_info(s, err, errlen);
 }
+
+static int seg_open(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, int guarded,
+                    char *err, size_t errlen);
 
 int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen)
 {
@@ -147,10 +200,22 @@ int nsi_seg_open(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, siz
 int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, char *err,
                     size_t errlen)
 {
+    return seg_open(out, dirfd, dir, seg_id, 0, err, errlen);
+}
+
+int nsi_seg_open_guarded(nsi_seg **out, const char *dir, uint64_t seg_id, char *err, size_t errlen)
+{
+    return seg_open(out, -1, dir, seg_id, 1, err, errlen);
+}
+
+static int seg_open(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, int guarded,
+                    char *err, size_t errlen)
+{
     *out = NULL;
     nsi_seg *s = calloc(1, sizeof *s);
     if (!s)
         return NS_ENOMEM;
+    s->guard_slot = -1;
     nsi_seg_filename(s->path, sizeof s->path, dir, seg_id);
     int fd = dirfd >= 0 ? nsi_io_openat(dirfd, s->path + strlen(dir) + 1, O_RDONLY, 0)
                         : nsi_io_open(s->path, O_RDONLY, 0);
@@ -165,6 +230,7 @@ int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, 
         return rc;
     }
     s->size = (size_t)st.st_size;
+    nsi_fileid_of(&st, &s->file);
     if (s->size == 0) {
         nsi_io_close(fd);
         int rc = corrupt(s, err, errlen, "empty file");
@@ -180,7 +246,11 @@ int nsi_seg_open_at(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, 
         return rc;
     }
     s->map = m;
+    if (guarded)
+        s->guard_slot = nsi_guard_register(m, s->size, &s->faulted);
     int rc = parse_layout(s, seg_id, err, errlen);
+    if (!rc && atomic_load(&s->faulted))
+        rc = nsi_seg_fault(s, err, errlen);
     if (rc) {
         nsi_seg_close(s);
         return rc;
@@ -193,10 +263,51 @@ void nsi_seg_close(nsi_seg *s)
 {
     if (!s)
         return;
+    nsi_guard_unregister(s->guard_slot);
     nsi_docstore_close(&s->store);
     if (s->map)
         nsi_io_unmap((void *)s->map, s->size);
+    free((void *)s->verified);
     free(s);
+}
+
+int nsi_seg_fault(const nsi_seg *s, char *err, size_t errlen)
+{
+    return corrupt(s, err, errlen,
+                   "the file shrank while it was read (read past its end; "
+                   "it was changed in place)");
+}
+
+static int verify_chunk(const nsi_seg *s, size_t k, char *err, size_t errlen)
+{
+    size_t off = k << NSI_CHUNK_SHIFT, len = (size_t)1 << NSI_CHUNK_SHIFT;
+    if (len > s->chunked_bytes - off)
+        len = s->chunked_bytes - off;
+    if (nsi_crc32(s->map + off, len) != nsi_get_u32le(s->chunk_crcs + k * 4))
+        return nsi_fail(err, errlen, NS_ECORRUPT,
+                        "%s: chunk %zu (bytes %zu to %zu): checksum mismatch", s->path, k, off,
+                        off + len - 1);
+    atomic_fetch_or_explicit(&s->verified[k / 64], (uint64_t)1 << (k % 64), memory_order_release);
+    return NS_OK;
+}
+
+int nsi_seg_touch(const nsi_seg *s, const void *p, size_t len, char *err, size_t errlen)
+{
+    if (!s->verified || len == 0)
+        return NS_OK;
+    size_t off = (size_t)((const uint8_t *)p - s->map);
+    if (off >= s->chunked_bytes) /* CHECKS or later: verified at open */
+        return NS_OK;
+    size_t end = len > s->chunked_bytes - off ? s->chunked_bytes : off + len;
+    for (size_t k = off >> NSI_CHUNK_SHIFT; k <= (end - 1) >> NSI_CHUNK_SHIFT; k++) {
+        uint64_t w = atomic_load_explicit(&s->verified[k / 64], memory_order_acquire);
+        if (w >> (k % 64) & 1)
+            continue;
+        int rc = verify_chunk(s, k, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return NS_OK;
 }
 
 int nsi_seg_fields(const nsi_seg *s, uint32_t doc, nsi_record *rec, char *err, size_t errlen)
@@ -205,13 +316,29 @@ int nsi_seg_fields(const nsi_seg *s, uint32_t doc, nsi_record *rec, char *err, s
     size_t head = ((size_t)s->ndocs + 1) * 8, area = s->sec[NSI_SEC_FIELDS].len - head;
     if (doc >= s->ndocs)
         return NS_EINVAL;
+    int rc = nsi_seg_touch(s, fp + (size_t)doc * 8, 16, err, errlen);
+    if (rc)
+        return rc;
     uint64_t a = nsi_get_u64le(fp + (size_t)doc * 8), b = nsi_get_u64le(fp + (size_t)doc * 8 + 8);
+    if (a <= b && b <= area && (rc = nsi_seg_touch(s, fp + head + a, (size_t)(b - a), err, errlen)))
+        return rc;
     if (a > b || b > area || nsi_record_decode_fields(fp + head + a, (size_t)(b - a), rec)) {
         char what[96];
         snprintf(what, sizeof what, "section FIELDS: entry of document %u is damaged", doc);
         return corrupt(s, err, errlen, what);
     }
     return NS_OK;
+}
+
+int nsi_seg_identity(const nsi_seg *s, uint64_t uid, uint32_t table_crc, char *err, size_t errlen)
+{
+    if (s->uid == uid && s->table_crc == table_crc)
+        return NS_OK;
+    return nsi_fail(err, errlen, NS_ECORRUPT,
+                    "%s: not the segment COMMIT names (its id %016llx and table checksum "
+                    "%08x, COMMIT's %016llx and %08x): copied from another index or replaced",
+                    s->path, (unsigned long long)s->uid, s->table_crc, (unsigned long long)uid,
+                    table_crc);
 }
 
 int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen)
@@ -229,6 +356,9 @@ int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen)
     int rc = nsi_seg_verify_sections(s, err, errlen);
     if (rc)
         return rc;
+    for (size_t k = 0; s->verified && k < s->nchunks; k++)
+        if ((rc = verify_chunk(s, k, err, errlen)))
+            return rc;
     if (nsi_crc32(s->map, s->size - NSI_SEG_FOOTER_BYTES) != nsi_get_u32le(s->map + s->size - 12))
         return corrupt(s, err, errlen, "whole-file checksum mismatch");
     return NS_OK;
@@ -284,6 +414,10 @@ static int block_start(nsi_dictit *it, uint32_t b, char *err, size_t errlen)
     it->in_block = 0;
     it->p = s->sec[NSI_SEC_TERMS].p + d;
     it->end = s->sec[NSI_SEC_TERMS].p + dnext;
+    /* TERMIDX offsets ascend and lie inside TERMS (checked at open) */
+    int rc = nsi_seg_touch(s, it->p, (size_t)(it->end - it->p), err, errlen);
+    if (rc)
+        return rc;
     it->term_len = 0;
     it->ti.post_off = po;
     it->ti.pos_off = qo;
@@ -434,6 +568,8 @@ int nsi_pcur_init(nsi_pcur *c, const nsi_seg *s, const nsi_terminfo *ti)
     c->tail_n = ti->df % NSI_BLOCK;
     const uint8_t *p = s->sec[NSI_SEC_POSTINGS].p + ti->post_off;
     c->end = p + ti->post_len;
+    if (nsi_seg_touch(s, p, ti->post_len, NULL, 0))
+        return bad(c);
     c->pos_base = s->sec[NSI_SEC_POSITIONS].p + ti->pos_off;
     c->pos_end = c->pos_base + ti->pos_len;
     size_t head = (size_t)c->full * NSI_SKIP_ENTRY + (c->full ? 4 : 0);
@@ -528,6 +664,11 @@ int nsi_pcur_positions(nsi_pcur *c, uint32_t *title, uint32_t *body)
 {
     if (c->doc == NSI_DOC_END)
         return NS_EINVAL;
+    if (!c->pos_touched) {
+        if (nsi_seg_touch(c->s, c->pos_base, (size_t)(c->pos_end - c->pos_base), NULL, 0))
+            return bad(c);
+        c->pos_touched = 1;
+    }
     if (c->pp_i > c->i) { /* asked again for an earlier doc: restart the block */
         c->pp = c->pblock;
         c->pp_i = 0;

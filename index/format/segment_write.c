@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/internal.h"
@@ -23,6 +25,7 @@ struct nsi_segw {
     nsi_buf terms, termidx, postings, positions, norms, docmap, stored_sec;
     nsi_buf fields, field_offs; /* FIELDS: entries, and their u64 offsets */
     nsi_docstore_writer *store;
+    uint64_t gen; /* CHECKS gen */
     uint32_t ndocs;
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
     /* the term being collected */
@@ -55,6 +58,27 @@ int nsi_segw_new(nsi_segw **out)
 }
 
 uint32_t nsi_segw_ndocs(const nsi_segw *w) { return w->ndocs; }
+
+void nsi_segw_set_generation(nsi_segw *w, uint64_t gen) { w->gen = gen; }
+
+/* A random 64-bit id that is never 0 (CHECKS uid): getrandom, or when it
+ * fails (no entropy yet, an old kernel) the clock, the pid and a counter
+ * mixed, which still differ between two files of one directory. */
+static uint64_t random_uid(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        static _Atomic uint64_t counter;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16) ^
+            (++counter * 0x9E3779B97F4A7C15ull);
+        v ^= v >> 29;
+        v *= 0xBF58476D1CE4E5B9ull;
+        v ^= v >> 32;
+    }
+    return v ? v : 1;
+}
 
 void nsi_segw_free(nsi_segw *w)
 {
@@ -276,10 +300,31 @@ int nsi_segw_posting(nsi_segw *w, uint32_t doc, uint32_t tf_title, uint32_t tf_b
     return NS_OK;
 }
 
+/* CHECKS (docs/format.md): the identity and the CRC of every 4 KiB chunk of
+ * the file written so far, f being everything before this section. */
+static int build_checks(const nsi_segw *w, const nsi_buf *f, nsi_buf *c)
+{
+    const size_t chunk = (size_t)1 << NSI_CHUNK_SHIFT;
+    uint64_t n = (f->len + chunk - 1) >> NSI_CHUNK_SHIFT;
+    int rc;
+    if (n > UINT32_MAX)
+        return NS_ETOOBIG;
+    if ((rc = nsi_buf_put_u64le(c, random_uid())) || (rc = nsi_buf_put_u64le(c, w->gen)) ||
+        (rc = nsi_buf_put_u32le(c, NSI_CHUNK_SHIFT)) || (rc = nsi_buf_put_u32le(c, (uint32_t)n)))
+        return rc;
+    for (size_t off = 0; off < f->len; off += chunk) {
+        size_t len = f->len - off < chunk ? f->len - off : chunk;
+        if ((rc = nsi_buf_put_u32le(c, nsi_crc32(f->data + off, len))))
+            return rc;
+    }
+    return NS_OK;
+}
+
 static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
 {
     int rc;
-    nsi_buf info = {0};
+    nsi_buf info = {0}, checks = {0};
+    checks.limit = (size_t)1 << 40;
     if ((rc = nsi_buf_put_varint(&info, w->ndocs)) || (rc = nsi_buf_put_varint(&info, w->nterms)) ||
         (rc = nsi_buf_put_varint(&info, w->npostings)) ||
         (rc = nsi_buf_put_varint(&info, w->npositions)) ||
@@ -313,7 +358,7 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
 
     const nsi_buf *secs[NSI_SEC_COUNT + 1] = {NULL,           &info,         &w->terms, &w->termidx,
                                               &w->postings,   &w->positions, &w->norms, &w->docmap,
-                                              &w->stored_sec, &w->fields};
+                                              &w->stored_sec, &w->fields,    &checks};
     uint8_t hdr[NSI_SEG_HEADER_BYTES] = {0};
     memcpy(hdr, NSI_SEG_MAGIC, 8);
     nsi_put_u32le(hdr + 8, NSI_SEG_VERSION);
@@ -326,6 +371,8 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     for (int k = 1; k <= NSI_SEC_COUNT; k++) {
         static const uint8_t zero[8];
         if ((rc = nsi_buf_append(f, zero, (8 - f->len % 8) % 8)))
+            goto out;
+        if (k == NSI_SEC_CHECKS && (rc = build_checks(w, f, &checks)))
             goto out;
         uint8_t *t = table + (k - 1) * NSI_SEG_TABLE_ENTRY;
         nsi_put_u32le(t, (uint32_t)k);
@@ -346,6 +393,7 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     rc = nsi_buf_append(f, foot, sizeof foot);
 out:
     nsi_buf_free(&info);
+    nsi_buf_free(&checks);
     return rc;
 }
 

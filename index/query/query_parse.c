@@ -643,6 +643,78 @@ static int anyseq_positive(qparser *p, anyseq *s, size_t start, nsq_node **pos)
     return rc;
 }
 
+/* The fallback of lenient parsing: words separated by white space, as
+ * parse_literal, but their signs kept. A word written -w, or after the
+ * word NOT, stays excluded, and +w stays required with any: falling back
+ * must never turn "cocoa -beans" into a query for beans. Everything else
+ * (quotes, parentheses, *, title:, OR) is text. Only exclusions left is
+ * an error, as in the syntax. */
+static int parse_signed_words(qparser *p, nsq_node **out)
+{
+    anyseq s = {nsq_new(NSQ_AND, 0), nsq_new(p->any ? NSQ_OR : NSQ_AND, 0), nsq_new(NSQ_AND, 0)};
+    int rc = s.req && s.opt && s.neg ? NS_OK : oom(p, 0);
+    int negate_next = 0;
+    size_t i = 0, sp, neg_at = 0;
+    *out = NULL;
+    while (!rc && i < p->len) {
+        if ((sp = space_at(p->text, p->len, i)) != 0) {
+            i += sp;
+            continue;
+        }
+        size_t e = i + 1;
+        while (e < p->len && !space_at(p->text, p->len, e))
+            e++;
+        size_t w = i;
+        char sign = 0;
+        if (e - i == 3 && !memcmp(p->text + i, "NOT", 3)) {
+            negate_next = 1;
+            i = e;
+            continue;
+        }
+        if (e - i > 1 && (p->text[i] == '-' || p->text[i] == '+'))
+            sign = p->text[w++];
+        if (negate_next)
+            sign = '-';
+        negate_next = 0;
+        nsq_node *n;
+        if ((rc = words_node(p, w, e - w, i, &n)) != NS_OK || !n) {
+            i = e;
+            continue;
+        }
+        if (sign == '-') {
+            nsq_node *no = nsq_new(NSQ_NOT, i);
+            if (!no || nsq_add_kid(no, n)) {
+                nsq_free(no);
+                nsq_free(n);
+                rc = oom(p, i);
+                break;
+            }
+            if (!s.neg->nkids)
+                neg_at = i;
+            n = no;
+        }
+        rc = add_kid(p, sign == '-' ? s.neg : sign == '+' && p->any ? s.req : s.opt, n);
+        i = e;
+    }
+    nsq_node *pos = NULL;
+    if (!rc)
+        rc = anyseq_positive(p, &s, 0, &pos);
+    if (!rc && s.neg->nkids) {
+        if (!pos)
+            rc = fail(p, NS_ESYNTAX, neg_at, "query has no positive term at %zu", neg_at);
+        else if ((rc = add_kid(p, s.neg, pos)) == NS_OK) {
+            pos = s.neg;
+            s.neg = NULL;
+        }
+    }
+    anyseq_free(&s);
+    if (rc)
+        nsq_free(pos);
+    else
+        *out = nsq_simplify(pos);
+    return rc;
+}
+
 static int parse_seq_any(qparser *p, nsq_node **out)
 {
     size_t start = p->cur.off;
@@ -795,7 +867,7 @@ int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts, 
         p.nterms = p.depth = p.err_off = 0;
         if (err && errlen)
             err[0] = '\0';
-        rc = parse_literal(&p, out);
+        rc = parse_signed_words(&p, out);
     }
     nsi_buf_free(&p.terms);
     free(p.toks);

@@ -33,6 +33,7 @@
 #include "analysis/analyzer.h"
 #include "common/internal.h"
 #include "format/commit.h"
+#include "format/orphans.h"
 #include "format/record.h"
 #include "format/segment.h"
 #include "read/reader.h"
@@ -123,7 +124,7 @@ static int check_crcs(chk *k, const nsi_seg *g)
         return nsi_fail(k->err, k->errlen, NS_ECORRUPT,
                         "%s: whole-file checksum mismatch (header, padding or table, %zu bytes)",
                         g->path, g->size);
-    return NS_OK;
+    return nsi_seg_verify(g, k->err, k->errlen); /* and, in version 3, every chunk */
 }
 
 /* ------------------------------------------------------------ documents */
@@ -581,6 +582,58 @@ static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
     return rc;
 }
 
+typedef struct orphan_seen {
+    unsigned n;
+    char first[64];
+    uint64_t gen;
+} orphan_seen;
+
+static int note_orphan(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen)
+{
+    orphan_seen *o = ctx;
+    (void)seg_id;
+    if (kind == NSI_UNLISTED_ORPHAN && o->n++ == 0) {
+        snprintf(o->first, sizeof o->first, "%s", name);
+        o->gen = gen;
+    }
+    return 0;
+}
+
+/* Segments that a COMMIT newer than this one named (docs/format.md, "Orphans
+ * and leftovers"): COMMIT went backwards. A dead writer's leftovers are not
+ * damage. 1 when COMMIT changed during the scan (the caller starts again). */
+static int check_orphans(chk *k, const char *dir, const nsi_commit *c)
+{
+    uint64_t high = nsi_lock_peek_generation(dir);
+    if (high <= c->generation)
+        return NS_OK;
+    uint64_t *listed = calloc(c->nsegs ? c->nsegs : 1, sizeof *listed);
+    if (!listed)
+        return nsi_fail(k->err, k->errlen, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < c->nsegs; i++)
+        listed[i] = c->segs[i].id;
+    orphan_seen o = {0};
+    int rc = nsi_unlisted_scan(-1, dir, listed, c->nsegs, c->generation, high, note_orphan, &o);
+    free(listed);
+    if (rc)
+        return nsi_fail(k->err, k->errlen, rc, "%s: cannot list the index folder", dir);
+    if (!o.n)
+        return NS_OK;
+    nsi_commit c2;
+    if (nsi_commit_read(&c2, dir, NULL, 0) != NS_OK)
+        return 1;
+    int moved = c2.generation != c->generation;
+    nsi_commit_free(&c2);
+    if (moved) /* a writer committed meanwhile: its mark was ahead of our COMMIT */
+        return 1;
+    return nsi_fail(k->err, k->errlen, NS_ECORRUPT,
+                    "%s/%s: orphan: not in COMMIT but committed in generation %llu, newer than "
+                    "COMMIT's %llu (%u such segment%s: an older COMMIT was put back?); put the "
+                    "newer COMMIT back, or delete them with nindex --prune-orphans",
+                    dir, o.first, (unsigned long long)o.gen, (unsigned long long)c->generation, o.n,
+                    o.n == 1 ? "" : "s");
+}
+
 /* One pass over the commit. 1 when a listed segment vanished and COMMIT
  * changed meanwhile (the caller starts again). */
 static int check_once(chk *k, const char *dir)
@@ -626,10 +679,15 @@ static int check_once(chk *k, const char *dir)
         if (g->ndocs != c.segs[i].ndocs)
             rc = nsi_fail(k->err, k->errlen, NS_ECORRUPT, "%s: holds %u documents, COMMIT says %u",
                           g->path, g->ndocs, c.segs[i].ndocs);
+        else if (c.version >= 2 &&
+                 (rc = nsi_seg_identity(g, c.segs[i].uid, c.segs[i].table_crc, k->err, k->errlen)))
+            ;
         else
             rc = check_segment(k, g, &c.segs[i]);
         nsi_seg_close(g);
     }
+    if (!rc)
+        rc = check_orphans(k, dir, &c);
     if (!rc)
         nsi_fail(k->err, k->errlen, NS_OK,
                  "generation %llu: %llu segments, %llu documents (%llu live), %llu terms, "

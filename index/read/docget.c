@@ -26,6 +26,9 @@ static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg,
     for (uint32_t i = 0; i < s->nsegs; i++) {
         const nsi_seg *g = s->segs[i];
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        char err[NSI_ERRMSG];
+        if (nsi_seg_touch(g, p, (size_t)(end - p), err, sizeof err))
+            return nsi_index_fail(NS_ECORRUPT, "%s", err);
         for (uint32_t d = 0; d < g->ndocs; d++) {
             uint64_t n;
             if (nsi_varint_get(&p, end, &n) || n > (uint64_t)(end - p) ||
@@ -40,6 +43,32 @@ static int find_id(const nsi_snap *s, const char *id, size_t len, uint32_t *seg,
         }
     }
     return NS_ENOTFOUND;
+}
+
+/* Every live id of the current generation, pinned meanwhile: what a
+ * reader can list without the writer lock (nindex --list-ids). */
+int nsi_reader_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                          void *ctx)
+{
+    nsi_snap *s = nsi_index_acquire(idx);
+    int rc = NS_OK, stop = 0;
+    for (uint32_t i = 0; i < s->nsegs && !rc && !stop; i++) {
+        const nsi_seg *g = s->segs[i];
+        const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        for (uint32_t d = 0; d < g->ndocs && !stop; d++) {
+            uint64_t n;
+            if (nsi_varint_get(&p, end, &n) || n > (uint64_t)(end - p) ||
+                (uint64_t)(end - p) - n < 8) {
+                rc = nsi_index_fail(NS_ECORRUPT, "%s: section DOCMAP: malformed", g->path);
+                break;
+            }
+            if (!nsi_bit_get(s->deleted[i], d))
+                stop = fn(ctx, (const char *)p, (size_t)n);
+            p += n + 8;
+        }
+    }
+    nsi_index_release(idx, s);
+    return rc;
 }
 
 /* Fills r's single hit with the listed fields of (seg, doc) (docs/format.md,
@@ -73,11 +102,15 @@ int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **o
         return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
     uint32_t seg = 0, doc = 0;
-    int rc = find_id(r->snap, id, len, &seg, &doc);
+    int rc = nsi_snap_sound(r->snap);
+    if (!rc)
+        rc = find_id(r->snap, id, len, &seg, &doc);
     if (rc == NS_ENOTFOUND)
         nsi_index_fail(rc, "no document with id '%.*s'", len > 200 ? 200 : (int)len, id);
     if (!rc && (rc = load_fields(r, seg, doc)) == NS_ENOMEM)
         nsi_index_fail(rc, "out of memory");
+    if (rc != NS_ENOMEM && nsi_snap_sound(r->snap)) /* read zeros past a cut file? */
+        rc = NS_ECORRUPT;
     if (rc) {
         ns_results_free(r);
         return rc;
@@ -95,9 +128,15 @@ int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **bo
     const nsi_seg *g = r->snap->segs[h->seg];
     char err[256];
     buf->limit = (size_t)1 << 40; /* documents are capped at indexing time */
-    int rc = nsi_docstore_get(&g->store, h->doc, buf, err, sizeof err);
+    int rc = nsi_snap_sound(r->snap);
+    if (rc)
+        return rc;
+    rc = nsi_docstore_get(&g->store, h->doc, buf, err, sizeof err);
     if (rc == NS_ENOMEM)
         return nsi_index_fail(rc, "out of memory");
+    int sound = nsi_snap_sound(r->snap); /* read zeros past a cut file? */
+    if (sound)
+        return sound;
     if (rc)
         return nsi_index_fail(rc, "%s: %s", g->path, err);
     *body = (const char *)buf->data;

@@ -6,16 +6,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/guard.h"
 #include "common/internal.h"
 #include "common/io.h"
 #include "format/commit.h"
 #include "read/reader.h"
 
-/* Every section checksum of a segment up to this size is verified when a
- * generation is loaded, so damage anywhere a search reads is NS_ECORRUPT
- * rather than a wrong hit. It costs one pass over the file (about 1 GB/s from
- * the page cache); larger segments rely on their bounds-checked decoders and
- * on nindex --check (docs/reliability.md, "Detecting damage"). */
+/* Segments of version 1 and 2 have no chunk CRCs: every section checksum of
+ * one up to this size is verified when a generation is loaded, so damage
+ * anywhere a search reads is NS_ECORRUPT rather than a wrong hit. It costs
+ * one pass over the file (about 1 GB/s from the page cache); larger segments
+ * rely on their bounds-checked decoders and on nindex --check. Version 3
+ * verifies each 4 KiB chunk the first time a search touches it instead
+ * (docs/reliability.md, "Detecting damage"). */
 size_t nsi_verify_open_max = NSI_VERIFY_OPEN_MAX;
 
 static nsi_reader *reader_of(const ns_index *idx) { return idx->impl; }
@@ -47,10 +50,52 @@ static int commit_moved(const char *dir, uint64_t gen)
     return moved;
 }
 
-/* Builds a snapshot of the current COMMIT. NS_EAGAIN-like 1 when a listed
- * segment vanished (a writer committed meanwhile): the caller retries. */
-static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
+/* Sum of the STORED blocks' uncompressed lengths (docs/format.md, STORED). */
+static uint64_t stored_raw_bytes(const nsi_seg *g)
 {
+    const uint8_t *p = g->sec[NSI_SEC_STORED].p;
+    size_t len = g->sec[NSI_SEC_STORED].len;
+    if (len < 8)
+        return 0;
+    uint32_t nblocks = nsi_get_u32le(p + len - 8);
+    if ((uint64_t)nblocks * 4 + 8 > len)
+        return 0;
+    const uint8_t *ulens = p + len - 8 - (size_t)nblocks * 4;
+    uint64_t sum = 0;
+    for (uint32_t b = 0; b < nblocks; b++)
+        sum += nsi_get_u32le(ulens + (size_t)b * 4);
+    return sum;
+}
+
+/* The identity of dir and of its COMMIT now: 0, or -1 when either is gone. */
+static int stat_index(const char *dir, nsi_fileid *d, nsi_fileid *c)
+{
+    char path[4200];
+    struct stat st;
+    if (nsi_io_stat(dir, &st) != 0)
+        return -1;
+    nsi_fileid_of(&st, d);
+    snprintf(path, sizeof path, "%s/COMMIT", dir);
+    if (nsi_io_stat(path, &st) != 0)
+        return -1;
+    nsi_fileid_of(&st, c);
+    return 0;
+}
+
+/* Builds a snapshot of the current COMMIT. NS_EAGAIN-like 1 when a listed
+ * segment vanished (a writer committed meanwhile): the caller retries.
+ *
+ * The folder's and COMMIT's identities are taken before COMMIT is read, and
+ * each segment's when it is mapped, so that a change after that is seen by
+ * the next refresh (snap_changed). */
+/* full: verify every byte of every segment now (after a segment was found
+ * changed in place: the first-touch checks would only find damage when a
+ * search reads it, and the reader should say at once that the index is
+ * unsound) */
+static int snap_load(const char *dir, nsi_snap **out, int full, char *err, size_t errlen)
+{
+    nsi_fileid dir_id = {0}, commit_id = {0};
+    (void)stat_index(dir, &dir_id, &commit_id); /* a missing one: COMMIT's read says */
     nsi_commit c;
     int rc = nsi_commit_read(&c, dir, err, errlen);
     if (rc == NS_ENOTFOUND) {
@@ -73,11 +118,13 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
     }
     s->refs = 1;
     s->generation = c.generation;
+    s->dir = dir_id;
+    s->commit = commit_id;
     snprintf(s->language, sizeof s->language, "%s", c.language);
     uint64_t sum_t = 0, sum_b = 0;
     for (uint32_t i = 0; i < c.nsegs; i++) {
         nsi_seg *g;
-        rc = nsi_seg_open(&g, dir, c.segs[i].id, err, errlen);
+        rc = nsi_seg_open_guarded(&g, dir, c.segs[i].id, err, errlen);
         if (rc)
             break;
         s->segs[s->nsegs++] = g;
@@ -86,8 +133,20 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
                           g->path, g->ndocs, c.segs[i].ndocs);
             break;
         }
-        if (g->size <= nsi_verify_open_max && (rc = nsi_seg_verify_sections(g, err, errlen)))
+        if (c.version >= 2 &&
+            (rc = nsi_seg_identity(g, c.segs[i].uid, c.segs[i].table_crc, err, errlen)))
             break;
+        /* version 3 verifies chunks on first touch (nsi_seg_touch) */
+        if (g->version < NSI_SEG_VERSION_CHECKS && g->size <= nsi_verify_open_max &&
+            (rc = nsi_seg_verify_sections(g, err, errlen)))
+            break;
+        if (full && (rc = nsi_seg_verify(g, err, errlen)))
+            break;
+        s->raw_stored += stored_raw_bytes(g);
+        if (atomic_load(&g->faulted)) {
+            rc = nsi_seg_fault(g, err, errlen);
+            break;
+        }
         s->deleted[i] = c.segs[i].deleted;
         c.segs[i].deleted = NULL;
         s->ndeleted[i] = c.segs[i].ndeleted;
@@ -111,11 +170,11 @@ static int snap_load(const char *dir, nsi_snap **out, char *err, size_t errlen)
     return NS_OK;
 }
 
-static int snap_load_retry(const char *dir, nsi_snap **out, char *err, size_t errlen)
+static int snap_load_retry(const char *dir, nsi_snap **out, int full, char *err, size_t errlen)
 {
     int rc = 1;
     for (int tries = 0; rc == 1 && tries < 20; tries++)
-        rc = snap_load(dir, out, err, errlen);
+        rc = snap_load(dir, out, full, err, errlen);
     if (rc == 1)
         rc = nsi_fail(err, errlen, NS_EIO, "%s: the index kept changing while being opened", dir);
     return rc;
@@ -130,8 +189,10 @@ int nsi_reader_open(ns_index *idx, const char *path, const ns_index_options *opt
         return nsi_fail(err, NSI_ERRMSG, NS_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&rd->mu, NULL);
-    int rc = snap_load_retry(path, &rd->cur, err, NSI_ERRMSG);
+    pthread_mutex_init(&rd->refresh_mu, NULL);
+    int rc = snap_load_retry(path, &rd->cur, 0, err, NSI_ERRMSG);
     if (rc) {
+        pthread_mutex_destroy(&rd->refresh_mu);
         pthread_mutex_destroy(&rd->mu);
         free(rd->dir);
         free(rd);
@@ -146,6 +207,7 @@ void nsi_reader_close(ns_index *idx)
     nsi_reader *rd = reader_of(idx);
     if (rd->cur && --rd->cur->refs == 0)
         snap_free(rd->cur);
+    pthread_mutex_destroy(&rd->refresh_mu);
     pthread_mutex_destroy(&rd->mu);
     free(rd->dir);
     free(rd);
@@ -174,41 +236,108 @@ void nsi_index_release(ns_index *idx, nsi_snap *s)
         snap_free(s);
 }
 
+int nsi_snap_sound(const nsi_snap *s)
+{
+    if (atomic_load_explicit(&s->damaged, memory_order_acquire))
+        return nsi_index_fail(NS_ECORRUPT, "%s", s->damage);
+    if (nsi_guard_faults() == 0) /* no guarded mapping ever faulted */
+        return NS_OK;
+    for (uint32_t i = 0; i < s->nsegs; i++)
+        if (atomic_load_explicit(&s->segs[i]->faulted, memory_order_acquire))
+            return nsi_seg_fault(s->segs[i], nsi_index_errbuf(), NSI_ERRMSG);
+    return NS_OK;
+}
+
+/* What changed on disk since s was loaded, from cheapest to worst. */
+enum {
+    SAME = 0,
+    MOVED,    /* a new COMMIT, or a segment file replaced by another file */
+    REPLACED, /* the path names another folder (rm -rf and rebuild, mv) */
+    IN_PLACE  /* a segment of s rewritten, cut or read past its end: s is unsafe */
+};
+
+/* COMMIT read, and one stat of the folder, of COMMIT and of each segment:
+ * segments never change once written, so any difference in a mapped file's
+ * size or times means it was written in place, and a different COMMIT or
+ * folder means a commit or another index. */
+static int snap_changed(const char *dir, const nsi_snap *s)
+{
+    nsi_fileid d, c;
+    if (stat_index(dir, &d, &c) != 0)
+        return MOVED; /* loading says what is missing */
+    if (!nsi_fileid_same_file(&d, &s->dir))
+        return REPLACED;
+    /* COMMIT is read too: a commit's file may get the inode of one two
+     * commits back, within the time stamps' granularity */
+    int why = nsi_fileid_equal(&c, &s->commit) && !commit_moved(dir, s->generation) ? SAME : MOVED;
+    for (uint32_t i = 0; i < s->nsegs; i++) {
+        const nsi_seg *g = s->segs[i];
+        struct stat st;
+        nsi_fileid f;
+        if (atomic_load(&g->faulted))
+            return IN_PLACE;
+        if (nsi_io_stat(g->path, &st) != 0) {
+            why = MOVED;
+            continue;
+        }
+        nsi_fileid_of(&st, &f);
+        if (!nsi_fileid_same_file(&f, &g->file))
+            why = MOVED; /* renamed over: the mapping keeps the old file intact */
+        else if (!nsi_fileid_equal(&f, &g->file))
+            return IN_PLACE;
+    }
+    return why;
+}
+
+/* Refreshing (docs/reliability.md, "Files changed under a reader"). A
+ * generation is replaced when anything it was loaded from differs on disk,
+ * not only when COMMIT's number grows: an index rebuilt or swapped in at the
+ * same path may have any generation, and a segment rewritten in place keeps
+ * it. Refreshes are serialized, so the last one to load installs what the
+ * disk held last, and generation numbers only go backwards when the index
+ * was replaced. */
 int nsi_reader_refresh(ns_index *idx, int *changed)
 {
     nsi_reader *rd = reader_of(idx);
     char *err = nsi_index_errbuf();
     if (changed)
         *changed = 0;
-    nsi_commit c;
-    int rc = nsi_commit_read(&c, rd->dir, err, NSI_ERRMSG);
-    if (rc)
-        return rc;
-    uint64_t gen = c.generation;
-    nsi_commit_free(&c);
-    pthread_mutex_lock(&rd->mu);
-    int same = rd->cur->generation == gen;
-    pthread_mutex_unlock(&rd->mu);
-    if (same)
+    pthread_mutex_lock(&rd->refresh_mu);
+    nsi_snap *cur = nsi_index_acquire(idx);
+    int damaged = atomic_load(&cur->damaged);
+    int why = snap_changed(rd->dir, cur);
+    if (why == SAME && !damaged) {
+        nsi_index_release(idx, cur);
+        pthread_mutex_unlock(&rd->refresh_mu);
         return NS_OK;
+    }
     nsi_snap *s;
-    if ((rc = snap_load_retry(rd->dir, &s, err, NSI_ERRMSG)))
+    int rc = snap_load_retry(rd->dir, &s, why == IN_PLACE, err, NSI_ERRMSG);
+    if (rc) {
+        /* keep serving cur if its files are intact; otherwise refuse it */
+        if (why == IN_PLACE && !damaged) {
+            snprintf(cur->damage, sizeof cur->damage, "%s", err);
+            atomic_store_explicit(&cur->damaged, 1, memory_order_release);
+        }
+        nsi_index_release(idx, cur);
+        pthread_mutex_unlock(&rd->refresh_mu);
         return rc;
+    }
+    int kind = !nsi_fileid_same_file(&s->dir, &cur->dir) ? NS_REFRESH_REPLACED
+               : s->generation > cur->generation         ? NS_REFRESH_NEWER
+               : s->generation == cur->generation        ? NS_REFRESH_RELOADED
+                                                         : NS_REFRESH_REPLACED;
     pthread_mutex_lock(&rd->mu);
     nsi_snap *old = rd->cur;
-    /* two threads refreshing at once may finish out of order: never go back
-     * to an older generation than one already installed */
-    int newer = s->generation > old->generation;
-    if (newer)
-        rd->cur = s;
-    else
-        old = s;
+    rd->cur = s;
     int last = --old->refs == 0;
     pthread_mutex_unlock(&rd->mu);
     if (last)
         snap_free(old);
+    nsi_index_release(idx, cur);
+    pthread_mutex_unlock(&rd->refresh_mu);
     if (changed)
-        *changed = newer;
+        *changed = kind;
     return NS_OK;
 }
 
@@ -223,23 +352,6 @@ const char *nsi_reader_language(const ns_index *idx)
     return c ? c : "english";
 }
 
-/* Sum of the STORED blocks' uncompressed lengths (docs/format.md, STORED). */
-static uint64_t stored_raw_bytes(const nsi_seg *g)
-{
-    const uint8_t *p = g->sec[NSI_SEC_STORED].p;
-    size_t len = g->sec[NSI_SEC_STORED].len;
-    if (len < 8)
-        return 0;
-    uint32_t nblocks = nsi_get_u32le(p + len - 8);
-    if ((uint64_t)nblocks * 4 + 8 > len)
-        return 0;
-    const uint8_t *ulens = p + len - 8 - (size_t)nblocks * 4;
-    uint64_t sum = 0;
-    for (uint32_t b = 0; b < nblocks; b++)
-        sum += nsi_get_u32le(ulens + (size_t)b * 4);
-    return sum;
-}
-
 int nsi_reader_stats(ns_index *idx, ns_stats *st)
 {
     memset(st, 0, sizeof *st);
@@ -247,6 +359,7 @@ int nsi_reader_stats(ns_index *idx, ns_stats *st)
     st->generation = s->generation;
     st->documents = s->live;
     st->segments = s->nsegs;
+    st->bytes_raw_stored = s->raw_stored; /* counted at load: stats read no mapped page */
     for (uint32_t i = 0; i < s->nsegs; i++) {
         const nsi_seg *g = s->segs[i];
         st->deleted += s->ndeleted[i];
@@ -259,7 +372,7 @@ int nsi_reader_stats(ns_index *idx, ns_stats *st)
         st->bytes_norms +=
             g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len + g->sec[NSI_SEC_INFO].len;
         st->bytes_stored += g->sec[NSI_SEC_STORED].len + g->sec[NSI_SEC_FIELDS].len;
-        st->bytes_raw_stored += stored_raw_bytes(g) + g->sec[NSI_SEC_FIELDS].len;
+        st->bytes_raw_stored += g->sec[NSI_SEC_FIELDS].len;
         st->bytes_total += g->size;
     }
     nsi_index_release(idx, s);

@@ -4,6 +4,7 @@
 #define NSI_READER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "analysis/analyzer.h"
@@ -23,7 +24,14 @@ typedef struct nsi_snap {
     uint64_t *base; /* global number of each segment's first doc */
     uint64_t ndocs; /* stored documents, deleted included (BM25's N) */
     uint64_t live;
+    uint64_t raw_stored; /* uncompressed STORED bytes of all segments */
     double avg_title, avg_body;
+    nsi_fileid dir, commit; /* the folder and COMMIT it was loaded from */
+    /* Set once, by a refresh that found a segment of this generation changed
+     * in place and could not load it again: every later search, lookup and
+     * body read on it fails with damage (NS_ECORRUPT) without reading it. */
+    atomic_int damaged;
+    char damage[NSI_ERRMSG];
 } nsi_snap;
 
 /* The native backend's state of an open index (ns_index.impl). */
@@ -31,6 +39,8 @@ typedef struct nsi_reader {
     char *dir;
     pthread_mutex_t mu; /* guards cur and the snapshots' refs */
     nsi_snap *cur;
+    pthread_mutex_t refresh_mu; /* one refresh at a time, so they install in
+                                   the order they read the disk */
 } nsi_reader;
 
 /* Segments up to this many bytes have every section checksum verified when
@@ -41,6 +51,12 @@ extern size_t nsi_verify_open_max;
 /* Pins the current generation of a native index; release it when done. */
 nsi_snap *nsi_index_acquire(ns_index *idx);
 void nsi_index_release(ns_index *idx, nsi_snap *s);
+/* NS_OK, or NS_ECORRUPT with the calling thread's message set (naming the
+ * file) when s was found damaged by a refresh, or a read of one of its
+ * segments ran past the end of a file that shrank (common/guard.h). A call
+ * that reads a generation checks it when it begins and again before it
+ * answers, and discards what it computed when the second check fails. */
+int nsi_snap_sound(const nsi_snap *s);
 
 /* The native backend's reading entries (backend_native.c lists them). */
 int nsi_reader_open(ns_index *idx, const char *path, const ns_index_options *opts, char *err);
@@ -49,7 +65,13 @@ int nsi_reader_refresh(ns_index *idx, int *changed);
 const char *nsi_reader_language(const ns_index *idx);
 int nsi_reader_stats(ns_index *idx, ns_stats *st);
 int nsi_reader_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out);
+int nsi_reader_foreach_id(ns_index *idx, int (*fn)(void *ctx, const char *id, size_t id_len),
+                          void *ctx);
 int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
+/* The backend's positions (backend.h): a term's body positions in hit i of
+ * r, from the hit's segment (hitpos.c). */
+int nsi_reader_positions(const ns_results *r, size_t i, const char *term, size_t len, size_t max,
+                         nsi_u32vec *out);
 void nsi_reader_results_release(ns_results *r);
 int nsi_check(const char *path, int full, char *err, size_t errlen);
 

@@ -8,9 +8,12 @@
  * prefixes; a phrase is a sequence of term atoms. Nothing under NOT and no
  * title-only node takes part.
  *
- * Pass 1 streams the whole body once and keeps no per-token state beyond one
- * window. A token that could matter enters a short ring, as long as the
- * longest phrase, so that a phrase match, known only at its last token, can
+ * Pass 1 finds the matching tokens of the whole body: from the index when
+ * the caller gives the document's positions (snippet_pos.c: no analysis, a
+ * tokenize-only walk maps positions to bytes), else by streaming the body
+ * through the analyzer once, keeping no per-token state beyond one window.
+ * A token that could matter enters a short ring, as long as the longest
+ * phrase, so that a phrase match, known only at its last token, can
  * still mark its earlier tokens. Tokens leaving the ring feed a sliding window
  * over match records whose bytes fit in max_bytes, with a count per atom: each
  * step is O(1) amortised and memory is bounded by one window, however large
@@ -26,7 +29,9 @@
  * boundary and then to a character boundary (scripts without spaces): never
  * inside a UTF-8 sequence.
  *
- * Pass 2 re-analyses only the chosen bytes to find every highlight in them;
+ * Pass 2 re-analyses only the chosen bytes to find every highlight in them
+ * (or, when pass 1 came from positions and the window starts and ends at
+ * whitespace, takes the pass-1 hits inside it: the same tokens);
  * consecutive tokens of a phrase match become one span. The text is then
  * cleaned (invalid UTF-8 becomes U+FFFD, whitespace runs one space, both ends
  * trimmed) while the spans are mapped to offsets in the cleaned text.
@@ -348,6 +353,35 @@ static int spans_hit(void *ctx, const m_hit *h)
     return NS_OK;
 }
 
+/* Pass 2 without analysis: when the window starts and ends at whitespace,
+ * its tokens are whole tokens of the body, so its matches are the pass-1
+ * hits inside it, with phrase flags marked again over just those (as the
+ * matcher would see them). */
+static int spans_from_hits(const q_flat *q, const m_hit *hits, size_t nhits, size_t ws, size_t we,
+                           span_list *sl)
+{
+    size_t a = 0, z;
+    while (a < nhits && hits[a].start < ws)
+        a++;
+    for (z = a; z < nhits && hits[z].end <= we;)
+        z++;
+    m_hit *w = z > a ? malloc((z - a) * sizeof *w) : NULL;
+    if (z > a && !w)
+        return NS_ENOMEM;
+    for (size_t i = a; i < z; i++) {
+        w[i - a] = hits[i];
+        w[i - a].flags = 0;
+    }
+    nsi_snip_pos_mark(q, w, z - a);
+    sl->q = q;
+    sl->words = 0;
+    int rc = NS_OK;
+    for (size_t i = 0; i < z - a && !rc; i++)
+        rc = spans_hit(sl, &w[i]);
+    free(w);
+    return rc;
+}
+
 /* ------------------------------------------------------------ placement */
 
 /* Start of the window whose matches span [m0, m1). */
@@ -484,13 +518,18 @@ static int render(const unsigned char *b, size_t ws, size_t we, const nsi_span *
 
 /* ------------------------------------------------------------ entry point */
 
-/* Finds the best window with pass 1; *found is 0 when nothing matched. */
+/* Finds the best window with pass 1, over the given hits or else by running
+ * the matcher; *found is 0 when nothing matched. */
 static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len, const q_flat *f,
-                     size_t max_bytes, size_t *m0, size_t *m1, int *found)
+                     const m_hit *hits, size_t nhits, size_t max_bytes, size_t *m0, size_t *m1,
+                     int *found)
 {
     slider s = {0};
     int rc = slider_init(&s, f, m->words, max_bytes);
-    if (!rc) {
+    if (!rc && hits) {
+        for (size_t i = 0; i < nhits && !rc; i++)
+            rc = slider_hit(&s, &hits[i]);
+    } else if (!rc) {
         m->emit = slider_hit;
         m->ctx = &s;
         rc = nsi_snip_matcher_run(m, an, body, 0, len);
@@ -506,30 +545,50 @@ static int find_best(matcher *m, nsi_analyzer *an, const char *body, size_t len,
 int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
                       size_t max_bytes, nsi_snip *out)
 {
+    return nsi_snippet_build_hit(an, body, len, 0, q, max_bytes, NULL, NULL, out);
+}
+
+int nsi_snippet_build_until(nsi_analyzer *an, const char *body, size_t len, const nsq_node *q,
+                            size_t max_bytes, nsi_deadline *dl, nsi_snip *out)
+{
+    return nsi_snippet_build_hit(an, body, len, 0, q, max_bytes, NULL, dl, out);
+}
+
+int nsi_snippet_build_hit(nsi_analyzer *an, const char *whole, size_t whole_len, size_t from,
+                          const nsq_node *q, size_t max_bytes, const nsi_snip_positions *pos,
+                          nsi_deadline *dl, nsi_snip *out)
+{
     memset(out, 0, sizeof *out);
-    if (!body && len)
+    if ((!whole && whole_len) || from > whole_len)
         return NS_EINVAL;
-    if (!body)
-        body = "";
+    if (!whole)
+        whole = "";
     if (!max_bytes)
         max_bytes = SNIP_DEFAULT_BYTES;
+    const char *body = whole + from;
+    size_t len = whole_len - from;
     const unsigned char *b = (const unsigned char *)body;
     q_flat f = {0};
     matcher m = {0};
     span_list sl = {0};
     nsi_analyzer *fold = NULL;
-    size_t m0 = 0, m1 = 0;
-    int found = 0;
+    m_hit *hits = NULL;
+    size_t nhits = 0, m0 = 0, m1 = 0;
+    int found = 0, have_hits = 0;
     int rc = nsi_snip_qflat_build(&f, q);
     if (!rc && f.nterms + f.npre > 0 && len > 0) {
         if (!an)
             rc = NS_EINVAL;
         if (!rc && f.npre)
             rc = nsi_analyzer_new(&fold, "none");
+        m.deadline = dl;
         if (!rc)
             rc = nsi_snip_matcher_init(&m, &f, fold);
+        if (!rc && pos && !f.npre)
+            rc = nsi_snip_pos_hits(&f, an, whole, whole_len, from, pos, &hits, &nhits, &have_hits);
         if (!rc)
-            rc = find_best(&m, an, body, len, &f, max_bytes, &m0, &m1, &found);
+            rc = find_best(&m, an, body, len, &f, have_hits ? hits : NULL, nhits, max_bytes, &m0,
+                           &m1, &found);
     }
     if (rc)
         goto done;
@@ -542,7 +601,10 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
         m1 = ws;
     }
     we = place_end(b, len, ws, m1, max_bytes);
-    if (found) {
+    if (found && have_hits && (ws == 0 || space_before(b, ws)) &&
+        (we == len || space_at(b, len, we))) {
+        rc = spans_from_hits(&f, hits, nhits, ws, we, &sl);
+    } else if (found) {
         sl.q = &f;
         sl.words = m.words;
         m.emit = spans_hit;
@@ -556,6 +618,7 @@ int nsi_snippet_build(nsi_analyzer *an, const char *body, size_t len, const nsq_
         out->cut_after = has_text_after(b, len, we);
     }
 done:
+    free(hits);
     free(sl.v);
     nsi_snip_matcher_free(&m);
     if (fold)

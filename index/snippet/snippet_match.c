@@ -197,6 +197,7 @@ static void ring_push(matcher *m, const nsi_token *t, int32_t term)
     h->end = m->base + t->end;
     h->term = term;
     h->flags = 0;
+    h->pos = t->pos;
     memcpy(h->pbits, m->scratch, m->words * sizeof *h->pbits);
 }
 
@@ -295,6 +296,8 @@ static int prefix_match(matcher *m, const nsi_token *t)
 static int on_token(void *ctx, const nsi_token *t)
 {
     matcher *m = ctx;
+    if (nsi_deadline_tick(m->deadline))
+        return NS_ETIMEOUT;
     int32_t term = term_find(m->q, t->term, t->term_len);
     int pre = m->q->npre ? prefix_match(m, t) : 0;
     if (pre < 0)

@@ -13,8 +13,10 @@
 #include <stdint.h>
 
 #include "analysis/analyzer.h"
+#include "common/deadline.h"
 #include "nsearch.h"
 #include "query/query.h"
+#include "snippet/snippet.h"
 
 typedef struct q_atom {
     const char *s; /* borrowed from the query tree */
@@ -48,6 +50,7 @@ typedef struct m_hit {
     int32_t term;      /* term atom, or -1 */
     unsigned flags;
     uint64_t *pbits; /* prefix atoms matched, a bit each */
+    uint32_t pos;    /* the token's position */
 } m_hit;
 
 typedef int (*hit_fn)(void *ctx, const m_hit *h);
@@ -69,6 +72,7 @@ typedef struct matcher {
     int have_pos;
     hit_fn emit;
     void *ctx;
+    nsi_deadline *deadline; /* NULL: none; checked per token (deadline.h) */
     char folded[NS_MAX_TERM_BYTES];
     size_t folded_len;
 } matcher;
@@ -87,6 +91,20 @@ void nsi_snip_matcher_free(matcher *m);
 /* Matches body[from, to) against the query, calling m->emit for each token
  * that matched an atom, in order. */
 int nsi_snip_matcher_run(matcher *m, nsi_analyzer *an, const char *body, size_t from, size_t to);
+
+/* The tokens of body[from, len) that match a term atom of q, found from the
+ * document's positions (src) rather than by analysis (snippet_pos.c): the
+ * hits the matcher would emit over that range, in order, with offsets
+ * relative to body + from and phrase flags set; q must have no prefixes.
+ * *hits is malloc'd (caller frees). *ok is 0 when the positions do not fit
+ * the body; the caller then runs the matcher instead. */
+int nsi_snip_pos_hits(const q_flat *q, nsi_analyzer *an, const char *body, size_t len, size_t from,
+                      const nsi_snip_positions *src, m_hit **hits, size_t *nhits, int *ok);
+
+/* Sets the phrase flags of h[0, n) (hits from nsi_snip_pos_hits, in order,
+ * flags cleared) as the matcher would over just those tokens: every token of
+ * a phrase match gets HIT_PHRASE, and all but its first HIT_JOIN. */
+void nsi_snip_pos_mark(const q_flat *q, m_hit *h, size_t n);
 
 /* Whether h counts: a standalone term, a term in a phrase match, a prefix. */
 int nsi_snip_hit_counts(const q_flat *q, const m_hit *h, size_t words);

@@ -22,7 +22,7 @@ typedef struct src {
 } src;
 
 /* How a source's stored text reaches the output (docs/format.md, "STORED"):
- * a source of format 3 has its dictionaries imported, its blocks whose
+ * a source of version 4 (zstd) has its dictionaries imported, its blocks whose
  * documents all survive copied as they are, and the survivors of the other
  * blocks compressed again with the dictionary they had. Older sources (zlib)
  * and sources whose dictionaries no longer fit are compressed again with the
@@ -36,7 +36,7 @@ static int import_dicts(const nsi_seg *g, nsi_docstore_writer *store, uint32_t *
     *dmap = NULL;
     /* A source without dictionaries (a segment too small to train one) is
      * compressed again: a merge of many such segments trains one. */
-    if (g->store.format < 3 || g->store.ndicts == 0)
+    if (g->store.format < 4 || g->store.ndicts == 0)
         return NS_OK;
     uint32_t *m = calloc((size_t)g->store.ndicts + 1, sizeof *m);
     if (!m)
@@ -229,7 +229,7 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
 }
 
 int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint64_t out_id,
-              uint32_t *ndocs, char *err, size_t errlen)
+              uint64_t gen, uint32_t *ndocs, char *err, size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
     nsi_segw *w = NULL;
@@ -237,6 +237,7 @@ int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint
         free(s);
         return nsi_fail(err, errlen, NS_ENOMEM, "merging segments: out of memory");
     }
+    nsi_segw_set_generation(w, gen);
     for (size_t i = 0; i < n; i++) {
         s[i].seg = in[i].seg;
         s[i].deleted = in[i].deleted;

@@ -23,6 +23,7 @@
 #include "common/internal.h"
 #include "common/io.h"
 #include "format/commit.h"
+#include "format/orphans.h"
 #include "format/record.h"
 #include "format/segment.h"
 #include "write/idmap.h"
@@ -45,6 +46,9 @@ typedef struct nsi_writer {
     ns_writer_options opts;
     char language[64];
     uint64_t generation, next_seg_id;
+    uint64_t first_seg_id; /* segments numbered from here were written by this
+                              writer (flushes and merges): what tidy merges */
+    uint64_t high;         /* the highest generation ever committed here (LOCK's mark) */
     wseg *segs;
     uint32_t nsegs, scap;
     nsi_memindex *mem;
@@ -135,6 +139,9 @@ static int load_ids(nsi_writer *w)
     for (uint32_t i = 0; i < w->nsegs; i++) {
         const nsi_seg *g = w->segs[i].seg;
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
+        int rc = nsi_seg_touch(g, p, (size_t)(end - p), w->err, NSI_ERRMSG);
+        if (rc)
+            return rc;
         for (uint32_t d = 0; d < g->ndocs; d++) {
             uint64_t len;
             if (nsi_varint_get(&p, end, &len) || len > (uint64_t)(end - p) ||
@@ -146,7 +153,7 @@ static int load_ids(nsi_writer *w)
             if (nsi_bit_get(w->segs[i].deleted, d))
                 continue;
             nsi_identry *e;
-            int rc = nsi_idmap_get(&w->ids, id, (size_t)len, &e);
+            rc = nsi_idmap_get(&w->ids, id, (size_t)len, &e);
             if (rc)
                 return werr(w, rc, "%s: %s", w->dir, ns_strerror(rc));
             *e = (nsi_identry){hash, i, d, e->id_off, e->id_len, 1};
@@ -155,7 +162,19 @@ static int load_ids(nsi_writer *w)
     return NS_OK;
 }
 
-/* Removes files a crashed or rolled-back writer left behind. Only while the
+static int unlink_unlisted(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen)
+{
+    nsi_writer *w = ctx;
+    (void)seg_id;
+    (void)gen;
+    if (kind != NSI_UNLISTED_ORPHAN || w->opts.prune_orphans)
+        nsi_io_unlinkat(w->dir_fd, name);
+    return 0;
+}
+
+/* Removes files a crashed or rolled-back writer left behind, and segments
+ * merged away (docs/format.md, "Orphans and leftovers"); orphans only with
+ * prune_orphans (open_existing refused the index otherwise). Only while the
  * lock is still the index's: a writer whose LOCK was removed must not delete
  * another writer's new segments. */
 static void collect_garbage(nsi_writer *w)
@@ -163,32 +182,80 @@ static void collect_garbage(nsi_writer *w)
     char msg[NSI_ERRMSG];
     if (nsi_lock_check(w->dir_fd, w->lock_fd, w->dir, msg, sizeof msg))
         return;
+    uint64_t *listed = calloc(w->nsegs ? w->nsegs : 1, sizeof *listed);
+    if (!listed)
+        return;
+    for (uint32_t i = 0; i < w->nsegs; i++)
+        listed[i] = w->segs[i].seg->id;
+    nsi_unlisted_scan(w->dir_fd, w->dir, listed, w->nsegs, w->generation, w->high, unlink_unlisted,
+                      w);
+    free(listed);
     DIR *d = nsi_io_fdopendir(w->dir_fd);
     if (!d)
         return;
     struct dirent *de;
-    while ((de = nsi_io_readdir(d))) {
-        unsigned long long id;
-        char tail[8];
-        int keep = 1;
-        if (sscanf(de->d_name, "seg-%16llx.ns%1s", &id, tail) == 2) {
-            keep = 0;
-            for (uint32_t i = 0; i < w->nsegs; i++)
-                if (w->segs[i].seg->id == id)
-                    keep = 1;
-        } else if (nsi_commit_tmp_name(de->d_name)) {
-            keep = 0;
-        }
-        if (!keep)
+    while ((de = nsi_io_readdir(d)))
+        if (nsi_commit_tmp_name(de->d_name))
             nsi_io_unlinkat(w->dir_fd, de->d_name);
-    }
     nsi_io_closedir(d);
+}
+
+typedef struct orphan_seen {
+    unsigned n;
+    char first[64];
+    uint64_t gen;
+} orphan_seen;
+
+static int note_orphan(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen)
+{
+    orphan_seen *o = ctx;
+    (void)seg_id;
+    if (kind == NSI_UNLISTED_ORPHAN && o->n++ == 0) {
+        snprintf(o->first, sizeof o->first, "%s", name);
+        o->gen = gen;
+    }
+    return 0;
+}
+
+/* Segments committed in a generation newer than COMMIT's mean an older COMMIT
+ * was put back: writing on would fork the history and delete them, so the
+ * writer refuses unless told to prune them (then the mark goes back to
+ * COMMIT's generation, so that the next writer's leftovers read as such). */
+static int refuse_orphans(nsi_writer *w)
+{
+    if (w->high <= w->generation)
+        return NS_OK;
+    uint64_t *listed = calloc(w->nsegs ? w->nsegs : 1, sizeof *listed);
+    if (!listed)
+        return werr(w, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < w->nsegs; i++)
+        listed[i] = w->segs[i].seg->id;
+    orphan_seen o = {0};
+    int rc = nsi_unlisted_scan(w->dir_fd, w->dir, listed, w->nsegs, w->generation, w->high,
+                               note_orphan, &o);
+    free(listed);
+    if (rc)
+        return werr(w, rc, "%s: cannot list the index folder", w->dir);
+    if (o.n && !w->opts.prune_orphans)
+        return werr(w, NS_ECORRUPT,
+                    "%s/%s: not in COMMIT but committed in generation %llu, newer than "
+                    "COMMIT's %llu (%u such segment%s: an older COMMIT was put back?); nothing "
+                    "was changed: put the newer COMMIT back, or delete them with "
+                    "--prune-orphans",
+                    w->dir, o.first, (unsigned long long)o.gen, (unsigned long long)w->generation,
+                    o.n, o.n == 1 ? "" : "s");
+    /* pruning (collect_garbage deletes them), or none left: the mark
+     * follows COMMIT again */
+    w->high = w->generation;
+    nsi_lock_set_generation(w->lock_fd, w->high);
+    return NS_OK;
 }
 
 static int open_existing(nsi_writer *w)
 {
     nsi_commit c;
     int rc = nsi_commit_read_at(&c, w->dir_fd, w->dir, w->err, NSI_ERRMSG);
+    w->first_seg_id = rc ? 1 : c.next_seg_id;
     if (rc == NS_ENOTFOUND) {
         const char *lang = nsi_language_canonical(w->opts.language ? w->opts.language : "english");
         if (!lang)
@@ -204,6 +271,9 @@ static int open_existing(nsi_writer *w)
     snprintf(w->language, sizeof w->language, "%s", c.language);
     w->generation = c.generation;
     w->next_seg_id = c.next_seg_id;
+    w->high = nsi_lock_generation(w->lock_fd);
+    if (w->high < w->generation)
+        w->high = w->generation;
     if (w->opts.language) {
         const char *want = nsi_language_canonical(w->opts.language);
         if (!want || strcmp(want, c.language)) {
@@ -222,6 +292,9 @@ static int open_existing(nsi_writer *w)
                       seg->ndocs, c.segs[i].ndocs);
             nsi_seg_close(seg);
         }
+        if (!rc && c.version >= 2 &&
+            (rc = nsi_seg_identity(seg, c.segs[i].uid, c.segs[i].table_crc, w->err, NSI_ERRMSG)))
+            nsi_seg_close(seg);
         if (!rc) {
             rc = push_seg(w, seg, c.segs[i].ndocs, c.segs[i].ndeleted, c.segs[i].deleted);
             if (rc)
@@ -260,6 +333,8 @@ int nsi_writer_open(void **out, const char *path, const ns_writer_options *opts,
                                  NSI_ERRMSG);
     if (!rc)
         rc = open_existing(w);
+    if (!rc)
+        rc = refuse_orphans(w);
     if (!rc && (rc = nsi_analyzer_new(&w->an, w->language)))
         werr(w, rc, "cannot create the %s analyzer", w->language);
     if (!rc && (rc = nsi_memindex_new(&w->mem)))
@@ -339,6 +414,10 @@ static uint64_t new_seg_id(nsi_writer *w)
 }
 
 /* Writes the in-memory buffer as a new segment (not yet committed). */
+/* The generation the next commit will have: what new segments are stamped
+ * with (CHECKS gen; docs/format.md, "Orphans and leftovers"). */
+static uint64_t next_generation(const nsi_writer *w) { return w->generation + 1; }
+
 static int flush_mem(nsi_writer *w)
 {
     uint32_t n = nsi_memindex_ndocs(w->mem);
@@ -354,6 +433,7 @@ static int flush_mem(nsi_writer *w)
         if ((rc = nsi_segw_new(&sw)))
             return werr(w, rc, "out of memory");
         id = new_seg_id(w);
+        nsi_segw_set_generation(sw, next_generation(w));
         rc = nsi_memindex_write(w->mem, sw);
         if (rc)
             werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
@@ -478,13 +558,19 @@ static int write_commit(nsi_writer *w)
         const wseg *s = &w->segs[i];
         if (s->ndeleted == s->ndocs)
             continue; /* nothing live: leave it out, the files go with GC */
-        c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs, s->ndeleted, s->deleted};
+        c.segs[c.nsegs++] = (nsi_commit_seg){s->seg->id, s->ndocs,    s->ndeleted,
+                                             s->deleted, s->seg->uid, s->seg->table_crc};
     }
     int rc = nsi_commit_write_at(&c, w->dir_fd, w->lock_fd, w->dir, w->err, NSI_ERRMSG);
     free(c.segs); /* the bitmaps belong to w */
     if (rc)
         return rc;
     w->generation = c.generation;
+    if (w->generation > w->high) {
+        /* best effort: a lost mark lags behind COMMIT, which counts too */
+        w->high = w->generation;
+        nsi_lock_set_generation(w->lock_fd, w->high);
+    }
     return NS_OK;
 }
 
@@ -526,8 +612,8 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
     int rc = NS_EEXISTS;
     for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
         id = new_seg_id(w); /* taken meanwhile (see flush_mem): the next name */
-        if ((rc = nsi_merge(in, n, w->dir_fd, w->dir, id, &ndocs, w->err, NSI_ERRMSG)) ==
-            NS_EEXISTS)
+        if ((rc = nsi_merge(in, n, w->dir_fd, w->dir, id, next_generation(w), &ndocs, w->err,
+                            NSI_ERRMSG)) == NS_EEXISTS)
             w->next_seg_id = id + 1;
     }
     free(in);
@@ -644,6 +730,28 @@ static int commit_and_merge(nsi_writer *w)
 }
 
 int nsi_writer_commit(void *w) { return commit_and_merge(w); }
+
+/* The end of a run (ns_writer_tidy): commits, then merges the segments this
+ * writer wrote into one when there are several. A one-shot build then leaves
+ * one segment, as --optimize would, while a run that adds a little to a big
+ * index merges only its own small segments (docs/architecture.md). */
+int nsi_writer_tidy(void *vw)
+{
+    nsi_writer *w = vw;
+    int rc = commit_and_merge(w);
+    if (rc)
+        return rc;
+    uint32_t *idx = malloc((w->nsegs ? w->nsegs : 1) * sizeof *idx), n = 0;
+    if (!idx)
+        return werr(w, NS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < w->nsegs; i++)
+        if (w->segs[i].seg->id >= w->first_seg_id)
+            idx[n++] = i;
+    if (n >= 2 && (rc = fail_stop(w, merge_some(w, idx, n))) == NS_OK)
+        rc = commit_once(w);
+    free(idx);
+    return rc ? merge_failed(w, rc) : NS_OK;
+}
 
 int nsi_writer_optimize(void *vw)
 {

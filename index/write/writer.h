@@ -12,6 +12,7 @@ int nsi_writer_delete(void *w, const char *id, size_t id_len);
 int nsi_writer_foreach_id(void *w, int (*fn)(void *ctx, const char *id, size_t id_len), void *ctx);
 int nsi_writer_commit(void *w);
 int nsi_writer_optimize(void *w);
+int nsi_writer_tidy(void *w);
 void nsi_writer_close(void *w);
 
 #endif

@@ -11,6 +11,7 @@ const nsi_backend nsi_backend_xapian = {
     .warning = nsi_xap_warning,
     .search = nsi_xap_search,
     .get_doc = nsi_xap_get_doc,
+    .foreach_id = NULL, /* the ids are read through a writer (ns_writer_foreach_id) */
     .body = nsi_xap_body,
     .results_release = nsi_xap_results_release,
     .check = NULL, /* xapian-check verifies Xapian databases */

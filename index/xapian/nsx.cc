@@ -577,6 +577,8 @@ extern "C" int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts 
             Xapian::Enquire enq(db->db);
             enq.set_query(q->q);
             enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
+            if (o->time_limit > 0)
+                enq.set_time_limit(o->time_limit);
             if (o->tiebreak_slot >= 0)
                 enq.set_sort_by_relevance_then_value(static_cast<unsigned>(o->tiebreak_slot),
                                                      false);

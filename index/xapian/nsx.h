@@ -181,6 +181,9 @@ typedef struct nsx_search_opts {
     size_t check_at_least;             /* count at least this many matches exactly */
     int tiebreak_slot;                 /* equal weights: ascending value of this
                                           slot; < 0: ascending docid */
+    double time_limit;                 /* seconds, Enquire::set_time_limit: ends
+                                          the check_at_least count early (0:
+                                          none); does not stop the match */
 } nsx_search_opts;
 
 int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts *o, nsx_mset **out);

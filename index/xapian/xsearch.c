@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "analysis/analyzer.h"
+#include "common/deadline.h"
 #include "eval/search.h"
 #include "format/record.h"
 #include "xinternal.h"
@@ -40,6 +41,7 @@ typedef struct xbuild {
     double wt;
     int rc;
     char err[NSI_ERRMSG];
+    unsigned max_exp, max_total, used; /* prefix expansions (ns_search) */
 } xbuild;
 
 static nsx_query *failed(xbuild *b, int rc)
@@ -185,6 +187,11 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
         b->rc = nsi_fail(b->err, sizeof b->err, NS_ETOOBIG,
                          "prefix '%s*' at %zu matches more than %u terms; make it longer", n->term,
                          n->offset, max);
+    else if ((b->used += (unsigned)e.n) > b->max_total)
+        b->rc = nsi_fail(b->err, sizeof b->err, NS_ETOOBIG,
+                         "query prefixes expand to more than %u terms together (reached at "
+                         "'%s*' at %zu); use fewer or longer prefixes",
+                         b->max_total, n->term, n->offset);
     else if (e.n == 0 && nsx_query_nothing(&q))
         failed(b, NS_ENOMEM);
     else if (e.n) {
@@ -266,7 +273,7 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     case NSQ_TERM:
         return field_term(b, n->term, n->term_len, n->field == NSQ_FIELD_TITLE);
     case NSQ_PREFIX:
-        return prefix(b, n, NS_MAX_PREFIX_EXPANSIONS);
+        return prefix(b, n, b->max_exp);
     case NSQ_PHRASE:
     case NSQ_NEAR:
         return positional(b, n);
@@ -345,9 +352,10 @@ static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf
 
 /* One attempt at the whole search. NS_EIO from Xapian is left with its
  * message in x->db for nsi_xap_read_failed; other failures are reported. */
-static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o, ns_results *r)
+static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o,
+                       const nsi_deadline *dl, ns_results *r)
 {
-    xbuild b = {x->db, o->title_weight, NS_OK, ""};
+    xbuild b = {x->db, o->title_weight, NS_OK, "", q->max_expansions, o->max_total_expansions, 0};
     nsx_query *xq = build(&b, q->root);
     if (!xq) {
         if (b.rc == NS_EIO)
@@ -360,14 +368,28 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
     if (rc)
         rc = db_failed(x, rc);
     /* exhaustive: every match counted, so the total is exact */
-    nsx_search_opts so = {o->k1,      0, 1, o->b, 0.5, o->offset, o->k, (size_t)info.doccount,
-                          NSX_SLOT_ID};
+    nsx_search_opts so = {o->k1,       0, 1, o->b, 0.5, o->offset, o->k, (size_t)info.doccount,
+                          NSX_SLOT_ID, 0};
+    /* Xapian cannot stop a match under way: its time limit only ends the
+     * exact count (check_at_least) early. So the deadline is read before
+     * and after the match, and bounds the count in between. */
+    if (!rc && dl->at) {
+        uint64_t now = nsi_monotonic_ns();
+        if (now >= dl->at)
+            rc = NS_ETIMEOUT;
+        else
+            so.time_limit = (double)(dl->at - now) / 1e9;
+    }
     nsx_mset *m = NULL;
     if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
         rc = db_failed(x, rc);
     nsx_query_free(xq);
     if (!rc && (rc = nsx_mset_fetch(x->db, m)))
         rc = db_failed(x, rc);
+    if (!rc && nsi_deadline_passed(dl))
+        rc = NS_ETIMEOUT;
+    if (rc == NS_ETIMEOUT)
+        nsi_index_fail(rc, "query ran past its %g s deadline (%s)", o->timeout, x->path);
     size_t n = m ? nsx_mset_size(m) : 0;
     nsi_buf raw = {0};
     raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
@@ -399,13 +421,14 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
     if (nsi_results_new(&r, idx, o.offset + 1, 0))
         return NS_ENOMEM;
     int rc = NS_OK;
+    nsi_deadline dl = nsi_deadline_in(o.timeout);
     if (q->root) {
         nsi_xindex *x = nsi_xap_of(idx);
         pthread_mutex_lock(&x->mu);
         rc = nsi_xap_ensure_whole(x);
         for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
             int retry;
-            rc = search_once(x, q, &o, r);
+            rc = search_once(x, q, &o, &dl, r);
             if (rc != NS_EIO)
                 break;
             if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)

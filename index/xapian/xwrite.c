@@ -39,9 +39,17 @@ struct nsi_xwriter {
     int new_stub; /* a new sharded index: its stub is still to write */
     unsigned since_commit;
     char *err; /* the handle's message (NSI_ERRMSG bytes) */
+    /* What each shard's folder and its flintlock were when opened (dev,
+     * ino; 0 when absent), and whether this writer found them changed. */
+    struct shard_id {
+        dev_t dir_dev, lock_dev;
+        ino_t dir_ino, lock_ino;
+    } * held;
+    int lost;
 };
 
 static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void remember_shards(nsi_xwriter *x);
 static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...)
 {
     va_list ap;
@@ -258,6 +266,10 @@ int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *o
     int rc = shard_paths(x, x->opts.version >= 2 ? x->opts.shards : 0);
     if (!rc)
         rc = open_shards(x);
+    if (!rc && !(x->held = calloc(x->nshards, sizeof *x->held)))
+        rc = xerr(x, NS_ENOMEM, "out of memory");
+    if (!rc)
+        remember_shards(x);
     if (!rc && (rc = nsi_analyzer_new(&x->an, x->language)))
         xerr(x, rc, "cannot create the %s analyzer", x->language);
     if (!rc && (rc = nsx_doc_new(&x->doc)))
@@ -270,9 +282,67 @@ int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *o
     return NS_OK;
 }
 
+/* ---- ownership (docs/xapian.md, "Writing"): Xapian opens its tables by
+ * path at every commit, so a folder moved, deleted or replaced under a
+ * writer would get the new revision written into whatever is at the path
+ * now. Its flintlock guards against a second Xapian writer, not against
+ * that. So, as the native writer does (nsi_lock_check), the identity of
+ * every shard's folder and flintlock is kept at open and checked before
+ * each commit; a change stops the writer with NS_ELOCKED, and closing it
+ * cancels the open transaction (nsx_wdb_close), so nothing reaches the new
+ * folder. */
+
+static void remember_shards(nsi_xwriter *x)
+{
+    for (size_t i = 0; i < x->nshards; i++) {
+        struct stat st;
+        char lock[4200];
+        snprintf(lock, sizeof lock, "%s/flintlock", x->names[i]);
+        if (stat(x->names[i], &st) == 0) {
+            x->held[i].dir_dev = st.st_dev;
+            x->held[i].dir_ino = st.st_ino;
+        }
+        if (stat(lock, &st) == 0) {
+            x->held[i].lock_dev = st.st_dev;
+            x->held[i].lock_ino = st.st_ino;
+        }
+    }
+}
+
+static int check_owner(nsi_xwriter *x)
+{
+    if (x->lost)
+        return NS_ELOCKED;
+    for (size_t i = 0; i < x->nshards; i++) {
+        struct stat st;
+        char lock[4200];
+        const char *what = NULL;
+        snprintf(lock, sizeof lock, "%s/flintlock", x->names[i]);
+        if (stat(x->names[i], &st) != 0)
+            what = "was moved or deleted";
+        else if (x->held[i].dir_ino &&
+                 (st.st_dev != x->held[i].dir_dev || st.st_ino != x->held[i].dir_ino))
+            what = "was replaced";
+        else if (x->held[i].lock_ino && stat(lock, &st) != 0)
+            what = "lost its flintlock (removed)";
+        else if (x->held[i].lock_ino &&
+                 (st.st_dev != x->held[i].lock_dev || st.st_ino != x->held[i].lock_ino))
+            what = "has another flintlock (replaced)";
+        if (what) {
+            x->lost = 1;
+            return xerr(x, NS_ELOCKED,
+                        "%s: the index folder %s while this writer ran; nothing was committed "
+                        "to it, and this writer stops",
+                        x->names[i], what);
+        }
+    }
+    return NS_OK;
+}
+
 void nsi_xap_writer_close(void *vx)
 {
     nsi_xwriter *x = vx;
+    free(x->held);
     for (size_t i = 0; x->shards && i < x->nshards; i++)
         nsx_wdb_close(x->shards[i]);
     for (size_t i = 0; x->names && i < x->nshards; i++)
@@ -348,6 +418,8 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
 int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
 {
     nsi_xwriter *x = vx;
+    if (x->lost)
+        return NS_ELOCKED;
     int idn = (int)(doc->id_len > 200 ? 200 : doc->id_len);
     int rc = nsi_record_encode(doc, &x->rec);
     if (rc)
@@ -384,6 +456,8 @@ int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
 int nsi_xap_delete(void *vx, const char *id, size_t id_len)
 {
     nsi_xwriter *x = vx;
+    if (x->lost)
+        return NS_ELOCKED;
     char idterm[NSX_ID_TERM_MAX];
     size_t idlen = nsi_xap_id_term(id, id_len, idterm);
     size_t s = shard_of(x, id, id_len);
@@ -431,6 +505,9 @@ int nsi_xap_foreach_id(void *vx, int (*fn)(void *, const char *, size_t), void *
 int nsi_xap_commit(void *vx)
 {
     nsi_xwriter *x = vx;
+    int owned = check_owner(x);
+    if (owned)
+        return owned;
     for (size_t i = 0; i < x->nshards; i++) {
         int rc = nsx_wdb_commit(x->shards[i]);
         if (rc)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # T200-nindex-incremental: nindex on the seed articles. Counts in the summary,
 # document identity across working folders, updates, additions, --delete,
-# --prune, --stats, --optimize, --commit-every and --quiet.
+# --prune, --stats, --optimize, --no-merge, --commit-every and --quiet.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -98,6 +98,14 @@ ni -d "$tmp/idx2" --commit-every=1 "$docs"
 expect_rc 0 "--commit-every=1"
 summary "4 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped"
 idx="$tmp/idx2" finds "sever relations" "$a" "$b"
+# four commits wrote four segments; the end of the run merged them (tidy)
+ni -d "$tmp/idx2" --stats
+grep -qE '^segments +1$' "$tmp/out" || fail "a run did not merge its own segments: $(cat "$tmp/out")"
+ni -d "$tmp/idx3" --no-merge --commit-every=1 "$docs"
+expect_rc 0 "--no-merge"
+ni -d "$tmp/idx3" --stats
+grep -qE '^segments +4$' "$tmp/out" || fail "--no-merge merged: $(cat "$tmp/out")"
+idx="$tmp/idx3" finds "sever relations" "$a" "$b"
 ni -q -d "$tmp/idx2" "$docs"
 expect_rc 0 "--quiet"
 [ ! -s "$tmp/err" ] || fail "--quiet printed something"

@@ -55,7 +55,8 @@ summary "$ncran added, 0 updated, 0 unchanged, 0 deleted, 0 skipped"
     printf '%s\n' '{"id":"good-6","body":"Second xylograph record","source":"test","n":[1,2]}'
     printf '%s\n' '[1,2]'
     printf '%s\n' '{"id":7,"body":"numbered xylograph"}'
-    printf '%s' '{"id":"cut-9","body":"no end'
+    printf '%s\n' '{"id":"nul\u0000-9","body":"a NUL in its xylograph id"}'
+    printf '%s' '{"id":"cut-10","body":"no end'
 } >"$tmp/bad.jsonl"
 idx="$tmp/idx-bad"
 ni -d "$idx" "$tmp/bad.jsonl"
@@ -64,11 +65,12 @@ err_has "nindex: $tmp/bad.jsonl:2: malformed JSON ("
 err_has "nindex: $tmp/bad.jsonl:3: missing \"id\", skipped"
 err_has "nindex: $tmp/bad.jsonl:4: malformed JSON ("
 err_has "nindex: $tmp/bad.jsonl:7: malformed JSON ("
-err_has "nindex: $tmp/bad.jsonl:9: malformed JSON ("
+err_has "nindex: $tmp/bad.jsonl:10: malformed JSON ("
+err_has "nindex: $tmp/bad.jsonl:9: \"id\" holds a NUL character (\\u0000), which no id may, skipped"
 grep -q ":2: malformed JSON (.*), skipped$" "$tmp/err" || fail "format of the malformed-line message"
 grep -qF ":5:" "$tmp/err" && fail "a blank line was reported"
 grep -qF ":1:" "$tmp/err" && fail "a good line was reported"
-summary "3 added, 0 updated, 0 unchanged, 0 deleted, 5 skipped (4 malformed, 1 invalid)"
+summary "3 added, 0 updated, 0 unchanged, 0 deleted, 6 skipped (4 malformed, 2 invalid)"
 finds xylograph good-1 good-6 7
 lacks bad-2
 lacks bad-4

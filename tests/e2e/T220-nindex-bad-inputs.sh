@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # T220-nindex-bad-inputs: binary, empty, unsupported, unreadable and missing
-# files, symbolic link loops, a 1 MB single-token file, invalid UTF-8, HTML,
+# files, FIFOs, sockets and devices in a folder, symbolic link loops, a 1 MB single-token file, invalid UTF-8, HTML,
 # hidden files. Each is reported as it should be, with the right exit status,
 # and the documents indexed before stay searchable.
 set -euo pipefail
@@ -29,6 +29,23 @@ head -c 6000 /dev/urandom | tr -d '\000' | tr '\011\012\015\040-\176' '\200-\277
 ni -d "$idx" "$tmp/bad/noise"
 expect_rc 0 "binary without extension"
 err_has "nindex: $tmp/bad/noise: skipped: binary file"
+still_there
+
+# --- a FIFO, a socket and a device in a folder: each reported, none opened --
+# (opening the FIFO would block the run: the walk only stats it)
+mkdir "$tmp/special"
+printf 'Special folder\nthe okapiberry lives beside odd files\n' >"$tmp/special/note.txt"
+mkfifo "$tmp/special/pipe"
+"$py" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$tmp/special/sock"
+ln -s /dev/null "$tmp/special/null"
+ni -d "$idx" "$tmp/special"
+expect_rc 0 "special files are warnings"
+err_has "nindex: $tmp/special/pipe: skipped: a named pipe (FIFO), not a file"
+err_has "nindex: $tmp/special/sock: skipped: a socket, not a file"
+err_has "nindex: $tmp/special/null: skipped: a character device, not a file"
+summary "1 added, 0 updated, 0 unchanged, 0 deleted, 3 skipped (3 unsupported)"
+finds okapiberry "$tmp/special/note.txt"
+rm -r "$tmp/special"
 still_there
 
 # --- an unknown extension: binary is unsupported, text is indexed -----------

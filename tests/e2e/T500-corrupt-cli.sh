@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init T500 NINDEX NSEARCH NS_SHARED_DIR
 
-"$NINDEX" -q --commit-every=2 -d "$tmp/idx" "$NS_SHARED_DIR/corpora/seeds/"*.txt \
+"$NINDEX" -q --no-merge --commit-every=2 -d "$tmp/idx" "$NS_SHARED_DIR/corpora/seeds/"*.txt \
     || fail "nindex failed"
 "$NINDEX" -q -d "$tmp/idx" --delete "$NS_SHARED_DIR/corpora/seeds/002_8fc900d5885d7d82.txt" \
     || fail "nindex --delete failed"

@@ -71,3 +71,31 @@ if ! {
     fail "CMake consumer project did not build"
 fi
 check_run cmake "$tmp/consumer/example"
+
+# (3) The installed programs find what they load at run time: the Xapian
+# module beside the installed libnsearch (index/module.c), nsearch-serve
+# beside the installed nsearch (searcher/nsearch.c).
+bindir=$prefix/bin
+[[ -x $bindir/nsearch && -x $bindir/nindex ]] || fail "no nsearch and nindex in $bindir"
+run_installed() { LD_LIBRARY_PATH=$libdir NSEARCH_MODULE_DIR= "$@"; }
+if [[ $(cache_get NS_WITH_XAPIAN) =~ ^(ON|1|TRUE|YES)$ ]]; then
+    ls "$libdir"/libnsearch-xapian.so.* >/dev/null 2>&1 ||
+        fail "the Xapian module is not installed beside libnsearch in $libdir"
+    mkdir "$tmp/docs"
+    printf 'Sever the relations\n\nThe relations were severed.\n' >"$tmp/docs/a.txt"
+    run_installed "$bindir/nindex" --backend=xapian -d "$tmp/xidx" "$tmp/docs" 2>"$tmp/err" ||
+        fail "installed nindex --backend=xapian: $(cat "$tmp/err")"
+    out=$(LD_DEBUG=files run_installed "$bindir/nsearch" -d "$tmp/xidx" --json relations 2>"$tmp/ld") ||
+        fail "installed nsearch on a Xapian index: $(grep -v '^ *[0-9]*:' "$tmp/ld")"
+    [[ $out == *'"id":"'"$tmp/docs/a.txt"'"'* ]] || fail "installed nsearch did not find a.txt: $out"
+    grep -q "file=$libdir/libnsearch-xapian.so" "$tmp/ld" ||
+        fail "installed nsearch did not load the module from $libdir"
+    echo "T900: Xapian module ok"
+fi
+if [[ $(cache_get NS_WITH_SERVE) =~ ^(ON|1|TRUE|YES)$ ]]; then
+    [[ -x $bindir/nsearch-serve ]] || fail "nsearch-serve is not installed beside nsearch"
+    run_installed "$bindir/nsearch" serve --help >"$tmp/help" 2>&1 ||
+        fail "installed nsearch serve --help: $(cat "$tmp/help")"
+    grep -q -- "--listen" "$tmp/help" || fail "installed nsearch serve --help: no --listen"
+    echo "T900: nsearch serve ok"
+fi

@@ -19,7 +19,8 @@ static int same(const nsi_commit *a, const nsi_commit *b)
         return 0;
     for (uint32_t i = 0; i < a->nsegs; i++) {
         const nsi_commit_seg *x = &a->segs[i], *y = &b->segs[i];
-        if (x->id != y->id || x->ndocs != y->ndocs || x->ndeleted != y->ndeleted)
+        if (x->id != y->id || x->ndocs != y->ndocs || x->ndeleted != y->ndeleted ||
+            x->uid != y->uid || x->table_crc != y->table_crc)
             return 0;
         for (uint32_t d = 0; d < x->ndocs; d++)
             if (nsi_bit_get(x->deleted, d) != nsi_bit_get(y->deleted, d))

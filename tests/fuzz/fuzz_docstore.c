@@ -1,6 +1,6 @@
 /* fuzz_docstore — the stored-fields section (index/docstore.c). The first
- * byte's bit 0 picks the mode, bits 1-2 the section format of mode 0 (1, 2,
- * else the current 3). Mode 0: the input is a section as read from disk:
+ * byte's bit 0 picks the mode, bits 1-2 the segment version of mode 0 (1, 2,
+ * else the current 4; 3's section is 2's). Mode 0: the input is a section as read from disk:
  * opening and reading every document gives records or NS_ECORRUPT, the
  * cached and uncached readers agree. Mode 1: the input is cut into records
  * (a length byte, then that many bytes, the length scaled up now and then to
@@ -17,7 +17,7 @@ static void read_section(int format, const uint8_t *p, size_t n)
 {
     nsi_docstore ds;
     char err[256];
-    if (nsi_docstore_open_format(&ds, format, p, n, err, sizeof err))
+    if (nsi_docstore_open_format(&ds, format, p, n, NULL, NULL, err, sizeof err))
         return;
     nsi_buf a = {0};
     nsi_docstore_cache c;
@@ -126,6 +126,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 1)
         round_trip(data + 1, size - 1);
     else
-        read_section(format == 1 || format == 2 ? format : 3, data + 1, size - 1);
+        read_section(format == 1 || format == 2 ? format : 4, data + 1, size - 1);
     return 0;
 }

@@ -27,6 +27,19 @@ static void repair(uint8_t *b, size_t n)
     if (nsec > 64 || toff > n - 24 || (uint64_t)nsec * 24 != n - 24 - toff)
         return;
     uint8_t *table = b + toff;
+    /* CHECKS (kind 10) first: its chunk CRCs cover everything before it,
+     * and its own section CRC covers them */
+    for (uint32_t k = 0; k < nsec; k++) {
+        uint8_t *t = table + (size_t)k * 24;
+        uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
+        if (nsi_get_u32le(t) != 10 || off > toff || len > toff - off || len < 24)
+            continue;
+        uint64_t nchunks = (len - 24) / 4;
+        for (uint64_t c = 0; c < nchunks && (c << 12) < off; c++) {
+            uint64_t clen = off - (c << 12) < 4096 ? off - (c << 12) : 4096;
+            nsi_put_u32le(b + off + 24 + c * 4, nsi_crc32(b + (c << 12), (size_t)clen));
+        }
+    }
     for (uint32_t k = 0; k < nsec; k++) {
         uint8_t *t = table + (size_t)k * 24;
         uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
@@ -35,6 +48,26 @@ static void repair(uint8_t *b, size_t n)
     }
     nsi_put_u32le(b + n - 16, nsi_crc32(table, (size_t)nsec * 24));
     nsi_put_u32le(b + n - 12, nsi_crc32(b, n - 24));
+}
+
+/* The identity COMMIT records for the file (docs/format.md, "COMMIT"): the
+ * footer's table CRC and, when the table has a CHECKS section (kind 10)
+ * inside the file, its uid. Garbage gives whatever the bytes say. */
+static void identity(const uint8_t *b, size_t n, uint64_t *uid, uint32_t *table_crc)
+{
+    if (n < 56)
+        return;
+    *table_crc = nsi_get_u32le(b + n - 16);
+    uint64_t toff = nsi_get_u64le(b + n - 24);
+    uint32_t nsec = nsi_get_u32le(b + 28);
+    if (nsec > 64 || toff > n - 24 || (uint64_t)nsec * 24 != n - 24 - toff)
+        return;
+    for (uint32_t k = 0; k < nsec; k++) {
+        const uint8_t *t = b + toff + (size_t)k * 24;
+        uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
+        if (nsi_get_u32le(t) == 10 && off <= toff && len >= 8 && len <= toff - off)
+            *uid = nsi_get_u64le(b + off);
+    }
 }
 
 static const char *const queries[] = {"harbour", "storm OR grain OR the", "\"the storm\"",
@@ -80,16 +113,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memfs_install();
     memfs_put(DIR_ "/seg-0000000000000001.nss", seg, n);
     uint32_t ndocs = n >= 28 ? nsi_get_u32le(seg + 24) : 0;
+    uint64_t uid = 0;
+    uint32_t table_crc = 0;
+    identity(seg, n, &uid, &table_crc); /* COMMIT names the file as it is */
     free(seg);
     if (ndocs == UINT32_MAX)
         ndocs--;
-    nsi_commit_seg cs = {1, ndocs, 0, NULL};
+    nsi_commit_seg cs = {1, ndocs, 0, NULL, uid, table_crc};
     if ((data[0] & 2) && ndocs > 0 && ndocs < (1u << 20)) {
         cs.ndeleted = 1;
         cs.deleted = calloc(ndocs / 8 + 1, 1); /* a bitmap of ndocs bits */
         cs.deleted[0] = 1;
     }
-    nsi_commit c = {1, 2, "english", 1, &cs};
+    nsi_commit c = {1, 2, "english", 1, &cs, 0};
     char err[NS_ERRBUF_SIZE];
     FUZZ_ASSERT(nsi_commit_write(&c, DIR_, err, sizeof err) == NS_OK);
     free(cs.deleted);

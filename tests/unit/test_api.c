@@ -126,8 +126,58 @@ static void test_bad_arguments_are_refused_at_the_door(void)
     ns_doc d = {.id = "", .id_len = 0};
     CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_EINVAL);
     CHECK(strstr(ns_writer_errmsg(w), "no id") != NULL);
+    /* an id holding a NUL could never be named again by the CLIs */
+    ns_doc nul = {.id = "ab\0cd", .id_len = 5, .body = "harbour", .body_len = 7};
+    CHECK_EQ_INT(ns_writer_put(w, &nul, NULL), NS_EINVAL);
+    CHECK(strstr(ns_writer_errmsg(w), "'ab...' holds a NUL byte at offset 2") != NULL);
+    nul.id_len = 2; /* the same bytes before the NUL are a fine id */
+    CHECK_EQ_INT(ns_writer_put(w, &nul, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_delete(w, "ab\0cd", 5), NS_ENOTFOUND);
+    CHECK_EQ_INT(ns_writer_delete(w, "ab", 2), NS_OK);
     ns_writer_close(w);
     ns_query_free(q);
+    ns_index_close(idx);
+}
+
+static int collect_ids(void *ctx, const char *id, size_t len)
+{
+    char *out = ctx;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%.*s;", (int)len, id);
+    return !strcmp(out, "stop;");
+}
+
+/* ns_index_foreach_id lists the live ids of the current generation, while a
+ * writer holds the lock, and sees a new commit only after a refresh. */
+static void test_foreach_id_reads_the_current_generation(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE], ids[256] = "";
+    CHECK_EQ_INT(ns_index_open(&idx, dir_b, err, sizeof err), NS_OK);
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir_b, NULL, err, sizeof err), NS_OK);
+    ns_doc d = {.id = "two", .id_len = 3, .body = "more", .body_len = 4};
+    CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_delete(w, "one", 3), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(ns_index_foreach_id(idx, collect_ids, ids), NS_OK);
+    CHECK_EQ_STR(ids, "one;"); /* the generation opened */
+    CHECK_EQ_INT(ns_index_refresh(idx, NULL), NS_OK);
+    ids[0] = 0;
+    CHECK_EQ_INT(ns_index_foreach_id(idx, collect_ids, ids), NS_OK);
+    CHECK_EQ_STR(ids, "two;"); /* "one" is deleted, and the writer still runs */
+    CHECK_EQ_INT(ns_index_foreach_id(idx, NULL, NULL), NS_EINVAL);
+    CHECK_EQ_INT(ns_index_foreach_id(NULL, collect_ids, ids), NS_EINVAL);
+    /* fn returning non-zero stops the walk */
+    d.id = "stop";
+    d.id_len = 4;
+    CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(ns_index_refresh(idx, NULL), NS_OK);
+    strcpy(ids, "");
+    CHECK_EQ_INT(ns_index_foreach_id(idx, collect_ids, ids), NS_OK);
+    CHECK(!strcmp(ids, "stop;") || !strcmp(ids, "two;stop;"));
     ns_index_close(idx);
 }
 
@@ -157,4 +207,5 @@ static void test_body_copy_is_freed_with_ns_free(void)
 NS_TEST_MAIN(NST(test_two_handles_keep_their_messages), NST(test_threads_keep_their_messages),
              NST(test_null_is_accepted_by_free_and_close),
              NST(test_bad_arguments_are_refused_at_the_door),
+             NST(test_foreach_id_reads_the_current_generation),
              NST(test_body_copy_is_freed_with_ns_free))

@@ -356,6 +356,110 @@ static void test_merges_keep_results(void)
     tc_free(&c);
 }
 
+static uint64_t count_segments(const char *dir)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    ns_stats st = {0};
+    if (ns_index_open(&idx, dir, err, sizeof err) == NS_OK) {
+        ns_index_stats(idx, &st);
+        ns_index_close(idx);
+    }
+    return st.segments;
+}
+
+static int segment_exists(const char *dir, const char *name)
+{
+    char p[8192];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &sb) == 0;
+}
+
+/* ns_writer_tidy: the segments one writer wrote become one (a one-shot build
+ * looks optimized), results equal those before; a later writer's tidy merges
+ * only its own segments and leaves the earlier one as it was. */
+static void test_tidy_merges_own_segments(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/bbc_news/docs.jsonl", nst_shared_dir());
+    tcorpus c;
+    CHECK_EQ_INT(tc_load(&c, path, 0), 0);
+    CHECK(c.n > 2000);
+    const char *dir = tc_tmpdir("tidy");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.flush_bytes = 256 << 10; /* several segments, fewer than the policy merges */
+    ns_writer *w;
+    size_t half = c.n / 2;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    for (size_t i = 0; i < half; i++) {
+        ns_doc d = {.id = c.d[i].id,
+                    .id_len = c.d[i].id_len,
+                    .title = c.d[i].title,
+                    .title_len = c.d[i].title_len,
+                    .body = c.d[i].body,
+                    .body_len = c.d[i].body_len};
+        CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    uint64_t before = count_segments(dir);
+    CHECK(before >= 2);
+    const char *queries[] = {"economy growth", "film OR music", "\"prime minister\"",
+                             "election -labour"};
+    char *want[4];
+    for (int i = 0; i < 4; i++)
+        want[i] = run(dir, queries[i], 0, 20, NULL);
+    CHECK_EQ_INT(ns_writer_tidy(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(count_segments(dir), 1);
+    for (int i = 0; i < 4; i++) { /* nothing deleted: N and df are unchanged */
+        char *got = run(dir, queries[i], 0, 20, NULL);
+        CHECK(got && want[i] && *want[i]);
+        CHECK_EQ_STR(got, want[i]);
+        free(got);
+        free(want[i]);
+    }
+    /* the name of the one segment now, to see that the next run keeps it */
+    char first[256] = "";
+    DIR *dd = opendir(dir);
+    CHECK(dd != NULL);
+    for (struct dirent *e; dd && (e = readdir(dd));)
+        if (!strncmp(e->d_name, "seg-", 4))
+            snprintf(first, sizeof first, "%s", e->d_name);
+    if (dd)
+        closedir(dd);
+    CHECK(first[0] != 0);
+    /* a second writer adds the rest in several segments and tidies: its own
+     * segments become one, the first run's segment is left alone */
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    for (size_t i = half; i < c.n; i++) {
+        ns_doc d = {.id = c.d[i].id,
+                    .id_len = c.d[i].id_len,
+                    .title = c.d[i].title,
+                    .title_len = c.d[i].title_len,
+                    .body = c.d[i].body,
+                    .body_len = c.d[i].body_len};
+        CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK(count_segments(dir) >= 3);
+    CHECK_EQ_INT(ns_writer_tidy(w), NS_OK);
+    /* a second tidy with nothing new changes nothing */
+    CHECK_EQ_INT(ns_writer_tidy(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(count_segments(dir), 2);
+    CHECK(segment_exists(dir, first));
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    ns_stats st;
+    ns_index_stats(idx, &st);
+    CHECK_EQ_INT(st.documents, c.n);
+    ns_index_close(idx);
+    tc_rmdir(dir);
+    tc_free(&c);
+}
+
 static void test_errors(void)
 {
     char err[NS_ERRBUF_SIZE];
@@ -388,4 +492,4 @@ static void test_errors(void)
 
 NS_TEST_MAIN(NST(test_seeds_sever_relations), NST(test_seeds_title_field),
              NST(test_snippets_highlight), NST(test_incremental_and_delete),
-             NST(test_merges_keep_results), NST(test_errors))
+             NST(test_merges_keep_results), NST(test_tidy_merges_own_segments), NST(test_errors))

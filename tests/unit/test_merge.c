@@ -71,7 +71,7 @@ static void test_optimize_copies_stored_blocks(void)
         nsi_seg *s;
         CHECK_EQ_INT(nsi_seg_open(&s, dir, cm.segs[k].id, err, sizeof err), NS_OK);
         const nsi_docstore *ds = &s->store;
-        CHECK_EQ_INT(ds->format, 3);
+        CHECK_EQ_INT(ds->format, 4);
         for (uint32_t j = 1; j <= ds->ndicts; j++) {
             const uint8_t *p;
             size_t len;

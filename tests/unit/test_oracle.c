@@ -393,7 +393,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static size_t nqueries, nsets_equal, nscores_equal, npruned_equal;
+static size_t nqueries, nsets_equal, nscores_equal, npruned_equal, ncounts_equal;
 
 static void check_query(ns_index *idx, int kind, const word *w, int n)
 {
@@ -506,6 +506,24 @@ static void check_query(ns_index *idx, int kind, const word *w, int n)
     CHECK(pr_ok);
     npruned_equal += pr_ok;
     ns_results_free(p);
+    /* a COUNT (k = 0, any offset) is not scored, and counts exactly the same
+     * matches, pruning asked for or not */
+    for (int c = 0; c < 3; c++) {
+        ns_search_options co = NS_SEARCH_OPTIONS_INIT;
+        co.k = 0;
+        co.exhaustive = c == 0;
+        co.offset = c == 2 ? 5 : 0;
+        ns_results *cr = NULL;
+        CHECK_EQ_INT(ns_search(&cr, idx, q, &co), NS_OK);
+        int cexact = 0;
+        uint64_t ctotal = ns_results_total(cr, &cexact);
+        if (ctotal != nbf || !cexact)
+            fprintf(stderr, "query %s: COUNT %llu vs brute force %zu\n", text,
+                    (unsigned long long)ctotal, nbf);
+        CHECK(ctotal == nbf && cexact && ns_results_count(cr) == 0);
+        ncounts_equal += ctotal == nbf && cexact;
+        ns_results_free(cr);
+    }
     free(a);
     free(b);
     ns_results_free(r);
@@ -561,7 +579,8 @@ static void test_random_queries_match_brute_force(void)
     printf("oracle: %zu queries, %zu sets equal, %zu top-10 score lists equal, %zu pruned == "
            "exhaustive\n",
            nqueries, nsets_equal, nscores_equal, npruned_equal);
-    CHECK(nqueries >= 200);
+    printf("oracle: %zu COUNT searches equal to brute force\n", ncounts_equal);
+    CHECK(nqueries >= 200 && ncounts_equal == 3 * nqueries);
     ns_index_close(idx);
 }
 

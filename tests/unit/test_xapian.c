@@ -4,7 +4,8 @@
  * parse as Xapian 1.4 reads them, writers behave as the native one does
  * (UNCHANGED, UPDATED, delete, rollback on close), shards route by id, and
  * a missing shard fails the open or, with allow_partial, is skipped with a
- * warning. */
+ * warning; a writer whose folder is replaced or deleted, or whose flintlock
+ * is removed, stops with NS_ELOCKED and writes nothing there. */
 #ifndef NS_WITH_XAPIAN
 #include <stdio.h>
 int main(void)
@@ -13,6 +14,7 @@ int main(void)
     return 77; /* NST_SKIPPED: CTest shows it as skipped */
 }
 #else
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -83,7 +85,7 @@ static void test_roundtrip_and_search(void)
     CHECK_EQ_INT(nsx_query_term(&b, "harbour", 7), NS_OK);
     nsx_query *kids[2] = {a, b};
     CHECK_EQ_INT(nsx_query_combine(&q, NSX_AND, kids, 2, 0), NS_OK);
-    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 100, 100, 1};
+    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 100, 100, 1, 0};
     nsx_mset *m;
     CHECK_EQ_INT(nsx_search(db, q, &so, &m), NS_OK);
     CHECK_EQ_INT(nsx_mset_size(m), 5);
@@ -160,7 +162,7 @@ static void test_corrupt_database(void)
     if (rc == NS_OK) { /* some damage shows only when read */
         nsx_query *q;
         nsx_mset *m = NULL;
-        nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 10, 0, -1};
+        nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 10, 0, -1, 0};
         nsx_query_term(&q, "storm", 5);
         rc = nsx_search(db, q, &so, &m);
         snprintf(err, sizeof err, "%s", nsx_db_errmsg(db));
@@ -626,9 +628,107 @@ static void test_missing_shard(void)
     tc_rmdir(dir);
 }
 
+/* The files in dir (0 when it is missing). */
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A Xapian writer whose folder is replaced, deleted or whose flintlock is
+ * removed after its first commit: the next commit is NS_ELOCKED naming what
+ * changed, nothing is written at the path, the writer stays stopped, and the
+ * old database keeps its last commit (docs/xapian.md, "Writing"). */
+static void owner_case(int how, const char *want, unsigned shards)
+{
+    const char *base = tc_tmpdir("xowner");
+    char dir[1024], old[1024], shard0[1100];
+    snprintf(dir, sizeof dir, "%.900s/idx", base);
+    snprintf(old, sizeof old, "%.900s/old", base);
+    ns_writer *w = xwriter(dir, shards);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    ns_doc a = doc("a", "First", "the first wombatine document");
+    ns_doc b = doc("b", "Second", "the second wombatine document");
+    CHECK_EQ_INT(ns_writer_put(w, &a, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(ns_writer_put(w, &b, NULL), NS_OK);
+    snprintf(shard0, sizeof shard0, shards > 1 ? "%s/shard-0/flintlock" : "%s/flintlock", dir);
+    if (how == 0 || how == 1) { /* replaced: renamed away, or deleted; a new empty folder */
+        if (how == 0)
+            CHECK(rename(dir, old) == 0);
+        else
+            tc_rmdir(dir);
+        CHECK(mkdir(dir, 0755) == 0);
+    } else if (how == 2) { /* moved away, nothing at the path */
+        CHECK(rename(dir, old) == 0);
+    } else { /* the flintlock removed */
+        CHECK(unlink(shard0) == 0);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_ELOCKED);
+    if (!contains(ns_writer_errmsg(w), want))
+        fprintf(stderr, "case %d: %s\n", how, ns_writer_errmsg(w));
+    CHECK(contains(ns_writer_errmsg(w), want));
+    CHECK(contains(ns_writer_errmsg(w), "nothing was committed"));
+    CHECK_EQ_INT(ns_writer_put(w, &a, NULL), NS_ELOCKED); /* stopped */
+    CHECK_EQ_INT(ns_writer_commit(w), NS_ELOCKED);
+    ns_writer_close(w);
+    if (how == 0 || how == 1)
+        CHECK_EQ_INT(count_files(dir), 0);
+    if (how == 2)
+        CHECK(access(dir, F_OK) != 0);
+    if (how == 0 || how == 2 || how == 3) { /* the old database: its last commit only */
+        ns_index *idx;
+        CHECK_EQ_INT(ns_index_open(&idx, how == 3 ? dir : old, err, sizeof err), NS_OK);
+        ns_stats st;
+        CHECK_EQ_INT(ns_index_stats(idx, &st), NS_OK);
+        CHECK_EQ_INT(st.documents, 1);
+        ns_results *r = NULL;
+        CHECK_EQ_INT(ns_index_get_doc(idx, "a", 1, &r), NS_OK);
+        ns_results_free(r);
+        CHECK_EQ_INT(ns_index_get_doc(idx, "b", 1, &r), NS_ENOTFOUND);
+        ns_index_close(idx);
+    }
+    tc_rmdir(base);
+}
+
+static void test_writer_loses_its_folder(void)
+{
+    owner_case(0, "was replaced", 1);
+    /* deleted and made anew: the folder may get the old inode number back,
+     * and then it is the missing flintlock that tells */
+    owner_case(1, "while this writer ran", 1);
+    owner_case(2, "was moved or deleted", 1);
+    owner_case(3, "lost its flintlock", 1);
+    owner_case(0, "shard-0: the index folder was moved or deleted", 2); /* shards: each checked */
+}
+
+/* Nothing changed: commits go on as before. */
+static void test_writer_keeps_its_folder(void)
+{
+    const char *dir = tc_tmpdir("xkeep");
+    ns_writer *w = xwriter(dir, 0);
+    CHECK(w != NULL);
+    ns_doc a = doc("a", "First", "the first wombatine document");
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(ns_writer_put(w, &a, NULL), NS_OK);
+        CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    }
+    ns_writer_close(w);
+    tc_rmdir(dir);
+}
+
 NS_TEST_MAIN(NST(test_roundtrip_and_search), NST(test_locked_database), NST(test_corrupt_database),
              NST(test_version_and_missing), NST(test_unreachable_remote),
              NST(test_writer_rollback_and_metadata), NST(test_id_terms_and_records),
              NST(test_stub_files), NST(test_detect), NST(test_writer_outcomes),
-             NST(test_backend_choice), NST(test_shards_route_by_id), NST(test_missing_shard))
+             NST(test_backend_choice), NST(test_shards_route_by_id), NST(test_missing_shard),
+             NST(test_writer_loses_its_folder), NST(test_writer_keeps_its_folder))
 #endif
