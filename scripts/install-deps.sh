@@ -7,7 +7,9 @@ set -euo pipefail
 packages=(
     build-essential cmake pkgconf          # toolchain
     libstemmer-dev libutf8proc-dev         # analysis: stemming, Unicode folding
-    zlib1g-dev libjson-c-dev               # stored fields, jsonl input
+    zlib1g-dev libjson-c-dev               # stored fields (segment versions 1-3), jsonl input
+    libzstd-dev                            # stored fields (segment version 4)
+    liblz4-dev                             # bench/codec_table.c only
     clang libclang-rt-14-dev               # sanitizer builds
     clang-format                           # scripts/check-format.sh
     python3                                # used by the tests

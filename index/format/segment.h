@@ -16,9 +16,10 @@
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 3
+#define NSI_SEG_VERSION 4
 /* Oldest version this build still reads: 1 differs from 2 only in STORED (no
- * preset dictionary); 1 and 2 have no CHECKS section. */
+ * preset dictionary); 1 and 2 have no CHECKS section; 1 to 3 store text as
+ * zlib blocks, 4 as zstd blocks with dictionaries (docs/format.md). */
 #define NSI_SEG_VERSION_MIN 1
 /* First version with a CHECKS section (identity, chunk CRCs). */
 #define NSI_SEG_VERSION_CHECKS 3
@@ -44,7 +45,7 @@ enum {
     NSI_SEC_DOCMAP,
     NSI_SEC_STORED,
     NSI_SEC_FIELDS,
-    NSI_SEC_CHECKS, /* version 3 */
+    NSI_SEC_CHECKS, /* version 3 and later */
     NSI_SEC_COUNT = NSI_SEC_CHECKS
 };
 
@@ -62,6 +63,14 @@ int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char 
 struct nsi_record;
 int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
                         const struct nsi_record *rec);
+/* The same for a document whose body the caller has put in the stored text
+ * already (a block copied with nsi_docstore_copy_block): rec's body is
+ * ignored. */
+int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const struct nsi_record *rec);
+/* The writer's stored text (STORED), for merges that copy its blocks.
+ * Borrowed until nsi_segw_free. */
+nsi_docstore_writer *nsi_segw_store(nsi_segw *w);
 /* The COMMIT generation the segment is meant to be committed in (CHECKS
  * gen; docs/format.md, "Orphans and leftovers"). 0 unless set. */
 void nsi_segw_set_generation(nsi_segw *w, uint64_t gen);
@@ -136,7 +145,7 @@ int nsi_seg_fields(const nsi_seg *s, uint32_t doc, struct nsi_record *rec, char 
  * NS_ECORRUPT naming the file otherwise: a segment copied from another index
  * or replaced by another file of the same name. */
 int nsi_seg_identity(const nsi_seg *s, uint64_t uid, uint32_t table_crc, char *err, size_t errlen);
-/* Verifies every section CRC, every chunk CRC (version 3) and the
+/* Verifies every section CRC, every chunk CRC (version 3 and later) and the
  * whole-file CRC. */
 int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);
 /* Verifies the chunks of bytes [p, p + len) of the map that no thread has

@@ -89,12 +89,18 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         nsi_get_u64le(fp + (size_t)s->ndocs * 8) != flen - head)
         return corrupt(s, err, errlen, "section FIELDS: offsets disagree with its size");
     char dserr[256];
-    if ((s->version == 1 ? nsi_docstore_open_v1 : nsi_docstore_open)(
-            &s->store, s->sec[NSI_SEC_STORED].p, s->sec[NSI_SEC_STORED].len, dserr, sizeof dserr) ||
-        s->store.ndocs != s->ndocs) {
+    /* In version 3 and later the chunks STORED reads are verified on first
+     * use: its trailer, index and (version 4) dictionaries at open, each
+     * block before it is decompressed. */
+    int dsrc = nsi_docstore_open_format(&s->store, (int)s->version, s->sec[NSI_SEC_STORED].p,
+                                        s->sec[NSI_SEC_STORED].len,
+                                        s->verified ? store_touch : NULL, s, dserr, sizeof dserr);
+    if (dsrc == NS_ENOMEM)
+        return nsi_fail(err, errlen, NS_ENOMEM, "%s: out of memory", s->path);
+    if (dsrc || s->store.ndocs != s->ndocs) {
         char what[300];
         snprintf(what, sizeof what, "section STORED: %s",
-                 s->store.ndocs != s->ndocs ? "document count disagrees" : dserr);
+                 dsrc ? dserr : "document count disagrees");
         return corrupt(s, err, errlen, what);
     }
     if (s->verified) {
@@ -104,8 +110,6 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         int rc = nsi_seg_touch(s, s->store.index, (size_t)(end - s->store.index), err, errlen);
         if (rc)
             return rc;
-        s->store.touch = store_touch;
-        s->store.touch_ctx = s;
     }
     return NS_OK;
 }
@@ -260,6 +264,7 @@ void nsi_seg_close(nsi_seg *s)
     if (!s)
         return;
     nsi_guard_unregister(s->guard_slot);
+    nsi_docstore_close(&s->store);
     if (s->map)
         nsi_io_unmap((void *)s->map, s->size);
     free((void *)s->verified);

@@ -96,8 +96,9 @@ void nsi_segw_free(nsi_segw *w)
     free(w);
 }
 
-int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
-                        const nsi_record *rec)
+/* Everything of a document but its body in STORED. */
+static int doc_meta(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                    const nsi_record *rec)
 {
     if (w->ndocs == NSI_DOC_END - 1)
         return NS_ETOOBIG;
@@ -115,15 +116,39 @@ int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
         rc = nsi_buf_put_u64le(&w->field_offs, w->fields.len);
     if (!rc)
         rc = nsi_record_encode_fields(rec, &w->fields);
+    return rc;
+}
+
+static void doc_done(nsi_segw *w, uint32_t len_title, uint32_t len_body)
+{
+    w->ndocs++;
+    w->sum_len_title += len_title;
+    w->sum_len_body += len_body;
+}
+
+int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const nsi_record *rec)
+{
+    int rc = doc_meta(w, len_title, len_body, hash, rec);
     if (!rc)
         rc = nsi_docstore_add(w->store, rec->f[NSI_F_BODY], rec->len[NSI_F_BODY]);
     if (rc)
         return rc;
-    w->ndocs++;
-    w->sum_len_title += len_title;
-    w->sum_len_body += len_body;
+    doc_done(w, len_title, len_body);
     return NS_OK;
 }
+
+int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
+                        const nsi_record *rec)
+{
+    int rc = doc_meta(w, len_title, len_body, hash, rec);
+    if (rc)
+        return rc;
+    doc_done(w, len_title, len_body);
+    return NS_OK;
+}
+
+nsi_docstore_writer *nsi_segw_store(nsi_segw *w) { return w->store; }
 
 int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id, size_t id_len,
                  uint64_t hash, const void *rec, size_t rec_len)

@@ -1,8 +1,10 @@
 /* merge.c — merges segments: documents are renumbered in input order with
  * deleted ones dropped; the dictionaries are merged k-way and each term's
  * postings copied with positions through the same segment writer that
- * flushes new documents, so a merged segment is byte-for-byte what indexing
- * those documents afresh would produce (up to document order). */
+ * flushes new documents. The stored text is copied block by block where it
+ * can be (copy_docs), so a merged segment holds the same documents, terms and
+ * postings as indexing those documents afresh would, with the stored text
+ * compressed as it was in its sources. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +21,70 @@ typedef struct src {
     int at_end;
 } src;
 
+/* How a source's stored text reaches the output (docs/format.md, "STORED"):
+ * a source of version 4 (zstd) has its dictionaries imported, its blocks whose
+ * documents all survive copied as they are, and the survivors of the other
+ * blocks compressed again with the dictionary they had. Older sources (zlib)
+ * and sources whose dictionaries no longer fit are compressed again with the
+ * output's own dictionary, trained on them; so are sources without a
+ * dictionary (segments too small to train one), so that a merge of many
+ * small segments gets one. dmap[k] is the output's number
+ * of the source's dictionary k (dmap[0] = 0), or NULL to compress again. */
+static int import_dicts(const nsi_seg *g, nsi_docstore_writer *store, uint32_t **dmap, char *err,
+                        size_t errlen)
+{
+    *dmap = NULL;
+    /* A source without dictionaries (a segment too small to train one) is
+     * compressed again: a merge of many such segments trains one. */
+    if (g->store.format < 4 || g->store.ndicts == 0)
+        return NS_OK;
+    uint32_t *m = calloc((size_t)g->store.ndicts + 1, sizeof *m);
+    if (!m)
+        return nsi_fail(err, errlen, NS_ENOMEM, "merging segments: out of memory");
+    for (uint32_t k = 1; k <= g->store.ndicts; k++) {
+        const uint8_t *p;
+        size_t len;
+        nsi_docstore_dict_at(&g->store, k, &p, &len);
+        int rc = nsi_docstore_import_dict(store, p, len, &m[k]);
+        if (rc == NS_ETOOBIG) { /* too many dictionaries: compress again */
+            free(m);
+            return NS_OK;
+        }
+        if (rc) {
+            free(m);
+            return nsi_fail(err, errlen, rc, "%s: stored dictionary %u: %s", g->path, k,
+                            ns_strerror(rc));
+        }
+    }
+    *dmap = m;
+    return NS_OK;
+}
+
+/* At the first document of source block b: copies the block when all its
+ * documents survive (*copied = 1), else chooses its dictionary for the
+ * survivors. */
+static int start_block(const src *s, const uint32_t *dmap, uint32_t b, nsi_docstore_writer *store,
+                       int *copied)
+{
+    nsi_docstore_block blk;
+    nsi_docstore_block_at(&s->seg->store, b, &blk);
+    *copied = 0;
+    uint32_t live = 0;
+    for (uint32_t d = blk.first; d < blk.first + blk.ndocs; d++)
+        live += !nsi_bit_get(s->deleted, d);
+    if (live == blk.ndocs) {
+        *copied = 1;
+        return nsi_docstore_copy_block(store, blk.data, blk.clen, blk.ulen, blk.ndocs,
+                                       dmap[blk.dict]);
+    }
+    return nsi_docstore_use_dict(store, dmap[blk.dict]);
+}
+
 static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
 {
     nsi_docstore_cache cache = {0};
-    uint32_t next = 0;
+    nsi_docstore_writer *store = nsi_segw_store(w);
+    uint32_t next = 0, *dmap = NULL;
     int rc = NS_OK;
     for (size_t i = 0; i < n && !rc; i++) {
         const nsi_seg *g = s[i].seg;
@@ -31,6 +93,13 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
             rc = NS_ENOMEM;
             break;
         }
+        free(dmap);
+        if ((rc = import_dicts(g, store, &dmap, err, errlen)))
+            break;
+        if (!dmap && (rc = nsi_docstore_use_dict(store, NSI_DOCSTORE_OWN)))
+            break;
+        uint32_t b = 0, next_block = dmap && g->store.nblocks ? 0 : UINT32_MAX;
+        int copied = 0;
         const uint8_t *p = g->sec[NSI_SEC_DOCMAP].p, *end = p + g->sec[NSI_SEC_DOCMAP].len;
         for (uint32_t d = 0; d < g->ndocs && !rc; d++) {
             uint64_t idlen;
@@ -42,34 +111,49 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
             const char *id = (const char *)p;
             uint64_t hash = nsi_get_u64le(p + idlen);
             p += idlen + 8;
+            if (d == next_block) {
+                if ((rc = start_block(&s[i], dmap, b, store, &copied)))
+                    break;
+                next_block = UINT32_MAX;
+                if (++b < g->store.nblocks) {
+                    nsi_docstore_block nb;
+                    nsi_docstore_block_at(&g->store, b, &nb);
+                    next_block = nb.first;
+                }
+            }
             if (nsi_bit_get(s[i].deleted, d)) {
                 s[i].remap[d] = NSI_DOC_END;
                 continue;
             }
             uint32_t lt, lb;
             nsi_seg_norms(g, d, &lt, &lb);
-            char e2[256];
-            const uint8_t *body;
-            size_t body_len;
             nsi_record rec;
             if ((rc = nsi_seg_fields(g, d, &rec, err, errlen)))
                 break;
-            if ((rc = nsi_docstore_get_cached(&g->store, &cache, d, &body, &body_len, e2,
-                                              sizeof e2))) {
-                rc = nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
-                break;
-            }
-            rec.f[NSI_F_BODY] = (const char *)body;
-            rec.len[NSI_F_BODY] = body_len;
             if (rec.len[NSI_F_ID] != idlen || memcmp(rec.f[NSI_F_ID], id, idlen)) {
                 rc = nsi_fail(err, errlen, NS_ECORRUPT,
                               "%s: document %u: DOCMAP and FIELDS disagree on its id", g->path, d);
                 break;
             }
-            rc = nsi_segw_doc_fields(w, lt, lb, hash, &rec);
+            if (copied) {
+                rc = nsi_segw_doc_copied(w, lt, lb, hash, &rec);
+            } else {
+                char e2[256];
+                const uint8_t *body;
+                size_t body_len;
+                if ((rc = nsi_docstore_get_cached(&g->store, &cache, d, &body, &body_len, e2,
+                                                  sizeof e2))) {
+                    rc = nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
+                    break;
+                }
+                rec.f[NSI_F_BODY] = (const char *)body;
+                rec.len[NSI_F_BODY] = body_len;
+                rc = nsi_segw_doc_fields(w, lt, lb, hash, &rec);
+            }
             s[i].remap[d] = next++;
         }
     }
+    free(dmap);
     nsi_docstore_cache_free(&cache);
     return rc;
 }

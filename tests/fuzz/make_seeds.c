@@ -10,6 +10,7 @@
 
 #include "docs.h"
 #include "format/codec.h"
+#include "format/docstore.h"
 #include "format/segment.h"
 #include "nsearch.h"
 
@@ -99,6 +100,27 @@ int main(int argc, char **argv)
     put(corpus, "codec", "blocks", 1, buf, len);
     put(corpus, "codec", "roundtrip", 2, buf, 64);
     put(corpus, "codec", "varint-roundtrip", 3, buf, 64);
+    /* a section with a trained dictionary: the documents' bodies again and
+     * again, each with a number, until there is enough text to train on */
+    nsi_docstore_writer *dw;
+    nsi_buf sec = {0}, rec = {0};
+    if (nsi_docstore_writer_new(&dw))
+        return 1;
+    for (unsigned i = 0; i < 1200; i++) {
+        const char *body = fuzz_docs[i % FUZZ_NDOCS][2];
+        char num[32];
+        int k = snprintf(num, sizeof num, " (%u)", i * 7919u % 1000u);
+        nsi_buf_reset(&rec);
+        if (nsi_buf_append(&rec, body, strlen(body)) || nsi_buf_append(&rec, num, (size_t)k) ||
+            nsi_docstore_add(dw, rec.data, rec.len))
+            return 1;
+    }
+    if (nsi_docstore_finish(dw, &sec))
+        return 1;
+    put(corpus, "docstore", "section-dict", 0, sec.data, sec.len);
+    nsi_docstore_writer_free(dw);
+    nsi_buf_free(&sec);
+    nsi_buf_free(&rec);
     static const uint8_t recs[] = {5, 'h', 'e', 'l', 'l', 'o', 0, 3, 'a', 'b', 'c', 0xFF, 60};
     put(corpus, "docstore", "roundtrip", 1, recs, sizeof recs);
     snprintf(path, sizeof path, "rm -rf '%s'", dir);

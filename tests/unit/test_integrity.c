@@ -11,7 +11,10 @@
  *  - a flipped byte in one term's postings is not read at open: the index
  *    opens, a search for another term answers, a search touching the damaged
  *    chunk fails with NS_ECORRUPT naming the file, and --check finds it; a
- *    flipped byte in a stored block fails the body that needs it. */
+ *    flipped byte in a stored block fails the body that needs it, found by
+ *    the chunk CRC before zstd reads the block;
+ *  - a flipped byte in a stored dictionary (version 4) fails the open, found
+ *    by the chunk CRC before the dictionary is digested. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -286,6 +289,8 @@ static void test_chunk_verified_on_first_touch(void)
         if (rc == NS_ECORRUPT) {
             failed++;
             unnamed += !strstr(ns_index_errmsg(idx), seg);
+            /* the chunk CRC, not zstd's frame checksum, caught it */
+            CHECK(strstr(ns_index_errmsg(idx), "checksum mismatch") != NULL);
         } else {
             CHECK_EQ_INT(rc, NS_OK);
             CHECK(body && strlen(body) == corpus.d[i].body_len);
@@ -301,8 +306,42 @@ static void test_chunk_verified_on_first_touch(void)
     tc_rmdir(dir);
 }
 
+static void test_dictionary_verified_at_open(void)
+{
+    if (!corpus.n)
+        return;
+    char dir[4096], seg[4200], err[NS_ERRBUF_SIZE];
+    snprintf(dir, sizeof dir, "%s", tc_tmpdir("integ-dict"));
+    CHECK_EQ_INT(add_docs(dir, 0, 400, 0), NS_OK);
+    nsi_seg_filename(seg, sizeof seg, dir, 1);
+    nsi_seg *s;
+    CHECK_EQ_INT(nsi_seg_open(&s, dir, 1, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(s->store.format, 4);
+    CHECK_EQ_INT(s->store.ndicts, 1); /* 400 articles are enough to train one */
+    size_t at = 0;
+    if (s->store.ndicts) {
+        const uint8_t *p;
+        size_t len;
+        nsi_docstore_dict_at(&s->store, 1, &p, &len);
+        at = (size_t)(p - s->map) + len / 2;
+    }
+    nsi_seg_close(s);
+    if (!at)
+        return;
+    flip(seg, at);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_ECORRUPT);
+    CHECK(strstr(err, seg) != NULL && strstr(err, "checksum mismatch") != NULL);
+    CHECK_EQ_INT(ns_index_check(dir, 0, err, sizeof err), NS_ECORRUPT);
+    CHECK(strstr(err, seg) != NULL);
+    flip(seg, at); /* undone */
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    tc_rmdir(dir);
+}
+
 static void setup(void) { load_corpus(); }
 static void teardown(void) { tc_free(&corpus); }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_foreign_segment), NST(test_older_commit_put_back),
-                     NST(test_dead_writer_leftover), NST(test_chunk_verified_on_first_touch))
+                     NST(test_dead_writer_leftover), NST(test_chunk_verified_on_first_touch),
+                     NST(test_dictionary_verified_at_open))
