@@ -184,6 +184,8 @@ typedef struct nsx_search_opts {
     double time_limit;                 /* seconds, Enquire::set_time_limit: ends
                                           the check_at_least count early (0:
                                           none); does not stop the match */
+    int bool_weight;                   /* every match weighs 0 (Xapian::BoolWeight,
+                                          no BM25 statistics): for a count */
 } nsx_search_opts;
 
 int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts *o, nsx_mset **out);
@@ -196,6 +198,10 @@ void nsx_mset_item(const nsx_mset *m, size_t i, uint32_t *docid, double *weight)
 int nsx_mset_fetch(nsx_db *db, nsx_mset *m);
 /* Calls fn with the data of the document of item i. */
 int nsx_mset_data(nsx_db *db, const nsx_mset *m, size_t i, nsx_str_fn fn, void *ctx);
+/* Calls fn with value slot `slot` of the document of item i (empty when the
+ * document has none), without reading its data. */
+int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, nsx_str_fn fn,
+                   void *ctx);
 void nsx_mset_free(nsx_mset *m);
 
 #ifdef __cplusplus

@@ -34,9 +34,9 @@ struct nsi_xwriter {
     ns_writer_options opts;
     nsi_analyzer *an;
     nsx_doc *doc;
-    nsi_buf rec, data;
-    int rc;       /* first failure inside an analyzer callback */
-    int new_stub; /* a new sharded index: its stub is still to write */
+    nsi_buf rec, data, fields; /* fields: the record without its body (value 2) */
+    int rc;                    /* first failure inside an analyzer callback */
+    int new_stub;              /* a new sharded index: its stub is still to write */
     unsigned since_commit;
     char *err; /* the handle's message (NSI_ERRMSG bytes) */
     /* What each shard's folder and its flintlock were when opened (dev,
@@ -263,6 +263,7 @@ int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *o
     x->opts = *opts;
     x->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
     x->data.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    x->fields.limit = (size_t)NS_MAX_DOC_BYTES * 2;
     int rc = shard_paths(x, x->opts.version >= 2 ? x->opts.shards : 0);
     if (!rc)
         rc = open_shards(x);
@@ -353,6 +354,7 @@ void nsi_xap_writer_close(void *vx)
     nsx_doc_free(x->doc);
     nsi_buf_free(&x->rec);
     nsi_buf_free(&x->data);
+    nsi_buf_free(&x->fields);
     free(x->dir);
     free(x);
 }
@@ -389,7 +391,8 @@ static int add_token(void *vc, const nsi_token *t)
     return rc;
 }
 
-/* Builds x->doc from doc: postings, id term, hash and id values, data. */
+/* Builds x->doc from doc: postings, id term, hash, id and fields values,
+ * data. */
 static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size_t idlen,
                      uint64_t hash)
 {
@@ -407,9 +410,15 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
         return x->rc ? x->rc : rc;
     uint8_t h[8];
     nsi_put_u64le(h, hash);
-    if ((rc = nsx_doc_add_boolean(x->doc, idterm, idlen)) ||
+    nsi_record rec;
+    if (nsi_record_decode(x->rec.data, x->rec.len, &rec))
+        return NS_ECORRUPT; /* cannot happen: x->rec was just encoded */
+    nsi_buf_reset(&x->fields);
+    if ((rc = nsi_record_encode_fields(&rec, &x->fields)) ||
+        (rc = nsx_doc_add_boolean(x->doc, idterm, idlen)) ||
         (rc = nsx_doc_set_value(x->doc, NSX_SLOT_HASH, h, sizeof h)) ||
         (rc = nsx_doc_set_value(x->doc, NSX_SLOT_ID, doc->id, doc->id_len)) ||
+        (rc = nsx_doc_set_value(x->doc, NSX_SLOT_FIELDS, x->fields.data, x->fields.len)) ||
         (rc = nsi_xap_pack(x->rec.data, x->rec.len, &x->data)))
         return rc;
     return nsx_doc_set_data(x->doc, x->data.data, x->data.len);
