@@ -283,6 +283,15 @@ extern "C" int nsx_wdb_commit(nsx_wdb *w)
     });
 }
 
+extern "C" int nsx_compact(const char *src, const char *dst, char *err, size_t errlen)
+{
+    return guard(err, errlen, [&] {
+        Xapian::Database db(src);
+        db.compact(dst, Xapian::DBCOMPACT_NO_RENUMBER);
+        return NS_OK;
+    });
+}
+
 /* ------------------------------------------------------------ documents */
 
 extern "C" int nsx_doc_new(nsx_doc **out)

@@ -97,6 +97,10 @@ int nsx_doc_add_boolean(nsx_doc *d, const char *term, size_t len);
 int nsx_doc_set_data(nsx_doc *d, const void *data, size_t len);
 int nsx_doc_set_value(nsx_doc *d, unsigned slot, const void *val, size_t len);
 
+/* Writes a compacted copy of the committed revision of the database at src
+ * into the new folder dst (Database::compact, document numbers kept). */
+int nsx_compact(const char *src, const char *dst, char *err, size_t errlen);
+
 /* ------------------------------------------------------------ reading */
 
 /* Opens a database for reading: a glass or chert directory, a stub file or

@@ -504,12 +504,13 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
         nsx_mset_item(m, want - 1, &d, &wlast);
         nsx_mset_item(m, want, &d, &wnext);
     }
-    int sorted = 0; /* m is the window itself, ranked by weight, then id */
+    int sorted = 0; /* m is ranked by weight, then id */
     if (!rc && n > want && want > 0 && wlast == wnext) {
         nsx_mset_free(m);
         m = NULL;
-        so.offset = o->offset;
-        so.k = o->k;
+        /* from the first item: MSet::fetch of Xapian 1.4 reads out of
+         * bounds in an MSet that starts after it */
+        so.k = want;
         so.tiebreak_slot = NSX_SLOT_ID;
         rc = run(x, xq, &so, &m);
         sorted = 1;
@@ -520,13 +521,9 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
     if (rc == NS_ETIMEOUT)
         nsi_index_fail(rc, "query ran past its %g s deadline (%s)", o->timeout, x->path);
     n = m ? nsx_mset_size(m) : 0;
-    size_t first = 0, last = n; /* the window, in the order of v */
-    if (!sorted) {
-        if (n > want)
-            n = want;
-        first = o->offset < n ? o->offset : n;
-        last = n;
-    }
+    if (n > want)
+        n = want;
+    size_t first = o->offset < n ? o->offset : n, last = n; /* the window, in v */
     nsi_buf raw = {0};
     raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
     r->nhits = 0;

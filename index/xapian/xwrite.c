@@ -9,6 +9,7 @@
  * the shards one after the other (a crash in between leaves some shards one
  * batch behind, never a document twice).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -487,6 +488,8 @@ static int collect_id(void *ctx, const char *s, size_t len)
 int nsi_xap_foreach_id(void *vx, int (*fn)(void *, const char *, size_t), void *ctx)
 {
     nsi_xwriter *x = vx;
+    if (x->lost)
+        return NS_ELOCKED;
     for (size_t s = 0; s < x->nshards; s++) {
         nsi_buf ids = {0};
         ids.limit = (size_t)1 << 36;
@@ -526,6 +529,76 @@ int nsi_xap_commit(void *vx)
     return NS_OK;
 }
 
-/* Xapian merges on its own; compacting is offline work (xapian-compact),
- * so optimizing is committing. */
-int nsi_xap_optimize(void *x) { return nsi_xap_commit(x); }
+/* ---- compaction (docs/xapian.md, "Writing"): each shard's committed
+ * revision is compacted into DIR.nsearch-compact beside it, which is then
+ * swapped with DIR in one rename (RENAME_EXCHANGE) while this writer still
+ * holds the old folder's lock; the writer then opens the compacted folder
+ * and the old one is removed. A reader sees the old database or the new
+ * one, never a mix. */
+
+#define COMPACT_SUFFIX ".nsearch-compact"
+
+/* Removes the folder of a Xapian database (flat: no subfolders). */
+static void remove_db_folder(const char *dir)
+{
+    DIR *d = nsi_io_opendir(dir);
+    struct dirent *e;
+    while (d && (e = nsi_io_readdir(d))) {
+        char p[4400];
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < sizeof p)
+            nsi_io_unlink(p);
+    }
+    if (d)
+        nsi_io_closedir(d);
+    rmdir(dir);
+}
+
+static int compact_shard(nsi_xwriter *x, size_t i)
+{
+    const char *dir = x->names[i];
+    char tmp[4400], err[NSI_ERRMSG];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s" COMPACT_SUFFIX, dir) >= sizeof tmp)
+        return xerr(x, NS_EINVAL, "%s: path too long to compact", dir);
+    struct stat st;
+    if (nsi_io_stat(tmp, &st) == 0) /* left by a compaction that was cut short */
+        remove_db_folder(tmp);
+    int rc = nsx_compact(dir, tmp, err, sizeof err);
+    if (rc) {
+        remove_db_folder(tmp);
+        return xerr(x, rc, "%s: cannot compact into %s: %s; the index is unchanged", dir, tmp, err);
+    }
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
+        int e = errno;
+        remove_db_folder(tmp);
+        if (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP)
+            return NS_OK; /* no atomic swap on this file system: left as it was */
+        return xerr(x, nsi_errno_status(e), "%s: cannot swap in the compacted copy: %s", dir,
+                    strerror(e));
+    }
+    /* tmp is now the old database, still locked by x->shards[i] */
+    nsx_wdb *w;
+    unsigned flags = x->opts.wait_for_lock ? NSX_WAIT_FOR_LOCK : 0;
+    rc = nsx_wdb_open(&w, dir, flags, err, sizeof err);
+    nsx_wdb_close(x->shards[i]);
+    x->shards[i] = NULL;
+    remove_db_folder(tmp);
+    if (rc) {
+        x->lost = 1;
+        return xerr(x, rc, "%s: compacted, but this writer cannot open it again (%s) and stops",
+                    dir, err);
+    }
+    x->shards[i] = w;
+    return NS_OK;
+}
+
+/* Commits, then compacts every shard. */
+int nsi_xap_optimize(void *vx)
+{
+    nsi_xwriter *x = vx;
+    int rc = nsi_xap_commit(x);
+    for (size_t i = 0; !rc && i < x->nshards; i++)
+        rc = compact_shard(x, i);
+    remember_shards(x);
+    return rc;
+}
