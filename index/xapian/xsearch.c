@@ -20,8 +20,8 @@
  * Both backends match exactly the same documents. Scores differ by design,
  * since Xapian's BM25 (k1, b as asked, k2 = 0, k3 = 1, min_normlen = 0.5)
  * normalises by the whole document's length where BM25F normalises each
- * field by its own (docs/xapian.md lists the differences). Ties rank by
- * ascending id, on any sharding.
+ * field by its own (docs/xapian.md lists the differences). Ties rank in
+ * Xapian's docid order (docs/xapian.md, "Queries").
  *
  * Snippets are made by our snippet code from the stored body, so they look
  * the same on both backends.
@@ -383,86 +383,14 @@ static int load_hit(nsi_xindex *x, nsx_mset *m, size_t mi, ns_results *r, size_t
     return put_fields(r, h, &rec);
 }
 
-/* ------------------------------------------------------------ ties */
-
-/* One item of a ranking: equal weights rank by ascending id. */
-typedef struct ranked {
-    size_t mi; /* index in the mset (ascending docid among equal weights) */
-    double w;
-    char *id; /* value 1, read only for items that tie with a neighbour */
-    size_t idlen;
-} ranked;
-
-static int cmp_ranked(const void *pa, const void *pb)
-{
-    const ranked *a = pa, *b = pb;
-    if (a->w != b->w)
-        return a->w > b->w ? -1 : 1;
-    if (a->id && b->id) { /* ascending bytes, a prefix first (std::string order) */
-        size_t n = a->idlen < b->idlen ? a->idlen : b->idlen;
-        int c = memcmp(a->id, b->id, n);
-        if (c || a->idlen != b->idlen)
-            return c ? c : (a->idlen < b->idlen ? -1 : 1);
-    }
-    return a->mi < b->mi ? -1 : a->mi > b->mi;
-}
-
-static int take_id(void *ctx, const char *s, size_t len)
-{
-    ranked *e = ctx;
-    if ((e->id = malloc(len + 1))) {
-        memcpy(e->id, s, len);
-        e->idlen = len;
-    }
-    return 0;
-}
-
-/* The first n items of m (ranked by weight, then docid) in the order of
- * weight, then ascending id: only the items that tie with a neighbour have
- * their id read (value 1, which every layout has). */
-static int order_by_id(nsi_xindex *x, nsx_mset *m, size_t n, ranked *v)
-{
-    uint32_t docid;
-    for (size_t i = 0; i < n; i++) {
-        v[i].mi = i;
-        nsx_mset_item(m, i, &docid, &v[i].w);
-    }
-    int ties = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!((i && v[i - 1].w == v[i].w) || (i + 1 < n && v[i + 1].w == v[i].w)))
-            continue;
-        ties = 1;
-        int rc = nsx_mset_value(x->db, m, i, NSX_SLOT_ID, take_id, &v[i]);
-        if (rc)
-            return db_failed(x, rc);
-        if (!v[i].id)
-            return nsi_index_fail(NS_ENOMEM, "out of memory");
-    }
-    if (ties)
-        qsort(v, n, sizeof *v, cmp_ranked);
-    return NS_OK;
-}
-
-/* Runs so on x->db into *m; reports failures. */
-static int run(nsi_xindex *x, const nsx_query *xq, const nsx_search_opts *so, nsx_mset **m)
-{
-    int rc = nsx_search(x->db, xq, so, m);
-    if (!rc && (rc = nsx_mset_fetch(x->db, *m)))
-        rc = db_failed(x, rc);
-    else if (rc)
-        rc = db_failed(x, rc);
-    return rc;
-}
-
 /* One attempt at the whole search. NS_EIO from Xapian is left with its
  * message in x->db for nsi_xap_read_failed; other failures are reported.
  *
- * A count (k = 0) is a BoolWeight match, every match counted. A ranking
- * asks Xapian for the top offset + k + 1 in its own order (weight, then
- * docid: no value is read during the match) and orders ties by id among
- * them; only when the item after the window ties with the window's last
- * (the window's content then depends on the tie order) is the match run
- * again sorted by weight, then value 1. */
+ * A count (k = 0) is a BoolWeight match, every match counted. A ranking is
+ * Xapian's own order: weight, then ascending docid (no value is read while
+ * matching). Xapian is asked for the top offset + k from the first item and
+ * the window is taken from it: MSet::fetch of Xapian 1.4 reads out of bounds
+ * in an MSet that starts after its first item. */
 static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o,
                        const nsi_deadline *dl, ns_results *r)
 {
@@ -482,8 +410,7 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
     size_t want = o->offset + o->k;
     /* exhaustive or a count: every match counted, so the total is exact */
     nsx_search_opts so = {
-        o->k1, 0, 1,         o->b, 0.5, 0, count_only ? 0 : want + 1, (size_t)info.doccount,
-        -1,    0, count_only};
+        o->k1, 0, 1, o->b, 0.5, 0, count_only ? 0 : want, (size_t)info.doccount, -1, 0, count_only};
     /* Xapian cannot stop a match under way: its time limit only ends the
      * exact count (check_at_least) early. So the deadline is read before
      * and after the match, and bounds the count in between. */
@@ -495,61 +422,36 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
             so.time_limit = (double)(dl->at - now) / 1e9;
     }
     nsx_mset *m = NULL;
-    if (!rc)
-        rc = run(x, xq, &so, &m);
-    size_t n = m ? nsx_mset_size(m) : 0;
-    double wlast = 0, wnext = 0;
-    uint32_t d;
-    if (!rc && n > want && want > 0) {
-        nsx_mset_item(m, want - 1, &d, &wlast);
-        nsx_mset_item(m, want, &d, &wnext);
-    }
-    int sorted = 0; /* m is ranked by weight, then id */
-    if (!rc && n > want && want > 0 && wlast == wnext) {
-        nsx_mset_free(m);
-        m = NULL;
-        /* from the first item: MSet::fetch of Xapian 1.4 reads out of
-         * bounds in an MSet that starts after it */
-        so.k = want;
-        so.tiebreak_slot = NSX_SLOT_ID;
-        rc = run(x, xq, &so, &m);
-        sorted = 1;
-    }
+    if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
+        rc = db_failed(x, rc);
     nsx_query_free(xq);
+    if (!rc && !count_only && (rc = nsx_mset_fetch(x->db, m)))
+        rc = db_failed(x, rc);
     if (!rc && nsi_deadline_passed(dl))
         rc = NS_ETIMEOUT;
     if (rc == NS_ETIMEOUT)
         nsi_index_fail(rc, "query ran past its %g s deadline (%s)", o->timeout, x->path);
-    n = m ? nsx_mset_size(m) : 0;
+    size_t n = m ? nsx_mset_size(m) : 0;
     if (n > want)
         n = want;
-    size_t first = o->offset < n ? o->offset : n, last = n; /* the window, in v */
+    size_t first = o->offset < n ? o->offset : n; /* the window is [first, n) */
     nsi_buf raw = {0};
     raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
     r->nhits = 0;
     nsi_buf_reset(&r->arena);
     free(r->hits);
     r->hits = NULL;
-    ranked *v = NULL;
-    if (!rc &&
-        (!(r->hits = calloc(last - first + 1, sizeof *r->hits)) || !(v = calloc(n + 1, sizeof *v))))
+    if (!rc && !(r->hits = calloc(n - first + 1, sizeof *r->hits)))
         rc = nsi_index_fail(NS_ENOMEM, "out of memory");
-    if (!rc && !sorted)
-        rc = order_by_id(x, m, n, v);
-    for (size_t i = 0; !rc && sorted && i < n; i++)
-        v[i].mi = i;
-    for (size_t i = first; !rc && i < last; i++)
-        rc = load_hit(x, m, v[i].mi, r, i - first, &raw);
+    for (size_t i = first; !rc && i < n; i++)
+        rc = load_hit(x, m, i, r, i - first, &raw);
     if (!rc) {
         uint64_t lo, est, hi;
         nsx_mset_counts(m, &lo, &est, &hi);
-        r->nhits = last - first;
+        r->nhits = n - first;
         r->total = est;
         r->exact = lo == hi;
     }
-    for (size_t i = 0; v && i < n; i++)
-        free(v[i].id);
-    free(v);
     nsi_buf_free(&raw);
     nsx_mset_free(m);
     return rc;
