@@ -640,11 +640,13 @@ extern "C" int nsx_mset_data(nsx_db *db, const nsx_mset *m, size_t i, nsx_str_fn
     });
 }
 
-extern "C" int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, nsx_str_fn fn,
-                              void *ctx)
+extern "C" int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, int direct,
+                              nsx_str_fn fn, void *ctx)
 {
     return guard(db->err, sizeof db->err, [&] {
-        std::string s = m->m[static_cast<Xapian::doccount>(i)].get_document().get_value(slot);
+        Xapian::MSetIterator it = m->m[static_cast<Xapian::doccount>(i)];
+        std::string s = direct ? db->db.get_document(*it, Xapian::DOC_ASSUME_VALID).get_value(slot)
+                               : it.get_document().get_value(slot);
         fn(ctx, s.data(), s.size());
         return NS_OK;
     });

@@ -203,9 +203,12 @@ int nsx_mset_fetch(nsx_db *db, nsx_mset *m);
 /* Calls fn with the data of the document of item i. */
 int nsx_mset_data(nsx_db *db, const nsx_mset *m, size_t i, nsx_str_fn fn, void *ctx);
 /* Calls fn with value slot `slot` of the document of item i (empty when the
- * document has none), without reading its data. */
-int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, nsx_str_fn fn,
-                   void *ctx);
+ * document has none), without reading its data. direct: read by docid from
+ * db without opening the document (DOC_ASSUME_VALID: no length lookup; for
+ * local databases, where m need not be fetched); else through m (fetched:
+ * remote databases answer in one round). */
+int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, int direct,
+                   nsx_str_fn fn, void *ctx);
 void nsx_mset_free(nsx_mset *m);
 
 #ifdef __cplusplus

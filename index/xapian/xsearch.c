@@ -358,14 +358,15 @@ static int take_fields(void *ctx, const char *s, size_t len)
 /* Item mi of m into hit i of r: its score, number and stored fields, from
  * value 2 (no record is inflated), or from the record when the document
  * was written without it. */
-static int load_hit(nsi_xindex *x, nsx_mset *m, size_t mi, ns_results *r, size_t i, nsi_buf *raw)
+static int load_hit(nsi_xindex *x, nsx_mset *m, size_t mi, ns_results *r, size_t i, nsi_buf *raw,
+                    int remote)
 {
     nsi_hit *h = &r->hits[i];
     uint32_t docid;
     nsx_mset_item(m, mi, &docid, &h->score);
     h->gdoc = docid;
     fields_ctx fc = {r, h, 0, 0, NS_OK};
-    int rc = nsx_mset_value(x->db, m, mi, NSX_SLOT_FIELDS, take_fields, &fc);
+    int rc = nsx_mset_value(x->db, m, mi, NSX_SLOT_FIELDS, !remote, take_fields, &fc);
     if (rc)
         return db_failed(x, rc);
     if (fc.bad)
@@ -425,7 +426,12 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
     if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
         rc = db_failed(x, rc);
     nsx_query_free(xq);
-    if (!rc && !count_only && (rc = nsx_mset_fetch(x->db, m)))
+    /* remote shards send the documents of the window in one round; local
+     * ones are read by docid (load_hit) */
+    int remote = 0;
+    for (size_t i = 0; i < x->nshards; i++)
+        remote |= x->shards[i].at.kind != NSI_STUB_LOCAL;
+    if (!rc && !count_only && remote && (rc = nsx_mset_fetch(x->db, m)))
         rc = db_failed(x, rc);
     if (!rc && nsi_deadline_passed(dl))
         rc = NS_ETIMEOUT;
@@ -444,7 +450,7 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
     if (!rc && !(r->hits = calloc(n - first + 1, sizeof *r->hits)))
         rc = nsi_index_fail(NS_ENOMEM, "out of memory");
     for (size_t i = first; !rc && i < n; i++)
-        rc = load_hit(x, m, i, r, i - first, &raw);
+        rc = load_hit(x, m, i, r, i - first, &raw, remote);
     if (!rc) {
         uint64_t lo, est, hi;
         nsx_mset_counts(m, &lo, &est, &hi);

@@ -149,7 +149,7 @@ static size_t fields_value_len(nsx_db *db, size_t i)
     CHECK_EQ_INT(nsx_query_term(&q, idterm, n), NS_OK);
     CHECK_EQ_INT(nsx_search(db, q, &so, &m), NS_OK);
     CHECK_EQ_INT(nsx_mset_size(m), 1);
-    CHECK_EQ_INT(nsx_mset_value(db, m, 0, NSX_SLOT_FIELDS, value_len, &len), NS_OK);
+    CHECK_EQ_INT(nsx_mset_value(db, m, 0, NSX_SLOT_FIELDS, 1, value_len, &len), NS_OK);
     nsx_mset_free(m);
     nsx_query_free(q);
     return len;
