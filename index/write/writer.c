@@ -48,7 +48,7 @@ typedef struct nsi_writer {
     uint64_t generation, next_seg_id;
     uint64_t first_seg_id; /* segments numbered from here were written by this
                               writer (flushes and merges): what tidy merges */
-    uint64_t high; /* the highest generation ever committed here (LOCK's mark) */
+    uint64_t high;         /* the highest generation ever committed here (LOCK's mark) */
     wseg *segs;
     uint32_t nsegs, scap;
     nsi_memindex *mem;
