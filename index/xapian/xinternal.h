@@ -13,7 +13,7 @@
  *   data      varint(raw length) + zlib stream of the stored record
  *             (record.h: id, title, url, date, meta, body)
  *   value 0   FNV-1a-64 of the record, 8 bytes little-endian (UNCHANGED check)
- *   value 1   the id (ties in the ranking are broken by ascending id)
+ *   value 1   the id (the ids --prune walks)
  *   value 2   the record's fields without the body (nsi_record_encode_fields:
  *             id, title, url, date, meta), so that a hit never inflates the
  *             record; documents written before it have none and are read
