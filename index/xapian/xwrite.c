@@ -556,10 +556,15 @@ static void remove_db_folder(const char *dir)
 
 static int compact_shard(nsi_xwriter *x, size_t i)
 {
-    const char *dir = x->names[i];
-    char tmp[4400], err[NSI_ERRMSG];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s" COMPACT_SUFFIX, dir) >= sizeof tmp)
-        return xerr(x, NS_EINVAL, "%s: path too long to compact", dir);
+    char dir[4300], tmp[4400], err[NSI_ERRMSG];
+    size_t n = strlen(x->names[i]);
+    while (n > 1 && x->names[i][n - 1] == '/') /* "idx/": the copy goes beside idx */
+        n--;
+    if (n >= sizeof dir)
+        return xerr(x, NS_EINVAL, "%s: path too long to compact", x->names[i]);
+    memcpy(dir, x->names[i], n);
+    dir[n] = 0;
+    snprintf(tmp, sizeof tmp, "%s" COMPACT_SUFFIX, dir);
     struct stat st;
     if (nsi_io_stat(tmp, &st) == 0) /* left by a compaction that was cut short */
         remove_db_folder(tmp);
