@@ -258,9 +258,10 @@ int main(int argc, char **argv)
     if (n.backend == NS_BACKEND_XAPIAN) {
         e.name = "nsearch-xapian";
         e.settings = "backend=xapian (glass; our analyzer's terms and positions; title unprefixed"
-                     " wdf 2 + S-prefixed); one commit; optimize = commit (no compact);"
+                     " wdf 2 + S-prefixed); one commit; optimize = commit + compact;"
                      " XAPIAN_FLUSH_THRESHOLD=1e7; BM25Weight(1.2 0 1 0.75 0.5);"
-                     " COUNT: k=0 exhaustive; TOP_10: k=10; ns_snippet_make 260 bytes";
+                     " COUNT: k=0 (BoolWeight, exact); TOP_10: k=10, ties in docid order;"
+                     " ns_snippet_make 260 bytes";
         /* the same buffering as the Xapian driver: one flush at the end */
         setenv("XAPIAN_FLUSH_THRESHOLD", "10000000", 0);
     }

@@ -283,6 +283,15 @@ extern "C" int nsx_wdb_commit(nsx_wdb *w)
     });
 }
 
+extern "C" int nsx_compact(const char *src, const char *dst, char *err, size_t errlen)
+{
+    return guard(err, errlen, [&] {
+        Xapian::Database db(src);
+        db.compact(dst, Xapian::DBCOMPACT_NO_RENUMBER);
+        return NS_OK;
+    });
+}
+
 /* ------------------------------------------------------------ documents */
 
 extern "C" int nsx_doc_new(nsx_doc **out)
@@ -576,12 +585,18 @@ extern "C" int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts 
         return with_reopen(db, [&] {
             Xapian::Enquire enq(db->db);
             enq.set_query(q->q);
-            enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
+            if (o->bool_weight)
+                enq.set_weighting_scheme(Xapian::BoolWeight());
+            else
+                enq.set_weighting_scheme(
+                    Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
             if (o->time_limit > 0)
                 enq.set_time_limit(o->time_limit);
             if (o->tiebreak_slot >= 0)
                 enq.set_sort_by_relevance_then_value(static_cast<unsigned>(o->tiebreak_slot),
                                                      false);
+            else
+                enq.set_docid_order(Xapian::Enquire::ASCENDING);
             Xapian::MSet m = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
                                           static_cast<Xapian::doccount>(o->k),
                                           static_cast<Xapian::doccount>(o->check_at_least));
@@ -620,6 +635,18 @@ extern "C" int nsx_mset_data(nsx_db *db, const nsx_mset *m, size_t i, nsx_str_fn
 {
     return guard(db->err, sizeof db->err, [&] {
         std::string s = m->m[static_cast<Xapian::doccount>(i)].get_document().get_data();
+        fn(ctx, s.data(), s.size());
+        return NS_OK;
+    });
+}
+
+extern "C" int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, int direct,
+                              nsx_str_fn fn, void *ctx)
+{
+    return guard(db->err, sizeof db->err, [&] {
+        Xapian::MSetIterator it = m->m[static_cast<Xapian::doccount>(i)];
+        std::string s = direct ? db->db.get_document(*it, Xapian::DOC_ASSUME_VALID).get_value(slot)
+                               : it.get_document().get_value(slot);
         fn(ctx, s.data(), s.size());
         return NS_OK;
     });

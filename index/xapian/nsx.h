@@ -97,6 +97,10 @@ int nsx_doc_add_boolean(nsx_doc *d, const char *term, size_t len);
 int nsx_doc_set_data(nsx_doc *d, const void *data, size_t len);
 int nsx_doc_set_value(nsx_doc *d, unsigned slot, const void *val, size_t len);
 
+/* Writes a compacted copy of the committed revision of the database at src
+ * into the new folder dst (Database::compact, document numbers kept). */
+int nsx_compact(const char *src, const char *dst, char *err, size_t errlen);
+
 /* ------------------------------------------------------------ reading */
 
 /* Opens a database for reading: a glass or chert directory, a stub file or
@@ -184,6 +188,8 @@ typedef struct nsx_search_opts {
     double time_limit;                 /* seconds, Enquire::set_time_limit: ends
                                           the check_at_least count early (0:
                                           none); does not stop the match */
+    int bool_weight;                   /* every match weighs 0 (Xapian::BoolWeight,
+                                          no BM25 statistics): for a count */
 } nsx_search_opts;
 
 int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts *o, nsx_mset **out);
@@ -196,6 +202,13 @@ void nsx_mset_item(const nsx_mset *m, size_t i, uint32_t *docid, double *weight)
 int nsx_mset_fetch(nsx_db *db, nsx_mset *m);
 /* Calls fn with the data of the document of item i. */
 int nsx_mset_data(nsx_db *db, const nsx_mset *m, size_t i, nsx_str_fn fn, void *ctx);
+/* Calls fn with value slot `slot` of the document of item i (empty when the
+ * document has none), without reading its data. direct: read by docid from
+ * db without opening the document (DOC_ASSUME_VALID: no length lookup; for
+ * local databases, where m need not be fetched); else through m (fetched:
+ * remote databases answer in one round). */
+int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, int direct,
+                   nsx_str_fn fn, void *ctx);
 void nsx_mset_free(nsx_mset *m);
 
 #ifdef __cplusplus

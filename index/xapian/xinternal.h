@@ -13,7 +13,11 @@
  *   data      varint(raw length) + zlib stream of the stored record
  *             (record.h: id, title, url, date, meta, body)
  *   value 0   FNV-1a-64 of the record, 8 bytes little-endian (UNCHANGED check)
- *   value 1   the id (ties in the ranking are broken by ascending id)
+ *   value 1   the id (the ids --prune walks)
+ *   value 2   the record's fields without the body (nsi_record_encode_fields:
+ *             id, title, url, date, meta), so that a hit never inflates the
+ *             record; documents written before it have none and are read
+ *             from the data
  * Database metadata: nsearch.format = "1", nsearch.language = the stemming
  * language, nsearch.shard = "I/N" in shard I of N.
  */
@@ -31,6 +35,7 @@
 
 #define NSX_SLOT_HASH 0
 #define NSX_SLOT_ID 1
+#define NSX_SLOT_FIELDS 2
 #define NSX_TITLE_PREFIX 'S'
 #define NSX_ID_PREFIX 'Q'
 #define NSX_FORMAT "1"

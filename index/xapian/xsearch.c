@@ -20,8 +20,8 @@
  * Both backends match exactly the same documents. Scores differ by design,
  * since Xapian's BM25 (k1, b as asked, k2 = 0, k3 = 1, min_normlen = 0.5)
  * normalises by the whole document's length where BM25F normalises each
- * field by its own (docs/xapian.md lists the differences). Ties rank by
- * ascending id, on any sharding.
+ * field by its own (docs/xapian.md lists the differences). Ties rank in
+ * Xapian's docid order (docs/xapian.md, "Queries").
  *
  * Snippets are made by our snippet code from the stored body, so they look
  * the same on both backends.
@@ -333,16 +333,50 @@ static int put_fields(ns_results *r, nsi_hit *h, const nsi_record *rec)
     return NS_OK;
 }
 
-/* Hit i of m into r: its score, number and stored fields. */
-static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf *raw)
+typedef struct fields_ctx {
+    ns_results *r;
+    nsi_hit *h;
+    int found; /* the document has value 2 */
+    int bad;   /* ... and it does not decode */
+    int rc;
+} fields_ctx;
+
+static int take_fields(void *ctx, const char *s, size_t len)
+{
+    fields_ctx *c = ctx;
+    nsi_record rec;
+    if (!len)
+        return 0; /* written before value 2: the caller reads the record */
+    c->found = 1;
+    if (nsi_record_decode_fields(s, len, &rec))
+        c->bad = 1;
+    else
+        c->rc = put_fields(c->r, c->h, &rec);
+    return 0;
+}
+
+/* Item mi of m into hit i of r: its score, number and stored fields, from
+ * value 2 (no record is inflated), or from the record when the document
+ * was written without it. */
+static int load_hit(nsi_xindex *x, nsx_mset *m, size_t mi, ns_results *r, size_t i, nsi_buf *raw,
+                    int remote)
 {
     nsi_hit *h = &r->hits[i];
     uint32_t docid;
-    nsx_mset_item(m, i, &docid, &h->score);
+    nsx_mset_item(m, mi, &docid, &h->score);
     h->gdoc = docid;
-    hit_ctx hc = {raw, NS_OK};
-    int rc = nsx_mset_data(x->db, m, i, take_data, &hc);
+    fields_ctx fc = {r, h, 0, 0, NS_OK};
+    int rc = nsx_mset_value(x->db, m, mi, NSX_SLOT_FIELDS, !remote, take_fields, &fc);
     if (rc)
+        return db_failed(x, rc);
+    if (fc.bad)
+        return nsi_index_fail(NS_ECORRUPT,
+                              "%s: stored fields (value %d) of document %u are damaged", x->path,
+                              NSX_SLOT_FIELDS, docid);
+    if (fc.found)
+        return fc.rc;
+    hit_ctx hc = {raw, NS_OK};
+    if ((rc = nsx_mset_data(x->db, m, mi, take_data, &hc)))
         return db_failed(x, rc);
     nsi_record rec;
     if ((rc = decode(x, docid, hc.rc, raw, &rec)))
@@ -351,7 +385,13 @@ static int load_hit(nsi_xindex *x, nsx_mset *m, size_t i, ns_results *r, nsi_buf
 }
 
 /* One attempt at the whole search. NS_EIO from Xapian is left with its
- * message in x->db for nsi_xap_read_failed; other failures are reported. */
+ * message in x->db for nsi_xap_read_failed; other failures are reported.
+ *
+ * A count (k = 0) is a BoolWeight match, every match counted. A ranking is
+ * Xapian's own order: weight, then ascending docid (no value is read while
+ * matching). Xapian is asked for the top offset + k from the first item and
+ * the window is taken from it: MSet::fetch of Xapian 1.4 reads out of bounds
+ * in an MSet that starts after its first item. */
 static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options *o,
                        const nsi_deadline *dl, ns_results *r)
 {
@@ -363,13 +403,15 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
         return nsi_index_fail(b.rc ? b.rc : NS_ENOMEM, "%s",
                               b.err[0] ? b.err : ns_strerror(b.rc ? b.rc : NS_ENOMEM));
     }
+    int count_only = o->k == 0;
     nsx_info info = {0, 0, 0, 0};
-    int rc = o->exhaustive ? nsx_db_info(x->db, &info) : NS_OK;
+    int rc = o->exhaustive || count_only ? nsx_db_info(x->db, &info) : NS_OK;
     if (rc)
         rc = db_failed(x, rc);
-    /* exhaustive: every match counted, so the total is exact */
-    nsx_search_opts so = {o->k1,       0, 1, o->b, 0.5, o->offset, o->k, (size_t)info.doccount,
-                          NSX_SLOT_ID, 0};
+    size_t want = o->offset + o->k;
+    /* exhaustive or a count: every match counted, so the total is exact */
+    nsx_search_opts so = {
+        o->k1, 0, 1, o->b, 0.5, 0, count_only ? 0 : want, (size_t)info.doccount, -1, 0, count_only};
     /* Xapian cannot stop a match under way: its time limit only ends the
      * exact count (check_at_least) early. So the deadline is read before
      * and after the match, and bounds the count in between. */
@@ -384,26 +426,35 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
     if (!rc && (rc = nsx_search(x->db, xq, &so, &m)))
         rc = db_failed(x, rc);
     nsx_query_free(xq);
-    if (!rc && (rc = nsx_mset_fetch(x->db, m)))
+    /* remote shards send the documents of the window in one round; local
+     * ones are read by docid (load_hit) */
+    int remote = 0;
+    for (size_t i = 0; i < x->nshards; i++)
+        remote |= x->shards[i].at.kind != NSI_STUB_LOCAL;
+    if (!rc && !count_only && remote && (rc = nsx_mset_fetch(x->db, m)))
         rc = db_failed(x, rc);
     if (!rc && nsi_deadline_passed(dl))
         rc = NS_ETIMEOUT;
     if (rc == NS_ETIMEOUT)
         nsi_index_fail(rc, "query ran past its %g s deadline (%s)", o->timeout, x->path);
     size_t n = m ? nsx_mset_size(m) : 0;
+    if (n > want)
+        n = want;
+    size_t first = o->offset < n ? o->offset : n; /* the window is [first, n) */
     nsi_buf raw = {0};
     raw.limit = (size_t)NS_MAX_DOC_BYTES * 2;
     r->nhits = 0;
     nsi_buf_reset(&r->arena);
     free(r->hits);
-    if (!rc && !(r->hits = calloc(n + 1, sizeof *r->hits)))
+    r->hits = NULL;
+    if (!rc && !(r->hits = calloc(n - first + 1, sizeof *r->hits)))
         rc = nsi_index_fail(NS_ENOMEM, "out of memory");
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = load_hit(x, m, i, r, &raw);
+    for (size_t i = first; !rc && i < n; i++)
+        rc = load_hit(x, m, i, r, i - first, &raw, remote);
     if (!rc) {
         uint64_t lo, est, hi;
         nsx_mset_counts(m, &lo, &est, &hi);
-        r->nhits = n;
+        r->nhits = n - first;
         r->total = est;
         r->exact = lo == hi;
     }

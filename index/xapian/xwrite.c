@@ -9,6 +9,7 @@
  * the shards one after the other (a crash in between leaves some shards one
  * batch behind, never a document twice).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -34,9 +35,9 @@ struct nsi_xwriter {
     ns_writer_options opts;
     nsi_analyzer *an;
     nsx_doc *doc;
-    nsi_buf rec, data;
-    int rc;       /* first failure inside an analyzer callback */
-    int new_stub; /* a new sharded index: its stub is still to write */
+    nsi_buf rec, data, fields; /* fields: the record without its body (value 2) */
+    int rc;                    /* first failure inside an analyzer callback */
+    int new_stub;              /* a new sharded index: its stub is still to write */
     unsigned since_commit;
     char *err; /* the handle's message (NSI_ERRMSG bytes) */
     /* What each shard's folder and its flintlock were when opened (dev,
@@ -263,6 +264,7 @@ int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *o
     x->opts = *opts;
     x->rec.limit = (size_t)NS_MAX_DOC_BYTES + 4096;
     x->data.limit = (size_t)NS_MAX_DOC_BYTES * 2;
+    x->fields.limit = (size_t)NS_MAX_DOC_BYTES * 2;
     int rc = shard_paths(x, x->opts.version >= 2 ? x->opts.shards : 0);
     if (!rc)
         rc = open_shards(x);
@@ -353,6 +355,7 @@ void nsi_xap_writer_close(void *vx)
     nsx_doc_free(x->doc);
     nsi_buf_free(&x->rec);
     nsi_buf_free(&x->data);
+    nsi_buf_free(&x->fields);
     free(x->dir);
     free(x);
 }
@@ -389,7 +392,8 @@ static int add_token(void *vc, const nsi_token *t)
     return rc;
 }
 
-/* Builds x->doc from doc: postings, id term, hash and id values, data. */
+/* Builds x->doc from doc: postings, id term, hash, id and fields values,
+ * data. */
 static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size_t idlen,
                      uint64_t hash)
 {
@@ -407,9 +411,15 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
         return x->rc ? x->rc : rc;
     uint8_t h[8];
     nsi_put_u64le(h, hash);
-    if ((rc = nsx_doc_add_boolean(x->doc, idterm, idlen)) ||
+    nsi_record rec;
+    if (nsi_record_decode(x->rec.data, x->rec.len, &rec))
+        return NS_ECORRUPT; /* cannot happen: x->rec was just encoded */
+    nsi_buf_reset(&x->fields);
+    if ((rc = nsi_record_encode_fields(&rec, &x->fields)) ||
+        (rc = nsx_doc_add_boolean(x->doc, idterm, idlen)) ||
         (rc = nsx_doc_set_value(x->doc, NSX_SLOT_HASH, h, sizeof h)) ||
         (rc = nsx_doc_set_value(x->doc, NSX_SLOT_ID, doc->id, doc->id_len)) ||
+        (rc = nsx_doc_set_value(x->doc, NSX_SLOT_FIELDS, x->fields.data, x->fields.len)) ||
         (rc = nsi_xap_pack(x->rec.data, x->rec.len, &x->data)))
         return rc;
     return nsx_doc_set_data(x->doc, x->data.data, x->data.len);
@@ -478,6 +488,8 @@ static int collect_id(void *ctx, const char *s, size_t len)
 int nsi_xap_foreach_id(void *vx, int (*fn)(void *, const char *, size_t), void *ctx)
 {
     nsi_xwriter *x = vx;
+    if (x->lost)
+        return NS_ELOCKED;
     for (size_t s = 0; s < x->nshards; s++) {
         nsi_buf ids = {0};
         ids.limit = (size_t)1 << 36;
@@ -517,6 +529,81 @@ int nsi_xap_commit(void *vx)
     return NS_OK;
 }
 
-/* Xapian merges on its own; compacting is offline work (xapian-compact),
- * so optimizing is committing. */
-int nsi_xap_optimize(void *x) { return nsi_xap_commit(x); }
+/* ---- compaction (docs/xapian.md, "Writing"): each shard's committed
+ * revision is compacted into DIR.nsearch-compact beside it, which is then
+ * swapped with DIR in one rename (RENAME_EXCHANGE) while this writer still
+ * holds the old folder's lock; the writer then opens the compacted folder
+ * and the old one is removed. A reader sees the old database or the new
+ * one, never a mix. */
+
+#define COMPACT_SUFFIX ".nsearch-compact"
+
+/* Removes the folder of a Xapian database (flat: no subfolders). */
+static void remove_db_folder(const char *dir)
+{
+    DIR *d = nsi_io_opendir(dir);
+    struct dirent *e;
+    while (d && (e = nsi_io_readdir(d))) {
+        char p[4400];
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < sizeof p)
+            nsi_io_unlink(p);
+    }
+    if (d)
+        nsi_io_closedir(d);
+    rmdir(dir);
+}
+
+static int compact_shard(nsi_xwriter *x, size_t i)
+{
+    char dir[4300], tmp[4400], err[NSI_ERRMSG];
+    size_t n = strlen(x->names[i]);
+    while (n > 1 && x->names[i][n - 1] == '/') /* "idx/": the copy goes beside idx */
+        n--;
+    if (n >= sizeof dir)
+        return xerr(x, NS_EINVAL, "%s: path too long to compact", x->names[i]);
+    memcpy(dir, x->names[i], n);
+    dir[n] = 0;
+    snprintf(tmp, sizeof tmp, "%s" COMPACT_SUFFIX, dir);
+    struct stat st;
+    if (nsi_io_stat(tmp, &st) == 0) /* left by a compaction that was cut short */
+        remove_db_folder(tmp);
+    int rc = nsx_compact(dir, tmp, err, sizeof err);
+    if (rc) {
+        remove_db_folder(tmp);
+        return xerr(x, rc, "%s: cannot compact into %s: %s; the index is unchanged", dir, tmp, err);
+    }
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
+        int e = errno;
+        remove_db_folder(tmp);
+        if (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP)
+            return NS_OK; /* no atomic swap on this file system: left as it was */
+        return xerr(x, nsi_errno_status(e), "%s: cannot swap in the compacted copy: %s", dir,
+                    strerror(e));
+    }
+    /* tmp is now the old database, still locked by x->shards[i] */
+    nsx_wdb *w;
+    unsigned flags = x->opts.wait_for_lock ? NSX_WAIT_FOR_LOCK : 0;
+    rc = nsx_wdb_open(&w, dir, flags, err, sizeof err);
+    nsx_wdb_close(x->shards[i]);
+    x->shards[i] = NULL;
+    remove_db_folder(tmp);
+    if (rc) {
+        x->lost = 1;
+        return xerr(x, rc, "%s: compacted, but this writer cannot open it again (%s) and stops",
+                    dir, err);
+    }
+    x->shards[i] = w;
+    return NS_OK;
+}
+
+/* Commits, then compacts every shard. */
+int nsi_xap_optimize(void *vx)
+{
+    nsi_xwriter *x = vx;
+    int rc = nsi_xap_commit(x);
+    for (size_t i = 0; !rc && i < x->nshards; i++)
+        rc = compact_shard(x, i);
+    remember_shards(x);
+    return rc;
+}

@@ -4,7 +4,9 @@
 # that Xapian's tools open as one database; re-indexing finds every document
 # in its shard. Each shard is then served by xapian-tcpsrv on 127.0.0.1
 # (ephemeral ports, another one on a collision): through a stub of remote
-# shards, nsearch ranks exactly as with one database of the same documents.
+# shards, nsearch ranks exactly as with one database of the same documents
+# (on these 40 queries: equal scores rank in Xapian's docid order, which may
+# differ between one database and shards; docs/xapian.md, "Queries").
 # A server killed in the middle of a batch makes the next query fail naming
 # the shard; --allow-partial searches the others and warns. Every server is
 # stopped when the script ends, whichever way it ends.

@@ -6,9 +6,10 @@
  * taken), and a stub lists the three servers. For random queries, the stub of
  * remote shards must return the same top 10 as the single database: the same
  * ids in the same order, scores equal within 1e-9 relative (the statistics
- * are global across shards). Then one server is killed: a search fails with
- * NS_EIO naming that shard, unless the index allows partial results, when it
- * warns and searches the others.
+ * are global across shards), but that ties rank in Xapian's docid order,
+ * which differs between one database and shards (same_ranking). Then one server is killed: a search
+ * fails with NS_EIO naming that shard, unless the index allows partial results, when it warns and
+ * searches the others.
  *
  * Each server runs in its own process group (xapian-tcpsrv forks a child per
  * connection, and signals its whole group when it stops), with
@@ -287,6 +288,36 @@ static void top10(ns_index *idx, const char *text, top *t)
     ns_query_free(q);
 }
 
+static int same_score(double x, double y) { return fabs(x - y) <= 1e-9 * fabs(x); }
+
+/* The same scores at every rank and the same ids, but that documents of
+ * equal score (a tie) rank in Xapian's docid order, which differs between
+ * one database and shards: a tie inside the top 10 must hold the same ids in
+ * any order, and the last tie (or single hit) of a full top 10 may hold
+ * other documents of that score that did not fit. */
+static int same_ranking(const top *a, const top *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t k = 0; k < a->n; k++)
+        if (!same_score(a->score[k], b->score[k]))
+            return 0;
+    for (size_t k = 0, e; k < a->n; k = e) {
+        for (e = k + 1; e < a->n && same_score(a->score[e], a->score[k]);)
+            e++;
+        if (e == a->n && a->n == 10)
+            break; /* cut by the window */
+        for (size_t i = k; i < e; i++) {
+            int found = 0;
+            for (size_t j = k; j < e && !found; j++)
+                found = !strcmp(a->id[i], b->id[j]);
+            if (!found)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 static void test_remote_shards_rank_as_one_database(void)
 {
     ns_index *one, *remote;
@@ -306,10 +337,7 @@ static void test_remote_shards_rank_as_one_database(void)
         top10(remote, text, &b);
         CHECK_EQ_INT(a.rc, NS_OK);
         CHECK_EQ_INT(b.rc, NS_OK);
-        int ok = a.n == b.n;
-        for (size_t k = 0; ok && k < a.n; k++)
-            ok = !strcmp(a.id[k], b.id[k]) &&
-                 fabs(a.score[k] - b.score[k]) <= 1e-9 * fabs(a.score[k]);
+        int ok = same_ranking(&a, &b);
         if (!ok)
             fprintf(stderr, "%s: one database and remote shards differ (%zu / %zu hits)\n", text,
                     a.n, b.n);
@@ -317,8 +345,9 @@ static void test_remote_shards_rank_as_one_database(void)
         nq++;
         same += ok;
     }
-    printf("remote: %d queries, %d with the same top 10 (ids, order, scores) as one database\n", nq,
-           same);
+    printf(
+        "remote: %d queries, %d with the same top 10 (scores; ids, ties apart) as one database\n",
+        nq, same);
     ns_index_close(one);
     ns_index_close(remote);
 }
