@@ -41,6 +41,8 @@ typedef struct options {
     int noperands;
     const char **delete_ids; /* from --delete=ID */
     int ndelete_ids;
+    const char **excludes; /* --exclude GLOB (shares delete_ids' allocation) */
+    int nexcludes;
 } options;
 
 enum {
@@ -60,7 +62,8 @@ enum {
     OPT_FULL,
     OPT_LIST_IDS,
     OPT_BACKEND,
-    OPT_SHARDS
+    OPT_SHARDS,
+    OPT_EXCLUDE
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -76,6 +79,10 @@ static const cliopt option_table[] = {
      "with --backend=xapian: spread the documents over N\n"
      "databases INDEX/shard-0... listed by the stub INDEX/XAPIANDB;\n"
      "a document's id decides its shard (docs/scale-out.md)"},
+    {"exclude", OPT_EXCLUDE, required_argument, "GLOB",
+     "in folders, skip files and folders whose name, or path\n"
+     "below the folder given, matches GLOB (shell wildcards;\n"
+     "repeatable), e.g. --exclude '*.jsonl' --exclude 'drafts/*'"},
     {"prune", OPT_PRUNE, no_argument, NULL,
      "remove documents whose file no longer exists (ids that\n"
      "start with '/'; JSON record ids should not)"},
@@ -303,6 +310,13 @@ static int take_option(int c, options *o, char **argv)
         }
         ni_usage_error("--backend takes native or xapian, not '%s'", optarg);
         return NI_EXIT_USAGE;
+    case OPT_EXCLUDE:
+        if (!*optarg) {
+            ni_usage_error("--exclude needs a pattern");
+            return NI_EXIT_USAGE;
+        }
+        o->excludes[o->nexcludes++] = optarg;
+        return -1;
     case OPT_SHARDS:
         if (parse_count(optarg, &o->shards) == 0 && o->shards >= 1 && o->shards <= 1024)
             return -1;
@@ -387,11 +401,12 @@ static int parse_args(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     o->commit_every = NI_DEFAULT_COMMIT_EVERY;
     o->backend = -1;
-    o->delete_ids = calloc((size_t)argc, sizeof *o->delete_ids);
+    o->delete_ids = calloc((size_t)argc * 2, sizeof *o->delete_ids);
     if (!o->delete_ids) {
         ni_msg("out of memory");
         return NI_EXIT_FAILED;
     }
+    o->excludes = o->delete_ids + argc;
     cliopt_getopt g;
     cliopt_tables(option_table, NOPTIONS, &g);
     opterr = 0;
@@ -500,7 +515,7 @@ static uint64_t prewalk(const options *o, const char *index)
             continue;
         operand_ctx oc;
         operand_init(&oc, NULL, o->operands[i], abs.str);
-        ni_walker wk = {sum_file, NULL, should_stop, &oc, 0, 0, 0};
+        ni_walker wk = {sum_file, NULL, should_stop, &oc, 0, 0, 0, o->excludes, o->nexcludes};
         set_skip_dir(&wk, index);
         ni_walk(&wk, abs.str);
         total += oc.total;
@@ -528,7 +543,7 @@ static void index_operands(ni_run *r, const options *o, const char *index)
         }
         operand_ctx oc;
         operand_init(&oc, r, op, abs.str);
-        ni_walker wk = {on_file, on_problem, should_stop, &oc, 0, 0, 0};
+        ni_walker wk = {on_file, on_problem, should_stop, &oc, 0, 0, 0, o->excludes, o->nexcludes};
         set_skip_dir(&wk, index);
         if (ni_walk(&wk, abs.str) == ENOMEM) {
             ni_msg("%s: out of memory while listing folders", op);

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ typedef struct walk {
     frame *stack;
     size_t depth, stack_cap;
     visited_set seen;
+    size_t root_len; /* length of the walked folder's path in path */
     int nomem;
 } walk;
 
@@ -169,6 +171,41 @@ static int on_stack(const walk *w, dir_id id)
     return 0;
 }
 
+/* Whether the folder at path holds an index: nsearch's COMMIT (by its
+ * magic, docs/format.md) or a Xapian database or stub. */
+static const char *index_kind(const char *path)
+{
+    static const char *const xapian[] = {"iamglass", "iamchert", "XAPIANDB"};
+    char p[8192];
+    struct stat st;
+    for (size_t i = 0; i < sizeof xapian / sizeof *xapian; i++) {
+        snprintf(p, sizeof p, "%s/%s", path, xapian[i]);
+        if (stat(p, &st) == 0)
+            return "a Xapian database";
+    }
+    snprintf(p, sizeof p, "%s/COMMIT", path);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return NULL;
+    char magic[8];
+    int is = fread(magic, 1, 8, f) == 8 && !memcmp(magic, "NSCOMMIT", 8);
+    fclose(f);
+    return is ? "an nsearch index" : NULL;
+}
+
+/* Whether the entry now in w->path (named name) matches an --exclude. */
+static int excluded(const walk *w, const char *name)
+{
+    const char *rel = w->path.str + w->root_len;
+    while (*rel == '/')
+        rel++;
+    for (int i = 0; i < w->wk->nexclude; i++)
+        if (fnmatch(w->wk->exclude[i], name, 0) == 0 ||
+            fnmatch(w->wk->exclude[i], rel, FNM_PATHNAME) == 0)
+            return 1;
+    return 0;
+}
+
 /* Enters the folder at w->path (already stat'ed as st). */
 static void push_dir(walk *w, const struct stat *st)
 {
@@ -176,6 +213,12 @@ static void push_dir(walk *w, const struct stat *st)
     const ni_walker *wk = w->wk;
     if (wk->have_skip && id.dev == wk->skip_dev && id.ino == wk->skip_ino)
         return; /* the index's own folder */
+    const char *kind = index_kind(w->path.str);
+    if (kind) {
+        problem(w, w->path.str, NI_UNSUPPORTED,
+                "skipped: %s, not documents (search it with nsearch -d)", kind);
+        return;
+    }
     int added = set_add(&w->seen, id);
     if (added < 0) {
         w->nomem = 1;
@@ -259,6 +302,8 @@ static void walk_tree(walk *w, const struct stat *root)
             w->nomem = 1;
             break;
         }
+        if (w->wk->nexclude && excluded(w, name))
+            continue;
         visit_entry(w);
     }
     while (w->depth) {
@@ -283,6 +328,7 @@ int ni_walk(const ni_walker *wk, const char *path)
     }
     if (nsi_buf_puts(&w.path, path) != NS_OK)
         return ENOMEM;
+    w.root_len = w.path.len;
     walk_tree(&w, &st);
     nsi_buf_free(&w.path);
     free(w.stack);

@@ -20,6 +20,10 @@ typedef struct ni_walker {
     int have_skip;
     dev_t skip_dev;
     ino_t skip_ino;
+    /* Shell patterns (fnmatch): an entry inside a folder whose name or path
+     * below the walked folder matches one is not visited. */
+    const char *const *exclude;
+    int nexclude;
 } ni_walker;
 
 /* Visits path (absolute and normalised): a file is passed to on_file; a
@@ -27,6 +31,9 @@ typedef struct ni_walker {
  * names, skipping names that start with '.', visiting each folder once (by
  * device and inode, so link loops end) and only regular files inside it.
  * A path given explicitly is visited even if hidden or not a regular file.
+ * A folder that is an index (nsearch's: COMMIT starting with its magic;
+ * Xapian's: iamglass, iamchert or XAPIANDB) is not entered, with a notice:
+ * its files are not documents.
  * Returns 0, or ENOMEM if memory ran out (the walk is then incomplete). */
 int ni_walk(const ni_walker *wk, const char *path);
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# T240-nindex-exclude: what a folder walk leaves out. --exclude GLOB skips
+# entries whose name or path below the folder given matches (files and whole
+# folders); an index inside the tree (nsearch's or one named on the command
+# line) is reported and never read as documents. Bounded: a second or two.
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_init T240 NINDEX NSEARCH NS_SHARED_DIR
+
+seeds="$NS_SHARED_DIR/corpora/seeds"
+docs="$tmp/docs"
+mkdir -p "$docs/drafts" "$docs/notes"
+cp "$seeds"/*.txt "$seeds/README.md" "$docs/"
+printf 'A draft on the quokkalian treaty.\n' >"$docs/drafts/d1.txt"
+printf 'Notes on the quokkalian treaty.\n' >"$docs/notes/n1.txt"
+
+# an nsearch index inside the tree is skipped with a notice, never indexed
+ni -d "$docs/inner-idx" "$docs/notes"
+expect_rc 0 "inner index"
+ni -d "$tmp/idx1" "$docs"
+expect_rc 0 "walk with an inner index"
+summary "8 added"
+err_has "$docs/inner-idx: skipped: an nsearch index, not documents"
+"$NINDEX" --list-ids -d "$tmp/idx1" >"$tmp/ids1"
+! grep -q "inner-idx" "$tmp/ids1" || fail "files of the inner index were indexed: $(cat "$tmp/ids1")"
+[ "$(wc -l <"$tmp/ids1")" -eq 8 ] || fail "expected 8 ids: $(cat "$tmp/ids1")"
+
+# the index folder named as the operand: nothing of it becomes a document
+ni -d "$tmp/idx0" "$docs/inner-idx"
+expect_rc 0 "an index as the operand"
+summary "0 added"
+err_has "skipped: an nsearch index"
+
+# --exclude by name (any depth) and by path below the folder given
+ni -d "$tmp/idx2" --exclude '*.md' --exclude 'drafts/*' "$docs"
+expect_rc 0 "--exclude"
+summary "6 added"
+"$NINDEX" --list-ids -d "$tmp/idx2" >"$tmp/ids2"
+grep -qF "$docs/notes/n1.txt" "$tmp/ids2" || fail "notes/n1.txt missing: $(cat "$tmp/ids2")"
+! grep -qE 'README\.md|drafts/' "$tmp/ids2" || fail "an excluded file was indexed: $(cat "$tmp/ids2")"
+# a folder excluded by name is not entered at all
+ni -d "$tmp/idx3" --exclude notes --exclude '*.md' "$docs"
+expect_rc 0 "--exclude a folder"
+summary "6 added"
+"$NINDEX" --list-ids -d "$tmp/idx3" >"$tmp/ids3"
+! grep -qF "/notes/" "$tmp/ids3" || fail "an excluded folder was entered"
+grep -qF "$docs/drafts/d1.txt" "$tmp/ids3" || fail "drafts/d1.txt missing"
+# an operand that is a file is never excluded (it was asked for by name)
+ni -d "$tmp/idx4" --exclude '*.txt' "$docs/drafts/d1.txt"
+expect_rc 0 "a file operand"
+summary "1 added"
+
+ni -d "$tmp/idx5" --exclude '' "$docs"
+expect_rc 2 "an empty pattern"
+err_has "--exclude needs a pattern"
+
+echo "T240 ok"
