@@ -138,7 +138,8 @@ enum nsi_kind {
     NSI_KIND_NATIVE = 0,  /* a native index, nothing yet, or something unknown */
     NSI_KIND_XAPIAN_DB,   /* a Xapian database directory (iamglass, iamchert) */
     NSI_KIND_XAPIAN_STUB, /* a Xapian stub: a file, or a directory with XAPIANDB */
-    NSI_KIND_XAPIAN_FILE  /* a single-file Xapian database */
+    NSI_KIND_XAPIAN_FILE, /* a single-file Xapian database */
+    NSI_KIND_NOT_INDEX    /* a text file that is no stub (a corpus given as -d) */
 };
 
 /* Looks at path (backend.c). Reads at most 512 bytes of a file. */

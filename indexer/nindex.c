@@ -43,6 +43,9 @@ typedef struct options {
     int ndelete_ids;
     const char **excludes; /* --exclude GLOB (shares delete_ids' allocation) */
     int nexcludes;
+    const char *files_from; /* --files-from FILE ("-": stdin) */
+    char *files_buf;        /* its contents, split in place */
+    char **files_ops;       /* argv's operands, then the list's paths */
 } options;
 
 enum {
@@ -63,7 +66,8 @@ enum {
     OPT_LIST_IDS,
     OPT_BACKEND,
     OPT_SHARDS,
-    OPT_EXCLUDE
+    OPT_EXCLUDE,
+    OPT_FILES_FROM
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -83,6 +87,11 @@ static const cliopt option_table[] = {
      "in folders, skip files and folders whose name, or path\n"
      "below the folder given, matches GLOB (shell wildcards;\n"
      "repeatable), e.g. --exclude '*.jsonl' --exclude 'drafts/*'"},
+    {"files-from", OPT_FILES_FROM, required_argument, "FILE",
+     "also index the paths listed in FILE ('-': standard\n"
+     "input), one per line, or NUL-separated if the list holds\n"
+     "a NUL byte (find -print0), e.g. find . -name '*.md' |\n"
+     "nindex --files-from -"},
     {"prune", OPT_PRUNE, no_argument, NULL,
      "remove documents whose file no longer exists (ids that\n"
      "start with '/'; JSON record ids should not)"},
@@ -310,6 +319,9 @@ static int take_option(int c, options *o, char **argv)
         }
         ni_usage_error("--backend takes native or xapian, not '%s'", optarg);
         return NI_EXIT_USAGE;
+    case OPT_FILES_FROM:
+        o->files_from = optarg;
+        return -1;
     case OPT_EXCLUDE:
         if (!*optarg) {
             ni_usage_error("--exclude needs a pattern");
@@ -395,6 +407,73 @@ static int check_options(const options *o)
     return -1;
 }
 
+/* --files-from: reads the list and appends its paths to the operands.
+ * Returns -1 to go on, or an exit status (the message printed). */
+static int read_files_from(options *o)
+{
+    const char *name = o->files_from;
+    int from_stdin = !strcmp(name, "-");
+    for (int i = 0; from_stdin && i < o->noperands; i++)
+        if (!strcmp(o->operands[i], "-")) {
+            ni_usage_error("--files-from - and the operand '-' both read standard input");
+            return NI_EXIT_USAGE;
+        }
+    FILE *f = from_stdin ? stdin : fopen(name, "rb");
+    if (!f) {
+        ni_msg("%s: %s", name, strerror(errno));
+        return NI_EXIT_FAILED;
+    }
+    nsi_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    int st = NS_OK;
+    while (st == NS_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        st = nsi_buf_append(&b, chunk, n);
+    int bad = ferror(f);
+    if (!from_stdin)
+        fclose(f);
+    if (st != NS_OK || bad) {
+        ni_msg("%s: %s", name, st != NS_OK ? "out of memory" : "read error");
+        nsi_buf_free(&b);
+        return NI_EXIT_FAILED;
+    }
+    if (nsi_buf_putc(&b, '\0') != NS_OK) {
+        ni_msg("out of memory");
+        nsi_buf_free(&b);
+        return NI_EXIT_FAILED;
+    }
+    size_t len = b.len - 1;
+    char sep = memchr(b.str, '\0', len) ? '\0' : '\n';
+    size_t count = 0;
+    for (size_t i = 0; i < len; i++)
+        count += b.str[i] == sep;
+    char **ops = malloc((count + 1 + (size_t)o->noperands) * sizeof *ops);
+    if (!ops) {
+        ni_msg("out of memory");
+        nsi_buf_free(&b);
+        return NI_EXIT_FAILED;
+    }
+    int k = 0;
+    for (int i = 0; i < o->noperands; i++)
+        ops[k++] = o->operands[i];
+    for (char *p = b.str, *end = b.str + len; p < end;) {
+        char *e = memchr(p, sep, (size_t)(end - p));
+        if (!e)
+            e = end;
+        *e = '\0';
+        if (sep == '\n' && e > p && e[-1] == '\r')
+            e[-1] = '\0';
+        if (*p) /* empty lines are no paths */
+            ops[k++] = p;
+        p = e + 1;
+    }
+    o->files_buf = b.str;
+    o->files_ops = ops;
+    o->operands = ops;
+    o->noperands = k;
+    return -1;
+}
+
 /* Fills o from argv. Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -427,7 +506,19 @@ static int parse_args(int argc, char **argv, options *o)
     }
     o->operands = argv + optind;
     o->noperands = argc - optind;
+    if (o->files_from) {
+        int rc = read_files_from(o);
+        if (rc >= 0)
+            return rc;
+    }
     return check_options(o);
+}
+
+static void free_options(options *o)
+{
+    free(o->delete_ids);
+    free(o->files_buf);
+    free(o->files_ops);
 }
 
 /* ---------------------------------------------------------- walking */
@@ -839,7 +930,7 @@ int main(int argc, char **argv)
     options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {
-        free(o.delete_ids);
+        free_options(&o);
         return rc;
     }
     nsi_buf index = {0};
@@ -849,14 +940,14 @@ int main(int argc, char **argv)
             ni_msg("%s: %s", o.index, strerror(err));
         else
             ni_msg("no index location: set NSEARCH_INDEX or HOME, or give -d INDEX");
-        free(o.delete_ids);
+        free_options(&o);
         return o.index ? NI_EXIT_FAILED : NI_EXIT_USAGE;
     }
     rc = NI_EXIT_OK;
     if (o.check || o.list_ids) {
         rc = o.check ? run_check(index.str, o.check_full) : list_ids(index.str, o.null_ids);
         nsi_buf_free(&index);
-        free(o.delete_ids);
+        free_options(&o);
         return rc;
     }
     if (o.noperands || o.ndelete_ids || o.prune || o.prune_orphans || o.optimize)
@@ -867,6 +958,6 @@ int main(int argc, char **argv)
             rc = s;
     }
     nsi_buf_free(&index);
-    free(o.delete_ids);
+    free_options(&o);
     return rc;
 }

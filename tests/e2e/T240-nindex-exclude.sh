@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# T240-nindex-exclude: what a folder walk leaves out. --exclude GLOB skips
+# T240-nindex-exclude: which files a run reads. --exclude GLOB skips
 # entries whose name or path below the folder given matches (files and whole
 # folders); an index inside the tree (nsearch's or one named on the command
-# line) is reported and never read as documents. Bounded: a second or two.
+# line) is reported and never read as documents; --files-from reads a list of
+# paths (lines, or NUL-separated as find -print0 writes). Bounded: a second
+# or two.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,6 +52,42 @@ grep -qF "$docs/drafts/d1.txt" "$tmp/ids3" || fail "drafts/d1.txt missing"
 ni -d "$tmp/idx4" --exclude '*.txt' "$docs/drafts/d1.txt"
 expect_rc 0 "a file operand"
 summary "1 added"
+
+# --files-from: a list of paths on standard input, by lines (CRLF too) or NULs
+(cd "$docs" && find . -name '*.txt' -not -path './inner-idx/*' | sort) >"$tmp/list"
+[ "$(wc -l <"$tmp/list")" -eq 7 ] || fail "the list has $(wc -l <"$tmp/list") paths"
+rc=0
+(cd "$docs" && "$NINDEX" -d "$tmp/idx6" --files-from - <"$tmp/list") >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 0 "--files-from - (lines)"
+summary "7 added"
+"$NINDEX" --list-ids -d "$tmp/idx6" >"$tmp/ids6"
+grep -qxF "$docs/drafts/d1.txt" "$tmp/ids6" || fail "a listed path is missing: $(cat "$tmp/ids6")"
+tr '\n' '\0' <"$tmp/list" >"$tmp/list0"
+sed 's/$/\r/' "$tmp/list" >"$tmp/listcrlf"
+for l in list0 listcrlf; do
+    rc=0
+    (cd "$docs" && "$NINDEX" -d "$tmp/idx-$l" --files-from "$tmp/$l") >"$tmp/out" 2>"$tmp/err" || rc=$?
+    expect_rc 0 "--files-from $l"
+    summary "7 added"
+    "$NINDEX" --list-ids -d "$tmp/idx-$l" | cmp -s - "$tmp/ids6" || fail "$l gave other documents"
+done
+ni -d "$tmp/idx7" --files-from - - </dev/null
+expect_rc 2 "--files-from - with the operand -"
+ni -d "$tmp/idx7" --files-from "$tmp/no-such-list"
+expect_rc 1 "a missing list"
+err_has "$tmp/no-such-list"
+
+# a corpus file given as the index: said plainly, nothing written to it
+printf '{"id": "1", "title": "t", "body": "b"}\n' >"$tmp/docs.jsonl"
+cp "$tmp/docs.jsonl" "$tmp/docs.jsonl.orig"
+rc=0
+"$NSEARCH" -d "$tmp/docs.jsonl" treaty >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 2 "nsearch -d a JSONL file"
+err_has "docs.jsonl: a file, not an index"
+ni -d "$tmp/docs.jsonl" "$docs/drafts"
+expect_rc 2 "nindex -d a JSONL file"
+err_has "docs.jsonl: a file, not an index"
+cmp -s "$tmp/docs.jsonl" "$tmp/docs.jsonl.orig" || fail "the JSONL file was changed"
 
 ni -d "$tmp/idx5" --exclude '' "$docs"
 expect_rc 2 "an empty pattern"

@@ -344,6 +344,17 @@ static void test_detect(void)
     snprintf(p, sizeof p, "%s/COMMIT", dir);
     put_file(p, "x");
     CHECK_EQ_INT(nsi_backend_detect(dir), NSI_KIND_NATIVE); /* native wins */
+    /* a text file is a stub only if its first real line is a stub line */
+    snprintf(p, sizeof p, "%s/stub2", dir);
+    put_file(p, "# shards\n\nremote 127.0.0.1:1\n");
+    CHECK_EQ_INT(nsi_backend_detect(p), NSI_KIND_XAPIAN_STUB);
+    snprintf(p, sizeof p, "%s/docs.jsonl", dir);
+    put_file(p, "{\"id\": \"1\", \"title\": \"auto \"}\n");
+    CHECK_EQ_INT(nsi_backend_detect(p), NSI_KIND_NOT_INDEX);
+    ns_index *ix = NULL;
+    char e2[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&ix, p, e2, sizeof e2), NS_EINVAL);
+    CHECK(ix == NULL && strstr(e2, "a file, not an index") != NULL);
     tc_rmdir(dir);
 }
 
