@@ -2,10 +2,12 @@
  *
  * Per hit, keys in this order (batch mode puts "qid" first):
  *   {"rank":1,"id":"...","score":8.41,"title":"...","url":"...","date":"...",
- *    "snippet":"...","highlights":[[12,19],[40,49]]}
+ *    "snippet":"...","highlights":[[12,19],[40,49]],"type":"hit"}
  * then one summary object:
  *   {"query":"(AND sever relat)","total":4,"total_exact":true,"returned":4,
- *    "elapsed_us":812,"snippet_us":95}
+ *    "elapsed_us":812,"snippet_us":95,"type":"summary"}
+ * "type" (last, so that lines still start with "rank" or "qid") tells the
+ * two apart, as ripgrep's --json does.
  * elapsed_us is parsing and searching, snippet_us making the hits' snippets
  * (reading their stored text included).
  *
@@ -99,7 +101,8 @@ static void put_summary(FILE *out, const cli_run *run, size_t n, uint64_t snippe
     put_key(out, "elapsed_us", 0);
     fprintf(out, "%" PRIu64, run->elapsed_us);
     put_key(out, "snippet_us", 0);
-    fprintf(out, "%" PRIu64 "}\n", snippet_us);
+    fprintf(out, "%" PRIu64, snippet_us);
+    fputs(",\"type\":\"summary\"}\n", out);
 }
 
 int print_json(FILE *out, const cli_run *run)
@@ -121,7 +124,7 @@ int print_json(FILE *out, const cli_run *run)
         if (rc != NS_OK)
             return rc;
         print_json_hit(out, run, &h, sn);
-        fputs("}\n", out);
+        fputs(",\"type\":\"hit\"}\n", out);
         ns_snippet_free(sn);
     }
     put_summary(out, run, n, snippet_us);

@@ -53,8 +53,8 @@ python3 - "$tmp/out" "$tmp/docs" 000_ 001_ 002_ 004_ <<'EOF' || fail "JSON of 's
 import json, os, sys
 path, docs, want = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 lines = open(path, "rb").read().decode("utf-8").splitlines()
-hit_keys = ["rank", "id", "score", "title", "url", "date", "snippet", "highlights"]
-sum_keys = ["query", "total", "total_exact", "returned", "elapsed_us", "snippet_us"]
+hit_keys = ["rank", "id", "score", "title", "url", "date", "snippet", "highlights", "type"]
+sum_keys = ["query", "total", "total_exact", "returned", "elapsed_us", "snippet_us", "type"]
 objs = [json.loads(l, object_pairs_hook=lambda kv: kv) for l in lines]
 hits, summary = objs[:-1], dict(objs[-1])
 assert [k for k, _ in objs[-1]] == sum_keys, objs[-1]
@@ -64,7 +64,7 @@ prev = None
 for i, kv in enumerate(hits):
     assert [k for k, _ in kv] == hit_keys, kv
     h = dict(kv)
-    assert h["rank"] == i + 1, h
+    assert h["type"] == "hit" and h["rank"] == i + 1, h
     assert prev is None or h["score"] <= prev, (prev, h["score"])
     prev = h["score"]
     ident = h["id"]
@@ -83,7 +83,7 @@ for i, kv in enumerate(hits):
         assert w in words, "highlight %r in %s" % (w, ident)
 assert got == want, got
 assert summary["total"] == 4 and summary["total_exact"] is True, summary
-assert summary["returned"] == 4, summary
+assert summary["returned"] == 4 and summary["type"] == "summary", summary
 assert isinstance(summary["elapsed_us"], int) and summary["elapsed_us"] >= 0, summary
 assert isinstance(summary["snippet_us"], int) and summary["snippet_us"] >= 0, summary
 assert "sever" in summary["query"] and "relat" in summary["query"], summary

@@ -94,10 +94,12 @@ for line in open(sys.argv[1], encoding="utf-8"):
     o = dict(kv)
     if "query" in o:
         assert [k for k, _ in kv] == ["qid", "query", "total", "total_exact", "returned",
-                                      "elapsed_us", "snippet_us"], kv
+                                      "elapsed_us", "snippet_us", "type"], kv
+        assert o["type"] == "summary", kv
         summaries.append(o["qid"])
     else:
         assert [k for k, _ in kv][1:3] == ["rank", "id"], kv
+        assert o["type"] == "hit", kv
         assert o["rank"] <= 3, o
 assert summaries == want, summaries[:5]
 EOF

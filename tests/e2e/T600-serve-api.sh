@@ -45,6 +45,8 @@ assert [k for k, _ in srv][-1] == "snippet_us" and isinstance(s["snippet_us"], i
 hits = s["hits"]
 assert len(hits) == len(cli) - 1, (len(hits), len(cli))
 for h, c in zip(hits, cli[:-1]):
+    assert c[-1] == ("type", "hit"), c  # the CLI's line kind; hits in an array need none
+    c = c[:-1]
     keys = [k for k, _ in c]
     assert [k for k, _ in h][:len(keys)] == keys, (h, c)
     assert dict(h)["cut_before"] in (True, False)
