@@ -3,7 +3,7 @@
 # under test into a temporary prefix, then builds tests/pkgconfig/example.c
 # (1) with `pkg-config --cflags --libs nsearch` and (2) as a CMake project
 # using find_package(nsearch) + nsearch::nsearch, runs both and checks that
-# they analyse a sentence into the expected terms.
+# each indexes the example's documents and finds the expected hit and snippet.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,11 +28,14 @@ pc=$(find "$prefix" -name nsearch.pc -path '*/pkgconfig/*' | head -n 1)
 libdir=$(cd "$(dirname "$pc")/.." && pwd)
 [[ -e $libdir/libnsearch.so ]] || fail "no libnsearch.so beside $pc"
 
-text="Sever the relations"
+query="sever relations"
 # The version is written once, in nsearch.h; the build takes it from there.
 version=$(sed -n 's/^#define NS_VERSION_STRING "\([0-9.]*\)"$/\1/p' "$NS_SOURCE_DIR/include/nsearch.h")
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "no NS_VERSION_STRING in nsearch.h"
-expected=$(printf '%s\n' "nsearch $version" "sever 0 0 5" "the 1 6 9" "relat 2 10 19")
+# the example indexes its three documents, then searches: one has both words
+expected=$(printf '%s\n' "nsearch $version" "1 talks-1 Talks resume" \
+    "  The two governments agreed to resume talks in May, after [relations] were [severed] in the spring." \
+    "1 matches")
 # The shared library's SONAME carries MAJOR.MINOR of that version.
 soname=$(readelf -d "$libdir/libnsearch.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')
 [[ $soname == "libnsearch.so.${version%.*}" ]] ||
@@ -40,7 +43,7 @@ soname=$(readelf -d "$libdir/libnsearch.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/
 
 check_run() { # check_run WHAT PROGRAM
     local out
-    out=$(LD_LIBRARY_PATH=$libdir "$2" "$text") || fail "$1: example exited with $?"
+    out=$(LD_LIBRARY_PATH=$libdir "$2" "$tmp/example-idx-$1" "$query") || fail "$1: example exited with $?"
     [[ $out == "$expected" ]] ||
         fail "$1: output differs"$'\n'"--- expected"$'\n'"$expected"$'\n'"--- got"$'\n'"$out"
     echo "T900: $1 ok"
