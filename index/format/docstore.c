@@ -73,6 +73,7 @@
  * ZDICT dictionary has an 8-byte header). */
 #define DICT_MAX (128u << 10)
 #define DICT_MIN 8u
+#define TRAIN_MIN_SAMPLE 16u /* bytes: see decide_own */
 /* zlib uses at most a window's worth (32 KiB) of a preset dictionary. */
 #define DICT_MAX_V2 32768u
 _Static_assert(NSI_DOCSTORE_DICT <= DICT_MAX &&
@@ -294,18 +295,33 @@ static int decide_own(nsi_docstore_writer *w)
     if (gathered.len >= DICT_MIN_SAMPLE && ndocs - first >= 8) {
         size_t *sizes = malloc((size_t)(ndocs - first) * sizeof *sizes);
         uint8_t *dict = malloc(NSI_DOCSTORE_DICT);
-        size_t n = 0;
-        for (const uint8_t *p = gathered.data; p < end && sizes; n++) {
+        /* Samples shorter than ZDICT's d-mers (8 bytes) crash libzstd 1.5.4's
+         * fastCover (reads past the buffer; an empty record is a 1-byte
+         * sample): adjacent records are joined into samples of at least
+         * TRAIN_MIN_SAMPLE bytes, the last short rest added to the sample
+         * before it. */
+        size_t n = 0, nrec = 0, acc = 0;
+        for (const uint8_t *p = gathered.data; p < end && sizes; nrec++) {
             const uint8_t *q = p;
             uint64_t len;
             if (nsi_varint_get(&q, end, &len) != NS_OK || len > (uint64_t)(end - q))
                 break; /* cannot happen: add_record wrote these */
-            sizes[n] = (size_t)(q - p) + (size_t)len;
+            acc += (size_t)(q - p) + (size_t)len;
+            if (acc >= TRAIN_MIN_SAMPLE) {
+                sizes[n++] = acc;
+                acc = 0;
+            }
             p = q + len;
+        }
+        if (sizes && acc) {
+            if (n)
+                sizes[n - 1] += acc;
+            else
+                sizes[n++] = acc;
         }
         if (!sizes || !dict) {
             rc = NS_ENOMEM;
-        } else if (n == ndocs - first) {
+        } else if (nrec == ndocs - first && n >= 8) {
             size_t dlen =
                 ZDICT_trainFromBuffer(dict, NSI_DOCSTORE_DICT, gathered.data, sizes, (unsigned)n);
             if (!ZDICT_isError(dlen) && dlen >= DICT_MIN)
