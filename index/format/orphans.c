@@ -69,3 +69,14 @@ int nsi_unlisted_scan(int dirfd, const char *dir, const uint64_t *listed, size_t
     nsi_io_closedir(d);
     return rc;
 }
+
+int nsi_orphans_note(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen)
+{
+    nsi_orphans_seen *o = ctx;
+    (void)seg_id;
+    if (kind == NSI_UNLISTED_ORPHAN && o->n++ == 0) {
+        snprintf(o->first, sizeof o->first, "%s", name);
+        o->gen = gen;
+    }
+    return 0;
+}

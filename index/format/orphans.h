@@ -29,4 +29,14 @@ typedef int (*nsi_unlisted_fn)(void *ctx, const char *name, uint64_t seg_id, int
 int nsi_unlisted_scan(int dirfd, const char *dir, const uint64_t *listed, size_t nlisted,
                       uint64_t g, uint64_t h, nsi_unlisted_fn fn, void *ctx);
 
+/* An nsi_unlisted_fn for nsi_unlisted_scan with a nsi_orphans_seen as ctx:
+ * counts the orphans (NSI_UNLISTED_ORPHAN) and keeps the first one's name and
+ * generation, for a message. */
+typedef struct nsi_orphans_seen {
+    unsigned n;
+    char first[64];
+    uint64_t gen;
+} nsi_orphans_seen;
+int nsi_orphans_note(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen);
+
 #endif

@@ -582,23 +582,6 @@ static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
     return rc;
 }
 
-typedef struct orphan_seen {
-    unsigned n;
-    char first[64];
-    uint64_t gen;
-} orphan_seen;
-
-static int note_orphan(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen)
-{
-    orphan_seen *o = ctx;
-    (void)seg_id;
-    if (kind == NSI_UNLISTED_ORPHAN && o->n++ == 0) {
-        snprintf(o->first, sizeof o->first, "%s", name);
-        o->gen = gen;
-    }
-    return 0;
-}
-
 /* Segments that a COMMIT newer than this one named (docs/format.md, "Orphans
  * and leftovers"): COMMIT went backwards. A dead writer's leftovers are not
  * damage. 1 when COMMIT changed during the scan (the caller starts again). */
@@ -612,8 +595,9 @@ static int check_orphans(chk *k, const char *dir, const nsi_commit *c)
         return nsi_fail(k->err, k->errlen, NS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < c->nsegs; i++)
         listed[i] = c->segs[i].id;
-    orphan_seen o = {0};
-    int rc = nsi_unlisted_scan(-1, dir, listed, c->nsegs, c->generation, high, note_orphan, &o);
+    nsi_orphans_seen o = {0};
+    int rc =
+        nsi_unlisted_scan(-1, dir, listed, c->nsegs, c->generation, high, nsi_orphans_note, &o);
     free(listed);
     if (rc)
         return nsi_fail(k->err, k->errlen, rc, "%s: cannot list the index folder", dir);

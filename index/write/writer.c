@@ -200,23 +200,6 @@ static void collect_garbage(nsi_writer *w)
     nsi_io_closedir(d);
 }
 
-typedef struct orphan_seen {
-    unsigned n;
-    char first[64];
-    uint64_t gen;
-} orphan_seen;
-
-static int note_orphan(void *ctx, const char *name, uint64_t seg_id, int kind, uint64_t gen)
-{
-    orphan_seen *o = ctx;
-    (void)seg_id;
-    if (kind == NSI_UNLISTED_ORPHAN && o->n++ == 0) {
-        snprintf(o->first, sizeof o->first, "%s", name);
-        o->gen = gen;
-    }
-    return 0;
-}
-
 /* Segments committed in a generation newer than COMMIT's mean an older COMMIT
  * was put back: writing on would fork the history and delete them, so the
  * writer refuses unless told to prune them (then the mark goes back to
@@ -230,9 +213,9 @@ static int refuse_orphans(nsi_writer *w)
         return werr(w, NS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < w->nsegs; i++)
         listed[i] = w->segs[i].seg->id;
-    orphan_seen o = {0};
+    nsi_orphans_seen o = {0};
     int rc = nsi_unlisted_scan(w->dir_fd, w->dir, listed, w->nsegs, w->generation, w->high,
-                               note_orphan, &o);
+                               nsi_orphans_note, &o);
     free(listed);
     if (rc)
         return werr(w, rc, "%s: cannot list the index folder", w->dir);
