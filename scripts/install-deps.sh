@@ -14,6 +14,8 @@ packages=(
     clang-format                           # scripts/check-format.sh
     python3                                # used by the tests
     time                                   # peak memory of the big tests (-L big)
+    scdoc                                  # manual pages (docs/man)
+    man-db bash-completion fish zsh        # tests of the pages and completions (T910)
     libxapian-dev xapian-tools             # comparison backend
     libsqlite3-dev sqlite3                 # comparison backend (FTS5)
     libmicrohttpd-dev                      # nsearch serve
