@@ -3,7 +3,9 @@
 # under test into a temporary prefix, then builds tests/pkgconfig/example.c
 # (1) with `pkg-config --cflags --libs nsearch` and (2) as a CMake project
 # using find_package(nsearch) + nsearch::nsearch, runs both and checks that
-# each indexes the example's documents and finds the expected hit and snippet.
+# each indexes the example's documents and finds the expected hit and snippet;
+# (3) runs the installed programs; (4) imports the installed Python package
+# and indexes and searches with it.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -102,3 +104,34 @@ if [[ $(cache_get NS_WITH_SERVE) =~ ^(ON|1|TRUE|YES)$ ]]; then
     grep -q -- "--listen" "$tmp/help" || fail "installed nsearch serve --help: no --listen"
     echo "T900: nsearch serve ok"
 fi
+
+# (4) The Python package: `import nsearch` with the prefix's dist-packages on
+# PYTHONPATH finds the installed libnsearch by itself (no LD_LIBRARY_PATH,
+# no NSEARCH_LIBRARY), then indexes and searches.
+pydir=$prefix/lib/python3/dist-packages
+[[ -f $pydir/nsearch/__init__.py ]] || fail "the Python package is not installed in $pydir/nsearch"
+py_env=(env -u NSEARCH_LIBRARY -u LD_LIBRARY_PATH PYTHONPATH="$pydir" PYTHONDONTWRITEBYTECODE=1)
+if [[ $(cache_get NS_SANITIZE) =~ ^(ON|1|TRUE|YES)$ ]]; then
+    rt=libasan.so
+    [[ $cc == *clang* ]] && rt=libclang_rt.asan-x86_64.so
+    py_env+=(LD_PRELOAD="$("$cc" -print-file-name=$rt)" ASAN_OPTIONS=detect_leaks=0)
+fi
+out=$("${py_env[@]}" python3 - "$tmp/py-idx" <<'PY' 2>&1
+import sys, nsearch
+with nsearch.Writer(sys.argv[1]) as w:
+    w.add("talks-1", title="Talks resume",
+          body="The two governments agreed to resume talks in May, after relations were severed in the spring.")
+    w.add("trade-2", title="Trade", body="Exports of grain rose.")
+    w.commit()
+with nsearch.Index(sys.argv[1]) as idx:
+    for h in idx.search("sever relations"):
+        print(h.rank, h.id, h.title)
+        print(" ", h.marked())
+print(nsearch._library.load()._name)
+PY
+) || fail "python3 with the installed package: $out"
+expected="1 talks-1 Talks resume
+  The two governments agreed to resume talks in May, after [relations] were [severed] in the spring."
+[[ $out == "$expected"$'\n'"$libdir/"* ]] ||
+    fail "installed Python package: output differs"$'\n'"--- expected"$'\n'"$expected"$'\n'"(then the library path under $libdir)"$'\n'"--- got"$'\n'"$out"
+echo "T900: Python package ok"
