@@ -39,6 +39,8 @@ _nsearch_search() {
     '--literal[the query is plain words]' \
     '--json[one JSON object per hit, then a summary]' \
     '--color[colour]:when:(auto always never)' \
+    '--mark-start[without colour, text before each match]:text:' \
+    '--mark-end[without colour, text after each match]:text:' \
     '--queries[one query per line of FILE]:file:_files' \
     '--trec[write a TREC run with this tag]:tag:' \
     '--k1[BM25 k1]:value:' \
@@ -60,6 +62,7 @@ _nindex() {
     '--backend=[engine of a new index]:backend:(native xapian)' \
     '--shards=[Xapian databases to spread over]:count:' \
     '*--exclude=[skip paths matching GLOB]:glob:' \
+    '*--include=[index only files matching GLOB]:glob:' \
     '--files-from=[also index the paths listed in FILE]:file:_files' \
     '--prune[remove documents whose file is gone]' \
     '--prune-orphans[delete orphan segments]' \

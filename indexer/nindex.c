@@ -43,6 +43,8 @@ typedef struct options {
     int ndelete_ids;
     const char **excludes; /* --exclude GLOB (shares delete_ids' allocation) */
     int nexcludes;
+    const char **includes; /* --include GLOB (the same allocation) */
+    int nincludes;
     const char *files_from; /* --files-from FILE ("-": stdin) */
     char *files_buf;        /* its contents, split in place */
     char **files_ops;       /* argv's operands, then the list's paths */
@@ -67,6 +69,7 @@ enum {
     OPT_BACKEND,
     OPT_SHARDS,
     OPT_EXCLUDE,
+    OPT_INCLUDE,
     OPT_FILES_FROM
 };
 
@@ -87,6 +90,10 @@ static const cliopt option_table[] = {
      "in folders, skip files and folders whose name, or path\n"
      "below the folder given, matches GLOB (shell wildcards;\n"
      "repeatable), e.g. --exclude '*.jsonl' --exclude 'drafts/*'"},
+    {"include", OPT_INCLUDE, required_argument, "GLOB",
+     "in folders, index only files whose name, or path below\n"
+     "the folder given, matches GLOB (repeatable: any of them;\n"
+     "--exclude still wins), e.g. --include '*.md'"},
     {"files-from", OPT_FILES_FROM, required_argument, "FILE",
      "also index the paths listed in FILE ('-': standard\n"
      "input), one per line, or NUL-separated if the list holds\n"
@@ -329,6 +336,13 @@ static int take_option(int c, options *o, char **argv)
         }
         o->excludes[o->nexcludes++] = optarg;
         return -1;
+    case OPT_INCLUDE:
+        if (!*optarg) {
+            ni_usage_error("--include needs a pattern");
+            return NI_EXIT_USAGE;
+        }
+        o->includes[o->nincludes++] = optarg;
+        return -1;
     case OPT_SHARDS:
         if (parse_count(optarg, &o->shards) == 0 && o->shards >= 1 && o->shards <= 1024)
             return -1;
@@ -480,12 +494,13 @@ static int parse_args(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     o->commit_every = NI_DEFAULT_COMMIT_EVERY;
     o->backend = -1;
-    o->delete_ids = calloc((size_t)argc * 2, sizeof *o->delete_ids);
+    o->delete_ids = calloc((size_t)argc * 3, sizeof *o->delete_ids);
     if (!o->delete_ids) {
         ni_msg("out of memory");
         return NI_EXIT_FAILED;
     }
     o->excludes = o->delete_ids + argc;
+    o->includes = o->delete_ids + 2 * (size_t)argc;
     cliopt_getopt g;
     cliopt_tables(option_table, NOPTIONS, &g);
     opterr = 0;
@@ -606,7 +621,8 @@ static uint64_t prewalk(const options *o, const char *index)
             continue;
         operand_ctx oc;
         operand_init(&oc, NULL, o->operands[i], abs.str);
-        ni_walker wk = {sum_file, NULL, should_stop, &oc, 0, 0, 0, o->excludes, o->nexcludes};
+        ni_walker wk = {sum_file, NULL,        should_stop,  &oc,         0,           0,
+                        0,        o->excludes, o->nexcludes, o->includes, o->nincludes};
         set_skip_dir(&wk, index);
         ni_walk(&wk, abs.str);
         total += oc.total;
@@ -634,7 +650,8 @@ static void index_operands(ni_run *r, const options *o, const char *index)
         }
         operand_ctx oc;
         operand_init(&oc, r, op, abs.str);
-        ni_walker wk = {on_file, on_problem, should_stop, &oc, 0, 0, 0, o->excludes, o->nexcludes};
+        ni_walker wk = {on_file, on_problem,  should_stop,  &oc,         0,           0,
+                        0,       o->excludes, o->nexcludes, o->includes, o->nincludes};
         set_skip_dir(&wk, index);
         if (ni_walk(&wk, abs.str) == ENOMEM) {
             ni_msg("%s: out of memory while listing folders", op);

@@ -193,15 +193,15 @@ static const char *index_kind(const char *path)
     return is ? "an nsearch index" : NULL;
 }
 
-/* Whether the entry now in w->path (named name) matches an --exclude. */
-static int excluded(const walk *w, const char *name)
+/* Whether the entry now in w->path (named name) matches one of pats: by its
+ * name, or by its path below the walked folder. */
+static int matches(const walk *w, const char *name, const char *const *pats, int n)
 {
     const char *rel = w->path.str + w->root_len;
     while (*rel == '/')
         rel++;
-    for (int i = 0; i < w->wk->nexclude; i++)
-        if (fnmatch(w->wk->exclude[i], name, 0) == 0 ||
-            fnmatch(w->wk->exclude[i], rel, FNM_PATHNAME) == 0)
+    for (int i = 0; i < n; i++)
+        if (fnmatch(pats[i], name, 0) == 0 || fnmatch(pats[i], rel, FNM_PATHNAME) == 0)
             return 1;
     return 0;
 }
@@ -268,9 +268,14 @@ static void visit_entry(walk *w)
     }
     if (S_ISDIR(st.st_mode))
         push_dir(w, &st);
-    else if (S_ISREG(st.st_mode))
+    else if (S_ISREG(st.st_mode)) {
+        const char *name = strrchr(w->path.str, '/');
+        name = name ? name + 1 : w->path.str;
+        /* --include: inside a folder, only the files it names */
+        if (w->depth > 0 && w->wk->ninclude && !matches(w, name, w->wk->include, w->wk->ninclude))
+            return;
         w->wk->on_file(w->wk->ctx, w->path.str, &st);
-    else /* not documents, and a FIFO is never opened: that would block */
+    } else /* not documents, and a FIFO is never opened: that would block */
         problem(w, w->path.str, NI_UNSUPPORTED, "skipped: %s",
                 S_ISFIFO(st.st_mode)   ? "a named pipe (FIFO), not a file"
                 : S_ISSOCK(st.st_mode) ? "a socket, not a file"
@@ -302,7 +307,7 @@ static void walk_tree(walk *w, const struct stat *root)
             w->nomem = 1;
             break;
         }
-        if (w->wk->nexclude && excluded(w, name))
+        if (w->wk->nexclude && matches(w, name, w->wk->exclude, w->wk->nexclude))
             continue;
         visit_entry(w);
     }

@@ -24,6 +24,11 @@ typedef struct ni_walker {
      * below the walked folder matches one is not visited. */
     const char *const *exclude;
     int nexclude;
+    /* When ninclude > 0, a regular file inside a walked folder is visited
+     * only if its name or path below the walked folder matches one of these
+     * (folders are still entered; --exclude wins). */
+    const char *const *include;
+    int ninclude;
 } ni_walker;
 
 /* Visits path (absolute and normalised): a file is passed to on_file; a

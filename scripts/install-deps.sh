@@ -4,24 +4,35 @@
 # Runs apt as root, or through sudo when not root.
 set -euo pipefail
 
+# Two sets: what building and running nsearch needs (scripts/demo.sh, the
+# default), and with --test also what the tests, the sanitizer builds, the
+# fuzzers and the benchmarks need (scripts/test.sh).
 packages=(
     build-essential cmake pkgconf          # toolchain
     libstemmer-dev libutf8proc-dev         # analysis: stemming, Unicode folding
     zlib1g-dev libjson-c-dev               # stored fields (segment versions 1-3), jsonl input
     libzstd-dev                            # stored fields (segment version 4)
-    liblz4-dev                             # bench/codec_table.c only
-    clang libclang-rt-14-dev               # sanitizer builds
-    clang-format                           # scripts/check-format.sh
-    python3                                # used by the tests
-    time                                   # peak memory of the big tests (-L big)
-    scdoc                                  # manual pages (docs/man)
-    man-db bash-completion fish zsh        # tests of the pages and completions (T910)
-    libxapian-dev xapian-tools             # comparison backend
-    libsqlite3-dev sqlite3                 # comparison backend (FTS5)
+    libxapian-dev                          # the Xapian backend (module)
     libmicrohttpd-dev                      # nsearch serve
-    curl chromium                          # nsearch serve tests (API, page)
-    wrk                                    # bench/serve_load.sh
+    scdoc                                  # manual pages (docs/man)
+    python3                                # the Python package's test is registered at configure
 )
+if [[ ${1-} == --test ]]; then
+    packages+=(
+        liblz4-dev                             # bench/codec_table.c only
+        libsqlite3-dev sqlite3                 # comparison backend (FTS5), bench
+        xapian-tools                           # comparison, scale-out tests (xapian-tcpsrv)
+        clang libclang-rt-14-dev               # sanitizer and fuzz builds
+        clang-format                           # scripts/check-format.sh
+        time                                   # peak memory of the big tests (-L big)
+        curl chromium                          # nsearch serve tests (API, page)
+        wrk                                    # bench/serve_load.sh
+        man-db bash-completion fish zsh        # tests of the pages and completions (T910)
+    )
+elif [[ -n ${1-} ]]; then
+    echo "usage: scripts/install-deps.sh [--test]" >&2
+    exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -42,7 +42,7 @@ finish() {
 
 # A build failure ends the run (nothing to test); a test failure does not, so
 # one run reports both test suites.
-phase "install dependencies" scripts/install-deps.sh || finish
+phase "install dependencies" scripts/install-deps.sh --test || finish
 phase "format (clang-format)" scripts/check-format.sh || true
 phase "build (gcc)" scripts/build.sh "$root/build" || finish
 phase "test (gcc)" run_ctest "$root/build" || true

@@ -43,8 +43,10 @@ typedef struct cli_opts {
     term_color_mode color;
     const char *queries; /* --queries FILE, "-" for stdin */
     const char *trec_tag;
-    int allow_partial; /* --allow-partial: skip shards that do not answer */
-    char *query;       /* the words after the options, joined; malloc'd */
+    int allow_partial;      /* --allow-partial: skip shards that do not answer */
+    const char *mark_start; /* --mark-start, --mark-end: NULL for "[" "]" */
+    const char *mark_end;
+    char *query; /* the words after the options, joined; malloc'd */
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
@@ -68,7 +70,9 @@ enum {
     OPT_TITLE_WEIGHT,
     OPT_EXHAUSTIVE,
     OPT_ALLOW_PARTIAL,
-    OPT_QUERY_TIMEOUT
+    OPT_QUERY_TIMEOUT,
+    OPT_MARK_START,
+    OPT_MARK_END
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -83,6 +87,10 @@ static const cliopt options[] = {
      "colour: auto, always or never (default auto;\n"
      "auto honours NO_COLOR)"},
     {"colour", OPT_COLOR, required_argument, NULL, NULL}, /* an alias: accepted, not listed */
+    {"mark-start", OPT_MARK_START, required_argument, "TEXT",
+     "without colour, write TEXT before each matched\n"
+     "word (default '['; '' for nothing)"},
+    {"mark-end", OPT_MARK_END, required_argument, "TEXT", "... and TEXT after it (default ']')"},
     {"queries", OPT_QUERIES, required_argument, "FILE",
      "run one query per line of FILE (- for stdin);\n"
      "a line \"QID<TAB>text\" keeps its QID, otherwise\n"
@@ -185,6 +193,20 @@ static int valid_tag(const char *s)
     return 1;
 }
 
+/* A match marker: printed as is, so no control bytes (escape sequences);
+ * UTF-8 text such as "«" is fine. */
+static int valid_marker(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n > 64)
+        return 0;
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < ' ' || *s == 0x7F)
+            return 0;
+    return 1;
+}
+
 /* Applies one option; returns CONTINUE or an exit status. */
 static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
 {
@@ -242,6 +264,13 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
         break;
     case OPT_ALLOW_PARTIAL:
         o->allow_partial = 1;
+        break;
+    case OPT_MARK_START:
+    case OPT_MARK_END:
+        if (!valid_marker(arg))
+            return usage_error("%s wants at most 64 bytes of text without control characters",
+                               c == OPT_MARK_START ? "--mark-start" : "--mark-end");
+        *(c == OPT_MARK_START ? &o->mark_start : &o->mark_end) = arg;
         break;
     case 'h':
         usage(stdout);
@@ -689,6 +718,8 @@ int main(int argc, char **argv)
                   NULL,
                   NULL,
                   0,
+                  NULL,
+                  NULL,
                   NULL};
     ns_index *idx = NULL;
     char *path = NULL;
@@ -709,6 +740,8 @@ int main(int argc, char **argv)
     if (status != CONTINUE)
         goto done;
     st = term_detect(stdout, o.format == FORMAT_TEXT ? o.color : TERM_COLOR_NEVER);
+    st.mark_start = o.mark_start;
+    st.mark_end = o.mark_end;
     status = o.queries != NULL ? run_batch(idx, &o, &st) : run_single(idx, &o, &st);
 done:
     ns_index_close(idx);

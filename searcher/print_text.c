@@ -9,8 +9,9 @@
  *
  * then one summary line: "3 of 4 matches · 0.8 ms".
  *
- * Highlights are SGR colour on a colour terminal and "[...]" otherwise, so
- * that piped output still shows what matched. Every SGR sequence is closed
+ * Highlights are SGR colour on a colour terminal and "[...]" otherwise (or
+ * the markers --mark-start and --mark-end give), so that piped output still
+ * shows what matched. Every SGR sequence is closed
  * with TERM_RESET before a line ends, so a wrapped highlight never bleeds
  * into the indentation or past the end of the output. All document text goes
  * through term.c, which neutralises control characters. */
@@ -67,13 +68,25 @@ static void wrap_newline(wrap *w)
         term_sgr(w->out, w->st, TERM_MATCH);
 }
 
+static const char *mark_start(const term_style *st)
+{
+    return st->mark_start != NULL ? st->mark_start : "[";
+}
+
+static const char *mark_end(const term_style *st)
+{
+    return st->mark_end != NULL ? st->mark_end : "]";
+}
+
 static void open_match(wrap *w)
 {
     if (w->st->color) {
         fputs(TERM_MATCH, w->out);
     } else {
-        putc('[', w->out);
-        w->col++;
+        const char *m = mark_start(w->st);
+
+        fputs(m, w->out);
+        w->col += term_text_width(m, strlen(m));
     }
     w->in_match = 1;
 }
@@ -83,26 +96,31 @@ static void close_match(wrap *w)
     if (w->st->color) {
         fputs(TERM_RESET, w->out);
     } else {
-        putc(']', w->out);
-        w->col++;
+        const char *m = mark_end(w->st);
+
+        fputs(m, w->out);
+        w->col += term_text_width(m, strlen(m));
     }
     w->in_match = 0;
 }
 
-/* Columns the word text[b..e) takes, with the "[" and "]" that bracket
- * mode adds inside it. */
+/* Columns the word text[b..e) takes, with the markers that bracket mode
+ * adds inside it. */
 static size_t word_cols(const wrap *w, const ns_snippet *sn, const char *text, size_t b, size_t e)
 {
     size_t cols = term_text_width(text + b, e - b);
     size_t n = ns_snippet_span_count(sn);
+    size_t ws, we;
 
     if (w->st->color)
         return cols;
+    ws = term_text_width(mark_start(w->st), strlen(mark_start(w->st)));
+    we = term_text_width(mark_end(w->st), strlen(mark_end(w->st)));
     for (size_t i = 0; i < n; i++) {
         size_t s, t;
 
         ns_snippet_span(sn, i, &s, &t);
-        cols += (s >= b && s < e) + (t > b && t <= e);
+        cols += (s >= b && s < e) * ws + (t > b && t <= e) * we;
     }
     return cols;
 }

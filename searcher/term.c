@@ -56,7 +56,7 @@ static unsigned window_columns(FILE *f)
 
 term_style term_detect(FILE *f, term_color_mode mode)
 {
-    term_style st = {0, 0};
+    term_style st = {0, 0, NULL, NULL};
     int tty = term_isatty(f);
 
     if (mode == TERM_COLOR_ALWAYS) {

@@ -14,6 +14,10 @@ typedef enum term_color_mode {
 typedef struct term_style {
     int color;      /* write SGR escape sequences */
     unsigned width; /* columns to wrap at; 0 = do not wrap (not a terminal) */
+    /* Without colour, the text written around a matched word (--mark-start,
+     * --mark-end); NULL means "[" and "]". */
+    const char *mark_start;
+    const char *mark_end;
 } term_style;
 
 /* SGR sequences of the palette. Every one is closed with TERM_RESET. */

@@ -3,7 +3,8 @@
 # entries whose name or path below the folder given matches (files and whole
 # folders); an index inside the tree (nsearch's or one named on the command
 # line) is reported and never read as documents; --files-from reads a list of
-# paths (lines, or NUL-separated as find -print0 writes). Bounded: a second
+# paths (lines, or NUL-separated as find -print0 writes); --include GLOB
+# keeps only matching files inside folders. Bounded: a second
 # or two.
 set -euo pipefail
 
@@ -92,5 +93,24 @@ cmp -s "$tmp/docs.jsonl" "$tmp/docs.jsonl.orig" || fail "the JSONL file was chan
 ni -d "$tmp/idx5" --exclude '' "$docs"
 expect_rc 2 "an empty pattern"
 err_has "--exclude needs a pattern"
+
+# --include: inside folders only the files it names (by name or path below
+# the folder given), folders are still entered, --exclude wins; a file named
+# on the command line is read whatever the patterns
+ni -d "$tmp/idx6" --include '*.txt' "$docs" "$docs/README.md"
+expect_rc 0 "--include '*.txt'"
+"$NINDEX" --list-ids -d "$tmp/idx6" | sort >"$tmp/ids6"
+( find "$docs" -path "$docs/inner-idx" -prune -o -name '*.txt' -print; echo "$docs/README.md" ) |
+    sort >"$tmp/want6"
+diff "$tmp/want6" "$tmp/ids6" >/dev/null ||
+    fail "--include '*.txt': ids differ from the .txt files (+ README named): $(diff "$tmp/want6" "$tmp/ids6")"
+ni -d "$tmp/idx7" --include 'notes/*' --include '000_*' --exclude 'notes/n1.txt' "$docs"
+expect_rc 0 "--include twice with --exclude"
+"$NINDEX" --list-ids -d "$tmp/idx7" >"$tmp/ids7"
+[[ $(cat "$tmp/ids7") == "$docs/$(cd "$docs" && ls 000_*.txt)" ]] ||
+    fail "--include notes/* 000_* --exclude notes/n1.txt indexed: $(cat "$tmp/ids7")"
+ni -d "$tmp/idx8" --include '' "$docs"
+expect_rc 2 "an empty --include"
+err_has "--include needs a pattern"
 
 echo "T240 ok"
