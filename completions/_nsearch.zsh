@@ -69,6 +69,7 @@ _nindex() {
     '--delete[the operands are ids to delete]' \
     '--optimize[merge the index into one segment]' \
     '--no-merge[leave the segments this run wrote]' \
+    '--watch[keep indexing changes to the folders]' \
     '--stats[print what the index holds]' \
     '--check[verify the index]' \
     '--full[with --check: analyse every document again]' \

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "stats.h"
 #include "walk.h"
+#include "watch.h"
 
 #define NI_DEFAULT_COMMIT_EVERY 10000
 #define NI_STR(x) #x
@@ -45,6 +46,7 @@ typedef struct options {
     int nexcludes;
     const char **includes; /* --include GLOB (the same allocation) */
     int nincludes;
+    int watch;              /* --watch: keep indexing changes (watch.c) */
     const char *files_from; /* --files-from FILE ("-": stdin) */
     char *files_buf;        /* its contents, split in place */
     char **files_ops;       /* argv's operands, then the list's paths */
@@ -57,6 +59,7 @@ enum {
     OPT_DELETE,
     OPT_OPTIMIZE,
     OPT_NO_MERGE,
+    OPT_WATCH,
     OPT_STATS,
     OPT_COMMIT_EVERY,
     OPT_PROGRESS,
@@ -115,6 +118,10 @@ static const cliopt option_table[] = {
      "leave the segments this run wrote as they are (by\n"
      "default they are merged into one at the end, so that a\n"
      "one-run index searches as fast as an optimized one)"},
+    {"watch", OPT_WATCH, no_argument, NULL,
+     "after indexing, keep watching the folders given (inotify)\n"
+     "and index what changes in them, one commit per quiet\n"
+     "batch, until Ctrl-C or SIGTERM (then exit 0)"},
     {"stats", OPT_STATS, no_argument, NULL, "print what the index holds (alone or after indexing)"},
     {"check", OPT_CHECK, no_argument, NULL,
      "verify the index without changing it: checksums and\n"
@@ -278,6 +285,9 @@ static int take_option(int c, options *o, char **argv)
     case OPT_NO_MERGE:
         o->no_merge = 1;
         return -1;
+    case OPT_WATCH:
+        o->watch = 1;
+        return -1;
     case OPT_STATS:
         o->stats = 1;
         return -1;
@@ -416,6 +426,10 @@ static int check_options(const options *o)
     }
     if (o->shards && o->backend != NS_BACKEND_XAPIAN) {
         ni_usage_error("--shards needs --backend=xapian");
+        return NI_EXIT_USAGE;
+    }
+    if (o->watch && (o->delete_mode || o->optimize || dashes || o->noperands == 0)) {
+        ni_usage_error("--watch needs folders to watch, and no --delete, --optimize or '-'");
         return NI_EXIT_USAGE;
     }
     return -1;
@@ -621,8 +635,8 @@ static uint64_t prewalk(const options *o, const char *index)
             continue;
         operand_ctx oc;
         operand_init(&oc, NULL, o->operands[i], abs.str);
-        ni_walker wk = {sum_file, NULL,        should_stop,  &oc,         0,           0,
-                        0,        o->excludes, o->nexcludes, o->includes, o->nincludes};
+        ni_walker wk = {sum_file,    NULL,         should_stop, &oc,          0,    0, 0,
+                        o->excludes, o->nexcludes, o->includes, o->nincludes, NULL, 0};
         set_skip_dir(&wk, index);
         ni_walk(&wk, abs.str);
         total += oc.total;
@@ -631,7 +645,7 @@ static uint64_t prewalk(const options *o, const char *index)
     return total;
 }
 
-static void index_operands(ni_run *r, const options *o, const char *index)
+static void index_operands(ni_run *r, const options *o, const char *index, ni_watch_setup *ws)
 {
     nsi_buf abs = {0};
     for (int i = 0; i < o->noperands && !ni_stopping(r); i++) {
@@ -650,9 +664,22 @@ static void index_operands(ni_run *r, const options *o, const char *index)
         }
         operand_ctx oc;
         operand_init(&oc, r, op, abs.str);
-        ni_walker wk = {on_file, on_problem,  should_stop,  &oc,         0,           0,
-                        0,       o->excludes, o->nexcludes, o->includes, o->nincludes};
+        ni_walker wk = {on_file,
+                        on_problem,
+                        should_stop,
+                        &oc,
+                        0,
+                        0,
+                        0,
+                        o->excludes,
+                        o->nexcludes,
+                        o->includes,
+                        o->nincludes,
+                        ws ? ni_watch_dir : NULL,
+                        0};
         set_skip_dir(&wk, index);
+        if (ws)
+            ni_watch_root(ws, abs.len);
         if (ni_walk(&wk, abs.str) == ENOMEM) {
             ni_msg("%s: out of memory while listing folders", op);
             r->had_errors = 1;
@@ -808,6 +835,45 @@ static int exit_status(const ni_run *r)
     return errors ? NI_EXIT_FAILED : NI_EXIT_OK;
 }
 
+/* --watch after the first pass: the folders given, with the walk's rules. */
+static void watch_changes(ni_run *r, const options *o, const char *index, ni_watch_setup *ws)
+{
+    operand_ctx oc;
+    operand_init(&oc, r, "/", "/"); /* messages name the absolute path */
+    ni_walker wk = {on_file,     on_problem,   should_stop, &oc,          0,    0, 0,
+                    o->excludes, o->nexcludes, o->includes, o->nincludes, NULL, 0};
+    set_skip_dir(&wk, index);
+    const char **roots = calloc((size_t)o->noperands, sizeof *roots);
+    nsi_buf *abs = calloc((size_t)o->noperands, sizeof *abs);
+    if (!roots || !abs) {
+        ni_msg("out of memory");
+        r->had_errors = 1;
+        free(roots);
+        free(abs);
+        return;
+    }
+    int n = 0;
+    for (int i = 0; i < o->noperands; i++) {
+        struct stat st;
+        if (ni_path_absolute(o->operands[i], &abs[n]) != 0)
+            continue;
+        if (stat(abs[n].str, &st) == 0 && S_ISDIR(st.st_mode))
+            roots[n] = abs[n].str, n++;
+        else if (!r->quiet)
+            ni_msg("%s: not watched: only folders are", o->operands[i]);
+    }
+    ws->walker = &wk;
+    ws->roots = roots;
+    ws->nroots = n;
+    ws->prune = o->prune ? prune : NULL;
+    ni_watch_loop(ws);
+    nsi_buf_free(&oc.shown);
+    for (int i = 0; i < o->noperands; i++)
+        nsi_buf_free(&abs[i]);
+    free(abs);
+    free(roots);
+}
+
 static int run_writer(const options *o, const char *index)
 {
     ni_progress progress;
@@ -824,13 +890,23 @@ static int run_writer(const options *o, const char *index)
         return rc;
     catch_signals();
     double start = ni_now();
+    ni_watch_setup ws = {0};
+    if (o->watch) {
+        int err = ni_watch_begin(&ws);
+        if (err) {
+            ni_msg("--watch: cannot watch files (inotify: %s)", strerror(err));
+            ns_writer_close(r.w);
+            return NI_EXIT_FAILED;
+        }
+        ws.run = &r;
+    }
     delete_ids(&r, o->delete_ids, o->ndelete_ids);
     if (o->delete_mode)
         delete_ids(&r, (const char *const *)o->operands, o->noperands);
     else {
         if (progress.mode != NI_PROGRESS_OFF)
             progress.total_bytes = prewalk(o, index);
-        index_operands(&r, o, index);
+        index_operands(&r, o, index, o->watch ? &ws : NULL);
     }
     if (o->prune && !ni_stopping(&r))
         prune(&r);
@@ -845,6 +921,13 @@ static int run_writer(const options *o, const char *index)
         int st = ns_writer_optimize(r.w);
         if (st != NS_OK)
             ni_fatal(&r, st);
+    }
+    if (o->watch) {
+        if (r.fatal == NS_OK && !ni_stopping(&r))
+            watch_changes(&r, o, index, &ws);
+        ni_watch_end(&ws);
+        if (r.fatal == NS_OK)
+            ni_interrupted = 0; /* a signal is how a watch ends, not a failure */
     }
     if (r.fatal != NS_OK && r.uncommitted)
         ni_msg("the last %u changes were not committed", r.uncommitted);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,8 @@ static void push_dir(walk *w, const struct stat *st)
         w->stack = p;
         w->stack_cap = cap;
     }
+    if (wk->on_dir)
+        wk->on_dir(wk->ctx, w->path.str);
     frame *f = &w->stack[w->depth];
     memset(f, 0, sizeof *f);
     f->id = id;
@@ -333,11 +336,54 @@ int ni_walk(const ni_walker *wk, const char *path)
     }
     if (nsi_buf_puts(&w.path, path) != NS_OK)
         return ENOMEM;
-    w.root_len = w.path.len;
+    w.root_len = wk->root_len && wk->root_len <= w.path.len ? wk->root_len : w.path.len;
     walk_tree(&w, &st);
     nsi_buf_free(&w.path);
     free(w.stack);
     free(w.seen.slots);
     free(w.seen.used);
     return w.nomem ? ENOMEM : 0;
+}
+
+int ni_walk_wanted(const ni_walker *wk, const char *path, size_t root_len, int is_dir)
+{
+    size_t len = strlen(path);
+    if (root_len > len)
+        return 0;
+    const char *rel = path + root_len;
+    while (*rel == '/')
+        rel++;
+    if (!*rel)
+        return 1; /* the operand itself */
+    /* every component below the operand, as the walk meets them: hidden or
+     * excluded (by its name or its path below the operand) ends it */
+    char buf[PATH_MAX];
+    size_t rlen = strlen(rel);
+    if (rlen >= sizeof buf)
+        return 0;
+    memcpy(buf, rel, rlen + 1);
+    const char *name = buf;
+    for (size_t i = 0;; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (*name == '.')
+            return 0;
+        for (int k = 0; k < wk->nexclude; k++)
+            if (fnmatch(wk->exclude[k], name, 0) == 0 ||
+                fnmatch(wk->exclude[k], buf, FNM_PATHNAME) == 0)
+                return 0;
+        buf[i] = saved;
+        if (saved == '\0')
+            break;
+        name = buf + i + 1;
+    }
+    if (is_dir || wk->ninclude == 0)
+        return 1;
+    for (int k = 0; k < wk->ninclude; k++)
+        if (fnmatch(wk->include[k], name, 0) == 0 ||
+            fnmatch(wk->include[k], buf, FNM_PATHNAME) == 0)
+            return 1;
+    return 0;
 }

@@ -29,6 +29,13 @@ typedef struct ni_walker {
      * (folders are still entered; --exclude wins). */
     const char *const *include;
     int ninclude;
+    /* Called for every folder entered (the walked one first), after the
+     * checks above; may be NULL. (nindex --watch puts a watch on each.) */
+    void (*on_dir)(void *ctx, const char *path);
+    /* Patterns match paths below the first root_len bytes of the walked
+     * path (its operand's folder, which may be an ancestor of the folder
+     * walked); 0: below the walked path itself. */
+    size_t root_len;
 } ni_walker;
 
 /* Visits path (absolute and normalised): a file is passed to on_file; a
@@ -41,5 +48,11 @@ typedef struct ni_walker {
  * its files are not documents.
  * Returns 0, or ENOMEM if memory ran out (the walk is then incomplete). */
 int ni_walk(const ni_walker *wk, const char *path);
+
+/* Whether a walk of wk would visit path (absolute, inside the operand folder
+ * whose path is its first root_len bytes): not hidden (no component below
+ * the operand starts with '.'), not excluded, and for a file (is_dir 0)
+ * included. Used for paths that --watch learns about one at a time. */
+int ni_walk_wanted(const ni_walker *wk, const char *path, size_t root_len, int is_dir);
 
 #endif
