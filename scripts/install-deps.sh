@@ -14,6 +14,7 @@ packages=(
     libzstd-dev                            # stored fields (segment version 4)
     libxapian-dev                          # the Xapian backend (module)
     libmicrohttpd-dev                      # nsearch serve
+    libicu-dev                             # Thai/Lao/Khmer/Myanmar words (headers; dlopen'd)
     scdoc                                  # manual pages (docs/man)
     python3                                # the Python package's test is registered at configure
 )

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "analysis/fold.h"
+#include "analysis/script.h"
 #include "nsearch.h"
 
 /* ------------------------------------------------------------ languages */
@@ -261,6 +262,7 @@ struct nsi_analyzer {
     uint8_t key[256];                /* span cache key (length fits a byte) */
     uint8_t term[NS_MAX_TERM_BYTES]; /* a term copied out of the cache */
     stem_cache cache;
+    nsi_dict_words dict; /* words of the last Thai/Lao/Khmer/Myanmar run */
 };
 
 int nsi_analyzer_new(nsi_analyzer **out, const char *language)
@@ -291,6 +293,7 @@ void nsi_analyzer_free(nsi_analyzer *a)
         return;
     sb_stemmer_delete(a->stemmer);
     cache_free(&a->cache);
+    nsi_dict_words_free(&a->dict);
     free(a);
 }
 
@@ -482,6 +485,30 @@ static size_t ascii_run(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i,
     return i;
 }
 
+/* A token of a script written without spaces (script.h), starting at s[i]:
+ * one ideograph, a run of Katakana, or a word of a Thai, Lao, Khmer or
+ * Myanmar run; with the marks that follow each character. */
+static size_t scan_unspaced(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i,
+                            enum nsi_script sc)
+{
+    int32_t cp;
+    size_t n, start = i, end = i;
+    for (;;) {
+        int k = peek(s, len, end, &cp, &n);
+        if (k == NSI_CC_MARK && end > start) {
+            end += n;
+            continue;
+        }
+        if (!is_word(k) || nsi_script_of(cp) != sc || (sc == NSI_SCRIPT_IDEO && end > start))
+            break;
+        end += n;
+    }
+    if (sc == NSI_SCRIPT_DICT)
+        end = nsi_dict_word_end(&a->dict, s, start, end);
+    tok_put_range(a, s, start, end);
+    return end;
+}
+
 /* Scans the token starting at s[i] (a word character) into the analyzer's
  * token buffer, applying the joining rules. Returns its end. */
 static size_t scan_token(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i)
@@ -490,6 +517,11 @@ static size_t scan_token(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i
     size_t n, n2;
     tok_reset(a);
     int k = peek(s, len, i, &cp, &n);
+    if (cp >= 0x0E00 && k != NSI_CC_MARK) {
+        enum nsi_script sc = nsi_script_of(cp);
+        if (sc != NSI_SCRIPT_SPACED)
+            return scan_unspaced(a, s, len, i, sc);
+    }
     if (k == NSI_CC_LETTER) {
         size_t end = scan_acronym(a, s, len, i);
         if (end)
@@ -503,6 +535,8 @@ static size_t scan_token(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i
             continue;
         }
         if (is_word(k)) {
+            if (cp >= 0x0E00 && k != NSI_CC_MARK && nsi_script_of(cp) != NSI_SCRIPT_SPACED)
+                return i; /* "iPhone手机": a script without spaces starts a token */
             tok_put(a, cp);
             if (k != NSI_CC_MARK || last == NSI_CC_SEP)
                 last = k == NSI_CC_DIGIT ? NSI_CC_DIGIT : NSI_CC_LETTER;
@@ -649,6 +683,7 @@ int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_po
 {
     const uint8_t *s = (const uint8_t *)text;
     nsi_analyze_stats st = {0, 0, 0};
+    nsi_dict_words_reset(&a->dict);
     uint32_t pos = first_pos;
     size_t i = 0;
     int rc = NS_OK;
@@ -697,6 +732,7 @@ int nsi_analyze_scan(nsi_analyzer *a, const char *text, size_t len, uint32_t fir
     const uint8_t *s = (const uint8_t *)text;
     uint32_t pos = first_pos;
     size_t i = 0;
+    nsi_dict_words_reset(&a->dict);
     while (i < len) {
         int32_t cp;
         size_t n;

@@ -13,6 +13,9 @@
  *      single letters separated by periods form an acronym ("U.S." -> us).
  *    Everything else (hyphens, other punctuation, spaces) separates tokens:
  *    "vis-a-vis" -> vis, a, vis at consecutive positions.
+ *  - Scripts written without spaces (script.h): a Han ideograph or a kana is
+ *    a token alone, a Katakana run one token, a Thai/Lao/Khmer/Myanmar run is
+ *    split into words by ICU; such a letter after others starts a token.
  *  - Folding: Unicode case folding with compatibility decomposition (NFKC
  *    casefold via utf8proc), then Latin/Greek/Cyrillic diacritics (U+0300..U+036F
  *    after decomposition) are removed: "Détente" -> detente. Marks that are

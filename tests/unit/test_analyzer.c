@@ -212,9 +212,9 @@ static void test_scripts(void)
         /* Devanagari: वर्ल्ड keeps its vowel signs and viramas */
         {"english", "\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa5\x8d\xe0\xa4\xb2\xe0\xa5\x8d\xe0\xa4\xa1",
          "\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa5\x8d\xe0\xa4\xb2\xe0\xa5\x8d\xe0\xa4\xa1"},
-        /* CJK and Arabic letters are tokens (no word segmentation for CJK) */
+        /* Han ideographs: one token each (script.h); Arabic letters a run */
         {"english", "\xe6\x9d\xb1\xe4\xba\xac\xe9\x83\xbd\xe3\x80\x81\xe6\x97\xa5\xe6\x9c\xac",
-         "\xe6\x9d\xb1\xe4\xba\xac\xe9\x83\xbd \xe6\x97\xa5\xe6\x9c\xac"},
+         "\xe6\x9d\xb1 \xe4\xba\xac \xe9\x83\xbd \xe6\x97\xa5 \xe6\x9c\xac"},
         {"english", "\xd8\xa7\xd9\x84\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a\xd8\xa9",
          "\xd8\xa7\xd9\x84\xd8\xb9\xd8\xb1\xd8\xa8\xd9\x8a\xd8\xa9"},
         /* Russian stemming sees ё before it becomes е */
@@ -226,6 +226,97 @@ static void test_scripts(void)
     };
     RUN_CASES(cases, 0);
     CHECK_EQ_STR(tokens("none", "a \xcc\x81 b"), "a@0[0,1) b@2[5,6)");
+}
+
+/* Scripts written without spaces (script.h): ideographs one by one, a
+ * Katakana run whole, Thai words from ICU; a change of script ends a token.
+ * nsi_analyze_scan gives the same positions and spans as nsi_analyze. */
+static int scan_token_cb(void *ctx, const nsi_token *t)
+{
+    render *r = ctx;
+    int n = snprintf(r->out + r->len, sizeof r->out - r->len, "%s@%u[%zu,%zu)", r->len ? " " : "",
+                     t->pos, t->start, t->end);
+    if (n > 0 && r->len + (size_t)n < sizeof r->out)
+        r->len += (size_t)n;
+    return 0;
+}
+
+static void check_scan_agrees(const char *text)
+{
+    static render full, scan;
+    nsi_analyzer *a = NULL;
+    CHECK_EQ_INT(nsi_analyzer_new(&a, "english"), NS_OK);
+    full.len = scan.len = 0;
+    full.out[0] = scan.out[0] = '\0';
+    full.full = 1;
+    CHECK_EQ_INT(nsi_analyze(a, text, strlen(text), 0, 0, render_token, &full, NULL), NS_OK);
+    CHECK_EQ_INT(nsi_analyze_scan(a, text, strlen(text), 0, scan_token_cb, &scan), NS_OK);
+    /* drop the terms of the full rendering: "t@p[s,e)" -> "@p[s,e)" */
+    char spans[4096];
+    size_t o = 0;
+    for (const char *p = full.out; *p && o + 1 < sizeof spans;) {
+        const char *at = strchr(p, '@');
+        if (!at)
+            break;
+        const char *sp = strchr(at, ' ');
+        size_t n = sp ? (size_t)(sp - at) : strlen(at);
+        if (o)
+            spans[o++] = ' ';
+        memcpy(spans + o, at, n);
+        o += n;
+        p = sp ? sp + 1 : at + n;
+    }
+    spans[o] = '\0';
+    CHECK_EQ_STR(spans, scan.out);
+    nsi_analyzer_free(a);
+}
+
+static void test_unspaced_scripts(void)
+{
+    static const tcase cases[] = {
+        /* 中美关系紧张: six ideographs, six tokens */
+        {"english", "\xe4\xb8\xad\xe7\xbe\x8e\xe5\x85\xb3\xe7\xb3\xbb\xe7\xb4\xa7\xe5\xbc\xa0",
+         "\xe4\xb8\xad@0[0,3) \xe7\xbe\x8e@1[3,6) \xe5\x85\xb3@2[6,9) \xe7\xb3\xbb@3[9,12) "
+         "\xe7\xb4\xa7@4[12,15) \xe5\xbc\xa0@5[15,18)"},
+        /* iPhone手机: the script change ends the Latin token */
+        {"english", "iPhone\xe6\x89\x8b\xe6\x9c\xba",
+         "iphon@0[0,6) \xe6\x89\x8b@1[6,9) \xe6\x9c\xba@2[9,12)"},
+        /* 2023年 */
+        {"english", "2023\xe5\xb9\xb4", "2023@0[0,4) \xe5\xb9\xb4@1[4,7)"},
+        /* コンピューター: a Katakana run (with its long vowel mark) is one token */
+        {"english",
+         "\xe3\x82\xb3\xe3\x83\xb3\xe3\x83\x94\xe3\x83\xa5\xe3\x83\xbc\xe3\x82\xbf\xe3\x83\xbc",
+         "\xe3\x82\xb3\xe3\x83\xb3\xe3\x83\x94\xe3\x83\xa5\xe3\x83\xbc\xe3\x82\xbf\xe3\x83\xbc@0[0,"
+         "21)"},
+        /* Hiragana one by one: 住んで */
+        {"english", "\xe4\xbd\x8f\xe3\x82\x93\xe3\x81\xa7",
+         "\xe4\xbd\x8f@0[0,3) \xe3\x82\x93@1[3,6) \xe3\x81\xa7@2[6,9)"},
+        /* Hangul is written with spaces: a run is a word */
+        {"english", "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4 \xea\xb3\xb5\xeb\xb6\x80",
+         "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4@0[0,9) \xea\xb3\xb5\xeb\xb6\x80@1[10,16)"},
+#ifdef NSI_WITH_ICU
+        /* ภาษาไทย: two Thai words, from ICU's dictionary */
+        {"english",
+         "\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9\xe0\xb8\xb2\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2",
+         "\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9\xe0\xb8\xb2@0[0,12) "
+         "\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2@1[12,21)"},
+#endif
+    };
+    RUN_CASES(cases, 1);
+    /* positions of the scan walk (snippets) agree, ICU runs included */
+    check_scan_agrees(
+        "\xe4\xb8\xad\xe7\xbe\x8e\xe5\x85\xb3\xe7\xb3\xbb iPhone\xe6\x89\x8b "
+        "\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9\xe0\xb8\xb2\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2 "
+        "\xe3\x82\xb3\xe3\x83\xb3 the end");
+    /* the same text twice in one analyzer: the Thai run's words are found
+     * again, not taken from the previous text at the same address */
+    char buf[64];
+    strcpy(buf,
+           "\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9\xe0\xb8\xb2\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2");
+    const char *first = tokens("english", buf);
+    char keep[256];
+    snprintf(keep, sizeof keep, "%s", first);
+    CHECK_EQ_STR(tokens("english", buf), keep);
 }
 
 /* ------------------------------------------------------------ stemming */
@@ -619,6 +710,6 @@ static void test_api(void)
 
 NS_TEST_MAIN(NST(test_header_examples), NST(test_joining_rules), NST(test_offsets),
              NST(test_stop_words_kept), NST(test_equivalent_inputs), NST(test_scripts),
-             NST(test_stemming), NST(test_nostem_flag), NST(test_cache_overflow),
-             NST(test_cache_overflow_unicode), NST(test_languages), NST(test_invalid_utf8),
-             NST(test_long_tokens), NST(test_random_bytes), NST(test_api))
+             NST(test_unspaced_scripts), NST(test_stemming), NST(test_nostem_flag),
+             NST(test_cache_overflow), NST(test_cache_overflow_unicode), NST(test_languages),
+             NST(test_invalid_utf8), NST(test_long_tokens), NST(test_random_bytes), NST(test_api))
