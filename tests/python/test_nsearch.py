@@ -47,11 +47,16 @@ class SeedIndex(unittest.TestCase):
         shutil.rmtree(cls.tmp)
 
     def cli(self, query, *args):
+        # the program carries its own sanitizer runtime in a sanitizer build:
+        # not the one preloaded into this python3 (tests/CMakeLists.txt)
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         out = subprocess.run([NSEARCH, "-d", self.path, "--json", "-n", "10", *args, "--", query],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env=env)
         self.assertIn(out.returncode, (0, 1), out.stderr)
         lines = [json.loads(l) for l in out.stdout.splitlines()]
-        return [l for l in lines if l.get("type") == "hit"], [l for l in lines if l.get("type") == "summary"][0]
+        summaries = [l for l in lines if l.get("type") == "summary"]
+        self.assertEqual(len(summaries), 1, f"no summary line: {out.stdout!r} {out.stderr!r}")
+        return [l for l in lines if l.get("type") == "hit"], summaries[0]
 
     def test_same_hits_as_the_cli(self):
         queries = ["sever relations", "\"diplomatic relations\"", "moscow OR washington",
