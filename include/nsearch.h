@@ -205,6 +205,18 @@ enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
  *  byte: the message gives its offset), NS_ETOOBIG, NS_EIO... */
 NS_API int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome);
 
+/** Parses a date: ISO 8601 ("1987-03-02", "1987-03-02T14:31:00Z", with an
+ *  offset), RFC 2822 ("Mon, 02 Mar 1987 14:31:00 +0000") and common archive
+ *  forms such as Reuters' ("26-FEB-1987 15:01:01.79"); docs/fields.md lists
+ *  them. *secs receives seconds since 1970-01-01T00:00:00Z (UTC). Errors:
+ *  NS_EINVAL (not a date; *secs untouched). Thread-safe. */
+NS_API int ns_date_parse(const char *text, size_t len, int64_t *secs);
+
+/** Formats secs as ISO 8601 UTC, "1987-03-02T14:31:00Z", NUL-terminated, into
+ *  out (out_len >= 21). Errors: NS_EINVAL (out too small, or a year outside
+ *  0..9999). Thread-safe. */
+NS_API int ns_date_format(int64_t secs, char *out, size_t out_len);
+
 /** Deletes the document with this id. NS_ENOTFOUND if there is none. An id
  *  holding a NUL byte is accepted here (ns_writer_put refuses such ids now,
  *  but an index written before may hold one, and this is how to remove it). */
