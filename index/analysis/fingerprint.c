@@ -15,8 +15,10 @@
 
 void nsi_fp_reset(nsi_fp *f)
 {
-    f->n = 0;
+    f->n = f->ntitle = 0;
     f->exact = NSI_FNV_SEED;
+    /* another seed: a title's hash never equals a body's of the same words */
+    f->title = NSI_FNV_SEED ^ 0x5449544C45ull;
     f->oom = 0;
 }
 
@@ -29,10 +31,11 @@ void nsi_fp_free(nsi_fp *f)
 void nsi_fp_word(nsi_fp *f, const char *term, size_t len, int body)
 {
     uint64_t h = nsi_fnv1a64(term, len, NSI_FNV_SEED);
-    if (body) {
-        static const uint8_t sep = 0;
+    static const uint8_t sep = 0;
+    if (body)
         f->exact = nsi_fnv1a64(&sep, 1, nsi_fnv1a64(term, len, f->exact));
-    }
+    else
+        f->title = nsi_fnv1a64(&sep, 1, nsi_fnv1a64(term, len, f->title));
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 256;
         uint64_t *t = realloc(f->tok, cap * sizeof *t);
@@ -44,6 +47,8 @@ void nsi_fp_word(nsi_fp *f, const char *term, size_t len, int body)
         f->cap = cap;
     }
     f->tok[f->n++] = h;
+    if (!body)
+        f->ntitle = f->n;
 }
 
 /* splitmix64's finaliser: spreads a combination of word hashes over all
@@ -59,20 +64,23 @@ static uint64_t mix(uint64_t x)
 
 int nsi_fp_finish(const nsi_fp *f, unsigned shingle, uint64_t *simhash, uint64_t *exact)
 {
-    *exact = f->exact;
+    /* the body's words; a body without words: the title's */
+    size_t from = f->n > f->ntitle ? f->ntitle : 0, to = f->n > f->ntitle ? f->n : f->ntitle;
+    *exact = f->n > f->ntitle ? f->exact : f->title;
     *simhash = 0;
     if (f->oom)
         return NS_ENOMEM;
-    if (f->n == 0)
+    if (to == from)
         return NS_OK;
-    size_t k = shingle ? shingle : 1;
-    if (k > f->n)
-        k = f->n;
+    const uint64_t *tok = f->tok + from;
+    size_t n = to - from, k = shingle ? shingle : 1;
+    if (k > n)
+        k = n;
     int32_t v[64] = {0};
-    for (size_t i = 0; i + k <= f->n; i++) {
+    for (size_t i = 0; i + k <= n; i++) {
         uint64_t h = 0;
         for (size_t j = 0; j < k; j++)
-            h = mix(h ^ f->tok[i + j] ^ (uint64_t)j);
+            h = mix(h ^ tok[i + j] ^ (uint64_t)j);
         for (int b = 0; b < 64; b++)
             v[b] += (int32_t)((h >> b & 1) * 2) - 1;
     }
