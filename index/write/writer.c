@@ -844,8 +844,8 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
     int rc = NS_EEXISTS;
     for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
         id = new_seg_id(w); /* taken meanwhile (see flush_mem): the next name */
-        if ((rc = nsi_merge(in, n, &w->schema, w->dir_fd, w->dir, id, next_generation(w), &ndocs,
-                            w->err, NSI_ERRMSG)) == NS_EEXISTS)
+        if ((rc = nsi_merge(in, n, &w->schema, w->an, w->dir_fd, w->dir, id, next_generation(w),
+                            &ndocs, w->err, NSI_ERRMSG)) == NS_EEXISTS)
             w->next_seg_id = id + 1;
     }
     free(in);
