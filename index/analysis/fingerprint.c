@@ -62,6 +62,18 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* spread[b]: bit j of b in byte j, so that adding spread[byte] to a word
+ * counts the byte's 8 bits in 8 lanes at once */
+#define SP(b)                                                                                      \
+    ((uint64_t)((b)&1) | (uint64_t)((b) >> 1 & 1) << 8 | (uint64_t)((b) >> 2 & 1) << 16 |          \
+     (uint64_t)((b) >> 3 & 1) << 24 | (uint64_t)((b) >> 4 & 1) << 32 |                             \
+     (uint64_t)((b) >> 5 & 1) << 40 | (uint64_t)((b) >> 6 & 1) << 48 |                             \
+     (uint64_t)((b) >> 7 & 1) << 56)
+#define SP4(b) SP(b), SP((b) + 1), SP((b) + 2), SP((b) + 3)
+#define SP16(b) SP4(b), SP4((b) + 4), SP4((b) + 8), SP4((b) + 12)
+#define SP64(b) SP16(b), SP16((b) + 16), SP16((b) + 32), SP16((b) + 48)
+static const uint64_t spread[256] = {SP64(0), SP64(64), SP64(128), SP64(192)};
+
 int nsi_fp_finish(const nsi_fp *f, unsigned shingle, uint64_t *simhash, uint64_t *exact)
 {
     /* the body's words; a body without words: the title's */
@@ -76,17 +88,28 @@ int nsi_fp_finish(const nsi_fp *f, unsigned shingle, uint64_t *simhash, uint64_t
     size_t n = to - from, k = shingle ? shingle : 1;
     if (k > n)
         k = n;
-    int32_t v[64] = {0};
-    for (size_t i = 0; i + k <= n; i++) {
+    /* bit b's vote is positive when more than half the shingles set it:
+     * count set bits per position, 8 positions per word in byte lanes,
+     * emptied into the totals before a lane can pass 255 */
+    uint64_t lanes[8] = {0};
+    uint32_t ones[64] = {0};
+    size_t nsh = n - k + 1, pending = 0;
+    for (size_t i = 0; i < nsh; i++) {
         uint64_t h = 0;
         for (size_t j = 0; j < k; j++)
             h = mix(h ^ tok[i + j] ^ (uint64_t)j);
-        for (int b = 0; b < 64; b++)
-            v[b] += (int32_t)((h >> b & 1) * 2) - 1;
+        for (int b = 0; b < 8; b++)
+            lanes[b] += spread[h >> (8 * b) & 255];
+        if (++pending == 255 || i + 1 == nsh) {
+            for (int b = 0; b < 64; b++)
+                ones[b] += (uint32_t)(lanes[b / 8] >> (8 * (b % 8)) & 255);
+            memset(lanes, 0, sizeof lanes);
+            pending = 0;
+        }
     }
     uint64_t r = 0;
     for (int b = 0; b < 64; b++)
-        if (v[b] > 0)
+        if (2 * (uint64_t)ones[b] > nsh)
             r |= (uint64_t)1 << b;
     *simhash = r;
     return NS_OK;
