@@ -20,6 +20,9 @@
  *    stories are not; empty bodies are told apart by their titles;
  *  - a flipped byte in a VALUES column is found by --check and by the read
  *    that touches it, never read as a value;
+ *  - segments that disagree on a field's type: the index is refused
+ *    (NS_ECORRUPT naming the field and the file) by readers, writers and the
+ *    check;
  *  - a Xapian writer refuses fields with NS_EUNSUPPORTED. */
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -675,6 +678,59 @@ static void test_flipped_values_byte(void)
     tc_rmdir(dir);
 }
 
+/* Two segments that disagree on a field's type (a segment copied in from
+ * another index, its COMMIT entry made to match): the index is refused,
+ * naming the field, by readers, writers and the check. */
+static void test_schema_disagreement(void)
+{
+    char err[NS_ERRBUF_SIZE], a[4096], b[4096];
+    snprintf(a, sizeof a, "%s", tc_tmpdir("fields-disagree-a"));
+    snprintf(b, sizeof b, "%s", tc_tmpdir("fields-disagree-b"));
+    ns_writer *w;
+    ns_doc d1 = mkdoc("one", "t", "first", NULL), d2 = mkdoc("two", "t", "second", NULL);
+    ns_field kwf[] = {F("x", "red", NS_FIELD_KEYWORD)}, numf[] = {F("x", "7", NS_FIELD_NUMBER)};
+    CHECK_EQ_INT(ns_writer_open(&w, a, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d1, kwf, 1, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(ns_writer_open(&w, b, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d1, numf, 1, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d2, numf, 1, NULL), NS_OK); /* seg-2: x a number */
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    char from[4300], to[4300], cmd[9000];
+    nsi_seg_filename(from, sizeof from, b, 2);
+    nsi_seg_filename(to, sizeof to, a, 2);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    CHECK_EQ_INT(system(cmd), 0);
+    nsi_seg *g;
+    CHECK_EQ_INT(nsi_seg_open(&g, a, 2, err, sizeof err), NS_OK);
+    nsi_commit c;
+    CHECK_EQ_INT(nsi_commit_read(&c, a, err, sizeof err), NS_OK);
+    nsi_commit_seg segs[2] = {c.segs[0], {2, 1, 0, NULL, g ? g->uid : 0, g ? g->table_crc : 0}};
+    nsi_commit_seg *old = c.segs;
+    c.segs = segs;
+    c.nsegs = 2;
+    c.next_seg_id = 3;
+    c.generation++;
+    CHECK_EQ_INT(nsi_commit_write(&c, a, err, sizeof err), NS_OK);
+    c.segs = old;
+    c.nsegs = 1;
+    nsi_commit_free(&c);
+    nsi_seg_close(g);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, a, err, sizeof err), NS_ECORRUPT);
+    CHECK(has(err, "field 'x' is a number field here, a keyword field in another segment"));
+    CHECK(has(err, "seg-0000000000000002.nss"));
+    CHECK_EQ_INT(ns_writer_open(&w, a, NULL, err, sizeof err), NS_ECORRUPT);
+    CHECK(has(err, "field 'x'"));
+    CHECK_EQ_INT(ns_index_check(a, 0, err, sizeof err), NS_ECORRUPT);
+    CHECK(has(err, "field 'x'"));
+    tc_rmdir(a);
+    tc_rmdir(b);
+}
+
 static void test_xapian_refuses(void)
 {
     const char *dir = tc_tmpdir("fields-xapian");
@@ -707,4 +763,4 @@ static void test_xapian_refuses(void)
 
 NS_TEST_MAIN(NST(test_types_roundtrip), NST(test_put_outcomes),
              NST(test_bad_values_and_declarations), NST(test_reuters_merge), NST(test_fingerprints),
-             NST(test_flipped_values_byte), NST(test_xapian_refuses))
+             NST(test_flipped_values_byte), NST(test_schema_disagreement), NST(test_xapian_refuses))
