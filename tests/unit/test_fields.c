@@ -338,6 +338,39 @@ static void test_bad_values_and_declarations(void)
     tc_rmdir(dir);
 }
 
+/* 256 fields and the built-in date: the most an index holds */
+static void test_field_limit(void)
+{
+    const char *dir = tc_tmpdir("fields-limit");
+    char err[NS_ERRBUF_SIZE], name[16];
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    for (int i = 0; i < 256; i++) {
+        snprintf(name, sizeof name, "f%03d", i);
+        CHECK_EQ_INT(ns_writer_declare_field(w, name, 4, NS_FIELD_KEYWORD), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_declare_field(w, "g000", 4, NS_FIELD_KEYWORD), NS_ETOOBIG);
+    CHECK_EQ_INT(ns_writer_declare_field(w, "f007", 4, NS_FIELD_KEYWORD), NS_OK);
+    ns_doc d = mkdoc("x", "t", "b", "2023-11-01");
+    ns_field f[] = {F("f000", "v", 0), F("g000", "v", 0)};
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d, f, 2, NULL), NS_ETOOBIG);
+    CHECK(has(ns_writer_errmsg(w), "more than 256 typed fields"));
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d, f, 1, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK); /* date is in now */
+    CHECK_EQ_INT(ns_writer_declare_field(w, "g000", 4, NS_FIELD_KEYWORD), NS_ETOOBIG);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d, f, 2, NULL), NS_ETOOBIG);
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    ns_writer_close(w);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_index_field_count(idx), 257);
+    ns_index_close(idx);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    tc_rmdir(dir);
+}
+
 /* ---- Reuters: lists and dates through flushes, deletions and merges */
 
 typedef struct rdoc {
@@ -762,5 +795,6 @@ static void test_xapian_refuses(void)
 }
 
 NS_TEST_MAIN(NST(test_types_roundtrip), NST(test_put_outcomes),
-             NST(test_bad_values_and_declarations), NST(test_reuters_merge), NST(test_fingerprints),
-             NST(test_flipped_values_byte), NST(test_schema_disagreement), NST(test_xapian_refuses))
+             NST(test_bad_values_and_declarations), NST(test_field_limit), NST(test_reuters_merge),
+             NST(test_fingerprints), NST(test_flipped_values_byte), NST(test_schema_disagreement),
+             NST(test_xapian_refuses))
