@@ -28,13 +28,13 @@
 struct nsi_seg;
 
 /* Limits (docs/fields.md). */
-#define NSI_FIELD_NAME_MAX 64       /* bytes of a field name */
-#define NSI_FIELD_MAX 256           /* fields of one index, the built-in date aside */
+#define NSI_FIELD_NAME_MAX 64               /* bytes of a field name */
+#define NSI_FIELD_MAX 256                   /* fields of one index, the built-in date aside */
 #define NSI_COLUMNS_MAX (NSI_FIELD_MAX + 1) /* a field table: the fields and date */
-#define NSI_FIELD_VALUE_MAX 65535   /* bytes of one keyword or text value */
-#define NSI_FIELD_TERM_VALUE_MAX 96 /* folded bytes a keyword term keeps whole */
-#define NSI_VALUES_HEAD 16          /* nfields, ndocs, table_len, flags */
-#define NSI_VALUES_ENTRY 40         /* field table entry */
+#define NSI_FIELD_VALUE_MAX 65535           /* bytes of one keyword or text value */
+#define NSI_FIELD_TERM_VALUE_MAX 96         /* folded bytes a keyword term keeps whole */
+#define NSI_VALUES_HEAD 16                  /* nfields, ndocs, table_len, flags */
+#define NSI_VALUES_ENTRY 40                 /* field table entry */
 
 /* The first byte of a field term (docs/format.md, "Field terms"). Both sort
  * before every word (words start with a letter, digit or mark), so prefix
