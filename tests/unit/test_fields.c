@@ -130,6 +130,15 @@ static void test_types_roundtrip(void)
     CHECK_EQ_INT(ns_writer_put_fields(w, &d1, f1, 2, &out), NS_OK);
     ns_doc d2 = mkdoc("c", "Plain", "no fields at all", NULL);
     CHECK_EQ_INT(ns_writer_put(w, &d2, &out), NS_OK);
+    /* a long value (its term keeps a prefix and a hash) and invalid UTF-8
+     * (folded as U+FFFD), in a field of a document of its own */
+    char longv[300];
+    for (int i = 0; i < 299; i++)
+        longv[i] = (char)('A' + i % 26);
+    longv[299] = 0;
+    ns_field f3[] = {{"notes", 5, longv, 299, NS_FIELD_KEYWORD}, F("notes", "Caf\xc3 X", 0)};
+    ns_doc d3 = mkdoc("d", "Long", "other words", NULL);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d3, f3, 2, &out), NS_OK);
     CHECK_EQ_INT(ns_writer_field_type(w, "topics", 6), NS_FIELD_KEYWORD);
     CHECK_EQ_INT(ns_writer_field_type(w, "summary", 7), NS_FIELD_TEXT);
     CHECK_EQ_INT(ns_writer_field_type(w, "date", 4), NS_FIELD_DATE);
@@ -145,7 +154,19 @@ static void test_types_roundtrip(void)
         return;
     const nsi_seg *g = s[0];
     CHECK_EQ_INT(g->version, 5);
-    CHECK_EQ_INT(nsi_values_nfields(g), 5); /* date filed price summary topics */
+    CHECK_EQ_INT(nsi_values_nfields(g), 6); /* date filed notes price summary topics */
+    {
+        nsi_buf t = {0};
+        CHECK_EQ_INT(nsi_field_term(&t, NSI_TERM_KEYWORD, "notes", 5, longv, 299), NS_OK);
+        CHECK_EQ_INT(t.len, 1 + 5 + 1 + NSI_FIELD_TERM_VALUE_MAX);
+        CHECK_EQ_INT(t.data[7 + NSI_FIELD_TERM_VALUE_MAX - 17], 0xFF);
+        CHECK_EQ_INT(df_of(g, (const char *)t.data, t.len), 1);
+        nsi_buf_reset(&t);
+        CHECK_EQ_INT(nsi_field_term(&t, NSI_TERM_KEYWORD, "notes", 5, "caf\xef\xbf\xbd  x ", 9),
+                     NS_OK);
+        CHECK_EQ_INT(df_of(g, (const char *)t.data, t.len), 1); /* U+FFFD, one space */
+        nsi_buf_free(&t);
+    }
     char buf[256];
     CHECK_EQ_INT(kw_n(g, "topics", 0), 2);
     CHECK_EQ_STR(kw(g, "topics", 0, 0, buf, sizeof buf), "Côte d'Ivoire");
@@ -202,19 +223,19 @@ static void test_types_roundtrip(void)
 
     ns_index *idx;
     CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
-    CHECK_EQ_INT(ns_index_field_count(idx), 5);
+    CHECK_EQ_INT(ns_index_field_count(idx), 6);
     const char *name;
     int type;
     CHECK_EQ_INT(ns_index_field(idx, 0, &name, &type), NS_OK);
     CHECK_EQ_STR(name, "date");
     CHECK_EQ_INT(type, NS_FIELD_DATE);
-    CHECK_EQ_INT(ns_index_field(idx, 4, &name, &type), NS_OK);
+    CHECK_EQ_INT(ns_index_field(idx, 5, &name, &type), NS_OK);
     CHECK_EQ_STR(name, "topics");
     CHECK_EQ_INT(type, NS_FIELD_KEYWORD);
-    CHECK_EQ_INT(ns_index_field(idx, 5, &name, &type), NS_EINVAL);
+    CHECK_EQ_INT(ns_index_field(idx, 6, &name, &type), NS_EINVAL);
     ns_stats st;
     CHECK_EQ_INT(ns_index_stats(idx, &st), NS_OK);
-    CHECK(st.bytes_norms > 3 * 8 + 3 * 16); /* VALUES counts in bytes_norms */
+    CHECK(st.bytes_norms > 4 * 8 + 4 * 16 + 299); /* VALUES counts in bytes_norms */
     ns_index_close(idx);
     if (ns_index_check(dir, 1, err, sizeof err) != NS_OK)
         fprintf(stderr, "check --full: %s\n", err);
