@@ -205,6 +205,85 @@ enum { NS_PUT_ADDED = 1, NS_PUT_UPDATED = 2, NS_PUT_UNCHANGED = 3 };
  *  byte: the message gives its offset), NS_ETOOBIG, NS_EIO... */
 NS_API int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome);
 
+/* ------------------------------------------------------------ typed fields */
+
+/* Field types (docs/fields.md). A document may carry typed fields beside its
+ * title and body: keyword (exact values, filtered and faceted on, folded for
+ * matching), date (UTC, second precision), number (a double) and text
+ * (analysed, searchable as field:word). An index records each field's type the
+ * first time it sees the field (or when it is declared) and keeps it. */
+enum {
+    NS_FIELD_AUTO = 0,
+    NS_FIELD_KEYWORD = 1,
+    NS_FIELD_DATE = 2,
+    NS_FIELD_NUMBER = 3,
+    NS_FIELD_TEXT = 4
+};
+
+/** One value of one field of a document. name: 1 to 64 bytes matching
+ *  [A-Za-z][A-Za-z0-9_.-]*, not one of the reserved names id, title, body,
+ *  url, date, meta. value: a keyword or text value as given (UTF-8), a date
+ *  in any form ns_date_parse accepts, or a number as a finite decimal
+ *  ("12", "-3.5", "1e6"). type: the type to record if the index does not know
+ *  the field yet (NS_FIELD_AUTO records a keyword); ignored for a field the
+ *  index knows. Keyword and text fields may have several values per document
+ *  (one ns_field per value, their order kept); a date or number field at
+ *  most one. */
+typedef struct ns_field {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+    int type;
+} ns_field;
+
+/** Parses a date: ISO 8601 ("1987-03-02", "1987-03-02T14:31:00Z", with an
+ *  offset), RFC 2822 ("Mon, 02 Mar 1987 14:31:00 +0000") and common archive
+ *  forms such as Reuters' ("26-FEB-1987 15:01:01.79"); docs/fields.md lists
+ *  them. *secs receives seconds since 1970-01-01T00:00:00Z (UTC). Errors:
+ *  NS_EINVAL (not a date; *secs untouched). Thread-safe. */
+NS_API int ns_date_parse(const char *text, size_t len, int64_t *secs);
+
+/** Formats secs as ISO 8601 UTC, "1987-03-02T14:31:00Z", NUL-terminated, into
+ *  out (out_len >= 21). Errors: NS_EINVAL (out too small, or a year outside
+ *  0..9999). Thread-safe. */
+NS_API int ns_date_format(int64_t secs, char *out, size_t out_len);
+
+/** ns_writer_put with typed fields: fields[0..nfields) (may be NULL when
+ *  nfields is 0; ns_writer_put(w, d, o) is ns_writer_put_fields(w, d, NULL,
+ *  0, o)). The fields are copied and become part of the document's content:
+ *  putting the same document with a changed field value is NS_PUT_UPDATED,
+ *  with the same values NS_PUT_UNCHANGED. A field the index does not know yet
+ *  is recorded with fields[i].type. The built-in date field (type date) is
+ *  filled from doc->date when ns_date_parse accepts it; an unparseable
+ *  doc->date is still stored as text, with no date value.
+ *  Errors: NS_EINVAL, failing the whole put (nothing is added), when a value
+ *  does not fit its field's type (a date ns_date_parse refuses, a number that
+ *  is not a finite decimal, a second value of a date or number field) or a
+ *  name is bad or reserved; the message names the field and the value
+ *  ("field 'price': '12 dollars' is not a number"). Callers that want to keep
+ *  the document check values first (ns_writer_field_type, ns_date_parse) and
+ *  drop the bad ones themselves. NS_EUNSUPPORTED with nfields > 0 on a
+ *  Xapian index ("typed fields are not supported by the Xapian backend
+ *  yet"). Otherwise as ns_writer_put. */
+NS_API int ns_writer_put_fields(ns_writer *w, const ns_doc *doc, const ns_field *fields,
+                                size_t nfields, int *outcome);
+
+/** Records field name (len bytes) with type (NS_FIELD_KEYWORD, _DATE,
+ *  _NUMBER or _TEXT) before any document has it; it is written into every
+ *  segment the writer writes from now on, so it persists once a segment is
+ *  committed. Declaring a field again with its own type is NS_OK.
+ *  Errors: NS_EINVAL (the index already has the field with another type,
+ *  naming both; a bad or reserved name; an unknown type), NS_EUNSUPPORTED
+ *  (a Xapian index). */
+NS_API int ns_writer_declare_field(ns_writer *w, const char *name, size_t len, int type);
+
+/** The type of field name as the writer knows it (committed segments,
+ *  declarations and documents put so far): NS_FIELD_KEYWORD, _DATE, _NUMBER,
+ *  _TEXT, or 0 when the field is unknown (0 also for NULL arguments). The
+ *  built-in date field is NS_FIELD_DATE. */
+NS_API int ns_writer_field_type(ns_writer *w, const char *name, size_t len);
+
 /** Deletes the document with this id. NS_ENOTFOUND if there is none. An id
  *  holding a NUL byte is accepted here (ns_writer_put refuses such ids now,
  *  but an index written before may hold one, and this is how to remove it). */
@@ -384,7 +463,9 @@ typedef struct ns_stats {
     uint64_t bytes_dict;     /* term dictionary */
     uint64_t bytes_postings; /* doc ids, frequencies, skip and block-max data */
     uint64_t bytes_positions;
-    uint64_t bytes_norms;      /* per-document field lengths and id map */
+    uint64_t bytes_norms;      /* per-document field lengths and id map, and
+                                  (segment version 5) the typed fields'
+                                  columns and duplicate fingerprints (VALUES) */
     uint64_t bytes_stored;     /* compressed stored fields */
     uint64_t bytes_raw_stored; /* stored fields before compression */
     uint64_t bytes_total;      /* every file of the generation */
@@ -397,6 +478,17 @@ typedef struct ns_stats {
  *  Errors: NS_EINVAL (NULL argument), NS_EIO (a Xapian shard is unreachable;
  *  message in ns_index_errmsg). */
 NS_API int ns_index_stats(ns_index *idx, ns_stats *out);
+
+/** Number of typed fields the current generation knows (the union of its
+ *  segments' field tables, the built-in date field included when a segment
+ *  has it). 0 for NULL, for an index without fields and for a Xapian index. */
+NS_API size_t ns_index_field_count(ns_index *idx);
+
+/** Field i (< ns_index_field_count) of the current generation, in name
+ *  order: *name (NUL-terminated) and *type (NS_FIELD_*), either may be NULL.
+ *  The name is borrowed until ns_index_close or ns_index_refresh. Errors:
+ *  NS_EINVAL (no field i). */
+NS_API int ns_index_field(ns_index *idx, size_t i, const char **name, int *type);
 
 /** Verifies the index at path without changing it: COMMIT, every section
  *  checksum and the whole-file checksum of every segment, and the structure

@@ -138,3 +138,22 @@ int ns_index_check(const char *path, int full, char *errbuf, size_t errbuf_len)
                         "%s: a %s index; nsearch checks only its native indexes", path, ops->name);
     return ops->check(path, full, errbuf, errbuf_len);
 }
+
+size_t ns_index_field_count(ns_index *idx)
+{
+    if (!idx || !idx->ops->field_count)
+        return 0;
+    nsi_index_bind(idx);
+    return idx->ops->field_count(idx);
+}
+
+int ns_index_field(ns_index *idx, size_t i, const char **name, int *type)
+{
+    if (!idx)
+        return NS_EINVAL;
+    nsi_index_bind(idx);
+    if (!idx->ops->field || i >= ns_index_field_count(idx))
+        return nsi_index_fail(NS_EINVAL, "no field %zu (the index has %zu)", i,
+                              ns_index_field_count(idx));
+    return idx->ops->field(idx, i, name, type);
+}

@@ -38,10 +38,9 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
     return NS_OK;
 }
 
-int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
+/* The checks every document passes before its backend sees it. */
+static int check_doc(ns_writer *w, const ns_doc *doc)
 {
-    if (!w)
-        return NS_EINVAL;
     if (!doc || !doc->id || doc->id_len == 0)
         return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "document has no id");
     /* a NUL cannot pass through the CLIs' ids (argv, --list-ids lines), so
@@ -56,7 +55,67 @@ int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
         return nsi_fail(
             w->err, sizeof w->err, NS_ETOOBIG, "document %.*s: %zu bytes, over the %u-byte limit",
             (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, doc->body_len, NS_MAX_DOC_BYTES);
-    return w->ops->w_put(w->impl, doc, outcome);
+    return NS_OK;
+}
+
+int ns_writer_put(ns_writer *w, const ns_doc *doc, int *outcome)
+{
+    if (!w)
+        return NS_EINVAL;
+    int rc = check_doc(w, doc);
+    return rc ? rc : w->ops->w_put(w->impl, doc, outcome);
+}
+
+/* A backend without typed fields (the Xapian one, for now). */
+static int no_fields(ns_writer *w)
+{
+    return nsi_fail(w->err, sizeof w->err, NS_EUNSUPPORTED,
+                    "typed fields are not supported by the %s backend yet", w->ops->name);
+}
+
+int ns_writer_put_fields(ns_writer *w, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                         int *outcome)
+{
+    if (!w)
+        return NS_EINVAL;
+    if (nfields == 0)
+        return ns_writer_put(w, doc, outcome);
+    if (!fields)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "%zu fields given, but no array",
+                        nfields);
+    int rc = check_doc(w, doc);
+    if (rc)
+        return rc;
+    if (!w->ops->w_put_fields)
+        return no_fields(w);
+    for (size_t i = 0; i < nfields; i++)
+        if ((!fields[i].name && fields[i].name_len) || (!fields[i].value && fields[i].value_len))
+            return nsi_fail(w->err, sizeof w->err, NS_EINVAL,
+                            "field %zu of document %.*s: NULL name or value with a length", i,
+                            (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id);
+    return w->ops->w_put_fields(w->impl, doc, fields, nfields, outcome);
+}
+
+int ns_writer_declare_field(ns_writer *w, const char *name, size_t len, int type)
+{
+    if (!w)
+        return NS_EINVAL;
+    if (!w->ops->w_declare_field)
+        return no_fields(w);
+    if (type < NS_FIELD_KEYWORD || type > NS_FIELD_TEXT)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL,
+                        "field '%.*s': unknown type %d (keyword, date, number or text)",
+                        (int)(name && len < 80 ? len : 0), name ? name : "", type);
+    if (!name && len)
+        return nsi_fail(w->err, sizeof w->err, NS_EINVAL, "no field name given");
+    return w->ops->w_declare_field(w->impl, name ? name : "", len, type);
+}
+
+int ns_writer_field_type(ns_writer *w, const char *name, size_t len)
+{
+    if (!w || !name || !w->ops->w_field_type)
+        return 0;
+    return w->ops->w_field_type(w->impl, name, len);
 }
 
 int ns_writer_delete(ns_writer *w, const char *id, size_t id_len)

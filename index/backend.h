@@ -97,6 +97,23 @@ typedef struct nsi_backend {
      * the backend merges on its own, and tidy is a commit. */
     int (*w_tidy)(void *w);
     void (*w_close)(void *w);
+
+    /* ---- typed fields (docs/fields.md). NULL: the backend has none, and
+     * the front door answers NS_EUNSUPPORTED ("typed fields are not
+     * supported by the X backend yet"), or 0 fields / type 0 */
+
+    /* The schema of the current generation: field count, and field i (< the
+     * count, in name order; name borrowed until close or refresh). */
+    size_t (*field_count)(ns_index *idx);
+    int (*field)(ns_index *idx, size_t i, const char **name, int *type);
+    /* w_put with fields (nfields > 0; names and values not yet checked:
+     * the backend checks them against its schema). */
+    int (*w_put_fields)(void *w, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                        int *outcome);
+    /* name not yet checked; type is one of NS_FIELD_KEYWORD.._TEXT. */
+    int (*w_declare_field)(void *w, const char *name, size_t len, int type);
+    /* NS_FIELD_* or 0 when unknown. */
+    int (*w_field_type)(void *w, const char *name, size_t len);
 } nsi_backend;
 
 extern const nsi_backend nsi_backend_native;
@@ -108,7 +125,7 @@ extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch
 
 /* The layout of nsi_backend and of the structs it passes: a module built
  * against another layout is refused. Bump it when any of them changes. */
-#define NSI_BACKEND_ABI 2u
+#define NSI_BACKEND_ABI 3u
 
 /* What the library hands a module when it loads it: the state that must
  * be the library's, not the module's own copy of it (the module carries a

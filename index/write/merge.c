@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/fingerprint.h"
 #include "common/internal.h"
 #include "format/commit.h"
 #include "format/record.h"
@@ -158,6 +159,123 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
+typedef struct fp_ctx {
+    nsi_fp *fp;
+    int body;
+} fp_ctx;
+
+static int fp_token(void *vctx, const nsi_token *t)
+{
+    fp_ctx *c = vctx;
+    nsi_fp_word(c->fp, t->term, t->term_len, c->body);
+    return 0;
+}
+
+/* The fingerprints of document d of a source older than version 5, which
+ * has none: computed from its stored title and body as indexing does. */
+static int old_fingerprints(const nsi_seg *g, uint32_t d, nsi_analyzer *an, nsi_fp *fp,
+                            nsi_docstore_cache *cache, uint64_t *sim, uint64_t *exact, char *err,
+                            size_t errlen)
+{
+    nsi_record rec;
+    int rc = nsi_seg_fields(g, d, &rec, err, errlen);
+    if (rc)
+        return rc;
+    char e2[256];
+    const uint8_t *body;
+    size_t body_len;
+    if ((rc = nsi_docstore_get_cached(&g->store, cache, d, &body, &body_len, e2, sizeof e2)))
+        return nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
+    nsi_fp_reset(fp);
+    fp_ctx c = {fp, 0};
+    rc = nsi_analyze(an, rec.f[NSI_F_TITLE], rec.len[NSI_F_TITLE], 0, 0, fp_token, &c, NULL);
+    c.body = 1;
+    if (!rc)
+        rc = nsi_analyze(an, (const char *)body, body_len, 0, 0, fp_token, &c, NULL);
+    if (!rc)
+        rc = nsi_fp_finish(fp, NSI_SIMHASH_SHINGLE, sim, exact);
+    return rc ? nsi_fail(err, errlen, rc, "%s: fingerprints of document %u: %s", g->path, d,
+                         ns_strerror(rc))
+              : NS_OK;
+}
+
+/* The typed fields and fingerprints of the live documents (VALUES): each
+ * source column's values of each surviving document, by its new number.
+ * Sources older than version 5 have no fields, and their documents'
+ * fingerprints are computed from their stored text when an analyzer is
+ * given (else 0: unknown; docs/fields.md, "Duplicates"). */
+static int copy_values(const src *s, size_t n, const nsi_schema *schema, nsi_analyzer *an,
+                       nsi_segw *w, char *err, size_t errlen)
+{
+    nsi_fp fp = {0};
+    nsi_docstore_cache cache = {0};
+    nsi_valw *v = nsi_segw_values(w);
+    int col, rc = nsi_valw_field(v, "date", 4, NS_FIELD_DATE, &col);
+    for (size_t i = 0; schema && i < schema->n && !rc; i++)
+        rc = nsi_valw_field(v, schema->f[i].name, schema->f[i].len, schema->f[i].type, &col);
+    if (rc)
+        return nsi_fail(err, errlen, rc, "merging segments: %s", ns_strerror(rc));
+    int *cmap = NULL;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const nsi_seg *g = s[i].seg;
+        free(cmap);
+        cmap = calloc(g->nvcols + 1, sizeof *cmap);
+        if (!cmap)
+            return nsi_fail(err, errlen, NS_ENOMEM, "merging segments: out of memory");
+        for (uint32_t c = 0; c < g->nvcols && !rc; c++) {
+            const nsi_vcol *vc = &g->vcols[c];
+            if ((rc = nsi_valw_field(v, vc->name, vc->name_len, vc->type, &cmap[c])))
+                rc = nsi_fail(err, errlen, rc == NS_EINVAL ? NS_ECORRUPT : rc,
+                              "%s: field '%.*s' is a %s field here, not in another segment",
+                              g->path, (int)vc->name_len, vc->name, nsi_field_type_name(vc->type));
+        }
+        for (uint32_t d = 0; d < g->ndocs && !rc; d++) {
+            uint32_t nd = s[i].remap[d];
+            if (nd == NSI_DOC_END)
+                continue;
+            uint64_t sim, exact;
+            if (g->hashes)
+                rc = nsi_values_hashes(g, d, &sim, &exact, err, errlen);
+            else if (an)
+                rc = old_fingerprints(g, d, an, &fp, &cache, &sim, &exact, err, errlen);
+            if (!rc && (g->hashes || an))
+                rc = nsi_valw_hashes(v, nd, sim, exact);
+            if (rc)
+                break;
+            for (uint32_t c = 0; c < g->nvcols && !rc; c++) {
+                int type = g->vcols[c].type;
+                if (type == NS_FIELD_DATE || type == NS_FIELD_NUMBER) {
+                    int64_t date = 0;
+                    double num = 0;
+                    int got = nsi_values_num(g, (int)c, d, &date, &num, err, errlen);
+                    uint64_t bits = (uint64_t)date;
+                    if (type == NS_FIELD_NUMBER)
+                        memcpy(&bits, &num, sizeof bits);
+                    rc = got < 0 ? got : got ? nsi_valw_num(v, cmap[c], nd, bits) : NS_OK;
+                    continue;
+                }
+                const uint8_t *ords;
+                uint32_t no;
+                if ((rc = nsi_values_kw_doc(g, (int)c, d, &ords, &no, err, errlen)))
+                    break;
+                for (uint32_t k = 0; k < no && !rc; k++) {
+                    const char *val;
+                    size_t len;
+                    if (!(rc = nsi_values_kw_value(g, (int)c, nsi_values_ord(ords, k), &val, &len,
+                                                   NULL, NULL, err, errlen)))
+                        rc = nsi_valw_kw(v, cmap[c], nd, val, len);
+                }
+            }
+        }
+    }
+    free(cmap);
+    nsi_fp_free(&fp);
+    nsi_docstore_cache_free(&cache);
+    if (rc && err && !err[0])
+        nsi_fail(err, errlen, rc, "merging segments: %s", ns_strerror(rc));
+    return rc;
+}
+
 static int termcmp(const nsi_dictit *a, const nsi_dictit *b)
 {
     size_t n = a->term_len < b->term_len ? a->term_len : b->term_len;
@@ -228,8 +346,9 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
-int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint64_t out_id,
-              uint64_t gen, uint32_t *ndocs, char *err, size_t errlen)
+int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, nsi_analyzer *an,
+              int dirfd, const char *dir, uint64_t out_id, uint64_t gen, uint32_t *ndocs, char *err,
+              size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
     nsi_segw *w = NULL;
@@ -243,6 +362,8 @@ int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint
         s[i].deleted = in[i].deleted;
     }
     int rc = copy_docs(s, n, w, err, errlen);
+    if (!rc)
+        rc = copy_values(s, n, schema, an, w, err, errlen);
     if (!rc)
         rc = merge_terms(s, n, w, err, errlen);
     if (!rc) {
