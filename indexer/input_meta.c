@@ -296,11 +296,12 @@ int ni_front_matter_fields(const char *t, size_t len, nsi_buf *date, struct ni_f
         if (le - ls == 3 && (!memcmp(t + ls, "---", 3) || !memcmp(t + ls, "...", 3)))
             break;
         const char *s = t + ls, *e = t + le;
-        if (list && s < e && is_space((unsigned char)*s)) {
-            while (s < e && is_space((unsigned char)*s))
-                s++;
-            if (s < e && *s == '-') {
-                st = add_keyword(fields, list, unquote(s + 1, e));
+        if (list) { /* "- item", indented or not */
+            const char *i = s;
+            while (i < e && is_space((unsigned char)*i))
+                i++;
+            if (i < e && *i == '-' && (i + 1 == e || is_space((unsigned char)i[1]))) {
+                st = add_keyword(fields, list, unquote(i + 1, e));
                 continue;
             }
         }
