@@ -414,9 +414,78 @@ static void test_reuters(void)
     CHECK_EQ_INT(types_get(&t, "dateline", 8), NS_FIELD_KEYWORD);
 }
 
+/* BBC News and 20 Newsgroups: every string member (but the built-in ones)
+ * becomes one value of its field, byte for byte, with the type the first
+ * record gave it; nothing is dropped. Prints the schema it inferred. */
+static void corpus_strings(const char *rel, const char *const *want_keywords)
+{
+    const char *shared = getenv("NS_SHARED_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/%s", shared && *shared ? shared : "../shared", rel);
+    gzFile gz = gzopen(path, "rb");
+    CHECK(gz != NULL);
+    if (!gz) {
+        fprintf(stderr, "  cannot open %s\n", path);
+        return;
+    }
+    types t = {0};
+    ni_jsonl_record rec;
+    memset(&rec, 0, sizeof rec);
+    ni_fields f = {0};
+    size_t cap = 1 << 22;
+    char *line = malloc(cap), why[256];
+    long records = 0, mismatches = 0, dropped = 0;
+    while (gzgets(gz, line, (int)cap)) {
+        drops d = {0};
+        ni_fields_reset(&f);
+        if (ni_jsonl_parse(tok, line, strlen(line), &rec, why, sizeof why) != NI_JSONL_OK)
+            continue;
+        records++;
+        CHECK_EQ_INT(ni_jsonl_fields(&rec, types_get, &t, &f, on_drop, &d), NS_OK);
+        dropped += d.n;
+        const ns_field *v = ni_fields_view(&f);
+        for (size_t i = 0; i < f.n; i++)
+            types_set(&t, v[i].name, v[i].name_len, v[i].type);
+        json_object_object_foreach(rec.obj, key, val)
+        {
+            if (!json_object_is_type(val, json_type_string) || !ni_field_name_ok(key, strlen(key)))
+                continue;
+            const char *s = json_object_get_string(val);
+            size_t n = strlen(s), found = 0;
+            for (size_t i = 0; i < f.n; i++)
+                if (v[i].name_len == strlen(key) && !memcmp(v[i].name, key, v[i].name_len))
+                    found += v[i].value_len == n && !memcmp(v[i].value, s, n);
+            if (found != (n ? 1u : 0u))
+                mismatches++;
+        }
+        ni_jsonl_record_clear(&rec);
+    }
+    gzclose(gz);
+    free(line);
+    nsi_buf_free(&rec.meta);
+    ni_fields_free(&f);
+    printf("  %s: %ld records, schema:", rel, records);
+    for (int i = 0; i < t.n; i++)
+        printf(" %s:%s", t.names[i], ni_field_type_name(t.type[i]));
+    printf("\n");
+    CHECK(records > 1000);
+    CHECK_EQ_INT(mismatches, 0);
+    CHECK_EQ_INT(dropped, 0);
+    for (; *want_keywords; want_keywords++)
+        CHECK_EQ_INT(types_get(&t, *want_keywords, strlen(*want_keywords)), NS_FIELD_KEYWORD);
+}
+
+static void test_bbc_20ng(void)
+{
+    static const char *const bbc[] = {"category", NULL};
+    static const char *const ng[] = {"newsgroup", "from", "organization", "split", NULL};
+    corpus_strings("bbc_news/docs.jsonl", bbc);
+    corpus_strings("20newsgroups/docs.jsonl.gz", ng);
+}
+
 static void setup(void) { CHECK((tok = ni_jsonl_tokener()) != NULL); }
 static void teardown(void) { json_tokener_free(tok); }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_infer), NST(test_known), NST(test_checks),
                      NST(test_fields_check), NST(test_html_date), NST(test_front_matter),
-                     NST(test_reuters))
+                     NST(test_reuters), NST(test_bbc_20ng))
