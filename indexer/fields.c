@@ -277,8 +277,8 @@ static int one_value(mapping *m, json_object *v)
     size_t len;
     const char *s = json_text(v, &len);
     char why[512];
-    if (len == 0 && m->type != NS_FIELD_NUMBER && m->type != NS_FIELD_DATE)
-        return NS_OK; /* an empty keyword or text is no value */
+    if (len == 0)
+        return NS_OK; /* "" is no value, whatever the field's type */
     if (m->type == NS_FIELD_DATE && !json_object_is_type(v, json_type_string)) {
         char q[128];
         quote(s, len, q, sizeof q);
