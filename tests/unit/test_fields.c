@@ -74,8 +74,7 @@ static struct json_tokener *tok;
 static const char *map(const char *line, types *t, drops *d, ni_jsonl_record *rec, ni_fields *f)
 {
     char why[256];
-    memset(rec, 0, sizeof *rec);
-    ni_fields_reset(f);
+    ni_fields_reset(f); /* rec: zeroed once by the caller, cleared after each use */
     memset(d, 0, sizeof *d);
     if (ni_jsonl_parse(tok, line, strlen(line), rec, why, sizeof why) != NI_JSONL_OK) {
         fprintf(stderr, "  not a record: %s (%s)\n", line, why);
@@ -123,6 +122,7 @@ static const map_case infer_cases[] = {
 static void test_infer(void)
 {
     ni_jsonl_record rec;
+    memset(&rec, 0, sizeof rec);
     ni_fields f = {0};
     drops d;
     for (size_t i = 0; i < sizeof infer_cases / sizeof *infer_cases; i++) {
@@ -170,6 +170,7 @@ static void test_known(void)
     types_set(&t, "d", 1, NS_FIELD_DATE);
     types_set(&t, "t", 1, NS_FIELD_TEXT);
     ni_jsonl_record rec;
+    memset(&rec, 0, sizeof rec);
     ni_fields f = {0};
     drops d;
     for (size_t i = 0; i < sizeof known_cases / sizeof *known_cases; i++) {
