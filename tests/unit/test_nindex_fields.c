@@ -1,4 +1,4 @@
-/* test_fields.c — the typed fields nindex gives a document (indexer/fields.c,
+/* test_nindex_fields.c — the typed fields nindex gives a document (indexer/fields.c,
  * indexer/input_meta.c): JSON members mapped and inferred, values that do not
  * fit dropped with a reason, HTML dates by rank, Markdown front matter, and
  * every Reuters-21578 record against the test's own reading of its JSON.
