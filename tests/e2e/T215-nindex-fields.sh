@@ -189,6 +189,11 @@ for line in open(sys.argv[1]):
         got[o["id"][len(sys.argv[2]) + 1:]] = o.get("date", "")
 assert got == want, got
 PY
+# the front matter's tags and author, and every file's mtime, are fields
+ni -d "$tmp/pages-idx" --stats
+for f in "author keyword" "mtime date" "tags keyword"; do
+    grep -q "^fields .*$f" "$tmp/out" || fail "pages' schema lacks '$f'"
+done
 
 # --- --field: checked before anything is indexed, and documented ------------
 for spec in oldid number oldid:blob date:keyword 9lives:number "a b:keyword" :keyword; do
