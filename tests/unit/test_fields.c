@@ -15,8 +15,14 @@
  *    columns are exactly its JSON values (compared with the JSON, parsed here)
  *    and deleted ones are gone; check --full passes; exact copies share the
  *    exact hash;
+ *  - fingerprints on BBC bodies: a new headline or layout is the same
+ *    document, a trailing credit line a near copy (within the distance), other
+ *    stories are not; empty bodies are told apart by their titles;
  *  - a flipped byte in a VALUES column is found by --check and by the read
  *    that touches it, never read as a value;
+ *  - segments that disagree on a field's type: the index is refused
+ *    (NS_ECORRUPT naming the field and the file) by readers, writers and the
+ *    check;
  *  - a Xapian writer refuses fields with NS_EUNSUPPORTED. */
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -27,6 +33,8 @@
 #include "nsearch.h"
 #include "nstest.h"
 
+#include "analysis/analyzer.h"
+#include "analysis/fingerprint.h"
 #include "common/date.h"
 #include "common/internal.h"
 #include "format/commit.h"
@@ -122,6 +130,15 @@ static void test_types_roundtrip(void)
     CHECK_EQ_INT(ns_writer_put_fields(w, &d1, f1, 2, &out), NS_OK);
     ns_doc d2 = mkdoc("c", "Plain", "no fields at all", NULL);
     CHECK_EQ_INT(ns_writer_put(w, &d2, &out), NS_OK);
+    /* a long value (its term keeps a prefix and a hash) and invalid UTF-8
+     * (folded as U+FFFD), in a field of a document of its own */
+    char longv[300];
+    for (int i = 0; i < 299; i++)
+        longv[i] = (char)('A' + i % 26);
+    longv[299] = 0;
+    ns_field f3[] = {{"notes", 5, longv, 299, NS_FIELD_KEYWORD}, F("notes", "Caf\xc3 X", 0)};
+    ns_doc d3 = mkdoc("d", "Long", "other words", NULL);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d3, f3, 2, &out), NS_OK);
     CHECK_EQ_INT(ns_writer_field_type(w, "topics", 6), NS_FIELD_KEYWORD);
     CHECK_EQ_INT(ns_writer_field_type(w, "summary", 7), NS_FIELD_TEXT);
     CHECK_EQ_INT(ns_writer_field_type(w, "date", 4), NS_FIELD_DATE);
@@ -137,7 +154,19 @@ static void test_types_roundtrip(void)
         return;
     const nsi_seg *g = s[0];
     CHECK_EQ_INT(g->version, 5);
-    CHECK_EQ_INT(nsi_values_nfields(g), 5); /* date filed price summary topics */
+    CHECK_EQ_INT(nsi_values_nfields(g), 6); /* date filed notes price summary topics */
+    {
+        nsi_buf t = {0};
+        CHECK_EQ_INT(nsi_field_term(&t, NSI_TERM_KEYWORD, "notes", 5, longv, 299), NS_OK);
+        CHECK_EQ_INT(t.len, 1 + 5 + 1 + NSI_FIELD_TERM_VALUE_MAX);
+        CHECK_EQ_INT(t.data[7 + NSI_FIELD_TERM_VALUE_MAX - 17], 0xFF);
+        CHECK_EQ_INT(df_of(g, (const char *)t.data, t.len), 1);
+        nsi_buf_reset(&t);
+        CHECK_EQ_INT(nsi_field_term(&t, NSI_TERM_KEYWORD, "notes", 5, "caf\xef\xbf\xbd  x ", 9),
+                     NS_OK);
+        CHECK_EQ_INT(df_of(g, (const char *)t.data, t.len), 1); /* U+FFFD, one space */
+        nsi_buf_free(&t);
+    }
     char buf[256];
     CHECK_EQ_INT(kw_n(g, "topics", 0), 2);
     CHECK_EQ_STR(kw(g, "topics", 0, 0, buf, sizeof buf), "Côte d'Ivoire");
@@ -194,19 +223,19 @@ static void test_types_roundtrip(void)
 
     ns_index *idx;
     CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
-    CHECK_EQ_INT(ns_index_field_count(idx), 5);
+    CHECK_EQ_INT(ns_index_field_count(idx), 6);
     const char *name;
     int type;
     CHECK_EQ_INT(ns_index_field(idx, 0, &name, &type), NS_OK);
     CHECK_EQ_STR(name, "date");
     CHECK_EQ_INT(type, NS_FIELD_DATE);
-    CHECK_EQ_INT(ns_index_field(idx, 4, &name, &type), NS_OK);
+    CHECK_EQ_INT(ns_index_field(idx, 5, &name, &type), NS_OK);
     CHECK_EQ_STR(name, "topics");
     CHECK_EQ_INT(type, NS_FIELD_KEYWORD);
-    CHECK_EQ_INT(ns_index_field(idx, 5, &name, &type), NS_EINVAL);
+    CHECK_EQ_INT(ns_index_field(idx, 6, &name, &type), NS_EINVAL);
     ns_stats st;
     CHECK_EQ_INT(ns_index_stats(idx, &st), NS_OK);
-    CHECK(st.bytes_norms > 3 * 8 + 3 * 16); /* VALUES counts in bytes_norms */
+    CHECK(st.bytes_norms > 4 * 8 + 4 * 16 + 299); /* VALUES counts in bytes_norms */
     ns_index_close(idx);
     if (ns_index_check(dir, 1, err, sizeof err) != NS_OK)
         fprintf(stderr, "check --full: %s\n", err);
@@ -325,6 +354,39 @@ static void test_bad_values_and_declarations(void)
     ns_index *idx;
     CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
     CHECK_EQ_INT(ns_index_field_count(idx), 4); /* aaa..., date, price, when */
+    ns_index_close(idx);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    tc_rmdir(dir);
+}
+
+/* 256 fields and the built-in date: the most an index holds */
+static void test_field_limit(void)
+{
+    const char *dir = tc_tmpdir("fields-limit");
+    char err[NS_ERRBUF_SIZE], name[16];
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    for (int i = 0; i < 256; i++) {
+        snprintf(name, sizeof name, "f%03d", i);
+        CHECK_EQ_INT(ns_writer_declare_field(w, name, 4, NS_FIELD_KEYWORD), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_declare_field(w, "g000", 4, NS_FIELD_KEYWORD), NS_ETOOBIG);
+    CHECK_EQ_INT(ns_writer_declare_field(w, "f007", 4, NS_FIELD_KEYWORD), NS_OK);
+    ns_doc d = mkdoc("x", "t", "b", "2023-11-01");
+    ns_field f[] = {F("f000", "v", 0), F("g000", "v", 0)};
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d, f, 2, NULL), NS_ETOOBIG);
+    CHECK(has(ns_writer_errmsg(w), "more than 256 typed fields"));
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d, f, 1, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK); /* date is in now */
+    CHECK_EQ_INT(ns_writer_declare_field(w, "g000", 4, NS_FIELD_KEYWORD), NS_ETOOBIG);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d, f, 2, NULL), NS_ETOOBIG);
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    ns_writer_close(w);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_index_field_count(idx), 257);
     ns_index_close(idx);
     CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
     tc_rmdir(dir);
@@ -534,6 +596,89 @@ static void test_reuters_merge(void)
     tc_rmdir(dir);
 }
 
+/* ---- fingerprints, on BBC News bodies */
+
+typedef struct fpctx {
+    nsi_fp *fp;
+    int body;
+} fpctx;
+
+static int fp_tok(void *vctx, const nsi_token *t)
+{
+    fpctx *c = vctx;
+    nsi_fp_word(c->fp, t->term, t->term_len, c->body);
+    return 0;
+}
+
+static void fingerprint(nsi_analyzer *an, const char *title, const char *body, uint64_t *sim,
+                        uint64_t *exact)
+{
+    nsi_fp fp = {0};
+    nsi_fp_reset(&fp);
+    fpctx c = {&fp, 0};
+    nsi_analyze(an, title, strlen(title), 0, 0, fp_tok, &c, NULL);
+    c.body = 1;
+    nsi_analyze(an, body, strlen(body), 0, 0, fp_tok, &c, NULL);
+    CHECK_EQ_INT(nsi_fp_finish(&fp, NSI_SIMHASH_SHINGLE, sim, exact), NS_OK);
+    nsi_fp_free(&fp);
+}
+
+static void test_fingerprints(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/bbc_news/docs.jsonl", nst_shared_dir());
+    tcorpus c;
+    CHECK_EQ_INT(tc_load(&c, path, 400), 0);
+    CHECK(c.n == 400);
+    nsi_analyzer *an;
+    CHECK_EQ_INT(nsi_analyzer_new(&an, "english"), NS_OK);
+    uint64_t *sim = calloc(c.n, sizeof *sim), *ex = calloc(c.n, sizeof *ex);
+    size_t near = 0, headline = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        fingerprint(an, c.d[i].title, c.d[i].body, &sim[i], &ex[i]);
+        /* another headline, another layout: the same body words */
+        char *b2 = malloc(c.d[i].body_len + 64);
+        size_t k = 0;
+        for (size_t j = 0; j < c.d[i].body_len; j++)
+            b2[k++] = c.d[i].body[j] == '\n' ? ' ' : c.d[i].body[j];
+        b2[k] = 0;
+        uint64_t s2, e2;
+        fingerprint(an, "A new headline", b2, &s2, &e2);
+        headline += s2 == sim[i] && e2 == ex[i];
+        /* a trailing credit line: a near copy */
+        snprintf(b2 + k, 64, "\nReporting by Jane Doe; editing by John Roe.");
+        fingerprint(an, c.d[i].title, b2, &s2, &e2);
+        CHECK(e2 != ex[i]);
+        near += nsi_hamming64(s2, sim[i]) <= NSI_SIMHASH_DISTANCE;
+        free(b2);
+    }
+    CHECK_EQ_INT(headline, c.n);
+    CHECK(near >= c.n * 75 / 100); /* measured: 323 of 400 (docs/fields.md) */
+    printf("# credit line: %zu of %zu within distance %d\n", near, c.n, NSI_SIMHASH_DISTANCE);
+    /* different stories are not near copies (BBC's 400 first: no copies
+     * among them but exact ones) */
+    size_t pairs = 0, close = 0;
+    for (size_t i = 0; i < c.n; i++)
+        for (size_t j = i + 1; j < c.n; j++)
+            if (ex[i] != ex[j]) {
+                pairs++;
+                close += nsi_hamming64(sim[i], sim[j]) <= NSI_SIMHASH_DISTANCE;
+            }
+    printf("# %zu of %zu pairs of other bodies within the distance\n", close, pairs);
+    CHECK(close * 10000 <= pairs); /* at most 0.01 % */
+    /* empty bodies: told apart by their titles */
+    uint64_t a, b, x, y;
+    fingerprint(an, "Shares rise", "", &a, &x);
+    fingerprint(an, "Shares fall", "  ", &b, &y);
+    CHECK(x != y && a != b);
+    fingerprint(an, "Shares fall", "", &a, &x);
+    CHECK(x == y && a == b);
+    free(sim);
+    free(ex);
+    nsi_analyzer_free(an);
+    tc_free(&c);
+}
+
 /* ---- damage */
 
 static void test_flipped_values_byte(void)
@@ -587,6 +732,59 @@ static void test_flipped_values_byte(void)
     tc_rmdir(dir);
 }
 
+/* Two segments that disagree on a field's type (a segment copied in from
+ * another index, its COMMIT entry made to match): the index is refused,
+ * naming the field, by readers, writers and the check. */
+static void test_schema_disagreement(void)
+{
+    char err[NS_ERRBUF_SIZE], a[4096], b[4096];
+    snprintf(a, sizeof a, "%s", tc_tmpdir("fields-disagree-a"));
+    snprintf(b, sizeof b, "%s", tc_tmpdir("fields-disagree-b"));
+    ns_writer *w;
+    ns_doc d1 = mkdoc("one", "t", "first", NULL), d2 = mkdoc("two", "t", "second", NULL);
+    ns_field kwf[] = {F("x", "red", NS_FIELD_KEYWORD)}, numf[] = {F("x", "7", NS_FIELD_NUMBER)};
+    CHECK_EQ_INT(ns_writer_open(&w, a, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d1, kwf, 1, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    CHECK_EQ_INT(ns_writer_open(&w, b, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d1, numf, 1, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(ns_writer_put_fields(w, &d2, numf, 1, NULL), NS_OK); /* seg-2: x a number */
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    char from[4300], to[4300], cmd[9000];
+    nsi_seg_filename(from, sizeof from, b, 2);
+    nsi_seg_filename(to, sizeof to, a, 2);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    CHECK_EQ_INT(system(cmd), 0);
+    nsi_seg *g;
+    CHECK_EQ_INT(nsi_seg_open(&g, a, 2, err, sizeof err), NS_OK);
+    nsi_commit c;
+    CHECK_EQ_INT(nsi_commit_read(&c, a, err, sizeof err), NS_OK);
+    nsi_commit_seg segs[2] = {c.segs[0], {2, 1, 0, NULL, g ? g->uid : 0, g ? g->table_crc : 0}};
+    nsi_commit_seg *old = c.segs;
+    c.segs = segs;
+    c.nsegs = 2;
+    c.next_seg_id = 3;
+    c.generation++;
+    CHECK_EQ_INT(nsi_commit_write(&c, a, err, sizeof err), NS_OK);
+    c.segs = old;
+    c.nsegs = 1;
+    nsi_commit_free(&c);
+    nsi_seg_close(g);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, a, err, sizeof err), NS_ECORRUPT);
+    CHECK(has(err, "field 'x' is a number field here, a keyword field in another segment"));
+    CHECK(has(err, "seg-0000000000000002.nss"));
+    CHECK_EQ_INT(ns_writer_open(&w, a, NULL, err, sizeof err), NS_ECORRUPT);
+    CHECK(has(err, "field 'x'"));
+    CHECK_EQ_INT(ns_index_check(a, 0, err, sizeof err), NS_ECORRUPT);
+    CHECK(has(err, "field 'x'"));
+    tc_rmdir(a);
+    tc_rmdir(b);
+}
+
 static void test_xapian_refuses(void)
 {
     const char *dir = tc_tmpdir("fields-xapian");
@@ -618,5 +816,6 @@ static void test_xapian_refuses(void)
 }
 
 NS_TEST_MAIN(NST(test_types_roundtrip), NST(test_put_outcomes),
-             NST(test_bad_values_and_declarations), NST(test_reuters_merge),
-             NST(test_flipped_values_byte), NST(test_xapian_refuses))
+             NST(test_bad_values_and_declarations), NST(test_field_limit), NST(test_reuters_merge),
+             NST(test_fingerprints), NST(test_flipped_values_byte), NST(test_schema_disagreement),
+             NST(test_xapian_refuses))
