@@ -15,6 +15,8 @@ static int run(nsi_eval *x, nsi_cursor *root, uint64_t base, nsi_run *r)
                 break;
             r->total++;
             nsi_topk_push(&r->heap, s, base + d);
+            if (r->all && (rc = nsi_matches_push(r->all, base + d, s)))
+                break;
         }
         if (d == NSI_DOC_END - 1)
             break;

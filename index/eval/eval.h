@@ -49,12 +49,29 @@ struct nsi_eval {
     size_t scratch_cap;   /* one operation (NEAR): scratch_cap elements */
 };
 
+/* Every live match of a search, in generation order (sort by a field,
+ * facets, dedup: collect.h). */
+typedef struct nsi_match {
+    uint64_t gdoc;
+    double score;
+} nsi_match;
+
+typedef struct nsi_matches {
+    nsi_match *v;
+    size_t n, cap;
+} nsi_matches;
+
 /* The result of the segments searched so far. */
 typedef struct nsi_run {
     nsi_topk heap;
-    uint64_t total; /* matches counted */
-    int exact;      /* 0 once pruning skipped a document it did not check */
+    uint64_t total;   /* matches counted */
+    int exact;        /* 0 once pruning skipped a document it did not check */
+    nsi_matches *all; /* non-NULL: every live match is also appended here
+                         (only the exhaustive algorithm runs then) */
 } nsi_run;
+
+/* Appends (gdoc, score) to m: NS_OK or NS_ENOMEM. */
+int nsi_matches_push(nsi_matches *m, uint64_t gdoc, double score);
 
 /* A top-level algorithm. run() evaluates plan over segment x->seg, whose
  * documents are numbered from base in the generation, into r. */
