@@ -1,6 +1,7 @@
-/* api.c — the front door's shared part: version, status names, analysis, and
- * the handles' error messages and analyzer pool (api.h). The other public
- * functions are in api_index.c, api_writer.c, api_query.c and api_search.c.
+/* api.c — the front door's shared part: version, status names, analysis,
+ * dates (common/date.c), and the handles' error messages and analyzer pool
+ * (api.h). The other public functions are in api_index.c, api_writer.c,
+ * api_query.c and api_search.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "common/date.h"
 
 const char *ns_version(void) { return NS_VERSION_STRING; }
 
@@ -59,6 +61,18 @@ int ns_analyze(const char *language, const char *text, size_t len, ns_token_fn f
 }
 
 const char *const *ns_languages(void) { return nsi_language_list(); }
+
+int ns_date_parse(const char *text, size_t len, int64_t *secs)
+{
+    if ((!text && len) || !secs)
+        return NS_EINVAL;
+    return nsi_date_parse(text, len, secs);
+}
+
+int ns_date_format(int64_t secs, char *out, size_t out_len)
+{
+    return nsi_date_format(secs, out, out_len);
+}
 
 /* ------------------------------------------------------------ messages */
 
