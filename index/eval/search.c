@@ -366,7 +366,9 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
     if (!rc) {
         r->total = run.total;
         r->exact = run.exact;
-        if (!run.exact && root && nsi_plan_max_df(root) > r->total)
+        /* a term's df bounds the matches of an OR of terms from below; not
+         * once filters remove some of them */
+        if (!run.exact && root && root->kind == NSI_E_OR && nsi_plan_max_df(root) > r->total)
             r->total = nsi_plan_max_df(root);
     }
     if (!rc && !collect && !o.dedup) {
