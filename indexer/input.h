@@ -53,6 +53,31 @@ int ni_markdown_title(const char *title, size_t len, nsi_buf *out);
  * NS_ETOOBIG (body->limit). */
 int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title);
 
+/* Appends s[0..len) to out with HTML character references decoded (an
+ * attribute's value). Returns NS_OK or a buffer error. */
+int ni_html_unescape(const char *s, size_t len, nsi_buf *out);
+
+/* ---------------------------------------------------------- metadata */
+
+/* A document's date as its content gives it (input_meta.c): for HTML, the
+ * first of these that ns_date_parse accepts, in this order: <meta> with
+ * property or name article:published_time, og:published_time or
+ * og:article:published_time, dc.date, dc.date.issued, dcterms.date,
+ * dcterms.issued or dcterms.created, date, pubdate or publishdate,
+ * itemprop datePublished; JSON-LD "datePublished"; the first <time
+ * datetime>. When none parses, the first one found (so the caller can report
+ * it). date is appended to; nothing when the page has none. */
+int ni_html_date(const char *html, size_t len, nsi_buf *date);
+
+struct ni_fields;
+
+/* A Markdown file's YAML front matter (between "---" lines at the start):
+ * date: is appended to date (quotes removed); tags: and author: (also
+ * authors:, categories:) become keyword values in fields, as a flow list
+ * ([a, b]), a block list ("- a" lines), or one value. Returns NS_OK or
+ * NS_ENOMEM. */
+int ni_front_matter_fields(const char *text, size_t len, nsi_buf *date, struct ni_fields *fields);
+
 /* ---------------------------------------------------------- JSON lines */
 
 /* A line may carry a body of NS_MAX_DOC_BYTES plus its other fields and

@@ -4,7 +4,11 @@
  * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson (optionally
  * .gz) JSON lines. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
- * binary data is skipped. */
+ * binary data is skipped.
+ *
+ * A document's date is what its content says (an HTML page's metas, a
+ * Markdown front matter's date:), never when the file was last written: that
+ * is the field mtime of every file (docs/fields.md, "Inputs"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -13,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fields.h"
 #include "input.h"
 #include "nindex.h"
 #include "report.h"
@@ -155,9 +160,49 @@ static int extract(ni_run *r, enum kind kind, const char **body, size_t *body_le
     return st;
 }
 
-/* Indexes the content now in r->data. */
+typedef struct file_drop {
+    ni_run *r;
+    const char *where;
+} file_drop;
+
+static void file_field_dropped(void *ctx, const char *name, const char *why)
+{
+    file_drop *d = ctx;
+    ni_field_dropped(d->r, d->where, name, why, d->r->quiet);
+}
+
+/* The date and fields the content of r->data gives (HTML metas, Markdown
+ * front matter) and the file's modification time as the field mtime, into
+ * date and r->fields; values that do not fit are reported and dropped. */
+static int gather_fields(ni_run *r, enum kind kind, const char *where, const time_t *mtime,
+                         nsi_buf *date)
+{
+    file_drop d = {r, where};
+    ni_fields_reset(&r->fields);
+    int st = NS_OK;
+    if (kind == KIND_HTML)
+        st = ni_html_date(r->data.str, r->data.len, date);
+    else if (kind == KIND_MARKDOWN)
+        st = ni_front_matter_fields(r->data.str, r->data.len, date, &r->fields);
+    int64_t secs;
+    if (st == NS_OK && date->len && ns_date_parse(date->str, date->len, &secs) != NS_OK) {
+        char why[512];
+        ni_field_value_ok(NS_FIELD_DATE, date->str, date->len, why, sizeof why);
+        file_field_dropped(&d, "date", why);
+        nsi_buf_reset(date);
+    }
+    char m[32];
+    if (st == NS_OK && mtime && ns_date_format((int64_t)*mtime, m, sizeof m) == NS_OK)
+        st = ni_fields_add(&r->fields, "mtime", 5, m, strlen(m), NS_FIELD_DATE);
+    if (st == NS_OK)
+        ni_fields_check(&r->fields, ni_field_type, r, file_field_dropped, &d);
+    return st;
+}
+
+/* Indexes the content now in r->data. mtime: the file's (NULL for standard
+ * input), a field, never the document's date. */
 static void index_content(ni_run *r, enum kind kind, const char *where, const char *id,
-                          const char *url, const char *date)
+                          const char *url, const time_t *mtime)
 {
     const char *body;
     size_t body_len;
@@ -175,6 +220,13 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
         ni_skip(r, NI_EMPTY, where, "skipped: %s", kind == KIND_HTML ? "no text" : "empty file");
         return;
     }
+    nsi_buf date = {0};
+    st = gather_fields(r, kind, where, mtime, &date);
+    if (st != NS_OK) {
+        ni_skip(r, NI_UNREADABLE, where, "skipped: %s", ns_strerror(st));
+        nsi_buf_free(&date);
+        return;
+    }
     /* Without a title line (only punctuation, say) the file name stands in. */
     if (r->title.len == 0 && url)
         ni_title_fit(base_name(url), strlen(base_name(url)), &r->title);
@@ -189,18 +241,12 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
         doc.url = url;
         doc.url_len = strlen(url);
     }
-    if (date) {
-        doc.date = date;
-        doc.date_len = strlen(date);
+    if (date.len) {
+        doc.date = date.str;
+        doc.date_len = date.len;
     }
-    ni_put(r, &doc, where);
-}
-
-static void format_date(time_t t, char *out, size_t len)
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        out[0] = '\0';
+    ni_put_fields(r, &doc, ni_fields_view(&r->fields), r->fields.n, where);
+    nsi_buf_free(&date);
 }
 
 static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st)
@@ -259,12 +305,8 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
         ni_skip(r, NI_UNSUPPORTED, shown, "skipped: unsupported file type (%s)", ext);
     else if (binary)
         ni_skip(r, NI_BINARY, shown, "skipped: binary file");
-    else {
-        char date[32];
-        format_date(st->st_mtime, date, sizeof date);
-        index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path,
-                      date[0] ? date : NULL);
-    }
+    else
+        index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path, &st->st_mtime);
     ni_run_progress(r, 0);
 }
 

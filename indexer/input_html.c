@@ -192,6 +192,30 @@ static size_t decode_entity(const char *s, const char *e, unsigned long *cp)
 }
 
 /* Emits the text s..e: character references decoded, whitespace folded. */
+int ni_html_unescape(const char *s, size_t len, nsi_buf *out)
+{
+    const char *e = s + len;
+    int st = NS_OK;
+    while (s < e && st == NS_OK) {
+        unsigned long cp;
+        size_t n = *s == '&' ? decode_entity(s, e, &cp) : 0;
+        if (n) {
+            char u[4];
+            if (cp == 0 || cp > 0x10FFFF)
+                cp = 0xFFFD;
+            st = nsi_buf_append(out, u, nsi_utf8_encode((int32_t)cp, (uint8_t *)u));
+            s += n;
+            continue;
+        }
+        const char *r = s + 1;
+        while (r < e && *r != '&')
+            r++;
+        st = nsi_buf_append(out, s, (size_t)(r - s));
+        s = r;
+    }
+    return st;
+}
+
 static void emit_text(emitter *em, const char *s, const char *e)
 {
     while (s < e && em->st == NS_OK) {

@@ -1,6 +1,7 @@
 /* input_jsonl.c — JSON lines (plain or gzip) to documents.
  *
- * One JSON object per line: {"id", "title", "body", "url", "date", ...}. Each
+ * One JSON object per line: {"id", "title", "body", "url", "date", ...}; the
+ * other members become typed fields (fields.c). Each
  * line stands alone, so a bad line is reported with its number and skipped
  * while the rest of the file is indexed. zlib's gz* reader passes plain files
  * through unchanged, so both spellings share one path. */
@@ -30,6 +31,9 @@ typedef struct jsonl_file {
     uint64_t lineno;
     unsigned reported; /* bad lines reported so far */
     uint64_t unreported;
+    unsigned reported_fields; /* dropped field values reported so far */
+    uint64_t unreported_fields;
+    const char *where; /* "FILE:LINE" of the record being read */
     uint64_t consumed; /* bytes read after decompression */
 } jsonl_file;
 
@@ -44,6 +48,31 @@ static void bad_line(jsonl_file *f, enum ni_reason why, const char *fmt, const c
     f->reported++;
     snprintf(where, sizeof where, "%s:%llu", f->name, (unsigned long long)f->lineno);
     ni_skip(f->r, why, where, fmt, detail);
+}
+
+/* A field value of the current record that does not fit (ni_field_drop_fn). */
+static void field_dropped(void *ctx, const char *name, const char *why)
+{
+    jsonl_file *f = ctx;
+    int quiet = f->r->quiet || f->reported_fields >= NI_REPORT_PER_FILE;
+    if (quiet && !f->r->quiet)
+        f->unreported_fields++;
+    else if (!quiet)
+        f->reported_fields++;
+    ni_field_dropped(f->r, f->where, name, why, quiet);
+}
+
+/* The record's typed fields, then the document. */
+static void put_record(jsonl_file *f, const char *where)
+{
+    ni_run *r = f->r;
+    ni_fields_reset(&r->fields);
+    f->where = where;
+    if (ni_jsonl_fields(&f->rec, ni_field_type, r, &r->fields, field_dropped, f) != NS_OK) {
+        bad_line(f, NI_REJECTED, "%s, skipped", "out of memory");
+        return;
+    }
+    ni_put_fields(r, &f->rec.doc, ni_fields_view(&r->fields), r->fields.n, where);
 }
 
 static void one_line(jsonl_file *f, const char *line, size_t len)
@@ -68,7 +97,7 @@ static void one_line(jsonl_file *f, const char *line, size_t len)
     case NI_JSONL_OK: {
         char where[4096 + 32];
         snprintf(where, sizeof where, "%s:%llu", f->name, (unsigned long long)f->lineno);
-        ni_put(f->r, &f->rec.doc, where);
+        put_record(f, where);
         break;
     }
     }
@@ -176,6 +205,9 @@ void ni_index_jsonl(ni_run *r, const char *path, const char *shown)
     }
     if (f.unreported)
         ni_msg("%s: %llu more bad lines not shown", f.name, (unsigned long long)f.unreported);
+    if (f.unreported_fields)
+        ni_msg("%s: %llu more dropped field values not shown", f.name,
+               (unsigned long long)f.unreported_fields);
     /* Bytes of the file (compressed, as the progress total counts them);
      * a pipe has no offset to ask for, so it counts what was read. */
     struct stat st;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cliopt.h"
+#include "fields.h"
 #include "nindex.h"
 #include "paths.h"
 #include "report.h"
@@ -43,6 +44,8 @@ typedef struct options {
     int ndelete_ids;
     const char **excludes; /* --exclude GLOB (shares delete_ids' allocation) */
     int nexcludes;
+    const char **fields; /* --field NAME:TYPE (shares delete_ids' allocation) */
+    int nfields;
     const char *files_from; /* --files-from FILE ("-": stdin) */
     char *files_buf;        /* its contents, split in place */
     char **files_ops;       /* argv's operands, then the list's paths */
@@ -67,7 +70,8 @@ enum {
     OPT_BACKEND,
     OPT_SHARDS,
     OPT_EXCLUDE,
-    OPT_FILES_FROM
+    OPT_FILES_FROM,
+    OPT_FIELD
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -92,6 +96,10 @@ static const cliopt option_table[] = {
      "input), one per line, or NUL-separated if the list holds\n"
      "a NUL byte (find -print0), e.g. find . -name '*.md' |\n"
      "nindex --files-from -"},
+    {"field", OPT_FIELD, required_argument, "NAME:TYPE",
+     "record field NAME with TYPE (keyword, date, number or\n"
+     "text) instead of inferring it from its first value\n"
+     "(repeatable; docs/fields.md), e.g. --field oldid:number"},
     {"prune", OPT_PRUNE, no_argument, NULL,
      "remove documents whose file no longer exists (ids that\n"
      "start with '/'; JSON record ids should not)"},
@@ -181,11 +189,21 @@ static void usage(FILE *out, const char *default_index)
           "  .html .htm .xhtml                  HTML; the title is the <title>\n"
           "  .jsonl .ndjson (and .jsonl.gz)     one JSON object per line: \"id\"\n"
           "                                     (required), \"title\", \"body\", \"url\",\n"
-          "                                     \"date\"; other fields are kept as metadata\n"
+          "                                     \"date\"; other members become typed\n"
+          "                                     fields (docs/fields.md) and are kept as\n"
+          "                                     metadata\n"
           "  anything else                      indexed as text if it is text\n"
           "Binary, empty and unsupported files are skipped with a warning, and so\n"
           "are named pipes, sockets and devices in a folder (never opened). A JSON\n"
           "record whose \"id\" holds a NUL (\\u0000) is skipped as invalid.\n"
+          "\n"
+          "A document's date comes from its content: a JSON record's \"date\", an HTML\n"
+          "page's article:published_time, og:, dc.date or date meta, JSON-LD\n"
+          "datePublished or <time datetime>, a Markdown front matter's date: (whose\n"
+          "tags: and author: become keyword fields). A plain text file has no date;\n"
+          "every file's modification time is its field mtime. A value that does not\n"
+          "fit its field (a date that does not parse, text in a number field) is\n"
+          "reported with its input and line and dropped; the document is indexed.\n"
           "\n"
           "A file's document id is its absolute path (so running again from another\n"
           "folder finds the same document); a JSON record's id is its \"id\". Indexing\n"
@@ -322,6 +340,19 @@ static int take_option(int c, options *o, char **argv)
     case OPT_FILES_FROM:
         o->files_from = optarg;
         return -1;
+    case OPT_FIELD: {
+        const char *colon = strrchr(optarg, ':');
+        if (!colon || !ni_field_name_ok(optarg, (size_t)(colon - optarg)) ||
+            !ni_field_type_parse(colon + 1, strlen(colon + 1))) {
+            ni_usage_error("--field takes NAME:TYPE (a name of letters, digits, '_', '.', '-' "
+                           "that is not id, title, body, url, date or meta; a type keyword, "
+                           "date, number or text), not '%s'",
+                           optarg);
+            return NI_EXIT_USAGE;
+        }
+        o->fields[o->nfields++] = optarg;
+        return -1;
+    }
     case OPT_EXCLUDE:
         if (!*optarg) {
             ni_usage_error("--exclude needs a pattern");
@@ -480,12 +511,13 @@ static int parse_args(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     o->commit_every = NI_DEFAULT_COMMIT_EVERY;
     o->backend = -1;
-    o->delete_ids = calloc((size_t)argc * 2, sizeof *o->delete_ids);
+    o->delete_ids = calloc((size_t)argc * 3, sizeof *o->delete_ids);
     if (!o->delete_ids) {
         ni_msg("out of memory");
         return NI_EXIT_FAILED;
     }
     o->excludes = o->delete_ids + argc;
+    o->fields = o->delete_ids + 2 * argc;
     cliopt_getopt g;
     cliopt_tables(option_table, NOPTIONS, &g);
     opterr = 0;
@@ -751,6 +783,24 @@ static ni_progress_mode progress_mode(const options *o)
     }
 }
 
+/* --field NAME:TYPE, recorded before any document (checked in take_option). */
+static int declare_fields(ni_run *r, const options *o)
+{
+    for (int i = 0; i < o->nfields; i++) {
+        const char *spec = o->fields[i], *colon = strrchr(spec, ':');
+        int type = ni_field_type_parse(colon + 1, strlen(colon + 1));
+        int st = ns_writer_declare_field(r->w, spec, (size_t)(colon - spec), type);
+        if (st != NS_OK) {
+            const char *m = ns_writer_errmsg(r->w);
+            ni_msg("--field %s: %s", spec, m && *m ? m : ns_strerror(st));
+            ns_writer_close(r->w);
+            r->w = NULL;
+            return st == NS_EINVAL ? NI_EXIT_USAGE : ni_exit_for(st);
+        }
+    }
+    return NI_EXIT_OK;
+}
+
 static int open_writer(ni_run *r, const options *o, const char *index)
 {
     nsi_buf failed = {0};
@@ -771,7 +821,7 @@ static int open_writer(ni_run *r, const options *o, const char *index)
     char msg[NS_ERRBUF_SIZE] = "";
     int st = ns_writer_open(&r->w, index, &wo, msg, sizeof msg);
     if (st == NS_OK)
-        return NI_EXIT_OK;
+        return declare_fields(r, o);
     if (msg[0])
         ni_msg("%s", msg);
     else
@@ -838,6 +888,7 @@ static int run_writer(const options *o, const char *index)
     nsi_buf_free(&r.data);
     nsi_buf_free(&r.text);
     nsi_buf_free(&r.title);
+    ni_fields_free(&r.fields);
     return exit_status(&r);
 }
 

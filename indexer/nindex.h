@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "fields.h"
 #include "nsearch.h"
 #include "progress.h"
 
@@ -54,6 +55,9 @@ typedef struct ni_run {
     int had_errors;   /* something failed that is not a skip reason */
     ni_progress *progress;
     nsi_buf data, text, title; /* scratch for file contents, reused */
+    ni_fields fields;          /* the current document's typed fields */
+    uint64_t dropped;          /* field values that did not fit, dropped */
+    int fields_unsupported;    /* the backend refused fields: put without them */
 } ni_run;
 
 /* Set by SIGINT/SIGTERM: stop after the current document, commit, exit 130. */
@@ -68,6 +72,19 @@ int ni_stopping(const ni_run *r);
  * r->fatal is set. Commits every r->commit_every changes. Returns NS_OK or the
  * fatal status. */
 int ni_put(ni_run *r, const ns_doc *doc, const char *where);
+/* The same with typed fields. A backend without fields (NS_EUNSUPPORTED) is
+ * reported once, and from then on documents are put without their fields
+ * (which stay in meta). */
+int ni_put_fields(ni_run *r, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                  const char *where);
+
+/* A field value dropped (ni_field_drop_fn): counted, and reported as
+ * "nindex: WHERE: field 'NAME': WHY" unless quiet is set (reports beyond a
+ * file's first few are counted only). */
+void ni_field_dropped(ni_run *r, const char *where, const char *name, const char *why, int quiet);
+
+/* The writer's type for a field (ni_field_type_fn; ctx is the ni_run). */
+int ni_field_type(void *ctx, const char *name, size_t len);
 
 /* Counts a skipped input and reports it as "nindex: WHERE: MESSAGE"
  * (warnings are silent under --quiet). */

@@ -86,6 +86,9 @@ void ni_summary(const ni_run *r, double seconds, int interrupted)
     }
     if (*sep == ',')
         fputc(')', stderr);
+    if (r->dropped)
+        fprintf(stderr, ", %llu field value%s dropped", (unsigned long long)r->dropped,
+                r->dropped == 1 ? "" : "s");
     fprintf(stderr, " \xE2\x80\x94 %s in %.2f s (%s/s) \xE2\x86\x92 %s\n", size, seconds, rate,
             r->index_path);
 }

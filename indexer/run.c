@@ -64,10 +64,42 @@ void ni_run_progress(ni_run *r, uint64_t extra_bytes)
                            r->bytes + r->passed + extra_bytes, 0);
 }
 
+int ni_field_type(void *ctx, const char *name, size_t len)
+{
+    const ni_run *r = ctx;
+    return ns_writer_field_type(r->w, name, len);
+}
+
+void ni_field_dropped(ni_run *r, const char *where, const char *name, const char *why, int quiet)
+{
+    r->dropped++;
+    if (!quiet)
+        ni_msg("%s: field '%s': %s", where, name, why);
+}
+
 int ni_put(ni_run *r, const ns_doc *doc, const char *where)
 {
-    int outcome = 0;
-    int st = ns_writer_put(r->w, doc, &outcome);
+    return ni_put_fields(r, doc, NULL, 0, where);
+}
+
+int ni_put_fields(ni_run *r, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                  const char *where)
+{
+    int outcome = 0, st;
+    if (nfields && !r->fields_unsupported) {
+        st = ns_writer_put_fields(r->w, doc, fields, nfields, &outcome);
+        if (st == NS_EUNSUPPORTED) {
+            /* The Xapian backend, for now: say so once (a warning), index
+             * without them. */
+            if (!r->quiet)
+                ni_msg("%s: %s; documents are indexed without their fields (JSON members stay "
+                       "in meta)",
+                       where, writer_message(r, st));
+            r->fields_unsupported = 1;
+            st = ns_writer_put(r->w, doc, &outcome);
+        }
+    } else
+        st = ns_writer_put(r->w, doc, &outcome);
     if (st == NS_ETOOBIG || st == NS_EINVAL) {
         /* This document, not the index, is the problem: go on without it. */
         ni_skip(r, st == NS_ETOOBIG ? NI_TOOBIG : NI_REJECTED, where, "skipped: %s",

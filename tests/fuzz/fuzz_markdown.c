@@ -1,9 +1,11 @@
 /* fuzz_markdown — nindex's Markdown reader (indexer/input_markdown.c) on
  * arbitrary bytes: no crash; it only removes markup, so the text is never
  * longer than the input, and valid UTF-8 stays valid (it removes and keeps
- * ASCII bytes only); the title cleanup obeys the same. */
+ * ASCII bytes only); the title cleanup obeys the same. The front matter's
+ * date and keywords (input_meta.c) are slices of the input. */
 #include <string.h>
 
+#include "fields.h"
 #include "fuzz.h"
 #include "input.h"
 
@@ -22,6 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(!valid || fuzz_utf8_valid(text.str ? text.str : "", text.len));
     FUZZ_ASSERT(ni_markdown_title(md, size < 300 ? size : 300, &title) == NS_OK);
     FUZZ_ASSERT(title.len <= 300);
+    nsi_buf date = {0};
+    ni_fields f = {0};
+    FUZZ_ASSERT(ni_front_matter_fields(md, size, &date, &f) == NS_OK);
+    FUZZ_ASSERT(date.len <= size);
+    const ns_field *v = ni_fields_view(&f);
+    for (size_t i = 0; i < f.n; i++)
+        FUZZ_ASSERT(v[i].value_len > 0 && v[i].value_len <= size && v[i].type == NS_FIELD_KEYWORD);
+    ni_fields_free(&f);
+    nsi_buf_free(&date);
     nsi_buf_free(&text);
     nsi_buf_free(&title);
     return 0;

@@ -17,7 +17,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(query analyze snippet codec docstore segment commit html markdown jsonl)
+[ ${#targets[@]} -gt 0 ] || targets=(query analyze snippet codec docstore segment commit html markdown jsonl date)
 build=${FUZZ_BUILD:-$root/build-fuzz}
 mkdir -p "$build"
 build=$(cd "$build" && pwd) # the targets run from a scratch folder
