@@ -28,4 +28,9 @@ const nsi_backend nsi_backend_native = {
     .w_optimize = nsi_writer_optimize,
     .w_tidy = nsi_writer_tidy,
     .w_close = nsi_writer_close,
+    .field_count = nsi_reader_field_count,
+    .field = nsi_reader_field,
+    .w_put_fields = nsi_writer_put_fields,
+    .w_declare_field = nsi_writer_declare_field,
+    .w_field_type = nsi_writer_field_type,
 };

@@ -13,16 +13,19 @@
 #include "common/io.h"
 #include "format/codec.h"
 #include "format/docstore.h"
+#include "format/values.h"
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 4
+#define NSI_SEG_VERSION 5
 /* Oldest version this build still reads: 1 differs from 2 only in STORED (no
  * preset dictionary); 1 and 2 have no CHECKS section; 1 to 3 store text as
  * zlib blocks, 4 as zstd blocks with dictionaries (docs/format.md). */
 #define NSI_SEG_VERSION_MIN 1
 /* First version with a CHECKS section (identity, chunk CRCs). */
 #define NSI_SEG_VERSION_CHECKS 3
+/* First version with a VALUES section (typed fields, fingerprints). */
+#define NSI_SEG_VERSION_VALUES 5
 #define NSI_DOC_END UINT32_MAX
 
 /* Layout sizes, each named once (docs/format.md, "Segment file"). */
@@ -45,8 +48,9 @@ enum {
     NSI_SEC_DOCMAP,
     NSI_SEC_STORED,
     NSI_SEC_FIELDS,
-    NSI_SEC_CHECKS, /* version 3 and later */
-    NSI_SEC_COUNT = NSI_SEC_CHECKS
+    NSI_SEC_CHECKS, /* version 3 and later; always the last section */
+    NSI_SEC_VALUES, /* version 5 and later, written before CHECKS */
+    NSI_SEC_COUNT = NSI_SEC_VALUES
 };
 
 /* ---- writing: terms in ascending byte order, each with its postings in
@@ -68,6 +72,12 @@ int nsi_segw_doc_fields(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
  * ignored. */
 int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint64_t hash,
                         const struct nsi_record *rec);
+/* The writer's VALUES builder: documents' typed fields and fingerprints,
+ * by the writer's document numbers. Borrowed until nsi_segw_free. */
+nsi_valw *nsi_segw_values(nsi_segw *w);
+/* Makes v (borrowed until nsi_segw_free) the writer's VALUES builder instead
+ * of its own (a flush: the memory buffer's, by the same document numbers). */
+int nsi_segw_use_values(nsi_segw *w, nsi_valw *v);
 /* The writer's stored text (STORED), for merges that copy its blocks.
  * Borrowed until nsi_segw_free. */
 nsi_docstore_writer *nsi_segw_store(nsi_segw *w);
@@ -112,10 +122,14 @@ typedef struct nsi_seg {
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
     uint32_t nblocks; /* dictionary blocks */
     nsi_docstore store;
-    nsi_fileid file;    /* the file as it was when mapped */
-    atomic_int faulted; /* a read past the file's end was turned into zeros
-                           (common/guard.h); only for guarded segments */
-    int guard_slot;     /* -1 when not guarded */
+    /* VALUES (version 5; format/values.h): the columns, parsed at open */
+    nsi_vcol *vcols;
+    uint32_t nvcols;
+    const uint8_t *hashes; /* ndocs × 16 bytes; NULL before version 5 */
+    nsi_fileid file;       /* the file as it was when mapped */
+    atomic_int faulted;    /* a read past the file's end was turned into zeros
+                              (common/guard.h); only for guarded segments */
+    int guard_slot;        /* -1 when not guarded */
 } nsi_seg;
 
 /* Maps and validates the segment file (header, footer, table, small

@@ -28,7 +28,7 @@ static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 static const char *sec_name(int k)
 {
     static const char *names[] = {"?",     "INFO",   "TERMS",  "TERMIDX", "POSTINGS", "POSITIONS",
-                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS"};
+                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS",   "VALUES"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -160,7 +160,9 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     s->ndocs = nsi_get_u32le(m + 24);
     uint32_t nsec = nsi_get_u32le(m + 28);
     uint64_t toff = nsi_get_u64le(foot);
-    uint32_t want_sec = version >= NSI_SEG_VERSION_CHECKS ? NSI_SEC_COUNT : NSI_SEC_FIELDS;
+    uint32_t want_sec = version >= NSI_SEG_VERSION_VALUES   ? NSI_SEC_VALUES
+                        : version >= NSI_SEG_VERSION_CHECKS ? NSI_SEC_CHECKS
+                                                            : NSI_SEC_FIELDS;
     if (s->id != seg_id || nsec != want_sec || toff < NSI_SEG_HEADER_BYTES ||
         toff + (uint64_t)nsec * NSI_SEG_TABLE_ENTRY != s->size - NSI_SEG_FOOTER_BYTES)
         return corrupt(s, err, errlen, "header or footer inconsistent");
@@ -169,8 +171,13 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     if (nsi_crc32(table, (size_t)nsec * NSI_SEG_TABLE_ENTRY) != s->table_crc)
         return corrupt(s, err, errlen, "section table: checksum mismatch");
     uint64_t prev_end = NSI_SEG_HEADER_BYTES;
-    for (uint32_t k = 1; k <= nsec; k++) {
-        const uint8_t *t = table + (k - 1) * NSI_SEG_TABLE_ENTRY;
+    /* the table lists sections in file order: by kind, but (version 5)
+     * VALUES before CHECKS, the last section */
+    for (uint32_t i = 1; i <= nsec; i++) {
+        uint32_t k = nsec == NSI_SEC_VALUES && i >= NSI_SEC_CHECKS
+                         ? (i == NSI_SEC_CHECKS ? NSI_SEC_VALUES : NSI_SEC_CHECKS)
+                         : i;
+        const uint8_t *t = table + (i - 1) * NSI_SEG_TABLE_ENTRY;
         uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
         if (nsi_get_u32le(t) != k || off < prev_end || off > toff || len > toff - off)
             return corrupt(s, err, errlen, "section table: sections overlap or overrun");
@@ -186,7 +193,9 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
             return rc;
     }
     int rc = version >= NSI_SEG_VERSION_CHECKS ? parse_checks(s, err, errlen) : NS_OK;
-    return rc ? rc : parse_info(s, err, errlen);
+    if (!rc)
+        rc = parse_info(s, err, errlen);
+    return rc || version < NSI_SEG_VERSION_VALUES ? rc : nsi_values_open(s, err, errlen);
 }
 
 static int seg_open(nsi_seg **out, int dirfd, const char *dir, uint64_t seg_id, int guarded,
@@ -265,6 +274,7 @@ void nsi_seg_close(nsi_seg *s)
         return;
     nsi_guard_unregister(s->guard_slot);
     nsi_docstore_close(&s->store);
+    free(s->vcols);
     if (s->map)
         nsi_io_unmap((void *)s->map, s->size);
     free((void *)s->verified);

@@ -25,6 +25,9 @@ struct nsi_segw {
     nsi_buf terms, termidx, postings, positions, norms, docmap, stored_sec;
     nsi_buf fields, field_offs; /* FIELDS: entries, and their u64 offsets */
     nsi_docstore_writer *store;
+    nsi_valw *values; /* VALUES: typed fields, fingerprints */
+    nsi_valw *own;    /* values when the writer's own (else borrowed) */
+    nsi_buf values_sec;
     uint64_t gen; /* CHECKS gen */
     uint32_t ndocs;
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
@@ -49,10 +52,14 @@ int nsi_segw_new(nsi_segw **out)
     if (!w)
         return NS_ENOMEM;
     int rc = nsi_docstore_writer_new(&w->store);
+    if (!rc && (rc = nsi_valw_new(&w->own)))
+        nsi_docstore_writer_free(w->store);
+    w->values = w->own;
     if (rc) {
         free(w);
         return rc;
     }
+    w->values_sec.limit = (size_t)1 << 40;
     *out = w;
     return NS_OK;
 }
@@ -84,8 +91,9 @@ void nsi_segw_free(nsi_segw *w)
 {
     if (!w)
         return;
-    nsi_buf *bufs[] = {&w->terms,  &w->termidx,    &w->postings, &w->positions, &w->norms,
-                       &w->docmap, &w->stored_sec, &w->termpos,  &w->fields,    &w->field_offs};
+    nsi_buf *bufs[] = {&w->terms,  &w->termidx,    &w->postings,   &w->positions,
+                       &w->norms,  &w->docmap,     &w->stored_sec, &w->termpos,
+                       &w->fields, &w->field_offs, &w->values_sec};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         nsi_buf_free(bufs[i]);
     nsi_u32vec_free(&w->docs);
@@ -93,6 +101,7 @@ void nsi_segw_free(nsi_segw *w)
     nsi_u32vec_free(&w->tfb);
     nsi_u32vec_free(&w->blockpos);
     nsi_docstore_writer_free(w->store);
+    nsi_valw_free(w->own);
     free(w);
 }
 
@@ -149,6 +158,14 @@ int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
 }
 
 nsi_docstore_writer *nsi_segw_store(nsi_segw *w) { return w->store; }
+
+nsi_valw *nsi_segw_values(nsi_segw *w) { return w->values; }
+
+int nsi_segw_use_values(nsi_segw *w, nsi_valw *v)
+{
+    w->values = v;
+    return NS_OK;
+}
 
 int nsi_segw_doc(nsi_segw *w, uint32_t len_title, uint32_t len_body, const char *id, size_t id_len,
                  uint64_t hash, const void *rec, size_t rec_len)
@@ -356,9 +373,16 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     nsi_buf_free(&w->fields);
     w->fields = fsec;
 
-    const nsi_buf *secs[NSI_SEC_COUNT + 1] = {NULL,           &info,         &w->terms, &w->termidx,
-                                              &w->postings,   &w->positions, &w->norms, &w->docmap,
-                                              &w->stored_sec, &w->fields,    &checks};
+    if ((rc = nsi_valw_finish(w->values, w->ndocs, &w->values_sec)))
+        goto out;
+    const nsi_buf *secs[NSI_SEC_COUNT + 1] = {
+        NULL,      &info,      &w->terms,      &w->termidx, &w->postings, &w->positions,
+        &w->norms, &w->docmap, &w->stored_sec, &w->fields,  &checks,      &w->values_sec};
+    /* file order: CHECKS last, so that its chunk CRCs cover VALUES */
+    static const int order[NSI_SEC_COUNT] = {NSI_SEC_INFO,     NSI_SEC_TERMS,     NSI_SEC_TERMIDX,
+                                             NSI_SEC_POSTINGS, NSI_SEC_POSITIONS, NSI_SEC_NORMS,
+                                             NSI_SEC_DOCMAP,   NSI_SEC_STORED,    NSI_SEC_FIELDS,
+                                             NSI_SEC_VALUES,   NSI_SEC_CHECKS};
     uint8_t hdr[NSI_SEG_HEADER_BYTES] = {0};
     memcpy(hdr, NSI_SEG_MAGIC, 8);
     nsi_put_u32le(hdr + 8, NSI_SEG_VERSION);
@@ -368,13 +392,14 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
     if ((rc = nsi_buf_append(f, hdr, sizeof hdr)))
         goto out;
     uint8_t table[NSI_SEC_COUNT * NSI_SEG_TABLE_ENTRY];
-    for (int k = 1; k <= NSI_SEC_COUNT; k++) {
+    for (int i = 0; i < NSI_SEC_COUNT; i++) {
         static const uint8_t zero[8];
+        int k = order[i];
         if ((rc = nsi_buf_append(f, zero, (8 - f->len % 8) % 8)))
             goto out;
         if (k == NSI_SEC_CHECKS && (rc = build_checks(w, f, &checks)))
             goto out;
-        uint8_t *t = table + (k - 1) * NSI_SEG_TABLE_ENTRY;
+        uint8_t *t = table + i * NSI_SEG_TABLE_ENTRY;
         nsi_put_u32le(t, (uint32_t)k);
         nsi_put_u32le(t + 4, nsi_crc32(secs[k]->data, secs[k]->len));
         nsi_put_u64le(t + 8, f->len);

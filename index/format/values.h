@@ -32,6 +32,8 @@ struct nsi_seg;
 #define NSI_FIELD_MAX 256           /* fields of one index */
 #define NSI_FIELD_VALUE_MAX 65535   /* bytes of one keyword or text value */
 #define NSI_FIELD_TERM_VALUE_MAX 96 /* folded bytes a keyword term keeps whole */
+#define NSI_VALUES_HEAD 16          /* nfields, ndocs, table_len, flags */
+#define NSI_VALUES_ENTRY 40         /* field table entry */
 
 /* The first byte of a field term (docs/format.md, "Field terms"). Both sort
  * before every word (words start with a letter, digit or mark), so prefix
@@ -64,7 +66,80 @@ int nsi_field_fold(const char *value, size_t len, nsi_buf *out);
 int nsi_field_term(nsi_buf *out, int kind, const char *name, size_t name_len, const char *value,
                    size_t value_len);
 
+/* The content hash of a document's typed fields continues its record's
+ * (DOCMAP hash; docs/format.md, "VALUES"): the fields in ascending name
+ * order (the built-in date excluded: it is in the record), each as its
+ * head (name, type, number of values) then its values in their order (a
+ * keyword or text value's bytes, a date's or number's 8 bytes). So the
+ * writer and nindex --check, which sees only the columns, agree. */
+uint64_t nsi_fields_hash_head(uint64_t h, const char *name, size_t len, int type, uint32_t nvalues);
+uint64_t nsi_fields_hash_value(uint64_t h, const void *v, size_t len);
+
+/* ---- a schema: fields and their types, in ascending name order */
+
+typedef struct nsi_schema_field {
+    char name[NSI_FIELD_NAME_MAX + 1]; /* NUL-terminated */
+    size_t len;
+    int type;
+} nsi_schema_field;
+
+typedef struct nsi_schema {
+    nsi_schema_field *f;
+    size_t n, cap;
+} nsi_schema;
+
+/* Index of field name in s, or -1. */
+int nsi_schema_find(const nsi_schema *s, const char *name, size_t len);
+/* Adds name with type unless s has it. *had (may be NULL) receives the type
+ * s already had, or 0. NS_ETOOBIG past NSI_FIELD_MAX fields, NS_ENOMEM. The
+ * name is not checked here. */
+int nsi_schema_add(nsi_schema *s, const char *name, size_t len, int type, int *had);
+/* Adds seg's fields to s: NS_ECORRUPT, naming the file and the field, when
+ * one has another type in s than in seg. */
+int nsi_schema_add_seg(nsi_schema *s, const struct nsi_seg *seg, char *err, size_t errlen);
+int nsi_schema_copy(nsi_schema *dst, const nsi_schema *src);
+void nsi_schema_free(nsi_schema *s);
+/* "keyword", "date", "number", "text", or "?" */
+const char *nsi_field_type_name(int type);
+
+/* ---- building VALUES: documents in ascending order (a document may have
+ * no call at all: every value absent, fingerprints 0) */
+
+typedef struct nsi_valw nsi_valw;
+int nsi_valw_new(nsi_valw **out);
+void nsi_valw_free(nsi_valw *w);
+/* The column of field name (added with type when new); *col its number. */
+int nsi_valw_field(nsi_valw *w, const char *name, size_t len, int type, int *col);
+/* A keyword or text value of doc (values of one doc in their order). */
+int nsi_valw_kw(nsi_valw *w, int col, uint32_t doc, const char *v, size_t len);
+/* A date (seconds) or number (IEEE 754 bits) of doc. */
+int nsi_valw_num(nsi_valw *w, int col, uint32_t doc, uint64_t bits);
+int nsi_valw_hashes(nsi_valw *w, uint32_t doc, uint64_t simhash, uint64_t exact);
+/* Forgets every value of documents >= doc (a document that failed). */
+void nsi_valw_truncate(nsi_valw *w, uint32_t doc);
+/* Appends the VALUES section of ndocs documents to out. */
+int nsi_valw_finish(nsi_valw *w, uint32_t ndocs, nsi_buf *out);
+
 /* ---- reading a segment's VALUES (format/values.c) */
+
+/* One column as the reader sees it (parsed at open from the field table). */
+typedef struct nsi_vcol {
+    const char *name;
+    uint32_t name_len;
+    int type;
+    uint32_t nvalues, nords, raw_len, fold_len;
+    const uint8_t *p; /* the column */
+    size_t len;
+    /* keyword/text */
+    const uint8_t *raw_offs, *fold_offs, *doc_offs, *ords, *raw, *fold;
+    /* date/number */
+    const uint8_t *present, *vals;
+} nsi_vcol;
+
+/* Parses the head and field table of s's VALUES (called when a version 5
+ * segment is opened; verifies their chunks). Fills s->vcols, s->nvcols,
+ * s->hashes. NS_ECORRUPT naming the file. */
+int nsi_values_open(struct nsi_seg *s, char *err, size_t errlen);
 
 /* Number of fields in s's field table (0 before version 5). */
 int nsi_values_nfields(const struct nsi_seg *s);

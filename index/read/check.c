@@ -15,6 +15,11 @@
  *     below ndocs, df documents, skip entries whose offsets and block maxima
  *     are exact, positions that decode, ascend and stay below the field's
  *     length; the totals equal INFO;
+ *  4b. (version 5) VALUES: every column's offsets rise and end at their
+ *     blob's length, ordinals are in range, values are sorted by folded key
+ *     and distinct, folded keys are the values' folds, date and number
+ *     columns count their present documents; the DOCMAP hash covers the
+ *     document's field values as the columns give them;
  *  5. with full, the stored title and body of every document are analysed
  *     again and must give exactly the postings (term, doc, tf_title, tf_body,
  *     positions) and norms in the segment. This catches an index that is
@@ -31,6 +36,7 @@
 #include <string.h>
 
 #include "analysis/analyzer.h"
+#include "analysis/fingerprint.h"
 #include "common/internal.h"
 #include "format/commit.h"
 #include "format/orphans.h"
@@ -67,14 +73,19 @@ typedef struct chk {
     nsi_buf rec; /* a document's whole record, for its hash */
     uint32_t ntok;
     int an_rc;
+    nsi_fp fp;         /* --full: the document's fingerprints */
+    nsi_buf fterm;     /* a field term */
+    uint8_t fp_on;     /* on_token feeds fp */
+    const char *fname; /* text field being analysed (on_text) */
+    size_t fname_len;
     /* totals for the summary */
     uint64_t nsegs, ndocs, nlive, nterms, npostings;
 } chk;
 
 static const char *sec_name(int k)
 {
-    static const char *names[] = {"?",         "INFO",  "TERMS",  "TERMIDX", "POSTINGS",
-                                  "POSITIONS", "NORMS", "DOCMAP", "STORED",  "FIELDS"};
+    static const char *names[] = {"?",     "INFO",   "TERMS",  "TERMIDX", "POSTINGS", "POSITIONS",
+                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS",   "VALUES"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -146,8 +157,99 @@ static int on_token(void *vctx, const nsi_token *tok)
         rc = nsi_u32vec_push(&k->tok_pos, tok->pos);
     if (!rc)
         rc = nsi_buf_putc(&k->tok_field, a->field);
+    if (k->fp_on)
+        nsi_fp_word(&k->fp, tok->term, tok->term_len, a->field == 1);
     k->ntok = tok->pos + 1;
     return rc ? (k->an_rc = rc) : 0;
+}
+
+/* One field term of the document (field 1: counted as body). */
+static int add_term(chk *k, const char *term, size_t len, uint32_t pos)
+{
+    nsi_identry *e;
+    int rc = nsi_idmap_get(&k->terms, term, len, &e);
+    if (!rc)
+        rc = nsi_u32vec_push(&k->tok_term, (uint32_t)(e - k->terms.e));
+    if (!rc)
+        rc = nsi_u32vec_push(&k->tok_pos, pos);
+    if (!rc)
+        rc = nsi_buf_putc(&k->tok_field, 1);
+    return rc;
+}
+
+/* A token of a text field's value, as memindex.c indexes it. */
+static int on_text(void *vctx, const nsi_token *tok)
+{
+    chk *k = ((an_ctx *)vctx)->k;
+    nsi_buf_reset(&k->fterm);
+    int rc =
+        nsi_field_term(&k->fterm, NSI_TERM_TEXT, k->fname, k->fname_len, tok->term, tok->term_len);
+    if (!rc)
+        rc = add_term(k, (const char *)k->fterm.data, k->fterm.len, tok->pos);
+    k->ntok = tok->pos + 1;
+    return rc ? (k->an_rc = rc) : 0;
+}
+
+/* The field terms of document doc (docs/format.md, "Field terms"), from its
+ * column values: they must be exactly the dictionary's. */
+static int expect_fields(chk *k, const nsi_seg *g, uint32_t doc)
+{
+    int rc = NS_OK;
+    for (uint32_t c = 0; c < g->nvcols && !rc; c++) {
+        const nsi_vcol *vc = &g->vcols[c];
+        if (vc->type != NS_FIELD_KEYWORD && vc->type != NS_FIELD_TEXT)
+            continue;
+        const uint8_t *ords;
+        uint32_t n;
+        if ((rc = nsi_values_kw_doc(g, (int)c, doc, &ords, &n, k->err, k->errlen)))
+            return rc;
+        uint32_t base = 0;
+        for (uint32_t j = 0; j < n && !rc; j++) {
+            const char *v;
+            size_t len;
+            if ((rc = nsi_values_kw_value(g, (int)c, nsi_values_ord(ords, j), &v, &len, NULL, NULL,
+                                          k->err, k->errlen)))
+                return rc;
+            if (vc->type == NS_FIELD_KEYWORD) {
+                nsi_buf_reset(&k->fterm);
+                if ((rc = nsi_field_term(&k->fterm, NSI_TERM_KEYWORD, vc->name, vc->name_len, v,
+                                         len)))
+                    break;
+                /* a value given twice is one posting */
+                int dup = 0;
+                for (uint32_t i = 0; i < j && !dup; i++)
+                    dup = nsi_values_ord(ords, i) == nsi_values_ord(ords, j);
+                /* two values with the same folded key: one term as well */
+                if (!dup)
+                    for (uint32_t i = 0; i < j && !dup; i++) {
+                        const char *f1, *f2;
+                        size_t l1, l2;
+                        if ((rc = nsi_values_kw_value(g, (int)c, nsi_values_ord(ords, i), NULL,
+                                                      NULL, &f1, &l1, k->err, k->errlen)) ||
+                            (rc = nsi_values_kw_value(g, (int)c, nsi_values_ord(ords, j), NULL,
+                                                      NULL, &f2, &l2, k->err, k->errlen)))
+                            return rc;
+                        dup = l1 == l2 && !memcmp(f1, f2, l1);
+                    }
+                if (!dup)
+                    rc = add_term(k, (const char *)k->fterm.data, k->fterm.len, 0);
+                continue;
+            }
+            an_ctx a = {k, 1};
+            k->fname = vc->name;
+            k->fname_len = vc->name_len;
+            k->ntok = base;
+            k->an_rc = 0;
+            rc = nsi_analyze(k->an, v, len, base, 0, on_text, &a, NULL);
+            if (rc)
+                rc = k->an_rc ? k->an_rc : rc;
+            base = k->ntok + 1;
+        }
+    }
+    if (rc && rc != NS_ECORRUPT)
+        return nsi_fail(k->err, k->errlen, rc, "%s: field terms of document %u: %s", g->path, doc,
+                        ns_strerror(rc));
+    return rc;
 }
 
 /* Sorts a document's tokens by (term, field, position). */
@@ -183,6 +285,8 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
 {
     k->tok_term.n = k->tok_pos.n = 0;
     nsi_buf_reset(&k->tok_field);
+    nsi_fp_reset(&k->fp);
+    k->fp_on = 1;
     uint32_t len[2];
     for (uint8_t f = 0; f < 2; f++) {
         an_ctx a = {k, f};
@@ -195,6 +299,24 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
                             "%s: analysing document %u: %s", g->path, doc,
                             ns_strerror(k->an_rc ? k->an_rc : rc));
         len[f] = k->ntok;
+    }
+    k->fp_on = 0;
+    if (g->hashes) {
+        uint64_t sim, exact, want_sim, want_exact;
+        int rc = nsi_values_hashes(g, doc, &sim, &exact, k->err, k->errlen);
+        if (rc)
+            return rc;
+        if ((rc = nsi_fp_finish(&k->fp, NSI_SIMHASH_SHINGLE, &want_sim, &want_exact)))
+            return nsi_fail(k->err, k->errlen, rc, "%s", ns_strerror(rc));
+        /* 0 and 0: a document merged from a segment older than version 5 */
+        if ((sim || exact) && (sim != want_sim || exact != want_exact))
+            return bad(k, g, NSI_SEC_VALUES, (uint64_t)(g->hashes - g->map) + (uint64_t)doc * 16,
+                       "document %u: fingerprints %016llx/%016llx, its stored text gives "
+                       "%016llx/%016llx",
+                       doc, (unsigned long long)sim, (unsigned long long)exact,
+                       (unsigned long long)want_sim, (unsigned long long)want_exact);
+        if ((rc = expect_fields(k, g, doc)))
+            return rc;
     }
     uint32_t lt, lb;
     nsi_seg_norms(g, doc, &lt, &lb);
@@ -225,6 +347,133 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
     }
     free(order);
     return rc;
+}
+
+/* Continues *h with doc's typed fields as the columns give them
+ * (nsi_fields_hash_head: the writer's content hash). */
+static int fields_hash(chk *k, const nsi_seg *g, uint32_t doc, uint64_t *h)
+{
+    for (uint32_t c = 0; c < g->nvcols; c++) {
+        const nsi_vcol *vc = &g->vcols[c];
+        if (vc->name_len == 4 && !memcmp(vc->name, "date", 4))
+            continue; /* the built-in date: in the record */
+        int rc;
+        if (vc->type == NS_FIELD_DATE || vc->type == NS_FIELD_NUMBER) {
+            int64_t date = 0;
+            double num = 0;
+            int got = nsi_values_num(g, (int)c, doc, &date, &num, k->err, k->errlen);
+            if (got < 0)
+                return got;
+            if (!got)
+                continue;
+            uint8_t b[8];
+            uint64_t bits = (uint64_t)date;
+            if (vc->type == NS_FIELD_NUMBER)
+                memcpy(&bits, &num, 8);
+            nsi_put_u64le(b, bits);
+            *h = nsi_fields_hash_head(*h, vc->name, vc->name_len, vc->type, 1);
+            *h = nsi_fields_hash_value(*h, b, 8);
+            continue;
+        }
+        const uint8_t *ords;
+        uint32_t n;
+        if ((rc = nsi_values_kw_doc(g, (int)c, doc, &ords, &n, k->err, k->errlen)))
+            return rc;
+        if (n)
+            *h = nsi_fields_hash_head(*h, vc->name, vc->name_len, vc->type, n);
+        for (uint32_t j = 0; j < n; j++) {
+            const char *v;
+            size_t len;
+            if ((rc = nsi_values_kw_value(g, (int)c, nsi_values_ord(ords, j), &v, &len, NULL, NULL,
+                                          k->err, k->errlen)))
+                return rc;
+            *h = nsi_fields_hash_value(*h, v, len);
+        }
+    }
+    return NS_OK;
+}
+
+static int termcmp(const char *a, size_t al, const char *b, size_t bl);
+
+/* VALUES (version 5): the structure of every column (docs/format.md,
+ * "VALUES"); the head and table were checked when the segment opened. */
+static int check_values(chk *k, const nsi_seg *g)
+{
+    for (uint32_t c = 0; c < g->nvcols; c++) {
+        const nsi_vcol *vc = &g->vcols[c];
+        uint64_t at = (uint64_t)(vc->p - g->map);
+        if (vc->type == NS_FIELD_DATE || vc->type == NS_FIELD_NUMBER) {
+            uint32_t n = 0;
+            for (uint32_t d = 0; d < g->ndocs; d++)
+                n += vc->present[d / 8] >> (d % 8) & 1;
+            for (uint32_t d = g->ndocs; d < (g->ndocs + 63) / 64 * 64; d++)
+                if (vc->present[d / 8] >> (d % 8) & 1)
+                    return bad(k, g, NSI_SEC_VALUES, at,
+                               "field '%.*s': presence bit set past the last document",
+                               (int)vc->name_len, vc->name);
+            if (n != vc->nvalues)
+                return bad(k, g, NSI_SEC_VALUES, at,
+                           "field '%.*s': %u documents have a value, the table says %u",
+                           (int)vc->name_len, vc->name, n, vc->nvalues);
+            for (uint32_t d = 0; vc->type == NS_FIELD_NUMBER && d < g->ndocs; d++) {
+                double x;
+                uint64_t bits = nsi_get_u64le(vc->vals + (size_t)d * 8);
+                memcpy(&x, &bits, 8);
+                if ((vc->present[d / 8] >> (d % 8) & 1) && !(x == x && x - x == 0))
+                    return bad(k, g, NSI_SEC_VALUES, at + (uint64_t)(vc->vals - vc->p) + d * 8ull,
+                               "field '%.*s', document %u: not a finite number", (int)vc->name_len,
+                               vc->name, d);
+            }
+            continue;
+        }
+        const uint8_t *arrs[3] = {vc->raw_offs, vc->fold_offs, vc->doc_offs};
+        uint32_t counts[3] = {vc->nvalues, vc->nvalues, g->ndocs};
+        uint32_t ends[3] = {vc->raw_len, vc->fold_len, vc->nords};
+        for (int a = 0; a < 3; a++) {
+            uint32_t prev = 0;
+            for (uint32_t i = 0; i <= counts[a]; i++) {
+                uint32_t o = nsi_get_u32le(arrs[a] + (size_t)i * 4);
+                if ((i == 0 && o != 0) || o < prev || (i == counts[a] && o != ends[a]))
+                    return bad(k, g, NSI_SEC_VALUES, at + (uint64_t)(arrs[a] - vc->p) + i * 4ull,
+                               "field '%.*s': offsets out of order", (int)vc->name_len, vc->name);
+                prev = o;
+            }
+        }
+        for (uint32_t i = 0; i < vc->nords; i++)
+            if (nsi_values_ord(vc->ords, i) >= vc->nvalues)
+                return bad(k, g, NSI_SEC_VALUES, at + (uint64_t)(vc->ords - vc->p) + i * 4ull,
+                           "field '%.*s': value ordinal out of range", (int)vc->name_len, vc->name);
+        nsi_buf fold = {0};
+        const char *pv = NULL, *pf = NULL;
+        size_t pvl = 0, pfl = 0;
+        int rc = NS_OK;
+        for (uint32_t j = 0; j < vc->nvalues && !rc; j++) {
+            const char *v, *f;
+            size_t vl, fl;
+            if ((rc = nsi_values_kw_value(g, (int)c, j, &v, &vl, &f, &fl, k->err, k->errlen)))
+                break;
+            nsi_buf_reset(&fold);
+            if ((rc = nsi_field_fold(v, vl, &fold)))
+                break;
+            if (fold.len != fl || memcmp(fold.data, f, fl)) {
+                rc = bad(k, g, NSI_SEC_VALUES, at, "field '%.*s', value %u: folded key is wrong",
+                         (int)vc->name_len, vc->name, j);
+                break;
+            }
+            int cf = j ? termcmp(pf, pfl, f, fl) : -1;
+            if (cf > 0 || (cf == 0 && termcmp(pv, pvl, v, vl) >= 0)) {
+                rc = bad(k, g, NSI_SEC_VALUES, at,
+                         "field '%.*s', value %u: values not sorted or not distinct",
+                         (int)vc->name_len, vc->name, j);
+                break;
+            }
+            pv = v, pvl = vl, pf = f, pfl = fl;
+        }
+        nsi_buf_free(&fold);
+        if (rc)
+            return rc;
+    }
+    return NS_OK;
 }
 
 /* Walks DOCMAP, FIELDS, STORED and NORMS together for docs [from, ndocs); with
@@ -268,7 +517,10 @@ static int check_docs(chk *k, const nsi_seg *g, const nsi_commit_seg *cs, uint32
                       r.f[NSI_F_DATE], r.len[NSI_F_DATE], r.f[NSI_F_META],  r.len[NSI_F_META]};
         if ((rc = nsi_record_encode(&doc, &k->rec)))
             return nsi_fail(k->err, k->errlen, rc, "%s: %s", g->path, ns_strerror(rc));
-        if (nsi_fnv1a64(k->rec.data, k->rec.len, NSI_FNV_SEED) != hash)
+        uint64_t want = nsi_fnv1a64(k->rec.data, k->rec.len, NSI_FNV_SEED);
+        if ((rc = fields_hash(k, g, d, &want)))
+            return rc;
+        if (want != hash)
             return bad(k, g, NSI_SEC_DOCMAP, at, "document %u: content hash differs", d);
         if (!nsi_bit_get(cs->deleted, d)) {
             nsi_identry *e;
@@ -362,6 +614,15 @@ static int check_term(chk *k, const nsi_seg *g, const char *term, size_t tlen,
                        "term " TERM_FMT ", document %u: positions do not decode",
                        TERM_ARG(term, tlen), c.doc);
         nsi_seg_norms(g, c.doc, &lt, &lb);
+        /* a field term (docs/format.md, "Field terms") has body positions
+         * of its own field, not counted in NORMS */
+        int field_term = tlen && (term[0] == NSI_TERM_KEYWORD || term[0] == NSI_TERM_TEXT);
+        if (field_term && (tt || (term[0] == NSI_TERM_KEYWORD && (tb != 1 || k->pb.v[0]))))
+            return bad(k, g, NSI_SEC_POSTINGS, at,
+                       "field term " TERM_FMT ", document %u: frequencies %u/%u",
+                       TERM_ARG(term, tlen), c.doc, tt, tb);
+        if (field_term)
+            lb = UINT32_MAX;
         if ((tt && k->pt.v[tt - 1] >= lt) || (tb && k->pb.v[tb - 1] >= lb))
             return bad(k, g, NSI_SEC_POSITIONS, pat,
                        "term " TERM_FMT ", document %u: position beyond the field's length",
@@ -562,7 +823,7 @@ static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
     if (sum_t != g->sum_len_title || sum_b != g->sum_len_body)
         return bad(k, g, NSI_SEC_INFO, sec_off(g, NSI_SEC_INFO),
                    "field length totals disagree with NORMS");
-    if ((rc = check_dict(k, g)))
+    if ((rc = check_dict(k, g)) || (rc = check_values(k, g)))
         return rc;
     nsi_docstore_cache cache = {0};
     const uint8_t *dm = g->sec[NSI_SEC_DOCMAP].p;
@@ -706,6 +967,8 @@ int nsi_check(const char *path, int full, char *errbuf, size_t errlen)
     nsi_u32vec_free(&k.tok_pos);
     nsi_buf_free(&k.tok_field);
     nsi_buf_free(&k.rec);
+    nsi_buf_free(&k.fterm);
+    nsi_fp_free(&k.fp);
     free(k.ex);
     return rc;
 }

@@ -35,6 +35,7 @@ static void snap_free(nsi_snap *s)
     free(s->deleted);
     free(s->ndeleted);
     free(s->base);
+    nsi_schema_free(&s->schema);
     free(s);
 }
 
@@ -141,6 +142,8 @@ static int snap_load(const char *dir, nsi_snap **out, int full, char *err, size_
             (rc = nsi_seg_verify_sections(g, err, errlen)))
             break;
         if (full && (rc = nsi_seg_verify(g, err, errlen)))
+            break;
+        if ((rc = nsi_schema_add_seg(&s->schema, g, err, errlen)))
             break;
         s->raw_stored += stored_raw_bytes(g);
         if (atomic_load(&g->faulted)) {
@@ -369,8 +372,10 @@ int nsi_reader_stats(ns_index *idx, ns_stats *st)
         st->bytes_dict += g->sec[NSI_SEC_TERMS].len + g->sec[NSI_SEC_TERMIDX].len;
         st->bytes_postings += g->sec[NSI_SEC_POSTINGS].len;
         st->bytes_positions += g->sec[NSI_SEC_POSITIONS].len;
-        st->bytes_norms +=
-            g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len + g->sec[NSI_SEC_INFO].len;
+        /* VALUES counts here: ns_stats has no version to grow by, and the
+         * typed fields' columns are per-document data like NORMS */
+        st->bytes_norms += g->sec[NSI_SEC_NORMS].len + g->sec[NSI_SEC_DOCMAP].len +
+                           g->sec[NSI_SEC_INFO].len + g->sec[NSI_SEC_VALUES].len;
         st->bytes_stored += g->sec[NSI_SEC_STORED].len + g->sec[NSI_SEC_FIELDS].len;
         st->bytes_raw_stored += g->sec[NSI_SEC_FIELDS].len;
         st->bytes_total += g->size;
@@ -382,4 +387,31 @@ int nsi_reader_stats(ns_index *idx, ns_stats *st)
     if (nsi_io_stat(path, &sb) == 0)
         st->bytes_total += (uint64_t)sb.st_size;
     return NS_OK;
+}
+
+size_t nsi_reader_field_count(ns_index *idx)
+{
+    nsi_reader *rd = reader_of(idx);
+    pthread_mutex_lock(&rd->mu);
+    size_t n = rd->cur->schema.n;
+    pthread_mutex_unlock(&rd->mu);
+    return n;
+}
+
+int nsi_reader_field(ns_index *idx, size_t i, const char **name, int *type)
+{
+    nsi_reader *rd = reader_of(idx);
+    int rc = NS_OK;
+    pthread_mutex_lock(&rd->mu);
+    const nsi_schema *sc = &rd->cur->schema;
+    if (i >= sc->n) {
+        rc = NS_EINVAL;
+    } else {
+        if (name)
+            *name = sc->f[i].name;
+        if (type)
+            *type = sc->f[i].type;
+    }
+    pthread_mutex_unlock(&rd->mu);
+    return rc ? nsi_index_fail(rc, "no field %zu", i) : NS_OK;
 }

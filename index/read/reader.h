@@ -26,6 +26,7 @@ typedef struct nsi_snap {
     uint64_t live;
     uint64_t raw_stored; /* uncompressed STORED bytes of all segments */
     double avg_title, avg_body;
+    nsi_schema schema;      /* typed fields: the union of the segments' tables */
     nsi_fileid dir, commit; /* the folder and COMMIT it was loaded from */
     /* Set once, by a refresh that found a segment of this generation changed
      * in place and could not load it again: every later search, lookup and
@@ -73,6 +74,9 @@ int nsi_reader_body(const ns_results *r, size_t i, nsi_buf *buf, const char **bo
 int nsi_reader_positions(const ns_results *r, size_t i, const char *term, size_t len, size_t max,
                          nsi_u32vec *out);
 void nsi_reader_results_release(ns_results *r);
+/* The schema of the current generation (backend.h: field_count, field). */
+size_t nsi_reader_field_count(ns_index *idx);
+int nsi_reader_field(ns_index *idx, size_t i, const char **name, int *type);
 int nsi_check(const char *path, int full, char *err, size_t errlen);
 
 #endif

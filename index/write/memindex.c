@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/fingerprint.h"
 #include "common/internal.h"
+#include "format/values.h"
 #include "write/memindex.h"
 
 typedef struct mterm {
@@ -45,6 +47,10 @@ struct nsi_memindex {
     uint32_t nslots, scap;
     nsi_u32vec tok_slot, tok_pos, positions;
     nsi_buf tok_field;
+    nsi_valw *values; /* typed fields and fingerprints (VALUES) */
+    nsi_fp fp;
+    nsi_buf fterm;     /* a field term being built */
+    nsi_u32vec endpos; /* per field value: the position after its last token */
 };
 
 int nsi_memindex_new(nsi_memindex **out)
@@ -53,6 +59,10 @@ int nsi_memindex_new(nsi_memindex **out)
     if (!m)
         return NS_ENOMEM;
     m->recs.limit = (size_t)1 << 40;
+    if (nsi_valw_new(&m->values)) {
+        free(m);
+        return NS_ENOMEM;
+    }
     *out = m;
     return NS_OK;
 }
@@ -69,7 +79,16 @@ void nsi_memindex_clear(nsi_memindex *m)
     nsi_buf_free(&m->recs);
     m->ndocs = 0;
     m->post_bytes = 0;
+    nsi_valw *v;
+    if (nsi_valw_new(&v) == NS_OK) { /* else keep the old one, truncated */
+        nsi_valw_free(m->values);
+        m->values = v;
+    } else {
+        nsi_valw_truncate(m->values, 0);
+    }
 }
+
+nsi_valw *nsi_memindex_values(nsi_memindex *m) { return m->values; }
 
 void nsi_memindex_free(nsi_memindex *m)
 {
@@ -79,6 +98,10 @@ void nsi_memindex_free(nsi_memindex *m)
     nsi_buf_free(&m->arena);
     nsi_buf_free(&m->ids);
     nsi_buf_free(&m->tok_field);
+    nsi_buf_free(&m->fterm);
+    nsi_valw_free(m->values);
+    nsi_fp_free(&m->fp);
+    nsi_u32vec_free(&m->endpos);
     nsi_u32vec_free(&m->tok_slot);
     nsi_u32vec_free(&m->tok_pos);
     nsi_u32vec_free(&m->positions);
@@ -157,17 +180,20 @@ static int intern(nsi_memindex *m, const char *term, size_t len, uint32_t *id)
 typedef struct collect_ctx {
     nsi_memindex *m;
     uint32_t stamp;
-    uint8_t field; /* 0 title, 1 body */
+    uint8_t field; /* 0 title, 1 body, 2 a text field's value (counted as body) */
     uint32_t ntok;
+    const char *fname; /* field 2: the field's name */
+    size_t fname_len;
     int rc;
 } collect_ctx;
 
-static int collect(void *vctx, const nsi_token *tok)
+/* One occurrence of term at pos in the current document. once: a keyword
+ * term, whose second occurrence adds nothing. */
+static int add_token(collect_ctx *c, const char *term, size_t len, uint32_t pos, int once)
 {
-    collect_ctx *c = vctx;
     nsi_memindex *m = c->m;
     uint32_t id;
-    int rc = intern(m, tok->term, tok->term_len, &id);
+    int rc = intern(m, term, len, &id);
     if (rc)
         return c->rc = rc;
     mterm *e = &m->terms[id];
@@ -183,18 +209,89 @@ static int collect(void *vctx, const nsi_token *tok)
         e->stamp = c->stamp;
         e->slot = m->nslots;
         m->slots[m->nslots++] = (slot){id, 0, 0, 0, 0};
+    } else if (once) {
+        return 0;
     }
     slot *s = &m->slots[e->slot];
     if (c->field == 0)
         s->tft++;
     else
         s->tfb++;
-    if ((rc = nsi_u32vec_push(&m->tok_slot, e->slot)) ||
-        (rc = nsi_u32vec_push(&m->tok_pos, tok->pos)) ||
+    if ((rc = nsi_u32vec_push(&m->tok_slot, e->slot)) || (rc = nsi_u32vec_push(&m->tok_pos, pos)) ||
         (rc = nsi_buf_putc(&m->tok_field, c->field)))
         return c->rc = rc;
+    return 0;
+}
+
+static int collect(void *vctx, const nsi_token *tok)
+{
+    collect_ctx *c = vctx;
+    if (add_token(c, tok->term, tok->term_len, tok->pos, 0))
+        return c->rc;
+    nsi_fp_word(&c->m->fp, tok->term, tok->term_len, c->field == 1);
     c->ntok = tok->pos + 1;
     return 0;
+}
+
+/* A token of a text field's value: its term is 0x02 name 0x00 token. */
+static int collect_text(void *vctx, const nsi_token *tok)
+{
+    collect_ctx *c = vctx;
+    nsi_buf_reset(&c->m->fterm);
+    int rc = nsi_field_term(&c->m->fterm, NSI_TERM_TEXT, c->fname, c->fname_len, tok->term,
+                            tok->term_len);
+    if (rc)
+        return c->rc = rc;
+    if (add_token(c, (const char *)c->m->fterm.data, c->m->fterm.len, tok->pos, 0))
+        return c->rc;
+    c->ntok = tok->pos + 1;
+    return 0;
+}
+
+/* The document's typed fields: field terms and column values. */
+static int add_fields(nsi_memindex *m, nsi_analyzer *an, collect_ctx *c, uint32_t dn,
+                      const nsi_mfield *f, size_t n, nsi_analyze_stats *stats)
+{
+    int rc = NS_OK;
+    c->field = 2;
+    m->endpos.n = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = nsi_u32vec_push(&m->endpos, 0);
+    for (size_t i = 0; i < n && !rc; i++) {
+        int col;
+        if ((rc = nsi_valw_field(m->values, f[i].name, f[i].name_len, f[i].type, &col)))
+            break;
+        if (f[i].type == NS_FIELD_DATE || f[i].type == NS_FIELD_NUMBER) {
+            rc = nsi_valw_num(m->values, col, dn, f[i].bits);
+            continue;
+        }
+        if ((rc = nsi_valw_kw(m->values, col, dn, f[i].value, f[i].value_len)))
+            break;
+        if (f[i].type == NS_FIELD_KEYWORD) {
+            nsi_buf_reset(&m->fterm);
+            if (!(rc = nsi_field_term(&m->fterm, NSI_TERM_KEYWORD, f[i].name, f[i].name_len,
+                                      f[i].value, f[i].value_len)) &&
+                add_token(c, (const char *)m->fterm.data, m->fterm.len, 0, 1))
+                rc = c->rc;
+            continue;
+        }
+        /* a text value's positions follow the same field's previous value
+         * with a gap of one, so no phrase spans two values */
+        uint32_t base = 0;
+        for (size_t j = 0; j < i; j++)
+            if (f[j].type == NS_FIELD_TEXT && f[j].name_len == f[i].name_len &&
+                !memcmp(f[j].name, f[i].name, f[i].name_len))
+                base = m->endpos.v[j] + 1;
+        c->fname = f[i].name;
+        c->fname_len = f[i].name_len;
+        c->ntok = base;
+        rc = nsi_analyze(an, f[i].value, f[i].value_len, base, 0, collect_text, c, stats);
+        if (rc)
+            rc = c->rc ? c->rc : rc;
+        else
+            m->endpos.v[i] = c->ntok;
+    }
+    return rc;
 }
 
 /* Groups the document's tokens by slot and appends one posting per term. */
@@ -237,7 +334,8 @@ static int emit_postings(nsi_memindex *m, uint32_t doc)
 }
 
 int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const void *rec,
-                     size_t rec_len, uint64_t hash, uint32_t *docnum, nsi_analyze_stats *stats)
+                     size_t rec_len, uint64_t hash, const nsi_mfield *fields, size_t nfields,
+                     uint32_t *docnum, nsi_analyze_stats *stats)
 {
     if (m->ndocs == m->dcap) {
         uint32_t cap = m->dcap ? m->dcap * 2 : 256;
@@ -251,7 +349,8 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
     m->nslots = 0;
     m->tok_slot.n = m->tok_pos.n = 0;
     nsi_buf_reset(&m->tok_field);
-    collect_ctx c = {m, dn + 1, 0, 0, 0};
+    nsi_fp_reset(&m->fp);
+    collect_ctx c = {m, dn + 1, 0, 0, NULL, 0, 0};
     int rc =
         nsi_analyze(an, doc->title ? doc->title : "", doc->title_len, 0, 0, collect, &c, stats);
     uint32_t len_title = c.ntok;
@@ -260,9 +359,18 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
         c.ntok = 0;
         rc = nsi_analyze(an, doc->body ? doc->body : "", doc->body_len, 0, 0, collect, &c, stats);
     }
-    if (rc)
-        return c.rc ? c.rc : rc;
     uint32_t len_body = c.ntok;
+    uint64_t sim = 0, exact = 0;
+    if (!rc)
+        rc = nsi_fp_finish(&m->fp, NSI_SIMHASH_SHINGLE, &sim, &exact);
+    if (!rc)
+        rc = nsi_valw_hashes(m->values, dn, sim, exact);
+    if (!rc)
+        rc = add_fields(m, an, &c, dn, fields, nfields, stats);
+    if (rc) {
+        nsi_valw_truncate(m->values, dn);
+        return c.rc ? c.rc : rc;
+    }
     mdoc *d = &m->docs[dn];
     d->len_title = len_title;
     d->len_body = len_body;
@@ -275,6 +383,7 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
         (rc = nsi_buf_append(&m->recs, rec, rec_len)) || (rc = emit_postings(m, dn))) {
         m->ids.len = d->id_off; /* the buffer stays as it was before the call */
         m->recs.len = d->rec_off;
+        nsi_valw_truncate(m->values, dn);
         return rc;
     }
     m->ndocs++;
@@ -294,7 +403,7 @@ static int cmp_terms(const void *a, const void *b, void *ctx)
 
 int nsi_memindex_write(const nsi_memindex *m, nsi_segw *w)
 {
-    int rc = NS_OK;
+    int rc = nsi_segw_use_values(w, m->values);
     for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
         const mdoc *d = &m->docs[i];
         rc = nsi_segw_doc(w, d->len_title, d->len_body, (const char *)m->ids.data + d->id_off,

@@ -158,6 +158,74 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
+/* The typed fields and fingerprints of the live documents (VALUES): each
+ * source column's values of each surviving document, by its new number.
+ * Sources older than version 5 have neither: their documents get no field
+ * values and fingerprints 0 (docs/fields.md, "Duplicates"). */
+static int copy_values(const src *s, size_t n, const nsi_schema *schema, nsi_segw *w, char *err,
+                       size_t errlen)
+{
+    nsi_valw *v = nsi_segw_values(w);
+    int col, rc = nsi_valw_field(v, "date", 4, NS_FIELD_DATE, &col);
+    for (size_t i = 0; schema && i < schema->n && !rc; i++)
+        rc = nsi_valw_field(v, schema->f[i].name, schema->f[i].len, schema->f[i].type, &col);
+    if (rc)
+        return nsi_fail(err, errlen, rc, "merging segments: %s", ns_strerror(rc));
+    int *cmap = NULL;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const nsi_seg *g = s[i].seg;
+        free(cmap);
+        cmap = calloc(g->nvcols + 1, sizeof *cmap);
+        if (!cmap)
+            return nsi_fail(err, errlen, NS_ENOMEM, "merging segments: out of memory");
+        for (uint32_t c = 0; c < g->nvcols && !rc; c++) {
+            const nsi_vcol *vc = &g->vcols[c];
+            if ((rc = nsi_valw_field(v, vc->name, vc->name_len, vc->type, &cmap[c])))
+                rc = nsi_fail(err, errlen, rc == NS_EINVAL ? NS_ECORRUPT : rc,
+                              "%s: field '%.*s' is a %s field here, not in another segment",
+                              g->path, (int)vc->name_len, vc->name, nsi_field_type_name(vc->type));
+        }
+        for (uint32_t d = 0; d < g->ndocs && !rc; d++) {
+            uint32_t nd = s[i].remap[d];
+            if (nd == NSI_DOC_END)
+                continue;
+            uint64_t sim, exact;
+            if (g->hashes && (rc = nsi_values_hashes(g, d, &sim, &exact, err, errlen)))
+                break;
+            if (g->hashes && (rc = nsi_valw_hashes(v, nd, sim, exact)))
+                break;
+            for (uint32_t c = 0; c < g->nvcols && !rc; c++) {
+                int type = g->vcols[c].type;
+                if (type == NS_FIELD_DATE || type == NS_FIELD_NUMBER) {
+                    int64_t date = 0;
+                    double num = 0;
+                    int got = nsi_values_num(g, (int)c, d, &date, &num, err, errlen);
+                    uint64_t bits = (uint64_t)date;
+                    if (type == NS_FIELD_NUMBER)
+                        memcpy(&bits, &num, sizeof bits);
+                    rc = got < 0 ? got : got ? nsi_valw_num(v, cmap[c], nd, bits) : NS_OK;
+                    continue;
+                }
+                const uint8_t *ords;
+                uint32_t no;
+                if ((rc = nsi_values_kw_doc(g, (int)c, d, &ords, &no, err, errlen)))
+                    break;
+                for (uint32_t k = 0; k < no && !rc; k++) {
+                    const char *val;
+                    size_t len;
+                    if (!(rc = nsi_values_kw_value(g, (int)c, nsi_values_ord(ords, k), &val, &len,
+                                                   NULL, NULL, err, errlen)))
+                        rc = nsi_valw_kw(v, cmap[c], nd, val, len);
+                }
+            }
+        }
+    }
+    free(cmap);
+    if (rc && err && !err[0])
+        nsi_fail(err, errlen, rc, "merging segments: %s", ns_strerror(rc));
+    return rc;
+}
+
 static int termcmp(const nsi_dictit *a, const nsi_dictit *b)
 {
     size_t n = a->term_len < b->term_len ? a->term_len : b->term_len;
@@ -228,8 +296,9 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
-int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint64_t out_id,
-              uint64_t gen, uint32_t *ndocs, char *err, size_t errlen)
+int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, int dirfd,
+              const char *dir, uint64_t out_id, uint64_t gen, uint32_t *ndocs, char *err,
+              size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
     nsi_segw *w = NULL;
@@ -243,6 +312,8 @@ int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint
         s[i].deleted = in[i].deleted;
     }
     int rc = copy_docs(s, n, w, err, errlen);
+    if (!rc)
+        rc = copy_values(s, n, schema, w, err, errlen);
     if (!rc)
         rc = merge_terms(s, n, w, err, errlen);
     if (!rc) {

@@ -15,8 +15,11 @@ typedef struct nsi_merge_in {
 /* Writes segment out_id in dir (relative to the open directory dirfd; -1: by
  * path) holding the live documents of in[0..n) in
  * order (deleted documents are dropped), for commit generation gen (CHECKS
- * gen). *ndocs receives its size. */
-int nsi_merge(const nsi_merge_in *in, size_t n, int dirfd, const char *dir, uint64_t out_id,
-              uint64_t gen, uint32_t *ndocs, char *err, size_t errlen);
+ * gen). Its field table is schema's fields (may be NULL), the built-in date
+ * and the inputs' fields; its columns hold the live documents' values.
+ * *ndocs receives its size. */
+int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, int dirfd,
+              const char *dir, uint64_t out_id, uint64_t gen, uint32_t *ndocs, char *err,
+              size_t errlen);
 
 #endif

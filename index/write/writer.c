@@ -19,13 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <math.h>
+
 #include "analysis/analyzer.h"
+#include "common/date.h"
 #include "common/internal.h"
 #include "common/io.h"
 #include "format/commit.h"
 #include "format/orphans.h"
 #include "format/record.h"
 #include "format/segment.h"
+#include "format/values.h"
 #include "write/idmap.h"
 #include "write/memindex.h"
 #include "write/merge.h"
@@ -57,6 +61,12 @@ typedef struct nsi_writer {
     nsi_idmap ids;
     nsi_analyzer *an;
     nsi_buf rec;
+    /* typed fields: every field the committed segments, declarations and
+     * documents put so far know (format/values.h), and a document's
+     * fields as resolved for the memory buffer */
+    nsi_schema schema;
+    nsi_mfield *mf;
+    size_t mf_cap;
     unsigned since_commit;
     int dirty;  /* uncommitted changes exist */
     int failed; /* a write, commit or merge failed: the status, and the writer
@@ -287,6 +297,8 @@ static int open_existing(nsi_writer *w)
         }
     }
     nsi_commit_free(&c);
+    for (uint32_t i = 0; i < w->nsegs && !rc; i++)
+        rc = nsi_schema_add_seg(&w->schema, w->segs[i].seg, w->err, NSI_ERRMSG);
     if (!rc)
         rc = load_ids(w);
     return rc;
@@ -344,6 +356,8 @@ void nsi_writer_close(void *vw)
     nsi_idmap_free(&w->ids);
     nsi_analyzer_free(w->an);
     nsi_buf_free(&w->rec);
+    nsi_schema_free(&w->schema);
+    free(w->mf);
     nsi_lock_release(w->lock_fd);
     if (w->dir_fd >= 0)
         nsi_io_close(w->dir_fd);
@@ -401,6 +415,16 @@ static uint64_t new_seg_id(nsi_writer *w)
  * with (CHECKS gen; docs/format.md, "Orphans and leftovers"). */
 static uint64_t next_generation(const nsi_writer *w) { return w->generation + 1; }
 
+/* Every field of the schema, and the built-in date, as a column of v: a
+ * segment's field table is the whole schema (docs/format.md, "VALUES"). */
+static int schema_columns(nsi_writer *w, nsi_valw *v)
+{
+    int col, rc = nsi_valw_field(v, "date", 4, NS_FIELD_DATE, &col);
+    for (size_t i = 0; i < w->schema.n && !rc; i++)
+        rc = nsi_valw_field(v, w->schema.f[i].name, w->schema.f[i].len, w->schema.f[i].type, &col);
+    return rc;
+}
+
 static int flush_mem(nsi_writer *w)
 {
     uint32_t n = nsi_memindex_ndocs(w->mem);
@@ -417,7 +441,9 @@ static int flush_mem(nsi_writer *w)
             return werr(w, rc, "out of memory");
         id = new_seg_id(w);
         nsi_segw_set_generation(sw, next_generation(w));
-        rc = nsi_memindex_write(w->mem, sw);
+        rc = schema_columns(w, nsi_memindex_values(w->mem));
+        if (!rc)
+            rc = nsi_memindex_write(w->mem, sw);
         if (rc)
             werr(w, rc, "%s: building segment: %s", w->dir, ns_strerror(rc));
         else
@@ -458,17 +484,201 @@ static int flush_mem(nsi_writer *w)
     return NS_OK;
 }
 
-int nsi_writer_put(void *vw, const ns_doc *doc, int *outcome)
+#define DOCID(doc) (int)((doc)->id_len > 200 ? 200 : (doc)->id_len), (doc)->id
+
+/* A number as docs/fields.md allows it: a finite decimal, [+-]digits[.digits]
+ * [e[+-]digits] (or .digits), white space around it ignored. */
+static int parse_number(const char *v, size_t len, double *out)
+{
+    while (len && (*v == ' ' || *v == '\t'))
+        v++, len--;
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    char buf[80];
+    if (len == 0 || len >= sizeof buf)
+        return NS_EINVAL;
+    size_t i = 0, digits = 0;
+    if (v[i] == '+' || v[i] == '-')
+        i++;
+    while (i < len && v[i] >= '0' && v[i] <= '9')
+        i++, digits++;
+    if (i < len && v[i] == '.')
+        for (i++; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+            digits++;
+    if (!digits)
+        return NS_EINVAL;
+    if (i < len && (v[i] == 'e' || v[i] == 'E')) {
+        size_t ed = 0;
+        i++;
+        if (i < len && (v[i] == '+' || v[i] == '-'))
+            i++;
+        while (i < len && v[i] >= '0' && v[i] <= '9')
+            i++, ed++;
+        if (!ed)
+            return NS_EINVAL;
+    }
+    if (i != len)
+        return NS_EINVAL;
+    memcpy(buf, v, len);
+    buf[len] = 0;
+    double d = strtod(buf, NULL);
+    if (!isfinite(d))
+        return NS_EINVAL;
+    *out = d;
+    return NS_OK;
+}
+
+static int name_cmp_mf(const nsi_mfield *a, const nsi_mfield *b)
+{
+    int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
+    return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+/* The type the writer gives field f of a document whose fields [0, i) came
+ * before it: the schema's, an earlier field's of the same document, or the
+ * one asked for (AUTO: keyword). */
+static int field_type_for(const nsi_writer *w, const ns_field *f, size_t i)
+{
+    int k = nsi_schema_find(&w->schema, f[i].name, f[i].name_len);
+    if (k >= 0)
+        return w->schema.f[k].type;
+    for (size_t j = 0; j < i; j++)
+        if (f[j].name_len == f[i].name_len && !memcmp(f[j].name, f[i].name, f[i].name_len))
+            return field_type_for(w, f, j);
+    return f[i].type == NS_FIELD_AUTO ? NS_FIELD_KEYWORD : f[i].type;
+}
+
+/* Checks doc's fields against the schema and resolves them into w->mf
+ * (*nmf entries, the built-in date first when doc->date parses), folding
+ * them into *hash. NS_EINVAL naming the field and the value. */
+static int resolve_fields(nsi_writer *w, const ns_doc *doc, const ns_field *f, size_t n,
+                          size_t *nmf, uint64_t *hash)
+{
+    if (w->mf_cap < n + 1) {
+        nsi_mfield *m = realloc(w->mf, (n + 1) * sizeof *m);
+        if (!m)
+            return werr(w, NS_ENOMEM, "out of memory");
+        w->mf = m;
+        w->mf_cap = n + 1;
+    }
+    size_t k = 0;
+    int64_t secs;
+    if (doc->date_len && nsi_date_parse(doc->date, doc->date_len, &secs) == NS_OK)
+        w->mf[k++] = (nsi_mfield){"date", 4, NS_FIELD_DATE, NULL, 0, (uint64_t)secs};
+    for (size_t i = 0; i < n; i++) {
+        char msg[NSI_ERRMSG];
+        int shown = (int)(f[i].value_len > 100 ? 100 : f[i].value_len);
+        const char *val = f[i].value ? f[i].value : "";
+        if (nsi_field_name_check(f[i].name, f[i].name_len, 0, msg, sizeof msg))
+            return werr(w, NS_EINVAL, "document %.*s: %s", DOCID(doc), msg);
+        int type = field_type_for(w, f, i);
+        if (type < NS_FIELD_KEYWORD || type > NS_FIELD_TEXT)
+            return werr(w, NS_EINVAL, "document %.*s: field '%.*s': unknown type %d", DOCID(doc),
+                        (int)f[i].name_len, f[i].name, f[i].type);
+        nsi_mfield *m = &w->mf[k++];
+        *m = (nsi_mfield){f[i].name, f[i].name_len, type, val, f[i].value_len, 0};
+        if (type == NS_FIELD_DATE || type == NS_FIELD_NUMBER) {
+            for (size_t j = 0; j < i; j++)
+                if (f[j].name_len == f[i].name_len && !memcmp(f[j].name, f[i].name, f[i].name_len))
+                    return werr(w, NS_EINVAL,
+                                "document %.*s: field '%.*s': a second value '%.*s' (a %s "
+                                "field holds one value)",
+                                DOCID(doc), (int)f[i].name_len, f[i].name, shown, val,
+                                nsi_field_type_name(type));
+        }
+        if (type == NS_FIELD_DATE) {
+            if (nsi_date_parse(val, f[i].value_len, &secs))
+                return werr(w, NS_EINVAL, "document %.*s: field '%.*s': cannot parse date '%.*s'",
+                            DOCID(doc), (int)f[i].name_len, f[i].name, shown, val);
+            m->bits = (uint64_t)secs;
+        } else if (type == NS_FIELD_NUMBER) {
+            double d;
+            if (parse_number(val, f[i].value_len, &d))
+                return werr(w, NS_EINVAL, "document %.*s: field '%.*s': '%.*s' is not a number",
+                            DOCID(doc), (int)f[i].name_len, f[i].name, shown, val);
+            memcpy(&m->bits, &d, sizeof d);
+        } else if (f[i].value_len == 0 || f[i].value_len > NSI_FIELD_VALUE_MAX) {
+            return werr(w, NS_EINVAL,
+                        "document %.*s: field '%.*s': a %s value must have 1 to %d bytes, not "
+                        "%zu",
+                        DOCID(doc), (int)f[i].name_len, f[i].name, nsi_field_type_name(type),
+                        NSI_FIELD_VALUE_MAX, f[i].value_len);
+        }
+    }
+    *nmf = k;
+    /* the content hash covers the fields by name, each field's values in
+     * their order (nsi_fields_hash_head): order the fields stably by name */
+    size_t first = k - n; /* after the built-in date */
+    for (size_t i = first + 1; i < k; i++)
+        for (size_t j = i; j > first && name_cmp_mf(&w->mf[j - 1], &w->mf[j]) > 0; j--) {
+            nsi_mfield t = w->mf[j];
+            w->mf[j] = w->mf[j - 1];
+            w->mf[j - 1] = t;
+        }
+    for (size_t i = first; i < k;) {
+        size_t j = i;
+        while (j < k && !name_cmp_mf(&w->mf[i], &w->mf[j]))
+            j++;
+        *hash = nsi_fields_hash_head(*hash, w->mf[i].name, w->mf[i].name_len, w->mf[i].type,
+                                     (uint32_t)(j - i));
+        for (; i < j; i++) {
+            const nsi_mfield *m = &w->mf[i];
+            uint8_t b[8];
+            nsi_put_u64le(b, m->bits);
+            *hash = m->type == NS_FIELD_DATE || m->type == NS_FIELD_NUMBER
+                        ? nsi_fields_hash_value(*hash, b, 8)
+                        : nsi_fields_hash_value(*hash, m->value, m->value_len);
+        }
+    }
+    return NS_OK;
+}
+
+/* Adds the fields of a document just put to the schema. */
+static int learn_fields(nsi_writer *w, const nsi_mfield *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].name_len == 4 && !memcmp(m[i].name, "date", 4))
+            continue; /* built in */
+        int rc = nsi_schema_add(&w->schema, m[i].name, m[i].name_len, m[i].type, NULL);
+        if (rc == NS_ETOOBIG)
+            return werr(w, rc, "field '%.*s': the index has %d fields already, the most it may",
+                        (int)m[i].name_len, m[i].name, NSI_FIELD_MAX);
+        if (rc)
+            return werr(w, rc, "out of memory");
+    }
+    return NS_OK;
+}
+
+int nsi_writer_put_fields(void *vw, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                          int *outcome)
 {
     nsi_writer *w = vw;
     int rc = stopped(w);
     if (rc)
         return rc;
+    /* new fields of this document must fit in the schema */
+    size_t fresh = 0;
+    for (size_t i = 0; i < nfields; i++)
+        fresh += nsi_schema_find(&w->schema, fields[i].name, fields[i].name_len) < 0;
+    if (fresh && w->schema.n + fresh > NSI_FIELD_MAX) {
+        nsi_schema probe = {0};
+        rc = nsi_schema_copy(&probe, &w->schema);
+        for (size_t i = 0; i < nfields && !rc; i++)
+            rc = nsi_schema_add(&probe, fields[i].name,
+                                fields[i].name_len > NSI_FIELD_NAME_MAX ? 0 : fields[i].name_len,
+                                NS_FIELD_KEYWORD, NULL);
+        nsi_schema_free(&probe);
+        if (rc == NS_ETOOBIG)
+            return werr(w, NS_ETOOBIG, "document %.*s: more than %d typed fields in the index",
+                        DOCID(doc), NSI_FIELD_MAX);
+    }
     rc = nsi_record_encode(doc, &w->rec);
     if (rc)
-        return werr(w, rc, "document %.*s: %s", (int)(doc->id_len > 200 ? 200 : doc->id_len),
-                    doc->id, ns_strerror(rc));
+        return werr(w, rc, "document %.*s: %s", DOCID(doc), ns_strerror(rc));
     uint64_t hash = nsi_fnv1a64(w->rec.data, w->rec.len, NSI_FNV_SEED);
+    size_t nmf = 0;
+    if ((rc = resolve_fields(w, doc, fields, nfields, &nmf, &hash)))
+        return rc;
     nsi_identry *e;
     if ((rc = nsi_idmap_get(&w->ids, doc->id, doc->id_len, &e)))
         return werr(w, rc, "out of memory");
@@ -482,10 +692,12 @@ int nsi_writer_put(void *vw, const ns_doc *doc, int *outcome)
         result = NS_PUT_UPDATED;
     }
     uint32_t docnum;
-    rc = nsi_memindex_add(w->mem, w->an, doc, w->rec.data, w->rec.len, hash, &docnum, NULL);
+    rc = nsi_memindex_add(w->mem, w->an, doc, w->rec.data, w->rec.len, hash, w->mf, nmf, &docnum,
+                          NULL);
     if (rc)
-        return werr(w, rc, "document %.*s: %s", (int)(doc->id_len > 200 ? 200 : doc->id_len),
-                    doc->id, ns_strerror(rc));
+        return werr(w, rc, "document %.*s: %s", DOCID(doc), ns_strerror(rc));
+    if ((rc = learn_fields(w, w->mf, nmf)))
+        return fail_stop(w, rc);
     if (e->live && (rc = kill_entry(w, e)))
         return werr(w, rc, "out of memory");
     e->hash = hash;
@@ -500,6 +712,43 @@ int nsi_writer_put(void *vw, const ns_doc *doc, int *outcome)
     if (w->opts.commit_every && ++w->since_commit >= w->opts.commit_every)
         return commit_and_merge(w);
     return NS_OK;
+}
+
+int nsi_writer_put(void *vw, const ns_doc *doc, int *outcome)
+{
+    return nsi_writer_put_fields(vw, doc, NULL, 0, outcome);
+}
+
+int nsi_writer_declare_field(void *vw, const char *name, size_t len, int type)
+{
+    nsi_writer *w = vw;
+    int rc = stopped(w);
+    if (rc)
+        return rc;
+    if ((rc = nsi_field_name_check(name, len, 0, w->err, NSI_ERRMSG)))
+        return rc;
+    int had;
+    rc = nsi_schema_add(&w->schema, name, len, type, &had);
+    if (rc == NS_ETOOBIG)
+        return werr(w, rc, "field '%.*s': the index has %d fields already, the most it may",
+                    (int)len, name, NSI_FIELD_MAX);
+    if (rc)
+        return werr(w, rc, "out of memory");
+    if (had && had != type)
+        return werr(w, NS_EINVAL, "field '%.*s' is a %s field in this index, not %s", (int)len,
+                    name, nsi_field_type_name(had), nsi_field_type_name(type));
+    if (!had)
+        w->dirty = 1;
+    return NS_OK;
+}
+
+int nsi_writer_field_type(void *vw, const char *name, size_t len)
+{
+    nsi_writer *w = vw;
+    if (len == 4 && !memcmp(name, "date", 4))
+        return NS_FIELD_DATE;
+    int k = nsi_schema_find(&w->schema, name, len);
+    return k < 0 ? 0 : w->schema.f[k].type;
 }
 
 int nsi_writer_delete(void *vw, const char *id, size_t id_len)
@@ -595,8 +844,8 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
     int rc = NS_EEXISTS;
     for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
         id = new_seg_id(w); /* taken meanwhile (see flush_mem): the next name */
-        if ((rc = nsi_merge(in, n, w->dir_fd, w->dir, id, next_generation(w), &ndocs, w->err,
-                            NSI_ERRMSG)) == NS_EEXISTS)
+        if ((rc = nsi_merge(in, n, &w->schema, w->dir_fd, w->dir, id, next_generation(w), &ndocs,
+                            w->err, NSI_ERRMSG)) == NS_EEXISTS)
             w->next_seg_id = id + 1;
     }
     free(in);
