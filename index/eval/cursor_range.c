@@ -1,11 +1,15 @@
 /* cursor_range.c — the range cursor: the documents of one segment whose date
  * or number field lies within a range (plan.h, NSI_E_RANGE), read from the
- * field's column in VALUES (format/values.h). It walks the column from the
+ * field's column in VALUES (format/values.h), verified once when the cursor
+ * is made and then read in place. It walks the column from the
  * target on, so in a conjunction it is led by the terms (its cost is the
  * segment's size) and only checks the documents they bring; alone, it walks
  * the whole column. A segment without the field, or whose field has another
  * type, matches nothing. It never scores (0). */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eval/eval.h"
 #include "format/values.h"
@@ -15,32 +19,33 @@ typedef struct range_cursor {
     const nsi_enode *e;
     int col; /* -1: the segment has no such date/number field */
     uint32_t ndocs;
+    const uint8_t *present, *vals; /* the column (values.h), verified */
+    /* the range as inclusive bounds of the column's own type */
+    int64_t lo_i, hi_i;
+    double lo_d, hi_d;
+    int lo_x, hi_x; /* numbers: the end is excluded */
 } range_cursor;
 
-static int in_range(const nsq_range *r, int64_t di, double dd)
+static int in_range(const range_cursor *r, uint64_t bits)
 {
-    if (r->type == NS_FIELD_DATE)
-        return (!r->has_lo || di >= r->lo_i) && (!r->has_hi || di <= r->hi_i);
-    if (r->has_lo && (r->lo_incl ? dd < r->lo_d : dd <= r->lo_d))
-        return 0;
-    if (r->has_hi && (r->hi_incl ? dd > r->hi_d : dd >= r->hi_d))
-        return 0;
-    return 1;
+    if (r->e->range.type == NS_FIELD_DATE) {
+        int64_t v = (int64_t)bits;
+        return v >= r->lo_i && v <= r->hi_i;
+    }
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return (r->lo_x ? v > r->lo_d : v >= r->lo_d) && (r->hi_x ? v < r->hi_d : v <= r->hi_d);
 }
 
 static int range_seek(nsi_eval *x, nsi_cursor *c, uint32_t target)
 {
     range_cursor *rc = (range_cursor *)c;
-    const nsq_range *r = &rc->e->range;
+    /* a step is a whole run of documents: the clock is read per seek */
+    if (nsi_deadline_tick(&x->dl))
+        return NS_ETIMEOUT;
     for (uint32_t d = target; rc->col >= 0 && d < rc->ndocs; d++) {
-        if (nsi_deadline_tick(&x->dl))
-            return NS_ETIMEOUT;
-        int64_t di = 0;
-        double dd = 0;
-        int p = nsi_values_num(x->seg, rc->col, d, &di, &dd, x->err, sizeof x->err);
-        if (p < 0)
-            return p;
-        if (p && in_range(r, di, dd)) {
+        uint64_t bits;
+        if (nsi_values_num_get(rc->present, rc->vals, d, &bits) && in_range(rc, bits)) {
             c->doc = d;
             return NS_OK;
         }
@@ -109,5 +114,20 @@ nsi_cursor *nsi_cursor_range_new(nsi_eval *x, const nsi_enode *e, int *rc)
     c->col = nsi_values_col(x->seg, e->fname, e->fname_len);
     if (c->col >= 0 && nsi_values_type(x->seg, c->col) != e->range.type)
         c->col = -1;
+    const nsq_range *r = &e->range;
+    c->lo_i = r->has_lo ? r->lo_i : INT64_MIN;
+    c->hi_i = r->has_hi ? r->hi_i : INT64_MAX;
+    c->lo_d = r->has_lo ? r->lo_d : -INFINITY;
+    c->hi_d = r->has_hi ? r->hi_d : INFINITY;
+    c->lo_x = r->has_lo && !r->lo_incl;
+    c->hi_x = r->has_hi && !r->hi_incl;
+    int rc2 = c->col < 0 ? NS_OK
+                         : nsi_values_num_column(x->seg, c->col, &c->present, &c->vals, x->err,
+                                                 sizeof x->err);
+    if (rc2) {
+        free(c);
+        *rc = rc2;
+        return NULL;
+    }
     return &c->base;
 }

@@ -9,6 +9,12 @@
 #include "eval/collect.h"
 #include "format/values.h"
 
+/* A segment's column of the sort field (present NULL: it has none). */
+typedef struct segcol {
+    const uint8_t *present, *vals;
+    int date;
+} segcol;
+
 typedef struct keyed {
     double key;  /* the value (a date as seconds: exact below 2^53) */
     int present; /* the document has the field */
@@ -87,26 +93,34 @@ int nsi_order_by_field(const nsi_snap *s, nsi_matches *all, size_t m, const char
 {
     size_t n = all->n, len = strlen(name);
     keyed *k = malloc((n ? n : 1) * sizeof *k);
-    int *cols = malloc((s->nsegs ? s->nsegs : 1) * sizeof *cols);
+    segcol *cols = calloc(s->nsegs ? s->nsegs : 1, sizeof *cols);
     int rc = k && cols ? NS_OK : NS_ENOMEM;
     for (uint32_t i = 0; !rc && i < s->nsegs; i++) {
-        cols[i] = nsi_values_col(s->segs[i], name, len);
-        int t = cols[i] >= 0 ? nsi_values_type(s->segs[i], cols[i]) : 0;
+        int col = nsi_values_col(s->segs[i], name, len);
+        int t = col >= 0 ? nsi_values_type(s->segs[i], col) : 0;
         if (t != NS_FIELD_DATE && t != NS_FIELD_NUMBER)
-            cols[i] = -1;
+            continue;
+        cols[i].date = t == NS_FIELD_DATE;
+        rc = nsi_values_num_column(s->segs[i], col, &cols[i].present, &cols[i].vals, err, errlen);
     }
+    /* the matches come in generation order (segment by segment) the first
+     * time; after a selection, in any order */
+    uint32_t seg = 0, doc;
     for (size_t i = 0; !rc && i < n; i++) {
-        uint32_t doc, seg = nsi_snap_locate(s, all->v[i].gdoc, &doc);
-        int64_t di = 0;
-        double dd = 0;
+        uint64_t g = all->v[i].gdoc, bits = 0;
+        if (g < s->base[seg])
+            seg = nsi_snap_locate(s, g, &doc);
+        while (seg + 1 < s->nsegs && g >= s->base[seg + 1])
+            seg++;
+        doc = (uint32_t)(g - s->base[seg]);
         int p =
-            cols[seg] < 0 ? 0 : nsi_values_num(s->segs[seg], cols[seg], doc, &di, &dd, err, errlen);
-        if (p < 0) {
-            rc = p;
-            break;
-        }
-        int is_date = p && nsi_values_type(s->segs[seg], cols[seg]) == NS_FIELD_DATE;
-        k[i] = (keyed){is_date ? (double)di : dd, p > 0, all->v[i].score, all->v[i].gdoc};
+            cols[seg].present && nsi_values_num_get(cols[seg].present, cols[seg].vals, doc, &bits);
+        double key = 0;
+        if (p && cols[seg].date)
+            key = (double)(int64_t)bits;
+        else if (p)
+            memcpy(&key, &bits, sizeof key);
+        k[i] = (keyed){key, p, all->v[i].score, g};
     }
     if (!rc)
         rc = select_best(k, n, m, desc);
