@@ -85,6 +85,28 @@ extern const nsi_algo nsi_algo_count;      /* algo_count.c */
 extern const nsi_algo nsi_algo_maxscore;   /* algo_maxscore.c */
 extern const nsi_algo nsi_algo_exhaustive; /* algo_exhaustive.c */
 
+/* ---- range filters checked per candidate (postfilter.c) */
+
+typedef struct nsi_postfilter {
+    nsi_enode view;           /* the AND without its ranges */
+    nsi_enode **kids;         /* view's kids (the plan's nodes) */
+    const nsi_enode **ranges; /* the ranges taken out */
+    size_t nranges;
+    nsi_cursor **cur; /* their cursors in the current segment */
+} nsi_postfilter;
+
+/* The plan to drive: plan itself, or, for an AND with ranges and something
+ * else to match, a view of it without the ranges, which pf then holds. */
+const nsi_enode *nsi_postfilter_split(const nsi_enode *plan, nsi_postfilter *pf);
+/* Builds and starts the ranges' cursors for x->seg. */
+int nsi_postfilter_start(nsi_eval *x, nsi_postfilter *pf);
+/* Whether candidate d passes every range; when not, *next is the first
+ * document that might (NSI_DOC_END: none); *rc on failure. */
+int nsi_postfilter_check(nsi_eval *x, nsi_postfilter *pf, uint32_t d, uint32_t *next, int *rc);
+/* Frees the cursors of the segment; nsi_postfilter_free everything. */
+void nsi_postfilter_end(nsi_postfilter *pf);
+void nsi_postfilter_free(nsi_postfilter *pf);
+
 /* ---- building blocks of cursors with children (cursor.c) */
 
 /* Cursors for the positive (non-NOT) children of e, in query order, in a new
