@@ -9,7 +9,8 @@
  * built-in date (Reuters' own dates; a document without one gets a
  * deterministic pseudo-random date in 1987-2006 from its number, so that
  * sorting has a key everywhere, and says so). Then, each figure the median
- * of R runs of every query (CPU time of the calling thread):
+ * of R runs of every query (CPU time of the calling thread), the two sides of
+ * each comparison run in turns:
  *
  *   filter   each query alone and with a keyword filter and with a date
  *            range that keep about half its matches; ratio filtered/plain
@@ -171,15 +172,22 @@ static double run_once(ns_index *idx, const char *text, const ns_search_options 
     return t;
 }
 
-static double measure(ns_index *idx, const char *text, const ns_search_options *so, int repeats,
-                      uint64_t *matches)
+/* a and b measured in turns (a, b, a, b...), so that a machine whose speed
+ * drifts (other work, frequency) weighs on both alike: medians into *ta, *tb. */
+static void measure_pair(ns_index *idx, const char *qa, const ns_search_options *sa, const char *qb,
+                         const ns_search_options *sb, int repeats, double *ta, double *tb,
+                         uint64_t *mb)
 {
-    double *t = malloc((size_t)repeats * sizeof *t);
-    for (int i = 0; i < repeats; i++)
-        t[i] = run_once(idx, text, so, matches);
-    double m = median(t, (size_t)repeats);
-    free(t);
-    return m;
+    double *a = malloc((size_t)repeats * sizeof *a), *b = malloc((size_t)repeats * sizeof *b);
+    uint64_t ma;
+    for (int i = 0; i < repeats; i++) {
+        a[i] = run_once(idx, qa, sa, &ma);
+        b[i] = run_once(idx, qb, sb, mb);
+    }
+    *ta = median(a, (size_t)repeats);
+    *tb = median(b, (size_t)repeats);
+    free(a);
+    free(b);
 }
 
 static void line(const char *what, const char *q, uint64_t matches, double a, double b)
@@ -248,29 +256,31 @@ int nsd_fields_main(int argc, char **argv)
     ns_search_options top = NS_SEARCH_OPTIONS_INIT;
     uint64_t m;
     double sum_plain = 0, sum_kw = 0, sum_range = 0, sum_dd = 0, sum_top = 0;
+    double sum_plain2 = 0;
     for (size_t i = 0; i < NQUERIES; i++) {
         char sec[256], fq[512];
-        double plain = measure(idx, queries[i], &top, repeats, &m);
+        double plain, kw, plain2, rg, plain3, de;
+        uint64_t mk;
         top_section(idx, queries[i], sec, sizeof sec);
         snprintf(fq, sizeof fq, "%s section:\"%s\"", queries[i], sec);
-        uint64_t mk;
-        double kw = measure(idx, fq, &top, repeats, &mk);
+        measure_pair(idx, queries[i], &top, fq, &top, repeats, &plain, &kw, &mk);
         line("filter-keyword", fq, mk, plain, kw);
         snprintf(fq, sizeof fq, "%s date:1987-01-01..1996-12-31", queries[i]);
-        double rg = measure(idx, fq, &top, repeats, &mk);
-        line("filter-range", fq, mk, plain, rg);
+        measure_pair(idx, queries[i], &top, fq, &top, repeats, &plain2, &rg, &mk);
+        line("filter-range", fq, mk, plain2, rg);
         ns_search_options dd = top;
         dd.dedup = 1;
-        double de = measure(idx, queries[i], &dd, repeats, &mk);
-        line("dedup-top10", queries[i], m, plain, de);
+        measure_pair(idx, queries[i], &top, queries[i], &dd, repeats, &plain3, &de, &m);
+        line("dedup-top10", queries[i], m, plain3, de);
         sum_plain += plain;
         sum_kw += kw;
+        sum_plain2 += plain2;
         sum_range += rg;
+        sum_top += plain3;
         sum_dd += de;
-        sum_top += plain;
     }
     line("filter-keyword-total", "*", 0, sum_plain, sum_kw);
-    line("filter-range-total", "*", 0, sum_plain, sum_range);
+    line("filter-range-total", "*", 0, sum_plain2, sum_range);
     line("dedup-top10-total", "*", 0, sum_top, sum_dd);
     /* facets and sort over all matches, for the queries with ~10k matches
      * and more, and for a filter that matches everything */
@@ -283,11 +293,11 @@ int nsd_fields_main(int argc, char **argv)
         fa.nfacets = 1;
         so.sort_field = "date";
         so.sort_desc = 1;
-        double base = measure(idx, big[i], &ex, repeats, &m);
-        double f = measure(idx, big[i], &fa, repeats, &m);
+        double base, f, base2, s;
+        measure_pair(idx, big[i], &ex, big[i], &fa, repeats, &base, &f, &m);
         line("facet-section", big[i], m, base, f);
-        double s = measure(idx, big[i], &so, repeats, &m);
-        line("sort-date-desc", big[i], m, base, s);
+        measure_pair(idx, big[i], &ex, big[i], &so, repeats, &base2, &s, &m);
+        line("sort-date-desc", big[i], m, base2, s);
     }
     ns_index_close(idx);
     return 0;
