@@ -541,9 +541,13 @@ static int unresolved_node(qparser *p, const qtok *t, nsq_node **out)
     }
     n->any = p->any;
     p->nterms++;
-    *out = n;
     p->cur.end = end;
-    return advance(p);
+    int rc = advance(p);
+    if (rc)
+        nsq_free(n); /* a failure leaves *out NULL, as everywhere */
+    else
+        *out = n;
+    return rc;
 }
 
 /* A keyword value or a date/number operand (a word or a phrase's inside) of
