@@ -87,7 +87,10 @@ int ns_query_parse(ns_query **out, ns_index *idx, const char *text, size_t len,
     size_t off = 0;
     nsi_buf names = {0};
     nsq_schema sc;
-    int have_schema = idx && index_schema(idx, &sc, &names) == NS_OK;
+    /* a backend without typed fields (Xapian, for now) gets the operands
+     * unresolved: its search refuses them with NS_EUNSUPPORTED rather than
+     * calling every field unknown */
+    int have_schema = idx && idx->ops->field && index_schema(idx, &sc, &names) == NS_OK;
     rc = nsi_query_parse_schema(text ? text : "", len, &o, an, have_schema ? &sc : NULL, &q->root,
                                 err, sizeof err, &off);
     nsi_buf_free(&names);
