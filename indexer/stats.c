@@ -15,7 +15,39 @@ static void part(FILE *out, const char *name, uint64_t bytes, uint64_t total)
             total ? (double)bytes * 100 / (double)total : 0.0);
 }
 
-static void print(FILE *out, const char *path, const ns_index *idx, const ns_stats *s)
+static const char *type_name(int type)
+{
+    switch (type) {
+    case NS_FIELD_KEYWORD:
+        return "keyword";
+    case NS_FIELD_DATE:
+        return "date";
+    case NS_FIELD_NUMBER:
+        return "number";
+    case NS_FIELD_TEXT:
+        return "text";
+    default:
+        return "?";
+    }
+}
+
+/* "fields       topics keyword, price number": the schema, in the index's
+ * order (docs/fields.md); nothing when the index has no fields. */
+static void print_fields(FILE *out, ns_index *idx)
+{
+    size_t n = ns_index_field_count(idx);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        int type;
+        if (ns_index_field(idx, i, &name, &type) != NS_OK)
+            break;
+        fprintf(out, "%s%s %s", i ? ", " : "fields       ", name, type_name(type));
+    }
+    if (n)
+        fputc('\n', out);
+}
+
+static void print(FILE *out, const char *path, ns_index *idx, const ns_stats *s)
 {
     fprintf(out, "index        %s\n", path);
     fprintf(out, "language     %s\n", ns_index_language(idx));
@@ -44,6 +76,7 @@ static void print(FILE *out, const char *path, const ns_index *idx, const ns_sta
         fprintf(out, "stored fields: %s before compression (%.1fx smaller)\n", raw,
                 (double)s->bytes_raw_stored / (double)s->bytes_stored);
     }
+    print_fields(out, idx);
 }
 
 int ni_print_stats(const char *path, FILE *out)

@@ -1,8 +1,11 @@
 /* fingerprint.h — a document's duplicate fingerprints (internal): the
- * SimHash of its title and body over word shingles, and the exact hash of
- * its body's words. docs/fields.md, "Duplicates", says how the shingle size
- * and the Hamming distance were chosen; docs/format.md, "VALUES", where they
- * are kept.
+ * SimHash of its body's words over shingles, and the exact hash of its body's
+ * words. A document whose body has no words (a headline-only brief) is
+ * fingerprinted by its title's words instead, so that briefs with different
+ * headlines are not all "copies" of one empty body. docs/fields.md,
+ * "Duplicates", says how the shingle size and the Hamming distance were
+ * chosen (bench/simhash_eval.c); docs/format.md, "VALUES", where they are
+ * kept.
  *
  * Both are computed from the analysed terms (folded, stemmed), so they are
  * the same whether a document is indexed or checked again (nindex --check
@@ -17,12 +20,14 @@
 /* Words per shingle, and the largest Hamming distance between two SimHashes
  * that still makes near-duplicates (measured: docs/fields.md). */
 #define NSI_SIMHASH_SHINGLE 3
-#define NSI_SIMHASH_DISTANCE 3
+#define NSI_SIMHASH_DISTANCE 4
 
 typedef struct nsi_fp {
-    uint64_t *tok; /* one hash per title and body word */
+    uint64_t *tok; /* one hash per title word, then per body word */
     size_t n, cap;
+    size_t ntitle;  /* how many of them are the title's */
     uint64_t exact; /* FNV-1a over the body's words */
+    uint64_t title; /* FNV-1a over the title's words */
     int oom;
 } nsi_fp;
 

@@ -209,7 +209,7 @@ int nsi_schema_add(nsi_schema *s, const char *name, size_t len, int type, int *h
         return NS_OK;
     if (len > NSI_FIELD_NAME_MAX)
         return NS_EINVAL;
-    if (s->n >= NSI_FIELD_MAX)
+    if (s->n >= NSI_COLUMNS_MAX)
         return NS_ETOOBIG;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
@@ -335,7 +335,7 @@ int nsi_valw_field(nsi_valw *w, const char *name, size_t len, int type, int *col
         }
     if (len == 0 || len > NSI_FIELD_NAME_MAX || type < NS_FIELD_KEYWORD || type > NS_FIELD_TEXT)
         return NS_EINVAL;
-    if (w->ncols >= NSI_FIELD_MAX)
+    if (w->ncols >= NSI_COLUMNS_MAX)
         return NS_ETOOBIG;
     if (w->ncols == w->ccap) {
         int cap = w->ccap ? w->ccap * 2 : 8;
@@ -449,6 +449,16 @@ int nsi_valw_hashes(nsi_valw *w, uint32_t doc, uint64_t simhash, uint64_t exact)
     w->hashes[(size_t)doc * 2] = simhash;
     w->hashes[(size_t)doc * 2 + 1] = exact;
     return NS_OK;
+}
+
+size_t nsi_valw_bytes(const nsi_valw *w)
+{
+    size_t n = w->arena.len + (size_t)w->nhash * 16;
+    for (int i = 0; i < w->ncols; i++) {
+        const wcol *c = &w->cols[i];
+        n += (size_t)c->nvals * (sizeof(wval) + 8) + c->pair_doc.n * 8 + c->nbits * 8;
+    }
+    return n;
 }
 
 void nsi_valw_truncate(nsi_valw *w, uint32_t doc)
@@ -593,7 +603,7 @@ static int cmp_cols(const void *a, const void *b, void *ctx)
 
 int nsi_valw_finish(nsi_valw *w, uint32_t ndocs, nsi_buf *out)
 {
-    int order[NSI_FIELD_MAX], rc = NS_OK;
+    int order[NSI_COLUMNS_MAX], rc = NS_OK;
     size_t names_len = 0;
     for (int i = 0; i < w->ncols; i++) {
         order[i] = i;
@@ -674,7 +684,7 @@ int nsi_values_open(nsi_seg *s, char *err, size_t errlen)
     if (rc)
         return rc;
     uint32_t nf = nsi_get_u32le(v), nd = nsi_get_u32le(v + 4), tlen = nsi_get_u32le(v + 8);
-    if (nd != s->ndocs || nf > NSI_FIELD_MAX || nsi_get_u32le(v + 12) != 0 ||
+    if (nd != s->ndocs || nf > NSI_COLUMNS_MAX || nsi_get_u32le(v + 12) != 0 ||
         tlen < (size_t)nf * NSI_VALUES_ENTRY || tlen > len - NSI_VALUES_HEAD)
         return vcorrupt(s, err, errlen, "head malformed");
     if ((rc = nsi_seg_touch(s, v + NSI_VALUES_HEAD, tlen, err, errlen)))

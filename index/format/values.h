@@ -28,12 +28,13 @@
 struct nsi_seg;
 
 /* Limits (docs/fields.md). */
-#define NSI_FIELD_NAME_MAX 64       /* bytes of a field name */
-#define NSI_FIELD_MAX 256           /* fields of one index */
-#define NSI_FIELD_VALUE_MAX 65535   /* bytes of one keyword or text value */
-#define NSI_FIELD_TERM_VALUE_MAX 96 /* folded bytes a keyword term keeps whole */
-#define NSI_VALUES_HEAD 16          /* nfields, ndocs, table_len, flags */
-#define NSI_VALUES_ENTRY 40         /* field table entry */
+#define NSI_FIELD_NAME_MAX 64               /* bytes of a field name */
+#define NSI_FIELD_MAX 256                   /* fields of one index, the built-in date aside */
+#define NSI_COLUMNS_MAX (NSI_FIELD_MAX + 1) /* a field table: the fields and date */
+#define NSI_FIELD_VALUE_MAX 65535           /* bytes of one keyword or text value */
+#define NSI_FIELD_TERM_VALUE_MAX 96         /* folded bytes a keyword term keeps whole */
+#define NSI_VALUES_HEAD 16                  /* nfields, ndocs, table_len, flags */
+#define NSI_VALUES_ENTRY 40                 /* field table entry */
 
 /* The first byte of a field term (docs/format.md, "Field terms"). Both sort
  * before every word (words start with a letter, digit or mark), so prefix
@@ -91,7 +92,7 @@ typedef struct nsi_schema {
 /* Index of field name in s, or -1. */
 int nsi_schema_find(const nsi_schema *s, const char *name, size_t len);
 /* Adds name with type unless s has it. *had (may be NULL) receives the type
- * s already had, or 0. NS_ETOOBIG past NSI_FIELD_MAX fields, NS_ENOMEM. The
+ * s already had, or 0. NS_ETOOBIG past NSI_COLUMNS_MAX fields, NS_ENOMEM. The
  * name is not checked here. */
 int nsi_schema_add(nsi_schema *s, const char *name, size_t len, int type, int *had);
 /* Adds seg's fields to s: NS_ECORRUPT, naming the file and the field, when
@@ -115,6 +116,8 @@ int nsi_valw_kw(nsi_valw *w, int col, uint32_t doc, const char *v, size_t len);
 /* A date (seconds) or number (IEEE 754 bits) of doc. */
 int nsi_valw_num(nsi_valw *w, int col, uint32_t doc, uint64_t bits);
 int nsi_valw_hashes(nsi_valw *w, uint32_t doc, uint64_t simhash, uint64_t exact);
+/* Bytes the builder holds (for the writer's flush threshold). */
+size_t nsi_valw_bytes(const nsi_valw *w);
 /* Forgets every value of documents >= doc (a document that failed). */
 void nsi_valw_truncate(nsi_valw *w, uint32_t doc);
 /* Appends the VALUES section of ndocs documents to out. */

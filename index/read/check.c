@@ -74,6 +74,7 @@ typedef struct chk {
     uint32_t ntok;
     int an_rc;
     nsi_fp fp;         /* --full: the document's fingerprints */
+    nsi_schema schema; /* the fields of the segments so far: they must agree */
     nsi_buf fterm;     /* a field term */
     uint8_t fp_on;     /* on_token feeds fp */
     const char *fname; /* text field being analysed (on_text) */
@@ -823,7 +824,8 @@ static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
     if (sum_t != g->sum_len_title || sum_b != g->sum_len_body)
         return bad(k, g, NSI_SEC_INFO, sec_off(g, NSI_SEC_INFO),
                    "field length totals disagree with NORMS");
-    if ((rc = check_dict(k, g)) || (rc = check_values(k, g)))
+    if ((rc = check_dict(k, g)) || (rc = check_values(k, g)) ||
+        (rc = nsi_schema_add_seg(&k->schema, g, k->err, k->errlen)))
         return rc;
     nsi_docstore_cache cache = {0};
     const uint8_t *dm = g->sec[NSI_SEC_DOCMAP].p;
@@ -892,6 +894,7 @@ static int check_once(chk *k, const char *dir)
         return rc;
     k->nsegs = k->ndocs = k->nlive = k->nterms = k->npostings = 0;
     nsi_idmap_clear(&k->live);
+    k->schema.n = 0;
     if (!k->an && (rc = nsi_analyzer_new(&k->an, c.language))) {
         nsi_commit_free(&c);
         return nsi_fail(k->err, k->errlen, NS_ECORRUPT, "%s/COMMIT: unknown language '%s'", dir,
@@ -969,6 +972,7 @@ int nsi_check(const char *path, int full, char *errbuf, size_t errlen)
     nsi_buf_free(&k.rec);
     nsi_buf_free(&k.fterm);
     nsi_fp_free(&k.fp);
+    nsi_schema_free(&k.schema);
     free(k.ex);
     return rc;
 }

@@ -117,7 +117,7 @@ uint32_t nsi_memindex_ndocs(const nsi_memindex *m) { return m->ndocs; }
 size_t nsi_memindex_bytes(const nsi_memindex *m)
 {
     return m->post_bytes + m->arena.len + m->recs.len + m->ids.len +
-           (size_t)m->nterms * sizeof(mterm);
+           (size_t)m->nterms * sizeof(mterm) + nsi_valw_bytes(m->values);
 }
 
 static int grow_table(nsi_memindex *m)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/fingerprint.h"
 #include "common/internal.h"
 #include "format/commit.h"
 #include "format/record.h"
@@ -158,13 +159,56 @@ static int copy_docs(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
+typedef struct fp_ctx {
+    nsi_fp *fp;
+    int body;
+} fp_ctx;
+
+static int fp_token(void *vctx, const nsi_token *t)
+{
+    fp_ctx *c = vctx;
+    nsi_fp_word(c->fp, t->term, t->term_len, c->body);
+    return 0;
+}
+
+/* The fingerprints of document d of a source older than version 5, which
+ * has none: computed from its stored title and body as indexing does. */
+static int old_fingerprints(const nsi_seg *g, uint32_t d, nsi_analyzer *an, nsi_fp *fp,
+                            nsi_docstore_cache *cache, uint64_t *sim, uint64_t *exact, char *err,
+                            size_t errlen)
+{
+    nsi_record rec;
+    int rc = nsi_seg_fields(g, d, &rec, err, errlen);
+    if (rc)
+        return rc;
+    char e2[256];
+    const uint8_t *body;
+    size_t body_len;
+    if ((rc = nsi_docstore_get_cached(&g->store, cache, d, &body, &body_len, e2, sizeof e2)))
+        return nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
+    nsi_fp_reset(fp);
+    fp_ctx c = {fp, 0};
+    rc = nsi_analyze(an, rec.f[NSI_F_TITLE], rec.len[NSI_F_TITLE], 0, 0, fp_token, &c, NULL);
+    c.body = 1;
+    if (!rc)
+        rc = nsi_analyze(an, (const char *)body, body_len, 0, 0, fp_token, &c, NULL);
+    if (!rc)
+        rc = nsi_fp_finish(fp, NSI_SIMHASH_SHINGLE, sim, exact);
+    return rc ? nsi_fail(err, errlen, rc, "%s: fingerprints of document %u: %s", g->path, d,
+                         ns_strerror(rc))
+              : NS_OK;
+}
+
 /* The typed fields and fingerprints of the live documents (VALUES): each
  * source column's values of each surviving document, by its new number.
- * Sources older than version 5 have neither: their documents get no field
- * values and fingerprints 0 (docs/fields.md, "Duplicates"). */
-static int copy_values(const src *s, size_t n, const nsi_schema *schema, nsi_segw *w, char *err,
-                       size_t errlen)
+ * Sources older than version 5 have no fields, and their documents'
+ * fingerprints are computed from their stored text when an analyzer is
+ * given (else 0: unknown; docs/fields.md, "Duplicates"). */
+static int copy_values(const src *s, size_t n, const nsi_schema *schema, nsi_analyzer *an,
+                       nsi_segw *w, char *err, size_t errlen)
 {
+    nsi_fp fp = {0};
+    nsi_docstore_cache cache = {0};
     nsi_valw *v = nsi_segw_values(w);
     int col, rc = nsi_valw_field(v, "date", 4, NS_FIELD_DATE, &col);
     for (size_t i = 0; schema && i < schema->n && !rc; i++)
@@ -190,9 +234,13 @@ static int copy_values(const src *s, size_t n, const nsi_schema *schema, nsi_seg
             if (nd == NSI_DOC_END)
                 continue;
             uint64_t sim, exact;
-            if (g->hashes && (rc = nsi_values_hashes(g, d, &sim, &exact, err, errlen)))
-                break;
-            if (g->hashes && (rc = nsi_valw_hashes(v, nd, sim, exact)))
+            if (g->hashes)
+                rc = nsi_values_hashes(g, d, &sim, &exact, err, errlen);
+            else if (an)
+                rc = old_fingerprints(g, d, an, &fp, &cache, &sim, &exact, err, errlen);
+            if (!rc && (g->hashes || an))
+                rc = nsi_valw_hashes(v, nd, sim, exact);
+            if (rc)
                 break;
             for (uint32_t c = 0; c < g->nvcols && !rc; c++) {
                 int type = g->vcols[c].type;
@@ -221,6 +269,8 @@ static int copy_values(const src *s, size_t n, const nsi_schema *schema, nsi_seg
         }
     }
     free(cmap);
+    nsi_fp_free(&fp);
+    nsi_docstore_cache_free(&cache);
     if (rc && err && !err[0])
         nsi_fail(err, errlen, rc, "merging segments: %s", ns_strerror(rc));
     return rc;
@@ -296,8 +346,8 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
-int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, int dirfd,
-              const char *dir, uint64_t out_id, uint64_t gen, uint32_t *ndocs, char *err,
+int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, nsi_analyzer *an,
+              int dirfd, const char *dir, uint64_t out_id, uint64_t gen, uint32_t *ndocs, char *err,
               size_t errlen)
 {
     src *s = calloc(n ? n : 1, sizeof *s);
@@ -313,7 +363,7 @@ int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, int di
     }
     int rc = copy_docs(s, n, w, err, errlen);
     if (!rc)
-        rc = copy_values(s, n, schema, w, err, errlen);
+        rc = copy_values(s, n, schema, an, w, err, errlen);
     if (!rc)
         rc = merge_terms(s, n, w, err, errlen);
     if (!rc) {

@@ -633,20 +633,43 @@ static int resolve_fields(nsi_writer *w, const ns_doc *doc, const ns_field *f, s
     return NS_OK;
 }
 
-/* Adds the fields of a document just put to the schema. */
+/* The fields of the schema, the built-in date aside (it is there when a
+ * segment had it). */
+static size_t user_fields(const nsi_writer *w)
+{
+    return w->schema.n - (nsi_schema_find(&w->schema, "date", 4) >= 0);
+}
+
+/* Adds the fields of a document just put to the schema (room was checked). */
 static int learn_fields(nsi_writer *w, const nsi_mfield *m, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (m[i].name_len == 4 && !memcmp(m[i].name, "date", 4))
             continue; /* built in */
         int rc = nsi_schema_add(&w->schema, m[i].name, m[i].name_len, m[i].type, NULL);
-        if (rc == NS_ETOOBIG)
-            return werr(w, rc, "field '%.*s': the index has %d fields already, the most it may",
-                        (int)m[i].name_len, m[i].name, NSI_FIELD_MAX);
         if (rc)
-            return werr(w, rc, "out of memory");
+            return werr(w, rc, "field '%.*s': %s", (int)m[i].name_len, m[i].name, ns_strerror(rc));
     }
     return NS_OK;
+}
+
+/* NS_ETOOBIG when the fields of a document would take the schema past
+ * NSI_FIELD_MAX fields. */
+static int room_for(nsi_writer *w, const ns_doc *doc, const ns_field *f, size_t n)
+{
+    size_t fresh = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nsi_schema_find(&w->schema, f[i].name, f[i].name_len) >= 0)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = f[j].name_len == f[i].name_len && !memcmp(f[j].name, f[i].name, f[i].name_len);
+        fresh += !seen;
+    }
+    if (user_fields(w) + fresh <= NSI_FIELD_MAX)
+        return NS_OK;
+    return werr(w, NS_ETOOBIG, "document %.*s: more than %d typed fields in the index", DOCID(doc),
+                NSI_FIELD_MAX);
 }
 
 int nsi_writer_put_fields(void *vw, const ns_doc *doc, const ns_field *fields, size_t nfields,
@@ -657,21 +680,8 @@ int nsi_writer_put_fields(void *vw, const ns_doc *doc, const ns_field *fields, s
     if (rc)
         return rc;
     /* new fields of this document must fit in the schema */
-    size_t fresh = 0;
-    for (size_t i = 0; i < nfields; i++)
-        fresh += nsi_schema_find(&w->schema, fields[i].name, fields[i].name_len) < 0;
-    if (fresh && w->schema.n + fresh > NSI_FIELD_MAX) {
-        nsi_schema probe = {0};
-        rc = nsi_schema_copy(&probe, &w->schema);
-        for (size_t i = 0; i < nfields && !rc; i++)
-            rc = nsi_schema_add(&probe, fields[i].name,
-                                fields[i].name_len > NSI_FIELD_NAME_MAX ? 0 : fields[i].name_len,
-                                NS_FIELD_KEYWORD, NULL);
-        nsi_schema_free(&probe);
-        if (rc == NS_ETOOBIG)
-            return werr(w, NS_ETOOBIG, "document %.*s: more than %d typed fields in the index",
-                        DOCID(doc), NSI_FIELD_MAX);
-    }
+    if ((rc = room_for(w, doc, fields, nfields)))
+        return rc;
     rc = nsi_record_encode(doc, &w->rec);
     if (rc)
         return werr(w, rc, "document %.*s: %s", DOCID(doc), ns_strerror(rc));
@@ -727,11 +737,11 @@ int nsi_writer_declare_field(void *vw, const char *name, size_t len, int type)
         return rc;
     if ((rc = nsi_field_name_check(name, len, 0, w->err, NSI_ERRMSG)))
         return rc;
-    int had;
-    rc = nsi_schema_add(&w->schema, name, len, type, &had);
-    if (rc == NS_ETOOBIG)
-        return werr(w, rc, "field '%.*s': the index has %d fields already, the most it may",
+    int k = nsi_schema_find(&w->schema, name, len), had;
+    if (k < 0 && user_fields(w) >= NSI_FIELD_MAX)
+        return werr(w, NS_ETOOBIG, "field '%.*s': the index has %d fields already, the most it may",
                     (int)len, name, NSI_FIELD_MAX);
+    rc = nsi_schema_add(&w->schema, name, len, type, &had);
     if (rc)
         return werr(w, rc, "out of memory");
     if (had && had != type)
@@ -844,8 +854,8 @@ static int merge_some(nsi_writer *w, const uint32_t *idx, uint32_t n)
     int rc = NS_EEXISTS;
     for (int tries = 0; rc == NS_EEXISTS && tries < 16; tries++) {
         id = new_seg_id(w); /* taken meanwhile (see flush_mem): the next name */
-        if ((rc = nsi_merge(in, n, &w->schema, w->dir_fd, w->dir, id, next_generation(w), &ndocs,
-                            w->err, NSI_ERRMSG)) == NS_EEXISTS)
+        if ((rc = nsi_merge(in, n, &w->schema, w->an, w->dir_fd, w->dir, id, next_generation(w),
+                            &ndocs, w->err, NSI_ERRMSG)) == NS_EEXISTS)
             w->next_seg_id = id + 1;
     }
     free(in);

@@ -42,6 +42,82 @@ while IFS=$'\t' read -r line date; do
 done <"$tmp/bad-dates"
 [ "$(grep -c "field 'date'" "$tmp/err")" -eq "$nbad" ] || fail "other dates reported"
 
+# The schema nindex --stats lists: every other member of the records, all
+# keywords (lists, and strings that are neither dates nor running text), and
+# the built-in date.
+ni -d "$idx" --stats
+expect_rc 0 "--stats"
+$py - "$reuters" "$tmp/out" <<'PY' || fail "Reuters' schema"
+import gzip, json, sys
+names = set()
+for line in gzip.open(sys.argv[1], "rt", encoding="utf-8"):
+    names |= set(json.loads(line)) - {"id", "title", "body", "url", "date"}
+want = sorted([(n, "keyword") for n in names] + [("date", "date")])
+line = [l for l in open(sys.argv[2]) if l.startswith("fields ")]
+assert len(line) == 1, line
+got = sorted(tuple(f.split()) for f in line[0][len("fields "):].strip().split(", "))
+assert got == want, (got, want)
+PY
+
+# --- values that do not fit the type their field has: reported with file and
+# line, dropped, the document indexed; types persist across runs ------------
+cat >"$tmp/typed.jsonl" <<'EOF'
+{"id":"t1","body":"typed one","price":12.5,"published":"1987-03-02T14:31:00Z","tags":["a","b"]}
+{"id":"t2","body":"typed two","price":"twelve","published":"someday","tags":"c"}
+{"id":"t3","body":"typed three","price":[1,2],"published":["1987-03-03","1987-03-04"]}
+{"id":"t4","body":"typed four","price":"7","published":"Tue, 3 Mar 1987 10:00:00 +0100","tags":{"x":1}}
+{"id":"t5","body":"typed five","price":null,"published":"","tags":[]}
+EOF
+ni -d "$tmp/typed" "$tmp/typed.jsonl"
+expect_rc 0 "typed.jsonl"
+summary "5 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped, 5 field values dropped"
+err_has "$tmp/typed.jsonl:2: field 'price': 'twelve' is not a number"
+err_has "$tmp/typed.jsonl:2: field 'published': cannot parse date 'someday'"
+err_has "$tmp/typed.jsonl:3: field 'price': a number field takes one value, not a list of 2"
+err_has "$tmp/typed.jsonl:3: field 'published': a date field takes one value, not a list of 2"
+err_has "$tmp/typed.jsonl:4: field 'tags': an object is not a keyword value"
+[ "$(grep -c "field '" "$tmp/err")" -eq 5 ] || fail "other values reported"
+ni -d "$tmp/typed" --stats
+for f in "date date" "price number" "published date" "tags keyword"; do
+    grep -q "^fields .*$f" "$tmp/out" || fail "schema lacks '$f'"
+done
+# a later run knows the types from the index
+printf '%s\n' '{"id":"t6","body":"typed six","price":"cheap","tags":5}' >"$tmp/typed2.jsonl"
+ni -d "$tmp/typed" "$tmp/typed2.jsonl"
+expect_rc 0 "typed2.jsonl"
+summary "1 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped, 1 field value dropped"
+err_has "$tmp/typed2.jsonl:1: field 'price': 'cheap' is not a number"
+# a changed field value is an update; the same values leave the documents alone
+ni -d "$tmp/typed" "$tmp/typed.jsonl"
+summary "0 added, 0 updated, 5 unchanged"
+sed 's/"price":"7"/"price":"8"/' "$tmp/typed.jsonl" >"$tmp/typed3.jsonl"
+ni -d "$tmp/typed" "$tmp/typed3.jsonl"
+summary "0 added, 1 updated, 4 unchanged"
+
+# --- --field: declared types win over inference; one the index has with
+# another type is refused before anything is read ---------------------------
+ni -d "$tmp/declared" --field oldid:number --field topics:text "$reuters"
+expect_rc 0 "Reuters with --field"
+summary "21578 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped, $nbad field value"
+ni -d "$tmp/declared" --stats
+grep -q "^fields .*oldid number" "$tmp/out" || fail "--field oldid:number not recorded"
+grep -q "^fields .*topics text" "$tmp/out" || fail "--field topics:text not recorded"
+ni -d "$tmp/typed" --field price:keyword "$tmp/typed2.jsonl"
+expect_rc 2 "--field with another type"
+err_has "--field price:keyword"
+! grep -q "added" "$tmp/err" || fail "indexed despite the bad --field"
+
+# --- BBC News and 20 Newsgroups: their members fit the types their first
+# records give (category; newsgroup, from, organization, split): nothing is
+# dropped -------------------------------------------------------------------
+for c in bbc_news/docs.jsonl 20newsgroups/docs.jsonl.gz; do
+    n=$($py -c 'import gzip,sys; f=sys.argv[1]; print(sum(1 for l in (gzip.open(f,"rt") if f.endswith(".gz") else open(f)) if l.strip()))' "$corpora/$c")
+    ni -d "$tmp/idx-${c%%/*}" "$corpora/$c"
+    expect_rc 0 "$c"
+    summary "$n added, 0 updated, 0 unchanged, 0 deleted, 0 skipped "$'\xE2\x80\x94' # none dropped
+    ! grep -q "field '" "$tmp/err" || fail "$c: a value was dropped"
+done
+
 # --- the seeds: plain text files have no date, whatever their mtime ---------
 mkdir "$tmp/seeds"
 cp "$corpora"/seeds/*.txt "$tmp/seeds/"
@@ -114,6 +190,11 @@ for line in open(sys.argv[1]):
         got[o["id"][len(sys.argv[2]) + 1:]] = o.get("date", "")
 assert got == want, got
 PY
+# the front matter's tags and author, and every file's mtime, are fields
+ni -d "$tmp/pages-idx" --stats
+for f in "author keyword" "mtime date" "tags keyword"; do
+    grep -q "^fields .*$f" "$tmp/out" || fail "pages' schema lacks '$f'"
+done
 
 # --- --field: checked before anything is indexed, and documented ------------
 for spec in oldid number oldid:blob date:keyword 9lives:number "a b:keyword" :keyword; do

@@ -30,8 +30,13 @@ static const char *const fuzz_docs[][3] = {
 };
 #define FUZZ_NDOCS (sizeof fuzz_docs / sizeof fuzz_docs[0])
 
+/* Each document also gets typed fields (docs/fields.md), so that the
+ * segment seeds carry VALUES columns of every type and field terms: a
+ * keyword list, a number, a text value and a date, and the built-in date. */
 static inline int fuzz_put_docs(ns_writer *w)
 {
+    static const char *const tags[] = {"Harbour", "talks", "Détente", "grain"};
+    static const char *const dates[] = {"2023-11-01", "26-FEB-1987 15:01:01.79", "not a date"};
     for (size_t i = 0; i < FUZZ_NDOCS; i++) {
         ns_doc d;
         memset(&d, 0, sizeof d);
@@ -41,7 +46,22 @@ static inline int fuzz_put_docs(ns_writer *w)
         d.title_len = strlen(d.title);
         d.body = fuzz_docs[i][2];
         d.body_len = strlen(d.body);
-        int rc = ns_writer_put(w, &d, NULL);
+        d.date = dates[i % 3];
+        d.date_len = strlen(d.date);
+        char num[16];
+        num[0] = (char)('0' + (char)i);
+        num[1] = '.';
+        num[2] = '5';
+        ns_field f[] = {
+            {"tag", 3, tags[i % 4], strlen(tags[i % 4]), NS_FIELD_KEYWORD},
+            {"tag", 3, tags[(i + 1) % 4], strlen(tags[(i + 1) % 4]), NS_FIELD_KEYWORD},
+            {"n", 1, num, 3, NS_FIELD_NUMBER},
+            {"note", 4, d.title, d.title_len, NS_FIELD_TEXT},
+            {"seen", 4, "2023-11-02T10:00:00Z", 20, NS_FIELD_DATE},
+        };
+        /* d6 has no fields; d7's empty title is no text value */
+        size_t nf = i == 5 ? 0 : i == 6 ? 3 : 5;
+        int rc = ns_writer_put_fields(w, &d, f, nf, NULL);
         if (rc)
             return rc;
     }

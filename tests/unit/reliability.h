@@ -96,7 +96,14 @@ static inline int rt_put(ns_writer *w, const char *id, const char *title, const 
     d.body_len = strlen(body);
     d.url = id;
     d.url_len = d.id_len;
-    return ns_writer_put(w, &d, NULL);
+    /* typed fields too (docs/fields.md), so that damage, faults and crashes
+     * reach VALUES columns and field terms as well */
+    char size[24];
+    snprintf(size, sizeof size, "%zu", d.body_len);
+    ns_field f[] = {
+        {"kind", 4, id[0] == 's' ? "synthetic" : "other", id[0] == 's' ? 9u : 5u, NS_FIELD_KEYWORD},
+        {"size", 4, size, strlen(size), NS_FIELD_NUMBER}};
+    return ns_writer_put_fields(w, &d, f, 2, NULL);
 }
 
 static inline int rt_put_synth(ns_writer *w, const rt_vocab *v, unsigned i)

@@ -1,11 +1,13 @@
 /* test_format1 — segments written in the old formats 1 (STORED of zlib
  * blocks without a dictionary, 32 KiB blocks), 2 (zlib, 8 KiB blocks,
- * preset dictionary) and 3 (2's STORED, with CHECKS) still open, check,
- * search and show their text, and a merge rewrites them as the current
- * version (4: zstd STORED) with the same contents (less a deleted document).
- * The segments are the fuzz seeds tests/fuzz/corpus/segment/v1-plain,
- * v2-plain and v3-plain, made by the writers of those versions from the invented documents of
- * tests/fuzz/docs.h (a flag byte, then the file). */
+ * preset dictionary), 3 (2's STORED, with CHECKS) and 4 (zstd STORED, no
+ * typed fields) still open, check, search and show their text, and a merge
+ * with a new document that has typed fields rewrites them as the current
+ * version (5: VALUES) with the same contents (less a deleted document): the
+ * old documents without fields but with fingerprints, the new one with its
+ * fields, and --check --full passes (it recomputes the fingerprints). The segments are the fuzz
+ * seeds tests/fuzz/corpus/segment/v1-plain to v4-plain, made by the writers of those versions from
+ * the invented documents of tests/fuzz/docs.h (a flag byte, then the file). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,11 +134,14 @@ static void reads_and_merges(const char *fixture, uint32_t format)
     ns_writer *w;
     CHECK_EQ_INT(ns_writer_open(&w, d, NULL, err, sizeof err), NS_OK);
     CHECK_EQ_INT(ns_writer_delete(w, "d6", 2), NS_OK); /* "Short": none of the hits */
+    ns_doc nd = {.id = "d8", .id_len = 2, .body = "a new document", .body_len = 14};
+    ns_field nf = {"tag", 3, "new", 3, NS_FIELD_KEYWORD};
+    CHECK_EQ_INT(ns_writer_put_fields(w, &nd, &nf, 1, NULL), NS_OK);
     CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
     CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
     ns_writer_close(w);
-    CHECK(access(seg, F_OK) != 0); /* the old segment is gone */
-    nsi_seg_filename(seg, sizeof seg, d, 2);
+    CHECK(access(seg, F_OK) != 0);           /* the old segment is gone */
+    nsi_seg_filename(seg, sizeof seg, d, 3); /* 2: d8's, merged too */
     uint32_t version = 0;
     version_of(seg, &version);
     CHECK_EQ_INT(version, NSI_SEG_VERSION);
@@ -144,6 +149,26 @@ static void reads_and_merges(const char *fixture, uint32_t format)
     CHECK_EQ_INT(ns_index_open(&idx, d, err, sizeof err), NS_OK);
     hits(idx, "harbour OR sever OR grain", after, sizeof after);
     CHECK_EQ_STR(after, before);
+    CHECK_EQ_INT(ns_index_field_count(idx), 2); /* date, tag */
+    nsi_seg *merged;
+    CHECK_EQ_INT(nsi_seg_open(&merged, d, 3, err, sizeof err), NS_OK);
+    if (merged) {
+        int col = nsi_values_col(merged, "tag", 3);
+        const uint8_t *ords;
+        uint32_t no = 9, with = 0;
+        uint64_t sim, exact;
+        for (uint32_t k = 0; k < merged->ndocs; k++) {
+            CHECK_EQ_INT(nsi_values_kw_doc(merged, col, k, &ords, &no, NULL, 0), NS_OK);
+            with += no;
+            CHECK_EQ_INT(nsi_values_hashes(merged, k, &sim, &exact, NULL, 0), NS_OK);
+            /* the old documents' fingerprints are computed by the merge
+             * (and --check --full below recomputes them) */
+            CHECK(sim != 0 && exact != 0);
+        }
+        CHECK_EQ_INT(with, 1);
+        CHECK_EQ_INT(merged->ndocs, 7); /* d1..d7 less d6, and d8 */
+        nsi_seg_close(merged);
+    }
     body_of_d3(idx, &body2);
     CHECK(body1 && body2 && strcmp(body1, body2) == 0);
     ns_index_close(idx);
@@ -159,6 +184,9 @@ static void test_reads_and_merges_format2(void) { reads_and_merges("v2-plain", 2
 
 /* Format 3: version 2's zlib STORED with CHECKS (chunk CRCs, identity). */
 static void test_reads_and_merges_format3(void) { reads_and_merges("v3-plain", 3); }
+
+/* Format 4: zstd STORED with dictionaries, no VALUES (no typed fields). */
+static void test_reads_and_merges_format4(void) { reads_and_merges("v4-plain", 4); }
 
 static void setup(void)
 {
@@ -180,4 +208,5 @@ static void teardown(void)
 }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_reads_and_merges_format1),
-                     NST(test_reads_and_merges_format2), NST(test_reads_and_merges_format3))
+                     NST(test_reads_and_merges_format2), NST(test_reads_and_merges_format3),
+                     NST(test_reads_and_merges_format4))
