@@ -12,12 +12,12 @@
  * the one shown; the others only count. */
 #include <stdlib.h>
 
+#include "analysis/fingerprint.h"
 #include "eval/collect.h"
 #include "format/values.h"
 
-#ifndef NSI_DEDUP_DISTANCE
-#define NSI_DEDUP_DISTANCE 3 /* SimHash bits two near copies may differ in */
-#endif
+/* SimHash bits two near copies may differ in (measured: docs/fields.md) */
+#define NSI_DEDUP_DISTANCE NSI_SIMHASH_DISTANCE
 
 typedef struct fp {
     uint64_t sim, exact;
