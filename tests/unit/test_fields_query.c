@@ -731,7 +731,77 @@ static void test_errors(void)
     ns_query_free(q);
 }
 
+/* ------------------------------------------------------------ text fields */
+
+/* A text field's words are searched as field:word, field:"a phrase" and
+ * field:pre*, and only there: the body's words are not the field's. */
+static void test_text_field(void)
+{
+    static const char *const notes[] = {"storm over the harbour", "harbour master retired",
+                                        "quiet night", NULL};
+    static const char *const bodies[] = {"quiet night", "storm over the harbour",
+                                         "the harbour master", "nothing"};
+    const char *dir = tc_tmpdir("fq-text");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_declare_field(w, "notes", 5, NS_FIELD_TEXT), NS_OK);
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "d%d", i);
+        ns_doc d = {id, 2, "", 0, bodies[i], strlen(bodies[i]), "", 0, "", 0, "", 0};
+        ns_field f = {"notes", 5, notes[i], notes[i] ? strlen(notes[i]) : 0, 0};
+        CHECK_EQ_INT(ns_writer_put_fields(w, &d, &f, notes[i] ? 1 : 0, NULL), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    static const struct {
+        const char *q, *ids;
+    } cases[] = {
+        {"notes:harbour", "d0 d1"},
+        {"notes:\"storm over\"", "d0"},
+        {"notes:\"over storm\"", ""},
+        {"notes:harb*", "d0 d1"},
+        {"notes:(quiet OR master)", "d1 d2"},
+        {"harbour -notes:harbour", "d2"},
+        {"notes:night", "d2"},
+        {"notes:storm NEAR/3 notes:harbour", "d0"},
+        {"notes:storm NEAR/2 notes:harbour", ""},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        ns_query *q;
+        size_t off;
+        CHECK_EQ_INT(
+            ns_query_parse(&q, idx, cases[c].q, strlen(cases[c].q), NULL, err, sizeof err, &off),
+            NS_OK);
+        ns_results *r = NULL;
+        CHECK_EQ_INT(ns_search(&r, idx, q, NULL), NS_OK);
+        char got[64] = "";
+        /* ids in id order, whatever the scores */
+        for (int d = 0; d < 4; d++)
+            for (size_t i = 0; i < ns_results_count(r); i++) {
+                ns_hit h;
+                ns_results_hit(r, i, &h);
+                if (h.id[1] - '0' == d) {
+                    if (got[0])
+                        strcat(got, " ");
+                    strncat(got, h.id, 2);
+                }
+            }
+        if (strcmp(got, cases[c].ids))
+            fprintf(stderr, "[%s] -> '%s', want '%s' (%s)\n", cases[c].q, got, cases[c].ids,
+                    ns_query_string(q));
+        CHECK_EQ_STR(got, cases[c].ids);
+        ns_results_free(r);
+        ns_query_free(q);
+    }
+    ns_index_close(idx);
+    tc_rmdir(dir);
+}
+
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_keyword_filter), NST(test_date_range),
                      NST(test_sort_by_date), NST(test_facets), NST(test_dedup),
                      NST(test_hit_fields), NST(test_pruned_equals_exhaustive),
-                     NST(test_filters_in_code), NST(test_errors))
+                     NST(test_filters_in_code), NST(test_errors), NST(test_text_field))
