@@ -2,11 +2,13 @@
  * (include/nsearch.h). See common.h for the command line; one more option,
  * `--backend native|xapian` (before or after the command), picks the storage
  * backend of a new index: with xapian the engine is named "nsearch-xapian".
- * Searching needs no switch: ns_index_open recognises the index by itself. */
+ * Searching needs no switch: ns_index_open recognises the index by itself.
+ * `bench_nsearch fields ...` measures typed fields instead (fields.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "fields.h"
 #include "nsearch.h"
 
 typedef struct nsd {
@@ -238,6 +240,8 @@ static int take_backend(int *argc, char **argv)
 int main(int argc, char **argv)
 {
     nsd n = {0};
+    if (argc > 1 && !strcmp(argv[1], "fields")) /* typed fields' costs (fields.c) */
+        return nsd_fields_main(argc, argv);
     if ((n.backend = take_backend(&argc, argv)) < 0)
         return 2;
     nb_engine e = {

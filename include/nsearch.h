@@ -103,6 +103,8 @@ NS_API const char *ns_strerror(int status);
 #define NS_MAX_PREFIX_EXPANSIONS 256  /* terms one prefix* may expand to */
 #define NS_MAX_QUERY_EXPANSIONS 4096  /* terms all prefixes of one query expand to */
 #define NS_MAX_RESULTS 100000         /* k + offset */
+#define NS_MAX_FACETS 64              /* facet requests of one search */
+#define NS_MAX_FACET_VALUES 10000     /* values one facet may return */
 
 /* ------------------------------------------------------------ analysis */
 
@@ -546,6 +548,24 @@ NS_API int ns_query_is_empty(const ns_query *q);
 /** Frees the query. Accepts NULL. */
 NS_API void ns_query_free(ns_query *q);
 
+/** Filters built in code, ANDed into q (docs/query-language.md, "Typed
+ *  fields"): they never change a score, and a query made only of filters
+ *  (an empty text and filters added) matches every document passing them.
+ *
+ *  ns_query_add_keyword: the documents whose keyword field `field`
+ *  (NUL-terminated) has value[0..len) (folded, whole value; any element of a
+ *  list). ns_query_add_range: the documents whose date or number field is
+ *  within the bounds: lo[0..lo_len) and hi[0..hi_len) are ends as in the
+ *  language (a date: YYYY, YYYY-MM, YYYY-MM-DD or a timestamp; a number: a
+ *  decimal); NULL is an open end; lo_incl/hi_incl say whether an end is
+ *  included (an included date end given as a month counts the whole month).
+ *  The field's type is looked up when q was parsed with an index, else at
+ *  search time. Errors: NS_EINVAL (bad name or value, message in errbuf of
+ *  nothing: check with ns_search's NS_EINVAL too), NS_ENOMEM. */
+NS_API int ns_query_add_keyword(ns_query *q, const char *field, const char *value, size_t len);
+NS_API int ns_query_add_range(ns_query *q, const char *field, const char *lo, size_t lo_len,
+                              int lo_incl, const char *hi, size_t hi_len, int hi_incl);
+
 /* ------------------------------------------------------------ search */
 
 typedef struct ns_search_options {
@@ -564,12 +584,33 @@ typedef struct ns_search_options {
     unsigned max_total_expansions; /* terms all the prefixes of the query may
                                       expand to together (NS_MAX_QUERY_EXPANSIONS;
                                       0 means the default); more is NS_ETOOBIG */
+    /* version 3: typed fields (docs/fields.md). A version-2 struct ends here
+     * and gets the defaults below (by score, no facets, no dedup). */
+    const char *sort_field;                /* NULL or "score": by score (default). Otherwise a date
+                                              or number field (or "date", the built-in one): hits
+                                              ordered by its value over ALL matches, documents
+                                              without it last, ties by score then document
+                                              number. Unknown field or another type: NS_EINVAL */
+    int sort_desc;                         /* with sort_field: 1 newest / largest first */
+    const struct ns_facet_request *facets; /* nfacets keyword fields to count */
+    size_t nfacets;                        /* values over ALL matches (at most 64) */
+    int dedup;                             /* near-duplicates collapsed to the best-ranked member
+                                              (ns_results_duplicates; docs/fields.md, "Duplicates") */
 } ns_search_options;
 
-#define NS_SEARCH_OPTIONS_VERSION 2
+/** A facet to count: the values of keyword field `field` (NUL-terminated)
+ *  over every match of the query, exact; the limit most frequent are kept
+ *  (0: 10). */
+typedef struct ns_facet_request {
+    const char *field;
+    size_t limit;
+} ns_facet_request;
+
+#define NS_SEARCH_OPTIONS_VERSION 3
 #define NS_SEARCH_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0, 0.0, NS_MAX_QUERY_EXPANSIONS          \
+        NS_SEARCH_OPTIONS_VERSION, 10, 0, 1.2, 0.75, 2.0, 0, 0.0, NS_MAX_QUERY_EXPANSIONS, NULL,   \
+            0, NULL, 0, 0                                                                          \
     }
 
 typedef struct ns_results ns_results;
@@ -623,6 +664,50 @@ NS_API int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit);
 /** Frees the result set (and lets go of the generation it pinned). Accepts
  *  NULL. */
 NS_API void ns_results_free(ns_results *r);
+
+/** One typed-field value of a hit (docs/fields.md). name and text are
+ *  borrowed until ns_results_free (NUL-terminated). text: a keyword or text
+ *  value as given; a date as ISO 8601 UTC ("1987-03-02T14:31:00Z"); a number
+ *  in the shortest %.17g form that reads back the same. date: seconds since
+ *  the epoch (date fields), number: the value (number fields); 0 otherwise. */
+typedef struct ns_field_value {
+    const char *name;
+    size_t name_len;
+    int type; /* NS_FIELD_KEYWORD, _DATE, _NUMBER or _TEXT */
+    const char *text;
+    size_t text_len;
+    int64_t date;
+    double number;
+} ns_field_value;
+
+/** Number of field values of hit i (0 for no hit i): every value of every
+ *  typed field the document has, the built-in date field included, in field
+ *  table order and, within a field, in the order given. */
+NS_API size_t ns_results_field_count(const ns_results *r, size_t i);
+
+/** Fills *out with value j (< ns_results_field_count) of hit i.
+ *  Errors: NS_EINVAL (no such hit or value). */
+NS_API int ns_results_field(const ns_results *r, size_t i, size_t j, ns_field_value *out);
+
+/** With ns_search_options.dedup: how many matches were collapsed into hit i
+ *  (0 otherwise, and for no hit i). */
+NS_API uint64_t ns_results_duplicates(const ns_results *r, size_t i);
+
+/** Number of facets (one per ns_search_options.facets entry, in order). */
+NS_API size_t ns_results_facet_count(const ns_results *r);
+
+/** Facet f: *field (the requested name, borrowed until ns_results_free) and
+ *  *nvalues (at most its limit). Either pointer may be NULL. Errors:
+ *  NS_EINVAL (no facet f). */
+NS_API int ns_results_facet(const ns_results *r, size_t f, const char **field, size_t *nvalues);
+
+/** Value j of facet f: *value and *len (borrowed until ns_results_free,
+ *  NUL-terminated; the first original form met of values that fold alike)
+ *  and *count, the number of matching documents that have it. Values come
+ *  by count descending, ties by their folded key bytewise. Errors:
+ *  NS_EINVAL. */
+NS_API int ns_results_facet_value(const ns_results *r, size_t f, size_t j, const char **value,
+                                  size_t *len, uint64_t *count);
 
 /** Copies the body (the stored text) of hit i of r, as stored in the
  *  generation r was made on. *out is a NUL-terminated copy that the caller

@@ -17,10 +17,13 @@
 static int search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o)
 {
     *o = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
-    /* a version-1 caller's struct ends before timeout: the rest keeps the
-     * defaults */
+    /* a version-1 caller's struct ends before timeout, a version-2 one
+     * before sort_field: the rest keeps the defaults */
     if (opts)
-        memcpy(o, opts, opts->version >= 2 ? sizeof *opts : offsetof(ns_search_options, timeout));
+        memcpy(o, opts,
+               opts->version >= 3   ? sizeof *opts
+               : opts->version == 2 ? offsetof(ns_search_options, sort_field)
+                                    : offsetof(ns_search_options, timeout));
     o->version = NS_SEARCH_OPTIONS_VERSION;
     if (!o->max_total_expansions)
         o->max_total_expansions = NS_MAX_QUERY_EXPANSIONS;
@@ -34,6 +37,19 @@ static int search_options(const ns_query *q, const ns_search_options *opts, ns_s
                               o->timeout);
     if (o->k > NS_MAX_RESULTS || o->offset > NS_MAX_RESULTS - o->k)
         return nsi_index_fail(NS_ETOOBIG, "k + offset exceeds %d", NS_MAX_RESULTS);
+    if (o->nfacets > NS_MAX_FACETS || (o->nfacets && !o->facets))
+        return nsi_index_fail(NS_EINVAL,
+                              "invalid facets (need 1 to %d requests, each naming a "
+                              "field)",
+                              NS_MAX_FACETS);
+    for (size_t i = 0; i < o->nfacets; i++)
+        if (!o->facets[i].field || !o->facets[i].field[0] ||
+            o->facets[i].limit > NS_MAX_FACET_VALUES)
+            return nsi_index_fail(NS_EINVAL,
+                                  "invalid facet %zu (need a field name and a limit of at most %d)",
+                                  i, NS_MAX_FACET_VALUES);
+    if (o->sort_field && !o->sort_field[0])
+        return nsi_index_fail(NS_EINVAL, "empty sort field (NULL or \"score\": by score)");
     return NS_OK;
 }
 
@@ -81,6 +97,55 @@ int ns_results_hit(const ns_results *r, size_t i, ns_hit *hit)
     return NS_OK;
 }
 
+size_t ns_results_field_count(const ns_results *r, size_t i)
+{
+    return r && i < r->nhits ? r->hits[i].fv_n : 0;
+}
+
+int ns_results_field(const ns_results *r, size_t i, size_t j, ns_field_value *out)
+{
+    if (!r || !out || i >= r->nhits || j >= r->hits[i].fv_n)
+        return NS_EINVAL;
+    const nsi_fval *v = &r->fv[r->hits[i].fv_first + j];
+    const char *a = (const char *)r->arena.data;
+    *out = (ns_field_value){a + v->name_off, v->name_len, v->type,  a + v->text_off,
+                            v->text_len,     v->date,     v->number};
+    return NS_OK;
+}
+
+uint64_t ns_results_duplicates(const ns_results *r, size_t i)
+{
+    return r && i < r->nhits ? r->hits[i].dups : 0;
+}
+
+size_t ns_results_facet_count(const ns_results *r) { return r ? r->nfacets : 0; }
+
+int ns_results_facet(const ns_results *r, size_t f, const char **field, size_t *nvalues)
+{
+    if (!r || f >= r->nfacets)
+        return NS_EINVAL;
+    if (field)
+        *field = (const char *)r->arena.data + r->facets[f].name_off;
+    if (nvalues)
+        *nvalues = r->facets[f].n;
+    return NS_OK;
+}
+
+int ns_results_facet_value(const ns_results *r, size_t f, size_t j, const char **value, size_t *len,
+                           uint64_t *count)
+{
+    if (!r || f >= r->nfacets || j >= r->facets[f].n)
+        return NS_EINVAL;
+    const nsi_facet_value *v = &r->facet_values[r->facets[f].first + j];
+    if (value)
+        *value = (const char *)r->arena.data + v->off;
+    if (len)
+        *len = v->len;
+    if (count)
+        *count = v->count;
+    return NS_OK;
+}
+
 int nsi_results_new(ns_results **out, ns_index *idx, size_t first_rank, size_t nhits)
 {
     ns_results *r = calloc(1, sizeof *r);
@@ -103,6 +168,9 @@ void ns_results_free(ns_results *r)
     if (r->idx)
         r->idx->ops->results_release(r);
     free(r->hits);
+    free(r->fv);
+    free(r->facets);
+    free(r->facet_values);
     nsi_buf_free(&r->arena);
     free(r);
 }

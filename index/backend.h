@@ -125,7 +125,7 @@ extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch
 
 /* The layout of nsi_backend and of the structs it passes: a module built
  * against another layout is refused. Bump it when any of them changes. */
-#define NSI_BACKEND_ABI 3u
+#define NSI_BACKEND_ABI 4u /* 4: ns_search_options v3, ns_results with fields, facets, dups */
 
 /* What the library hands a module when it loads it: the state that must
  * be the library's, not the module's own copy of it (the module carries a

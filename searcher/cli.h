@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "nsearch.h"
@@ -23,6 +24,7 @@ typedef struct cli_run {
     uint64_t elapsed_us;  /* parse + search */
     uint64_t deadline_us; /* CLOCK_MONOTONIC time the query's --query-timeout
                              ends (search and snippets); 0: none */
+    int dedup;            /* --dedup: hits carry their duplicates count */
 } cli_run;
 
 /* Microseconds of CLOCK_MONOTONIC: the clock of elapsed_us, snippet_us and
@@ -47,6 +49,24 @@ static inline ns_snippet_options cli_snippet_options(const cli_run *run)
         so.timeout = now < run->deadline_us ? (double)(run->deadline_us - now) / 1e6 : 1e-9;
     }
     return so;
+}
+
+/* The document date of hit i of r (its built-in date field, ISO 8601 UTC,
+ * "1987-03-02T14:31:00Z") into *text; returns its length, 0 when it has
+ * none. */
+static inline size_t cli_hit_date(const ns_results *r, size_t i, const char **text)
+{
+    size_t n = ns_results_field_count(r, i);
+    for (size_t j = 0; j < n; j++) {
+        ns_field_value v;
+        if (ns_results_field(r, i, j, &v) == NS_OK && v.type == NS_FIELD_DATE && v.name_len == 4 &&
+            memcmp(v.name, "date", 4) == 0) {
+            *text = v.text;
+            return v.text_len;
+        }
+    }
+    *text = "";
+    return 0;
 }
 
 /* Human-readable hits (rank, title, score, location, highlighted snippet)

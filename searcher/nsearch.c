@@ -46,7 +46,10 @@ typedef struct cli_opts {
     int allow_partial;      /* --allow-partial: skip shards that do not answer */
     const char *mark_start; /* --mark-start, --mark-end: NULL for "[" "]" */
     const char *mark_end;
-    char *query; /* the words after the options, joined; malloc'd */
+    char *query;                            /* the words after the options, joined; malloc'd */
+    char sort_name[72];                     /* --sort FIELD (sopts.sort_field) */
+    ns_facet_request facets[NS_MAX_FACETS]; /* --facet (sopts.facets) */
+    char facet_names[NS_MAX_FACETS][72];
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
@@ -72,7 +75,10 @@ enum {
     OPT_ALLOW_PARTIAL,
     OPT_QUERY_TIMEOUT,
     OPT_MARK_START,
-    OPT_MARK_END
+    OPT_MARK_END,
+    OPT_SORT,
+    OPT_FACET,
+    OPT_DEDUP
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -103,6 +109,18 @@ static const cliopt options[] = {
     {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
      "weight of title words (default 2.0)"},
     {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"sort", OPT_SORT, required_argument, "FIELD:ORDER",
+     "order hits by a date or number field over all\n"
+     "matches: FIELD:desc (newest/largest first) or\n"
+     "FIELD:asc; documents without it last, ties by\n"
+     "score; --sort score is the default"},
+    {"facet", OPT_FACET, required_argument, "FIELD[:N]",
+     "count the values of keyword FIELD over all\n"
+     "matches, the N most frequent (default 10);\n"
+     "repeatable"},
+    {"dedup", OPT_DEDUP, no_argument, NULL,
+     "collapse near-duplicate documents into the\n"
+     "best-ranked one, with a count of the others"},
     {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
      "stop a query (search and snippets) that runs\n"
      "longer, with an error (default 0: no limit;\n"
@@ -125,7 +143,9 @@ static void usage(FILE *out)
           "or is the word serve.\n"
           "\n"
           "Query syntax: words must all match (any with --any); \"a phrase\";\n"
-          "a OR b; -word or NOT word to exclude; prefix*; title:word; (groups).\n"
+          "a OR b; -word or NOT word to exclude; prefix*; title:word; (groups);\n"
+          "typed fields: topics:cocoa, topics:(cocoa OR coffee), date:1987-03,\n"
+          "date:1987-03-01..1987-03-31, date:>=2023-11-01, price:<10.\n"
           "\n"
           "Options:\n",
           out);
@@ -141,7 +161,8 @@ static void usage(FILE *out)
           "Examples:\n"
           "  nsearch -d ~/notes.idx sever relations\n"
           "  nsearch --json '\"diplomatic ties\" russia -ukraine'\n"
-          "  nsearch --queries queries.tsv --trec myrun -n 1000 > run.txt\n",
+          "  nsearch --queries queries.tsv --trec myrun -n 1000 > run.txt\n"
+          "  nsearch --sort date:desc --facet topics --dedup 'oil date:1987'\n",
           out);
 }
 
@@ -205,6 +226,59 @@ static int valid_marker(const char *s)
         if ((unsigned char)*s < ' ' || *s == 0x7F)
             return 0;
     return 1;
+}
+
+/* A field name as nindex and the index take it: 1 to 64 bytes,
+ * [A-Za-z][A-Za-z0-9_.-]*. */
+static int valid_field(const char *s, size_t len)
+{
+    if (len == 0 || len > 64 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* --sort score | FIELD:asc | FIELD:desc */
+static int parse_sort(cli_opts *o, const char *arg)
+{
+    const char *colon = strrchr(arg, ':');
+    size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
+
+    if (strcmp(arg, "score") == 0) {
+        o->sopts.sort_field = NULL;
+        return CONTINUE;
+    }
+    if (!colon || !valid_field(arg, len) ||
+        (strcmp(colon + 1, "asc") != 0 && strcmp(colon + 1, "desc") != 0))
+        return usage_error("--sort wants FIELD:asc, FIELD:desc or score, not '%s'", arg);
+    memcpy(o->sort_name, arg, len);
+    o->sort_name[len] = '\0';
+    o->sopts.sort_field = o->sort_name;
+    o->sopts.sort_desc = strcmp(colon + 1, "desc") == 0;
+    return CONTINUE;
+}
+
+/* --facet FIELD or FIELD:N */
+static int parse_facet(cli_opts *o, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    size_t len = colon ? (size_t)(colon - arg) : strlen(arg), n = 0, limit = 10;
+
+    if (!valid_field(arg, len) ||
+        (colon && (parse_size(colon + 1, NS_MAX_FACET_VALUES, &limit) != 0 || limit == 0)))
+        return usage_error("--facet wants FIELD or FIELD:N (N from 1 to 10000), not '%s'", arg);
+    n = o->sopts.nfacets;
+    if (n == NS_MAX_FACETS)
+        return usage_error("--facet given more than 64 times (at '%s')", arg);
+    memcpy(o->facet_names[n], arg, len);
+    o->facet_names[n][len] = '\0';
+    o->facets[n] = (ns_facet_request){o->facet_names[n], limit};
+    o->sopts.facets = o->facets;
+    o->sopts.nfacets = n + 1;
+    return CONTINUE;
 }
 
 /* Applies one option; returns CONTINUE or an exit status. */
@@ -271,6 +345,13 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
             return usage_error("%s wants at most 64 bytes of text without control characters",
                                c == OPT_MARK_START ? "--mark-start" : "--mark-end");
         *(c == OPT_MARK_START ? &o->mark_start : &o->mark_end) = arg;
+        break;
+    case OPT_SORT:
+        return parse_sort(o, arg);
+    case OPT_FACET:
+        return parse_facet(o, arg);
+    case OPT_DEDUP:
+        o->sopts.dedup = 1;
         break;
     case 'h':
         usage(stdout);
@@ -428,7 +509,8 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
                    NULL,
                    o->sopts.offset,
                    0,
-                   o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0};
+                   o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0,
+                   o->sopts.dedup};
 
     *matched = 0;
     err->rc = ns_query_parse(&q, idx, text, len, qopts, err->msg, sizeof err->msg, &err->offset);
@@ -720,7 +802,10 @@ int main(int argc, char **argv)
                   0,
                   NULL,
                   NULL,
-                  NULL};
+                  NULL,
+                  "",
+                  {{NULL, 0}},
+                  {""}};
     ns_index *idx = NULL;
     char *path = NULL;
     term_style st;

@@ -3,11 +3,15 @@
  * Per hit:
  *
  *    1. Title of the document  8.41            rank, bold title, dim score
- *       /path/or/url · 2023-11-16              dim location and date
+ *       /path/or/url · 2023-11-16 · +2 duplicates    dim location, date, and
+ *                                              with --dedup the copies collapsed
  *       …the snippet with [highlighted] words,  wrapped to the terminal
  *       indented under the title…
  *
- * then one summary line: "3 of 4 matches · 0.8 ms".
+ * then one summary line: "3 of 4 matches · 0.8 ms", and with --facet one
+ * line per facet: "topics: cocoa 12 · coffee 8 · sugar 3".
+ * The date is the document's date field (its day, YYYY-MM-DD), or the date
+ * as stored when it is not a date the index could read.
  *
  * Highlights are SGR colour on a colour terminal and "[...]" otherwise (or
  * the markers --mark-start and --mark-end give), so that piped output still
@@ -262,27 +266,45 @@ static void put_title_line(FILE *out, const term_style *st, const ns_hit *h, siz
     putc('\n', out);
 }
 
-static void put_location_line(FILE *out, const term_style *st, const ns_hit *h, size_t indent)
+static void put_location_line(FILE *out, const term_style *st, const cli_run *run, const ns_hit *h,
+                              size_t indent)
 {
     const char *where = h->url_len > 0 ? h->url : h->id;
     size_t where_len = h->url_len > 0 ? h->url_len : h->id_len;
-    size_t room = SIZE_MAX;
+    size_t room = SIZE_MAX, i = h->rank - 1 - run->offset;
+    const char *date;
+    size_t date_len = cli_hit_date(run->r, i, &date);
+    uint64_t dups = run->dedup ? ns_results_duplicates(run->r, i) : 0;
+    char dup_text[48] = "";
 
-    if (where_len == 0 && h->date_len == 0)
+    if (date_len >= 10)
+        date_len = 10; /* the day */
+    else if (date_len == 0) {
+        date = h->date; /* not a date the index read: as stored */
+        date_len = h->date_len;
+    }
+    if (dups > 0)
+        snprintf(dup_text, sizeof dup_text, "+%" PRIu64 " duplicate%s", dups, dups == 1 ? "" : "s");
+    if (where_len == 0 && date_len == 0 && dups == 0)
         return;
     if (st->width > 0) {
-        size_t date_cols = h->date_len > 0 ? term_text_width(h->date, h->date_len) + 3 : 0;
-        size_t used = indent + date_cols;
+        size_t date_cols = date_len > 0 ? term_text_width(date, date_len) + 3 : 0;
+        size_t used = indent + date_cols + (dups > 0 ? strlen(dup_text) + 3 : 0);
 
         room = st->width > used + MIN_TITLE_COLS ? st->width - used : MIN_TITLE_COLS;
     }
     put_spaces(out, indent);
     term_sgr(out, st, TERM_DIM);
     term_put_fit(out, where, where_len, room);
-    if (h->date_len > 0) {
+    if (date_len > 0) {
         if (where_len > 0)
             fputs(MIDDOT, out);
-        term_put_text(out, h->date, h->date_len);
+        term_put_text(out, date, date_len);
+    }
+    if (dups > 0) {
+        if (where_len > 0 || date_len > 0)
+            fputs(MIDDOT, out);
+        fputs(dup_text, out);
     }
     term_sgr(out, st, TERM_RESET);
     putc('\n', out);
@@ -340,6 +362,40 @@ static void put_summary(FILE *out, const term_style *st, const cli_run *run, siz
     putc('\n', out);
 }
 
+/* One line per facet: "topics: cocoa 12 · coffee 8" (values as they were
+ * given, most frequent first). */
+static void put_facets(FILE *out, const term_style *st, const ns_results *r)
+{
+    size_t nf = ns_results_facet_count(r);
+
+    for (size_t f = 0; f < nf; f++) {
+        const char *name;
+        size_t nv = 0;
+
+        ns_results_facet(r, f, &name, &nv);
+        term_sgr(out, st, TERM_BOLD);
+        term_put_text(out, name, strlen(name));
+        putc(':', out);
+        term_sgr(out, st, TERM_RESET);
+        if (nv == 0)
+            fputs(" (none)", out);
+        for (size_t j = 0; j < nv; j++) {
+            const char *v;
+            size_t len;
+            uint64_t count;
+
+            ns_results_facet_value(r, f, j, &v, &len, &count);
+            fputs(j > 0 ? MIDDOT : " ", out);
+            term_put_text(out, v, len);
+            putc(' ', out);
+            term_sgr(out, st, TERM_DIM);
+            put_count(out, count);
+            term_sgr(out, st, TERM_RESET);
+        }
+        putc('\n', out);
+    }
+}
+
 static void put_query_heading(FILE *out, const term_style *st, const cli_run *run)
 {
     size_t room = SIZE_MAX;
@@ -382,12 +438,14 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
         if (rc != NS_OK)
             return rc;
         put_title_line(out, st, &h, rank_cols);
-        put_location_line(out, st, &h, rank_cols + 2);
+        put_location_line(out, st, run, &h, rank_cols + 2);
         put_snippet(out, st, sn, rank_cols + 2);
         ns_snippet_free(sn);
         putc('\n', out);
     }
     put_summary(out, st, run, n);
+    if (run->r != NULL)
+        put_facets(out, st, run->r);
     if (run->qid != NULL)
         putc('\n', out);
     return NS_OK;

@@ -10,18 +10,24 @@ static int count_run(nsi_eval *x, const nsi_enode *plan, uint64_t base, nsi_run 
 {
     (void)base;
     int rc = NS_OK;
-    nsi_cursor *root = nsi_cursor_build(x, plan, &rc);
-    if (!root)
-        return rc;
-    rc = root->ops->start(x, root);
-    while (!rc && root->doc != NSI_DOC_END) {
-        uint32_t d = root->doc;
-        r->total += !nsi_bit_get(x->deleted, d);
-        if (d == NSI_DOC_END - 1)
-            break;
-        rc = root->ops->seek(x, root, d + 1);
+    nsi_postfilter pf;
+    nsi_cursor *root = nsi_cursor_build(x, nsi_postfilter_split(plan, &pf), &rc);
+    if (root && !(rc = nsi_postfilter_start(x, &pf)))
+        rc = root->ops->start(x, root);
+    while (root && !rc && root->doc != NSI_DOC_END) {
+        uint32_t d = root->doc, next = d + 1;
+        if (pf.nranges && !nsi_postfilter_check(x, &pf, d, &next, &rc)) {
+            if (rc || next == NSI_DOC_END)
+                break;
+        } else {
+            r->total += !nsi_bit_get(x->deleted, d);
+            if (d == NSI_DOC_END - 1)
+                break;
+        }
+        rc = root->ops->seek(x, root, next);
     }
     nsi_cursor_free(root);
+    nsi_postfilter_free(&pf);
     return rc;
 }
 

@@ -100,7 +100,14 @@ nsi_cursor *nsi_cursor_build(nsi_eval *x, const nsi_enode *e, int *rc)
     nsi_cursor *c;
     switch (e->kind) {
     case NSI_E_TERM:
+    case NSI_E_KEYWORD: /* a term whose idf is 0 */
         c = nsi_cursor_term_new(x, e, rc);
+        break;
+    case NSI_E_RANGE:
+        c = nsi_cursor_range_new(x, e, rc);
+        break;
+    case NSI_E_ALL:
+        c = nsi_cursor_all_new(x, rc);
         break;
     case NSI_E_OR:
         c = nsi_cursor_or_new(x, e, rc);

@@ -103,6 +103,8 @@ nsi_cursor *nsi_cursor_or_new(nsi_eval *x, const nsi_enode *e, int *rc);     /* 
 nsi_cursor *nsi_cursor_maybe_new(nsi_eval *x, const nsi_enode *e, int *rc);  /* cursor_maybe.c */
 nsi_cursor *nsi_cursor_phrase_new(nsi_eval *x, const nsi_enode *e, int *rc); /* cursor_phrase.c */
 nsi_cursor *nsi_cursor_near_new(nsi_eval *x, const nsi_enode *e, int *rc);   /* cursor_near.c */
+nsi_cursor *nsi_cursor_range_new(nsi_eval *x, const nsi_enode *e, int *rc);  /* cursor_range.c */
+nsi_cursor *nsi_cursor_all_new(nsi_eval *x, int *rc);                        /* cursor_all.c */
 /* AND-NOT (cursor_not.c): the matches of pos that no cursor built from e's
  * NOT children matches. Takes pos (freed on failure too). */
 nsi_cursor *nsi_cursor_not_new(nsi_eval *x, nsi_cursor *pos, const nsi_enode *e, int *rc);

@@ -49,12 +49,29 @@ struct nsi_eval {
     size_t scratch_cap;   /* one operation (NEAR): scratch_cap elements */
 };
 
+/* Every live match of a search, in generation order (sort by a field,
+ * facets, dedup: collect.h). */
+typedef struct nsi_match {
+    uint64_t gdoc;
+    double score;
+} nsi_match;
+
+typedef struct nsi_matches {
+    nsi_match *v;
+    size_t n, cap;
+} nsi_matches;
+
 /* The result of the segments searched so far. */
 typedef struct nsi_run {
     nsi_topk heap;
-    uint64_t total; /* matches counted */
-    int exact;      /* 0 once pruning skipped a document it did not check */
+    uint64_t total;   /* matches counted */
+    int exact;        /* 0 once pruning skipped a document it did not check */
+    nsi_matches *all; /* non-NULL: every live match is also appended here
+                         (only the exhaustive algorithm runs then) */
 } nsi_run;
+
+/* Appends (gdoc, score) to m: NS_OK or NS_ENOMEM. */
+int nsi_matches_push(nsi_matches *m, uint64_t gdoc, double score);
 
 /* A top-level algorithm. run() evaluates plan over segment x->seg, whose
  * documents are numbered from base in the generation, into r. */
@@ -67,6 +84,28 @@ typedef struct nsi_algo {
 extern const nsi_algo nsi_algo_count;      /* algo_count.c */
 extern const nsi_algo nsi_algo_maxscore;   /* algo_maxscore.c */
 extern const nsi_algo nsi_algo_exhaustive; /* algo_exhaustive.c */
+
+/* ---- range filters checked per candidate (postfilter.c) */
+
+typedef struct nsi_postfilter {
+    nsi_enode view;           /* the AND without its ranges */
+    nsi_enode **kids;         /* view's kids (the plan's nodes) */
+    const nsi_enode **ranges; /* the ranges taken out */
+    size_t nranges;
+    nsi_cursor **cur; /* their cursors in the current segment */
+} nsi_postfilter;
+
+/* The plan to drive: plan itself, or, for an AND with ranges and something
+ * else to match, a view of it without the ranges, which pf then holds. */
+const nsi_enode *nsi_postfilter_split(const nsi_enode *plan, nsi_postfilter *pf);
+/* Builds and starts the ranges' cursors for x->seg. */
+int nsi_postfilter_start(nsi_eval *x, nsi_postfilter *pf);
+/* Whether candidate d passes every range; when not, *next is the first
+ * document that might (NSI_DOC_END: none); *rc on failure. */
+int nsi_postfilter_check(nsi_eval *x, nsi_postfilter *pf, uint32_t d, uint32_t *next, int *rc);
+/* Frees the cursors of the segment; nsi_postfilter_free everything. */
+void nsi_postfilter_end(nsi_postfilter *pf);
+void nsi_postfilter_free(nsi_postfilter *pf);
 
 /* ---- building blocks of cursors with children (cursor.c) */
 

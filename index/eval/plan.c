@@ -6,6 +6,7 @@
 #include "common/internal.h"
 #include "eval/bm25.h"
 #include "eval/plan.h"
+#include "format/values.h"
 
 void nsi_plan_free(nsi_enode *e)
 {
@@ -15,6 +16,7 @@ void nsi_plan_free(nsi_enode *e)
         nsi_plan_free(e->kids[i]);
     free(e->kids);
     free(e->term);
+    free(e->fname);
     free(e);
 }
 
@@ -79,22 +81,30 @@ typedef struct strset {
     size_t n, cap;
 } strset;
 
-static int cmp_str(const void *a, const void *b)
+/* Terms of a text field hold a NUL (values.h): compared by bytes and length. */
+typedef struct lstr {
+    char *v;
+    size_t len;
+} lstr;
+
+static int cmp_lstr(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const lstr *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->v, y->v, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
 /* Every distinct term of the generation that starts with prefix: at most
  * lim->max_exp, and at most what is left of lim->max_total. */
-static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, strset *out,
-                         char *err, size_t errlen)
+static int expand_prefix(const nsi_snap *s, const nsq_node *q, const char *pre, size_t plen,
+                         nsi_plan_limits *lim, strset *out, char *err, size_t errlen)
 {
     unsigned max = lim->max_exp;
     for (uint32_t i = 0; i < s->nsegs; i++) {
         nsi_dictit it;
-        int r = nsi_dictit_seek(&it, s->segs[i], q->term, q->term_len, err, errlen);
-        while (r == NS_OK && it.term_len >= q->term_len &&
-               memcmp(it.term, q->term, q->term_len) == 0) {
+        int r = nsi_dictit_seek(&it, s->segs[i], pre, plen, err, errlen);
+        while (r == NS_OK && it.term_len >= plen && memcmp(it.term, pre, plen) == 0) {
             if (nsi_deadline_tick(lim->dl))
                 return plan_timeout(lim, err, errlen);
             int seen = 0;
@@ -122,8 +132,10 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *
                     out->len = l;
                     out->cap = cap;
                 }
-                if (!(out->v[out->n] = strndup(it.term, it.term_len)))
+                if (!(out->v[out->n] = malloc(it.term_len + 1)))
                     return NS_ENOMEM;
+                memcpy(out->v[out->n], it.term, it.term_len);
+                out->v[out->n][it.term_len] = '\0';
                 out->len[out->n++] = it.term_len;
             }
             r = nsi_dictit_next(&it, err, errlen);
@@ -131,11 +143,20 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *
         if (r < 0)
             return r;
     }
-    /* terms are NUL-free analysed text, so strcmp order is byte order */
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_str);
-    for (size_t k = 0; k < out->n; k++)
-        out->len[k] = strlen(out->v[k]);
+    /* byte order, lengths kept (a text field's terms hold a NUL) */
+    if (out->n > 1) {
+        lstr *t = malloc(out->n * sizeof *t);
+        if (!t)
+            return NS_ENOMEM;
+        for (size_t k = 0; k < out->n; k++)
+            t[k] = (lstr){out->v[k], out->len[k]};
+        qsort(t, out->n, sizeof *t, cmp_lstr);
+        for (size_t k = 0; k < out->n; k++) {
+            out->v[k] = t[k].v;
+            out->len[k] = t[k].len;
+        }
+        free(t);
+    }
     return NS_OK;
 }
 
@@ -144,7 +165,14 @@ static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_li
 {
     strset set = {0};
     nsi_enode *e = NULL;
-    *rc = expand_prefix(s, q, lim, &set, err, errlen);
+    nsi_buf pre = {0};
+    if (q->field == NSQ_FIELD_NAMED)
+        *rc = nsi_field_term(&pre, NSI_TERM_TEXT, q->fname, q->fname_len, q->term, q->term_len);
+    else
+        *rc = nsi_buf_append(&pre, q->term, q->term_len);
+    if (!*rc)
+        *rc = expand_prefix(s, q, (const char *)pre.data, pre.len, lim, &set, err, errlen);
+    nsi_buf_free(&pre);
     if (!*rc) {
         lim->used += (unsigned)set.n;
         e = enode_new(set.n ? NSI_E_OR : NSI_E_EMPTY, set.n);
@@ -168,6 +196,42 @@ static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_li
     return e;
 }
 
+/* A term of a text field or a keyword filter: the term the writer indexed
+ * (values.h, nsi_field_term). A keyword filter never scores (idf 0). */
+static nsi_enode *field_term_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim,
+                                   int *rc, char *err, size_t errlen)
+{
+    nsi_buf t = {0};
+    nsi_enode *e = NULL;
+    int kw = q->kind == NSQ_KEYWORD;
+    *rc = nsi_field_term(&t, kw ? NSI_TERM_KEYWORD : NSI_TERM_TEXT, q->fname, q->fname_len, q->term,
+                         q->term_len);
+    if (!*rc && (e = term_enode(s, (const char *)t.data, t.len, 0, lim, rc, err, errlen)) && kw) {
+        e->kind = NSI_E_KEYWORD;
+        e->idf = 0;
+    }
+    nsi_buf_free(&t);
+    return e;
+}
+
+static nsi_enode *filter_enode(const nsq_node *q, int *rc)
+{
+    nsi_enode *e = enode_new(q->kind == NSQ_RANGE ? NSI_E_RANGE : NSI_E_ALL, 0);
+    if (e && q->kind == NSQ_RANGE) {
+        e->range = q->range;
+        if (!(e->fname = malloc(q->fname_len + 1))) {
+            free(e);
+            e = NULL;
+        } else {
+            memcpy(e->fname, q->fname, q->fname_len + 1);
+            e->fname_len = q->fname_len;
+        }
+    }
+    if (!e)
+        *rc = NS_ENOMEM;
+    return e;
+}
+
 nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
                           char *err, size_t errlen)
 {
@@ -175,11 +239,20 @@ nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits 
         [NSQ_TERM] = NSI_E_TERM, [NSQ_PREFIX] = NSI_E_OR,  [NSQ_PHRASE] = NSI_E_PHRASE,
         [NSQ_NEAR] = NSI_E_NEAR, [NSQ_AND] = NSI_E_AND,    [NSQ_OR] = NSI_E_OR,
         [NSQ_NOT] = NSI_E_NOT,   [NSQ_MAYBE] = NSI_E_MAYBE};
-    if (q->kind == NSQ_TERM)
+    if (q->kind == NSQ_TERM && q->field != NSQ_FIELD_NAMED)
         return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, lim, rc, err,
                           errlen);
+    if (q->kind == NSQ_TERM || q->kind == NSQ_KEYWORD)
+        return field_term_enode(s, q, lim, rc, err, errlen);
     if (q->kind == NSQ_PREFIX)
         return prefix_enode(s, q, lim, rc, err, errlen);
+    if (q->kind == NSQ_RANGE || q->kind == NSQ_ALL)
+        return filter_enode(q, rc);
+    if (q->kind == NSQ_FIELD) { /* search.c resolves these first */
+        *rc = nsi_fail(err, errlen, NS_EINVAL, "field operand '%s' at %zu was not resolved",
+                       q->term, q->offset);
+        return NULL;
+    }
     nsi_enode *e = enode_new(kinds[q->kind], q->nkids);
     if (!e) {
         *rc = NS_ENOMEM;

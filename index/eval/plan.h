@@ -16,14 +16,18 @@
 #include "read/reader.h"
 
 enum nsi_ekind {
-    NSI_E_EMPTY,  /* matches nothing (a prefix that expands to no term) */
-    NSI_E_TERM,   /* one term: term, len, df, idf, title_only */
-    NSI_E_AND,    /* kids: positive nodes, then NSI_E_NOT ones */
-    NSI_E_OR,     /* kids: >= 1 nodes (a prefix: its expansions in byte order) */
-    NSI_E_NOT,    /* one kid; only a kid of NSI_E_AND */
-    NSI_E_PHRASE, /* kids: terms at consecutive positions */
-    NSI_E_NEAR,   /* kids: terms within dist positions of each other */
-    NSI_E_MAYBE   /* kids[0] must match; the others only add to the score */
+    NSI_E_EMPTY,   /* matches nothing (a prefix that expands to no term) */
+    NSI_E_TERM,    /* one term: term, len, df, idf, title_only */
+    NSI_E_AND,     /* kids: positive nodes, then NSI_E_NOT ones */
+    NSI_E_OR,      /* kids: >= 1 nodes (a prefix: its expansions in byte order) */
+    NSI_E_NOT,     /* one kid; only a kid of NSI_E_AND */
+    NSI_E_PHRASE,  /* kids: terms at consecutive positions */
+    NSI_E_NEAR,    /* kids: terms within dist positions of each other */
+    NSI_E_MAYBE,   /* kids[0] must match; the others only add to the score */
+    NSI_E_KEYWORD, /* a keyword filter: the field term (values.h) term, len,
+                      df; idf 0, so it never adds to a score */
+    NSI_E_RANGE,   /* the documents whose date/number field fname lies in range */
+    NSI_E_ALL      /* every document; scores 0 */
 };
 
 typedef struct nsi_enode {
@@ -34,6 +38,9 @@ typedef struct nsi_enode {
     uint64_t df; /* TERM: over every segment, deleted documents included */
     double idf;
     unsigned dist; /* NEAR */
+    char *fname;   /* RANGE: the field (NUL-terminated) */
+    size_t fname_len;
+    nsq_range range; /* RANGE */
     struct nsi_enode **kids;
     size_t nkids;
 } nsi_enode;

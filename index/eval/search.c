@@ -30,13 +30,17 @@
  * as Lucene does). A title:-restricted term uses the title part only.
  * Ties rank the lower document number first.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "common/internal.h"
+#include "eval/collect.h"
 #include "eval/eval.h"
 #include "eval/search.h"
 #include "format/record.h"
+#include "format/values.h"
 
 /* The algorithms, tried in order: the first that fits runs (eval.h). */
 static const nsi_algo *const algos[] = {&nsi_algo_count, &nsi_algo_maxscore, &nsi_algo_exhaustive};
@@ -76,21 +80,88 @@ static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_searc
     return rc;
 }
 
+static int add_string(ns_results *r, const char *p, size_t len, size_t *off)
+{
+    *off = r->arena.len;
+    int rc = nsi_buf_append(&r->arena, p, len);
+    return rc ? rc : nsi_buf_putc(&r->arena, 0);
+}
+
+static int add_fval(ns_results *r, nsi_fval v)
+{
+    if (r->nfv == r->cap_fv) {
+        size_t c = r->cap_fv ? r->cap_fv * 2 : 32;
+        nsi_fval *f = realloc(r->fv, c * sizeof *f);
+        if (!f)
+            return NS_ENOMEM;
+        r->fv = f;
+        r->cap_fv = c;
+    }
+    r->fv[r->nfv++] = v;
+    return NS_OK;
+}
+
+/* The shortest %g form of v that reads back as v. */
+static void number_text(double v, char *buf, size_t n)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* The typed-field values of hit h, from its segment's columns. */
+static int load_hit_fields(ns_results *res, nsi_hit *h, char *err, size_t errlen)
+{
+    const nsi_seg *sg = res->snap->segs[h->seg];
+    int nf = nsi_values_nfields(sg), rc = NS_OK;
+    h->fv_first = res->nfv;
+    for (int c = 0; !rc && c < nf; c++) {
+        const char *name;
+        size_t nlen;
+        nsi_fval v = {0};
+        nsi_values_field(sg, c, &name, &nlen, &v.type);
+        if ((rc = add_string(res, name, nlen, &v.name_off)))
+            break;
+        v.name_len = nlen;
+        if (v.type == NS_FIELD_KEYWORD || v.type == NS_FIELD_TEXT) {
+            const uint8_t *ords;
+            uint32_t n;
+            rc = nsi_values_kw_doc(sg, c, h->doc, &ords, &n, err, errlen);
+            for (uint32_t j = 0; !rc && j < n; j++) {
+                const char *t;
+                rc = nsi_values_kw_value(sg, c, nsi_values_ord(ords, j), &t, &v.text_len, NULL,
+                                         NULL, err, errlen);
+                if (!rc && !(rc = add_string(res, t, v.text_len, &v.text_off)))
+                    rc = add_fval(res, v);
+            }
+            continue;
+        }
+        char buf[64] = "";
+        int p = nsi_values_num(sg, c, h->doc, &v.date, &v.number, err, errlen);
+        if (p <= 0) {
+            rc = p;
+            continue;
+        }
+        if (v.type == NS_FIELD_DATE && nsq_date_iso(v.date, buf) != NS_OK)
+            snprintf(buf, sizeof buf, "%lld", (long long)v.date);
+        else if (v.type == NS_FIELD_NUMBER)
+            number_text(v.number, buf, sizeof buf);
+        v.text_len = strlen(buf);
+        if (!(rc = add_string(res, buf, v.text_len, &v.text_off)))
+            rc = add_fval(res, v);
+    }
+    h->fv_n = res->nfv - h->fv_first;
+    return rc;
+}
+
 static int load_hit(ns_results *res, nsi_hit *h, char *err, size_t errlen)
 {
     const nsi_snap *s = res->snap;
-    uint32_t lo = 0, hi = s->nsegs;
-    while (hi - lo > 1) {
-        uint32_t m = lo + (hi - lo) / 2;
-        if (s->base[m] <= h->gdoc)
-            lo = m;
-        else
-            hi = m;
-    }
-    h->seg = lo;
-    h->doc = (uint32_t)(h->gdoc - s->base[lo]);
+    h->seg = nsi_snap_locate(s, h->gdoc, &h->doc);
     nsi_record rec;
-    int rc = nsi_seg_fields(s->segs[lo], h->doc, &rec, err, errlen);
+    int rc = nsi_seg_fields(s->segs[h->seg], h->doc, &rec, err, errlen);
     if (rc)
         return rc;
     for (int f = 0; f < NSI_F_BODY; f++) {
@@ -100,7 +171,7 @@ static int load_hit(ns_results *res, nsi_hit *h, char *err, size_t errlen)
             (rc = nsi_buf_putc(&res->arena, 0)))
             return rc;
     }
-    return NS_OK;
+    return load_hit_fields(res, h, err, errlen);
 }
 
 /* Copies the listed fields of every hit: they are read in place from each
@@ -113,6 +184,115 @@ static int load_hits(ns_results *r, char *err)
     return rc;
 }
 
+int nsi_matches_push(nsi_matches *m, uint64_t gdoc, double score)
+{
+    if (m->n == m->cap) {
+        size_t c = m->cap ? m->cap * 2 : 1024;
+        nsi_match *v = realloc(m->v, c * sizeof *v);
+        if (!v)
+            return NS_ENOMEM;
+        m->v = v;
+        m->cap = c;
+    }
+    m->v[m->n++] = (nsi_match){gdoc, score};
+    return NS_OK;
+}
+
+/* The query with its `name:...` operands resolved against the generation's
+ * fields, and its code-built filters checked. *own is the resolved copy to
+ * free (NULL when q is used as it is). */
+static int resolve_query(ns_index *idx, const nsi_snap *s, const nsq_node *q, const nsq_node **use,
+                         nsq_node **own, char *err)
+{
+    nsi_buf names = {0};
+    nsq_schema sc;
+    *own = NULL;
+    *use = q;
+    int rc = nsi_snap_schema(s, &sc, &names);
+    if (!rc && nsq_has_unresolved(q)) {
+        nsi_analyzer *an = NULL;
+        char msg[NSI_ERRMSG] = "";
+        size_t off = 0;
+        if (!(rc = nsi_index_analyzer(idx, &an))) {
+            rc = nsq_resolve(q, an, &sc, own, msg, sizeof msg, &off);
+            nsi_index_analyzer_put(idx, an);
+        }
+        if (rc == NS_ESYNTAX) /* the query was accepted: its fields are the options' fault */
+            rc = nsi_fail(err, NSI_ERRMSG, NS_EINVAL, "%s", msg);
+        else if (rc && msg[0])
+            nsi_fail(err, NSI_ERRMSG, rc, "%s", msg);
+        if (!rc)
+            *use = *own;
+    }
+    if (!rc)
+        rc = nsi_snap_check_filters(s, *use, &sc, err, NSI_ERRMSG);
+    nsi_buf_free(&names);
+    return rc;
+}
+
+/* The sort field and the facets name fields of the right types. */
+static int check_fields(const nsi_snap *s, const ns_search_options *o, int sorted, char *err)
+{
+    if (sorted) {
+        int t = nsi_snap_field_type(s, o->sort_field, strlen(o->sort_field));
+        if (t != NS_FIELD_DATE && t != NS_FIELD_NUMBER)
+            return nsi_fail(err, NSI_ERRMSG, NS_EINVAL, "cannot sort by '%s': %s", o->sort_field,
+                            t ? "not a date or number field" : "no such field in this index");
+    }
+    for (size_t i = 0; i < o->nfacets; i++) {
+        const char *f = o->facets[i].field;
+        int t = nsi_snap_field_type(s, f, strlen(f));
+        if (t != NS_FIELD_KEYWORD)
+            return nsi_fail(err, NSI_ERRMSG, NS_EINVAL, "cannot count facet '%s': %s", f,
+                            t ? "not a keyword field" : "no such field in this index");
+    }
+    return NS_OK;
+}
+
+/* The hits, from candidates in rank order: cand[offset..) up to k. */
+static int set_hits(ns_results *r, const nsi_match *cand, size_t ncand, const uint64_t *dups,
+                    const ns_search_options *o)
+{
+    size_t n = ncand > o->offset ? ncand - o->offset : 0;
+    if (n > o->k)
+        n = o->k;
+    r->hits = calloc(n + 1, sizeof *r->hits);
+    if (!r->hits)
+        return NS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        r->hits[i].score = cand[o->offset + i].score;
+        r->hits[i].gdoc = cand[o->offset + i].gdoc;
+        r->hits[i].dups = dups ? dups[o->offset + i] : 0;
+    }
+    r->nhits = n;
+    return NS_OK;
+}
+
+/* Ranks every collected match (by the sort field or by score), collapses
+ * duplicates when asked, and sets the hits. */
+static int rank_all(ns_results *r, nsi_matches *all, const ns_search_options *o, int sorted,
+                    char *err)
+{
+    size_t want = o->k + o->offset, m = want, kept = 0;
+    uint64_t *dups = NULL;
+    int rc = NS_OK, more;
+    if (o->dedup && !(dups = calloc(all->n + 1, sizeof *dups)))
+        return NS_ENOMEM;
+    do {
+        more = 0;
+        rc = sorted
+                 ? nsi_order_by_field(r->snap, all, m, o->sort_field, o->sort_desc, err, NSI_ERRMSG)
+                 : nsi_order_by_score(all, m);
+        if (!rc && o->dedup)
+            rc = nsi_dedup(r->snap, all->v, all->n, m, want, dups, &kept, &more, err, NSI_ERRMSG);
+        m = m > all->n / 4 ? all->n : m * 4;
+    } while (!rc && more);
+    if (!rc)
+        rc = set_hits(r, all->v, o->dedup ? kept : (all->n < want ? all->n : want), dups, o);
+    free(dups);
+    return rc;
+}
+
 int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
                       const ns_search_options *opts)
 {
@@ -122,26 +302,77 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
     if (nsi_results_new(&r, idx, o.offset + 1, 0))
         return NS_ENOMEM;
     r->snap = nsi_index_acquire(idx);
-    nsi_run run = {{NULL, 0, o.k + o.offset}, 0, 1};
+    int sorted = o.sort_field && strcmp(o.sort_field, "score") != 0;
+    int collect = sorted || o.nfacets > 0;
+    size_t want = o.k + o.offset;
+    /* dedup by score without collecting: a heap a few times deeper than the
+     * page, made deeper until enough distinct hits survive */
+    size_t depth = o.dedup && !collect ? want * 2 + 8 : want;
+    nsi_matches all = {0};
+    nsi_run run = {{NULL, 0, depth}, 0, 1, collect ? &all : NULL};
+    ns_search_options so = o;
+    if (collect) { /* every match, scored: the exhaustive algorithm */
+        so.exhaustive = 1;
+        so.k = so.k ? so.k : 1;
+    }
     int rc = nsi_snap_sound(r->snap);
     nsi_enode *root = NULL;
+    nsq_node *resolved = NULL;
+    const nsq_node *qroot = q->root;
     nsi_deadline dl = nsi_deadline_in(o.timeout);
     nsi_plan_limits lim = {q->max_expansions, o.max_total_expansions, 0, &dl, o.timeout};
-    if (!rc && q->root) {
-        root = nsi_plan_build(r->snap, q->root, &lim, &rc, err, NSI_ERRMSG);
+    if (!rc && qroot)
+        rc = resolve_query(idx, r->snap, q->root, &qroot, &resolved, err);
+    if (!rc)
+        rc = check_fields(r->snap, &o, sorted, err);
+    if (!rc && qroot) {
+        root = nsi_plan_build(r->snap, qroot, &lim, &rc, err, NSI_ERRMSG);
         if (!root && !rc)
             rc = NS_ENOMEM;
     }
-    if (!rc && root && !(run.heap.e = malloc((run.heap.k + 1) * sizeof *run.heap.e)))
-        rc = NS_ENOMEM;
-    if (!rc && root)
-        rc = search_segments(r->snap, root, &o, dl, &run, err, NSI_ERRMSG);
-    if (!rc) {
+    for (;;) {
+        if (!rc && root && !(run.heap.e = malloc((run.heap.k + 1) * sizeof *run.heap.e)))
+            rc = NS_ENOMEM;
+        if (!rc && root)
+            rc = search_segments(r->snap, root, &so, dl, &run, err, NSI_ERRMSG);
+        if (rc || collect || !o.dedup)
+            break;
+        /* dedup by score: collapse the heap; deeper if too few survived */
         nsi_topk_sort(&run.heap);
+        nsi_match *cand = malloc((run.heap.n + 1) * sizeof *cand);
+        uint64_t *dups = calloc(run.heap.n + 1, sizeof *dups);
+        size_t kept = 0;
+        int more = 0;
+        rc = cand && dups ? NS_OK : NS_ENOMEM;
+        for (size_t i = 0; !rc && i < run.heap.n; i++)
+            cand[i] = (nsi_match){run.heap.e[i].gdoc, run.heap.e[i].score};
+        if (!rc)
+            rc = nsi_dedup(r->snap, cand, run.heap.n, run.heap.n, want, dups, &kept, &more, err,
+                           NSI_ERRMSG);
+        int deeper = !rc && kept < want && run.heap.n == run.heap.k && run.heap.k < run.total;
+        if (!rc && !deeper)
+            rc = set_hits(r, cand, kept, dups, &o);
+        free(cand);
+        free(dups);
+        if (rc || !deeper)
+            break;
+        free(run.heap.e);
+        run = (nsi_run){{NULL, 0, run.heap.k * 4}, 0, 1, NULL};
+    }
+    if (!rc && collect)
+        rc = nsi_facets_count(r, r->snap, &all, o.facets, o.nfacets, err, NSI_ERRMSG);
+    if (!rc && collect && root)
+        rc = rank_all(r, &all, &o, sorted, err);
+    if (!rc) {
         r->total = run.total;
         r->exact = run.exact;
-        if (!run.exact && root && nsi_plan_max_df(root) > r->total)
+        /* a term's df bounds the matches of an OR of terms from below; not
+         * once filters remove some of them */
+        if (!run.exact && root && root->kind == NSI_E_OR && nsi_plan_max_df(root) > r->total)
             r->total = nsi_plan_max_df(root);
+    }
+    if (!rc && !collect && !o.dedup) {
+        nsi_topk_sort(&run.heap);
         size_t n = run.heap.n > o.offset ? run.heap.n - o.offset : 0;
         r->hits = calloc(n + 1, sizeof *r->hits);
         if (!r->hits)
@@ -151,11 +382,13 @@ int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
             r->hits[i].gdoc = run.heap.e[o.offset + i].gdoc;
         }
         r->nhits = n;
-        if (!rc)
-            rc = load_hits(r, err);
     }
+    if (!rc)
+        rc = load_hits(r, err);
     free(run.heap.e);
+    free(all.v);
     nsi_plan_free(root);
+    nsq_free(resolved);
     /* a segment that shrank meanwhile was read as zeros: discard the answer
      * (and any error the zeros caused) */
     if (!rc || rc == NS_ECORRUPT) {

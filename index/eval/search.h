@@ -21,7 +21,29 @@ typedef struct nsi_hit {
     uint64_t gdoc; /* document number in the generation */
     uint32_t seg, doc;
     size_t off[6], len[6]; /* id, title, url, date, meta in r->arena (body unused) */
+    size_t fv_first, fv_n; /* its typed-field values: r->fv[fv_first..+fv_n) */
+    uint64_t dups;         /* matches collapsed into it (dedup) */
 } nsi_hit;
+
+/* A typed-field value of a hit (ns_field_value), strings in r->arena. */
+typedef struct nsi_fval {
+    size_t name_off, name_len;
+    int type;
+    size_t text_off, text_len;
+    int64_t date;
+    double number;
+} nsi_fval;
+
+/* A facet: its name and values r->facet_values[first..+n). */
+typedef struct nsi_facet {
+    size_t name_off, name_len;
+    size_t first, n;
+} nsi_facet;
+
+typedef struct nsi_facet_value {
+    size_t off, len; /* in r->arena */
+    uint64_t count;
+} nsi_facet_value;
 
 struct ns_results {
     ns_index *idx;
@@ -32,6 +54,12 @@ struct ns_results {
     uint64_t total;
     int exact;
     nsi_buf arena;
+    nsi_fval *fv; /* typed-field values of every hit */
+    size_t nfv, cap_fv;
+    nsi_facet *facets;
+    size_t nfacets;
+    nsi_facet_value *facet_values;
+    size_t nfacet_values;
 };
 
 struct ns_snippet {

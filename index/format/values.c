@@ -891,6 +891,24 @@ int nsi_values_num(const nsi_seg *s, int col, uint32_t doc, int64_t *date, doubl
     return 1;
 }
 
+int nsi_values_num_column(const nsi_seg *s, int col, const uint8_t **present, const uint8_t **vals,
+                          char *err, size_t errlen)
+{
+    if (col < 0 || (uint32_t)col >= s->nvcols ||
+        (s->vcols[col].type != NS_FIELD_DATE && s->vcols[col].type != NS_FIELD_NUMBER))
+        return nsi_fail(err, errlen, NS_EINVAL, "%s: column %d is no date or number column",
+                        s->path, col);
+    const nsi_vcol *c = &s->vcols[col];
+    int rc = nsi_seg_touch(s, c->present, (s->ndocs + 7) / 8, err, errlen);
+    if (!rc)
+        rc = nsi_seg_touch(s, c->vals, (size_t)s->ndocs * 8, err, errlen);
+    if (rc)
+        return rc;
+    *present = c->present;
+    *vals = c->vals;
+    return NS_OK;
+}
+
 int nsi_values_hashes(const nsi_seg *s, uint32_t doc, uint64_t *simhash, uint64_t *exact, char *err,
                       size_t errlen)
 {

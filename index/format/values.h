@@ -180,6 +180,28 @@ static inline uint32_t nsi_values_ord(const uint8_t *ords, uint32_t i)
 int nsi_values_num(const struct nsi_seg *s, int col, uint32_t doc, int64_t *date, double *num,
                    char *err, size_t errlen);
 
+/* A date or number column read whole, for loops over many documents (the
+ * range cursor, sorting by a field): verifies the column's bytes at once
+ * (nsi_seg_touch; a no-op once done) and gives *present, the presence
+ * bitmap (bit doc % 8 of byte doc / 8), and *vals, ndocs little-endian
+ * 64-bit values (a date's seconds as int64, a number's IEEE 754 bits),
+ * borrowed while s is open; read them with nsi_values_num_get. NS_OK;
+ * NS_EINVAL (col is not a date or number column); NS_ECORRUPT. */
+int nsi_values_num_column(const struct nsi_seg *s, int col, const uint8_t **present,
+                          const uint8_t **vals, char *err, size_t errlen);
+/* doc's value from such a column into *bits: 1 present, 0 absent. */
+static inline int nsi_values_num_get(const uint8_t *present, const uint8_t *vals, uint32_t doc,
+                                     uint64_t *bits)
+{
+    if (!(present[doc / 8] >> (doc % 8) & 1))
+        return 0;
+    const uint8_t *p = vals + (size_t)doc * 8;
+    *bits = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+            (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+            (uint64_t)p[7] << 56;
+    return 1;
+}
+
 /* doc's fingerprints: the 64-bit SimHash of its title and body over word
  * shingles, and the 64-bit hash of its normalised body (docs/fields.md,
  * "Duplicates"). NS_OK; NS_ENOTFOUND before version 5 (no fingerprints);

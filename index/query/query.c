@@ -33,6 +33,22 @@ nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len, size_t 
     return n;
 }
 
+static int reserve_kids(nsq_node *n, size_t extra);
+
+int nsq_set_fname(nsq_node *n, const char *name, size_t len)
+{
+    char *f = malloc(len + 1);
+    if (!f)
+        return NS_ENOMEM;
+    if (len)
+        memcpy(f, name, len);
+    f[len] = '\0';
+    free(n->fname);
+    n->fname = f;
+    n->fname_len = len;
+    return NS_OK;
+}
+
 void nsq_free(nsq_node *n)
 {
     if (!n)
@@ -41,7 +57,62 @@ void nsq_free(nsq_node *n)
         nsq_free(n->kids[i]);
     free(n->kids);
     free(n->term);
+    free(n->fname);
     free(n);
+}
+
+nsq_node *nsq_clone(const nsq_node *q)
+{
+    if (!q)
+        return NULL;
+    nsq_node *n = q->term ? nsq_new_term(q->kind, q->term, q->term_len, q->offset)
+                          : nsq_new(q->kind, q->offset);
+    if (!n)
+        return NULL;
+    n->field = q->field;
+    n->dist = q->dist;
+    n->range = q->range;
+    n->any = q->any;
+    if (q->fname && nsq_set_fname(n, q->fname, q->fname_len)) {
+        nsq_free(n);
+        return NULL;
+    }
+    for (size_t i = 0; i < q->nkids; i++) {
+        nsq_node *k = nsq_clone(q->kids[i]);
+        /* kids are added one by one: a clone never flattens (same shape) */
+        if (!k || reserve_kids(n, 1)) {
+            nsq_free(k);
+            nsq_free(n);
+            return NULL;
+        }
+        n->kids[n->nkids++] = k;
+    }
+    return n;
+}
+
+int nsq_uses_fields(const nsq_node *q)
+{
+    if (!q)
+        return 0;
+    if (q->kind == NSQ_KEYWORD || q->kind == NSQ_RANGE || q->kind == NSQ_FIELD ||
+        q->kind == NSQ_ALL || q->field == NSQ_FIELD_NAMED)
+        return 1;
+    for (size_t i = 0; i < q->nkids; i++)
+        if (nsq_uses_fields(q->kids[i]))
+            return 1;
+    return 0;
+}
+
+int nsq_has_unresolved(const nsq_node *q)
+{
+    if (!q)
+        return 0;
+    if (q->kind == NSQ_FIELD)
+        return 1;
+    for (size_t i = 0; i < q->nkids; i++)
+        if (nsq_has_unresolved(q->kids[i]))
+            return 1;
+    return 0;
 }
 
 /* A kids array always holds kids_cap(nkids) slots, so it grows by doubling
@@ -136,7 +207,35 @@ static int format_field(const nsq_node *n, nsi_buf *b)
                   n->kind == NSQ_NEAR;
     if (fielded && n->field == NSQ_FIELD_TITLE)
         return nsi_buf_append(b, "title:", 6);
+    if ((fielded && n->field == NSQ_FIELD_NAMED) || n->kind == NSQ_KEYWORD ||
+        n->kind == NSQ_RANGE) {
+        int rc = nsi_buf_append(b, n->fname, n->fname_len);
+        return rc ? rc : nsi_buf_putc(b, ':');
+    }
     return NS_OK;
+}
+
+/* A keyword value prints bare when it is one run of letters, digits and
+ * non-ASCII bytes (what the parser reads back as the same value), quoted
+ * otherwise, with '"' and '\\' escaped. */
+static int format_value(const char *v, size_t len, nsi_buf *b)
+{
+    int bare = len > 0;
+    for (size_t i = 0; i < len && bare; i++) {
+        unsigned char c = (unsigned char)v[i];
+        bare = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+               (i > 0 && (c == '-' || c == '.'));
+    }
+    if (bare)
+        return nsi_buf_append(b, v, len);
+    int rc = nsi_buf_putc(b, '"');
+    for (size_t i = 0; !rc && i < len; i++) {
+        if (v[i] == '"' || v[i] == '\\')
+            rc = nsi_buf_putc(b, '\\');
+        if (!rc)
+            rc = nsi_buf_putc(b, v[i]);
+    }
+    return rc ? rc : nsi_buf_putc(b, '"');
 }
 
 /* Kids of PHRASE and NEAR inherit the parent's field, so they print bare. */
@@ -181,6 +280,17 @@ static int format_node(const nsq_node *n, nsi_buf *b, int bare)
         return rc ? rc : nsi_buf_putc(b, '*');
     case NSQ_PHRASE:
         return format_phrase(n, b);
+    case NSQ_KEYWORD:
+        return format_value(n->term, n->term_len, b);
+    case NSQ_RANGE:
+        return nsq_range_format(&n->range, b);
+    case NSQ_FIELD:
+        rc = nsi_buf_putc(b, '{');
+        if (!rc)
+            rc = nsi_buf_append(b, n->term, n->term_len);
+        return rc ? rc : nsi_buf_putc(b, '}');
+    case NSQ_ALL:
+        return nsi_buf_append(b, "(ALL)", 5);
     case NSQ_NEAR:
         rc = nsi_buf_printf(b, "(NEAR/%u", n->dist);
         if (!rc)

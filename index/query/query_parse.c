@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "common/utf8.h"
+#include "format/values.h"
 #include "query/query.h"
 
 #define NEAR_DEFAULT_DIST 10u
@@ -46,7 +47,8 @@ typedef struct qtok {
     char sign;       /* '+', '-' or 0 */
     char prefix;     /* WORD ended in '*' */
     enum nsq_field field;
-    unsigned dist; /* NEAR */
+    size_t fname, fname_len; /* NSQ_FIELD_NAMED: the name written before ':' */
+    unsigned dist;           /* NEAR */
 } qtok;
 
 typedef struct atok {
@@ -59,6 +61,12 @@ typedef struct qparser {
     const char *text;
     size_t len;
     nsi_analyzer *an;
+    const nsq_schema *schema; /* NULL: name:... stays an NSQ_FIELD node */
+    /* inside name:( ... ) of a keyword, date or number field: the field
+     * whose values the group's bare words and phrases are */
+    const char *gfield;
+    size_t gfield_len;
+    int gtype;
     int any;
     size_t max_terms, max_depth;
     qtok cur;
@@ -131,6 +139,29 @@ static size_t word_end(const qparser *p, size_t i)
 static int operand_at(const qparser *p, size_t i)
 {
     return i < p->len && !space_at(p->text, p->len, i) && p->text[i] != ')';
+}
+
+/* The length of a field name [A-Za-z][A-Za-z0-9_.-]* (at most 64 bytes)
+ * at i that is followed by ':' and an operand, or 0. "name://" is a URL,
+ * not a field. */
+static size_t field_name_at(const qparser *p, size_t i)
+{
+    const char *s = p->text;
+    size_t n = 0;
+    if (i >= p->len || !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+        return 0;
+    while (i + n < p->len && n <= 64) {
+        char c = s[i + n];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            break;
+        n++;
+    }
+    if (n > 64 || i + n >= p->len || s[i + n] != ':' || !operand_at(p, i + n + 1))
+        return 0;
+    if (i + n + 2 < p->len && s[i + n + 1] == '/' && s[i + n + 2] == '/')
+        return 0;
+    return n;
 }
 
 static int lex_near(qparser *p, qtok *t, const char *w, size_t n)
@@ -229,9 +260,15 @@ static int lex(qparser *p, size_t pos, qtok *t)
         t->sign = s[pos];
         t->body = ++pos;
     }
-    if (p->len - pos > 6 && !memcmp(s + pos, "title:", 6) && operand_at(p, pos + 6)) {
+    size_t n = field_name_at(p, pos);
+    if (n == 5 && !memcmp(s + pos, "title", 5)) {
         t->field = NSQ_FIELD_TITLE;
         pos += 6;
+    } else if (n) {
+        t->field = NSQ_FIELD_NAMED;
+        t->fname = pos;
+        t->fname_len = n;
+        pos += n + 1;
     }
     return lex_operand(p, t, pos);
 }
@@ -335,11 +372,29 @@ static void set_field(nsq_node *n, enum nsq_field f)
 {
     if (!n)
         return;
-    if (n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
-        n->kind == NSQ_NEAR)
+    if ((n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
+         n->kind == NSQ_NEAR) &&
+        n->field != NSQ_FIELD_NAMED)
         n->field = f;
     for (size_t i = 0; i < n->nkids; i++)
         set_field(n->kids[i], f);
+}
+
+/* Puts the words of n (a text field's operand) in field name: NS_ENOMEM. */
+static int set_named(nsq_node *n, const char *name, size_t len)
+{
+    if (!n)
+        return NS_OK;
+    if (n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
+        n->kind == NSQ_NEAR) {
+        n->field = NSQ_FIELD_NAMED;
+        if (nsq_set_fname(n, name, len))
+            return NS_ENOMEM;
+    }
+    for (size_t i = 0; i < n->nkids; i++)
+        if (set_named(n->kids[i], name, len))
+            return NS_ENOMEM;
+    return NS_OK;
 }
 
 /* A NOT, or an AND of NOTs only: it can exclude but never match. */
@@ -377,6 +432,40 @@ static int add_kid(qparser *p, nsq_node *parent, nsq_node *kid)
     return nsq_add_kid(parent, kid) ? oom(p, parent->offset) : NS_OK;
 }
 
+/* A filter: a keyword value, a range, an unresolved field operand, or a
+ * combination of filters. */
+static int is_filter(const nsq_node *n)
+{
+    if (n->kind == NSQ_KEYWORD || n->kind == NSQ_RANGE || n->kind == NSQ_FIELD)
+        return 1;
+    if (n->kind != NSQ_AND && n->kind != NSQ_OR && n->kind != NSQ_NOT)
+        return 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (!is_filter(n->kids[i]))
+            return 0;
+    return 1;
+}
+
+/* A negative query (is_negative) whose every exclusion is a filter. */
+static int only_filters(const nsq_node *n) { return is_filter(n); }
+
+/* -topics:cocoa alone: every document but those (AND (ALL) (NOT ...)). */
+static int match_all_but(qparser *p, nsq_node **n)
+{
+    nsq_node *and = nsq_new(NSQ_AND, (*n)->offset), *all = nsq_new(NSQ_ALL, (*n)->offset);
+    if (!and || !all || nsq_add_kid(and, all)) {
+        nsq_free(and);
+        return oom(p, (*n)->offset);
+    }
+    if (nsq_add_kid(and, *n)) {
+        *n = NULL;
+        nsq_free(and);
+        return oom(p, 0);
+    }
+    *n = nsq_simplify(and);
+    return NS_OK;
+}
+
 /* ------------------------------------------------------------- parser */
 
 static int parse_or(qparser *p, nsq_node **out);
@@ -408,11 +497,155 @@ static int parse_group(qparser *p, nsq_node **out)
     return rc;
 }
 
+/* ------------------------------------------------------------- typed fields */
+
+static int parse_primary(qparser *p, nsq_node **out);
+
+/* One past the ')' that closes the '(' at i, skipping quoted text; 0 when it
+ * is never closed. */
+static size_t group_end(const qparser *p, size_t i)
+{
+    size_t depth = 0;
+    for (; i < p->len; i++) {
+        char c = p->text[i];
+        if (c == '"') {
+            const char *q = memchr(p->text + i + 1, '"', p->len - i - 1);
+            if (!q)
+                return 0;
+            i = (size_t)(q - p->text);
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Without a schema: `name:operand` kept as written, for nsq_resolve. */
+static int unresolved_node(qparser *p, const qtok *t, nsq_node **out)
+{
+    size_t end = t->end;
+    if (t->kind == TK_LPAREN && (end = group_end(p, t->text)) == 0)
+        return fail(p, NS_ESYNTAX, t->text, "unbalanced '(' at %zu", t->text);
+    if (t->kind != TK_WORD && t->kind != TK_PHRASE && t->kind != TK_LPAREN)
+        return fail(p, NS_ESYNTAX, t->body, "field '%.*s' at %zu has no value", (int)t->fname_len,
+                    p->text + t->fname, t->body);
+    if (p->nterms >= p->max_terms)
+        return fail(p, NS_ETOOBIG, t->body, "query has more than %zu terms at %zu", p->max_terms,
+                    t->body);
+    nsq_node *n = nsq_new_term(NSQ_FIELD, p->text + t->body, end - t->body, t->body);
+    if (!n || nsq_set_fname(n, p->text + t->fname, t->fname_len)) {
+        nsq_free(n);
+        return oom(p, t->body);
+    }
+    n->any = p->any;
+    p->nterms++;
+    p->cur.end = end;
+    int rc = advance(p);
+    if (rc)
+        nsq_free(n); /* a failure leaves *out NULL, as everywhere */
+    else
+        *out = n;
+    return rc;
+}
+
+/* A keyword value or a date/number operand (a word or a phrase's inside) of
+ * field name, type type. */
+static int value_node(qparser *p, const char *name, size_t nlen, int type, const char *v,
+                      size_t vlen, size_t at, nsq_node **out)
+{
+    nsq_node *n = NULL;
+    if (p->nterms >= p->max_terms)
+        return fail(p, NS_ETOOBIG, at, "query has more than %zu terms at %zu", p->max_terms, at);
+    if (type == NS_FIELD_KEYWORD) {
+        nsi_buf f = {0};
+        int rc = nsi_field_fold(v, vlen, &f);
+        if (!rc && f.len == 0)
+            rc =
+                fail(p, NS_ESYNTAX, at, "empty value for field '%.*s' at %zu", (int)nlen, name, at);
+        else if (!rc && !(n = nsq_new_term(NSQ_KEYWORD, (const char *)f.data, f.len, at)))
+            rc = NS_ENOMEM;
+        nsi_buf_free(&f);
+        if (rc)
+            return rc == NS_ESYNTAX ? rc : oom(p, at);
+    } else {
+        nsq_range r;
+        size_t off = 0;
+        int rc = nsq_range_parse(v, vlen, type, at, &r, p->err, p->errlen, &off);
+        if (rc) {
+            p->err_off = off;
+            return rc;
+        }
+        if (!(n = nsq_new(NSQ_RANGE, at)))
+            return oom(p, at);
+        n->range = r;
+    }
+    if (nsq_set_fname(n, name, nlen)) {
+        nsq_free(n);
+        return oom(p, at);
+    }
+    p->nterms++;
+    *out = n;
+    return NS_OK;
+}
+
+/* name:operand with a schema (or a bare word or phrase inside name:(...)). */
+static int parse_field(qparser *p, nsq_node **out)
+{
+    qtok t = p->cur;
+    if (!p->schema)
+        return unresolved_node(p, &t, out);
+    const char *name = t.field == NSQ_FIELD_NAMED ? p->text + t.fname : p->gfield;
+    size_t nlen = t.field == NSQ_FIELD_NAMED ? t.fname_len : p->gfield_len;
+    int type = t.field == NSQ_FIELD_NAMED ? p->schema->type(p->schema->ctx, name, nlen) : p->gtype;
+    size_t at = t.field == NSQ_FIELD_NAMED ? t.fname : t.body;
+    if (!type)
+        return fail(p, NS_ESYNTAX, at, "unknown field '%.*s' at %zu (fields: %s)", (int)nlen, name,
+                    at, p->schema->names ? p->schema->names : "title");
+    int rc;
+    if (type == NS_FIELD_TEXT) {
+        const char *gf = p->gfield;
+        p->gfield = NULL;
+        p->cur.field = NSQ_FIELD_ALL;
+        rc = parse_primary(p, out);
+        p->gfield = gf;
+        if (!rc && set_named(*out, name, nlen))
+            rc = oom(p, at);
+    } else if (t.kind == TK_WORD || t.kind == TK_PHRASE) {
+        size_t vlen = t.kind == TK_WORD ? t.end - t.text : t.text_len;
+        rc = value_node(p, name, nlen, type, p->text + t.text, vlen, at, out);
+        if (!rc)
+            rc = advance(p);
+    } else if (t.kind == TK_LPAREN) {
+        const char *gf = p->gfield;
+        size_t gl = p->gfield_len;
+        int gt = p->gtype;
+        p->gfield = name;
+        p->gfield_len = nlen;
+        p->gtype = type;
+        rc = parse_group(p, out);
+        p->gfield = gf;
+        p->gfield_len = gl;
+        p->gtype = gt;
+    } else {
+        return fail(p, NS_ESYNTAX, at, "field '%.*s' at %zu has no value", (int)nlen, name, at);
+    }
+    if (rc) {
+        nsq_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static int parse_primary(qparser *p, nsq_node **out)
 {
     qtok t = p->cur;
     int rc;
     *out = NULL;
+    if (t.field == NSQ_FIELD_NAMED ||
+        (p->gfield && t.field == NSQ_FIELD_ALL && (t.kind == TK_WORD || t.kind == TK_PHRASE)))
+        return parse_field(p, out);
     switch (t.kind) {
     case TK_WORD:
         rc = t.prefix ? prefix_node(p, &t, out) : words_node(p, t.text, t.text_len, t.body, out);
@@ -460,7 +693,9 @@ static int parse_near_rest(qparser *p, nsq_node *near)
             nsq_free(n);
             return near_error(p, op);
         }
-        if (n->field != near->field) {
+        if (n->field != near->field ||
+            (n->field == NSQ_FIELD_NAMED &&
+             (n->fname_len != near->fname_len || memcmp(n->fname, near->fname, n->fname_len)))) {
             nsq_free(n);
             return fail(p, NS_ESYNTAX, op, "NEAR needs words of one field at %zu", op);
         }
@@ -491,6 +726,11 @@ static int parse_near(qparser *p, nsq_node **out)
     }
     near->field = n->field;
     near->dist = UINT_MAX;
+    if (n->fname && nsq_set_fname(near, n->fname, n->fname_len)) {
+        nsq_free(n);
+        nsq_free(near);
+        return oom(p, p->cur.off);
+    }
     rc = add_kid(p, near, n);
     if (!rc)
         rc = parse_near_rest(p, near);
@@ -719,19 +959,45 @@ static int parse_seq_any(qparser *p, nsq_node **out)
 {
     size_t start = p->cur.off;
     anyseq s = {nsq_new(NSQ_AND, start), nsq_new(NSQ_OR, start), nsq_new(NSQ_AND, start)};
-    int rc = s.req && s.opt && s.neg ? NS_OK : oom(p, start);
+    nsq_node *filt = nsq_new(NSQ_AND, start);
+    int rc = s.req && s.opt && s.neg && filt ? NS_OK : oom(p, start);
     *out = NULL;
     while (!rc && can_start(p->cur.kind)) {
         nsq_node *n;
         int mark;
         if ((rc = parse_and(p, &n, &mark)) != NS_OK || !n)
             continue;
-        nsq_node *to = is_negative(n) ? s.neg : mark == MARK_REQUIRED ? s.req : s.opt;
+        /* a filter is never optional: with any, it restricts what the words
+         * match, as a +w cannot (a +w is required, making the others
+         * optional) */
+        nsq_node *to = is_negative(n)          ? s.neg
+                       : is_filter(n)          ? filt
+                       : mark == MARK_REQUIRED ? s.req
+                                               : s.opt;
         rc = add_kid(p, to, n);
     }
     nsq_node *pos = NULL;
     if (!rc)
         rc = anyseq_positive(p, &s, start, &pos);
+    if (!rc && filt->nkids) { /* (AND words filters) */
+        nsq_node *and = nsq_new(NSQ_AND, start);
+        rc = and? add_kid(p, and, pos) : (nsq_free(pos), oom(p, start));
+        pos = NULL;
+        for (size_t i = 0; !rc && i < filt->nkids; i++) {
+            rc = add_kid(p, and, filt->kids[i]);
+            filt->kids[i] = NULL;
+        }
+        if (rc)
+            nsq_free(and);
+        else
+            pos = and;
+    }
+    if (filt) {
+        for (size_t i = 0; i < filt->nkids; i++)
+            nsq_free(filt->kids[i]);
+        filt->nkids = 0;
+        nsq_free(filt);
+    }
     if (!rc && s.neg->nkids) {
         rc = add_kid(p, s.neg, pos); /* s.neg becomes AND(pos?, NOT...) */
         pos = s.neg;
@@ -791,7 +1057,10 @@ static int parse_syntax(qparser *p, nsq_node **out)
         rc = fail(p, NS_ESYNTAX, p->cur.off, "unexpected ')' at %zu", p->cur.off);
     if (!rc && n && is_negative(n)) {
         size_t off = negative_offset(n);
-        rc = fail(p, NS_ESYNTAX, off, "query has no positive term at %zu", off);
+        if (only_filters(n))
+            rc = match_all_but(p, &n);
+        else
+            rc = fail(p, NS_ESYNTAX, off, "query has no positive term at %zu", off);
     }
     if (rc) {
         nsq_free(n);
@@ -839,6 +1108,13 @@ static size_t limit_or(unsigned v, size_t dflt, size_t hard)
 int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts, nsi_analyzer *an,
                     nsq_node **out, char *err, size_t errlen, size_t *err_off)
 {
+    return nsi_query_parse_schema(text, len, opts, an, NULL, out, err, errlen, err_off);
+}
+
+int nsi_query_parse_schema(const char *text, size_t len, const ns_query_options *opts,
+                           nsi_analyzer *an, const nsq_schema *schema, nsq_node **out, char *err,
+                           size_t errlen, size_t *err_off)
+{
     static const ns_query_options dflt = NS_QUERY_OPTIONS_INIT;
     if (!opts)
         opts = &dflt;
@@ -852,6 +1128,7 @@ int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts, 
     qparser p = {.text = text ? text : "",
                  .len = len,
                  .an = an,
+                 .schema = schema,
                  .any = opts->any,
                  .err = err,
                  .errlen = errlen};

@@ -57,7 +57,7 @@ static void prefix_add(q_flat *f, const char *s, size_t n)
 
 static int is_body_leaf(const nsq_node *n, enum nsq_kind kind)
 {
-    return n && n->kind == kind && n->field != NSQ_FIELD_TITLE && n->term && n->term_len > 0;
+    return n && n->kind == kind && n->field == NSQ_FIELD_ALL && n->term && n->term_len > 0;
 }
 
 static int phrase_usable(const nsq_node *n)
@@ -85,7 +85,7 @@ static void collect(q_flat *f, const nsq_node *n)
 {
     if (!n || n->kind == NSQ_NOT)
         return;
-    if ((n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR) && n->field == NSQ_FIELD_TITLE)
+    if ((n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR) && n->field != NSQ_FIELD_ALL)
         return;
     if (n->kind == NSQ_TERM) {
         if (is_body_leaf(n, NSQ_TERM))

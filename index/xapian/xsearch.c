@@ -473,6 +473,13 @@ int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,
         return NS_ENOMEM;
     int rc = NS_OK;
     nsi_deadline dl = nsi_deadline_in(o.timeout);
+    if ((o.sort_field && strcmp(o.sort_field, "score") != 0) || o.nfacets || o.dedup ||
+        nsq_uses_fields(q->root)) {
+        ns_results_free(r);
+        return nsi_index_fail(NS_EUNSUPPORTED, "typed fields are not supported by the Xapian "
+                                               "backend yet (filters, ranges, sort, facets, "
+                                               "dedup)");
+    }
     if (q->root) {
         nsi_xindex *x = nsi_xap_of(idx);
         pthread_mutex_lock(&x->mu);

@@ -174,12 +174,13 @@ ns -d "$tmp/pages-idx" --json quokka
 expect_rc 0 "quokka"
 $py - "$tmp/out" "$tmp/pages" <<'PY' || fail "page dates"
 import json, sys
+# nsearch --json shows the document's date as ISO 8601 UTC (issue 12)
 want = {
-    "article.html": "2023-11-16T10:00:00+02:00",
-    "ld.html": "Mon, 02 Mar 1987 14:31:00 -0500",
-    "time.htm": "2019-07-01",
+    "article.html": "2023-11-16T08:00:00Z",  # 2023-11-16T10:00:00+02:00
+    "ld.html": "1987-03-02T19:31:00Z",  # Mon, 02 Mar 1987 14:31:00 -0500
+    "time.htm": "2019-07-01T00:00:00Z",
     "bad.html": "",
-    "notes.md": "2021-05-04",
+    "notes.md": "2021-05-04T00:00:00Z",
     "plain.txt": "",
 }
 got = {}

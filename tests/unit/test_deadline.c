@@ -227,7 +227,7 @@ static int run_algo(const nsi_algo *algo, const char *text, int any, nsi_deadlin
     x->deleted = s->deleted[0];
     x->sc = (nsi_bm25){so.k1, so.b, so.title_weight, s->avg_title, s->avg_body};
     x->dl = dl;
-    nsi_run run = {{malloc(11 * sizeof(nsi_topk_entry)), 0, 10}, 0, 1};
+    nsi_run run = {{malloc(11 * sizeof(nsi_topk_entry)), 0, 10}, 0, 1, NULL};
     rc = algo->run(x, plan, 0, &run);
     free(run.heap.e);
     free(x->scratch);

@@ -214,7 +214,14 @@ static void setup(void)
                     .title_len = C.d[i].title_len,
                     .body = C.d[i].body,
                     .body_len = C.d[i].body_len};
-        if (ns_writer_put(w, &d, NULL)) {
+        /* two typed fields the filters of the queries use: a keyword that
+         * splits the corpus in 7, and a number (the document's position) */
+        char bucket[8], num[24];
+        snprintf(bucket, sizeof bucket, "b%zu", i % 7);
+        snprintf(num, sizeof num, "%zu", i);
+        ns_field f[2] = {{"bucket", 6, bucket, strlen(bucket), NS_FIELD_KEYWORD},
+                         {"n", 1, num, strlen(num), NS_FIELD_NUMBER}};
+        if (ns_writer_put_fields(w, &d, f, 2, NULL)) {
             fprintf(stderr, "%s\n", ns_writer_errmsg(w));
             exit(1);
         }
@@ -395,9 +402,24 @@ static int cmp_str(const void *a, const void *b)
 
 static size_t nqueries, nsets_equal, nscores_equal, npruned_equal, ncounts_equal;
 
+/* The filter ANDed to the query being checked: none, bucket:bK (documents
+ * i with i % 7 == K) or n:LO..HI (documents LO to HI). Filters never score. */
+enum { F_NONE, F_BUCKET, F_RANGE };
+static int filter_kind;
+static size_t f_bucket, f_lo, f_hi;
+
+static int passes_filter(size_t d)
+{
+    if (filter_kind == F_BUCKET)
+        return d % 7 == f_bucket;
+    if (filter_kind == F_RANGE)
+        return d >= f_lo && d <= f_hi;
+    return 1;
+}
+
 static void check_query(ns_index *idx, int kind, const word *w, int n)
 {
-    char text[512] = "";
+    char text[640] = "";
     for (int i = 0; i < n; i++) {
         if (i && kind == Q_OR)
             strcat(text, " OR ");
@@ -414,11 +436,19 @@ static void check_query(ns_index *idx, int kind, const word *w, int n)
         snprintf(t2, sizeof t2, "\"%s\"", text);
         strcpy(text, t2);
     }
+    if (filter_kind != F_NONE) {
+        char t2[600];
+        if (filter_kind == F_BUCKET)
+            snprintf(t2, sizeof t2, "(%s) bucket:b%zu", text, f_bucket);
+        else
+            snprintf(t2, sizeof t2, "n:%zu..%zu (%s)", f_lo, f_hi, text);
+        snprintf(text, sizeof text, "%s", t2);
+    }
     /* brute force */
     sc *bf = malloc(C.n * sizeof *bf);
     size_t nbf = 0;
     for (size_t d = 0; d < C.n; d++) {
-        if (!matches(kind, w, n, &D[d]))
+        if (!matches(kind, w, n, &D[d]) || !passes_filter(d))
             continue;
         double s = 0;
         for (int i = 0; i < (kind == Q_NOT ? 1 : n); i++) {
@@ -574,6 +604,26 @@ static void test_random_queries_match_brute_force(void)
         nnear++;
         nrepeat += repeated;
     }
+    /* the same kinds ANDed with a keyword filter or a number range: the
+     * filtered sets, unchanged scores, and MaxScore (an OR ANDed with
+     * filters) equal to exhaustive evaluation */
+    size_t nfiltered = 0;
+    for (int i = 0; i < 120; i++) {
+        int kind = i % Q_KINDS;
+        word w[4];
+        int n = kind == Q_OR ? 2 + (i / Q_KINDS) % 2 : 2;
+        if (!random_words(w, n, kind == Q_PHRASE))
+            continue;
+        filter_kind = (i / Q_KINDS) % 2 ? F_BUCKET : F_RANGE;
+        f_bucket = (size_t)(next_rand() % 7);
+        f_lo = (size_t)(next_rand() % C.n);
+        f_hi = f_lo + (size_t)(next_rand() % (C.n / 2));
+        check_query(idx, kind, w, n);
+        filter_kind = F_NONE;
+        nfiltered++;
+    }
+    printf("oracle: %zu queries with a filter\n", nfiltered);
+    CHECK(nfiltered >= 80);
     printf("oracle: %zu NEAR queries, %zu of them naming a word twice\n", nnear, nrepeat);
     CHECK(nnear >= 100 && nrepeat >= 10);
     printf("oracle: %zu queries, %zu sets equal, %zu top-10 score lists equal, %zu pruned == "

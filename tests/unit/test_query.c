@@ -10,7 +10,28 @@
 #include "nstest.h"
 #include "query/query.h"
 
-enum { ANY = 1, LITERAL = 2, LENIENT = 4 };
+enum { ANY = 1, LITERAL = 2, LENIENT = 4, SCHEMA = 8 };
+
+/* The fields of the SCHEMA mode: as an index with them would answer. */
+static int test_type(void *ctx, const char *name, size_t len)
+{
+    (void)ctx;
+    static const struct {
+        const char *name;
+        int type;
+    } f[] = {{"topics", NS_FIELD_KEYWORD},
+             {"category", NS_FIELD_KEYWORD},
+             {"date", NS_FIELD_DATE},
+             {"price", NS_FIELD_NUMBER},
+             {"abstract", NS_FIELD_TEXT}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (strlen(f[i].name) == len && !memcmp(f[i].name, name, len))
+            return f[i].type;
+    return 0;
+}
+
+static const nsq_schema test_schema = {test_type, NULL,
+                                       "title, abstract, category, date, price, topics"};
 
 static nsi_analyzer *english;
 
@@ -37,11 +58,14 @@ typedef struct result {
     char text[4096]; /* canonical form on success */
 } result;
 
+static int schema_on; /* parse_with uses test_schema */
+
 static void parse_with(const char *q, size_t len, const ns_query_options *o, result *r)
 {
     nsq_node *n = (nsq_node *)1; /* must be reset to NULL on failure */
     memset(r, 0, sizeof *r);
-    r->rc = nsi_query_parse(q, len, o, an(), &n, r->err, sizeof r->err, &r->off);
+    r->rc = nsi_query_parse_schema(q, len, o, an(), schema_on ? &test_schema : NULL, &n, r->err,
+                                   sizeof r->err, &r->off);
     if (r->rc) {
         CHECK(n == NULL);
         return;
@@ -56,7 +80,9 @@ static void parse_with(const char *q, size_t len, const ns_query_options *o, res
 static void parse_mode(const char *q, unsigned mode, result *r)
 {
     ns_query_options o = opts_for(mode);
+    schema_on = (mode & SCHEMA) != 0;
     parse_with(q, strlen(q), &o, r);
+    schema_on = 0;
 }
 
 /* ------------------------------------------------------------ valid input */
@@ -80,9 +106,12 @@ static const ok_case ok_cases[] = {
     {"U.S.-Russia relations", 0, "(AND \"us russia\" relat)"},
     {"a+b", 0, "\"a b\""},
     {"a--b", 0, "\"a b\""},
-    {"a:b", 0, "\"a b\""},
+    {"a:b", 0, "{a:b}"}, /* a field, resolved at search time */
+    {"1:b", 0, "\"1 b\""},
+    {":b", 0, "b"},
     {"a*b", 0, "\"a b\""},
-    {"http:x", 0, "\"http x\""},
+    {"http:x", 0, "{http:x}"},
+    {"http://example.com/x", 0, "\"http exampl com x\""}, /* a URL is no field */
     {"and or not near", 0, "(AND and or not near)"},
     {"NEAR/x", 0, "\"near x\""},
     /* phrases */
@@ -174,8 +203,68 @@ static const ok_case ok_cases[] = {
     {"title:AND", 0, "title:and"},
     {"title:", 0, "titl"},
     {"title: a", 0, "(AND titl a)"},
-    {"TITLE:a", 0, "\"titl a\""},
-    {"xtitle:a", 0, "\"xtitl a\""},
+    {"TITLE:a", 0, "{TITLE:a}"},
+    {"xtitle:a", 0, "{xtitle:a}"},
+    /* typed fields without a schema: kept as written, signs outside */
+    {"oil -topics:(cocoa OR \"new york\")", 0, "(AND oil (NOT {topics:(cocoa OR \"new york\")}))"},
+    {"date:1987-03-01..1987-03-31 oil", 0, "(AND {date:1987-03-01..1987-03-31} oil)"},
+    {"-topics:cocoa", 0, "(AND (ALL) (NOT {topics:cocoa}))"},
+    {"topics:cocoa", ANY, "{topics:cocoa}"},
+    {"a b topics:cocoa", ANY, "(AND (OR a b) {topics:cocoa})"},
+    {"+a b topics:cocoa", ANY, "(AND (MAYBE a b) {topics:cocoa})"},
+    /* typed fields with a schema (an index's fields) */
+    {"topics:cocoa", SCHEMA, "topics:cocoa"},
+    {"topics:Cocoa", SCHEMA, "topics:cocoa"},
+    {"topics:CAFÉ", SCHEMA, "topics:cafe"},
+    {"topics:\"New  York\"", SCHEMA, "topics:\"new york\""},
+    {"topics:(cocoa OR coffee)", SCHEMA, "(OR topics:cocoa topics:coffee)"},
+    {"topics:(cocoa coffee)", SCHEMA, "(AND topics:cocoa topics:coffee)"},
+    {"topics:(cocoa -coffee)", SCHEMA, "(AND topics:cocoa (NOT topics:coffee))"},
+    {"oil topics:cocoa", SCHEMA, "(AND oil topics:cocoa)"},
+    {"oil -topics:cocoa", SCHEMA, "(AND oil (NOT topics:cocoa))"},
+    {"-topics:cocoa", SCHEMA, "(AND (ALL) (NOT topics:cocoa))"},
+    {"-topics:cocoa -category:sport", SCHEMA,
+     "(AND (ALL) (NOT topics:cocoa) (NOT category:sport))"},
+    {"oil topics:cocoa", SCHEMA | ANY, "(AND oil topics:cocoa)"},
+    {"oil gas topics:cocoa", SCHEMA | ANY, "(AND (OR oil gas) topics:cocoa)"},
+    {"topics:cocoa", SCHEMA | ANY, "topics:cocoa"},
+    {"oil -gas topics:cocoa", SCHEMA | ANY, "(AND oil topics:cocoa (NOT gas))"},
+    {"topics:u.s.", SCHEMA, "topics:u.s."},
+    {"topics:coc*", SCHEMA, "topics:\"coc*\""},
+    {"title:oil topics:cocoa", SCHEMA, "(AND title:oil topics:cocoa)"},
+    {"date:1987-03-01..1987-03-31", SCHEMA, "date:[1987-03-01T00:00:00Z..1987-03-31T23:59:59Z]"},
+    {"date:1987-03..1987-03", SCHEMA, "date:[1987-03-01T00:00:00Z..1987-03-31T23:59:59Z]"},
+    {"date:1987-02", SCHEMA, "date:[1987-02-01T00:00:00Z..1987-02-28T23:59:59Z]"},
+    {"date:1988-02", SCHEMA, "date:[1988-02-01T00:00:00Z..1988-02-29T23:59:59Z]"},
+    {"date:1987", SCHEMA, "date:[1987-01-01T00:00:00Z..1987-12-31T23:59:59Z]"},
+    {"date:1987-03-01..", SCHEMA, "date:[1987-03-01T00:00:00Z..*]"},
+    {"date:..1987-03", SCHEMA, "date:[*..1987-03-31T23:59:59Z]"},
+    {"date:>=2023-11-01", SCHEMA, "date:[2023-11-01T00:00:00Z..*]"},
+    {"date:>2023-11-01", SCHEMA, "date:[2023-11-02T00:00:00Z..*]"},
+    {"date:<1987-04", SCHEMA, "date:[*..1987-03-31T23:59:59Z]"},
+    {"date:<=1987-04", SCHEMA, "date:[*..1987-04-30T23:59:59Z]"},
+    {"date:1987-03-02T14:31:00Z", SCHEMA, "date:[1987-03-02T14:31:00Z..1987-03-02T14:31:00Z]"},
+    {"date:>1987-03-02T14:31:00+01:00", SCHEMA, "date:[1987-03-02T13:31:01Z..*]"},
+    {"date:\"1987-03-01..1987-03-02\"", SCHEMA,
+     "date:[1987-03-01T00:00:00Z..1987-03-02T23:59:59Z]"},
+    {"date:(1987 OR 1989)", SCHEMA,
+     "(OR date:[1987-01-01T00:00:00Z..1987-12-31T23:59:59Z] "
+     "date:[1989-01-01T00:00:00Z..1989-12-31T23:59:59Z])"},
+    {"price:5..10", SCHEMA, "price:[5..10]"},
+    {"price:>5", SCHEMA, "price:{5..*]"},
+    {"price:<2.5", SCHEMA, "price:[*..2.5}"},
+    {"price:-3", SCHEMA, "price:[-3..-3]"},
+    {"price:1e3..", SCHEMA, "price:[1000..*]"},
+    {"oil -date:1987", SCHEMA, "(AND oil (NOT date:[1987-01-01T00:00:00Z..1987-12-31T23:59:59Z]))"},
+    {"abstract:relations", SCHEMA, "abstract:relat"},
+    {"abstract:\"sever relations\"", SCHEMA, "abstract:\"sever relat\""},
+    {"abstract:relat*", SCHEMA, "abstract:relat*"},
+    {"abstract:(a OR b)", SCHEMA, "(OR abstract:a abstract:b)"},
+    {"abstract:a NEAR/3 abstract:b", SCHEMA, "abstract:(NEAR/3 a b)"},
+    {"abstract:,", SCHEMA, "()"},
+    {"a:b", LENIENT | SCHEMA, "\"a b\""}, /* an unknown field falls back on words */
+    {"http://example.com/x", SCHEMA, "\"http exampl com x\""},
+    {"topics:cocoa", LITERAL | SCHEMA, "\"topic cocoa\""},
     /* separators */
     {"a\xc2\xa0OR\xe3\x80\x80"
      "b",
@@ -279,6 +368,39 @@ static const err_case err_cases[] = {
     {"-*", 0, NS_ESYNTAX, "empty prefix at 1", 1},
     {"vis-a*", 0, NS_ESYNTAX, "prefix must be one word at 0", 0},
     {"title:x-y*", 0, NS_ESYNTAX, "prefix must be one word at 0", 0},
+    /* typed fields */
+    {"Title:blair", SCHEMA, NS_ESYNTAX,
+     "unknown field 'Title' at 0 (fields: title, abstract, category, date, price, topics)", 0},
+    {"oil topic:cocoa", SCHEMA, NS_ESYNTAX,
+     "unknown field 'topic' at 4 (fields: title, abstract, category, date, price, topics)", 4},
+    {"oil -(x topic:cocoa)", SCHEMA, NS_ESYNTAX,
+     "unknown field 'topic' at 8 (fields: title, abstract, category, date, price, topics)", 8},
+    {"date:1987-13", SCHEMA, NS_ESYNTAX,
+     "bad date range '1987-13' at 0 (each end YYYY, YYYY-MM, YYYY-MM-DD or a timestamp; A..B, "
+     ">=A, >A, <=B, <B)",
+     0},
+    {"oil date:1987-03-31..1987-03-01", SCHEMA, NS_ESYNTAX,
+     "bad date range '1987-03-31..1987-03-01' at 4 (each end YYYY, YYYY-MM, YYYY-MM-DD or a "
+     "timestamp; A..B, >=A, >A, <=B, <B)",
+     4},
+    {"date:..", SCHEMA, NS_ESYNTAX,
+     "bad date range '..' at 0 (each end YYYY, YYYY-MM, YYYY-MM-DD or a timestamp; A..B, >=A, "
+     ">A, <=B, <B)",
+     0},
+    {"date:1987-02-29", SCHEMA, NS_ESYNTAX,
+     "bad date range '1987-02-29' at 0 (each end YYYY, YYYY-MM, YYYY-MM-DD or a timestamp; A..B, "
+     ">=A, >A, <=B, <B)",
+     0},
+    {"price:cheap", SCHEMA, NS_ESYNTAX,
+     "bad number range 'cheap' at 0 (each end a decimal number; A..B, >=A, >A, <=B, <B)", 0},
+    {"price:10..5", SCHEMA, NS_ESYNTAX,
+     "bad number range '10..5' at 0 (each end a decimal number; A..B, >=A, >A, <=B, <B)", 0},
+    {"topics:\" \"", SCHEMA, NS_ESYNTAX, "empty value for field 'topics' at 0", 0},
+    {"topics:(a", SCHEMA, NS_ESYNTAX, "unbalanced '(' at 7", 7},
+    {"topics:(a", 0, NS_ESYNTAX, "unbalanced '(' at 7", 7},
+    {"topics:cocoa OR -oil", SCHEMA, NS_ESYNTAX, "NOT at 16 has no positive term beside it", 16},
+    {"-oil", SCHEMA, NS_ESYNTAX, "query has no positive term at 0", 0},
+    {"-abstract:oil", SCHEMA, NS_ESYNTAX, "query has no positive term at 0", 0},
 };
 
 static void check_error(const char *what, const result *r, int rc, const char *msg, size_t off)
@@ -588,6 +710,14 @@ static int valid_tree(const nsq_node *n, enum nsq_kind parent, int root, size_t 
         return n->nkids >= 2 && neg == 0;
     case NSQ_NOT:
         return !root && parent == NSQ_AND && n->nkids == 1 && n->kids[0]->kind != NSQ_NOT;
+    case NSQ_KEYWORD:
+    case NSQ_FIELD:
+        return n->term && n->term_len > 0 && n->fname && n->fname_len > 0 && n->nkids == 0;
+    case NSQ_RANGE:
+        return n->fname && n->fname_len > 0 && n->nkids == 0 &&
+               (n->range.has_lo || n->range.has_hi);
+    case NSQ_ALL:
+        return n->nkids == 0 && !root && parent == NSQ_AND;
     }
     return 0;
 }
@@ -603,8 +733,9 @@ static uint32_t rnd(uint32_t n)
 static size_t random_query(char *q, size_t cap)
 {
     static const char chars[] = "()\"*:+- ANDORNEARtitle/ab\xff";
-    static const char *const words[] = {"AND", "OR", "NOT", "NEAR", "NEAR/3", "title:", "a",
-                                        "b",   " ",  "(",   ")",    "\"",     "-",      "+"};
+    static const char *const words[] = {
+        "AND", "OR", "NOT",     "NEAR",  "NEAR/3", "title:",    "a",    "b",  " ",  "(", ")",  "\"",
+        "-",   "+",  "topics:", "date:", "price:", "abstract:", "1987", "..", ">=", "<", "x:", "5"};
     size_t len = 0, want = rnd(40);
     while (len < want && len + 8 < cap) {
         if (rnd(2)) {
@@ -625,18 +756,30 @@ static void test_random_input(void)
     long ok = 0, syntax = 0, bad = 0;
     for (int it = 0; it < 100000; it++) {
         size_t len = random_query(q, sizeof q);
-        unsigned mode = rnd(8);
+        unsigned mode = rnd(16);
         ns_query_options o = opts_for(mode);
         nsq_node *n = NULL;
         char err[NS_ERRBUF_SIZE] = "";
         size_t off = 0;
-        int rc = nsi_query_parse(q, len, &o, an(), &n, err, sizeof err, &off);
+        int rc = nsi_query_parse_schema(q, len, &o, an(), mode & SCHEMA ? &test_schema : NULL, &n,
+                                        err, sizeof err, &off);
         int good;
         if (rc == NS_OK) {
             ok++;
             nsi_buf b = {0};
             good = (!n || valid_tree(n, NSQ_AND, 1, len)) && nsq_format(n, &b) == NS_OK;
             nsi_buf_free(&b);
+            /* resolved later against the same fields: a tree, or an error
+             * with an offset in the text */
+            nsq_node *r = NULL;
+            char rerr[NS_ERRBUF_SIZE] = "";
+            size_t roff = 0;
+            int rrc = nsq_resolve(n, an(), &test_schema, &r, rerr, sizeof rerr, &roff);
+            if (rrc == NS_OK)
+                good = good && !nsq_has_unresolved(r) && (!r || valid_tree(r, NSQ_AND, 1, len));
+            else
+                good = good && !r && roff <= len && strstr(rerr, " at ") && rrc == NS_ESYNTAX;
+            nsq_free(r);
         } else {
             syntax += rc == NS_ESYNTAX;
             good = n == NULL && off <= len && strstr(err, " at ") != NULL &&

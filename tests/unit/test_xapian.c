@@ -536,6 +536,54 @@ static void test_backend_choice(void)
     tc_rmdir(dir);
 }
 
+/* Typed fields in searches are the native backend's for now: a Xapian
+ * index refuses filters, ranges, sort, facets and dedup with
+ * NS_EUNSUPPORTED, naming the backend, and plain searches still work. */
+static void test_fields_unsupported(void)
+{
+    const char *dir = tc_tmpdir("xfields");
+    ns_writer *w;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.backend = NS_BACKEND_XAPIAN;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    ns_doc d = {"a", 1, "Storm", 5, "storm over the harbour", 22, "", 0, "", 0, "", 0};
+    CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    static const char *const texts[] = {"storm topics:cocoa", "storm date:1987-03",
+                                        "-category:sport", "storm"};
+    for (size_t i = 0; i < 4; i++) {
+        ns_query *q;
+        size_t off;
+        CHECK_EQ_INT(
+            ns_query_parse(&q, idx, texts[i], strlen(texts[i]), NULL, err, sizeof err, &off),
+            NS_OK);
+        ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+        ns_facet_request fr = {"topics", 0};
+        for (int opt = 0; opt < (i == 3 ? 4 : 1); opt++) {
+            so.sort_field = opt == 1 ? "date" : NULL;
+            so.facets = opt == 2 ? &fr : NULL;
+            so.nfacets = opt == 2;
+            so.dedup = opt == 3;
+            ns_results *r = NULL;
+            int rc = ns_search(&r, idx, q, &so);
+            if (i == 3 && opt == 0) {
+                CHECK_EQ_INT(rc, NS_OK); /* a plain search */
+                CHECK_EQ_INT(ns_results_count(r), 1);
+            } else {
+                CHECK_EQ_INT(rc, NS_EUNSUPPORTED);
+                CHECK(contains(ns_index_errmsg(idx), "not supported by the Xapian backend"));
+            }
+            ns_results_free(r);
+        }
+        ns_query_free(q);
+    }
+    ns_index_close(idx);
+    tc_rmdir(dir);
+}
+
 typedef struct exact_ctx {
     const char *t;
     size_t n;
@@ -741,5 +789,6 @@ NS_TEST_MAIN(NST(test_roundtrip_and_search), NST(test_locked_database), NST(test
              NST(test_writer_rollback_and_metadata), NST(test_id_terms_and_records),
              NST(test_stub_files), NST(test_detect), NST(test_writer_outcomes),
              NST(test_backend_choice), NST(test_shards_route_by_id), NST(test_missing_shard),
-             NST(test_writer_loses_its_folder), NST(test_writer_keeps_its_folder))
+             NST(test_writer_loses_its_folder), NST(test_writer_keeps_its_folder),
+             NST(test_fields_unsupported))
 #endif
