@@ -19,11 +19,18 @@
 /* How many leading bytes ni_looks_binary inspects. */
 #define NI_SNIFF_BYTES 8192
 
-/* Whether data (the start of a file) looks like binary rather than text: a NUL
- * byte, or more than 30% of bytes that are control characters or not valid
- * UTF-8 within the first NI_SNIFF_BYTES. Text in a legacy 8-bit encoding
- * (a few accented letters) still counts as text. */
+/* Whether data (the start of a file) looks like binary rather than text: not
+ * UTF-16/32 (ni_text_wide) and a NUL byte, or more than 30% of bytes that are control characters or
+ * not valid UTF-8 within the first NI_SNIFF_BYTES. Text in a legacy 8-bit encoding (a few accented
+ * letters) still counts as text. */
 int ni_looks_binary(const char *data, size_t len);
+
+/* Whether data starts as UTF-16 or UTF-32 text rather than binary: by a byte
+ * order mark (*bom set to its length) or, for UTF-16 without one, by the NUL
+ * byte that each ASCII character carries in the same half of every pair
+ * (*bom = 0). Returns the iconv name ("UTF-16LE", "UTF-32BE", ...) or NULL.
+ * ni_looks_binary calls text that this names text. */
+const char *ni_text_wide(const char *data, size_t len, size_t *bom);
 
 /* Appends to title the title of a plain-text (markdown = 0) or Markdown
  * document: the first line with a letter or digit, trimmed, for Markdown

@@ -4,7 +4,8 @@
  * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson (optionally
  * .gz) JSON lines. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
- * binary data is skipped. */
+ * binary data is skipped. Text in another encoding than UTF-8 is converted
+ * before a reader sees it (charset.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "charset.h"
 #include "input.h"
 #include "nindex.h"
 #include "report.h"
@@ -155,12 +157,49 @@ static int extract(ni_run *r, enum kind kind, const char **body, size_t *body_le
     return st;
 }
 
+/* Turns r->data into UTF-8 when it is in another encoding (charset.c).
+ * Undecodable bytes: a few are indexed as U+FFFD and reported with their
+ * count; more than 1 in NI_CHARSET_BAD_RATIO and the file is skipped as
+ * malformed. Returns 0 to go on, 1 when the input was skipped (reported). */
+static int to_utf8(ni_run *r, enum kind kind, const char *where)
+{
+    ni_charset cs;
+    nsi_buf_reset(&r->text);
+    r->text.limit = NS_MAX_DOC_BYTES;
+    int st = ni_charset_decode(r->data.str, r->data.len, kind == KIND_HTML, &r->text, &cs);
+    if (st == NS_ETOOBIG) {
+        ni_skip(r, NI_TOOBIG, where, "skipped: text larger than %u MiB as UTF-8 (from %s)",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20), cs.name);
+        return 1;
+    }
+    if (st != NS_OK) {
+        ni_skip(r, NI_UNREADABLE, where, "skipped: %s", ns_strerror(st));
+        return 1;
+    }
+    size_t in_len = r->data.len;
+    if (cs.converted) { /* the readers read r->data */
+        nsi_buf t = r->data;
+        r->data = r->text;
+        r->text = t;
+    }
+    if (cs.bad > in_len / NI_CHARSET_BAD_RATIO) {
+        ni_skip(r, NI_MALFORMED, where, "skipped: not %s text (%zu of %zu bytes cannot be decoded)",
+                cs.name, cs.bad, in_len);
+        return 1;
+    }
+    if (cs.bad && !r->quiet)
+        ni_msg("%s: %zu bytes are not valid %s; each is indexed as U+FFFD", where, cs.bad, cs.name);
+    return 0;
+}
+
 /* Indexes the content now in r->data. */
 static void index_content(ni_run *r, enum kind kind, const char *where, const char *id,
                           const char *url, const char *date)
 {
     const char *body;
     size_t body_len;
+    if (to_utf8(r, kind, where))
+        return;
     int st = extract(r, kind, &body, &body_len);
     if (st == NS_ETOOBIG) {
         ni_skip(r, NI_TOOBIG, where, "skipped: text larger than %u MiB",

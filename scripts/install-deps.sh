@@ -17,6 +17,7 @@ packages=(
     libxapian-dev xapian-tools             # comparison backend
     libsqlite3-dev sqlite3                 # comparison backend (FTS5)
     libmicrohttpd-dev                      # nsearch serve
+    libuchardet-dev                        # nindex: the encoding of non-UTF-8 text
     curl chromium                          # nsearch serve tests (API, page)
     wrk                                    # bench/serve_load.sh
 )
