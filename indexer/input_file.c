@@ -1,8 +1,9 @@
 /* input_file.c — one file (or standard input) to one document.
  *
  * The kind comes from the extension: .txt/.text and no extension are text,
- * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson (optionally
- * .gz) JSON lines. Any other file is indexed as text if it looks like text and
+ * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson JSON lines;
+ * each also compressed, the name ending in .gz, .xz or .bz2 (decompress.c),
+ * read as it decompresses. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
  * binary data is skipped. Text in another encoding than UTF-8 is converted
  * before a reader sees it (charset.c). */
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "charset.h"
+#include "decompress.h"
 #include "input.h"
 #include "nindex.h"
 #include "report.h"
@@ -34,26 +36,27 @@ static int ext_in(const char *ext, size_t len, const char *const *list)
     return 0;
 }
 
-/* The kind of path by its name; *ext is its extension ("" if none). */
-static enum kind kind_of(const char *path, const char **ext)
+/* The kind of path by its name; *ext is its extension ("" if none; with a
+ * compression's, ".tar.gz"), *comp the compression its last extension names:
+ * the kind comes from the extension before that one (notes.txt.gz is text). */
+static enum kind kind_of(const char *path, const char **ext, enum ni_compression *comp)
 {
     const char *name = strrchr(path, '/');
     name = name ? name + 1 : path;
     while (*name == '.') /* ".profile" has no extension */
         name++;
-    const char *dot = strrchr(name, '.');
+    size_t stem;
+    *comp = ni_compression_of(name, &stem);
+    const char *dot = NULL;
+    for (size_t i = 0; i < stem; i++)
+        if (name[i] == '.')
+            dot = name + i;
+    if (*comp != NI_PLAIN && !dot) /* "notes.gz": the compressed file's own dot */
+        dot = name + stem;
     *ext = dot ? dot : "";
-    if (!dot)
+    if (!dot || dot == name + stem)
         return KIND_TEXT;
-    size_t len = strlen(dot);
-    if (!strcasecmp(dot, ".gz")) {
-        const char *prev = dot;
-        while (prev > name && prev[-1] != '.')
-            prev--;
-        if (prev > name && ext_in(prev - 1, (size_t)(dot - prev + 1), jsonl_exts))
-            return KIND_JSONL;
-        return KIND_OTHER;
-    }
+    size_t len = (size_t)(name + stem - dot);
     if (ext_in(dot, len, jsonl_exts))
         return KIND_JSONL;
     if (ext_in(dot, len, text_exts))
@@ -65,10 +68,12 @@ static enum kind kind_of(const char *path, const char **ext)
     return KIND_OTHER;
 }
 
-/* Reads fd into r->data, at most NS_MAX_DOC_BYTES. Stops early once the
- * first bytes show binary data (*binary set), so a large binary file is not
- * read in full. Returns 0, or an errno value; EFBIG when too large. */
-static int read_all(ni_run *r, int fd, int *binary)
+/* Reads the (decompressed) stream into r->data, at most NS_MAX_DOC_BYTES.
+ * Stops early once the first bytes show binary data (*binary set), so a
+ * large binary file is not read in full. Returns 0, or an errno value; EFBIG
+ * when too large, EILSEQ for compressed data that is not valid
+ * (ni_dstream_error says why). */
+static int read_all(ni_run *r, ni_dstream *ds, int *binary)
 {
     nsi_buf *b = &r->data;
     int sniffed = 0;
@@ -82,12 +87,14 @@ static int read_all(ni_run *r, int fd, int *binary)
         if (want == 0) {
             /* Full up to the limit: fine if the file ends exactly here. */
             char probe;
-            ssize_t n = read(fd, &probe, 1);
-            return n == 0 ? 0 : n < 0 ? errno : EFBIG;
+            ssize_t n;
+            while ((n = ni_dstream_read(ds, &probe, 1)) < 0 && errno == EINTR && !ni_interrupted)
+                ;
+            return n == 0 ? 0 : n < 0 ? (ni_interrupted ? EINTR : errno) : EFBIG;
         }
         if (nsi_buf_reserve(b, want) != NS_OK)
             return ENOMEM;
-        ssize_t n = read(fd, b->str + b->len, want);
+        ssize_t n = ni_dstream_read(ds, b->str + b->len, want);
         if (n < 0) {
             if (errno == EINTR && !ni_interrupted)
                 continue;
@@ -242,13 +249,20 @@ static void format_date(time_t t, char *out, size_t len)
         out[0] = '\0';
 }
 
-static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st)
+static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st,
+                              const ni_dstream *ds)
 {
     if (err == EINTR)
         return; /* interrupted: the summary says so */
-    if (err == EFBIG)
+    enum ni_compression comp = ni_dstream_compression(ds);
+    if (err == EFBIG && comp != NI_PLAIN) /* a zip bomb, say */
+        ni_skip(r, NI_TOOBIG, path, "skipped: decompresses to more than %u MiB",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (err == EFBIG)
         ni_skip(r, NI_TOOBIG, path, "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (err == EILSEQ)
+        ni_skip(r, NI_MALFORMED, path, "skipped: %s", ni_dstream_error(ds));
     else if (err == ENOMEM)
         ni_skip(r, NI_UNREADABLE, path, "skipped: out of memory (%lld bytes)",
                 (long long)st->st_size);
@@ -259,7 +273,8 @@ static void report_read_error(ni_run *r, const char *path, int err, const struct
 void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
 {
     const char *ext;
-    enum kind kind = kind_of(path, &ext);
+    enum ni_compression comp;
+    enum kind kind = kind_of(path, &ext, &comp);
     if (kind == KIND_JSONL) {
         ni_index_jsonl(r, path, shown);
         return;
@@ -283,15 +298,24 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
         ni_skip(r, NI_UNREADABLE, shown, "skipped: cannot open (%s)", strerror(errno));
         return;
     }
-    int binary, err = read_all(r, fd, &binary);
-    close(fd);
-    r->bytes += r->data.len;
-    if (regular && (uint64_t)st->st_size > r->data.len)
-        r->passed += (uint64_t)st->st_size - r->data.len; /* binary: only sniffed */
-    if (err) {
-        report_read_error(r, shown, err, st);
+    ni_dstream *ds = ni_dstream_open(fd, comp);
+    if (!ds) {
+        close(fd);
+        ni_skip(r, NI_UNREADABLE, shown, "skipped: out of memory");
         return;
     }
+    int binary, err = read_all(r, ds, &binary);
+    /* bytes of the file (compressed), as the progress total counts them */
+    uint64_t consumed = ni_dstream_consumed(ds);
+    r->bytes += consumed;
+    if (regular && (uint64_t)st->st_size > consumed)
+        r->passed += (uint64_t)st->st_size - consumed; /* binary: only sniffed */
+    if (err)
+        report_read_error(r, shown, err, st, ds);
+    ni_dstream_close(ds);
+    close(fd);
+    if (err)
+        return;
     if (r->data.len == 0)
         ni_skip(r, NI_EMPTY, shown, "skipped: empty file");
     else if (binary && kind == KIND_OTHER)
@@ -309,7 +333,13 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
 
 void ni_index_stdin_text(ni_run *r, const char *id)
 {
-    int binary, err = read_all(r, STDIN_FILENO, &binary);
+    ni_dstream *ds = ni_dstream_open(STDIN_FILENO, NI_PLAIN);
+    if (!ds) {
+        ni_skip(r, NI_UNREADABLE, "-", "skipped: out of memory");
+        return;
+    }
+    int binary, err = read_all(r, ds, &binary);
+    ni_dstream_close(ds);
     r->bytes += r->data.len;
     if (err == EINTR)
         return;

@@ -18,6 +18,7 @@ packages=(
     libsqlite3-dev sqlite3                 # comparison backend (FTS5)
     libmicrohttpd-dev                      # nsearch serve
     libuchardet-dev                        # nindex: the encoding of non-UTF-8 text
+    liblzma-dev libbz2-dev                 # nindex: .xz and .bz2 inputs
     curl chromium                          # nsearch serve tests (API, page)
     wrk                                    # bench/serve_load.sh
 )

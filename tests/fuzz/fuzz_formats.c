@@ -1,14 +1,55 @@
 /* fuzz_formats — nindex's file layers before the readers, on arbitrary bytes.
  * The first byte chooses the layer, the rest is the file:
  *   0: the encoding of text (indexer/charset.c), 1: of markup (its declared
- *   charset counts).
+ *   charset counts);
+ *   2: a compressed file (indexer/decompress.c), the format by its first
+ *   bytes; 3, 4, 5: named gzip, xz, bzip2.
  * Checks: a status for every input; converted text is valid UTF-8 and within
- * its limit; undecodable bytes are never more than the input. */
+ * its limit; undecodable bytes are never more than the input; a stream ends
+ * or fails with a message, reads no more than asked, and never counts more
+ * compressed bytes than the file has. */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "charset.h"
+#include "decompress.h"
 #include "fuzz.h"
 #include "input.h"
+
+/* Decompressed output read per input, at most: enough for every path, small
+ * enough that a bomb costs little. */
+#define FUZZ_OUT_MAX (4u << 20)
+
+static void fuzz_decompress(const char *d, size_t n, enum ni_compression c)
+{
+    int fd = memfd_create("fuzz_formats", MFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (write(fd, d, n) != (ssize_t)n || lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return;
+    }
+    ni_dstream *s = ni_dstream_open(fd, c);
+    if (s) {
+        static char buf[65536];
+        size_t total = 0, step = 1;
+        ssize_t k;
+        while (total < FUZZ_OUT_MAX && (k = ni_dstream_read(s, buf, step)) > 0) {
+            FUZZ_ASSERT((size_t)k <= step);
+            total += (size_t)k;
+            step = step * 3 % sizeof buf + 1; /* read sizes vary: 1, 4, 13, ... */
+        }
+        if (k < 0) {
+            FUZZ_ASSERT(errno == EILSEQ || errno == ENOMEM);
+            FUZZ_ASSERT(ni_dstream_error(s)[0] != '\0');
+        }
+        FUZZ_ASSERT(ni_dstream_consumed(s) <= n);
+        ni_dstream_close(s);
+    }
+    close(fd);
+}
 
 static void fuzz_charset(const char *d, size_t n, int markup)
 {
@@ -33,10 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *d = (const char *)data + 1;
     size_t n = size - 1;
-    switch (data[0] % 2) {
+    static const enum ni_compression named[] = {NI_AUTO, NI_GZIP, NI_XZ, NI_BZIP2};
+    switch (data[0] % 6) {
     case 0:
     case 1:
-        fuzz_charset(d, n, data[0] % 2);
+        fuzz_charset(d, n, data[0] % 6);
+        break;
+    default:
+        fuzz_decompress(d, n, named[data[0] % 6 - 2]);
         break;
     }
     return 0;
