@@ -60,6 +60,18 @@ int ni_markdown_title(const char *title, size_t len, nsi_buf *out);
  * NS_ETOOBIG (body->limit). */
 int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title);
 
+/* ----------------------------------------------------------------- PDF */
+
+/* Extracts the text of the PDF data[0..len) (input_pdf.c, poppler-glib):
+ * pages in order, a blank line between pages, appended to body (body->limit
+ * applies). title gets the document info's Title, else the text's first
+ * line; date (date_len >= 21) the creation date, else the modification
+ * date, as ISO 8601 UTC ("" when it has neither). Returns NS_OK, NS_ENOMEM,
+ * NS_ETOOBIG, NS_EUNSUPPORTED (encrypted: a password is needed) or
+ * NS_EINVAL (not a PDF poppler can read); why (NUL-terminated) then says so. */
+int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, char *date,
+                   size_t date_len, char *why, size_t why_len);
+
 /* ---------------------------------------------------------- JSON lines */
 
 /* A line may carry a body of NS_MAX_DOC_BYTES plus its other fields and

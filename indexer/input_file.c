@@ -1,7 +1,8 @@
 /* input_file.c — one file (or standard input) to one document.
  *
  * The kind comes from the extension: .txt/.text and no extension are text,
- * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson JSON lines;
+ * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson JSON lines,
+ * .pdf PDF (input_pdf.c);
  * each also compressed, the name ending in .gz, .xz or .bz2 (decompress.c),
  * read as it decompresses. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
@@ -21,12 +22,13 @@
 #include "nindex.h"
 #include "report.h"
 
-enum kind { KIND_TEXT, KIND_MARKDOWN, KIND_HTML, KIND_JSONL, KIND_OTHER };
+enum kind { KIND_TEXT, KIND_MARKDOWN, KIND_HTML, KIND_JSONL, KIND_PDF, KIND_OTHER };
 
 static const char *const text_exts[] = {".txt", ".text", NULL};
 static const char *const markdown_exts[] = {".md", ".markdown", ".mdown", ".mkd", NULL};
 static const char *const html_exts[] = {".html", ".htm", ".xhtml", NULL};
 static const char *const jsonl_exts[] = {".jsonl", ".ndjson", NULL};
+static const char *const pdf_exts[] = {".pdf", NULL};
 
 static int ext_in(const char *ext, size_t len, const char *const *list)
 {
@@ -65,18 +67,20 @@ static enum kind kind_of(const char *path, const char **ext, enum ni_compression
         return KIND_MARKDOWN;
     if (ext_in(dot, len, html_exts))
         return KIND_HTML;
+    if (ext_in(dot, len, pdf_exts))
+        return KIND_PDF;
     return KIND_OTHER;
 }
 
 /* Reads the (decompressed) stream into r->data, at most NS_MAX_DOC_BYTES.
- * Stops early once the first bytes show binary data (*binary set), so a
- * large binary file is not read in full. Returns 0, or an errno value; EFBIG
+ * With sniff, stops early once the first bytes show binary data (*binary
+ * set), so a large binary file is not read in full. Returns 0, or an errno value; EFBIG
  * when too large, EILSEQ for compressed data that is not valid
  * (ni_dstream_error says why). */
-static int read_all(ni_run *r, ni_dstream *ds, int *binary)
+static int read_all(ni_run *r, ni_dstream *ds, int sniff, int *binary)
 {
     nsi_buf *b = &r->data;
-    int sniffed = 0;
+    int sniffed = !sniff; /* a PDF is binary: read it whole */
     nsi_buf_reset(b);
     b->limit = NS_MAX_DOC_BYTES;
     *binary = 0;
@@ -205,9 +209,28 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
 {
     const char *body;
     size_t body_len;
-    if (to_utf8(r, kind, where))
-        return;
-    int st = extract(r, kind, &body, &body_len);
+    char pdf_date[32];
+    int st;
+    if (kind == KIND_PDF) {
+        char why[512];
+        nsi_buf_reset(&r->title);
+        nsi_buf_reset(&r->text);
+        r->text.limit = NS_MAX_DOC_BYTES;
+        st = ni_pdf_to_text(r->data.str, r->data.len, &r->text, &r->title, pdf_date,
+                            sizeof pdf_date, why, sizeof why);
+        if (st == NS_EUNSUPPORTED || st == NS_EINVAL) {
+            ni_skip(r, st == NS_EINVAL ? NI_MALFORMED : NI_UNSUPPORTED, where, "skipped: %s", why);
+            return;
+        }
+        body = r->text.str ? r->text.str : "";
+        body_len = r->text.len;
+        if (pdf_date[0]) /* the document's own date wins over the file's */
+            date = pdf_date;
+    } else {
+        if (to_utf8(r, kind, where))
+            return;
+        st = extract(r, kind, &body, &body_len);
+    }
     if (st == NS_ETOOBIG) {
         ni_skip(r, NI_TOOBIG, where, "skipped: text larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
@@ -218,7 +241,10 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
         return;
     }
     if (all_blank(body, body_len)) {
-        ni_skip(r, NI_EMPTY, where, "skipped: %s", kind == KIND_HTML ? "no text" : "empty file");
+        ni_skip(r, NI_EMPTY, where, "skipped: %s",
+                kind == KIND_PDF    ? "no text (only images?)"
+                : kind == KIND_HTML ? "no text"
+                                    : "empty file");
         return;
     }
     /* Without a title line (only punctuation, say) the file name stands in. */
@@ -304,7 +330,7 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
         ni_skip(r, NI_UNREADABLE, shown, "skipped: out of memory");
         return;
     }
-    int binary, err = read_all(r, ds, &binary);
+    int binary, err = read_all(r, ds, kind != KIND_PDF, &binary);
     /* bytes of the file (compressed), as the progress total counts them */
     uint64_t consumed = ni_dstream_consumed(ds);
     r->bytes += consumed;
@@ -338,7 +364,7 @@ void ni_index_stdin_text(ni_run *r, const char *id)
         ni_skip(r, NI_UNREADABLE, "-", "skipped: out of memory");
         return;
     }
-    int binary, err = read_all(r, ds, &binary);
+    int binary, err = read_all(r, ds, 1, &binary);
     ni_dstream_close(ds);
     r->bytes += r->data.len;
     if (err == EINTR)

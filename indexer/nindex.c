@@ -179,6 +179,8 @@ static void usage(FILE *out, const char *default_index)
           "  .md .markdown                      Markdown, without its markup; the\n"
           "                                     title is the first heading or line\n"
           "  .html .htm .xhtml                  HTML; the title is the <title>\n"
+          "  .pdf                               PDF; the title is the document's\n"
+          "                                     Title or its first line\n"
           "  .jsonl .ndjson                     one JSON object per line: \"id\"\n"
           "                                     (required), \"title\", \"body\", \"url\",\n"
           "                                     \"date\"; other fields are kept as metadata\n"

@@ -19,6 +19,7 @@ packages=(
     libmicrohttpd-dev                      # nsearch serve
     libuchardet-dev                        # nindex: the encoding of non-UTF-8 text
     liblzma-dev libbz2-dev                 # nindex: .xz and .bz2 inputs
+    libpoppler-glib-dev                    # nindex: PDF
     curl chromium                          # nsearch serve tests (API, page)
     wrk                                    # bench/serve_load.sh
 )

@@ -6,6 +6,8 @@
 # skipped, named). Compressed files: .gz, .xz and .bz2 of text, HTML, Markdown
 # and JSON lines (the shared corpus's docs.jsonl.gz), read as their inner
 # kind; truncated and fake ones reported; a zip bomb refused at the size limit.
+# PDF: pages, title from the info or the first line, the creation date;
+# encrypted and damaged ones reported.
 # The inputs are made here (printf escapes, iconv, gzip, xz, bzip2).
 # Bounded: about 15 s on a loaded two-core machine (the 20newsgroups corpus
 # is indexed whole, and the zip bomb is decompressed up to the limit).
@@ -134,5 +136,69 @@ ni -d "$tmp/bombidx" "$tmp/bomb.txt.gz"
 expect_rc 0 "a bomb is a warning"
 err_has "bomb.txt.gz: skipped: decompresses to more than 256 MiB"
 summary "0 added"
+
+# --- PDF: written here by hand (objects, a text stream per page, the xref
+# table with its offsets), so the test needs no PDF tool
+pd="$tmp/pdfs"
+mkdir -p "$pd"
+"$py" - "$pd" <<'PY'
+import sys
+out_dir = sys.argv[1]
+
+def pdf(pages, info=None, trailer_extra=""):
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>"]
+    font = len(pages) * 2 + 3
+    kids = " ".join("%d 0 R" % (3 + 2 * i) for i in range(len(pages)))
+    objs.append("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)))
+    for i, lines in enumerate(pages):
+        objs.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                    "/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (font, 4 + 2 * i))
+        ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join("(%s) '" % l for l in lines) + " ET"
+        objs.append("<< /Length %d >>\nstream\n%s\nendstream" % (len(ops), ops))
+    objs.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    if info:
+        objs.append("<< " + " ".join("/%s (%s)" % kv for kv in info.items()) + " >>")
+    out = "%PDF-1.4\n"
+    offsets = []
+    for n, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += "%d 0 obj\n%s\nendobj\n" % (n, o)
+    xref = len(out)
+    out += "xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += "".join("%010d 00000 n \n" % o for o in offsets)
+    out += "trailer\n<< /Size %d /Root 1 0 R%s%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, " /Info %d 0 R" % len(objs) if info else "", trailer_extra, xref)
+    return out.encode("latin-1")
+
+def write(name, data):
+    with open(out_dir + "/" + name, "wb") as f:
+        f.write(data)
+
+write("okapi.pdf", pdf([["Okapi field report", "The okapi lives in the forest."],
+                        ["Second page about the pangolin."]],
+                       {"Title": "The Okapi Report", "Author": "Ada Lovelace",
+                        "CreationDate": "D:20240315103000Z"}))
+write("numbat.pdf", pdf([["Numbat sightings in spring", "A numbat was seen."]]))
+# the standard security handler with keys no empty password opens
+write("locked.pdf", pdf([["Secret quagga memo"]], trailer_extra=" /Encrypt << /Filter /Standard"
+      " /V 1 /R 2 /O <" + "11" * 32 + "> /U <" + "22" * 32 + "> /P -4 >> /ID [<" + "ab" * 16 +
+      "> <" + "ab" * 16 + ">]"))
+write("cut.pdf", pdf([["Broken tapir file"]])[:60])
+PY
+gzip -c "$pd/numbat.pdf" >"$pd/numbat2.pdf.gz"
+ni -d "$tmp/pidx" "$pd"
+expect_rc 1 "a damaged PDF is an error"
+summary "3 added"
+err_has "$pd/locked.pdf: skipped: an encrypted PDF (it needs a password)"
+err_has "$pd/cut.pdf: skipped: not a readable PDF: PDF document is damaged"
+idx=$tmp/pidx
+# the title from the document info, the date its creation date, every page
+title_is okapi "$pd/okapi.pdf" 'The Okapi Report'
+title_is pangolin "$pd/okapi.pdf" 'The Okapi Report'
+grep -qF '"date":"2024-03-15T10:30:00Z"' "$tmp/sout" || fail "the PDF's creation date"
+# without a title in the info, the first line; compressed PDFs too
+title_is numbat "$pd/numbat.pdf" 'Numbat sightings in spring'
+title_is numbat "$pd/numbat2.pdf.gz" 'Numbat sightings in spring'
+finds_none quagga
 
 echo "T280 ok"

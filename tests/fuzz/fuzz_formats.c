@@ -3,11 +3,13 @@
  *   0: the encoding of text (indexer/charset.c), 1: of markup (its declared
  *   charset counts);
  *   2: a compressed file (indexer/decompress.c), the format by its first
- *   bytes; 3, 4, 5: named gzip, xz, bzip2.
+ *   bytes; 3, 4, 5: named gzip, xz, bzip2;
+ *   6: a PDF (indexer/input_pdf.c, poppler-glib).
  * Checks: a status for every input; converted text is valid UTF-8 and within
  * its limit; undecodable bytes are never more than the input; a stream ends
  * or fails with a message, reads no more than asked, and never counts more
- * compressed bytes than the file has. */
+ * compressed bytes than the file has; a PDF gives text within its limit, a
+ * title of at most NI_TITLE_MAX bytes and its ellipsis, or a reason. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -68,6 +70,25 @@ static void fuzz_charset(const char *d, size_t n, int markup)
     nsi_buf_free(&out);
 }
 
+static void fuzz_pdf(const char *d, size_t n)
+{
+    nsi_buf body = {0}, title = {0};
+    body.limit = 1u << 20;
+    char date[32], why[256];
+    int rc = ni_pdf_to_text(d, n, &body, &title, date, sizeof date, why, sizeof why);
+    FUZZ_ASSERT(rc == NS_OK || rc == NS_ENOMEM || rc == NS_ETOOBIG || rc == NS_EINVAL ||
+                rc == NS_EUNSUPPORTED);
+    if (rc == NS_EINVAL || rc == NS_EUNSUPPORTED)
+        FUZZ_ASSERT(why[0] != '\0');
+    if (rc == NS_OK) {
+        FUZZ_ASSERT(body.len <= body.limit);
+        FUZZ_ASSERT(title.len <= NI_TITLE_MAX + 3);
+        FUZZ_ASSERT(strlen(date) < sizeof date);
+    }
+    nsi_buf_free(&body);
+    nsi_buf_free(&title);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > (1u << 20))
@@ -75,13 +96,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *d = (const char *)data + 1;
     size_t n = size - 1;
     static const enum ni_compression named[] = {NI_AUTO, NI_GZIP, NI_XZ, NI_BZIP2};
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0:
     case 1:
-        fuzz_charset(d, n, data[0] % 6);
+        fuzz_charset(d, n, data[0] % 7);
+        break;
+    case 6:
+        fuzz_pdf(d, n);
         break;
     default:
-        fuzz_decompress(d, n, named[data[0] % 6 - 2]);
+        fuzz_decompress(d, n, named[data[0] % 7 - 2]);
         break;
     }
     return 0;
