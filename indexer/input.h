@@ -72,6 +72,35 @@ int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title)
 int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, char *date,
                    size_t date_len, char *why, size_t why_len);
 
+/* -------------------------------------------------------------- e-mail */
+
+/* A message's id is this prefix and its Message-ID: a file's id is its
+ * absolute path, which starts with '/', so the two never clash. */
+#define NI_MAIL_ID_PREFIX "mid:"
+
+/* One message as ni_mail_read hands it over; the buffers are reused from
+ * one message to the next (the caller zeroes the struct once, frees them). */
+typedef struct ni_mail_msg {
+    nsi_buf id;     /* NI_MAIL_ID_PREFIX + Message-ID; empty without one */
+    nsi_buf title;  /* the Subject, cut to NI_TITLE_MAX; may be empty */
+    nsi_buf body;   /* "From: ...", "To: ..." lines, a blank line, the text */
+    char date[32];  /* the Date as ISO 8601 UTC, or "" */
+    unsigned index; /* 1 for the first message of the file */
+} ni_mail_msg;
+
+/* Called for each message; a status other than NS_OK stops the reading and
+ * is returned by ni_mail_read. */
+typedef int (*ni_mail_cb)(void *ctx, const ni_mail_msg *m);
+
+/* Reads the e-mail message in data[0..len) (mbox = 0: one RFC 5322 message,
+ * a Maildir or .eml file) or every message of an mbox (mbox = 1), and calls
+ * cb for each (input_mail.c, GMime): the body is the first text/plain part
+ * that is not an attachment, else the first text/html part as text. Returns
+ * NS_OK, NS_EINVAL when not even one message could be read (why says so),
+ * or what cb or a buffer returned. m's buffers' limits apply. */
+int ni_mail_read(const char *data, size_t len, int mbox, ni_mail_cb cb, void *ctx, ni_mail_msg *m,
+                 char *why, size_t why_len);
+
 /* ---------------------------------------------------------- JSON lines */
 
 /* A line may carry a body of NS_MAX_DOC_BYTES plus its other fields and

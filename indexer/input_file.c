@@ -2,7 +2,9 @@
  *
  * The kind comes from the extension: .txt/.text and no extension are text,
  * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson JSON lines,
- * .pdf PDF (input_pdf.c);
+ * .pdf PDF (input_pdf.c), .eml an e-mail message and .mbox/.mbx an mbox
+ * (input_mail.c; so are a Maildir's messages, and a file without extension
+ * that starts as an mbox does);
  * each also compressed, the name ending in .gz, .xz or .bz2 (decompress.c),
  * read as it decompresses. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
@@ -10,6 +12,7 @@
  * before a reader sees it (charset.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -22,13 +25,24 @@
 #include "nindex.h"
 #include "report.h"
 
-enum kind { KIND_TEXT, KIND_MARKDOWN, KIND_HTML, KIND_JSONL, KIND_PDF, KIND_OTHER };
+enum kind {
+    KIND_TEXT,
+    KIND_MARKDOWN,
+    KIND_HTML,
+    KIND_JSONL,
+    KIND_PDF,
+    KIND_MAIL, /* one message: .eml, or a file in a Maildir's cur/ or new/ */
+    KIND_MBOX,
+    KIND_OTHER
+};
 
 static const char *const text_exts[] = {".txt", ".text", NULL};
 static const char *const markdown_exts[] = {".md", ".markdown", ".mdown", ".mkd", NULL};
 static const char *const html_exts[] = {".html", ".htm", ".xhtml", NULL};
 static const char *const jsonl_exts[] = {".jsonl", ".ndjson", NULL};
 static const char *const pdf_exts[] = {".pdf", NULL};
+static const char *const mail_exts[] = {".eml", NULL};
+static const char *const mbox_exts[] = {".mbox", ".mbx", NULL};
 
 static int ext_in(const char *ext, size_t len, const char *const *list)
 {
@@ -69,6 +83,10 @@ static enum kind kind_of(const char *path, const char **ext, enum ni_compression
         return KIND_HTML;
     if (ext_in(dot, len, pdf_exts))
         return KIND_PDF;
+    if (ext_in(dot, len, mail_exts))
+        return KIND_MAIL;
+    if (ext_in(dot, len, mbox_exts))
+        return KIND_MBOX;
     return KIND_OTHER;
 }
 
@@ -296,11 +314,119 @@ static void report_read_error(ni_run *r, const char *path, int err, const struct
         ni_skip(r, NI_UNREADABLE, path, "skipped: cannot read (%s)", strerror(err));
 }
 
+/* Whether path is a message of a Maildir: in its cur/ or new/ folder, beside
+ * which tmp/, cur/ and new/ all are. The last Maildir seen is remembered, as
+ * a walk reads its messages one after the other. */
+static int in_maildir(const char *path)
+{
+    static char last[4096];
+    static int last_is;
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash - path < 5)
+        return 0;
+    const char *folder = slash - 4; /* "/cur" or "/new" before the name */
+    if (memcmp(folder, "/cur", 4) && memcmp(folder, "/new", 4))
+        return 0;
+    size_t root = (size_t)(folder - path);
+    if (root >= sizeof last - 8)
+        return 0;
+    if (strlen(last) == root && !memcmp(last, path, root))
+        return last_is;
+    memcpy(last, path, root);
+    last[root] = '\0';
+    char sub[sizeof last];
+    struct stat st;
+    last_is = 1;
+    for (const char *const *d = (const char *const[]){"/cur", "/new", "/tmp", NULL}; *d; d++) {
+        snprintf(sub, sizeof sub, "%s%s", last, *d);
+        if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
+            last_is = 0;
+    }
+    return last_is;
+}
+
+/* Whether text without a known extension is an mbox: a "From " line, then
+ * a header line ("Name: value"). */
+static int looks_mbox(const char *d, size_t n)
+{
+    if (n < 5 || memcmp(d, "From ", 5))
+        return 0;
+    const char *nl = memchr(d, '\n', n);
+    if (!nl)
+        return 0;
+    const char *h = nl + 1, *e = d + n;
+    const char *p = h;
+    while (p < e && *p != ':' && *p > ' ' && *p < 0x7F)
+        p++;
+    return p > h && p < e && *p == ':';
+}
+
+typedef struct mail_put {
+    ni_run *r;
+    const char *path, *shown, *mtime;
+    int mbox;
+} mail_put;
+
+static int put_message(void *ctx, const ni_mail_msg *m)
+{
+    mail_put *c = ctx;
+    char id[4200], where[4200];
+    const char *doc_id = m->id.len ? m->id.str : c->path;
+    if (!m->id.len && c->mbox) { /* PATH#N: the Nth message, for want of an id */
+        snprintf(id, sizeof id, "%s#%u", c->path, m->index);
+        doc_id = id;
+    }
+    if (c->mbox)
+        snprintf(where, sizeof where, "%s: message %u", c->shown, m->index);
+    else
+        snprintf(where, sizeof where, "%s", c->shown);
+    ns_doc doc = {0};
+    doc.id = doc_id;
+    doc.id_len = strlen(doc_id);
+    doc.title = m->title.len ? m->title.str : "(no subject)";
+    doc.title_len = m->title.len ? m->title.len : strlen(doc.title);
+    doc.body = m->body.str ? m->body.str : "";
+    doc.body_len = m->body.len;
+    doc.url = c->path;
+    doc.url_len = strlen(c->path);
+    const char *date = m->date[0] ? m->date : c->mtime;
+    if (date && date[0]) {
+        doc.date = date;
+        doc.date_len = strlen(date);
+    }
+    ni_put(c->r, &doc, where);
+    return ni_stopping(c->r) ? 1 : NS_OK; /* 1: stop reading the mbox */
+}
+
+/* Indexes the message (or, for an mbox, every message) now in r->data. */
+static void index_mail(ni_run *r, enum kind kind, const char *path, const char *shown,
+                       const char *mtime)
+{
+    mail_put c = {r, path, shown, mtime, kind == KIND_MBOX};
+    ni_mail_msg m = {0};
+    m.body.limit = NS_MAX_DOC_BYTES;
+    m.title.limit = 4 * NI_TITLE_MAX;
+    char why[256];
+    int st = ni_mail_read(r->data.str, r->data.len, c.mbox, put_message, &c, &m, why, sizeof why);
+    if (st == NS_EINVAL)
+        ni_skip(r, NI_MALFORMED, shown, "skipped: %s", why);
+    else if (st == NS_ETOOBIG)
+        ni_skip(r, NI_TOOBIG, shown, "skipped: message %u has more than %u MiB of text", m.index,
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (st != NS_OK && st != 1)
+        ni_skip(r, NI_UNREADABLE, shown, "skipped: %s", ns_strerror(st));
+    nsi_buf_free(&m.id);
+    nsi_buf_free(&m.title);
+    nsi_buf_free(&m.body);
+}
+
 void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
 {
     const char *ext;
     enum ni_compression comp;
     enum kind kind = kind_of(path, &ext, &comp);
+    if (in_maildir(path)) /* its names end in flags (":2,S"), not extensions */
+        kind = KIND_MAIL;
     if (kind == KIND_JSONL) {
         ni_index_jsonl(r, path, shown);
         return;
@@ -351,8 +477,14 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
     else {
         char date[32];
         format_date(st->st_mtime, date, sizeof date);
-        index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path,
-                      date[0] ? date : NULL);
+        if ((kind == KIND_OTHER || (kind == KIND_TEXT && !ext[0])) &&
+            looks_mbox(r->data.str, r->data.len))
+            kind = KIND_MBOX; /* ~/mail/inbox has no extension */
+        if (kind == KIND_MAIL || kind == KIND_MBOX)
+            index_mail(r, kind, path, shown, date[0] ? date : NULL);
+        else
+            index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path,
+                          date[0] ? date : NULL);
     }
     ni_run_progress(r, 0);
 }

@@ -20,6 +20,7 @@ packages=(
     libuchardet-dev                        # nindex: the encoding of non-UTF-8 text
     liblzma-dev libbz2-dev                 # nindex: .xz and .bz2 inputs
     libpoppler-glib-dev                    # nindex: PDF
+    libgmime-3.0-dev                       # nindex: e-mail (mbox, Maildir, .eml)
     curl chromium                          # nsearch serve tests (API, page)
     wrk                                    # bench/serve_load.sh
 )

@@ -7,7 +7,8 @@
 # and JSON lines (the shared corpus's docs.jsonl.gz), read as their inner
 # kind; truncated and fake ones reported; a zip bomb refused at the size limit.
 # PDF: pages, title from the info or the first line, the creation date;
-# encrypted and damaged ones reported.
+# encrypted and damaged ones reported. E-mail: mbox (named or sniffed),
+# Maildir, .eml; Subject, Message-ID, Date, From/To in the text.
 # The inputs are made here (printf escapes, iconv, gzip, xz, bzip2).
 # Bounded: about 15 s on a loaded two-core machine (the 20newsgroups corpus
 # is indexed whole, and the zip bomb is decompressed up to the limit).
@@ -200,5 +201,64 @@ grep -qF '"date":"2024-03-15T10:30:00Z"' "$tmp/sout" || fail "the PDF's creation
 title_is numbat "$pd/numbat.pdf" 'Numbat sightings in spring'
 title_is numbat "$pd/numbat2.pdf.gz" 'Numbat sightings in spring'
 finds_none quagga
+
+# --- e-mail: an mbox of two messages (a quoted-printable Latin-1 one with an
+# encoded Subject, an HTML-only one), the same mbox without an extension, a
+# Maildir (cur/, new/, tmp/), an .eml, and a file that is no message
+md="$tmp/mail"
+mkdir -p "$md/Maildir/cur" "$md/Maildir/new" "$md/Maildir/tmp"
+cat >"$md/inbox.mbox" <<'MBOX'
+From alice@example.org Mon Mar  4 10:00:00 2024
+From: Alice Liddell <alice@example.org>
+To: Bob <bob@example.org>
+Subject: =?UTF-8?Q?Caf=C3=A9_plans_for_the_wombat_meeting?=
+Date: Mon, 04 Mar 2024 10:00:00 +0100
+Message-ID: <wombat-1@example.org>
+Content-Type: text/plain; charset=iso-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+We meet at the caf=E9 to discuss the wombat census.
+
+From bob@example.org Tue Mar  5 11:00:00 2024
+From: Bob <bob@example.org>
+To: Alice Liddell <alice@example.org>
+Subject: Re: the wombat meeting
+Date: Tue, 05 Mar 2024 11:00:00 +0000
+Message-ID: <wombat-2@example.org>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="b1"
+
+--b1
+Content-Type: text/html; charset=utf-8
+
+<html><body><p>Only HTML here: the <b>bandicoot</b> agrees.</p></body></html>
+--b1--
+MBOX
+sed 's/wombat/quokka/g' "$md/inbox.mbox" >"$md/archive"
+printf 'From: Carol <carol@example.org>\nTo: dave@example.org\nSubject: Kiwi report\nDate: Wed, 06 Mar 2024 12:00:00 +0000\n\nThe kiwi population grows.\n' \
+    >"$md/Maildir/cur/1709726400.M1P1.host:2,S"
+printf 'From: Eve <eve@example.org>\nSubject: Emu news\nMessage-ID: <emu@example.org>\n\nThe emu is fast.\n' \
+    >"$md/Maildir/new/1709726401.M2P2.host"
+printf 'From: Fay <fay@example.org>\nSubject: Dingo sighting\n\nA dingo crossed the road.\n' >"$md/note.eml"
+printf 'just some words about a numbat, no headers\n' >"$md/bad.eml"
+ni -d "$tmp/midx" "$md"
+expect_rc 1 "a .eml that is no message"
+summary "7 added"
+err_has "$md/bad.eml: skipped: not an e-mail message"
+idx=$tmp/midx
+# Subject (RFC 2047 decoded) is the title, Message-ID the id, Date the date
+title_is 'wombat census' 'mid:wombat-1@example.org' 'Café plans for the wombat meeting'
+grep -qF '"date":"2024-03-04T09:00:00Z"' "$tmp/sout" || fail "the message's Date in UTC"
+grep -qF "\"url\":\"$md/inbox.mbox\"" "$tmp/sout" || fail "the message's url is its mbox"
+title_is café 'mid:wombat-1@example.org' 'Café plans for the wombat meeting'
+# the HTML part when there is no text/plain; From and To are searchable
+title_is bandicoot 'mid:wombat-2@example.org' 'Re: the wombat meeting'
+finds 'alice@example.org' 'mid:wombat-1@example.org' 'mid:wombat-2@example.org'
+# the extensionless mbox: its ids are its own Message-IDs, rewritten by sed
+title_is quokka 'mid:quokka-1@example.org' 'Café plans for the quokka meeting'
+# Maildir: a message with no Message-ID is its path; with one, mid:
+title_is kiwi "$md/Maildir/cur/1709726400.M1P1.host:2,S" 'Kiwi report'
+title_is emu 'mid:emu@example.org' 'Emu news'
+title_is dingo "$md/note.eml" 'Dingo sighting'
 
 echo "T280 ok"

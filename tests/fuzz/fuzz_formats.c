@@ -4,12 +4,15 @@
  *   charset counts);
  *   2: a compressed file (indexer/decompress.c), the format by its first
  *   bytes; 3, 4, 5: named gzip, xz, bzip2;
- *   6: a PDF (indexer/input_pdf.c, poppler-glib).
+ *   6: a PDF (indexer/input_pdf.c, poppler-glib);
+ *   7, 8: an e-mail message, an mbox (indexer/input_mail.c, GMime).
  * Checks: a status for every input; converted text is valid UTF-8 and within
  * its limit; undecodable bytes are never more than the input; a stream ends
  * or fails with a message, reads no more than asked, and never counts more
  * compressed bytes than the file has; a PDF gives text within its limit, a
- * title of at most NI_TITLE_MAX bytes and its ellipsis, or a reason. */
+ * title of at most NI_TITLE_MAX bytes and its ellipsis, or a reason; mail
+ * messages are numbered from 1 in order, with ids that carry the prefix and
+ * bodies within their limit. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,6 +92,32 @@ static void fuzz_pdf(const char *d, size_t n)
     nsi_buf_free(&title);
 }
 
+static int see_message(void *ctx, const ni_mail_msg *m)
+{
+    unsigned *seen = ctx;
+    FUZZ_ASSERT(m->index == ++*seen);
+    FUZZ_ASSERT(m->id.len == 0 || !strncmp(m->id.str, NI_MAIL_ID_PREFIX, 4));
+    FUZZ_ASSERT(m->body.len <= m->body.limit);
+    FUZZ_ASSERT(m->title.len <= NI_TITLE_MAX + 3);
+    FUZZ_ASSERT(strlen(m->date) < sizeof m->date);
+    return NS_OK;
+}
+
+static void fuzz_mail(const char *d, size_t n, int mbox)
+{
+    ni_mail_msg m = {0};
+    m.body.limit = 1u << 20;
+    unsigned seen = 0;
+    char why[256];
+    int rc = ni_mail_read(d, n, mbox, see_message, &seen, &m, why, sizeof why);
+    FUZZ_ASSERT(rc == NS_OK || rc == NS_ENOMEM || rc == NS_ETOOBIG || rc == NS_EINVAL);
+    FUZZ_ASSERT(rc != NS_EINVAL || (seen == 0 && why[0]));
+    FUZZ_ASSERT(mbox || seen <= 1);
+    nsi_buf_free(&m.id);
+    nsi_buf_free(&m.title);
+    nsi_buf_free(&m.body);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > (1u << 20))
@@ -96,16 +125,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *d = (const char *)data + 1;
     size_t n = size - 1;
     static const enum ni_compression named[] = {NI_AUTO, NI_GZIP, NI_XZ, NI_BZIP2};
-    switch (data[0] % 7) {
+    switch (data[0] % 9) {
     case 0:
     case 1:
-        fuzz_charset(d, n, data[0] % 7);
+        fuzz_charset(d, n, data[0] % 9);
         break;
     case 6:
         fuzz_pdf(d, n);
         break;
+    case 7:
+    case 8:
+        fuzz_mail(d, n, data[0] % 9 == 8);
+        break;
     default:
-        fuzz_decompress(d, n, named[data[0] % 7 - 2]);
+        fuzz_decompress(d, n, named[data[0] % 9 - 2]);
         break;
     }
     return 0;
