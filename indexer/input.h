@@ -72,6 +72,19 @@ int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title)
 int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, char *date,
                    size_t date_len, char *why, size_t why_len);
 
+/* ------------------------------------------------- EPUB, .odt, .docx */
+
+enum ni_archive_kind { NI_ARCHIVE_EPUB, NI_ARCHIVE_ODT, NI_ARCHIVE_DOCX };
+
+/* Extracts the text of a ZIP-based document (input_archive.c, libarchive):
+ * an EPUB's content files in spine order (each through ni_html_to_text), an
+ * .odt's content.xml or a .docx's word/document.xml, a line per paragraph,
+ * appended to body (body->limit also bounds the bytes decompressed). title
+ * gets the metadata's dc:title, else the text's first line. Returns NS_OK,
+ * NS_ENOMEM, NS_ETOOBIG, or NS_EINVAL (not such a document; why says so). */
+int ni_archive_to_text(const char *data, size_t len, enum ni_archive_kind kind, nsi_buf *body,
+                       nsi_buf *title, char *why, size_t why_len);
+
 /* -------------------------------------------------------------- e-mail */
 
 /* A message's id is this prefix and its Message-ID: a file's id is its

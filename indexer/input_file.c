@@ -4,7 +4,7 @@
  * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson JSON lines,
  * .pdf PDF (input_pdf.c), .eml an e-mail message and .mbox/.mbx an mbox
  * (input_mail.c; so are a Maildir's messages, and a file without extension
- * that starts as an mbox does);
+ * that starts as an mbox does); .epub, .odt and .docx (input_archive.c);
  * each also compressed, the name ending in .gz, .xz or .bz2 (decompress.c),
  * read as it decompresses. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
@@ -33,6 +33,9 @@ enum kind {
     KIND_PDF,
     KIND_MAIL, /* one message: .eml, or a file in a Maildir's cur/ or new/ */
     KIND_MBOX,
+    KIND_EPUB, /* ZIP archives of XML (input_archive.c) */
+    KIND_ODT,
+    KIND_DOCX,
     KIND_OTHER
 };
 
@@ -43,6 +46,9 @@ static const char *const jsonl_exts[] = {".jsonl", ".ndjson", NULL};
 static const char *const pdf_exts[] = {".pdf", NULL};
 static const char *const mail_exts[] = {".eml", NULL};
 static const char *const mbox_exts[] = {".mbox", ".mbx", NULL};
+static const char *const epub_exts[] = {".epub", NULL};
+static const char *const odt_exts[] = {".odt", NULL};
+static const char *const docx_exts[] = {".docx", NULL};
 
 static int ext_in(const char *ext, size_t len, const char *const *list)
 {
@@ -87,6 +93,12 @@ static enum kind kind_of(const char *path, const char **ext, enum ni_compression
         return KIND_MAIL;
     if (ext_in(dot, len, mbox_exts))
         return KIND_MBOX;
+    if (ext_in(dot, len, epub_exts))
+        return KIND_EPUB;
+    if (ext_in(dot, len, odt_exts))
+        return KIND_ODT;
+    if (ext_in(dot, len, docx_exts))
+        return KIND_DOCX;
     return KIND_OTHER;
 }
 
@@ -229,13 +241,21 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
     size_t body_len;
     char pdf_date[32];
     int st;
-    if (kind == KIND_PDF) {
+    if (kind == KIND_PDF || kind == KIND_EPUB || kind == KIND_ODT || kind == KIND_DOCX) {
         char why[512];
         nsi_buf_reset(&r->title);
         nsi_buf_reset(&r->text);
         r->text.limit = NS_MAX_DOC_BYTES;
-        st = ni_pdf_to_text(r->data.str, r->data.len, &r->text, &r->title, pdf_date,
-                            sizeof pdf_date, why, sizeof why);
+        pdf_date[0] = '\0';
+        if (kind == KIND_PDF)
+            st = ni_pdf_to_text(r->data.str, r->data.len, &r->text, &r->title, pdf_date,
+                                sizeof pdf_date, why, sizeof why);
+        else
+            st = ni_archive_to_text(r->data.str, r->data.len,
+                                    kind == KIND_EPUB  ? NI_ARCHIVE_EPUB
+                                    : kind == KIND_ODT ? NI_ARCHIVE_ODT
+                                                       : NI_ARCHIVE_DOCX,
+                                    &r->text, &r->title, why, sizeof why);
         if (st == NS_EUNSUPPORTED || st == NS_EINVAL) {
             ni_skip(r, st == NS_EINVAL ? NI_MALFORMED : NI_UNSUPPORTED, where, "skipped: %s", why);
             return;
@@ -260,9 +280,9 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
     }
     if (all_blank(body, body_len)) {
         ni_skip(r, NI_EMPTY, where, "skipped: %s",
-                kind == KIND_PDF    ? "no text (only images?)"
-                : kind == KIND_HTML ? "no text"
-                                    : "empty file");
+                kind == KIND_PDF                             ? "no text (only images?)"
+                : kind == KIND_TEXT || kind == KIND_MARKDOWN ? "empty file"
+                                                             : "no text");
         return;
     }
     /* Without a title line (only punctuation, say) the file name stands in. */
@@ -456,7 +476,8 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
         ni_skip(r, NI_UNREADABLE, shown, "skipped: out of memory");
         return;
     }
-    int binary, err = read_all(r, ds, kind != KIND_PDF, &binary);
+    int whole = kind == KIND_PDF || kind == KIND_EPUB || kind == KIND_ODT || kind == KIND_DOCX;
+    int binary, err = read_all(r, ds, !whole, &binary); /* binary formats: no sniffing */
     /* bytes of the file (compressed), as the progress total counts them */
     uint64_t consumed = ni_dstream_consumed(ds);
     r->bytes += consumed;

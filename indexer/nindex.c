@@ -184,6 +184,8 @@ static void usage(FILE *out, const char *default_index)
           "  .mbox .mbx .eml, Maildir           e-mail, one document per message:\n"
           "                                     the Subject is the title, the id\n"
           "                                     mid:MESSAGE-ID\n"
+          "  .epub .odt .docx                   books and documents; the title is\n"
+          "                                     their metadata's or the first line\n"
           "  .jsonl .ndjson                     one JSON object per line: \"id\"\n"
           "                                     (required), \"title\", \"body\", \"url\",\n"
           "                                     \"date\"; other fields are kept as metadata\n"

@@ -21,6 +21,7 @@ packages=(
     liblzma-dev libbz2-dev                 # nindex: .xz and .bz2 inputs
     libpoppler-glib-dev                    # nindex: PDF
     libgmime-3.0-dev                       # nindex: e-mail (mbox, Maildir, .eml)
+    libarchive-dev                         # nindex: EPUB, .odt, .docx (their ZIP container)
     curl chromium                          # nsearch serve tests (API, page)
     wrk                                    # bench/serve_load.sh
 )

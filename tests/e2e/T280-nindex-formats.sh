@@ -8,7 +8,8 @@
 # kind; truncated and fake ones reported; a zip bomb refused at the size limit.
 # PDF: pages, title from the info or the first line, the creation date;
 # encrypted and damaged ones reported. E-mail: mbox (named or sniffed),
-# Maildir, .eml; Subject, Message-ID, Date, From/To in the text.
+# Maildir, .eml; Subject, Message-ID, Date, From/To in the text. EPUB (spine
+# order, dc:title), .odt, .docx; broken archives reported.
 # The inputs are made here (printf escapes, iconv, gzip, xz, bzip2).
 # Bounded: about 15 s on a loaded two-core machine (the 20newsgroups corpus
 # is indexed whole, and the zip bomb is decompressed up to the limit).
@@ -260,5 +261,71 @@ title_is quokka 'mid:quokka-1@example.org' 'Café plans for the quokka meeting'
 title_is kiwi "$md/Maildir/cur/1709726400.M1P1.host:2,S" 'Kiwi report'
 title_is emu 'mid:emu@example.org' 'Emu news'
 title_is dingo "$md/note.eml" 'Dingo sighting'
+
+# --- EPUB, .odt, .docx: ZIP archives written here with python3's zipfile
+ad="$tmp/arch"
+mkdir -p "$ad"
+"$py" - "$ad" <<'PY'
+import sys, zipfile
+out_dir = sys.argv[1]
+
+def archive(name, files, mimetype=None):
+    with zipfile.ZipFile(out_dir + "/" + name, "w", zipfile.ZIP_DEFLATED) as f:
+        if mimetype:  # stored first, as the EPUB and OpenDocument rules say
+            f.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
+        for n, c in files:
+            f.writestr(n, c)
+
+xhtml = '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>%s</title></head><body>%s</body></html>'
+# the manifest lists chapter two first, the archive holds it first: the spine decides
+archive("book.epub", [
+    ("META-INF/container.xml", '<?xml version="1.0"?><container version="1.0" '
+     'xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+     '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+     '</rootfiles></container>'),
+    ("OEBPS/text/ch2.xhtml", xhtml % ("Two", "<p>Chapter two: the narwhal dives &amp; sings.</p>")),
+    ("OEBPS/content.opf", '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" '
+     'version="3.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+     '<dc:title>The Voyage of the Narwhal</dc:title></metadata><manifest>'
+     '<item id="c2" href="text/ch2.xhtml" media-type="application/xhtml+xml"/>'
+     '<item id="c1" href="text/ch1.xhtml" media-type="application/xhtml+xml"/></manifest>'
+     '<spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>'),
+    ("OEBPS/text/ch1.xhtml", xhtml % ("One", "<h1>Chapter one</h1><p>A beluga appears.</p>")),
+], "application/epub+zip")
+archive("report.odt", [
+    ("content.xml", '<?xml version="1.0"?><office:document-content xmlns:office="o" '
+     'xmlns:text="t"><office:body><office:text><text:h text:outline-level="1">Lemur census'
+     '</text:h><text:p>The lemur<text:s/>count rose &amp; fell.</text:p>'
+     '<text:p>Second paragraph on the aye&#45;aye.</text:p></office:text></office:body>'
+     '</office:document-content>'),
+    ("meta.xml", '<?xml version="1.0"?><office:document-meta xmlns:office="o" xmlns:dc="d">'
+     '<office:meta><dc:title>Lemur Census 2024</dc:title></office:meta></office:document-meta>'),
+], "application/vnd.oasis.opendocument.text")
+archive("memo.docx", [
+    ("[Content_Types].xml", "<Types/>"),
+    ("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="w"><w:body>'
+     '<w:p><w:r><w:t>Tapir memo</w:t></w:r></w:p><w:p><w:r><w:t xml:space="preserve">The tapir '
+     '</w:t></w:r><w:r><w:t>eats fruit.</w:t></w:r><w:r><w:instrText>HYPERLINK zebu'
+     '</w:instrText></w:r></w:p></w:body></w:document>'),
+])
+archive("empty.docx", [("[Content_Types].xml", "<Types/>")])
+PY
+printf 'not a zip\n' >"$ad/fake.epub"
+ni -d "$tmp/aidx" "$ad"
+expect_rc 1 "broken archives are errors"
+summary "3 added"
+err_has "$ad/fake.epub: skipped: not a ZIP archive"
+err_has "$ad/empty.docx: skipped: no word/document.xml in the archive"
+idx=$tmp/aidx
+# titles from the metadata; the spine's order: chapter one's text comes first
+title_is narwhal "$ad/book.epub" 'The Voyage of the Narwhal'
+title_is beluga "$ad/book.epub" 'The Voyage of the Narwhal'
+ns -d "$idx" --json '"beluga appears chapter two"'
+grep -qF "$ad/book.epub" "$tmp/out" || fail "the spine's order: chapter one, then two"
+title_is 'aye-aye' "$ad/report.odt" 'Lemur Census 2024'
+title_is 'count rose' "$ad/report.odt" 'Lemur Census 2024'
+# a .docx without a title in its properties: the first paragraph
+title_is 'tapir eats' "$ad/memo.docx" 'Tapir memo'
+finds_none zebu # field codes are not text
 
 echo "T280 ok"

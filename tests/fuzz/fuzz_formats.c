@@ -5,14 +5,15 @@
  *   2: a compressed file (indexer/decompress.c), the format by its first
  *   bytes; 3, 4, 5: named gzip, xz, bzip2;
  *   6: a PDF (indexer/input_pdf.c, poppler-glib);
- *   7, 8: an e-mail message, an mbox (indexer/input_mail.c, GMime).
+ *   7, 8: an e-mail message, an mbox (indexer/input_mail.c, GMime);
+ *   9, 10, 11: an EPUB, .odt, .docx (indexer/input_archive.c, libarchive).
  * Checks: a status for every input; converted text is valid UTF-8 and within
  * its limit; undecodable bytes are never more than the input; a stream ends
  * or fails with a message, reads no more than asked, and never counts more
  * compressed bytes than the file has; a PDF gives text within its limit, a
  * title of at most NI_TITLE_MAX bytes and its ellipsis, or a reason; mail
  * messages are numbered from 1 in order, with ids that carry the prefix and
- * bodies within their limit. */
+ * bodies within their limit; an archive's text stays within its limit. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -118,6 +119,20 @@ static void fuzz_mail(const char *d, size_t n, int mbox)
     nsi_buf_free(&m.body);
 }
 
+static void fuzz_archive(const char *d, size_t n, enum ni_archive_kind kind)
+{
+    nsi_buf body = {0}, title = {0};
+    body.limit = 1u << 20;
+    char why[256];
+    int rc = ni_archive_to_text(d, n, kind, &body, &title, why, sizeof why);
+    FUZZ_ASSERT(rc == NS_OK || rc == NS_ENOMEM || rc == NS_ETOOBIG || rc == NS_EINVAL);
+    FUZZ_ASSERT(rc != NS_EINVAL || why[0]);
+    FUZZ_ASSERT(body.len <= body.limit);
+    FUZZ_ASSERT(title.len <= NI_TITLE_MAX + 3);
+    nsi_buf_free(&body);
+    nsi_buf_free(&title);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > (1u << 20))
@@ -125,20 +140,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *d = (const char *)data + 1;
     size_t n = size - 1;
     static const enum ni_compression named[] = {NI_AUTO, NI_GZIP, NI_XZ, NI_BZIP2};
-    switch (data[0] % 9) {
+    switch (data[0] % 12) {
     case 0:
     case 1:
-        fuzz_charset(d, n, data[0] % 9);
+        fuzz_charset(d, n, data[0] % 12);
         break;
     case 6:
         fuzz_pdf(d, n);
         break;
+    case 9:
+    case 10:
+    case 11:
+        fuzz_archive(d, n, (enum ni_archive_kind)(data[0] % 12 - 9));
+        break;
     case 7:
     case 8:
-        fuzz_mail(d, n, data[0] % 9 == 8);
+        fuzz_mail(d, n, data[0] % 12 == 8);
         break;
     default:
-        fuzz_decompress(d, n, named[data[0] % 9 - 2]);
+        fuzz_decompress(d, n, named[data[0] % 12 - 2]);
         break;
     }
     return 0;
