@@ -156,7 +156,8 @@ static int read_names(walk *w, char ***out, size_t *count)
     if (!err && errno)
         err = errno;
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1) /* an empty folder has no array: qsort must not see NULL */
+        qsort(names, n, sizeof *names, cmp_names);
     *out = names;
     *count = n;
     return err;
