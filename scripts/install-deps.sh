@@ -13,6 +13,7 @@ packages=(
     clang libclang-rt-14-dev               # sanitizer builds
     clang-format                           # scripts/check-format.sh
     python3                                # used by the tests
+    xz-utils bzip2                         # T280 compresses its inputs (gzip is essential)
     time                                   # peak memory of the big tests (-L big)
     libxapian-dev xapian-tools             # comparison backend
     libsqlite3-dev sqlite3                 # comparison backend (FTS5)
