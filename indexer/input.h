@@ -90,6 +90,9 @@ int ni_archive_to_text(const char *data, size_t len, enum ni_archive_kind kind, 
 /* A message's id is this prefix and its Message-ID: a file's id is its
  * absolute path, which starts with '/', so the two never clash. */
 #define NI_MAIL_ID_PREFIX "mid:"
+/* A message of an mbox without a Message-ID: this prefix, the mbox's path,
+ * '#' and the message's number (from 1). */
+#define NI_MBOX_ID_PREFIX "mbox:"
 
 /* One message as ni_mail_read hands it over; the buffers are reused from
  * one message to the next (the caller zeroes the struct once, frees them). */

@@ -392,8 +392,10 @@ static int put_message(void *ctx, const ni_mail_msg *m)
     mail_put *c = ctx;
     char id[4200], where[4200];
     const char *doc_id = m->id.len ? m->id.str : c->path;
-    if (!m->id.len && c->mbox) { /* PATH#N: the Nth message, for want of an id */
-        snprintf(id, sizeof id, "%s#%u", c->path, m->index);
+    if (!m->id.len && c->mbox) { /* the Nth message, for want of an id; not a path,
+                                  * so that --prune, which stats ids that start
+                                  * with '/', leaves it alone */
+        snprintf(id, sizeof id, "%s%s#%u", NI_MBOX_ID_PREFIX, c->path, m->index);
         doc_id = id;
     }
     if (c->mbox)

@@ -5,7 +5,7 @@
  * an mbox at its "From " lines, decodes headers (RFC 2047 words, address
  * lists), transfer encodings and part charsets to UTF-8. A message becomes:
  * id "mid:" + its Message-ID (file ids are absolute paths and start with '/',
- * so the two cannot clash; a message without one is PATH or PATH#N in an
+ * so the two cannot clash; a message without one is its PATH, mbox:PATH#N in an
  * mbox), title its Subject, date its Date, and body its From and To lines and
  * then its first text/plain part that is not an attachment, else its first
  * text/html part as text (input_html.c). GLib and GMime are linked by nindex

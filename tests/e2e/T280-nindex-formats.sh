@@ -236,6 +236,8 @@ Content-Type: text/html; charset=utf-8
 --b1--
 MBOX
 sed 's/wombat/quokka/g' "$md/inbox.mbox" >"$md/archive"
+printf '\nFrom gus@example.org Thu Mar  7 09:00:00 2024\nFrom: Gus <gus@example.org>\nSubject: No id about the potoroo\n\nA potoroo hops.\n' \
+    >>"$md/archive"
 printf 'From: Carol <carol@example.org>\nTo: dave@example.org\nSubject: Kiwi report\nDate: Wed, 06 Mar 2024 12:00:00 +0000\n\nThe kiwi population grows.\n' \
     >"$md/Maildir/cur/1709726400.M1P1.host:2,S"
 printf 'From: Eve <eve@example.org>\nSubject: Emu news\nMessage-ID: <emu@example.org>\n\nThe emu is fast.\n' \
@@ -244,7 +246,7 @@ printf 'From: Fay <fay@example.org>\nSubject: Dingo sighting\n\nA dingo crossed 
 printf 'just some words about a numbat, no headers\n' >"$md/bad.eml"
 ni -d "$tmp/midx" "$md"
 expect_rc 1 "a .eml that is no message"
-summary "7 added"
+summary "8 added"
 err_has "$md/bad.eml: skipped: not an e-mail message"
 idx=$tmp/midx
 # Subject (RFC 2047 decoded) is the title, Message-ID the id, Date the date
@@ -261,6 +263,11 @@ title_is quokka 'mid:quokka-1@example.org' 'Café plans for the quokka meeting'
 title_is kiwi "$md/Maildir/cur/1709726400.M1P1.host:2,S" 'Kiwi report'
 title_is emu 'mid:emu@example.org' 'Emu news'
 title_is dingo "$md/note.eml" 'Dingo sighting'
+# a message of an mbox without a Message-ID: mbox:PATH#N, which --prune keeps
+title_is potoroo "mbox:$md/archive#3" 'No id about the potoroo'
+ni -d "$tmp/midx" --prune
+expect_rc 0 "--prune"
+summary "0 added, 0 updated, 0 unchanged, 0 deleted"
 
 # --- EPUB, .odt, .docx: ZIP archives written here with python3's zipfile
 ad="$tmp/arch"
