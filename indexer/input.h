@@ -19,11 +19,18 @@
 /* How many leading bytes ni_looks_binary inspects. */
 #define NI_SNIFF_BYTES 8192
 
-/* Whether data (the start of a file) looks like binary rather than text: a NUL
- * byte, or more than 30% of bytes that are control characters or not valid
- * UTF-8 within the first NI_SNIFF_BYTES. Text in a legacy 8-bit encoding
- * (a few accented letters) still counts as text. */
+/* Whether data (the start of a file) looks like binary rather than text: not
+ * UTF-16/32 (ni_text_wide) and a NUL byte, or more than 30% of bytes that are control characters or
+ * not valid UTF-8 within the first NI_SNIFF_BYTES. Text in a legacy 8-bit encoding (a few accented
+ * letters) still counts as text. */
 int ni_looks_binary(const char *data, size_t len);
+
+/* Whether data starts as UTF-16 or UTF-32 text rather than binary: by a byte
+ * order mark (*bom set to its length) or, for UTF-16 without one, by the NUL
+ * byte that each ASCII character carries in the same half of every pair
+ * (*bom = 0). Returns the iconv name ("UTF-16LE", "UTF-32BE", ...) or NULL.
+ * ni_looks_binary calls text that this names text. */
+const char *ni_text_wide(const char *data, size_t len, size_t *bom);
 
 /* Appends to title the title of a plain-text (markdown = 0) or Markdown
  * document: the first line with a letter or digit, trimmed, for Markdown
@@ -77,6 +84,63 @@ struct ni_fields;
  * ([a, b]), a block list ("- a" lines), or one value. Returns NS_OK or
  * NS_ENOMEM. */
 int ni_front_matter_fields(const char *text, size_t len, nsi_buf *date, struct ni_fields *fields);
+
+/* ----------------------------------------------------------------- PDF */
+
+/* Extracts the text of the PDF data[0..len) (input_pdf.c, poppler-glib):
+ * pages in order, a blank line between pages, appended to body (body->limit
+ * applies). title gets the document info's Title, else the text's first
+ * line; date (date_len >= 21) the creation date, else the modification
+ * date, as ISO 8601 UTC ("" when it has neither). Returns NS_OK, NS_ENOMEM,
+ * NS_ETOOBIG, NS_EUNSUPPORTED (encrypted: a password is needed) or
+ * NS_EINVAL (not a PDF poppler can read); why (NUL-terminated) then says so. */
+int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, char *date,
+                   size_t date_len, char *why, size_t why_len);
+
+/* ------------------------------------------------- EPUB, .odt, .docx */
+
+enum ni_archive_kind { NI_ARCHIVE_EPUB, NI_ARCHIVE_ODT, NI_ARCHIVE_DOCX };
+
+/* Extracts the text of a ZIP-based document (input_archive.c, libarchive):
+ * an EPUB's content files in spine order (each through ni_html_to_text), an
+ * .odt's content.xml or a .docx's word/document.xml, a line per paragraph,
+ * appended to body (body->limit also bounds the bytes decompressed). title
+ * gets the metadata's dc:title, else the text's first line. Returns NS_OK,
+ * NS_ENOMEM, NS_ETOOBIG, or NS_EINVAL (not such a document; why says so). */
+int ni_archive_to_text(const char *data, size_t len, enum ni_archive_kind kind, nsi_buf *body,
+                       nsi_buf *title, char *why, size_t why_len);
+
+/* -------------------------------------------------------------- e-mail */
+
+/* A message's id is this prefix and its Message-ID: a file's id is its
+ * absolute path, which starts with '/', so the two never clash. */
+#define NI_MAIL_ID_PREFIX "mid:"
+/* A message of an mbox without a Message-ID: this prefix, the mbox's path,
+ * '#' and the message's number (from 1). */
+#define NI_MBOX_ID_PREFIX "mbox:"
+
+/* One message as ni_mail_read hands it over; the buffers are reused from
+ * one message to the next (the caller zeroes the struct once, frees them). */
+typedef struct ni_mail_msg {
+    nsi_buf id;     /* NI_MAIL_ID_PREFIX + Message-ID; empty without one */
+    nsi_buf title;  /* the Subject, cut to NI_TITLE_MAX; may be empty */
+    nsi_buf body;   /* "From: ...", "To: ..." lines, a blank line, the text */
+    char date[32];  /* the Date as ISO 8601 UTC, or "" */
+    unsigned index; /* 1 for the first message of the file */
+} ni_mail_msg;
+
+/* Called for each message; a status other than NS_OK stops the reading and
+ * is returned by ni_mail_read. */
+typedef int (*ni_mail_cb)(void *ctx, const ni_mail_msg *m);
+
+/* Reads the e-mail message in data[0..len) (mbox = 0: one RFC 5322 message,
+ * a Maildir or .eml file) or every message of an mbox (mbox = 1), and calls
+ * cb for each (input_mail.c, GMime): the body is the first text/plain part
+ * that is not an attachment, else the first text/html part as text. Returns
+ * NS_OK, NS_EINVAL when not even one message could be read (why says so),
+ * or what cb or a buffer returned. m's buffers' limits apply. */
+int ni_mail_read(const char *data, size_t len, int mbox, ni_mail_cb cb, void *ctx, ni_mail_msg *m,
+                 char *why, size_t why_len);
 
 /* ---------------------------------------------------------- JSON lines */
 

@@ -1,33 +1,60 @@
 /* input_file.c — one file (or standard input) to one document.
  *
  * The kind comes from the extension: .txt/.text and no extension are text,
- * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson (optionally
- * .gz) JSON lines. Any other file is indexed as text if it looks like text and
+ * .md/.markdown Markdown, .html/.htm/.xhtml HTML, .jsonl/.ndjson JSON lines,
+ * .pdf PDF (input_pdf.c), .eml an e-mail message and .mbox/.mbx an mbox
+ * (input_mail.c; so are a Maildir's messages, and a file without extension
+ * that starts as an mbox does); .epub, .odt and .docx (input_archive.c);
+ * each also compressed, the name ending in .gz, .xz or .bz2 (decompress.c),
+ * read as it decompresses. Any other file is indexed as text if it looks like text and
  * skipped as unsupported otherwise. The content decides too: a .txt holding
- * binary data is skipped.
+ * binary data is skipped. Text in another encoding than UTF-8 is converted
+ * before a reader sees it (charset.c).
  *
  * A document's date is what its content says (an HTML page's metas, a
- * Markdown front matter's date:), never when the file was last written: that
- * is the field mtime of every file (docs/fields.md, "Inputs"). */
+ * Markdown front matter's date:, a PDF's creation date, a message's Date:),
+ * never when the file was last written: that is the field mtime of every
+ * file (docs/fields.md, "Inputs"). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "charset.h"
+#include "decompress.h"
 #include "fields.h"
 #include "input.h"
 #include "nindex.h"
 #include "report.h"
 
-enum kind { KIND_TEXT, KIND_MARKDOWN, KIND_HTML, KIND_JSONL, KIND_OTHER };
+enum kind {
+    KIND_TEXT,
+    KIND_MARKDOWN,
+    KIND_HTML,
+    KIND_JSONL,
+    KIND_PDF,
+    KIND_MAIL, /* one message: .eml, or a file in a Maildir's cur/ or new/ */
+    KIND_MBOX,
+    KIND_EPUB, /* ZIP archives of XML (input_archive.c) */
+    KIND_ODT,
+    KIND_DOCX,
+    KIND_OTHER
+};
 
 static const char *const text_exts[] = {".txt", ".text", NULL};
 static const char *const markdown_exts[] = {".md", ".markdown", ".mdown", ".mkd", NULL};
 static const char *const html_exts[] = {".html", ".htm", ".xhtml", NULL};
 static const char *const jsonl_exts[] = {".jsonl", ".ndjson", NULL};
+static const char *const pdf_exts[] = {".pdf", NULL};
+static const char *const mail_exts[] = {".eml", NULL};
+static const char *const mbox_exts[] = {".mbox", ".mbx", NULL};
+static const char *const epub_exts[] = {".epub", NULL};
+static const char *const odt_exts[] = {".odt", NULL};
+static const char *const docx_exts[] = {".docx", NULL};
 
 static int ext_in(const char *ext, size_t len, const char *const *list)
 {
@@ -37,26 +64,27 @@ static int ext_in(const char *ext, size_t len, const char *const *list)
     return 0;
 }
 
-/* The kind of path by its name; *ext is its extension ("" if none). */
-static enum kind kind_of(const char *path, const char **ext)
+/* The kind of path by its name; *ext is its extension ("" if none; with a
+ * compression's, ".tar.gz"), *comp the compression its last extension names:
+ * the kind comes from the extension before that one (notes.txt.gz is text). */
+static enum kind kind_of(const char *path, const char **ext, enum ni_compression *comp)
 {
     const char *name = strrchr(path, '/');
     name = name ? name + 1 : path;
     while (*name == '.') /* ".profile" has no extension */
         name++;
-    const char *dot = strrchr(name, '.');
+    size_t stem;
+    *comp = ni_compression_of(name, &stem);
+    const char *dot = NULL;
+    for (size_t i = 0; i < stem; i++)
+        if (name[i] == '.')
+            dot = name + i;
+    if (*comp != NI_PLAIN && !dot) /* "notes.gz": the compressed file's own dot */
+        dot = name + stem;
     *ext = dot ? dot : "";
-    if (!dot)
+    if (!dot || dot == name + stem)
         return KIND_TEXT;
-    size_t len = strlen(dot);
-    if (!strcasecmp(dot, ".gz")) {
-        const char *prev = dot;
-        while (prev > name && prev[-1] != '.')
-            prev--;
-        if (prev > name && ext_in(prev - 1, (size_t)(dot - prev + 1), jsonl_exts))
-            return KIND_JSONL;
-        return KIND_OTHER;
-    }
+    size_t len = (size_t)(name + stem - dot);
     if (ext_in(dot, len, jsonl_exts))
         return KIND_JSONL;
     if (ext_in(dot, len, text_exts))
@@ -65,16 +93,30 @@ static enum kind kind_of(const char *path, const char **ext)
         return KIND_MARKDOWN;
     if (ext_in(dot, len, html_exts))
         return KIND_HTML;
+    if (ext_in(dot, len, pdf_exts))
+        return KIND_PDF;
+    if (ext_in(dot, len, mail_exts))
+        return KIND_MAIL;
+    if (ext_in(dot, len, mbox_exts))
+        return KIND_MBOX;
+    if (ext_in(dot, len, epub_exts))
+        return KIND_EPUB;
+    if (ext_in(dot, len, odt_exts))
+        return KIND_ODT;
+    if (ext_in(dot, len, docx_exts))
+        return KIND_DOCX;
     return KIND_OTHER;
 }
 
-/* Reads fd into r->data, at most NS_MAX_DOC_BYTES. Stops early once the
- * first bytes show binary data (*binary set), so a large binary file is not
- * read in full. Returns 0, or an errno value; EFBIG when too large. */
-static int read_all(ni_run *r, int fd, int *binary)
+/* Reads the (decompressed) stream into r->data, at most NS_MAX_DOC_BYTES.
+ * With sniff, stops early once the first bytes show binary data (*binary
+ * set), so a large binary file is not read in full. Returns 0, or an errno value; EFBIG
+ * when too large, EILSEQ for compressed data that is not valid
+ * (ni_dstream_error says why). */
+static int read_all(ni_run *r, ni_dstream *ds, int sniff, int *binary)
 {
     nsi_buf *b = &r->data;
-    int sniffed = 0;
+    int sniffed = !sniff; /* a PDF is binary: read it whole */
     nsi_buf_reset(b);
     b->limit = NS_MAX_DOC_BYTES;
     *binary = 0;
@@ -85,12 +127,14 @@ static int read_all(ni_run *r, int fd, int *binary)
         if (want == 0) {
             /* Full up to the limit: fine if the file ends exactly here. */
             char probe;
-            ssize_t n = read(fd, &probe, 1);
-            return n == 0 ? 0 : n < 0 ? errno : EFBIG;
+            ssize_t n;
+            while ((n = ni_dstream_read(ds, &probe, 1)) < 0 && errno == EINTR && !ni_interrupted)
+                ;
+            return n == 0 ? 0 : n < 0 ? (ni_interrupted ? EINTR : errno) : EFBIG;
         }
         if (nsi_buf_reserve(b, want) != NS_OK)
             return ENOMEM;
-        ssize_t n = read(fd, b->str + b->len, want);
+        ssize_t n = ni_dstream_read(ds, b->str + b->len, want);
         if (n < 0) {
             if (errno == EINTR && !ni_interrupted)
                 continue;
@@ -199,6 +243,41 @@ static int gather_fields(ni_run *r, enum kind kind, const char *where, const tim
     return st;
 }
 
+/* Turns r->data into UTF-8 when it is in another encoding (charset.c).
+ * Undecodable bytes: a few are indexed as U+FFFD and reported with their
+ * count; more than 1 in NI_CHARSET_BAD_RATIO and the file is skipped as
+ * malformed. Returns 0 to go on, 1 when the input was skipped (reported). */
+static int to_utf8(ni_run *r, enum kind kind, const char *where)
+{
+    ni_charset cs;
+    nsi_buf_reset(&r->text);
+    r->text.limit = NS_MAX_DOC_BYTES;
+    int st = ni_charset_decode(r->data.str, r->data.len, kind == KIND_HTML, &r->text, &cs);
+    if (st == NS_ETOOBIG) {
+        ni_skip(r, NI_TOOBIG, where, "skipped: text larger than %u MiB as UTF-8 (from %s)",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20), cs.name);
+        return 1;
+    }
+    if (st != NS_OK) {
+        ni_skip(r, NI_UNREADABLE, where, "skipped: %s", ns_strerror(st));
+        return 1;
+    }
+    size_t in_len = r->data.len;
+    if (cs.converted) { /* the readers read r->data */
+        nsi_buf t = r->data;
+        r->data = r->text;
+        r->text = t;
+    }
+    if (cs.bad > in_len / NI_CHARSET_BAD_RATIO) {
+        ni_skip(r, NI_MALFORMED, where, "skipped: not %s text (%zu of %zu bytes cannot be decoded)",
+                cs.name, cs.bad, in_len);
+        return 1;
+    }
+    if (cs.bad && !r->quiet)
+        ni_msg("%s: %zu bytes are not valid %s; each is indexed as U+FFFD", where, cs.bad, cs.name);
+    return 0;
+}
+
 /* Indexes the content now in r->data. mtime: the file's (NULL for standard
  * input), a field, never the document's date. */
 static void index_content(ni_run *r, enum kind kind, const char *where, const char *id,
@@ -206,7 +285,34 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
 {
     const char *body;
     size_t body_len;
-    int st = extract(r, kind, &body, &body_len);
+    char pdf_date[32] = "";
+    int st;
+    if (kind == KIND_PDF || kind == KIND_EPUB || kind == KIND_ODT || kind == KIND_DOCX) {
+        char why[512];
+        nsi_buf_reset(&r->title);
+        nsi_buf_reset(&r->text);
+        r->text.limit = NS_MAX_DOC_BYTES;
+        pdf_date[0] = '\0';
+        if (kind == KIND_PDF)
+            st = ni_pdf_to_text(r->data.str, r->data.len, &r->text, &r->title, pdf_date,
+                                sizeof pdf_date, why, sizeof why);
+        else
+            st = ni_archive_to_text(r->data.str, r->data.len,
+                                    kind == KIND_EPUB  ? NI_ARCHIVE_EPUB
+                                    : kind == KIND_ODT ? NI_ARCHIVE_ODT
+                                                       : NI_ARCHIVE_DOCX,
+                                    &r->text, &r->title, why, sizeof why);
+        if (st == NS_EUNSUPPORTED || st == NS_EINVAL) {
+            ni_skip(r, st == NS_EINVAL ? NI_MALFORMED : NI_UNSUPPORTED, where, "skipped: %s", why);
+            return;
+        }
+        body = r->text.str ? r->text.str : "";
+        body_len = r->text.len;
+    } else {
+        if (to_utf8(r, kind, where))
+            return;
+        st = extract(r, kind, &body, &body_len);
+    }
     if (st == NS_ETOOBIG) {
         ni_skip(r, NI_TOOBIG, where, "skipped: text larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
@@ -217,11 +323,18 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
         return;
     }
     if (all_blank(body, body_len)) {
-        ni_skip(r, NI_EMPTY, where, "skipped: %s", kind == KIND_HTML ? "no text" : "empty file");
+        ni_skip(r, NI_EMPTY, where, "skipped: %s",
+                kind == KIND_PDF                             ? "no text (only images?)"
+                : kind == KIND_TEXT || kind == KIND_MARKDOWN ? "empty file"
+                                                             : "no text");
         return;
     }
     nsi_buf date = {0};
     st = gather_fields(r, kind, where, mtime, &date);
+    if (st == NS_OK && pdf_date[0]) { /* a PDF's own creation date */
+        nsi_buf_reset(&date);
+        st = nsi_buf_puts(&date, pdf_date);
+    }
     if (st != NS_OK) {
         ni_skip(r, NI_UNREADABLE, where, "skipped: %s", ns_strerror(st));
         nsi_buf_free(&date);
@@ -249,13 +362,20 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
     nsi_buf_free(&date);
 }
 
-static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st)
+static void report_read_error(ni_run *r, const char *path, int err, const struct stat *st,
+                              const ni_dstream *ds)
 {
     if (err == EINTR)
         return; /* interrupted: the summary says so */
-    if (err == EFBIG)
+    enum ni_compression comp = ni_dstream_compression(ds);
+    if (err == EFBIG && comp != NI_PLAIN) /* a zip bomb, say */
+        ni_skip(r, NI_TOOBIG, path, "skipped: decompresses to more than %u MiB",
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (err == EFBIG)
         ni_skip(r, NI_TOOBIG, path, "skipped: larger than %u MiB",
                 (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (err == EILSEQ)
+        ni_skip(r, NI_MALFORMED, path, "skipped: %s", ni_dstream_error(ds));
     else if (err == ENOMEM)
         ni_skip(r, NI_UNREADABLE, path, "skipped: out of memory (%lld bytes)",
                 (long long)st->st_size);
@@ -263,10 +383,121 @@ static void report_read_error(ni_run *r, const char *path, int err, const struct
         ni_skip(r, NI_UNREADABLE, path, "skipped: cannot read (%s)", strerror(err));
 }
 
+/* Whether path is a message of a Maildir: in its cur/ or new/ folder, beside
+ * which tmp/, cur/ and new/ all are. The last Maildir seen is remembered, as
+ * a walk reads its messages one after the other. */
+static int in_maildir(const char *path)
+{
+    static char last[4096];
+    static int last_is;
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash - path < 5)
+        return 0;
+    const char *folder = slash - 4; /* "/cur" or "/new" before the name */
+    if (memcmp(folder, "/cur", 4) && memcmp(folder, "/new", 4))
+        return 0;
+    size_t root = (size_t)(folder - path);
+    if (root >= sizeof last - 8)
+        return 0;
+    if (strlen(last) == root && !memcmp(last, path, root))
+        return last_is;
+    memcpy(last, path, root);
+    last[root] = '\0';
+    char sub[sizeof last];
+    struct stat st;
+    last_is = 1;
+    for (const char *const *d = (const char *const[]){"/cur", "/new", "/tmp", NULL}; *d; d++) {
+        snprintf(sub, sizeof sub, "%s%s", last, *d);
+        if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
+            last_is = 0;
+    }
+    return last_is;
+}
+
+/* Whether text without a known extension is an mbox: a "From " line, then
+ * a header line ("Name: value"). */
+static int looks_mbox(const char *d, size_t n)
+{
+    if (n < 5 || memcmp(d, "From ", 5))
+        return 0;
+    const char *nl = memchr(d, '\n', n);
+    if (!nl)
+        return 0;
+    const char *h = nl + 1, *e = d + n;
+    const char *p = h;
+    while (p < e && *p != ':' && *p > ' ' && *p < 0x7F)
+        p++;
+    return p > h && p < e && *p == ':';
+}
+
+typedef struct mail_put {
+    ni_run *r;
+    const char *path, *shown, *mtime;
+    int mbox;
+} mail_put;
+
+static int put_message(void *ctx, const ni_mail_msg *m)
+{
+    mail_put *c = ctx;
+    char id[4200], where[4200];
+    const char *doc_id = m->id.len ? m->id.str : c->path;
+    if (!m->id.len && c->mbox) { /* the Nth message, for want of an id; not a path,
+                                  * so that --prune, which stats ids that start
+                                  * with '/', leaves it alone */
+        snprintf(id, sizeof id, "%s%s#%u", NI_MBOX_ID_PREFIX, c->path, m->index);
+        doc_id = id;
+    }
+    if (c->mbox)
+        snprintf(where, sizeof where, "%s: message %u", c->shown, m->index);
+    else
+        snprintf(where, sizeof where, "%s", c->shown);
+    ns_doc doc = {0};
+    doc.id = doc_id;
+    doc.id_len = strlen(doc_id);
+    doc.title = m->title.len ? m->title.str : "(no subject)";
+    doc.title_len = m->title.len ? m->title.len : strlen(doc.title);
+    doc.body = m->body.str ? m->body.str : "";
+    doc.body_len = m->body.len;
+    doc.url = c->path;
+    doc.url_len = strlen(c->path);
+    const char *date = m->date[0] ? m->date : c->mtime;
+    if (date && date[0]) {
+        doc.date = date;
+        doc.date_len = strlen(date);
+    }
+    ni_put(c->r, &doc, where);
+    return ni_stopping(c->r) ? 1 : NS_OK; /* 1: stop reading the mbox */
+}
+
+/* Indexes the message (or, for an mbox, every message) now in r->data. */
+static void index_mail(ni_run *r, enum kind kind, const char *path, const char *shown,
+                       const char *mtime)
+{
+    mail_put c = {r, path, shown, mtime, kind == KIND_MBOX};
+    ni_mail_msg m = {0};
+    m.body.limit = NS_MAX_DOC_BYTES;
+    m.title.limit = 4 * NI_TITLE_MAX;
+    char why[256];
+    int st = ni_mail_read(r->data.str, r->data.len, c.mbox, put_message, &c, &m, why, sizeof why);
+    if (st == NS_EINVAL)
+        ni_skip(r, NI_MALFORMED, shown, "skipped: %s", why);
+    else if (st == NS_ETOOBIG)
+        ni_skip(r, NI_TOOBIG, shown, "skipped: message %u has more than %u MiB of text", m.index,
+                (unsigned)(NS_MAX_DOC_BYTES >> 20));
+    else if (st != NS_OK && st != 1)
+        ni_skip(r, NI_UNREADABLE, shown, "skipped: %s", ns_strerror(st));
+    nsi_buf_free(&m.id);
+    nsi_buf_free(&m.title);
+    nsi_buf_free(&m.body);
+}
+
 void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
 {
     const char *ext;
-    enum kind kind = kind_of(path, &ext);
+    enum ni_compression comp;
+    enum kind kind = kind_of(path, &ext, &comp);
+    if (in_maildir(path)) /* its names end in flags (":2,S"), not extensions */
+        kind = KIND_MAIL;
     if (kind == KIND_JSONL) {
         ni_index_jsonl(r, path, shown);
         return;
@@ -290,29 +521,53 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
         ni_skip(r, NI_UNREADABLE, shown, "skipped: cannot open (%s)", strerror(errno));
         return;
     }
-    int binary, err = read_all(r, fd, &binary);
-    close(fd);
-    r->bytes += r->data.len;
-    if (regular && (uint64_t)st->st_size > r->data.len)
-        r->passed += (uint64_t)st->st_size - r->data.len; /* binary: only sniffed */
-    if (err) {
-        report_read_error(r, shown, err, st);
+    ni_dstream *ds = ni_dstream_open(fd, comp);
+    if (!ds) {
+        close(fd);
+        ni_skip(r, NI_UNREADABLE, shown, "skipped: out of memory");
         return;
     }
+    int whole = kind == KIND_PDF || kind == KIND_EPUB || kind == KIND_ODT || kind == KIND_DOCX;
+    int binary, err = read_all(r, ds, !whole, &binary); /* binary formats: no sniffing */
+    /* bytes of the file (compressed), as the progress total counts them */
+    uint64_t consumed = ni_dstream_consumed(ds);
+    r->bytes += consumed;
+    if (regular && (uint64_t)st->st_size > consumed)
+        r->passed += (uint64_t)st->st_size - consumed; /* binary: only sniffed */
+    if (err)
+        report_read_error(r, shown, err, st, ds);
+    ni_dstream_close(ds);
+    close(fd);
+    if (err)
+        return;
     if (r->data.len == 0)
         ni_skip(r, NI_EMPTY, shown, "skipped: empty file");
     else if (binary && kind == KIND_OTHER)
         ni_skip(r, NI_UNSUPPORTED, shown, "skipped: unsupported file type (%s)", ext);
     else if (binary)
         ni_skip(r, NI_BINARY, shown, "skipped: binary file");
-    else
-        index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path, &st->st_mtime);
+    else {
+        if ((kind == KIND_OTHER || (kind == KIND_TEXT && !ext[0])) &&
+            looks_mbox(r->data.str, r->data.len))
+            kind = KIND_MBOX; /* ~/mail/inbox has no extension */
+        if (kind == KIND_MAIL || kind == KIND_MBOX)
+            index_mail(r, kind, path, shown, NULL); /* a message's date is its Date: */
+        else
+            index_content(r, kind == KIND_OTHER ? KIND_TEXT : kind, shown, path, path,
+                          &st->st_mtime);
+    }
     ni_run_progress(r, 0);
 }
 
 void ni_index_stdin_text(ni_run *r, const char *id)
 {
-    int binary, err = read_all(r, STDIN_FILENO, &binary);
+    ni_dstream *ds = ni_dstream_open(STDIN_FILENO, NI_PLAIN);
+    if (!ds) {
+        ni_skip(r, NI_UNREADABLE, "-", "skipped: out of memory");
+        return;
+    }
+    int binary, err = read_all(r, ds, 1, &binary);
+    ni_dstream_close(ds);
     r->bytes += r->data.len;
     if (err == EINTR)
         return;

@@ -1,19 +1,21 @@
-/* input_jsonl.c — JSON lines (plain or gzip) to documents.
+/* input_jsonl.c — JSON lines (plain or compressed) to documents.
  *
  * One JSON object per line: {"id", "title", "body", "url", "date", ...}; the
  * other members become typed fields (fields.c). Each
  * line stands alone, so a bad line is reported with its number and skipped
- * while the rest of the file is indexed. zlib's gz* reader passes plain files
- * through unchanged, so both spellings share one path. */
+ * while the rest of the file is indexed. A .gz, .xz or .bz2 file is read as
+ * it decompresses (decompress.c); a plain name, or standard input, may still
+ * hold gzip, xz or bzip2 data, told by its first bytes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "decompress.h"
 #include "input.h"
 #include "nindex.h"
 #include "report.h"
@@ -25,7 +27,9 @@
 typedef struct jsonl_file {
     ni_run *r;
     const char *name; /* for messages */
-    gzFile gz;
+    int fd;
+    ni_dstream *ds;
+    int read_errno; /* the stream's errno when a read failed */
     json_tokener *tok;
     ni_jsonl_record rec;
     uint64_t lineno;
@@ -34,7 +38,6 @@ typedef struct jsonl_file {
     unsigned reported_fields; /* dropped field values reported so far */
     uint64_t unreported_fields;
     const char *where; /* "FILE:LINE" of the record being read */
-    uint64_t consumed; /* bytes read after decompression */
 } jsonl_file;
 
 static void bad_line(jsonl_file *f, enum ni_reason why, const char *fmt, const char *detail)
@@ -103,7 +106,7 @@ static void one_line(jsonl_file *f, const char *line, size_t len)
     }
     ni_jsonl_record_clear(&f->rec);
     if ((f->lineno & 63) == 0)
-        ni_run_progress(f->r, (uint64_t)gzoffset(f->gz));
+        ni_run_progress(f->r, ni_dstream_consumed(f->ds));
 }
 
 /* Handles the line gathered in line (or the one too long to gather). */
@@ -118,6 +121,19 @@ static void end_line(jsonl_file *f, nsi_buf *line, int overlong)
     nsi_buf_reset(line);
 }
 
+/* The next decompressed bytes: their count, 0 at the end, -1 on failure
+ * (f->read_errno). A signal's EINTR is retried unless it stops the run. */
+static ssize_t read_chunk(jsonl_file *f, char *chunk)
+{
+    ssize_t n;
+    while ((n = ni_dstream_read(f->ds, chunk, NI_CHUNK_BYTES)) < 0 && errno == EINTR &&
+           !ni_interrupted)
+        ;
+    if (n < 0)
+        f->read_errno = errno;
+    return n;
+}
+
 /* Splits the stream into lines. A line longer than NI_LINE_MAX is skipped
  * (reported once) without being held in memory. */
 static void read_lines(jsonl_file *f)
@@ -130,9 +146,8 @@ static void read_lines(jsonl_file *f)
         ni_skip(f->r, NI_UNREADABLE, f->name, "skipped: out of memory");
         return;
     }
-    int n;
-    while (!ni_stopping(f->r) && (n = gzread(f->gz, chunk, NI_CHUNK_BYTES)) > 0) {
-        f->consumed += (uint64_t)n;
+    ssize_t n;
+    while (!ni_stopping(f->r) && (n = read_chunk(f, chunk)) > 0) {
         const char *p = chunk, *e = chunk + n;
         while (p < e && !ni_stopping(f->r)) {
             const char *nl = memchr(p, '\n', (size_t)(e - p));
@@ -162,17 +177,13 @@ static void read_lines(jsonl_file *f)
     free(chunk);
 }
 
-/* Reports a read error of the gz stream, if any. */
+/* Reports a read error of the stream, if any. */
 static void check_stream(jsonl_file *f)
 {
-    int errnum = Z_OK;
-    const char *msg = gzerror(f->gz, &errnum);
-    if (errnum == Z_OK || errnum == Z_STREAM_END || ni_interrupted)
+    int err = f->read_errno;
+    if (!err || err == EINTR || ni_interrupted)
         return;
-    if (errnum == Z_ERRNO)
-        msg = strerror(errno);
-    else if (errnum == Z_BUF_ERROR)
-        msg = "the compressed data is truncated";
+    const char *msg = err == EILSEQ || err == ENOMEM ? ni_dstream_error(f->ds) : strerror(err);
     ni_skip(f->r, NI_UNREADABLE, f->name, "read error after line %llu (%s)",
             (unsigned long long)f->lineno, msg);
 }
@@ -183,19 +194,19 @@ void ni_index_jsonl(ni_run *r, const char *path, const char *shown)
     jsonl_file f = {0};
     f.r = r;
     f.name = use_stdin ? "<stdin>" : shown;
-    if (use_stdin) {
-        int fd = dup(STDIN_FILENO);
-        f.gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-        if (!f.gz && fd >= 0)
-            close(fd);
-    } else
-        f.gz = gzopen(path, "rb");
-    if (!f.gz) {
-        ni_skip(r, NI_UNREADABLE, f.name, "skipped: cannot open (%s)",
-                errno ? strerror(errno) : "out of memory");
+    size_t stem;
+    enum ni_compression comp = use_stdin ? NI_PLAIN : ni_compression_of(path, &stem);
+    f.fd = use_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (f.fd < 0) {
+        ni_skip(r, NI_UNREADABLE, f.name, "skipped: cannot open (%s)", strerror(errno));
         return;
     }
-    gzbuffer(f.gz, NI_CHUNK_BYTES);
+    f.ds = ni_dstream_open(f.fd, comp == NI_PLAIN ? NI_AUTO : comp);
+    if (!f.ds) {
+        close(f.fd);
+        ni_skip(r, NI_UNREADABLE, f.name, "skipped: out of memory");
+        return;
+    }
     f.tok = ni_jsonl_tokener();
     if (!f.tok) {
         ni_skip(r, NI_UNREADABLE, f.name, "skipped: out of memory");
@@ -213,12 +224,11 @@ void ni_index_jsonl(ni_run *r, const char *path, const char *shown)
     struct stat st;
     if (!use_stdin && !ni_stopping(r) && stat(path, &st) == 0)
         r->bytes += (uint64_t)st.st_size;
-    else if (!use_stdin && gzoffset(f.gz) > 0)
-        r->bytes += (uint64_t)gzoffset(f.gz);
     else
-        r->bytes += f.consumed;
+        r->bytes += ni_dstream_consumed(f.ds);
     nsi_buf_free(&f.rec.meta);
     json_tokener_free(f.tok);
-    gzclose(f.gz);
+    ni_dstream_close(f.ds);
+    close(f.fd);
     ni_run_progress(r, 0);
 }

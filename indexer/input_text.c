@@ -11,11 +11,51 @@ static int is_blank(unsigned char c)
     return c <= ' ' || c == 0x7F;
 }
 
+const char *ni_text_wide(const char *data, size_t len, size_t *bom)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    *bom = 4;
+    if (len >= 4 && !memcmp(p, "\xFF\xFE\0\0", 4))
+        return "UTF-32LE";
+    if (len >= 4 && !memcmp(p, "\0\0\xFE\xFF", 4))
+        return "UTF-32BE";
+    *bom = 2;
+    if (len >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+        return "UTF-16LE";
+    if (len >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+        return "UTF-16BE";
+    *bom = 0;
+    /* Without a BOM: in most pairs one byte is NUL and the other a printable
+     * ASCII character or a line break, always on the same side, and no pair
+     * is all NUL (which UTF-32 and binary data have). Text in scripts beyond
+     * Latin-1 has no NULs to see; uchardet may still name it. */
+    size_t n = (len < NI_SNIFF_BYTES ? len : NI_SNIFF_BYTES) & ~(size_t)1;
+    size_t pairs = n / 2, lo = 0, hi = 0;
+    if (pairs < 2)
+        return NULL;
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned char a = p[i], b = p[i + 1];
+        if (!a && !b)
+            return NULL;
+        if (!b && (a >= 0x20 || a == '\t' || a == '\n' || a == '\r') && a != 0x7F)
+            lo++;
+        else if (!a && (b >= 0x20 || b == '\t' || b == '\n' || b == '\r') && b != 0x7F)
+            hi++;
+    }
+    if (lo * 10 >= pairs * 7 && hi * 20 <= pairs)
+        return "UTF-16LE";
+    if (hi * 10 >= pairs * 7 && lo * 20 <= pairs)
+        return "UTF-16BE";
+    return NULL;
+}
+
 int ni_looks_binary(const char *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
     size_t n = len < NI_SNIFF_BYTES ? len : NI_SNIFF_BYTES;
-    size_t bad = 0;
+    size_t bad = 0, bom;
+    if (ni_text_wide(data, len, &bom))
+        return 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
         if (c == 0)

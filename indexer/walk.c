@@ -157,7 +157,7 @@ static int read_names(walk *w, char ***out, size_t *count)
     if (!err && errno)
         err = errno;
     closedir(d);
-    if (n) /* an empty folder has no array (qsort wants one) */
+    if (n > 1) /* an empty folder has no array: qsort must not see NULL */
         qsort(names, n, sizeof *names, cmp_names);
     *out = names;
     *count = n;

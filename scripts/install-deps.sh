@@ -17,6 +17,11 @@ packages=(
     libicu-dev                             # Thai/Lao/Khmer/Myanmar words (headers; dlopen'd)
     scdoc                                  # manual pages (docs/man)
     python3                                # the Python package's test is registered at configure
+    libuchardet-dev                        # nindex: the encoding of non-UTF-8 text
+    liblzma-dev libbz2-dev                 # nindex: .xz and .bz2 inputs
+    libpoppler-glib-dev                    # nindex: PDF
+    libgmime-3.0-dev                       # nindex: e-mail (mbox, Maildir, .eml)
+    libarchive-dev                         # nindex: EPUB, .odt, .docx (their ZIP container)
 )
 if [[ ${1-} == --test ]]; then
     packages+=(
@@ -26,6 +31,7 @@ if [[ ${1-} == --test ]]; then
         clang libclang-rt-14-dev               # sanitizer and fuzz builds
         clang-format                           # scripts/check-format.sh
         time                                   # peak memory of the big tests (-L big)
+        xz-utils bzip2                         # T280 compresses its inputs (gzip is essential)
         curl chromium                          # nsearch serve tests (API, page)
         wrk                                    # bench/serve_load.sh
         man-db bash-completion fish zsh        # tests of the pages and completions (T910)

@@ -49,11 +49,18 @@ rm -r "$tmp/special"
 still_there
 
 # --- an unknown extension: binary is unsupported, text is indexed -----------
-printf '%%PDF-1.4\n\0\0\0binary stream' >"$tmp/bad/paper.pdf"
-ni -d "$idx" "$tmp/bad/paper.pdf"
+printf '%%PDF-1.4\n\0\0\0binary stream' >"$tmp/bad/paper.dvi"
+ni -d "$idx" "$tmp/bad/paper.dvi"
 expect_rc 0 "unsupported"
-err_has "nindex: $tmp/bad/paper.pdf: skipped: unsupported file type (.pdf)"
+err_has "nindex: $tmp/bad/paper.dvi: skipped: unsupported file type (.dvi)"
 summary "0 added, 0 updated, 0 unchanged, 0 deleted, 1 skipped (1 unsupported)"
+# a .pdf is read by poppler: a damaged one is malformed, an error
+mv "$tmp/bad/paper.dvi" "$tmp/bad/paper.pdf"
+ni -d "$idx" "$tmp/bad/paper.pdf"
+expect_rc 1 "a damaged PDF"
+err_has "nindex: $tmp/bad/paper.pdf: skipped: not a readable PDF: PDF document is damaged"
+summary "0 added, 0 updated, 0 unchanged, 0 deleted, 1 skipped (1 malformed)"
+mv "$tmp/bad/paper.pdf" "$tmp/bad/paper.dvi" # the run of all bad inputs below: unsupported
 printf 'Build log\nthe armadillian step passed\n' >"$tmp/bad/build.log"
 ni -d "$idx" "$tmp/bad/build.log"
 expect_rc 0 "text with an unknown extension"

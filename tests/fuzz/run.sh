@@ -17,7 +17,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(query analyze snippet codec docstore segment commit html markdown jsonl date)
+[ ${#targets[@]} -gt 0 ] || targets=(query analyze snippet codec docstore segment commit html markdown jsonl date formats)
 build=${FUZZ_BUILD:-$root/build-fuzz}
 mkdir -p "$build"
 build=$(cd "$build" && pwd) # the targets run from a scratch folder
@@ -38,7 +38,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$work/$t"
     log="$build/artifacts/$t.log"
     max_len=4096
-    case $t in segment | html | jsonl) max_len=65536 ;; esac
+    case $t in segment | html | jsonl | formats) max_len=65536 ;; esac
     seed_arg=()
     [ -z "${FUZZ_SEED:-}" ] || seed_arg=(-seed="$FUZZ_SEED")
     rc=0
