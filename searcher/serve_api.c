@@ -178,16 +178,127 @@ static int param_bool(const url_query *q, const char *key, int *v, serve_reply *
     return -1;
 }
 
+#define SERVE_MAX_FACETS 16
+#define SERVE_FIELD_NAME 64
+
 typedef struct search_req {
     const url_param *q;
     ns_query_options qopts;
     ns_search_options sopts;
     int snippets;
+    char sort_name[SERVE_FIELD_NAME + 1];
+    ns_facet_request facets[SERVE_MAX_FACETS];
+    char facet_names[SERVE_MAX_FACETS][SERVE_FIELD_NAME + 1];
 } search_req;
+
+/* The parameters /search knows; any other is a 400 (a misspelt filter= or
+ * facets= must not be silently ignored). */
+static const char *const search_keys[] = {"q",        "n",    "offset", "any",   "literal",
+                                          "snippets", "sort", "facet",  "dedup", "_"};
+
+static int field_name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > SERVE_FIELD_NAME ||
+        !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* sort=FIELD:asc|FIELD:desc|score */
+static int param_sort(const url_query *params, search_req *sr, serve_reply *out)
+{
+    const url_param *p = url_get(params, "sort");
+    if (p == NULL || strcmp(p->val, "score") == 0)
+        return 0;
+    const char *colon = strrchr(p->val, ':');
+    size_t len = colon ? (size_t)(colon - p->val) : 0;
+    if (!colon || !field_name_ok(p->val, len) ||
+        (strcmp(colon + 1, "asc") != 0 && strcmp(colon + 1, "desc") != 0)) {
+        api_error(out, 400, "bad_param", "sort wants FIELD:asc, FIELD:desc or score", -1, "sort");
+        return -1;
+    }
+    memcpy(sr->sort_name, p->val, len);
+    sr->sort_name[len] = '\0';
+    sr->sopts.sort_field = sr->sort_name;
+    sr->sopts.sort_desc = strcmp(colon + 1, "desc") == 0;
+    return 0;
+}
+
+/* facet=FIELD[:N],FIELD[:N]... (at most SERVE_MAX_FACETS; N 1 to 10000) */
+static int param_facet(const url_query *params, search_req *sr, serve_reply *out)
+{
+    const url_param *p = url_get(params, "facet");
+    if (p == NULL || p->val_len == 0)
+        return 0;
+    size_t n = 0;
+    for (const char *s = p->val; *s;) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        const char *colon = memchr(s, ':', len);
+        size_t nlen = colon ? (size_t)(colon - s) : len;
+        size_t limit = 10;
+        if (colon) {
+            char num[16];
+            size_t dl = len - nlen - 1;
+            char *e;
+            if (dl == 0 || dl >= sizeof num)
+                goto bad;
+            memcpy(num, colon + 1, dl);
+            num[dl] = '\0';
+            unsigned long v = strtoul(num, &e, 10);
+            if (*e || num[0] < '0' || num[0] > '9' || v == 0 || v > NS_MAX_FACET_VALUES)
+                goto bad;
+            limit = v;
+        }
+        if (!field_name_ok(s, nlen))
+            goto bad;
+        if (n == SERVE_MAX_FACETS) {
+            api_error(out, 400, "bad_param", "facet names more than 16 fields", -1, "facet");
+            return -1;
+        }
+        memcpy(sr->facet_names[n], s, nlen);
+        sr->facet_names[n][nlen] = '\0';
+        sr->facets[n] = (ns_facet_request){sr->facet_names[n], limit};
+        n++;
+        s = end ? end + 1 : s + len;
+    }
+    sr->sopts.facets = sr->facets;
+    sr->sopts.nfacets = n;
+    return 0;
+bad:
+    api_error(out, 400, "bad_param",
+              "facet wants FIELD or FIELD:N (N from 1 to 10000), separated by commas", -1, "facet");
+    return -1;
+}
 
 static int search_params(const url_query *params, search_req *sr, serve_reply *out)
 {
-    *sr = (search_req){url_get(params, "q"), NS_QUERY_OPTIONS_INIT, NS_SEARCH_OPTIONS_INIT, 1};
+    memset(sr, 0, sizeof *sr);
+    sr->q = url_get(params, "q");
+    sr->qopts = (ns_query_options)NS_QUERY_OPTIONS_INIT;
+    sr->sopts = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
+    sr->snippets = 1;
+    for (size_t i = 0; i < params->n; i++) {
+        size_t k = 0;
+        while (k < sizeof search_keys / sizeof *search_keys &&
+               strcmp(params->p[i].key, search_keys[k]) != 0)
+            k++;
+        if (k == sizeof search_keys / sizeof *search_keys) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "unknown parameter '%.40s' (known: q, n, offset, any, literal, snippets, "
+                     "sort, facet, dedup; filters go in q, e.g. topics:cocoa)",
+                     params->p[i].key);
+            api_error(out, 400, "bad_param", msg, -1, params->p[i].key);
+            return -1;
+        }
+    }
     if (sr->q == NULL) {
         api_error(out, 400, "bad_param", "q (the query) is required", -1, "q");
         return -1;
@@ -196,7 +307,9 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
         param_uint(params, "offset", SERVE_MAX_OFFSET, &sr->sopts.offset, out) != 0 ||
         param_bool(params, "any", &sr->qopts.any, out) != 0 ||
         param_bool(params, "literal", &sr->qopts.literal, out) != 0 ||
-        param_bool(params, "snippets", &sr->snippets, out) != 0)
+        param_bool(params, "snippets", &sr->snippets, out) != 0 ||
+        param_bool(params, "dedup", &sr->sopts.dedup, out) != 0 ||
+        param_sort(params, sr, out) != 0 || param_facet(params, sr, out) != 0)
         return -1;
     return 0;
 }
@@ -249,6 +362,29 @@ static void put_summary(FILE *f, const cli_run *run)
     fprintf(f, ",\"total\":%" PRIu64 ",\"total_exact\":%s,\"returned\":%zu", total,
             exact ? "true" : "false", run->r != NULL ? ns_results_count(run->r) : 0);
     fprintf(f, ",\"offset\":%zu,\"elapsed_us\":%" PRIu64 ",", run->offset, run->elapsed_us);
+    if (run->r != NULL && ns_results_facet_count(run->r) > 0) {
+        fputs("\"facets\":{", f);
+        for (size_t i = 0; i < ns_results_facet_count(run->r); i++) {
+            const char *name;
+            size_t nv = 0;
+            ns_results_facet(run->r, i, &name, &nv);
+            if (i > 0)
+                putc(',', f);
+            json_out_string(f, name, strlen(name));
+            fputs(":[", f);
+            for (size_t j = 0; j < nv; j++) {
+                const char *v;
+                size_t len;
+                uint64_t count;
+                ns_results_facet_value(run->r, i, j, &v, &len, &count);
+                fputs(j > 0 ? ",{\"value\":" : "{\"value\":", f);
+                json_out_string(f, v, len);
+                fprintf(f, ",\"count\":%" PRIu64 "}", count);
+            }
+            putc(']', f);
+        }
+        fputs("},", f);
+    }
 }
 
 /* Writes the answer to a parsed query; q and r stay the caller's. */
@@ -308,7 +444,7 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
                        sr.sopts.offset,
                        cli_now_us() - t0,
                        sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0,
-                       0};
+                       sr.sopts.dedup};
 
         search_reply(srv, &run, sr.snippets, out);
     }
@@ -403,7 +539,22 @@ void api_stats(server *srv, serve_reply *out)
     put_str(b.f, "language", ns_index_language(srv->idx), strlen(ns_index_language(srv->idx)));
     putc(',', b.f);
     put_str(b.f, "version", ns_version(), strlen(ns_version()));
-    fputs("}\n", b.f);
+    /* the typed fields (the page facets on the keyword ones) */
+    static const char *const type_names[] = {"", "keyword", "date", "number", "text"};
+    fputs(",\"fields\":[", b.f);
+    size_t nf = ns_index_field_count(srv->idx);
+    for (size_t i = 0, shown = 0; i < nf; i++) {
+        const char *name;
+        int type = 0;
+        if (ns_index_field(srv->idx, i, &name, &type) != NS_OK || type < 1 || type > 4)
+            continue;
+        fputs(shown++ ? ",{" : "{", b.f);
+        put_str(b.f, "name", name, strlen(name));
+        putc(',', b.f);
+        put_str(b.f, "type", type_names[type], strlen(type_names[type]));
+        putc('}', b.f);
+    }
+    fputs("]}\n", b.f);
     jbody_finish(&b, 200, out);
 }
 

@@ -116,8 +116,18 @@ done
 req "$base/search?q=sever&n=1000&offset=10000"
 expect_code 200 "n and offset at their limits"
 json_check 'd["hits"] == [] and d["offset"] == 10000'
-req "$base/search?q=sever&unknown=1&_=123"
-expect_code 200 "unknown parameters are ignored"
+req "$base/search?q=sever&_=123"
+expect_code 200 "the cache-buster _ is accepted"
+for bad in filter=topics:x facets=topics unknown=1; do
+    req "$base/search?q=sever&$bad"
+    expect_code 400 "unknown parameter $bad"
+    json_check 'd["error"] == "bad_param" and d["param"] == "'"${bad%%=*}"'" and "unknown parameter" in d["message"]'
+done
+for bad in sort=date sort=date:up sort=:desc facet=, facet=topics:0 facet=topics:x 'facet=a%20b'; do
+    req "$base/search?q=sever&$bad"
+    expect_code 400 "$bad"
+    json_check 'd["error"] == "bad_param" and d["param"] == "'"${bad%%=*}"'"'
+done
 
 # --- /doc/{id} ----------------------------------------------------------------
 id="$tmp/docs/004_fc305638f481958c.txt"

@@ -29,97 +29,20 @@ done
 "$NINDEX" -d "$tmp/idx" "$tmp/docs" >"$tmp/nindex.log" 2>&1 || fail "nindex notes"
 start_server browser -d "$tmp/idx"
 
-"$py" - "$chromium" "$base" "$artifacts" "$tmp" "$srv_log" <<'EOF' || fail "browser session"
-import base64, json, os, re, subprocess, sys, tempfile, time
+NS_E2E_DIR=$(dirname "${BASH_SOURCE[0]}") PYTHONDONTWRITEBYTECODE=1 \
+    "$py" - "$chromium" "$base" "$artifacts" "$tmp" "$srv_log" <<'EOF' || fail "browser session"
+import os, re, sys, time
+
+sys.path.insert(0, os.environ["NS_E2E_DIR"])
+import cdp
 
 chromium, base, artifacts, tmp, server_log = sys.argv[1:6]
-profile = tempfile.mkdtemp(dir=tmp)
-# The browser reads commands from fd 3 and writes answers to fd 4. The pipe
-# ends are first moved above 10 so that placing them cannot clobber each other.
-cmd_r, cmd_w = os.pipe()
-evt_r, evt_w = os.pipe()
-child_in, child_out = (os.dup2(fd, 10 + i, inheritable=True) for i, fd in enumerate((cmd_r, evt_w)))
-os.close(cmd_r)
-os.close(evt_w)
-
-
-def place_pipes():
-    os.dup2(child_in, 3)
-    os.dup2(child_out, 4)
-
-
-proc = subprocess.Popen(
-    [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-     "--disable-dev-shm-usage", "--disable-extensions", "--hide-scrollbars",
-     # never resolve a name: this page talks to 127.0.0.1 only
-     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-     "--user-data-dir=" + profile, "--remote-debugging-pipe", "about:blank"],
-    preexec_fn=place_pipes, close_fds=False, stdin=subprocess.DEVNULL,
-    stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "chrome.err"), "wb"))
-os.close(child_in)
-os.close(child_out)
-to_browser = os.fdopen(cmd_w, "wb", buffering=0)
-from_browser = os.fdopen(evt_r, "rb", buffering=0)
-pending, next_id, session = b"", 0, None
-
-
-def read_message(deadline):
-    global pending
-    while b"\0" not in pending:
-        if time.time() > deadline:
-            raise TimeoutError("no message from the browser")
-        chunk = from_browser.read(65536)
-        if not chunk:
-            raise EOFError("the browser went away")
-        pending += chunk
-    msg, _, pending = pending.partition(b"\0")
-    return json.loads(msg)
-
-
-def send(method, timeout=30, **params):
-    global next_id
-    next_id += 1
-    msg = {"id": next_id, "method": method, "params": params}
-    if session and not method.startswith("Target."):
-        msg["sessionId"] = session
-    to_browser.write(json.dumps(msg).encode() + b"\0")
-    deadline = time.time() + timeout
-    while True:
-        m = read_message(deadline)
-        if m.get("id") == next_id:
-            if "error" in m:
-                raise RuntimeError("%s: %s" % (method, m["error"]))
-            return m["result"]
-
-
-def js(expr):
-    r = send("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
-    if "exceptionDetails" in r:
-        raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
-    return r["result"].get("value")
-
-
-def wait_for(expr, what, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        if js(expr):
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s; the page says: %r" % (
-        what, js("document.querySelector('.wrap').innerText.slice(0, 600)")))
+b = cdp.Browser(chromium, tmp)
+send, js, wait_for, navigate = b.send, b.js, b.wait_for, b.navigate
 
 
 def screenshot(name):
-    data = base64.b64decode(send("Page.captureScreenshot", format="png")["data"])
-    with open(os.path.join(artifacts, name), "wb") as f:
-        f.write(data)
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20000, name
-
-
-def navigate(url):
-    send("Page.navigate", url=url)
-    wait_for("document.readyState === 'complete' && !!document.getElementById('q')", "load " + url)
+    b.screenshot(os.path.join(artifacts, name))
 
 
 def marks():
@@ -127,11 +50,7 @@ def marks():
 
 
 try:
-    target = send("Target.createTarget", url="about:blank")["targetId"]
-    session = send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-    send("Page.enable")
-    send("Emulation.setDeviceMetricsOverride", width=1100, height=1000, deviceScaleFactor=1,
-         mobile=False)
+    b.open_page(width=1100, height=1000)
 
     # --- typing: results appear while typing, the address bar follows ----------
     navigate(base + "/")
@@ -203,14 +122,7 @@ try:
     screenshot("serve-dark.png")
     print("browser session ok")
 finally:
-    try:
-        send("Browser.close", timeout=5)
-    except Exception:
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    b.close()
 EOF
 echo "screenshots: $artifacts/serve.png $artifacts/serve-dark.png"
 stop_server
