@@ -91,11 +91,12 @@ int ni_front_matter_fields(const char *text, size_t len, nsi_buf *date, struct n
  * pages in order, a blank line between pages, appended to body (body->limit
  * applies). title gets the document info's Title, else the text's first
  * line; date (date_len >= 21) the creation date, else the modification
- * date, as ISO 8601 UTC ("" when it has neither). Returns NS_OK, NS_ENOMEM,
+ * date, as ISO 8601 UTC ("" when it has neither); author (may be NULL) is
+ * appended the document info's Author. Returns NS_OK, NS_ENOMEM,
  * NS_ETOOBIG, NS_EUNSUPPORTED (encrypted: a password is needed) or
  * NS_EINVAL (not a PDF poppler can read); why (NUL-terminated) then says so. */
 int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, char *date,
-                   size_t date_len, char *why, size_t why_len);
+                   size_t date_len, nsi_buf *author, char *why, size_t why_len);
 
 /* ------------------------------------------------- EPUB, .odt, .docx */
 
@@ -125,6 +126,8 @@ typedef struct ni_mail_msg {
     nsi_buf id;     /* NI_MAIL_ID_PREFIX + Message-ID; empty without one */
     nsi_buf title;  /* the Subject, cut to NI_TITLE_MAX; may be empty */
     nsi_buf body;   /* "From: ...", "To: ..." lines, a blank line, the text */
+    nsi_buf from;   /* the From addresses (user@host), one per line */
+    nsi_buf to;     /* the To and Cc addresses, one per line */
     char date[32];  /* the Date as ISO 8601 UTC, or "" */
     unsigned index; /* 1 for the first message of the file */
 } ni_mail_msg;

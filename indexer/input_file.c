@@ -286,7 +286,9 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
     const char *body;
     size_t body_len;
     char pdf_date[32] = "";
+    nsi_buf *author = &r->author;
     int st;
+    nsi_buf_reset(author);
     if (kind == KIND_PDF || kind == KIND_EPUB || kind == KIND_ODT || kind == KIND_DOCX) {
         char why[512];
         nsi_buf_reset(&r->title);
@@ -295,7 +297,7 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
         pdf_date[0] = '\0';
         if (kind == KIND_PDF)
             st = ni_pdf_to_text(r->data.str, r->data.len, &r->text, &r->title, pdf_date,
-                                sizeof pdf_date, why, sizeof why);
+                                sizeof pdf_date, author, why, sizeof why);
         else
             st = ni_archive_to_text(r->data.str, r->data.len,
                                     kind == KIND_EPUB  ? NI_ARCHIVE_EPUB
@@ -334,6 +336,13 @@ static void index_content(ni_run *r, enum kind kind, const char *where, const ch
     if (st == NS_OK && pdf_date[0]) { /* a PDF's own creation date */
         nsi_buf_reset(&date);
         st = nsi_buf_puts(&date, pdf_date);
+    }
+    if (st == NS_OK && author->len) { /* a PDF's Author: a keyword field */
+        st = ni_fields_add(&r->fields, "author", 6, author->str, author->len, NS_FIELD_KEYWORD);
+        if (st == NS_OK) {
+            file_drop d = {r, where};
+            ni_fields_check(&r->fields, ni_field_type, r, file_field_dropped, &d);
+        }
     }
     if (st != NS_OK) {
         ni_skip(r, NI_UNREADABLE, where, "skipped: %s", ns_strerror(st));
@@ -465,7 +474,26 @@ static int put_message(void *ctx, const ni_mail_msg *m)
         doc.date = date;
         doc.date_len = strlen(date);
     }
-    ni_put(c->r, &doc, where);
+    /* From, To and Cc addresses: keyword fields from and to */
+    ni_run *r = c->r;
+    ni_fields_reset(&r->fields);
+    int st = NS_OK;
+    for (int k = 0; k < 2 && st == NS_OK; k++) {
+        const nsi_buf *b = k ? &m->to : &m->from;
+        for (size_t i = 0; i < b->len && st == NS_OK;) {
+            const char *nl = memchr(b->str + i, '\n', b->len - i);
+            size_t e = nl ? (size_t)(nl - b->str) : b->len;
+            if (e > i)
+                st = ni_fields_add(&r->fields, k ? "to" : "from", k ? 2 : 4, b->str + i, e - i,
+                                   NS_FIELD_KEYWORD);
+            i = e + 1;
+        }
+    }
+    if (st != NS_OK)
+        return st;
+    file_drop d = {r, where};
+    ni_fields_check(&r->fields, ni_field_type, r, file_field_dropped, &d);
+    ni_put_fields(r, &doc, ni_fields_view(&r->fields), r->fields.n, where);
     return ni_stopping(c->r) ? 1 : NS_OK; /* 1: stop reading the mbox */
 }
 
@@ -489,6 +517,8 @@ static void index_mail(ni_run *r, enum kind kind, const char *path, const char *
     nsi_buf_free(&m.id);
     nsi_buf_free(&m.title);
     nsi_buf_free(&m.body);
+    nsi_buf_free(&m.from);
+    nsi_buf_free(&m.to);
 }
 
 void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)

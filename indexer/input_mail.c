@@ -76,13 +76,46 @@ static int put_addresses(nsi_buf *out, const char *name, InternetAddressList *li
     return st;
 }
 
+/* Appends each mailbox address of list (group members too) to out, one per
+ * line. */
+static int put_each_address(nsi_buf *out, InternetAddressList *list)
+{
+    int st = NS_OK;
+    for (int i = 0; list && i < internet_address_list_length(list) && st == NS_OK; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            st = put_each_address(out,
+                                  internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
+            continue;
+        }
+        if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+            continue;
+        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+        if (addr && addr[0] && !strchr(addr, '\n')) {
+            st = nsi_buf_puts(out, addr);
+            if (st == NS_OK)
+                st = nsi_buf_putc(out, '\n');
+        }
+    }
+    return st;
+}
+
 /* Fills m from msg. Returns NS_OK or a buffer error. */
 static int one_message(GMimeMessage *msg, ni_mail_msg *m)
 {
     nsi_buf_reset(&m->body);
     nsi_buf_reset(&m->title);
     nsi_buf_reset(&m->id);
+    nsi_buf_reset(&m->from);
+    nsi_buf_reset(&m->to);
     m->date[0] = '\0';
+    int sa = put_each_address(&m->from, g_mime_message_get_from(msg));
+    if (sa == NS_OK)
+        sa = put_each_address(&m->to, g_mime_message_get_to(msg));
+    if (sa == NS_OK)
+        sa = put_each_address(&m->to, g_mime_message_get_cc(msg));
+    if (sa != NS_OK)
+        return sa;
     int st = put_addresses(&m->body, "From", g_mime_message_get_from(msg));
     if (st == NS_OK)
         st = put_addresses(&m->body, "To", g_mime_message_get_to(msg));

@@ -34,7 +34,7 @@ static void doc_date(PopplerDocument *doc, char *date, size_t date_len)
 }
 
 int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, char *date,
-                   size_t date_len, char *why, size_t why_len)
+                   size_t date_len, nsi_buf *author, char *why, size_t why_len)
 {
     GError *err = NULL;
     if (date_len)
@@ -79,6 +79,10 @@ int ni_pdf_to_text(const char *data, size_t len, nsi_buf *body, nsi_buf *title, 
         st = ni_text_title(body->str, body->len, 0, title);
     if (st == NS_OK && date_len)
         doc_date(doc, date, date_len);
+    char *a = author ? poppler_document_get_author(doc) : NULL;
+    if (st == NS_OK && a && a[0])
+        st = nsi_buf_puts(author, a);
+    g_free(a);
     g_object_unref(doc);
     g_bytes_unref(bytes);
     return st;

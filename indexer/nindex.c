@@ -998,6 +998,7 @@ static int run_writer(const options *o, const char *index)
     nsi_buf_free(&r.data);
     nsi_buf_free(&r.text);
     nsi_buf_free(&r.title);
+    nsi_buf_free(&r.author);
     ni_fields_free(&r.fields);
     return exit_status(&r);
 }

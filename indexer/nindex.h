@@ -55,6 +55,7 @@ typedef struct ni_run {
     int had_errors;   /* something failed that is not a skip reason */
     ni_progress *progress;
     nsi_buf data, text, title; /* scratch for file contents, reused */
+    nsi_buf author;            /* scratch: a PDF's Author */
     ni_fields fields;          /* the current document's typed fields */
     uint64_t dropped;          /* field values that did not fit, dropped */
     int fields_unsupported;    /* the backend refused fields: put without them */

@@ -198,6 +198,9 @@ idx=$tmp/pidx
 title_is okapi "$pd/okapi.pdf" 'The Okapi Report'
 title_is pangolin "$pd/okapi.pdf" 'The Okapi Report'
 grep -qF '"date":"2024-03-15T10:30:00Z"' "$tmp/sout" || fail "the PDF's creation date"
+# the document info's Author is the keyword field author
+grep -qF '"author":["Ada Lovelace"]' "$tmp/sout" || fail "the PDF's author field: $(cat "$tmp/sout")"
+finds 'author:"ada lovelace"' "$pd/okapi.pdf"
 # without a title in the info, the first line; compressed PDFs too
 title_is numbat "$pd/numbat.pdf" 'Numbat sightings in spring'
 title_is numbat "$pd/numbat2.pdf.gz" 'Numbat sightings in spring'
@@ -257,6 +260,14 @@ title_is café 'mid:wombat-1@example.org' 'Café plans for the wombat meeting'
 # the HTML part when there is no text/plain; From and To are searchable
 title_is bandicoot 'mid:wombat-2@example.org' 'Re: the wombat meeting'
 finds 'alice@example.org' 'mid:wombat-1@example.org' 'mid:wombat-2@example.org'
+# the addresses are keyword fields: from (From) and to (To and Cc)
+ns_ids 'from:bob@example.org' # his message, in inbox.mbox and its copy
+[[ $(sort "$tmp/ids" | tr '\n' ' ') == 'mid:quokka-2@example.org mid:wombat-2@example.org ' ]] ||
+    fail "from:bob: $(cat "$tmp/ids")"
+grep -qF '"to":["alice@example.org"]' "$tmp/sout" || fail "the to field: $(cat "$tmp/sout")"
+ns_ids 'to:alice@example.org'
+[[ $(sort "$tmp/ids" | tr '\n' ' ') == 'mid:quokka-2@example.org mid:wombat-2@example.org ' ]] ||
+    fail "to:alice: $(cat "$tmp/ids")"
 # the extensionless mbox: its ids are its own Message-IDs, rewritten by sed
 title_is quokka 'mid:quokka-1@example.org' 'Café plans for the quokka meeting'
 # Maildir: a message with no Message-ID is its path; with one, mid:

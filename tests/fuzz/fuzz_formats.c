@@ -79,7 +79,9 @@ static void fuzz_pdf(const char *d, size_t n)
     nsi_buf body = {0}, title = {0};
     body.limit = 1u << 20;
     char date[32], why[256];
-    int rc = ni_pdf_to_text(d, n, &body, &title, date, sizeof date, why, sizeof why);
+    nsi_buf author = {0};
+    int rc = ni_pdf_to_text(d, n, &body, &title, date, sizeof date, &author, why, sizeof why);
+    nsi_buf_free(&author);
     FUZZ_ASSERT(rc == NS_OK || rc == NS_ENOMEM || rc == NS_ETOOBIG || rc == NS_EINVAL ||
                 rc == NS_EUNSUPPORTED);
     if (rc == NS_EINVAL || rc == NS_EUNSUPPORTED)
@@ -117,6 +119,8 @@ static void fuzz_mail(const char *d, size_t n, int mbox)
     nsi_buf_free(&m.id);
     nsi_buf_free(&m.title);
     nsi_buf_free(&m.body);
+    nsi_buf_free(&m.from);
+    nsi_buf_free(&m.to);
 }
 
 static void fuzz_archive(const char *d, size_t n, enum ni_archive_kind kind)
