@@ -263,6 +263,7 @@ struct nsi_analyzer {
     uint8_t term[NS_MAX_TERM_BYTES]; /* a term copied out of the cache */
     stem_cache cache;
     nsi_dict_words dict; /* words of the last Thai/Lao/Khmer/Myanmar run */
+    int runs;            /* NSI_AN_RUNS: this call does not split (script.h) */
 };
 
 int nsi_analyzer_new(nsi_analyzer **out, const char *language)
@@ -517,7 +518,7 @@ static size_t scan_token(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i
     size_t n, n2;
     tok_reset(a);
     int k = peek(s, len, i, &cp, &n);
-    if (cp >= 0x0E00 && k != NSI_CC_MARK) {
+    if (cp >= 0x0E00 && k != NSI_CC_MARK && !a->runs) {
         enum nsi_script sc = nsi_script_of(cp);
         if (sc != NSI_SCRIPT_SPACED)
             return scan_unspaced(a, s, len, i, sc);
@@ -535,7 +536,8 @@ static size_t scan_token(nsi_analyzer *a, const uint8_t *s, size_t len, size_t i
             continue;
         }
         if (is_word(k)) {
-            if (cp >= 0x0E00 && k != NSI_CC_MARK && nsi_script_of(cp) != NSI_SCRIPT_SPACED)
+            if (cp >= 0x0E00 && k != NSI_CC_MARK && !a->runs &&
+                nsi_script_of(cp) != NSI_SCRIPT_SPACED)
                 return i; /* "iPhone手机": a script without spaces starts a token */
             tok_put(a, cp);
             if (k != NSI_CC_MARK || last == NSI_CC_SEP)
@@ -684,6 +686,7 @@ int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_po
     const uint8_t *s = (const uint8_t *)text;
     nsi_analyze_stats st = {0, 0, 0};
     nsi_dict_words_reset(&a->dict);
+    a->runs = (flags & NSI_AN_RUNS) != 0;
     uint32_t pos = first_pos;
     size_t i = 0;
     int rc = NS_OK;
@@ -733,6 +736,7 @@ int nsi_analyze_scan(nsi_analyzer *a, const char *text, size_t len, uint32_t fir
     uint32_t pos = first_pos;
     size_t i = 0;
     nsi_dict_words_reset(&a->dict);
+    a->runs = 0;
     while (i < len) {
         int32_t cp;
         size_t n;

@@ -96,6 +96,14 @@ uint32_t nsi_segw_ndocs(const nsi_segw *w);
 
 void nsi_seg_filename(char *buf, size_t n, const char *dir, uint64_t seg_id);
 
+/* The analysis a segment's terms and positions come from (docs/format.md,
+ * INFO): 1, a run of Han, kana, Thai... was one token; 2, such text is split
+ * (analysis/script.h). A writer writes NSI_ANALYSIS_CURRENT; a merge the
+ * lowest of its inputs, since it copies their postings and positions. */
+#define NSI_ANALYSIS_RUNS 1u
+#define NSI_ANALYSIS_CURRENT 2u
+void nsi_segw_set_analysis(nsi_segw *w, unsigned analysis);
+
 /* ---- reading */
 typedef struct nsi_seg {
     uint64_t id;
@@ -120,6 +128,10 @@ typedef struct nsi_seg {
         uint32_t crc;
     } sec[NSI_SEC_COUNT + 1];
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
+    /* The analysis its terms and positions come from (INFO, version 5):
+     * NSI_ANALYSIS_RUNS when scripts without spaces were runs (every segment
+     * before it, and any merge of one), else NSI_ANALYSIS_CURRENT. */
+    unsigned analysis;
     uint32_t nblocks; /* dictionary blocks */
     nsi_docstore store;
     /* VALUES (version 5; format/values.h): the columns, parsed at open */

@@ -62,6 +62,13 @@ static int parse_info(nsi_seg *s, char *err, size_t errlen)
         nsi_varint_get(&p, e, &s->sum_len_title) || nsi_varint_get(&p, e, &s->sum_len_body) ||
         ndocs != s->ndocs)
         return corrupt(s, err, errlen, "section INFO: malformed");
+    /* version 5 ends INFO with the analysis (absent in the first files of
+     * version 5 written while it was developed: those split nothing) */
+    uint64_t an = NSI_ANALYSIS_RUNS;
+    if (s->version >= 5 && p < e &&
+        (nsi_varint_get(&p, e, &an) || an < NSI_ANALYSIS_RUNS || an > NSI_ANALYSIS_CURRENT))
+        return corrupt(s, err, errlen, "section INFO: unknown analysis");
+    s->analysis = (unsigned)an;
     if (s->sec[NSI_SEC_NORMS].len != (size_t)s->ndocs * 8)
         return corrupt(s, err, errlen, "section NORMS: wrong size");
     const uint8_t *ti = s->sec[NSI_SEC_TERMIDX].p;

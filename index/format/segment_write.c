@@ -31,6 +31,7 @@ struct nsi_segw {
     uint64_t gen; /* CHECKS gen */
     uint32_t ndocs;
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
+    unsigned analysis; /* INFO: NSI_ANALYSIS_* */
     /* the term being collected */
     char cur[NS_MAX_TERM_BYTES * 4 + 8];
     size_t cur_len;
@@ -46,6 +47,8 @@ void nsi_seg_filename(char *buf, size_t n, const char *dir, uint64_t seg_id)
     snprintf(buf, n, "%s/seg-%016llx.nss", dir, (unsigned long long)seg_id);
 }
 
+void nsi_segw_set_analysis(nsi_segw *w, unsigned analysis) { w->analysis = analysis; }
+
 int nsi_segw_new(nsi_segw **out)
 {
     nsi_segw *w = calloc(1, sizeof *w);
@@ -55,6 +58,7 @@ int nsi_segw_new(nsi_segw **out)
     if (!rc && (rc = nsi_valw_new(&w->own)))
         nsi_docstore_writer_free(w->store);
     w->values = w->own;
+    w->analysis = NSI_ANALYSIS_CURRENT;
     if (rc) {
         free(w);
         return rc;
@@ -346,7 +350,8 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
         (rc = nsi_buf_put_varint(&info, w->npostings)) ||
         (rc = nsi_buf_put_varint(&info, w->npositions)) ||
         (rc = nsi_buf_put_varint(&info, w->sum_len_title)) ||
-        (rc = nsi_buf_put_varint(&info, w->sum_len_body)))
+        (rc = nsi_buf_put_varint(&info, w->sum_len_body)) ||
+        (rc = nsi_buf_put_varint(&info, w->analysis)))
         goto out;
     /* TERMIDX gets its two counts in front of the block entries. */
     nsi_buf termidx = {0};

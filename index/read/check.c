@@ -164,6 +164,15 @@ static int on_token(void *vctx, const nsi_token *tok)
     return rc ? (k->an_rc = rc) : 0;
 }
 
+/* The fingerprints' words alone (a segment whose postings come from the old
+ * analysis: its fingerprints were made with today's, as merges make them). */
+static int on_fp_token(void *vctx, const nsi_token *tok)
+{
+    an_ctx *a = vctx;
+    nsi_fp_word(&a->k->fp, tok->term, tok->term_len, a->field == 1);
+    return 0;
+}
+
 /* One field term of the document (field 1: counted as body). */
 static int add_term(chk *k, const char *term, size_t len, uint32_t pos)
 {
@@ -241,7 +250,9 @@ static int expect_fields(chk *k, const nsi_seg *g, uint32_t doc)
             k->fname_len = vc->name_len;
             k->ntok = base;
             k->an_rc = 0;
-            rc = nsi_analyze(k->an, v, len, base, 0, on_text, &a, NULL);
+            rc = nsi_analyze(k->an, v, len, base,
+                             g->analysis < NSI_ANALYSIS_CURRENT ? NSI_AN_RUNS : 0, on_text, &a,
+                             NULL);
             if (rc)
                 rc = k->an_rc ? k->an_rc : rc;
             base = k->ntok + 1;
@@ -287,19 +298,29 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
     k->tok_term.n = k->tok_pos.n = 0;
     nsi_buf_reset(&k->tok_field);
     nsi_fp_reset(&k->fp);
-    k->fp_on = 1;
+    /* postings and lengths as the segment's analysis made them (INFO) */
+    unsigned flags = g->analysis < NSI_ANALYSIS_CURRENT ? NSI_AN_RUNS : 0;
+    k->fp_on = !flags;
     uint32_t len[2];
     for (uint8_t f = 0; f < 2; f++) {
         an_ctx a = {k, f};
         int fi = f ? NSI_F_BODY : NSI_F_TITLE;
         k->ntok = 0;
         k->an_rc = 0;
-        int rc = nsi_analyze(k->an, r->f[fi], r->len[fi], 0, 0, on_token, &a, NULL);
+        int rc = nsi_analyze(k->an, r->f[fi], r->len[fi], 0, flags, on_token, &a, NULL);
         if (rc)
             return nsi_fail(k->err, k->errlen, k->an_rc ? k->an_rc : rc,
                             "%s: analysing document %u: %s", g->path, doc,
                             ns_strerror(k->an_rc ? k->an_rc : rc));
         len[f] = k->ntok;
+    }
+    for (uint8_t f = 0; flags && g->hashes && f < 2; f++) {
+        an_ctx a = {k, f};
+        int fi = f ? NSI_F_BODY : NSI_F_TITLE;
+        int rc = nsi_analyze(k->an, r->f[fi], r->len[fi], 0, 0, on_fp_token, &a, NULL);
+        if (rc)
+            return nsi_fail(k->err, k->errlen, rc, "%s: analysing document %u: %s", g->path, doc,
+                            ns_strerror(rc));
     }
     k->fp_on = 0;
     if (g->hashes) {

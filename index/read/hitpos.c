@@ -17,6 +17,10 @@ int nsi_reader_positions(const ns_results *r, size_t i, const char *term, size_t
 {
     const nsi_hit *h = &r->hits[i];
     const nsi_seg *g = r->snap->segs[h->seg];
+    /* positions counted with runs of Han, kana, Thai... as one token do not
+     * match a scan of today's analysis: let the snippet analyse the body */
+    if (g->analysis < NSI_ANALYSIS_CURRENT)
+        return NS_ETOOBIG;
     char err[NSI_ERRMSG];
     nsi_terminfo ti;
     int rc = nsi_seg_lookup(g, term, len, &ti, err, sizeof err);

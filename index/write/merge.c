@@ -357,10 +357,14 @@ int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, nsi_an
         return nsi_fail(err, errlen, NS_ENOMEM, "merging segments: out of memory");
     }
     nsi_segw_set_generation(w, gen);
+    unsigned analysis = NSI_ANALYSIS_CURRENT;
     for (size_t i = 0; i < n; i++) {
         s[i].seg = in[i].seg;
         s[i].deleted = in[i].deleted;
+        if (in[i].seg->analysis < analysis) /* its positions are copied as they are */
+            analysis = in[i].seg->analysis;
     }
+    nsi_segw_set_analysis(w, analysis);
     int rc = copy_docs(s, n, w, err, errlen);
     if (!rc)
         rc = copy_values(s, n, schema, an, w, err, errlen);
