@@ -51,20 +51,15 @@ static int commit_moved(const char *dir, uint64_t gen)
     return moved;
 }
 
-/* Sum of the STORED blocks' uncompressed lengths (docs/format.md, STORED). */
+/* Sum of the STORED blocks' uncompressed lengths, from the block table the
+ * segment's docstore parsed at open (docs/format.md, STORED; its place in
+ * the section depends on the layout). */
 static uint64_t stored_raw_bytes(const nsi_seg *g)
 {
-    const uint8_t *p = g->sec[NSI_SEC_STORED].p;
-    size_t len = g->sec[NSI_SEC_STORED].len;
-    if (len < 8)
-        return 0;
-    uint32_t nblocks = nsi_get_u32le(p + len - 8);
-    if ((uint64_t)nblocks * 4 + 8 > len)
-        return 0;
-    const uint8_t *ulens = p + len - 8 - (size_t)nblocks * 4;
+    const nsi_docstore *d = &g->store;
     uint64_t sum = 0;
-    for (uint32_t b = 0; b < nblocks; b++)
-        sum += nsi_get_u32le(ulens + (size_t)b * 4);
+    for (uint32_t b = 0; d->ulens && b < d->nblocks; b++)
+        sum += nsi_get_u32le(d->ulens + (size_t)b * 4);
     return sum;
 }
 

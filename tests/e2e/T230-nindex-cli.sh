@@ -93,6 +93,20 @@ for k in documents deleted segments terms postings positions dictionary stored t
     grep -qE "^ *$k " "$tmp/out" || fail "--stats lacks $k"
 done
 grep -qE '^documents +1$' "$tmp/out" || fail "--stats document count"
+# the stored text before compression is about the documents' size (it was
+# read from the wrong place of the zstd layout: 10.7 kB for the 15.9 kB of
+# the seed articles, 529.8 GB for Reuters)
+ni -d "$tmp/seeds-idx" --include "*.txt" "$NS_SHARED_DIR/corpora/seeds"
+expect_rc 0 "the seeds"
+ni -d "$tmp/seeds-idx" --stats
+raw=$(sed -n 's/^stored fields: \([0-9.]*\) \([kMG]*\)B before compression.*/\1 \2/p' "$tmp/out")
+size=$(cat "$NS_SHARED_DIR"/corpora/seeds/*.txt | wc -c)
+"$py" -c 'import sys
+v, u = sys.argv[1].split(" ") if " " in sys.argv[1] else (sys.argv[1], "")
+raw = float(v) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[u]
+size = int(sys.argv[2])
+sys.exit(0 if 0.95 * size <= raw <= 1.2 * size + 1000 else 1)' "$raw" "$size" ||
+    fail "--stats: stored fields '$raw'B before compression for $size bytes of text"
 
 # --- standard input: one document with --id ----------------------------------------
 rc=0
