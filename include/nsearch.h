@@ -488,7 +488,8 @@ NS_API size_t ns_index_field_count(ns_index *idx);
 
 /** Field i (< ns_index_field_count) of the current generation, in name
  *  order: *name (NUL-terminated) and *type (NS_FIELD_*), either may be NULL.
- *  The name is borrowed until ns_index_close or ns_index_refresh. Errors:
+ *  The name is borrowed until ns_index_close (a refresh, even in another
+ *  thread, does not free it). Errors:
  *  NS_EINVAL (no field i). */
 NS_API int ns_index_field(ns_index *idx, size_t i, const char **name, int *type);
 

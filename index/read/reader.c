@@ -207,6 +207,9 @@ void nsi_reader_close(ns_index *idx)
         snap_free(rd->cur);
     pthread_mutex_destroy(&rd->refresh_mu);
     pthread_mutex_destroy(&rd->mu);
+    for (size_t i = 0; i < rd->nnames; i++)
+        free(rd->names[i]);
+    free(rd->names);
     free(rd->dir);
     free(rd);
     idx->impl = NULL;
@@ -402,11 +405,26 @@ int nsi_reader_field(ns_index *idx, size_t i, const char **name, int *type)
     if (i >= sc->n) {
         rc = NS_EINVAL;
     } else {
-        if (name)
-            *name = sc->f[i].name;
+        if (name) { /* the reader's own copy, which outlives this generation */
+            size_t k = 0;
+            while (k < rd->nnames && strcmp(rd->names[k], sc->f[i].name) != 0)
+                k++;
+            if (k == rd->nnames) {
+                char **v = realloc(rd->names, (k + 1) * sizeof *v);
+                char *c = v ? strdup(sc->f[i].name) : NULL;
+                if (v)
+                    rd->names = v;
+                if (c)
+                    rd->names[rd->nnames++] = c;
+                else
+                    rc = NS_ENOMEM;
+            }
+            if (!rc)
+                *name = rd->names[k];
+        }
         if (type)
             *type = sc->f[i].type;
     }
     pthread_mutex_unlock(&rd->mu);
-    return rc ? nsi_index_fail(rc, "no field %zu", i) : NS_OK;
+    return rc ? nsi_index_fail(rc, rc == NS_ENOMEM ? "out of memory" : "no field %zu", i) : NS_OK;
 }

@@ -42,6 +42,11 @@ typedef struct nsi_reader {
     nsi_snap *cur;
     pthread_mutex_t refresh_mu; /* one refresh at a time, so they install in
                                    the order they read the disk */
+    /* Field names handed out by ns_index_field, kept until the reader closes
+     * (a refresh in another thread frees the generation they came from);
+     * guarded by mu. */
+    char **names;
+    size_t nnames;
 } nsi_reader;
 
 /* Segments up to this many bytes have every section checksum verified when
