@@ -1,6 +1,7 @@
 """ctypes bindings of include/nsearch.h and the Pythonic classes over them."""
 
 import ctypes
+import datetime
 from ctypes import (
     POINTER, Structure, byref, c_char_p, c_double, c_int, c_size_t, c_uint, c_uint64,
     c_void_p, c_int64, c_uint32, CFUNCTYPE,
@@ -89,10 +90,17 @@ class _QueryOptions(Structure):
                 ("max_terms", c_uint), ("max_depth", c_uint), ("max_expansions", c_uint)]
 
 
+class _FacetRequest(Structure):
+    _fields_ = [("field", c_char_p), ("limit", c_size_t)]
+
+
 class _SearchOptions(Structure):
     _fields_ = [("version", c_uint), ("k", c_size_t), ("offset", c_size_t), ("k1", c_double),
                 ("b", c_double), ("title_weight", c_double), ("exhaustive", c_int),
-                ("timeout", c_double), ("max_total_expansions", c_uint)]
+                ("timeout", c_double), ("max_total_expansions", c_uint),
+                # version 3 (typed fields)
+                ("sort_field", c_char_p), ("sort_desc", c_int),
+                ("facets", POINTER(_FacetRequest)), ("nfacets", c_size_t), ("dedup", c_int)]
 
 
 class _Hit(Structure):
@@ -157,9 +165,17 @@ _r_hit = _fn("ns_results_hit", c_int, c_void_p, c_size_t, POINTER(_Hit))
 _r_free = _fn("ns_results_free", None, c_void_p)
 _r_body = _fn("ns_results_body", c_int, c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t))
 _r_field_count = _r_field = None
-if hasattr(_lib, "ns_results_field"):
+_HAS_FIELDS = hasattr(_lib, "ns_results_field")
+if _HAS_FIELDS:
     _r_field_count = _fn("ns_results_field_count", c_size_t, c_void_p, c_size_t)
     _r_field = _fn("ns_results_field", c_int, c_void_p, c_size_t, c_size_t, POINTER(_FieldValue))
+    _r_dups = _fn("ns_results_duplicates", c_uint64, c_void_p, c_size_t)
+    _r_facet_count = _fn("ns_results_facet_count", c_size_t, c_void_p)
+    _r_facet = _fn("ns_results_facet", c_int, c_void_p, c_size_t, POINTER(c_char_p),
+                   POINTER(c_size_t))
+    _r_facet_value = _fn("ns_results_facet_value", c_int, c_void_p, c_size_t, c_size_t,
+                         POINTER(c_void_p), POINTER(c_size_t), POINTER(c_uint64))
+    _w_declare = _fn("ns_writer_declare_field", c_int, c_void_p, c_char_p, c_size_t, c_int)
 _sn_make = _fn("ns_snippet_make", c_int, POINTER(c_void_p), c_void_p, c_void_p, c_void_p, c_size_t,
                c_void_p)
 _sn_text = _fn("ns_snippet_text", c_void_p, c_void_p, POINTER(c_size_t))
@@ -172,6 +188,15 @@ _sn_free = _fn("ns_snippet_free", None, c_void_p)
 _ERRBUF = 512
 _FIELD_TYPES = {"keyword": 1, "date": 2, "number": 3, "text": 4}
 _FIELD_NAMES = {v: k for k, v in _FIELD_TYPES.items()}
+
+
+def _iso(d):
+    """A date or datetime as ISO 8601 text (naive: UTC)."""
+    if isinstance(d, datetime.datetime):
+        if d.tzinfo is not None:
+            d = d.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return d.isoformat()
 
 
 def version():
@@ -224,14 +249,29 @@ class Writer:
             raise InvalidError(-3, "writer is closed")
         return self._w
 
+    def declare_field(self, name, type):
+        """Records field name with type ("keyword", "date", "number" or
+        "text") before documents use it (InvalidError if the index has it
+        with another type)."""
+        if not _HAS_FIELDS:
+            raise UnsupportedError(-13, "this libnsearch has no typed fields")
+        t = _FIELD_TYPES.get(type)
+        if t is None:
+            raise InvalidError(-3, f"field type must be keyword, date, number or text, not {type!r}")
+        b = _b(name)
+        self._check(_w_declare(self._handle(), b, len(b), t))
+
     def add(self, id, title=None, body=None, url=None, date=None, fields=None):
         """Adds the document, or replaces the one with the same id. Returns
-        "added", "updated" or "unchanged". fields maps a field name to a value
-        or a list of values (str, int, float; a date as text such as
-        "1987-03-02" or "Mon, 2 Mar 1987 14:31:00 GMT"); a new field's type is
-        a number for int/float values, else a keyword (declare others with
-        nindex --field or the C API)."""
+        "added", "updated" or "unchanged". date: the document's date (text the
+        library parses: ISO 8601, RFC 2822...; or a datetime.date/datetime).
+        fields maps a field name to a value or a list of values: str (a
+        keyword, or a value of the field's declared type), int or float (a
+        number), datetime.date or datetime.datetime (a date; naive ones are
+        UTC). A new field takes the type of its first value."""
         w = self._handle()
+        if isinstance(date, (datetime.date, datetime.datetime)):
+            date = _iso(date)
         keep = [_b(id), _b(title), _b(body), _b(url), _b(date)]
         doc = _Doc()
         for name, val in zip(("id", "title", "body", "url", "date"), keep):
@@ -247,8 +287,15 @@ class Writer:
                 if not isinstance(values, (list, tuple)):
                     values = [values]
                 for v in values:
-                    t = 3 if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
-                    bn, bv = _b(name), _b(v if isinstance(v, (str, bytes)) else repr(v))
+                    if isinstance(v, (datetime.date, datetime.datetime)):
+                        t, v = 2, _iso(v)
+                    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                        t, v = 3, repr(v)
+                    elif isinstance(v, (str, bytes)):
+                        t = 0
+                    else:
+                        raise TypeError(f"field {name!r}: a {type(v).__name__} is not a field value")
+                    bn, bv = _b(name), _b(v)
                     keep += [bn, bv]
                     arr.append(_Field(bn, len(bn), bv, len(bv), t))
             farr = (_Field * len(arr))(*arr)
@@ -295,7 +342,8 @@ class Hit:
     snippet), fields (name -> list of values: str for keyword and text, a
     datetime.datetime (UTC) for dates, float for numbers)."""
 
-    __slots__ = ("rank", "score", "id", "title", "url", "date", "snippet", "highlights", "fields")
+    __slots__ = ("rank", "score", "id", "title", "url", "date", "snippet", "highlights", "fields",
+                 "duplicates")
 
     def __repr__(self):
         return f"Hit(rank={self.rank}, id={self.id!r}, score={self.score:.4f}, title={self.title!r})"
@@ -312,14 +360,15 @@ class Hit:
 
 class Results(list):
     """The hits of a search (a list of Hit) with .total (matching documents),
-    .exact (whether total is exact, not an estimate) and .query (canonical form)."""
+    .exact (whether total is exact, not an estimate), .query (canonical form)
+    and .facets ({field: [(value, count), ...]} when facets were asked)."""
     total = 0
     exact = True
     query = ""
+    facets = None
 
 
 def _fields_of(r, i):
-    import datetime
     fields = {}
     if _r_field is None:
         return fields
@@ -369,11 +418,17 @@ class Index:
         return bool(changed.value)
 
     def search(self, query, limit=10, offset=0, any=False, literal=False, snippets=True,
-               exhaustive=False, timeout=0.0, k1=1.2, b=0.75, title_weight=2.0):
-        """Runs query (docs/query-language.md) and returns Results: the best
-        `limit` hits after `offset`, by BM25F score. any: bare words are
-        joined by OR. literal: no operators. snippets: make each hit's
-        snippet (else it is ""). timeout: seconds (0: none)."""
+               exhaustive=False, timeout=0.0, k1=1.2, b=0.75, title_weight=2.0, sort=None,
+               facets=None, dedup=False):
+        """Runs query (docs/query-language.md: words, phrases, and filters such
+        as topics:cocoa or date:1987-03-01..1987-03-31) and returns Results:
+        the best `limit` hits after `offset`, by BM25F score. any: bare words
+        are joined by OR. literal: no operators. snippets: make each hit's
+        snippet (else it is ""). timeout: seconds (0: none). sort: "FIELD:desc"
+        or "FIELD:asc" (a date or number field) instead of by score. facets:
+        keyword field names (or {name: limit}) counted over all matches into
+        Results.facets. dedup: near-duplicates collapsed into the best-ranked
+        one (Hit.duplicates counts them)."""
         idx = self._handle()
         text = _b(query)
         qopts = _QueryOptions(1, int(bool(any)), int(bool(literal)), 0, 1024, 64, 256)
@@ -389,8 +444,31 @@ class Index:
                 raise
         r = c_void_p()
         try:
-            sopts = _SearchOptions(2, limit, offset, k1, b, title_weight, int(bool(exhaustive)),
-                                   float(timeout), 4096)
+            keep = []
+            if _HAS_FIELDS:
+                sopts = _SearchOptions(3, limit, offset, k1, b, title_weight, int(bool(exhaustive)),
+                                       float(timeout), 4096)
+                if sort and sort != "score":
+                    name, _, order = sort.rpartition(":")
+                    if not name or order not in ("asc", "desc"):
+                        raise InvalidError(-3, f"sort wants FIELD:asc or FIELD:desc, not {sort!r}")
+                    keep.append(_b(name))
+                    sopts.sort_field, sopts.sort_desc = keep[-1], int(order == "desc")
+                if facets:
+                    items = facets.items() if isinstance(facets, dict) else ((f, 10) for f in facets)
+                    reqs = []
+                    for name, lim in items:
+                        keep.append(_b(name))
+                        reqs.append(_FacetRequest(keep[-1], lim))
+                    arr = (_FacetRequest * len(reqs))(*reqs)
+                    keep.append(arr)
+                    sopts.facets, sopts.nfacets = arr, len(reqs)
+                sopts.dedup = int(bool(dedup))
+            else:
+                if sort or facets or dedup:
+                    raise UnsupportedError(-13, "this libnsearch has no typed fields")
+                sopts = _SearchOptions(2, limit, offset, k1, b, title_weight,
+                                       int(bool(exhaustive)), float(timeout), 4096)
             rc = _search(byref(r), idx, q, byref(sopts))
             if rc:
                 self._fail(rc)
@@ -399,6 +477,17 @@ class Index:
             exact = c_int(1)
             res.total = _r_total(r, byref(exact))
             res.exact = bool(exact.value)
+            if _HAS_FIELDS and _r_facet_count(r):
+                res.facets = {}
+                for f in range(_r_facet_count(r)):
+                    name, nv = c_char_p(), c_size_t(0)
+                    _r_facet(r, f, byref(name), byref(nv))
+                    vals = []
+                    for j in range(nv.value):
+                        v, n, cnt = c_void_p(), c_size_t(0), c_uint64(0)
+                        _r_facet_value(r, f, j, byref(v), byref(n), byref(cnt))
+                        vals.append((_s(v, n.value), cnt.value))
+                    res.facets[name.value.decode("utf-8", "replace")] = vals
             hit = _Hit()
             for i in range(_r_count(r)):
                 if _r_hit(r, i, byref(hit)):
@@ -410,6 +499,7 @@ class Index:
                 h.url = _s(hit.url, hit.url_len)
                 h.date = _s(hit.date, hit.date_len)
                 h.fields = _fields_of(r, i)
+                h.duplicates = _r_dups(r, i) if _HAS_FIELDS and dedup else 0
                 h.snippet, h.highlights = "", []
                 if snippets:
                     h.snippet, h.highlights = self._snippet(q, r, i)

@@ -170,5 +170,84 @@ class Writing(unittest.TestCase):
         self.assertEqual(nsearch.analyze("Relations severed"), ["relat", "sever"])
 
 
+class Fields(unittest.TestCase):
+    """Typed fields through the package: Reuters records (topics, places
+    lists, dates) put with fields=, then filters, sort, facets and dedup
+    against a scan of the same records."""
+
+    @classmethod
+    def setUpClass(cls):
+        import datetime
+        import gzip
+        cls.tmp = tempfile.mkdtemp(prefix="nsearch-py-")
+        cls.path = os.path.join(cls.tmp, "idx")
+        path = os.path.join(SHARED, "corpora", "reuters21578", "docs.jsonl.gz")
+        cls.recs = []
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                cls.recs.append(json.loads(line))
+                if len(cls.recs) == 1500:
+                    break
+        with nsearch.Writer(cls.path) as w:
+            w.declare_field("topics", "keyword")
+            w.declare_field("places", "keyword")
+            for r in cls.recs:
+                when = datetime.datetime.strptime(r["date"].strip(), "%d-%b-%Y %H:%M:%S.%f")
+                r["_when"] = when.replace(microsecond=0, tzinfo=datetime.timezone.utc)
+                w.add(r["id"], title=r.get("title"), body=r.get("body", ""), date=when,
+                      fields={"topics": r.get("topics") or [], "places": r.get("places") or [],
+                              "words": len(r.get("body", "").split())})
+            w.commit()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_filter_is_a_scan(self):
+        want = sorted(r["id"] for r in self.recs if "coffee" in (r.get("topics") or []))
+        self.assertGreater(len(want), 3)
+        with nsearch.Index(self.path) as idx:
+            res = idx.search("topics:coffee", limit=1000, snippets=False)
+            self.assertEqual(sorted(h.id for h in res), want)
+            for h in res:
+                self.assertIn("coffee", h.fields["topics"])
+                self.assertIsInstance(h.fields["words"][0], float)
+
+    def test_sort_and_dates(self):
+        with nsearch.Index(self.path) as idx:
+            res = idx.search("oil", limit=30, sort="date:desc", snippets=False)
+            self.assertGreater(len(res), 5)
+            dates = [h.fields["date"][0] for h in res]
+            self.assertEqual(dates, sorted(dates, reverse=True))
+            by_id = {r["id"]: r["_when"] for r in self.recs}
+            for h in res:
+                self.assertEqual(h.fields["date"][0], by_id[h.id])
+
+    def test_facets_are_a_scan(self):
+        import collections
+        with nsearch.Index(self.path) as idx:
+            res = idx.search("topics:coffee", limit=0, facets={"places": 1000}, snippets=False)
+        want = collections.Counter(p for r in self.recs if "coffee" in (r.get("topics") or [])
+                                   for p in set(r.get("places") or []))
+        self.assertEqual(dict(res.facets["places"]), dict(want))
+
+    def test_dedup_counts(self):
+        with nsearch.Index(self.path) as idx:
+            res = idx.search("dividend", limit=20, dedup=True, snippets=False)
+            self.assertTrue(all(h.duplicates >= 0 for h in res))
+            plain = idx.search("dividend", limit=20, snippets=False)
+            self.assertLessEqual(res.total, plain.total)
+
+    def test_bad_values(self):
+        path = os.path.join(self.tmp, "bad")
+        with nsearch.Writer(path) as w:
+            w.declare_field("price", "number")
+            with self.assertRaises(nsearch.InvalidError) as cm:
+                w.add("x", body="text", fields={"price": "cheap"})
+            self.assertIn("price", str(cm.exception))
+            with self.assertRaises(nsearch.InvalidError):
+                w.declare_field("price", "keyword")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
