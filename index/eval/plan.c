@@ -1,11 +1,13 @@
-/* plan.c — the evaluation tree: collection statistics and prefix expansion
- * (plan.h). */
+/* plan.c — the evaluation tree: collection statistics, prefix and fuzzy
+ * expansion (plan.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/internal.h"
 #include "eval/bm25.h"
 #include "eval/plan.h"
+#include "query/fuzzy.h"
 
 void nsi_plan_free(nsi_enode *e)
 {
@@ -70,18 +72,85 @@ static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int t
         }
     }
     e->idf = nsi_bm25_idf(s->ndocs, e->df);
+    e->weight = 1;
+    e->edits = -1;
     return e;
 }
 
+typedef struct strent {
+    char *v;
+    size_t len;
+    int edits; /* fuzzy: the term's distance to the query term */
+} strent;
+
 typedef struct strset {
-    char **v;
-    size_t *len;
+    strent *e;
     size_t n, cap;
 } strset;
 
-static int cmp_str(const void *a, const void *b)
+static void strset_free(strset *set)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    for (size_t k = 0; k < set->n; k++)
+        free(set->e[k].v);
+    free(set->e);
+}
+
+/* terms are NUL-free analysed text, so strcmp order is byte order */
+static int cmp_ent(const void *a, const void *b)
+{
+    return strcmp(((const strent *)a)->v, ((const strent *)b)->v);
+}
+
+static int strset_sort(strset *set)
+{
+    if (set->n > 1)
+        qsort(set->e, set->n, sizeof *set->e, cmp_ent);
+    return NS_OK;
+}
+
+/* What a prefix or a fuzzy term is called in messages: relat*, govern~1. */
+static void expansion_name(const nsq_node *q, char *out, size_t cap)
+{
+    if (q->kind == NSQ_FUZZY)
+        snprintf(out, cap, "%s~%u", q->term, q->dist);
+    else
+        snprintf(out, cap, "%s*", q->term);
+}
+
+/* Adds term[0..len) with its edits to out unless it is there already, within
+ * lim->max_exp terms and what is left of lim->max_total. */
+static int strset_add(strset *out, const char *term, size_t len, int edits, const nsq_node *q,
+                      const nsi_plan_limits *lim, char *err, size_t errlen)
+{
+    for (size_t k = 0; k < out->n; k++)
+        if (out->e[k].len == len && !memcmp(out->e[k].v, term, len))
+            return NS_OK;
+    const char *what = q->kind == NSQ_FUZZY ? "fuzzy term" : "prefix";
+    char name[NS_MAX_TERM_BYTES + 8];
+    if (out->n >= lim->max_exp || lim->used + out->n >= lim->max_total)
+        expansion_name(q, name, sizeof name);
+    if (out->n >= lim->max_exp)
+        return nsi_fail(err, errlen, NS_ETOOBIG, "%s '%s' at %zu matches more than %u terms; %s",
+                        what, name, q->offset, lim->max_exp,
+                        q->kind == NSQ_FUZZY ? "allow fewer edits" : "make it longer");
+    if (lim->used + out->n >= lim->max_total)
+        return nsi_fail(err, errlen, NS_ETOOBIG,
+                        "query prefixes expand to more than %u terms together "
+                        "(reached at '%s' at %zu); use fewer or longer prefixes",
+                        lim->max_total, name, q->offset);
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        strent *e = realloc(out->e, cap * sizeof *e);
+        if (!e)
+            return NS_ENOMEM;
+        out->e = e;
+        out->cap = cap;
+    }
+    char *v = strndup(term, len);
+    if (!v)
+        return NS_ENOMEM;
+    out->e[out->n++] = (strent){v, len, edits};
+    return NS_OK;
 }
 
 /* Every distinct term of the generation that starts with prefix: at most
@@ -89,7 +158,6 @@ static int cmp_str(const void *a, const void *b)
 static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, strset *out,
                          char *err, size_t errlen)
 {
-    unsigned max = lim->max_exp;
     for (uint32_t i = 0; i < s->nsegs; i++) {
         nsi_dictit it;
         int r = nsi_dictit_seek(&it, s->segs[i], q->term, q->term_len, err, errlen);
@@ -97,62 +165,93 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *
                memcmp(it.term, q->term, q->term_len) == 0) {
             if (nsi_deadline_tick(lim->dl))
                 return plan_timeout(lim, err, errlen);
-            int seen = 0;
-            for (size_t k = 0; k < out->n && !seen; k++)
-                seen = out->len[k] == it.term_len && !memcmp(out->v[k], it.term, it.term_len);
-            if (!seen) {
-                if (out->n >= max)
-                    return nsi_fail(err, errlen, NS_ETOOBIG,
-                                    "prefix '%s*' at %zu matches more than %u terms; make it "
-                                    "longer",
-                                    q->term, q->offset, max);
-                if (lim->used + out->n >= lim->max_total)
-                    return nsi_fail(err, errlen, NS_ETOOBIG,
-                                    "query prefixes expand to more than %u terms together "
-                                    "(reached at '%s*' at %zu); use fewer or longer prefixes",
-                                    lim->max_total, q->term, q->offset);
-                if (out->n == out->cap) {
-                    size_t cap = out->cap ? out->cap * 2 : 16;
-                    char **v = realloc(out->v, cap * sizeof *v);
-                    size_t *l = v ? realloc(out->len, cap * sizeof *l) : NULL;
-                    if (v)
-                        out->v = v;
-                    if (!l)
-                        return NS_ENOMEM;
-                    out->len = l;
-                    out->cap = cap;
-                }
-                if (!(out->v[out->n] = strndup(it.term, it.term_len)))
-                    return NS_ENOMEM;
-                out->len[out->n++] = it.term_len;
-            }
+            if ((r = strset_add(out, it.term, it.term_len, -1, q, lim, err, errlen)) != NS_OK)
+                return r;
             r = nsi_dictit_next(&it, err, errlen);
         }
         if (r < 0)
             return r;
     }
-    /* terms are NUL-free analysed text, so strcmp order is byte order */
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_str);
-    for (size_t k = 0; k < out->n; k++)
-        out->len[k] = strlen(out->v[k]);
-    return NS_OK;
+    return strset_sort(out);
 }
 
-static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
-                               char *err, size_t errlen)
+/* The smallest byte string greater than every string starting with
+ * p[0..n): p with its last byte below 0xFF incremented and cut there; 0 when
+ * there is none (p is all 0xFF). */
+static size_t successor(const char *p, size_t n, char *out)
+{
+    while (n > 0 && (unsigned char)p[n - 1] == 0xFF)
+        n--;
+    if (n == 0)
+        return 0;
+    memcpy(out, p, n);
+    out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+    return n;
+}
+
+/* Every distinct term within q->dist edits of q->term (fuzzy.h): a walk of
+ * each segment's dictionary in order that seeks past every prefix no term
+ * within the budget can start with. */
+static int expand_fuzzy(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, strset *out,
+                        char *err, size_t errlen)
+{
+    nsi_fuzzy *f = malloc(sizeof *f);
+    if (!f)
+        return NS_ENOMEM;
+    int r = nsi_fuzzy_init(f, q->term, q->term_len, q->dist);
+    for (uint32_t i = 0; !r && i < s->nsegs; i++) {
+        nsi_dictit it;
+        char next[NS_MAX_TERM_BYTES + 1];
+        r = nsi_dictit_seek(&it, s->segs[i], NULL, 0, err, errlen);
+        while (r == NS_OK) {
+            if (nsi_deadline_tick(lim->dl)) {
+                r = plan_timeout(lim, err, errlen);
+                break;
+            }
+            size_t skip, n;
+            int d = nsi_fuzzy_feed(f, it.term, it.term_len, &skip);
+            if (d >= 0)
+                r = strset_add(out, it.term, it.term_len, d, q, lim, err, errlen);
+            if (r)
+                break;
+            if (skip && skip <= NS_MAX_TERM_BYTES && (n = successor(it.term, skip, next)) > 0)
+                r = nsi_dictit_seek(&it, s->segs[i], next, n, err, errlen);
+            else
+                r = nsi_dictit_next(&it, err, errlen);
+        }
+        if (r > 0) /* the end of this dictionary */
+            r = NS_OK;
+    }
+    free(f);
+    return r ? r : strset_sort(out);
+}
+
+/* A fuzzy expansion's weight, as Lucene's fuzzy query: 1 - edits / the
+ * shorter length (in code points), so a term one edit from a long word
+ * counts almost fully and one from a short word much less. */
+static double fuzzy_weight(const nsq_node *q, const char *t, size_t len, int edits)
+{
+    size_t a = nsi_fuzzy_cplen(q->term, q->term_len), b = nsi_fuzzy_cplen(t, len);
+    size_t m = a < b ? a : b;
+    double w = m ? 1.0 - (double)edits / (double)m : 0;
+    return w > 0.1 ? w : 0.1;
+}
+
+static nsi_enode *expansion_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim,
+                                  int *rc, char *err, size_t errlen)
 {
     strset set = {0};
     nsi_enode *e = NULL;
-    *rc = expand_prefix(s, q, lim, &set, err, errlen);
+    *rc = q->kind == NSQ_FUZZY ? expand_fuzzy(s, q, lim, &set, err, errlen)
+                               : expand_prefix(s, q, lim, &set, err, errlen);
     if (!*rc) {
         lim->used += (unsigned)set.n;
         e = enode_new(set.n ? NSI_E_OR : NSI_E_EMPTY, set.n);
         if (!e)
             *rc = NS_ENOMEM;
         for (size_t k = 0; e && k < set.n; k++) {
-            e->kids[k] = term_enode(s, set.v[k], set.len[k], q->field == NSQ_FIELD_TITLE, lim, rc,
-                                    err, errlen);
+            e->kids[k] = term_enode(s, set.e[k].v, set.e[k].len, q->field == NSQ_FIELD_TITLE, lim,
+                                    rc, err, errlen);
             if (!e->kids[k]) {
                 nsi_plan_free(e);
                 e = NULL;
@@ -161,10 +260,21 @@ static nsi_enode *prefix_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_li
             e->nkids++;
         }
     }
-    for (size_t k = 0; k < set.n; k++)
-        free(set.v[k]);
-    free(set.v);
-    free(set.len);
+    /* A fuzzy term's expansions share one IDF, that of the most frequent
+     * (a rare misspelling must not outrank the word meant), each scaled by
+     * its weight. */
+    if (e && q->kind == NSQ_FUZZY) {
+        uint64_t df = 0;
+        for (size_t k = 0; k < e->nkids; k++)
+            df = e->kids[k]->df > df ? e->kids[k]->df : df;
+        for (size_t k = 0; k < e->nkids; k++) {
+            nsi_enode *t = e->kids[k];
+            t->edits = set.e[k].edits;
+            t->weight = fuzzy_weight(q, t->term, t->len, t->edits);
+            t->idf = nsi_bm25_idf(s->ndocs, df) * t->weight;
+        }
+    }
+    strset_free(&set);
     return e;
 }
 
@@ -172,14 +282,14 @@ nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits 
                           char *err, size_t errlen)
 {
     static const enum nsi_ekind kinds[] = {
-        [NSQ_TERM] = NSI_E_TERM, [NSQ_PREFIX] = NSI_E_OR,  [NSQ_PHRASE] = NSI_E_PHRASE,
-        [NSQ_NEAR] = NSI_E_NEAR, [NSQ_AND] = NSI_E_AND,    [NSQ_OR] = NSI_E_OR,
-        [NSQ_NOT] = NSI_E_NOT,   [NSQ_MAYBE] = NSI_E_MAYBE};
+        [NSQ_TERM] = NSI_E_TERM, [NSQ_PREFIX] = NSI_E_OR,   [NSQ_PHRASE] = NSI_E_PHRASE,
+        [NSQ_NEAR] = NSI_E_NEAR, [NSQ_AND] = NSI_E_AND,     [NSQ_OR] = NSI_E_OR,
+        [NSQ_NOT] = NSI_E_NOT,   [NSQ_MAYBE] = NSI_E_MAYBE, [NSQ_FUZZY] = NSI_E_OR};
     if (q->kind == NSQ_TERM)
         return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, lim, rc, err,
                           errlen);
-    if (q->kind == NSQ_PREFIX)
-        return prefix_enode(s, q, lim, rc, err, errlen);
+    if (q->kind == NSQ_PREFIX || q->kind == NSQ_FUZZY)
+        return expansion_enode(s, q, lim, rc, err, errlen);
     nsi_enode *e = enode_new(kinds[q->kind], q->nkids);
     if (!e) {
         *rc = NS_ENOMEM;

@@ -132,8 +132,8 @@ nsq_node *nsq_simplify(nsq_node *n)
 
 static int format_field(const nsq_node *n, nsi_buf *b)
 {
-    int fielded = n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
-                  n->kind == NSQ_NEAR;
+    int fielded = n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_FUZZY ||
+                  n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR;
     if (fielded && n->field == NSQ_FIELD_TITLE)
         return nsi_buf_append(b, "title:", 6);
     return NS_OK;
@@ -179,6 +179,9 @@ static int format_node(const nsq_node *n, nsi_buf *b, int bare)
     case NSQ_PREFIX:
         rc = nsi_buf_append(b, n->term, n->term_len);
         return rc ? rc : nsi_buf_putc(b, '*');
+    case NSQ_FUZZY:
+        rc = nsi_buf_append(b, n->term, n->term_len);
+        return rc ? rc : nsi_buf_printf(b, "~%u", n->dist);
     case NSQ_PHRASE:
         return format_phrase(n, b);
     case NSQ_NEAR:

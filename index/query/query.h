@@ -17,18 +17,20 @@ enum nsq_kind {
     NSQ_AND,    /* kids: >= 1 positive nodes plus any NSQ_NOT nodes */
     NSQ_OR,     /* kids: >= 2 positive nodes */
     NSQ_NOT,    /* one kid; only ever a kid of NSQ_AND */
-    NSQ_MAYBE   /* kids[0] must match; kids[1..] only add to the score
+    NSQ_MAYBE,  /* kids[0] must match; kids[1..] only add to the score
                    (from `+a b c` with any=1: a required, b and c optional) */
+    NSQ_FUZZY   /* analysed term: matches every term within dist edits of it
+                   (fuzzy.h), from `word~` or `word~N` */
 };
 
 enum nsq_field { NSQ_FIELD_ALL = 0, NSQ_FIELD_TITLE = 1 };
 
 typedef struct nsq_node {
     enum nsq_kind kind;
-    enum nsq_field field; /* TERM, PREFIX, PHRASE, NEAR: where it must occur */
-    char *term;           /* TERM, PREFIX: malloc'd, NUL-terminated */
+    enum nsq_field field; /* TERM, PREFIX, FUZZY, PHRASE, NEAR: where it must occur */
+    char *term;           /* TERM, PREFIX, FUZZY: malloc'd, NUL-terminated */
     size_t term_len;
-    unsigned dist; /* NEAR */
+    unsigned dist; /* NEAR: words apart; FUZZY: edits allowed (0..2) */
     struct nsq_node **kids;
     size_t nkids;
     size_t offset; /* byte offset in the query text where it starts */
@@ -50,7 +52,7 @@ int nsi_query_parse(const char *text, size_t len, const ns_query_options *opts, 
 void nsq_free(nsq_node *n);
 
 /* Appends the canonical form of n to b:
- *   TERM: sever   title field: title:sever   PREFIX: relat*
+ *   TERM: sever   title field: title:sever   PREFIX: relat*   FUZZY: govern~1
  *   PHRASE: "sever relat"   NEAR: (NEAR/5 a b)   AND: (AND a b (NOT c))
  *   OR: (OR a b)   MAYBE: (MAYBE a b c). A NULL tree prints as (). */
 int nsq_format(const nsq_node *n, nsi_buf *b);
@@ -61,7 +63,7 @@ int nsq_format(const nsq_node *n, nsi_buf *b);
 /* A node of kind with no kids and field NSQ_FIELD_ALL; NULL when out of memory. */
 nsq_node *nsq_new(enum nsq_kind kind, size_t offset);
 
-/* A TERM or PREFIX node holding a NUL-terminated copy of term[0..len). */
+/* A TERM, PREFIX or FUZZY node holding a NUL-terminated copy of term[0..len). */
 nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len, size_t offset);
 
 /* Appends kid to parent->kids and owns kid from then on, even on failure

@@ -584,6 +584,174 @@ static void test_random_queries_match_brute_force(void)
     ns_index_close(idx);
 }
 
+/* ---- fuzzy terms (`word~N`) against a brute-force distance over every
+ * term of the corpus */
+
+/* UTF-8 to code points, simply (the corpus is valid UTF-8 after analysis). */
+static size_t cps(const char *s, uint32_t *out)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
+        int k = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        uint32_t c = k == 1 ? *p : *p & (0x3F >> (k - 1));
+        for (int i = 1; i < k && p[i]; i++)
+            c = c << 6 | (p[i] & 0x3F);
+        out[n] = c;
+        p += k;
+    }
+    return n;
+}
+
+/* Restricted Damerau-Levenshtein (optimal string alignment), full table. */
+static unsigned osa(const char *a, const char *b)
+{
+    uint32_t x[256], y[256];
+    size_t n = cps(a, x), m = cps(b, y);
+    unsigned d[257][257];
+    for (size_t i = 0; i <= n; i++)
+        for (size_t j = 0; j <= m; j++) {
+            if (!i || !j) {
+                d[i][j] = (unsigned)(i + j);
+                continue;
+            }
+            unsigned v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + (x[i - 1] != y[j - 1]) < v)
+                v = d[i - 1][j - 1] + (x[i - 1] != y[j - 1]);
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+static size_t nfuzzy, nfuzzy_expanded, nfuzzy_capped;
+
+static void check_fuzzy(ns_index *idx, const word *w, unsigned maxd)
+{
+    const char *q = terms[w->term];
+    uint32_t tmp[256];
+    size_t qn = cps(q, tmp);
+    /* the expansions, byte order, with their weights and blended idf */
+    uint32_t *ex = malloc(nterms * sizeof *ex);
+    unsigned *ed = malloc(nterms * sizeof *ed);
+    size_t nex = 0;
+    uint32_t maxdf = 0;
+    for (uint32_t t = 0; t < nterms; t++) {
+        if (strlen(terms[t]) > NS_MAX_TERM_BYTES || df[t] == 0)
+            continue;
+        unsigned d = osa(q, terms[t]);
+        if (d <= maxd) {
+            ex[nex] = t;
+            ed[nex++] = d;
+            maxdf = df[t] > maxdf ? df[t] : maxdf;
+        }
+    }
+    for (size_t i = 1; i < nex; i++) /* insertion sort by term bytes */
+        for (size_t j = i; j > 0 && strcmp(terms[ex[j - 1]], terms[ex[j]]) > 0; j--) {
+            uint32_t t = ex[j];
+            unsigned e = ed[j];
+            ex[j] = ex[j - 1], ed[j] = ed[j - 1];
+            ex[j - 1] = t, ed[j - 1] = e;
+        }
+    double N = (double)C.n, idf = log(1 + (N - maxdf + 0.5) / (maxdf + 0.5));
+    sc *bf = malloc(C.n * sizeof *bf);
+    size_t nbf = 0;
+    for (size_t d = 0; d < C.n; d++) {
+        double s = 0;
+        int hit = 0;
+        for (size_t k = 0; k < nex; k++) {
+            uint32_t f[2];
+            tf(&D[d], ex[k], f);
+            if (!f[0] && !f[1])
+                continue;
+            hit = 1;
+            size_t tn = cps(terms[ex[k]], tmp), mn = tn < qn ? tn : qn;
+            double wgt = 1.0 - (double)ed[k] / (double)mn;
+            if (wgt < 0.1)
+                wgt = 0.1;
+            /* bm25f with the blended idf: rescale the term's own */
+            double own = log(1 + (N - df[ex[k]] + 0.5) / (df[ex[k]] + 0.5));
+            s += bm25f(ex[k], &D[d]) / own * idf * wgt;
+        }
+        if (hit)
+            bf[nbf++] = (sc){s, d};
+    }
+    for (size_t i = 1; i < nbf; i++)
+        for (size_t j = i; j > 0 && cmp_sc(&bf[j - 1], &bf[j]) > 0; j--) {
+            sc t = bf[j];
+            bf[j] = bf[j - 1];
+            bf[j - 1] = t;
+        }
+    char text[128], err[NS_ERRBUF_SIZE];
+    snprintf(text, sizeof text, "%s~%u", w->text, maxd);
+    ns_query *qq;
+    CHECK_EQ_INT(ns_query_parse(&qq, idx, text, strlen(text), NULL, err, sizeof err, NULL), NS_OK);
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = C.n;
+    so.exhaustive = 1;
+    ns_results *r = NULL, *p = NULL;
+    if (nex > NS_MAX_PREFIX_EXPANSIONS) { /* the cap of prefixes applies */
+        CHECK_EQ_INT(ns_search(&r, idx, qq, &so), NS_ETOOBIG);
+        CHECK(strstr(ns_index_errmsg(idx), "fuzzy term") != NULL);
+        nfuzzy_capped++;
+        goto done;
+    }
+    CHECK_EQ_INT(ns_search(&r, idx, qq, &so), NS_OK);
+    int ok = r && ns_results_count(r) == nbf;
+    for (size_t i = 0; ok && i < nbf && i < 10; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        ok = fabs(h.score - bf[i].s) <= 1e-9 * fabs(bf[i].s) + 1e-12;
+    }
+    if (!ok)
+        fprintf(stderr, "fuzzy %s (%s): index %zu hits, brute force %zu over %zu expansions\n",
+                text, ns_query_string(qq), r ? ns_results_count(r) : 0, nbf, nex);
+    CHECK(ok);
+    so.k = 10;
+    so.exhaustive = 0;
+    CHECK_EQ_INT(ns_search(&p, idx, qq, &so), NS_OK);
+    int pr_ok = p && ns_results_count(p) == (nbf < 10 ? nbf : 10);
+    for (size_t i = 0; pr_ok && i < ns_results_count(p); i++) {
+        ns_hit x, y;
+        ns_results_hit(p, i, &x);
+        ns_results_hit(r, i, &y);
+        pr_ok = x.docnum == y.docnum && x.score == y.score;
+    }
+    CHECK(pr_ok);
+    nfuzzy++;
+    nfuzzy_expanded += nex > 1;
+done:
+    ns_results_free(p);
+    ns_results_free(r);
+    ns_query_free(qq);
+    free(bf);
+    free(ex);
+    free(ed);
+}
+
+static void test_fuzzy_terms_match_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    for (int i = 0; i < 90; i++) {
+        word w;
+        if (!random_words(&w, 1, 1))
+            continue;
+        for (char *c = w.text; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        check_fuzzy(idx, &w, (unsigned)(i % 3));
+    }
+    printf("oracle: %zu fuzzy terms, %zu of them with several expansions, %zu over the cap\n",
+           nfuzzy, nfuzzy_expanded, nfuzzy_capped);
+    CHECK(nfuzzy >= 50 && nfuzzy_expanded >= 20 && nfuzzy_capped >= 1);
+    ns_index_close(idx);
+}
+
 static void teardown(void)
 {
     if (DIR_)
@@ -600,4 +768,5 @@ static void teardown(void)
     tc_free(&C);
 }
 
-NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force),
+                     NST(test_fuzzy_terms_match_brute_force))
