@@ -539,6 +539,43 @@ NS_API void ns_results_free(ns_results *r);
  *  ns_index_errmsg). */
 NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len);
 
+/* ------------------------------------------------------------ explanations */
+
+typedef struct ns_explain ns_explain;
+
+/** One part of a hit's score: what it is (e.g. "body:sever tf=2 idf=1.83
+ *  norm=0.71", "title:relat tf=1 idf=2.10 norm=1.05 weight=2") and what it
+ *  adds. */
+typedef struct ns_explain_part {
+    const char *what; /* borrowed until ns_explain_free */
+    double score;
+} ns_explain_part;
+
+/** Explains the score of hit i of r, which ns_search made from q and opts:
+ *  pass the same query and options again (opts NULL: the defaults). The hit
+ *  is scored again on the generation r pinned, and its score is split into
+ *  parts, one per query term and field that matched it (a fuzzy term's or a
+ *  prefix's expansions each count as a term), whose scores add up to the
+ *  hit's score (up to rounding: the sum is computed in another order, so it
+ *  agrees to about 1e-12 relative). On success *out is an explanation the
+ *  caller frees with ns_explain_free. Safe to call from several threads on
+ *  different result sets; a result set belongs to one thread at a time.
+ *  Errors: NS_EINVAL (no hit i, NULL q or out, bad options), NS_EUNSUPPORTED
+ *  (a Xapian index), NS_ECORRUPT, NS_ETOOBIG (expansion caps, as the search),
+ *  NS_ENOMEM (message in ns_index_errmsg). */
+NS_API int ns_results_explain(const ns_results *r, size_t i, const ns_query *q,
+                              const ns_search_options *opts, ns_explain **out);
+
+/** Number of parts of e (0 for NULL). */
+NS_API size_t ns_explain_count(const ns_explain *e);
+
+/** Fills *part with part j (0-based, < ns_explain_count), in query order.
+ *  NS_EINVAL when there is no part j. */
+NS_API int ns_explain_get(const ns_explain *e, size_t j, ns_explain_part *part);
+
+/** Frees the explanation. Accepts NULL. */
+NS_API void ns_explain_free(ns_explain *e);
+
 /* ------------------------------------------------------------ documents by id */
 
 /** Looks up the live document with this id in the current generation and

@@ -81,6 +81,11 @@ typedef struct nsi_backend {
     void (*results_release)(ns_results *r);
     /* Verifies the index at path (ns_index_check). NULL: not supported. */
     int (*check)(const char *path, int full, char *err, size_t errlen);
+    /* Appends to out (eval/explain.h) the parts of the score of hit i of r,
+     * which q and opts (complete) produced. NULL: the front door answers
+     * NS_EUNSUPPORTED. */
+    int (*explain)(const ns_results *r, size_t i, const ns_query *q, const ns_search_options *opts,
+                   ns_explain *out);
 
     /* ---- writing: the backend's writer state is an opaque pointer */
 
@@ -108,7 +113,7 @@ extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch
 
 /* The layout of nsi_backend and of the structs it passes: a module built
  * against another layout is refused. Bump it when any of them changes. */
-#define NSI_BACKEND_ABI 2u
+#define NSI_BACKEND_ABI 3u
 
 /* What the library hands a module when it loads it: the state that must
  * be the library's, not the module's own copy of it (the module carries a

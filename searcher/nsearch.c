@@ -45,6 +45,7 @@ typedef struct cli_opts {
     const char *trec_tag;
     int allow_partial; /* --allow-partial: skip shards that do not answer */
     char *query;       /* the words after the options, joined; malloc'd */
+    int explain;       /* --explain */
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
@@ -68,7 +69,8 @@ enum {
     OPT_TITLE_WEIGHT,
     OPT_EXHAUSTIVE,
     OPT_ALLOW_PARTIAL,
-    OPT_QUERY_TIMEOUT
+    OPT_QUERY_TIMEOUT,
+    OPT_EXPLAIN
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -95,6 +97,9 @@ static const cliopt options[] = {
     {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
      "weight of title words (default 2.0)"},
     {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"explain", OPT_EXPLAIN, no_argument, NULL,
+     "show each hit's score in parts (per term and\n"
+     "field: tf, idf, length norm) that add up to it"},
     {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
      "stop a query (search and snippets) that runs\n"
      "longer, with an error (default 0: no limit;\n"
@@ -199,6 +204,9 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
     case OPT_OFFSET:
         if (parse_size(arg, NS_MAX_RESULTS, &o->sopts.offset) != 0)
             return usage_error("--offset wants a number from 0 to 100000, not '%s'", arg);
+        break;
+    case OPT_EXPLAIN:
+        o->explain = 1;
         break;
     case OPT_ANY:
         o->qopts.any = 1;
@@ -399,7 +407,9 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
                    NULL,
                    o->sopts.offset,
                    0,
-                   o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0};
+                   o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0,
+                   &o->sopts,
+                   o->explain};
 
     *matched = 0;
     err->rc = ns_query_parse(&q, idx, text, len, qopts, err->msg, sizeof err->msg, &err->offset);
@@ -689,7 +699,8 @@ int main(int argc, char **argv)
                   NULL,
                   NULL,
                   0,
-                  NULL};
+                  NULL,
+                  0};
     ns_index *idx = NULL;
     char *path = NULL;
     term_style st;

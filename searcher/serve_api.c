@@ -307,7 +307,9 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
                        r,
                        sr.sopts.offset,
                        cli_now_us() - t0,
-                       sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0};
+                       sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0,
+                       &sr.sopts,
+                       0};
 
         search_reply(srv, &run, sr.snippets, out);
     }

@@ -393,6 +393,41 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ---- explanations: the parts of every hit's score add up to it */
+
+static size_t nexplained, nexplain_ok;
+
+/* Every hit of r (at most max), explained: the parts must sum to the score
+ * within 1e-6 relative, and each part names a field and a term. */
+static void check_explain(const ns_query *q, const ns_search_options *so, const ns_results *r,
+                          size_t max, const char *text)
+{
+    for (size_t i = 0; i < ns_results_count(r) && i < max; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        ns_explain *e = NULL;
+        CHECK_EQ_INT(ns_results_explain(r, i, q, so, &e), NS_OK);
+        double sum = 0;
+        int named = ns_explain_count(e) > 0;
+        for (size_t j = 0; j < ns_explain_count(e); j++) {
+            ns_explain_part p;
+            CHECK_EQ_INT(ns_explain_get(e, j, &p), NS_OK);
+            sum += p.score;
+            named &= (!strncmp(p.what, "title:", 6) || !strncmp(p.what, "body:", 5) ||
+                      !strncmp(p.what, "proximity", 9)) &&
+                     p.score > 0;
+        }
+        int ok = named && fabs(sum - h.score) <= 1e-6 * fabs(h.score);
+        if (!ok)
+            fprintf(stderr, "explain %s: hit %zu score %.12g, parts (%zu) sum to %.12g\n", text,
+                    i + 1, h.score, ns_explain_count(e), sum);
+        CHECK(ok);
+        nexplained++;
+        nexplain_ok += ok;
+        ns_explain_free(e);
+    }
+}
+
 static size_t nqueries, nsets_equal, nscores_equal, npruned_equal, ncounts_equal;
 
 static void check_query(ns_index *idx, int kind, const word *w, int n)
@@ -489,6 +524,7 @@ static void check_query(ns_index *idx, int kind, const word *w, int n)
     }
     CHECK(scores_ok);
     nscores_equal += scores_ok;
+    check_explain(q, &so, r, 20, text);
     /* pruned evaluation equals exhaustive for the top 10 */
     ns_search_options po = NS_SEARCH_OPTIONS_INIT;
     po.k = 10;
@@ -721,6 +757,7 @@ static void check_fuzzy(ns_index *idx, const word *w, unsigned maxd)
         pr_ok = x.docnum == y.docnum && x.score == y.score;
     }
     CHECK(pr_ok);
+    check_explain(qq, &so, p, 10, text);
     nfuzzy++;
     nfuzzy_expanded += nex > 1;
 done:
@@ -752,6 +789,61 @@ static void test_fuzzy_terms_match_brute_force(void)
     ns_index_close(idx);
 }
 
+/* Prefixes, title: terms and phrases, a fuzzy term beside a word, explained:
+ * kinds the brute force above does not build. */
+static void test_explain_sums_to_score(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    size_t before = nexplained;
+    for (int i = 0; i < 80; i++) {
+        word w[2];
+        if (!random_words(w, 2, 0))
+            continue;
+        char text[256];
+        for (int k = 0; k < 2; k++)
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        switch (i % 5) {
+        case 0:
+            snprintf(text, sizeof text, "%.4s* %s", w[0].text, w[1].text);
+            break;
+        case 1:
+            snprintf(text, sizeof text, "title:%s OR %s", w[0].text, w[1].text);
+            break;
+        case 2:
+            snprintf(text, sizeof text, "title:\"%s\" %s~", w[0].text, w[1].text);
+            break;
+        case 3:
+            snprintf(text, sizeof text, "(%s OR %s) -title:%s", w[0].text, w[1].text, w[1].text);
+            break;
+        default:
+            snprintf(text, sizeof text, "+%s %s~1", w[0].text, w[1].text);
+            break;
+        }
+        ns_query_options qo = NS_QUERY_OPTIONS_INIT;
+        qo.any = i % 5 == 4;
+        ns_query *q;
+        if (ns_query_parse(&q, idx, text, strlen(text), &qo, err, sizeof err, NULL))
+            continue;
+        ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+        so.k = 20;
+        so.b = i % 2 ? 0.75 : 0.4; /* the options are the search's */
+        ns_results *r = NULL;
+        int rc = ns_search(&r, idx, q, &so);
+        CHECK(rc == NS_OK || rc == NS_ETOOBIG);
+        if (!rc)
+            check_explain(q, &so, r, 20, text);
+        ns_results_free(r);
+        ns_query_free(q);
+    }
+    printf("oracle: %zu hits explained, %zu summing to their score\n", nexplained, nexplain_ok);
+    CHECK(nexplained - before >= 300 && nexplain_ok == nexplained);
+    ns_index_close(idx);
+}
+
 static void teardown(void)
 {
     if (DIR_)
@@ -769,4 +861,4 @@ static void teardown(void)
 }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force),
-                     NST(test_fuzzy_terms_match_brute_force))
+                     NST(test_fuzzy_terms_match_brute_force), NST(test_explain_sums_to_score))
