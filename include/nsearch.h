@@ -539,6 +539,46 @@ NS_API void ns_results_free(ns_results *r);
  *  ns_index_errmsg). */
 NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len);
 
+/* ------------------------------------------------------------ ranking rewrites */
+
+/** Adds proximity clauses to q (docs/query-language.md, "Ranking"): every
+ *  two neighbouring words of the query become an optional clause "both
+ *  within window words, in either order" whose BM25F score counts weight
+ *  times, so documents where the query's words stand close together rank
+ *  higher; nothing stops or starts matching. The canonical form shows the
+ *  clauses ((NEAR/8 a b)^0.1). A query of one word, or whose top is not a
+ *  plain AND, OR or +required list of words, is left as it is. Errors:
+ *  NS_EINVAL (NULL q, weight not in 0..100, window not in 1..1000),
+ *  NS_ENOMEM. */
+NS_API int ns_query_add_proximity(ns_query *q, double weight, unsigned window);
+
+typedef struct ns_expand_options {
+    unsigned version; /* NS_EXPAND_OPTIONS_VERSION */
+    unsigned docs;    /* hits taken as relevant (1..1000; default 10) */
+    unsigned terms;   /* terms added at most (default 20; 0: none) */
+    double weight;    /* weight of the best added term (default 0.3); the
+                         others are weighted down in proportion */
+} ns_expand_options;
+
+#define NS_EXPAND_OPTIONS_VERSION 1
+#define NS_EXPAND_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        NS_EXPAND_OPTIONS_VERSION, 10, 20, 0.3                                                     \
+    }
+
+/** Pseudo-relevance feedback: runs q on idx with sopts (NULL: defaults;
+ *  k and offset are ignored), takes its first opts->docs hits as relevant and
+ *  makes *out, q with the opts->terms terms most typical of them (IDF times
+ *  their mean share of the hits' text; present in at least two hits) added as
+ *  optional weighted terms (docs/query-language.md, "Ranking"). Search *out
+ *  as any query; the caller frees it with ns_query_free (q is unchanged).
+ *  Costs one search plus analysing the hits' text (at most 64 KiB of each
+ *  body). Safe from several threads on one ns_index, like ns_search.
+ *  Errors: those of ns_search, NS_EINVAL (bad options), NS_EUNSUPPORTED (a
+ *  Xapian index), NS_ENOMEM (message in ns_index_errmsg). */
+NS_API int ns_query_expand(ns_query **out, ns_index *idx, const ns_query *q,
+                           const ns_search_options *sopts, const ns_expand_options *opts);
+
 /* ------------------------------------------------------------ explanations */
 
 typedef struct ns_explain ns_explain;

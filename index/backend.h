@@ -86,6 +86,12 @@ typedef struct nsi_backend {
      * NS_EUNSUPPORTED. */
     int (*explain)(const ns_results *r, size_t i, const ns_query *q, const ns_search_options *opts,
                    ns_explain *out);
+    /* The document frequency of each analysed term terms[i] (lens[i] bytes)
+     * in the current generation into df[i], and the documents BM25 counts
+     * (deleted ones included, as for IDF) into *ndocs. NULL: the front door
+     * answers NS_EUNSUPPORTED (ns_query_expand). */
+    int (*term_df)(ns_index *idx, const char *const *terms, const size_t *lens, size_t n,
+                   uint64_t *df, uint64_t *ndocs);
 
     /* ---- writing: the backend's writer state is an opaque pointer */
 

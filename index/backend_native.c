@@ -22,6 +22,7 @@ const nsi_backend nsi_backend_native = {
     .results_release = nsi_reader_results_release,
     .check = nsi_check,
     .explain = nsi_native_explain,
+    .term_df = nsi_native_term_df,
     .w_open = nsi_writer_open,
     .w_put = nsi_writer_put,
     .w_delete = nsi_writer_delete,

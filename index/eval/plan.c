@@ -42,7 +42,13 @@ static int plan_timeout(const nsi_plan_limits *lim, char *err, size_t errlen)
                     lim->timeout);
 }
 
-static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int title_only,
+/* The weight and role a node passes to its terms (query.h, plan.h). */
+typedef struct scale {
+    double mult;
+    int role;
+} scale;
+
+static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int title_only, scale sc,
                              nsi_plan_limits *lim, int *rc, char *err, size_t errlen)
 {
     /* a lookup per segment: few enough to read the clock every time */
@@ -71,8 +77,9 @@ static nsi_enode *term_enode(const nsi_snap *s, const char *t, size_t len, int t
             return NULL;
         }
     }
-    e->idf = nsi_bm25_idf(s->ndocs, e->df);
-    e->weight = 1;
+    e->weight = sc.mult;
+    e->idf = nsi_bm25_idf(s->ndocs, e->df) * sc.mult;
+    e->role = sc.role;
     e->edits = -1;
     return e;
 }
@@ -237,8 +244,8 @@ static double fuzzy_weight(const nsq_node *q, const char *t, size_t len, int edi
     return w > 0.1 ? w : 0.1;
 }
 
-static nsi_enode *expansion_enode(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim,
-                                  int *rc, char *err, size_t errlen)
+static nsi_enode *expansion_enode(const nsi_snap *s, const nsq_node *q, scale sc,
+                                  nsi_plan_limits *lim, int *rc, char *err, size_t errlen)
 {
     strset set = {0};
     nsi_enode *e = NULL;
@@ -250,8 +257,8 @@ static nsi_enode *expansion_enode(const nsi_snap *s, const nsq_node *q, nsi_plan
         if (!e)
             *rc = NS_ENOMEM;
         for (size_t k = 0; e && k < set.n; k++) {
-            e->kids[k] = term_enode(s, set.e[k].v, set.e[k].len, q->field == NSQ_FIELD_TITLE, lim,
-                                    rc, err, errlen);
+            e->kids[k] = term_enode(s, set.e[k].v, set.e[k].len, q->field == NSQ_FIELD_TITLE, sc,
+                                    lim, rc, err, errlen);
             if (!e->kids[k]) {
                 nsi_plan_free(e);
                 e = NULL;
@@ -270,7 +277,7 @@ static nsi_enode *expansion_enode(const nsi_snap *s, const nsq_node *q, nsi_plan
         for (size_t k = 0; k < e->nkids; k++) {
             nsi_enode *t = e->kids[k];
             t->edits = set.e[k].edits;
-            t->weight = fuzzy_weight(q, t->term, t->len, t->edits);
+            t->weight = fuzzy_weight(q, t->term, t->len, t->edits) * sc.mult;
             t->idf = nsi_bm25_idf(s->ndocs, df) * t->weight;
         }
     }
@@ -278,18 +285,22 @@ static nsi_enode *expansion_enode(const nsi_snap *s, const nsq_node *q, nsi_plan
     return e;
 }
 
-nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
-                          char *err, size_t errlen)
+static nsi_enode *build(const nsi_snap *s, const nsq_node *q, scale sc, nsi_plan_limits *lim,
+                        int *rc, char *err, size_t errlen)
 {
     static const enum nsi_ekind kinds[] = {
         [NSQ_TERM] = NSI_E_TERM, [NSQ_PREFIX] = NSI_E_OR,   [NSQ_PHRASE] = NSI_E_PHRASE,
         [NSQ_NEAR] = NSI_E_NEAR, [NSQ_AND] = NSI_E_AND,     [NSQ_OR] = NSI_E_OR,
         [NSQ_NOT] = NSI_E_NOT,   [NSQ_MAYBE] = NSI_E_MAYBE, [NSQ_FUZZY] = NSI_E_OR};
+    if (q->weight > 0)
+        sc.mult *= q->weight;
+    if (q->role != NSQ_ROLE_QUERY)
+        sc.role = q->role;
     if (q->kind == NSQ_TERM)
-        return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, lim, rc, err,
+        return term_enode(s, q->term, q->term_len, q->field == NSQ_FIELD_TITLE, sc, lim, rc, err,
                           errlen);
     if (q->kind == NSQ_PREFIX || q->kind == NSQ_FUZZY)
-        return expansion_enode(s, q, lim, rc, err, errlen);
+        return expansion_enode(s, q, sc, lim, rc, err, errlen);
     nsi_enode *e = enode_new(kinds[q->kind], q->nkids);
     if (!e) {
         *rc = NS_ENOMEM;
@@ -298,7 +309,7 @@ nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits 
     e->dist = q->dist;
     e->title_only = q->field == NSQ_FIELD_TITLE;
     for (size_t i = 0; i < q->nkids; i++) {
-        nsi_enode *k = nsi_plan_build(s, q->kids[i], lim, rc, err, errlen);
+        nsi_enode *k = build(s, q->kids[i], sc, lim, rc, err, errlen);
         if (!k) {
             nsi_plan_free(e);
             return NULL;
@@ -309,6 +320,12 @@ nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits 
         e->kids[e->nkids++] = k;
     }
     return e;
+}
+
+nsi_enode *nsi_plan_build(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *lim, int *rc,
+                          char *err, size_t errlen)
+{
+    return build(s, q, (scale){1.0, NSQ_ROLE_QUERY}, lim, rc, err, errlen);
 }
 
 uint64_t nsi_plan_max_df(const nsi_enode *e)

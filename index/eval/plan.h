@@ -34,8 +34,12 @@ typedef struct nsi_enode {
     size_t len;
     uint64_t df;   /* TERM: over every segment, deleted documents included */
     double idf;    /* TERM: the weight of the term in BM25F (weight included) */
-    double weight; /* TERM: 1, or what a fuzzy expansion's idf was scaled by */
+    double weight; /* TERM: what its idf was scaled by: the product of the
+                      weights of its query node and their ancestors (ranking
+                      rewrites), times a fuzzy expansion's weight; 1 for most */
     int edits;     /* TERM: -1, or a fuzzy expansion's edits from the query term */
+    int role;      /* TERM: enum nsq_role of the query node it comes from (or its
+                      nearest ancestor with a role), for explanations */
     unsigned dist; /* NEAR */
     struct nsi_enode **kids;
     size_t nkids;

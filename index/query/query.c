@@ -141,13 +141,14 @@ static int format_field(const nsq_node *n, nsi_buf *b)
 
 /* Kids of PHRASE and NEAR inherit the parent's field, so they print bare. */
 static int format_node(const nsq_node *n, nsi_buf *b, int bare);
+static int format_weighted(const nsq_node *n, nsi_buf *b, int bare);
 
 static int format_kids(const nsq_node *n, nsi_buf *b, int bare)
 {
     for (size_t i = 0; i < n->nkids; i++) {
         int rc = nsi_buf_putc(b, ' ');
         if (!rc)
-            rc = format_node(n->kids[i], b, bare);
+            rc = format_weighted(n->kids[i], b, bare);
         if (rc)
             return rc;
     }
@@ -203,9 +204,41 @@ static int format_node(const nsq_node *n, nsi_buf *b, int bare)
     return rc ? rc : nsi_buf_putc(b, ')');
 }
 
+/* A rewrite's weight after the node: "a b"^0.1. */
+static int format_weighted(const nsq_node *n, nsi_buf *b, int bare)
+{
+    int rc = format_node(n, b, bare);
+    if (!rc && n->weight > 0 && n->weight != 1)
+        rc = nsi_buf_printf(b, "^%.3g", n->weight);
+    return rc;
+}
+
 int nsq_format(const nsq_node *n, nsi_buf *b)
 {
     if (!n)
         return nsi_buf_append(b, "()", 2);
-    return format_node(n, b, 0);
+    return format_weighted(n, b, 0);
+}
+
+nsq_node *nsq_copy(const nsq_node *n)
+{
+    nsq_node *c = n->term ? nsq_new_term(n->kind, n->term, n->term_len, n->offset)
+                          : nsq_new(n->kind, n->offset);
+    if (!c)
+        return NULL;
+    c->field = n->field;
+    c->dist = n->dist;
+    c->weight = n->weight;
+    c->role = n->role;
+    for (size_t i = 0; i < n->nkids; i++) {
+        nsq_node *k = nsq_copy(n->kids[i]);
+        /* kids of one kind are never flattened here: n is already flat */
+        if (!k || reserve_kids(c, 1) != NS_OK) {
+            nsq_free(k);
+            nsq_free(c);
+            return NULL;
+        }
+        c->kids[c->nkids++] = k;
+    }
+    return c;
 }

@@ -25,6 +25,10 @@ enum nsq_kind {
 
 enum nsq_field { NSQ_FIELD_ALL = 0, NSQ_FIELD_TITLE = 1 };
 
+/* Why a node is in the tree: typed by the user, or added by a ranking
+ * rewrite (proximity.c, ns_query_expand), which --explain names. */
+enum nsq_role { NSQ_ROLE_QUERY = 0, NSQ_ROLE_PROXIMITY = 1, NSQ_ROLE_FEEDBACK = 2 };
+
 typedef struct nsq_node {
     enum nsq_kind kind;
     enum nsq_field field; /* TERM, PREFIX, FUZZY, PHRASE, NEAR: where it must occur */
@@ -34,6 +38,9 @@ typedef struct nsq_node {
     struct nsq_node **kids;
     size_t nkids;
     size_t offset; /* byte offset in the query text where it starts */
+    double weight; /* what the node's score is multiplied by; 0 means 1 (the
+                      parser's nodes); set by ranking rewrites */
+    enum nsq_role role;
 } nsq_node;
 
 /* Parses text into a tree, analysing words with an. Normal forms:
@@ -54,7 +61,8 @@ void nsq_free(nsq_node *n);
 /* Appends the canonical form of n to b:
  *   TERM: sever   title field: title:sever   PREFIX: relat*   FUZZY: govern~1
  *   PHRASE: "sever relat"   NEAR: (NEAR/5 a b)   AND: (AND a b (NOT c))
- *   OR: (OR a b)   MAYBE: (MAYBE a b c). A NULL tree prints as (). */
+ *   OR: (OR a b)   MAYBE: (MAYBE a b c). A NULL tree prints as ().
+ * A node with a weight other than 1 ends in ^weight: "a b"^0.1. */
 int nsq_format(const nsq_node *n, nsi_buf *b);
 
 /* Tree building (query.c), for the parser and for rewrites such as prefix
@@ -78,5 +86,15 @@ int nsq_add_kid(nsq_node *parent, nsq_node *kid);
  * positive kids first and its NOT kids after them (each group in text order).
  * Any other kind is returned unchanged. */
 nsq_node *nsq_simplify(nsq_node *n);
+
+/* The proximity rewrite (proximity.c, ns_query_add_proximity): each two
+ * neighbouring words of the query become an optional NEAR/window clause whose
+ * score counts weight times. NS_OK (nothing to do for one word) or
+ * NS_ENOMEM, with *root unchanged on failure only as far as it stays a valid
+ * tree. */
+int nsi_query_proximity(nsq_node **root, double weight, unsigned window);
+
+/* A deep copy of n (NULL when out of memory). */
+nsq_node *nsq_copy(const nsq_node *n);
 
 #endif

@@ -57,7 +57,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     s = sum(p["score"] for p in parts)
     assert abs(s - o["score"]) <= 1e-5 * len(parts) * abs(o["score"]), (o["score"], s, parts)
     for p in parts:
-        assert p["what"].startswith(("title:", "body:", "proximity")), p
+        assert p["what"].startswith(("title:", "body:", "proximity ", "feedback ")), p
     hits += 1
 assert hits >= 5, (sys.argv[2], hits)
 PY

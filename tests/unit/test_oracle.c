@@ -414,7 +414,7 @@ static void check_explain(const ns_query *q, const ns_search_options *so, const 
             CHECK_EQ_INT(ns_explain_get(e, j, &p), NS_OK);
             sum += p.score;
             named &= (!strncmp(p.what, "title:", 6) || !strncmp(p.what, "body:", 5) ||
-                      !strncmp(p.what, "proximity", 9)) &&
+                      !strncmp(p.what, "proximity ", 10) || !strncmp(p.what, "feedback ", 9)) &&
                      p.score > 0;
         }
         int ok = named && fabs(sum - h.score) <= 1e-6 * fabs(h.score);
@@ -844,6 +844,254 @@ static void test_explain_sums_to_score(void)
     ns_index_close(idx);
 }
 
+/* ---- proximity clauses (ns_query_add_proximity): an OR of words gains,
+ * for each two neighbouring words, weight x their BM25F when they stand within
+ * the window of each other (NEAR) */
+
+#define PROX_W 0.25
+#define PROX_WIN 5u
+
+static size_t nprox, nprox_ok;
+
+static void check_proximity(ns_index *idx, const word *w, int n)
+{
+    char text[512] = "";
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(text, " OR ");
+        strcat(text, w[i].text);
+    }
+    sc *bf = malloc(C.n * sizeof *bf);
+    size_t nbf = 0;
+    near_dist = PROX_WIN;
+    for (size_t d = 0; d < C.n; d++) {
+        if (!matches(Q_OR, w, n, &D[d]))
+            continue;
+        double s = 0, sc1[4] = {0};
+        for (int i = 0; i < n; i++) {
+            uint32_t f[2];
+            tf(&D[d], w[i].term, f);
+            if (f[0] || f[1])
+                s += sc1[i] = bm25f(w[i].term, &D[d]);
+        }
+        for (int i = 0; i + 1 < n; i++) {
+            uint32_t t[2] = {w[i].term, w[i + 1].term};
+            if (has_near(&D[d], t, 2))
+                s += PROX_W * (sc1[i] + sc1[i + 1]);
+        }
+        bf[nbf++] = (sc){s, d};
+    }
+    for (size_t i = 1; i < nbf; i++)
+        for (size_t j = i; j > 0 && cmp_sc(&bf[j - 1], &bf[j]) > 0; j--) {
+            sc t = bf[j];
+            bf[j] = bf[j - 1];
+            bf[j - 1] = t;
+        }
+    char err[NS_ERRBUF_SIZE];
+    ns_query *q;
+    CHECK_EQ_INT(ns_query_parse(&q, idx, text, strlen(text), NULL, err, sizeof err, NULL), NS_OK);
+    CHECK_EQ_INT(ns_query_add_proximity(q, PROX_W, PROX_WIN), NS_OK);
+    CHECK(strstr(ns_query_string(q), "(NEAR/5 ") != NULL);
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = C.n;
+    so.exhaustive = 1;
+    ns_results *r = NULL, *p = NULL;
+    CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+    int ok = r && ns_results_count(r) == nbf;
+    for (size_t i = 0; ok && i < nbf && i < 10; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        ok = fabs(h.score - bf[i].s) <= 1e-9 * fabs(bf[i].s) + 1e-12;
+    }
+    if (!ok)
+        fprintf(stderr, "proximity %s (%s): index %zu hits, brute force %zu\n", text,
+                ns_query_string(q), r ? ns_results_count(r) : 0, nbf);
+    CHECK(ok);
+    check_explain(q, &so, r, 10, text);
+    ns_search_options po = NS_SEARCH_OPTIONS_INIT;
+    CHECK_EQ_INT(ns_search(&p, idx, q, &po), NS_OK);
+    int pr_ok = p && ns_results_count(p) == (nbf < 10 ? nbf : 10);
+    for (size_t i = 0; pr_ok && i < ns_results_count(p); i++) {
+        ns_hit x, y;
+        ns_results_hit(p, i, &x);
+        ns_results_hit(r, i, &y);
+        pr_ok = x.docnum == y.docnum && x.score == y.score;
+    }
+    CHECK(pr_ok);
+    nprox++;
+    nprox_ok += ok && pr_ok;
+    ns_results_free(p);
+    ns_results_free(r);
+    ns_query_free(q);
+    free(bf);
+}
+
+static void test_proximity_matches_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    for (int i = 0; i < 100; i++) {
+        word run[8], w[3];
+        if (!random_words(run, 8, 1))
+            continue;
+        int n = 2 + i % 2, distinct = 1;
+        for (int k = 0; k < n; k++) {
+            w[k] = run[(k + (size_t)next_rand() % 2) % 8];
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        }
+        for (int k = 0; k + 1 < n; k++)
+            distinct &= w[k].term != w[k + 1].term;
+        if (distinct)
+            check_proximity(idx, w, n);
+    }
+    printf("oracle: %zu proximity queries, %zu equal to brute force and pruned == exhaustive\n",
+           nprox, nprox_ok);
+    CHECK(nprox >= 40 && nprox_ok == nprox);
+    ns_index_close(idx);
+}
+
+/* ---- pseudo-relevance feedback (ns_query_expand): the terms added are
+ * those the brute force picks from the same hits */
+
+#define FB_DOCS 8u
+#define FB_TERMS 6u
+
+typedef struct fbw {
+    uint32_t term;
+    double w;
+} fbw;
+
+static int cmp_fbw(const void *a, const void *b)
+{
+    const fbw *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w < y->w ? 1 : -1;
+    return strcmp(terms[x->term], terms[y->term]);
+}
+
+static size_t nfb, nfb_ok;
+
+static void check_feedback(ns_index *idx, const word *w, int and)
+{
+    char text[256], err[NS_ERRBUF_SIZE];
+    snprintf(text, sizeof text, and? "%s %s" : "%s OR %s", w[0].text, w[1].text);
+    ns_query *q, *x = NULL;
+    CHECK_EQ_INT(ns_query_parse(&q, idx, text, strlen(text), NULL, err, sizeof err, NULL), NS_OK);
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = FB_DOCS;
+    ns_results *r = NULL;
+    CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+    ns_expand_options eo = NS_EXPAND_OPTIONS_INIT;
+    eo.docs = FB_DOCS;
+    eo.terms = FB_TERMS;
+    eo.weight = 0.5;
+    CHECK_EQ_INT(ns_query_expand(&x, idx, q, NULL, &eo), NS_OK);
+    size_t nh = ns_results_count(r);
+    /* brute force: idf x mean share of the hits' tokens, in >= 2 hits */
+    double *sum = calloc(nterms, sizeof *sum);
+    uint32_t *in = calloc(nterms, sizeof *in);
+    for (size_t i = 0; i < nh; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        size_t d = 0;
+        while (d < C.n && !(C.d[d].id_len == h.id_len && !memcmp(C.d[d].id, h.id, h.id_len)))
+            d++;
+        if (d == C.n || !D[d].n)
+            continue;
+        for (size_t k = 0; k < D[d].n; k++) {
+            uint32_t t = D[d].o[k].term;
+            if (k == 0 || t != D[d].o[k - 1].term)
+                in[t]++;
+            sum[t] += 1.0 / (double)D[d].n;
+        }
+    }
+    fbw *c = malloc(nterms * sizeof *c);
+    size_t nc = 0;
+    for (uint32_t t = 0; t < nterms; t++)
+        if (in[t] >= (nh >= 2 ? 2u : 1u) && t != w[0].term && t != w[1].term) {
+            double N = (double)C.n, n = df[t];
+            double v = sum[t] / (double)nh * log(1 + (N - n + 0.5) / (n + 0.5));
+            if (v > 0)
+                c[nc++] = (fbw){t, v};
+        }
+    qsort(c, nc, sizeof *c, cmp_fbw);
+    /* every expected term is in the expanded query, with its weight; a tie at
+     * the cut may pick either, so the last one is checked only without it */
+    size_t want = nc < FB_TERMS ? nc : FB_TERMS;
+    if (want == FB_TERMS && nc > FB_TERMS && c[FB_TERMS].w >= c[FB_TERMS - 1].w * (1 - 1e-9))
+        want--;
+    const char *qs = ns_query_string(x);
+    int ok = nh == 0 || want > 0;
+    for (size_t i = 0; ok && i < want; i++) {
+        char needle[160];
+        snprintf(needle, sizeof needle, " %s^%.3g", terms[c[i].term], 0.5 * c[i].w / c[0].w);
+        ok = strstr(qs, needle) != NULL;
+        if (!ok)
+            fprintf(stderr, "feedback %s: expected '%s' in %s\n", text, needle, qs);
+    }
+    CHECK(ok);
+    /* an AND keeps its matches (MAYBE); the expanded query is exact too */
+    ns_search_options all = NS_SEARCH_OPTIONS_INIT;
+    all.k = 0;
+    all.exhaustive = 1;
+    ns_results *c0 = NULL, *c1 = NULL, *e = NULL, *pr = NULL;
+    CHECK_EQ_INT(ns_search(&c0, idx, q, &all), NS_OK);
+    CHECK_EQ_INT(ns_search(&c1, idx, x, &all), NS_OK);
+    if (and)
+        CHECK(ns_results_total(c0, NULL) == ns_results_total(c1, NULL));
+    else
+        CHECK(ns_results_total(c0, NULL) <= ns_results_total(c1, NULL));
+    all.k = 10;
+    CHECK_EQ_INT(ns_search(&e, idx, x, &all), NS_OK);
+    ns_search_options po = NS_SEARCH_OPTIONS_INIT;
+    CHECK_EQ_INT(ns_search(&pr, idx, x, &po), NS_OK);
+    int pr_ok = ns_results_count(pr) == ns_results_count(e);
+    for (size_t i = 0; pr_ok && i < ns_results_count(pr); i++) {
+        ns_hit a, b;
+        ns_results_hit(pr, i, &a);
+        ns_results_hit(e, i, &b);
+        pr_ok = a.docnum == b.docnum && a.score == b.score;
+    }
+    CHECK(pr_ok);
+    check_explain(x, &all, e, 10, qs);
+    nfb++;
+    nfb_ok += ok && pr_ok;
+    ns_results_free(c0);
+    ns_results_free(c1);
+    ns_results_free(e);
+    ns_results_free(pr);
+    ns_results_free(r);
+    free(sum);
+    free(in);
+    free(c);
+    ns_query_free(x);
+    ns_query_free(q);
+}
+
+static void test_feedback_terms_match_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    for (int i = 0; i < 30; i++) {
+        word w[2];
+        if (!random_words(w, 2, 0))
+            continue;
+        for (int k = 0; k < 2; k++)
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        check_feedback(idx, w, i % 2);
+    }
+    printf("oracle: %zu expanded queries, %zu with the brute force's terms and exact\n", nfb,
+           nfb_ok);
+    CHECK(nfb >= 25 && nfb_ok == nfb);
+    ns_index_close(idx);
+}
+
 static void teardown(void)
 {
     if (DIR_)
@@ -861,4 +1109,6 @@ static void teardown(void)
 }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force),
-                     NST(test_fuzzy_terms_match_brute_force), NST(test_explain_sums_to_score))
+                     NST(test_fuzzy_terms_match_brute_force), NST(test_explain_sums_to_score),
+                     NST(test_proximity_matches_brute_force),
+                     NST(test_feedback_terms_match_brute_force))
