@@ -552,6 +552,10 @@ NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *le
  *  NS_ENOMEM. */
 NS_API int ns_query_add_proximity(ns_query *q, double weight, unsigned window);
 
+/* The weight and window of `nsearch --proximity` (bench/tune.sh chose them). */
+#define NS_PROXIMITY_WEIGHT 0.1
+#define NS_PROXIMITY_WINDOW 8u
+
 typedef struct ns_expand_options {
     unsigned version; /* NS_EXPAND_OPTIONS_VERSION */
     unsigned docs;    /* hits taken as relevant (1..1000; default 10) */

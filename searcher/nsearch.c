@@ -46,6 +46,8 @@ typedef struct cli_opts {
     int allow_partial; /* --allow-partial: skip shards that do not answer */
     char *query;       /* the words after the options, joined; malloc'd */
     int explain;       /* --explain */
+    int proximity;     /* --proximity */
+    int expand;        /* --expand */
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
@@ -70,7 +72,9 @@ enum {
     OPT_EXHAUSTIVE,
     OPT_ALLOW_PARTIAL,
     OPT_QUERY_TIMEOUT,
-    OPT_EXPLAIN
+    OPT_EXPLAIN,
+    OPT_PROXIMITY,
+    OPT_EXPAND
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -97,6 +101,12 @@ static const cliopt options[] = {
     {"title-weight", OPT_TITLE_WEIGHT, required_argument, "X",
      "weight of title words (default 2.0)"},
     {"exhaustive", OPT_EXHAUSTIVE, no_argument, NULL, "score every match: exact totals, slower"},
+    {"proximity", OPT_PROXIMITY, no_argument, NULL,
+     "rank documents where the query's words stand\n"
+     "close together higher (docs/query-language.md)"},
+    {"expand", OPT_EXPAND, no_argument, NULL,
+     "pseudo-relevance feedback: add the terms most\n"
+     "typical of the first hits, weighted, and search again"},
     {"explain", OPT_EXPLAIN, no_argument, NULL,
      "show each hit's score in parts (per term and\n"
      "field: tf, idf, length norm) that add up to it"},
@@ -207,6 +217,12 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
         break;
     case OPT_EXPLAIN:
         o->explain = 1;
+        break;
+    case OPT_PROXIMITY:
+        o->proximity = 1;
+        break;
+    case OPT_EXPAND:
+        o->expand = 1;
         break;
     case OPT_ANY:
         o->qopts.any = 1;
@@ -416,6 +432,21 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
     if (err->rc != NS_OK) {
         err->in_parse = 1;
         return;
+    }
+    if (!ns_query_is_empty(q) && (o->proximity || o->expand)) {
+        int rc = o->proximity ? ns_query_add_proximity(q, NS_PROXIMITY_WEIGHT, NS_PROXIMITY_WINDOW)
+                              : NS_OK;
+        ns_query *x = NULL;
+        if (rc == NS_OK && o->expand &&
+            (rc = ns_query_expand(&x, idx, q, &o->sopts, NULL)) == NS_OK) {
+            ns_query_free(q);
+            q = x;
+        }
+        if (rc != NS_OK) {
+            index_error(err, idx, rc);
+            ns_query_free(q);
+            return;
+        }
     }
     if (!ns_query_is_empty(q)) {
         int rc = ns_search(&r, idx, q, &o->sopts);
@@ -700,6 +731,8 @@ int main(int argc, char **argv)
                   NULL,
                   0,
                   NULL,
+                  0,
+                  0,
                   0};
     ns_index *idx = NULL;
     char *path = NULL;

@@ -84,16 +84,20 @@ static int term_parts(nsi_eval *x, const nsi_enode *e, uint32_t doc, ns_explain 
     double nt = 1 / (1 - sc->b + sc->b * lt / at), nb = 1 / (1 - sc->b + sc->b * lb / ab);
     double wt = tft ? sc->wt * tft * nt : 0, wb = tfb && !e->title_only ? tfb * nb : 0;
     double s = nsi_term_score(x, t), st = wt + wb > 0 ? s * wt / (wt + wb) : 0;
+    static const char *const role[] = {"", "proximity ", "feedback "};
     char fz[64] = "";
     if (e->edits >= 0)
-        snprintf(fz, sizeof fz, " fuzzy edits=%d weight=%.2f", e->edits, e->weight);
+        snprintf(fz, sizeof fz, " fuzzy edits=%d weight=%.3g", e->edits, e->weight);
+    else if (e->weight != 1)
+        snprintf(fz, sizeof fz, " weight=%.3g", e->weight);
+    const char *r = e->role > 0 && e->role < 3 ? role[e->role] : "";
     double idf = e->weight > 0 ? e->idf / e->weight : e->idf;
     if (wt > 0)
-        rc = nsi_explain_add(out, st, "title:%s tf=%u idf=%.2f norm=%.2f weight=%g%s", e->term, tft,
-                             idf, nt, sc->wt, fz);
+        rc = nsi_explain_add(out, st, "%stitle:%s tf=%u idf=%.2f norm=%.2f field_weight=%g%s", r,
+                             e->term, tft, idf, nt, sc->wt, fz);
     if (!rc && wb > 0)
-        rc = nsi_explain_add(out, s - st, "body:%s tf=%u idf=%.2f norm=%.2f%s", e->term, tfb, idf,
-                             nb, fz);
+        rc = nsi_explain_add(out, s - st, "%sbody:%s tf=%u idf=%.2f norm=%.2f%s", r, e->term, tfb,
+                             idf, nb, fz);
     nsi_cursor_free(c);
     return rc;
 }

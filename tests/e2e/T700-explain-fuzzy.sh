@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# T700-explain-fuzzy: `word~` and --explain through nsearch on BBC News.
+# T700-explain-fuzzy: `word~`, --explain, --proximity and --expand through
+# nsearch on BBC News.
 # A misspelling with `~` finds every document the right spelling finds (its
 # stem is one edit away), on the native index and, with the same set, on a
 # Xapian one; `~3` is a syntax error. --explain --json gives every hit parts
@@ -41,11 +42,17 @@ expect_rc 2 "fuzzy distance 3"
 grep -qF "fuzzy distance must be 0 to 2" "$tmp/err" || fail "no message for ~3"
 
 # --explain in JSON: parts that sum to the score, for several kinds of query
-for q in 'goverment~ spending' 'title:election "general election"' 'budget* tax' \
-    'economy OR growth -title:china'; do
-    ns -d "$idx" --json --explain -n 20 --any "$q"
-    [ "$rc" -eq 0 ] || fail "--explain '$q' exit $rc"
-    "$py" - "$tmp/out" "$q" <<'PY' || fail "explain parts of '$q'"
+# (also with the ranking rewrites, whose clauses are parts of their own)
+# (also with the ranking rewrites, whose clauses are parts of their own):
+# "OPTIONS|QUERY"
+for spec in '|goverment~ spending' '|title:election "general election"' '|budget* tax' \
+    '|economy OR growth -title:china' '--proximity|government spending cuts' \
+    '--expand|government spending cuts' '--proximity --expand|oil prices'; do
+    q=${spec#*|}
+    read -ra extra <<<"${spec%%|*}"
+    ns -d "$idx" --json --explain -n 20 --any "${extra[@]}" -- "$q"
+    [ "$rc" -eq 0 ] || fail "--explain ${extra[*]} '$q' exit $rc"
+    "$py" - "$tmp/out" "${extra[*]} $q" <<'PY' || fail "explain parts of ${extra[*]} '$q'"
 import json, sys
 hits = 0
 for line in open(sys.argv[1], encoding="utf-8"):
@@ -59,7 +66,14 @@ for line in open(sys.argv[1], encoding="utf-8"):
     for p in parts:
         assert p["what"].startswith(("title:", "body:", "proximity ", "feedback ")), p
     hits += 1
+    if "--expand" in sys.argv[2] and hits == 1:  # the best hit has feedback terms
+        assert any(p["what"].startswith("feedback ") for p in parts), parts
 assert hits >= 5, (sys.argv[2], hits)
+summary = json.loads(open(sys.argv[1], encoding="utf-8").read().splitlines()[-1])
+if "--expand" in sys.argv[2]:
+    assert "^" in summary["query"], summary["query"]
+if "--proximity" in sys.argv[2]:
+    assert "(NEAR/8 " in summary["query"], summary["query"]
 PY
 done
 # text: an indented line per part under each hit
