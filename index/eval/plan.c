@@ -182,6 +182,9 @@ static int expand_prefix(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *
     return strset_sort(out);
 }
 
+/* Dictionary entries stepped over before a seek (expand_fuzzy). */
+#define SKIP_STEPS 32
+
 /* The smallest byte string greater than every string starting with
  * p[0..n): p with its last byte below 0xFF incremented and cut there; 0 when
  * there is none (p is all 0xFF). */
@@ -221,10 +224,22 @@ static int expand_fuzzy(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *l
                 r = strset_add(out, it.term, it.term_len, d, q, lim, err, errlen);
             if (r)
                 break;
-            if (skip && skip <= NS_MAX_TERM_BYTES && (n = successor(it.term, skip, next)) > 0)
-                r = nsi_dictit_seek(&it, s->segs[i], next, n, err, errlen);
-            else
+            if (skip && skip <= NS_MAX_TERM_BYTES && (n = successor(it.term, skip, next)) > 0) {
+                /* a hopeless prefix: step over its terms while they are few
+                 * (stepping decodes one entry; a seek searches the whole
+                 * dictionary), then seek past the rest */
+                char pre[NS_MAX_TERM_BYTES];
+                memcpy(pre, it.term, skip);
+                int steps = 0;
+                do
+                    r = nsi_dictit_next(&it, err, errlen);
+                while (r == NS_OK && ++steps < SKIP_STEPS && it.term_len >= skip &&
+                       !memcmp(it.term, pre, skip));
+                if (r == NS_OK && it.term_len >= skip && !memcmp(it.term, pre, skip))
+                    r = nsi_dictit_seek(&it, s->segs[i], next, n, err, errlen);
+            } else {
                 r = nsi_dictit_next(&it, err, errlen);
+            }
         }
         if (r > 0) /* the end of this dictionary */
             r = NS_OK;
