@@ -386,7 +386,7 @@ bench_corpus "$results" "$label" "${news[@]}"
 # ------------------------------------------------------------ result quality
 # nsearch's ranking rewrites as --proximity and --expand run them
 # (include/nsearch.h: NS_PROXIMITY_WEIGHT/WINDOW, NS_EXPAND_OPTIONS_INIT)
-rank_prox=${rank_prox:-0.1,8} rank_fb=${rank_fb:-10,20,0.3}
+rank_prox=${rank_prox:-0.2,4} rank_fb=${rank_fb:-10,20,0.4}
 for c in "${ir[@]}"; do
     d=$corp/$c
     "$bindir/gen_queries" --trec "$d/queries.tsv" "$results/queries/trec-$c.tsv"

@@ -552,22 +552,23 @@ NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *le
  *  NS_ENOMEM. */
 NS_API int ns_query_add_proximity(ns_query *q, double weight, unsigned window);
 
-/* The weight and window of `nsearch --proximity` (bench/tune.sh chose them). */
-#define NS_PROXIMITY_WEIGHT 0.1
-#define NS_PROXIMITY_WINDOW 8u
+/* The weight and window of `nsearch --proximity`: the setting two of the
+ * three cross-validation folds of bench/tune.sh chose (docs/benchmarks.md). */
+#define NS_PROXIMITY_WEIGHT 0.2
+#define NS_PROXIMITY_WINDOW 4u
 
 typedef struct ns_expand_options {
     unsigned version; /* NS_EXPAND_OPTIONS_VERSION */
     unsigned docs;    /* hits taken as relevant (1..1000; default 10) */
     unsigned terms;   /* terms added at most (default 20; 0: none) */
-    double weight;    /* weight of the best added term (default 0.3); the
+    double weight;    /* weight of the best added term (default 0.4); the
                          others are weighted down in proportion */
 } ns_expand_options;
 
 #define NS_EXPAND_OPTIONS_VERSION 1
 #define NS_EXPAND_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_EXPAND_OPTIONS_VERSION, 10, 20, 0.3                                                     \
+        NS_EXPAND_OPTIONS_VERSION, 10, 20, 0.4                                                     \
     }
 
 /** Pseudo-relevance feedback: runs q on idx with sopts (NULL: defaults;

@@ -73,7 +73,7 @@ summary = json.loads(open(sys.argv[1], encoding="utf-8").read().splitlines()[-1]
 if "--expand" in sys.argv[2]:
     assert "^" in summary["query"], summary["query"]
 if "--proximity" in sys.argv[2]:
-    assert "(NEAR/8 " in summary["query"], summary["query"]
+    assert "(NEAR/4 " in summary["query"], summary["query"]
 PY
 done
 # text: an indented line per part under each hit
