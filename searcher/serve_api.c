@@ -183,11 +183,12 @@ typedef struct search_req {
     ns_query_options qopts;
     ns_search_options sopts;
     int snippets;
+    int explain;
 } search_req;
 
 static int search_params(const url_query *params, search_req *sr, serve_reply *out)
 {
-    *sr = (search_req){url_get(params, "q"), NS_QUERY_OPTIONS_INIT, NS_SEARCH_OPTIONS_INIT, 1};
+    *sr = (search_req){url_get(params, "q"), NS_QUERY_OPTIONS_INIT, NS_SEARCH_OPTIONS_INIT, 1, 0};
     if (sr->q == NULL) {
         api_error(out, 400, "bad_param", "q (the query) is required", -1, "q");
         return -1;
@@ -196,7 +197,8 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
         param_uint(params, "offset", SERVE_MAX_OFFSET, &sr->sopts.offset, out) != 0 ||
         param_bool(params, "any", &sr->qopts.any, out) != 0 ||
         param_bool(params, "literal", &sr->qopts.literal, out) != 0 ||
-        param_bool(params, "snippets", &sr->snippets, out) != 0)
+        param_bool(params, "snippets", &sr->snippets, out) != 0 ||
+        param_bool(params, "explain", &sr->explain, out) != 0)
         return -1;
     return 0;
 }
@@ -231,8 +233,10 @@ static int put_hits(FILE *f, const cli_run *run, int snippets)
             fprintf(f, ",\"cut_before\":%s,\"cut_after\":%s",
                     ns_snippet_cut_before(sn) ? "true" : "false",
                     ns_snippet_cut_after(sn) ? "true" : "false");
-        putc('}', f);
         ns_snippet_free(sn);
+        if (run->explain && (rc = print_explain_json(f, run, i)) != NS_OK)
+            return rc;
+        putc('}', f);
     }
     fprintf(f, "],\"snippet_us\":%" PRIu64 "}\n", snippet_us);
     return NS_OK;
@@ -309,7 +313,7 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
                        cli_now_us() - t0,
                        sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0,
                        &sr.sopts,
-                       0};
+                       sr.explain};
 
         search_reply(srv, &run, sr.snippets, out);
     }

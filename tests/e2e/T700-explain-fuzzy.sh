@@ -81,6 +81,19 @@ ns -d "$idx" --explain -n 2 spending
 [ "$rc" -eq 0 ] || fail "--explain text exit $rc"
 grep -qE '^ +[0-9]+\.[0-9]{4}  body:spend tf=[0-9]+ idf=' "$tmp/out" || fail "no indented parts"
 
+# HTTP: explain=1 gives each hit the same parts; fuzzy terms in q work
+if "$NSEARCH" serve --help >/dev/null 2>&1; then
+    start_server s1 -d "$idx"
+    req "$base/search?q=goverment~%20spending&any=1&explain=1&n=5"
+    expect_code 200 "search with explain"
+    json_check 'len(d["hits"]) == 5 and all(abs(sum(p["score"] for p in h["explain"]["parts"]) - h["score"]) <= 1e-5 * len(h["explain"]["parts"]) * h["score"] for h in d["hits"]) and d["query"].startswith("(OR gover~1")'
+    req "$base/search?q=spending&n=2"
+    json_check 'all("explain" not in h for h in d["hits"])'
+    stop_server
+else
+    echo "T700: nsearch serve not built; HTTP part skipped"
+fi
+
 # Xapian: the same matches for a fuzzy term; no explanations
 xidx="$tmp/xidx"
 ni -d "$xidx" --backend=xapian "$corpus"
