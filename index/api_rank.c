@@ -183,8 +183,11 @@ static int add_terms(ns_query *q, const cand *c, size_t n, double weight)
 {
     nsq_node *top = q->root;
     if (top->kind != NSQ_OR && top->kind != NSQ_MAYBE) {
-        if (!(top = nsq_new(NSQ_MAYBE, q->root->offset)) || nsq_add_kid(top, q->root)) {
-            free(top);
+        if (!(top = nsq_new(NSQ_MAYBE, q->root->offset)))
+            return NS_ENOMEM;
+        if (nsq_add_kid(top, q->root)) { /* which freed the root */
+            q->root = NULL;
+            nsq_free(top);
             return NS_ENOMEM;
         }
         q->root = top;

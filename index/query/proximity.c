@@ -86,8 +86,12 @@ int nsi_query_proximity(nsq_node **root, double weight, unsigned window)
      * becomes the required part of a MAYBE */
     nsq_node *top = *root;
     if (top->kind != NSQ_OR && top->kind != NSQ_MAYBE) {
-        top = nsq_new(NSQ_MAYBE, (*root)->offset);
-        if (!top || nsq_add_kid(top, *root)) {
+        if (!(top = nsq_new(NSQ_MAYBE, (*root)->offset))) {
+            nsq_free(extra);
+            return NS_ENOMEM;
+        }
+        if (nsq_add_kid(top, *root)) { /* which freed the root */
+            *root = NULL;
             nsq_free(top);
             nsq_free(extra);
             return NS_ENOMEM;

@@ -90,8 +90,8 @@ nsq_node *nsq_simplify(nsq_node *n);
 /* The proximity rewrite (proximity.c, ns_query_add_proximity): each two
  * neighbouring words of the query become an optional NEAR/window clause whose
  * score counts weight times. NS_OK (nothing to do for one word) or
- * NS_ENOMEM, with *root unchanged on failure only as far as it stays a valid
- * tree. */
+ * NS_ENOMEM, after which *root is a valid tree (maybe with some of the
+ * clauses) or NULL. */
 int nsi_query_proximity(nsq_node **root, double weight, unsigned window);
 
 /* A deep copy of n (NULL when out of memory). */

@@ -313,7 +313,7 @@ static nsx_query *boolean(xbuild *b, const nsq_node *n)
     return q;
 }
 
-static nsx_query *build(xbuild *b, const nsq_node *n)
+static nsx_query *build_node(xbuild *b, const nsq_node *n)
 {
     if (b->rc)
         return NULL;
@@ -333,6 +333,18 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     default:
         return failed(b, NS_EINVAL); /* NOT only ever under AND */
     }
+}
+
+/* A node with the weight of a ranking rewrite (proximity clauses, feedback
+ * terms: query.h) is scaled by it, as natively. */
+static nsx_query *build(xbuild *b, const nsq_node *n)
+{
+    nsx_query *q = build_node(b, n), *s = NULL;
+    if (!q || !(n->weight > 0) || n->weight == 1)
+        return q;
+    int rc = nsx_query_scale(&s, q, n->weight);
+    nsx_query_free(q);
+    return rc ? failed(b, rc) : s;
 }
 
 /* ------------------------------------------------------------ hits */
