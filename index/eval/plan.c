@@ -212,7 +212,7 @@ static int expand_fuzzy(const nsi_snap *s, const nsq_node *q, nsi_plan_limits *l
     for (uint32_t i = 0; !r && i < s->nsegs; i++) {
         nsi_dictit it;
         char next[NS_MAX_TERM_BYTES + 1];
-        r = nsi_dictit_seek(&it, s->segs[i], NULL, 0, err, errlen);
+        r = nsi_dictit_seek(&it, s->segs[i], "", 0, err, errlen);
         while (r == NS_OK) {
             if (nsi_deadline_tick(lim->dl)) {
                 r = plan_timeout(lim, err, errlen);
