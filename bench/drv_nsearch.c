@@ -18,6 +18,12 @@ typedef struct nsd {
     size_t idcap;
     char version[64];
     int backend; /* NS_BACKEND_NATIVE or NS_BACKEND_XAPIAN, for build */
+    /* ranking (environment, read at open): NB_NS_K1, NB_NS_B, NB_NS_PROXIMITY
+     * "weight,window", NB_NS_EXPAND "docs,terms,weight" */
+    double k1, b, prox_w;
+    unsigned prox_win;
+    int expand;
+    ns_expand_options eo;
 } nsd;
 
 static int ns_fail(char *err, size_t errlen, int rc, const char *what, const char *msg)
@@ -115,6 +121,17 @@ static int n_open(void *ctx, const char *path, char *err, size_t errlen)
     nsd *n = ctx;
     char eb[NS_ERRBUF_SIZE] = "";
     int rc = ns_index_open(&n->idx, path, eb, sizeof eb);
+    const char *v;
+    n->k1 = (v = getenv("NB_NS_K1")) ? atof(v) : 1.2;
+    n->b = (v = getenv("NB_NS_B")) ? atof(v) : 0.75;
+    n->prox_w = 0;
+    n->prox_win = 8;
+    if ((v = getenv("NB_NS_PROXIMITY")) && *v)
+        sscanf(v, "%lf,%u", &n->prox_w, &n->prox_win);
+    n->eo = (ns_expand_options)NS_EXPAND_OPTIONS_INIT;
+    n->expand = (v = getenv("NB_NS_EXPAND")) && *v;
+    if (n->expand)
+        sscanf(v, "%u,%u,%lf", &n->eo.docs, &n->eo.terms, &n->eo.weight);
     return rc ? ns_fail(err, errlen, rc, path, eb) : 0;
 }
 
@@ -129,6 +146,22 @@ static int n_run(void *ctx, nb_mode mode, const char *text, nb_out *out)
     int rc = ns_query_parse(&q, n->idx, text, strlen(text), &qo, eb, sizeof eb, NULL);
     if (rc)
         return ns_fail(out->err, sizeof out->err, rc, "parse", eb);
+    so.k1 = n->k1;
+    so.b = n->b;
+    if (mode != NB_COUNT && n->prox_w > 0 &&
+        (rc = ns_query_add_proximity(q, n->prox_w, n->prox_win))) {
+        ns_fail(out->err, sizeof out->err, rc, "proximity", "");
+        goto done;
+    }
+    if (mode != NB_COUNT && n->expand) {
+        ns_query *x = NULL;
+        if ((rc = ns_query_expand(&x, n->idx, q, &so, &n->eo))) {
+            ns_fail(out->err, sizeof out->err, rc, "expand", ns_index_errmsg(n->idx));
+            goto done;
+        }
+        ns_query_free(q);
+        q = x;
+    }
     if (mode == NB_COUNT) {
         so.k = 0; /* no hits wanted: just the exact number of matches */
         so.exhaustive = 1;

@@ -384,6 +384,9 @@ run_engines=("${active[@]}")
 bench_corpus "$results" "$label" "${news[@]}"
 
 # ------------------------------------------------------------ result quality
+# nsearch's ranking rewrites as --proximity and --expand run them
+# (include/nsearch.h: NS_PROXIMITY_WEIGHT/WINDOW, NS_EXPAND_OPTIONS_INIT)
+rank_prox=${rank_prox:-0.2,4} rank_fb=${rank_fb:-10,20,0.4}
 for c in "${ir[@]}"; do
     d=$corp/$c
     "$bindir/gen_queries" --trec "$d/queries.tsv" "$results/queries/trec-$c.tsv"
@@ -399,6 +402,24 @@ for c in "${ir[@]}"; do
                     >>"$results/results.csv"
         else
             log "$e: quality run on $c failed"; status=1
+        fi
+        # nsearch's ranking rewrites on the same index (issue 13): proximity,
+        # pseudo-relevance feedback, both, with the defaults bench/tune.sh chose
+        # by cross-validation (NB_NS_*: drv_nsearch.c)
+        if [[ $e == nsearch && -d $idx ]]; then
+            for v in "prox|$rank_prox|" "fb||$rank_fb" "prox+fb|$rank_prox|$rank_fb"; do
+                IFS='|' read -r vn vp vf <<<"$v"
+                log "nsearch+$vn: quality run on $c"
+                if NB_NS_PROXIMITY=$vp NB_NS_EXPAND=$vf run_engine nsearch trec --index "$idx" \
+                    --run "$results/runs/$c-nsearch+$vn.run" --tag "nsearch+$vn" \
+                    "$results/queries/trec-$c.tsv" 2>>"$work/quality.log"; then
+                    "$bindir/bench_trec_eval" "$d/qrels.txt" "$results/runs/$c-nsearch+$vn.run" |
+                        awk -F'\t' -v e="nsearch+$vn" -v c="$c" \
+                            '$2 == "all" { print e ",quality," c "," $1 "," $3 }' >>"$results/results.csv"
+                else
+                    log "nsearch+$vn: quality run on $c failed"; status=1
+                fi
+            done
         fi
         ((keep)) || rm -rf "$idx" "$idx.ids" "$idx.build"
     done

@@ -717,6 +717,88 @@ NS_API int ns_results_facet_value(const ns_results *r, size_t f, size_t j, const
  *  ns_index_errmsg). */
 NS_API int ns_results_body(const ns_results *r, size_t i, char **out, size_t *len);
 
+/* ------------------------------------------------------------ ranking rewrites */
+
+/** Adds proximity clauses to q (docs/query-language.md, "Ranking"): every
+ *  two neighbouring words of the query become an optional clause "both
+ *  within window words, in either order" whose BM25F score counts weight
+ *  times, so documents where the query's words stand close together rank
+ *  higher; nothing stops or starts matching. The canonical form shows the
+ *  clauses ((NEAR/8 a b)^0.1). A query of one word, or whose top is not a
+ *  plain AND, OR or +required list of words, is left as it is. Errors:
+ *  NS_EINVAL (NULL q, weight not in 0..100, window not in 1..1000),
+ *  NS_ENOMEM. */
+NS_API int ns_query_add_proximity(ns_query *q, double weight, unsigned window);
+
+/* The weight and window of `nsearch --proximity`: the setting two of the
+ * three cross-validation folds of bench/tune.sh chose (docs/benchmarks.md). */
+#define NS_PROXIMITY_WEIGHT 0.2
+#define NS_PROXIMITY_WINDOW 4u
+
+typedef struct ns_expand_options {
+    unsigned version; /* NS_EXPAND_OPTIONS_VERSION */
+    unsigned docs;    /* hits taken as relevant (1..1000; default 10) */
+    unsigned terms;   /* terms added at most (default 20; 0: none) */
+    double weight;    /* weight of the best added term (default 0.4); the
+                         others are weighted down in proportion */
+} ns_expand_options;
+
+#define NS_EXPAND_OPTIONS_VERSION 1
+#define NS_EXPAND_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        NS_EXPAND_OPTIONS_VERSION, 10, 20, 0.4                                                     \
+    }
+
+/** Pseudo-relevance feedback: runs q on idx with sopts (NULL: defaults;
+ *  k and offset are ignored), takes its first opts->docs hits as relevant and
+ *  makes *out, q with the opts->terms terms most typical of them (IDF times
+ *  their mean share of the hits' text; present in at least two hits) added as
+ *  optional weighted terms (docs/query-language.md, "Ranking"). Search *out
+ *  as any query; the caller frees it with ns_query_free (q is unchanged).
+ *  Costs one search plus analysing the hits' text (at most 64 KiB of each
+ *  body). Safe from several threads on one ns_index, like ns_search.
+ *  Errors: those of ns_search, NS_EINVAL (bad options), NS_EUNSUPPORTED (a
+ *  Xapian index), NS_ENOMEM (message in ns_index_errmsg). */
+NS_API int ns_query_expand(ns_query **out, ns_index *idx, const ns_query *q,
+                           const ns_search_options *sopts, const ns_expand_options *opts);
+
+/* ------------------------------------------------------------ explanations */
+
+typedef struct ns_explain ns_explain;
+
+/** One part of a hit's score: what it is (e.g. "body:sever tf=2 idf=1.83
+ *  norm=0.71", "title:relat tf=1 idf=2.10 norm=1.05 weight=2") and what it
+ *  adds. */
+typedef struct ns_explain_part {
+    const char *what; /* borrowed until ns_explain_free */
+    double score;
+} ns_explain_part;
+
+/** Explains the score of hit i of r, which ns_search made from q and opts:
+ *  pass the same query and options again (opts NULL: the defaults). The hit
+ *  is scored again on the generation r pinned, and its score is split into
+ *  parts, one per query term and field that matched it (a fuzzy term's or a
+ *  prefix's expansions each count as a term), whose scores add up to the
+ *  hit's score (up to rounding: the sum is computed in another order, so it
+ *  agrees to about 1e-12 relative). On success *out is an explanation the
+ *  caller frees with ns_explain_free. Safe to call from several threads on
+ *  different result sets; a result set belongs to one thread at a time.
+ *  Errors: NS_EINVAL (no hit i, NULL q or out, bad options), NS_EUNSUPPORTED
+ *  (a Xapian index), NS_ECORRUPT, NS_ETOOBIG (expansion caps, as the search),
+ *  NS_ENOMEM (message in ns_index_errmsg). */
+NS_API int ns_results_explain(const ns_results *r, size_t i, const ns_query *q,
+                              const ns_search_options *opts, ns_explain **out);
+
+/** Number of parts of e (0 for NULL). */
+NS_API size_t ns_explain_count(const ns_explain *e);
+
+/** Fills *part with part j (0-based, < ns_explain_count), in query order.
+ *  NS_EINVAL when there is no part j. */
+NS_API int ns_explain_get(const ns_explain *e, size_t j, ns_explain_part *part);
+
+/** Frees the explanation. Accepts NULL. */
+NS_API void ns_explain_free(ns_explain *e);
+
 /* ------------------------------------------------------------ documents by id */
 
 /** Looks up the live document with this id in the current generation and

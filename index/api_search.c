@@ -14,7 +14,7 @@
 
 /* The options of a search (defaults for NULL), checked once for every
  * backend. */
-static int search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o)
+int nsi_search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o)
 {
     *o = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
     /* a version-1 caller's struct ends before timeout, a version-2 one
@@ -58,7 +58,7 @@ int ns_search(ns_results **out, ns_index *idx, const ns_query *q, const ns_searc
     *out = NULL;
     nsi_index_bind(idx);
     ns_search_options o;
-    int rc = search_options(q, opts, &o);
+    int rc = nsi_search_options(q, opts, &o);
     if (rc)
         return rc;
     if (!idx)

@@ -81,6 +81,17 @@ typedef struct nsi_backend {
     void (*results_release)(ns_results *r);
     /* Verifies the index at path (ns_index_check). NULL: not supported. */
     int (*check)(const char *path, int full, char *err, size_t errlen);
+    /* Appends to out (eval/explain.h) the parts of the score of hit i of r,
+     * which q and opts (complete) produced. NULL: the front door answers
+     * NS_EUNSUPPORTED. */
+    int (*explain)(const ns_results *r, size_t i, const ns_query *q, const ns_search_options *opts,
+                   ns_explain *out);
+    /* The document frequency of each analysed term terms[i] (lens[i] bytes)
+     * in the current generation into df[i], and the documents BM25 counts
+     * (deleted ones included, as for IDF) into *ndocs. NULL: the front door
+     * answers NS_EUNSUPPORTED (ns_query_expand). */
+    int (*term_df)(ns_index *idx, const char *const *terms, const size_t *lens, size_t n,
+                   uint64_t *df, uint64_t *ndocs);
 
     /* ---- writing: the backend's writer state is an opaque pointer */
 
@@ -125,7 +136,7 @@ extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch
 
 /* The layout of nsi_backend and of the structs it passes: a module built
  * against another layout is refused. Bump it when any of them changes. */
-#define NSI_BACKEND_ABI 4u /* 4: ns_search_options v3, ns_results with fields, facets, dups */
+#define NSI_BACKEND_ABI 5u /* 4: ns_search_options v3, fields, facets, dups; 5: explain, fuzzy */
 
 /* What the library hands a module when it loads it: the state that must
  * be the library's, not the module's own copy of it (the module carries a

@@ -1,6 +1,7 @@
 /* backend_native.c — the native engine's table (backend.h): reading in
  * read/, searching in eval/, writing in write/. */
 #include "backend.h"
+#include "eval/explain.h"
 #include "eval/search.h"
 #include "read/reader.h"
 #include "write/writer.h"
@@ -20,6 +21,8 @@ const nsi_backend nsi_backend_native = {
     .positions = nsi_reader_positions,
     .results_release = nsi_reader_results_release,
     .check = nsi_check,
+    .explain = nsi_native_explain,
+    .term_df = nsi_native_term_df,
     .w_open = nsi_writer_open,
     .w_put = nsi_writer_put,
     .w_delete = nsi_writer_delete,

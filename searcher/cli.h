@@ -19,12 +19,14 @@ typedef struct cli_run {
     size_t text_len;
     ns_index *idx;
     const ns_query *q;
-    const ns_results *r;  /* NULL when the query can match nothing */
-    size_t offset;        /* --offset, for the summary line */
-    uint64_t elapsed_us;  /* parse + search */
-    uint64_t deadline_us; /* CLOCK_MONOTONIC time the query's --query-timeout
-                             ends (search and snippets); 0: none */
-    int dedup;            /* --dedup: hits carry their duplicates count */
+    const ns_results *r;            /* NULL when the query can match nothing */
+    size_t offset;                  /* --offset, for the summary line */
+    uint64_t elapsed_us;            /* parse + search */
+    uint64_t deadline_us;           /* CLOCK_MONOTONIC time the query's --query-timeout
+                                       ends (search and snippets); 0: none */
+    int dedup;                      /* --dedup: hits carry their duplicates count */
+    const ns_search_options *sopts; /* what r was searched with (--explain) */
+    int explain;                    /* --explain: each hit's score in parts */
 } cli_run;
 
 /* Microseconds of CLOCK_MONOTONIC: the clock of elapsed_us, snippet_us and
@@ -82,6 +84,14 @@ int print_json(FILE *out, const cli_run *run);
  * "highlights" only when sn is not NULL); the caller may add keys and closes
  * it with '}'. nsearch serve writes its hits with it too. */
 void print_json_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_snippet *sn);
+
+/* The parts of hit i's score (ns_results_explain): in JSON, the key
+ * ,"explain":{"parts":[{"what":...,"score":...},...]} for the hit's object;
+ * in text, one indented line per part. Return NS_OK or the failed call's
+ * status (its message is ns_index_errmsg(run->idx)). */
+int print_explain_json(FILE *out, const cli_run *run, size_t i);
+int print_explain_text(FILE *out, const cli_run *run, size_t i, size_t indent,
+                       const term_style *st);
 
 /* TREC run lines: "qid Q0 docid rank score tag". Returns NS_OK or the
  * status of a failed ns_results_hit. */

@@ -50,6 +50,9 @@ typedef struct cli_opts {
     char sort_name[72];                     /* --sort FIELD (sopts.sort_field) */
     ns_facet_request facets[NS_MAX_FACETS]; /* --facet (sopts.facets) */
     char facet_names[NS_MAX_FACETS][72];
+    int explain;   /* --explain */
+    int proximity; /* --proximity */
+    int expand;    /* --expand */
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
@@ -78,7 +81,10 @@ enum {
     OPT_MARK_END,
     OPT_SORT,
     OPT_FACET,
-    OPT_DEDUP
+    OPT_DEDUP,
+    OPT_EXPLAIN,
+    OPT_PROXIMITY,
+    OPT_EXPAND
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -121,6 +127,15 @@ static const cliopt options[] = {
     {"dedup", OPT_DEDUP, no_argument, NULL,
      "collapse near-duplicate documents into the\n"
      "best-ranked one, with a count of the others"},
+    {"proximity", OPT_PROXIMITY, no_argument, NULL,
+     "rank documents where the query's words stand\n"
+     "close together higher (docs/query-language.md)"},
+    {"expand", OPT_EXPAND, no_argument, NULL,
+     "pseudo-relevance feedback: add the terms most\n"
+     "typical of the first hits, weighted, and search again"},
+    {"explain", OPT_EXPLAIN, no_argument, NULL,
+     "show each hit's score in parts (per term and\n"
+     "field: tf, idf, length norm) that add up to it"},
     {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
      "stop a query (search and snippets) that runs\n"
      "longer, with an error (default 0: no limit;\n"
@@ -295,6 +310,15 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
     case OPT_OFFSET:
         if (parse_size(arg, NS_MAX_RESULTS, &o->sopts.offset) != 0)
             return usage_error("--offset wants a number from 0 to 100000, not '%s'", arg);
+        break;
+    case OPT_EXPLAIN:
+        o->explain = 1;
+        break;
+    case OPT_PROXIMITY:
+        o->proximity = 1;
+        break;
+    case OPT_EXPAND:
+        o->expand = 1;
         break;
     case OPT_ANY:
         o->qopts.any = 1;
@@ -510,13 +534,30 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
                    o->sopts.offset,
                    0,
                    o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0,
-                   o->sopts.dedup};
+                   o->sopts.dedup,
+                   &o->sopts,
+                   o->explain};
 
     *matched = 0;
     err->rc = ns_query_parse(&q, idx, text, len, qopts, err->msg, sizeof err->msg, &err->offset);
     if (err->rc != NS_OK) {
         err->in_parse = 1;
         return;
+    }
+    if (!ns_query_is_empty(q) && (o->proximity || o->expand)) {
+        int rc = o->proximity ? ns_query_add_proximity(q, NS_PROXIMITY_WEIGHT, NS_PROXIMITY_WINDOW)
+                              : NS_OK;
+        ns_query *x = NULL;
+        if (rc == NS_OK && o->expand &&
+            (rc = ns_query_expand(&x, idx, q, &o->sopts, NULL)) == NS_OK) {
+            ns_query_free(q);
+            q = x;
+        }
+        if (rc != NS_OK) {
+            index_error(err, idx, rc);
+            ns_query_free(q);
+            return;
+        }
     }
     if (!ns_query_is_empty(q)) {
         int rc = ns_search(&r, idx, q, &o->sopts);
@@ -805,7 +846,10 @@ int main(int argc, char **argv)
                   NULL,
                   "",
                   {{NULL, 0}},
-                  {""}};
+                  {""},
+                  0,
+                  0,
+                  0};
     ns_index *idx = NULL;
     char *path = NULL;
     term_style st;

@@ -218,8 +218,10 @@ int print_json(FILE *out, const cli_run *run)
         if (rc != NS_OK)
             return rc;
         print_json_hit(out, run, &h, sn);
-        fputs(",\"type\":\"hit\"}\n", out);
         ns_snippet_free(sn);
+        if (run->explain && (rc = print_explain_json(out, run, i)) != NS_OK)
+            return rc;
+        fputs(",\"type\":\"hit\"}\n", out);
     }
     put_summary(out, run, n, snippet_us);
     return NS_OK;

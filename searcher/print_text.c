@@ -441,6 +441,8 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
         put_location_line(out, st, run, &h, rank_cols + 2);
         put_snippet(out, st, sn, rank_cols + 2);
         ns_snippet_free(sn);
+        if (run->explain && (rc = print_explain_text(out, run, i, rank_cols + 2, st)) != NS_OK)
+            return rc;
         putc('\n', out);
     }
     put_summary(out, st, run, n);

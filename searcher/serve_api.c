@@ -189,12 +189,13 @@ typedef struct search_req {
     char sort_name[SERVE_FIELD_NAME + 1];
     ns_facet_request facets[SERVE_MAX_FACETS];
     char facet_names[SERVE_MAX_FACETS][SERVE_FIELD_NAME + 1];
+    int explain;
 } search_req;
 
 /* The parameters /search knows; any other is a 400 (a misspelt filter= or
  * facets= must not be silently ignored). */
-static const char *const search_keys[] = {"q",        "n",    "offset", "any",   "literal",
-                                          "snippets", "sort", "facet",  "dedup", "_"};
+static const char *const search_keys[] = {
+    "q", "n", "offset", "any", "literal", "snippets", "sort", "facet", "dedup", "explain", "_"};
 
 static int field_name_ok(const char *s, size_t len)
 {
@@ -293,7 +294,7 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
             char msg[256];
             snprintf(msg, sizeof msg,
                      "unknown parameter '%.40s' (known: q, n, offset, any, literal, snippets, "
-                     "sort, facet, dedup; filters go in q, e.g. topics:cocoa)",
+                     "sort, facet, dedup, explain; filters go in q, e.g. topics:cocoa)",
                      params->p[i].key);
             api_error(out, 400, "bad_param", msg, -1, params->p[i].key);
             return -1;
@@ -309,7 +310,8 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
         param_bool(params, "literal", &sr->qopts.literal, out) != 0 ||
         param_bool(params, "snippets", &sr->snippets, out) != 0 ||
         param_bool(params, "dedup", &sr->sopts.dedup, out) != 0 ||
-        param_sort(params, sr, out) != 0 || param_facet(params, sr, out) != 0)
+        param_sort(params, sr, out) != 0 || param_facet(params, sr, out) != 0 ||
+        param_bool(params, "explain", &sr->explain, out) != 0)
         return -1;
     return 0;
 }
@@ -344,8 +346,10 @@ static int put_hits(FILE *f, const cli_run *run, int snippets)
             fprintf(f, ",\"cut_before\":%s,\"cut_after\":%s",
                     ns_snippet_cut_before(sn) ? "true" : "false",
                     ns_snippet_cut_after(sn) ? "true" : "false");
-        putc('}', f);
         ns_snippet_free(sn);
+        if (run->explain && (rc = print_explain_json(f, run, i)) != NS_OK)
+            return rc;
+        putc('}', f);
     }
     fprintf(f, "],\"snippet_us\":%" PRIu64 "}\n", snippet_us);
     return NS_OK;
@@ -444,7 +448,9 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
                        sr.sopts.offset,
                        cli_now_us() - t0,
                        sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0,
-                       sr.sopts.dedup};
+                       sr.sopts.dedup,
+                       &sr.sopts,
+                       sr.explain};
 
         search_reply(srv, &run, sr.snippets, out);
     }

@@ -19,7 +19,8 @@ enum nsi_ekind {
     NSI_E_EMPTY,   /* matches nothing (a prefix that expands to no term) */
     NSI_E_TERM,    /* one term: term, len, df, idf, title_only */
     NSI_E_AND,     /* kids: positive nodes, then NSI_E_NOT ones */
-    NSI_E_OR,      /* kids: >= 1 nodes (a prefix: its expansions in byte order) */
+    NSI_E_OR,      /* kids: >= 1 nodes (a prefix or fuzzy term: its expansions
+                      in byte order) */
     NSI_E_NOT,     /* one kid; only a kid of NSI_E_AND */
     NSI_E_PHRASE,  /* kids: terms at consecutive positions */
     NSI_E_NEAR,    /* kids: terms within dist positions of each other */
@@ -35,8 +36,14 @@ typedef struct nsi_enode {
     int title_only; /* TERM, PHRASE, NEAR: only the title counts */
     char *term;     /* TERM */
     size_t len;
-    uint64_t df; /* TERM: over every segment, deleted documents included */
-    double idf;
+    uint64_t df;   /* TERM: over every segment, deleted documents included */
+    double idf;    /* TERM: the weight of the term in BM25F (weight included) */
+    double weight; /* TERM: what its idf was scaled by: the product of the
+                      weights of its query node and their ancestors (ranking
+                      rewrites), times a fuzzy expansion's weight; 1 for most */
+    int edits;     /* TERM: -1, or a fuzzy expansion's edits from the query term */
+    int role;      /* TERM: enum nsq_role of the query node it comes from (or its
+                      nearest ancestor with a role), for explanations */
     unsigned dist; /* NEAR */
     char *fname;   /* RANGE: the field (NUL-terminated) */
     size_t fname_len;
@@ -54,7 +61,7 @@ typedef struct nsi_plan_limits {
     double timeout;     /* dl's length in seconds, for the message */
 } nsi_plan_limits;
 
-/* The evaluation tree of q over snapshot s; a prefix expanding to more than
+/* The evaluation tree of q over snapshot s; a prefix (or fuzzy term) expanding to more than
  * lim->max_exp terms, or all of them together to more than lim->max_total,
  * is an error (NS_ETOOBIG), and so is NS_ETIMEOUT once lim->dl passed (read
  * per term looked up and every NSI_DEADLINE_EVERY dictionary entries). NULL

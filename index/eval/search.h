@@ -72,6 +72,15 @@ struct ns_snippet {
  * set. */
 int nsi_results_new(ns_results **out, ns_index *idx, size_t first_rank, size_t nhits);
 
+/* The options of a search (defaults for NULL, a version-1 struct completed),
+ * checked once for every backend (api_search.c); NS_EINVAL or NS_ETOOBIG with
+ * the message set. */
+int nsi_search_options(const ns_query *q, const ns_search_options *opts, ns_search_options *o);
+
+/* The native backend's term_df (backend.h; termstats.c). */
+int nsi_native_term_df(ns_index *idx, const char *const *terms, const size_t *lens, size_t n,
+                       uint64_t *df, uint64_t *ndocs);
+
 /* The native backend's search (backend.h: opts complete and checked). */
 int nsi_native_search(ns_results **out, ns_index *idx, const ns_query *q,
                       const ns_search_options *opts);

@@ -203,8 +203,8 @@ nsq_node *nsq_simplify(nsq_node *n)
 
 static int format_field(const nsq_node *n, nsi_buf *b)
 {
-    int fielded = n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
-                  n->kind == NSQ_NEAR;
+    int fielded = n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_FUZZY ||
+                  n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR;
     if (fielded && n->field == NSQ_FIELD_TITLE)
         return nsi_buf_append(b, "title:", 6);
     if ((fielded && n->field == NSQ_FIELD_NAMED) || n->kind == NSQ_KEYWORD ||
@@ -240,13 +240,14 @@ static int format_value(const char *v, size_t len, nsi_buf *b)
 
 /* Kids of PHRASE and NEAR inherit the parent's field, so they print bare. */
 static int format_node(const nsq_node *n, nsi_buf *b, int bare);
+static int format_weighted(const nsq_node *n, nsi_buf *b, int bare);
 
 static int format_kids(const nsq_node *n, nsi_buf *b, int bare)
 {
     for (size_t i = 0; i < n->nkids; i++) {
         int rc = nsi_buf_putc(b, ' ');
         if (!rc)
-            rc = format_node(n->kids[i], b, bare);
+            rc = format_weighted(n->kids[i], b, bare);
         if (rc)
             return rc;
     }
@@ -278,6 +279,9 @@ static int format_node(const nsq_node *n, nsi_buf *b, int bare)
     case NSQ_PREFIX:
         rc = nsi_buf_append(b, n->term, n->term_len);
         return rc ? rc : nsi_buf_putc(b, '*');
+    case NSQ_FUZZY:
+        rc = nsi_buf_append(b, n->term, n->term_len);
+        return rc ? rc : nsi_buf_printf(b, "~%u", n->dist);
     case NSQ_PHRASE:
         return format_phrase(n, b);
     case NSQ_KEYWORD:
@@ -310,9 +314,41 @@ static int format_node(const nsq_node *n, nsi_buf *b, int bare)
     return rc ? rc : nsi_buf_putc(b, ')');
 }
 
+/* A rewrite's weight after the node: "a b"^0.1. */
+static int format_weighted(const nsq_node *n, nsi_buf *b, int bare)
+{
+    int rc = format_node(n, b, bare);
+    if (!rc && n->weight > 0 && n->weight != 1)
+        rc = nsi_buf_printf(b, "^%.3g", n->weight);
+    return rc;
+}
+
 int nsq_format(const nsq_node *n, nsi_buf *b)
 {
     if (!n)
         return nsi_buf_append(b, "()", 2);
-    return format_node(n, b, 0);
+    return format_weighted(n, b, 0);
+}
+
+nsq_node *nsq_copy(const nsq_node *n)
+{
+    nsq_node *c = n->term ? nsq_new_term(n->kind, n->term, n->term_len, n->offset)
+                          : nsq_new(n->kind, n->offset);
+    if (!c)
+        return NULL;
+    c->field = n->field;
+    c->dist = n->dist;
+    c->weight = n->weight;
+    c->role = n->role;
+    for (size_t i = 0; i < n->nkids; i++) {
+        nsq_node *k = nsq_copy(n->kids[i]);
+        /* kids of one kind are never flattened here: n is already flat */
+        if (!k || reserve_kids(c, 1) != NS_OK) {
+            nsq_free(k);
+            nsq_free(c);
+            return NULL;
+        }
+        c->kids[c->nkids++] = k;
+    }
+    return c;
 }

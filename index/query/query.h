@@ -26,7 +26,9 @@ enum nsq_kind {
     NSQ_FIELD,   /* fname:... not resolved yet (parsed without a schema): term
                     holds the text "fname:operand" as written, resolved at
                     search time (nsq_resolve) */
-    NSQ_ALL      /* every document (a query of exclusions of filters only) */
+    NSQ_ALL,     /* every document (a query of exclusions of filters only) */
+    NSQ_FUZZY    /* analysed term: matches every term within dist edits of it
+                    (fuzzy.h), from `word~` or `word~N` */
 };
 
 /* Where a TERM, PREFIX, PHRASE or NEAR must occur: anywhere (title and body),
@@ -44,20 +46,27 @@ typedef struct nsq_range {
     double lo_d, hi_d;
 } nsq_range;
 
+/* Why a node is in the tree: typed by the user, or added by a ranking
+ * rewrite (proximity.c, ns_query_expand), which --explain names. */
+enum nsq_role { NSQ_ROLE_QUERY = 0, NSQ_ROLE_PROXIMITY = 1, NSQ_ROLE_FEEDBACK = 2 };
+
 typedef struct nsq_node {
     enum nsq_kind kind;
-    enum nsq_field field; /* TERM, PREFIX, PHRASE, NEAR: where it must occur */
-    char *term;           /* TERM, PREFIX, KEYWORD, FIELD: malloc'd, NUL-terminated */
+    enum nsq_field field; /* TERM, PREFIX, FUZZY, PHRASE, NEAR: where it must occur */
+    char *term;           /* TERM, PREFIX, FUZZY, KEYWORD, FIELD: malloc'd, NUL-terminated */
     size_t term_len;
     char *fname; /* NSQ_FIELD_NAMED terms, KEYWORD, RANGE, FIELD: the field
                     name, malloc'd, NUL-terminated */
     size_t fname_len;
     nsq_range range; /* RANGE */
     int any;         /* FIELD: parsed with ns_query_options.any */
-    unsigned dist;   /* NEAR */
+    unsigned dist;   /* NEAR: words apart; FUZZY: edits allowed (0..2) */
     struct nsq_node **kids;
     size_t nkids;
     size_t offset; /* byte offset in the query text where it starts */
+    double weight; /* what the node's score is multiplied by; 0 means 1 (the
+                      parser's nodes); set by ranking rewrites */
+    enum nsq_role role;
 } nsq_node;
 
 /* Parses text into a tree, analysing words with an. Normal forms:
@@ -128,12 +137,13 @@ int nsq_date_iso(int64_t secs, char out[21]);
 void nsq_free(nsq_node *n);
 
 /* Appends the canonical form of n to b:
- *   TERM: sever   title field: title:sever   PREFIX: relat*
+ *   TERM: sever   title field: title:sever   PREFIX: relat*   FUZZY: govern~1
  *   PHRASE: "sever relat"   NEAR: (NEAR/5 a b)   AND: (AND a b (NOT c))
  *   OR: (OR a b)   MAYBE: (MAYBE a b c)   text field: abstract:sever
  *   KEYWORD: topics:cocoa, topics:"new york"   RANGE: date:[1987-03-01T00:00:00Z..*]
  *   FIELD: {topics:(Cocoa OR coffee)} (as written)   ALL: (ALL)
- * A NULL tree prints as (). */
+ * A NULL tree prints as (). A node with a weight other than 1 ends in
+ * ^weight: "a b"^0.1. */
 int nsq_format(const nsq_node *n, nsi_buf *b);
 
 /* Tree building (query.c), for the parser and for rewrites such as prefix
@@ -142,7 +152,7 @@ int nsq_format(const nsq_node *n, nsi_buf *b);
 /* A node of kind with no kids and field NSQ_FIELD_ALL; NULL when out of memory. */
 nsq_node *nsq_new(enum nsq_kind kind, size_t offset);
 
-/* A TERM or PREFIX node holding a NUL-terminated copy of term[0..len). */
+/* A TERM, PREFIX or FUZZY node holding a NUL-terminated copy of term[0..len). */
 nsq_node *nsq_new_term(enum nsq_kind kind, const char *term, size_t len, size_t offset);
 
 /* Sets n->fname to a NUL-terminated copy of name[0..len) (replacing any).
@@ -161,5 +171,15 @@ int nsq_add_kid(nsq_node *parent, nsq_node *kid);
  * positive kids first and its NOT kids after them (each group in text order).
  * Any other kind is returned unchanged. */
 nsq_node *nsq_simplify(nsq_node *n);
+
+/* The proximity rewrite (proximity.c, ns_query_add_proximity): each two
+ * neighbouring words of the query become an optional NEAR/window clause whose
+ * score counts weight times. NS_OK (nothing to do for one word) or
+ * NS_ENOMEM, after which *root is a valid tree (maybe with some of the
+ * clauses) or NULL. */
+int nsi_query_proximity(nsq_node **root, double weight, unsigned window);
+
+/* A deep copy of n (NULL when out of memory). */
+nsq_node *nsq_copy(const nsq_node *n);
 
 #endif

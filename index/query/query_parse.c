@@ -9,7 +9,7 @@
  *   and     := unary ( "AND" unary )*
  *   unary   := "NOT" near | sign near | near
  *   near    := primary ( NEAR[/n] primary )*
- *   primary := [title:] ( word | word* | "phrase" | "(" or ")" )
+ *   primary := [title:] ( word | word* | word~[N] | "phrase" | "(" or ")" )
  *
  * A sign ('+' or '-' starting a word) and a field prefix are part of the
  * token they start, so "-AND" is "not the word AND" and never an operator.
@@ -28,6 +28,7 @@
 
 #include "common/utf8.h"
 #include "format/values.h"
+#include "query/fuzzy.h"
 #include "query/query.h"
 
 #define NEAR_DEFAULT_DIST 10u
@@ -46,6 +47,7 @@ typedef struct qtok {
     size_t text_len; /* the quotes; LPAREN: offset of the '(' itself */
     char sign;       /* '+', '-' or 0 */
     char prefix;     /* WORD ended in '*' */
+    int fuzzy;       /* WORD ended in '~' (-1) or '~N' (N) ; 0: neither */
     enum nsq_field field;
     size_t fname, fname_len; /* NSQ_FIELD_NAMED: the name written before ':' */
     unsigned dist;           /* NEAR */
@@ -204,6 +206,28 @@ static int lex_operator(qparser *p, qtok *t)
     return NS_OK;
 }
 
+/* A word ending in '~' or '~N' (after at least one byte) is fuzzy: t->fuzzy
+ * is -1 for the budget by length, N + 1 for '~N'. */
+static int lex_fuzzy(qparser *p, qtok *t)
+{
+    const char *w = p->text + t->text;
+    size_t n = t->text_len, d = n;
+    while (d > 0 && w[d - 1] >= '0' && w[d - 1] <= '9')
+        d--;
+    if (d < 2 || w[d - 1] != '~')
+        return NS_OK;
+    unsigned v = 0;
+    for (size_t i = d; i < n && v <= NSI_FUZZY_MAX_DIST; i++)
+        v = v * 10 + (unsigned)(w[i] - '0');
+    size_t at = t->text + d - 1;
+    if (d < n && v > NSI_FUZZY_MAX_DIST)
+        return fail(p, NS_ESYNTAX, at, "fuzzy distance must be 0 to %u at %zu", NSI_FUZZY_MAX_DIST,
+                    at);
+    t->fuzzy = d < n ? (int)v + 1 : -1;
+    t->text_len = d - 1;
+    return NS_OK;
+}
+
 /* The operand after an optional sign and field: '(', a phrase or a word. */
 static int lex_operand(qparser *p, qtok *t, size_t i)
 {
@@ -230,6 +254,11 @@ static int lex_operand(qparser *p, qtok *t, size_t i)
     t->end = e;
     t->prefix = s[e - 1] == '*';
     t->text_len = e - i - (t->prefix ? 1 : 0);
+    if (!t->prefix) {
+        int rc = lex_fuzzy(p, t);
+        if (rc || t->fuzzy)
+            return rc;
+    }
     if (!t->sign && t->field == NSQ_FIELD_ALL)
         return lex_operator(p, t);
     return NS_OK;
@@ -366,14 +395,33 @@ static int prefix_node(qparser *p, const qtok *t, nsq_node **out)
     return NS_OK;
 }
 
+/* word~ or word~N: one analysed (stemmed) term and its edit budget, given or
+ * by the term's length (fuzzy.h). */
+static int fuzzy_node(qparser *p, const qtok *t, nsq_node **out)
+{
+    int rc = analyse(p, t->text, t->text_len, 0);
+    if (rc)
+        return rc;
+    if (p->ntoks == 0)
+        return fail(p, NS_ESYNTAX, t->body, "empty fuzzy term at %zu", t->body);
+    if (p->ntoks > 1)
+        return fail(p, NS_ESYNTAX, t->body, "fuzzy term must be one word at %zu", t->body);
+    if (!(*out = tok_term(p, NSQ_FUZZY, 0, t->body)))
+        return oom(p, t->body);
+    (*out)->dist = t->fuzzy > 0 ? (unsigned)(t->fuzzy - 1)
+                                : nsi_fuzzy_auto(nsi_fuzzy_cplen((*out)->term, (*out)->term_len));
+    p->nterms++;
+    return NS_OK;
+}
+
 /* ------------------------------------------------------------- tree checks */
 
 static void set_field(nsq_node *n, enum nsq_field f)
 {
     if (!n)
         return;
-    if ((n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_PHRASE ||
-         n->kind == NSQ_NEAR) &&
+    if ((n->kind == NSQ_TERM || n->kind == NSQ_PREFIX || n->kind == NSQ_FUZZY ||
+         n->kind == NSQ_PHRASE || n->kind == NSQ_NEAR) &&
         n->field != NSQ_FIELD_NAMED)
         n->field = f;
     for (size_t i = 0; i < n->nkids; i++)
@@ -648,7 +696,9 @@ static int parse_primary(qparser *p, nsq_node **out)
         return parse_field(p, out);
     switch (t.kind) {
     case TK_WORD:
-        rc = t.prefix ? prefix_node(p, &t, out) : words_node(p, t.text, t.text_len, t.body, out);
+        rc = t.prefix  ? prefix_node(p, &t, out)
+             : t.fuzzy ? fuzzy_node(p, &t, out)
+                       : words_node(p, t.text, t.text_len, t.body, out);
         if (!rc)
             rc = advance(p);
         break;

@@ -11,6 +11,9 @@
  *                   S-term for title:pre*), expanded here over the dictionary
  *                   as the native backend does, with the same limit and
  *                   message
+ *   word~N          the same over every term within N edits (fuzzy.h), each
+ *                   scaled by its weight as natively; Xapian's term list
+ *                   cannot skip, so every term of the field is tried
  *   "a b"           PHRASE(a, b): title and body positions are far apart, so
  *                   a match lies in one field; title:"a b" is PHRASE(Sa, Sb)
  *   NEAR/d          OP_NEAR, window d + 1 (first and last word at most d
@@ -34,6 +37,7 @@
 #include "common/deadline.h"
 #include "eval/search.h"
 #include "format/record.h"
+#include "query/fuzzy.h"
 #include "xinternal.h"
 
 typedef struct xbuild {
@@ -114,12 +118,20 @@ typedef struct expansion {
     size_t skip; /* bytes of prefix to drop from each term (the 'S') */
     int over;
     int rc;
+    nsi_fuzzy *fz; /* a fuzzy term's matcher, or NULL for a prefix */
 } expansion;
 
 static int collect(void *ctx, const char *t, size_t len, uint64_t df)
 {
     (void)df;
     expansion *e = ctx;
+    if (e->fz) { /* every term is offered: keep those within the budget */
+        size_t skip;
+        if (len < e->skip || (!e->skip && len && t[0] >= 'A' && t[0] <= 'Z'))
+            return 0; /* a prefixed term (id, title) is no word of the body */
+        if (nsi_fuzzy_feed(e->fz, t + e->skip, len - e->skip, &skip) < 0)
+            return 0;
+    }
     if (e->n == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 16;
         char **v = realloc(e->v, cap * sizeof *v);
@@ -147,21 +159,48 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A fuzzy expansion's weight, as natively (plan.c): 1 - edits / the shorter
+ * length in code points, at least 0.1. */
+static double fuzzy_weight(const nsq_node *n, const char *t)
+{
+    size_t len = strlen(t);
+    size_t a = nsi_fuzzy_cplen(n->term, n->term_len), c = nsi_fuzzy_cplen(t, len);
+    size_t m = a < c ? a : c;
+    double w = m ? 1.0 - nsi_fuzzy_distance(n->term, n->term_len, t, len) / (double)m : 0;
+    return w > 0.1 ? w : 0.1;
+}
+
+/* A prefix (pre*), or a fuzzy term (word~N): Xapian has no dictionary walk
+ * that skips, so every term of the field is offered to the matcher. */
 static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
 {
-    expansion e = {NULL, 0, 0, max, 0, 0, NS_OK};
+    expansion e = {NULL, 0, 0, max, 0, 0, NS_OK, NULL};
     char sp[NS_MAX_TERM_BYTES * 4 + 2];
-    int rc = NS_OK;
+    int rc = NS_OK, fuzzy = n->kind == NSQ_FUZZY;
+    nsi_fuzzy *fz = NULL;
     if (n->term_len + 1 > sizeof sp)
         return failed(b, NS_ETOOBIG);
+    if (fuzzy &&
+        (!(fz = malloc(sizeof *fz)) || nsi_fuzzy_init(fz, n->term, n->term_len, n->dist))) {
+        free(fz);
+        return failed(b, fz ? NS_EINVAL : NS_ENOMEM);
+    }
+    e.fz = fz;
+    size_t plen = fuzzy ? 0 : n->term_len;
     if (n->field != NSQ_FIELD_TITLE) {
-        rc = nsx_db_allterms(b->db, n->term, n->term_len, collect, &e);
+        rc = nsx_db_allterms(b->db, n->term, plen, collect, &e);
     } else {
         sp[0] = NSX_TITLE_PREFIX;
         memcpy(sp + 1, n->term, n->term_len);
         e.skip = 1;
-        rc = nsx_db_allterms(b->db, sp, n->term_len + 1, collect, &e);
+        rc = nsx_db_allterms(b->db, sp, plen + 1, collect, &e);
     }
+    free(fz);
+    char name[NS_MAX_TERM_BYTES * 4 + 8];
+    if (fuzzy)
+        snprintf(name, sizeof name, "%s~%u", n->term, n->dist);
+    else
+        snprintf(name, sizeof name, "%s*", n->term);
     if (rc && rc != NS_EIO)
         snprintf(b->err, sizeof b->err, "%s", nsx_db_errmsg(b->db));
     if (!rc)
@@ -185,21 +224,30 @@ static nsx_query *prefix(xbuild *b, const nsq_node *n, unsigned max)
         failed(b, rc);
     else if (e.over)
         b->rc = nsi_fail(b->err, sizeof b->err, NS_ETOOBIG,
-                         "prefix '%s*' at %zu matches more than %u terms; make it longer", n->term,
-                         n->offset, max);
+                         "%s '%s' at %zu matches more than %u terms; %s",
+                         fuzzy ? "fuzzy term" : "prefix", name, n->offset, max,
+                         fuzzy ? "allow fewer edits" : "make it longer");
     else if ((b->used += (unsigned)e.n) > b->max_total)
         b->rc = nsi_fail(b->err, sizeof b->err, NS_ETOOBIG,
                          "query prefixes expand to more than %u terms together (reached at "
-                         "'%s*' at %zu); use fewer or longer prefixes",
-                         b->max_total, n->term, n->offset);
+                         "'%s' at %zu); use fewer or longer prefixes",
+                         b->max_total, name, n->offset);
     else if (e.n == 0 && nsx_query_nothing(&q))
         failed(b, NS_ENOMEM);
     else if (e.n) {
         nsx_query **kids = calloc(e.n, sizeof *kids);
         if (!kids)
             failed(b, NS_ENOMEM);
-        for (size_t i = 0; kids && i < e.n; i++)
+        for (size_t i = 0; kids && i < e.n; i++) {
             kids[i] = field_term(b, e.v[i], strlen(e.v[i]), n->field == NSQ_FIELD_TITLE);
+            nsx_query *w = NULL;
+            if (fuzzy && kids[i] && nsx_query_scale(&w, kids[i], fuzzy_weight(n, e.v[i])))
+                failed(b, NS_ENOMEM);
+            if (fuzzy) {
+                nsx_query_free(kids[i]);
+                kids[i] = w;
+            }
+        }
         if (kids)
             q = combine(b, NSX_OR, kids, e.n, 0);
         free(kids);
@@ -265,7 +313,7 @@ static nsx_query *boolean(xbuild *b, const nsq_node *n)
     return q;
 }
 
-static nsx_query *build(xbuild *b, const nsq_node *n)
+static nsx_query *build_node(xbuild *b, const nsq_node *n)
 {
     if (b->rc)
         return NULL;
@@ -273,6 +321,7 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     case NSQ_TERM:
         return field_term(b, n->term, n->term_len, n->field == NSQ_FIELD_TITLE);
     case NSQ_PREFIX:
+    case NSQ_FUZZY:
         return prefix(b, n, b->max_exp);
     case NSQ_PHRASE:
     case NSQ_NEAR:
@@ -284,6 +333,18 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     default:
         return failed(b, NS_EINVAL); /* NOT only ever under AND */
     }
+}
+
+/* A node with the weight of a ranking rewrite (proximity clauses, feedback
+ * terms: query.h) is scaled by it, as natively. */
+static nsx_query *build(xbuild *b, const nsq_node *n)
+{
+    nsx_query *q = build_node(b, n), *s = NULL;
+    if (!q || !(n->weight > 0) || n->weight == 1)
+        return q;
+    int rc = nsx_query_scale(&s, q, n->weight);
+    nsx_query_free(q);
+    return rc ? failed(b, rc) : s;
 }
 
 /* ------------------------------------------------------------ hits */

@@ -400,6 +400,41 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ---- explanations: the parts of every hit's score add up to it */
+
+static size_t nexplained, nexplain_ok;
+
+/* Every hit of r (at most max), explained: the parts must sum to the score
+ * within 1e-6 relative, and each part names a field and a term. */
+static void check_explain(const ns_query *q, const ns_search_options *so, const ns_results *r,
+                          size_t max, const char *text)
+{
+    for (size_t i = 0; i < ns_results_count(r) && i < max; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        ns_explain *e = NULL;
+        CHECK_EQ_INT(ns_results_explain(r, i, q, so, &e), NS_OK);
+        double sum = 0;
+        int named = ns_explain_count(e) > 0;
+        for (size_t j = 0; j < ns_explain_count(e); j++) {
+            ns_explain_part p;
+            CHECK_EQ_INT(ns_explain_get(e, j, &p), NS_OK);
+            sum += p.score;
+            named &= (!strncmp(p.what, "title:", 6) || !strncmp(p.what, "body:", 5) ||
+                      !strncmp(p.what, "proximity ", 10) || !strncmp(p.what, "feedback ", 9)) &&
+                     p.score > 0;
+        }
+        int ok = named && fabs(sum - h.score) <= 1e-6 * fabs(h.score);
+        if (!ok)
+            fprintf(stderr, "explain %s: hit %zu score %.12g, parts (%zu) sum to %.12g\n", text,
+                    i + 1, h.score, ns_explain_count(e), sum);
+        CHECK(ok);
+        nexplained++;
+        nexplain_ok += ok;
+        ns_explain_free(e);
+    }
+}
+
 static size_t nqueries, nsets_equal, nscores_equal, npruned_equal, ncounts_equal;
 
 /* The filter ANDed to the query being checked: none, bucket:bK (documents
@@ -519,6 +554,7 @@ static void check_query(ns_index *idx, int kind, const word *w, int n)
     }
     CHECK(scores_ok);
     nscores_equal += scores_ok;
+    check_explain(q, &so, r, 20, text);
     /* pruned evaluation equals exhaustive for the top 10 */
     ns_search_options po = NS_SEARCH_OPTIONS_INIT;
     po.k = 10;
@@ -634,6 +670,478 @@ static void test_random_queries_match_brute_force(void)
     ns_index_close(idx);
 }
 
+/* ---- fuzzy terms (`word~N`) against a brute-force distance over every
+ * term of the corpus */
+
+/* UTF-8 to code points, simply (the corpus is valid UTF-8 after analysis). */
+static size_t cps(const char *s, uint32_t *out)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
+        int k = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        uint32_t c = k == 1 ? *p : *p & (0x3F >> (k - 1));
+        for (int i = 1; i < k && p[i]; i++)
+            c = c << 6 | (p[i] & 0x3F);
+        out[n] = c;
+        p += k;
+    }
+    return n;
+}
+
+/* Restricted Damerau-Levenshtein (optimal string alignment), full table. */
+static unsigned osa(const char *a, const char *b)
+{
+    uint32_t x[256], y[256];
+    size_t n = cps(a, x), m = cps(b, y);
+    unsigned d[257][257];
+    for (size_t i = 0; i <= n; i++)
+        for (size_t j = 0; j <= m; j++) {
+            if (!i || !j) {
+                d[i][j] = (unsigned)(i + j);
+                continue;
+            }
+            unsigned v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + (x[i - 1] != y[j - 1]) < v)
+                v = d[i - 1][j - 1] + (x[i - 1] != y[j - 1]);
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+static size_t nfuzzy, nfuzzy_expanded, nfuzzy_capped;
+
+static void check_fuzzy(ns_index *idx, const word *w, unsigned maxd)
+{
+    const char *q = terms[w->term];
+    uint32_t tmp[256];
+    size_t qn = cps(q, tmp);
+    /* the expansions, byte order, with their weights and blended idf */
+    uint32_t *ex = malloc(nterms * sizeof *ex);
+    unsigned *ed = malloc(nterms * sizeof *ed);
+    size_t nex = 0;
+    uint32_t maxdf = 0;
+    for (uint32_t t = 0; t < nterms; t++) {
+        if (strlen(terms[t]) > NS_MAX_TERM_BYTES || df[t] == 0)
+            continue;
+        unsigned d = osa(q, terms[t]);
+        if (d <= maxd) {
+            ex[nex] = t;
+            ed[nex++] = d;
+            maxdf = df[t] > maxdf ? df[t] : maxdf;
+        }
+    }
+    for (size_t i = 1; i < nex; i++) /* insertion sort by term bytes */
+        for (size_t j = i; j > 0 && strcmp(terms[ex[j - 1]], terms[ex[j]]) > 0; j--) {
+            uint32_t t = ex[j];
+            unsigned e = ed[j];
+            ex[j] = ex[j - 1], ed[j] = ed[j - 1];
+            ex[j - 1] = t, ed[j - 1] = e;
+        }
+    double N = (double)C.n, idf = log(1 + (N - maxdf + 0.5) / (maxdf + 0.5));
+    sc *bf = malloc(C.n * sizeof *bf);
+    size_t nbf = 0;
+    for (size_t d = 0; d < C.n; d++) {
+        double s = 0;
+        int hit = 0;
+        for (size_t k = 0; k < nex; k++) {
+            uint32_t f[2];
+            tf(&D[d], ex[k], f);
+            if (!f[0] && !f[1])
+                continue;
+            hit = 1;
+            size_t tn = cps(terms[ex[k]], tmp), mn = tn < qn ? tn : qn;
+            double wgt = 1.0 - (double)ed[k] / (double)mn;
+            if (wgt < 0.1)
+                wgt = 0.1;
+            /* bm25f with the blended idf: rescale the term's own */
+            double own = log(1 + (N - df[ex[k]] + 0.5) / (df[ex[k]] + 0.5));
+            s += bm25f(ex[k], &D[d]) / own * idf * wgt;
+        }
+        if (hit)
+            bf[nbf++] = (sc){s, d};
+    }
+    for (size_t i = 1; i < nbf; i++)
+        for (size_t j = i; j > 0 && cmp_sc(&bf[j - 1], &bf[j]) > 0; j--) {
+            sc t = bf[j];
+            bf[j] = bf[j - 1];
+            bf[j - 1] = t;
+        }
+    char text[128], err[NS_ERRBUF_SIZE];
+    snprintf(text, sizeof text, "%s~%u", w->text, maxd);
+    ns_query *qq;
+    CHECK_EQ_INT(ns_query_parse(&qq, idx, text, strlen(text), NULL, err, sizeof err, NULL), NS_OK);
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = C.n;
+    so.exhaustive = 1;
+    ns_results *r = NULL, *p = NULL;
+    if (nex > NS_MAX_PREFIX_EXPANSIONS) { /* the cap of prefixes applies */
+        CHECK_EQ_INT(ns_search(&r, idx, qq, &so), NS_ETOOBIG);
+        CHECK(strstr(ns_index_errmsg(idx), "fuzzy term") != NULL);
+        nfuzzy_capped++;
+        goto done;
+    }
+    CHECK_EQ_INT(ns_search(&r, idx, qq, &so), NS_OK);
+    int ok = r && ns_results_count(r) == nbf;
+    for (size_t i = 0; ok && i < nbf && i < 10; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        ok = fabs(h.score - bf[i].s) <= 1e-9 * fabs(bf[i].s) + 1e-12;
+    }
+    if (!ok)
+        fprintf(stderr, "fuzzy %s (%s): index %zu hits, brute force %zu over %zu expansions\n",
+                text, ns_query_string(qq), r ? ns_results_count(r) : 0, nbf, nex);
+    CHECK(ok);
+    so.k = 10;
+    so.exhaustive = 0;
+    CHECK_EQ_INT(ns_search(&p, idx, qq, &so), NS_OK);
+    int pr_ok = p && ns_results_count(p) == (nbf < 10 ? nbf : 10);
+    for (size_t i = 0; pr_ok && i < ns_results_count(p); i++) {
+        ns_hit x, y;
+        ns_results_hit(p, i, &x);
+        ns_results_hit(r, i, &y);
+        pr_ok = x.docnum == y.docnum && x.score == y.score;
+    }
+    CHECK(pr_ok);
+    check_explain(qq, &so, p, 10, text);
+    nfuzzy++;
+    nfuzzy_expanded += nex > 1;
+done:
+    ns_results_free(p);
+    ns_results_free(r);
+    ns_query_free(qq);
+    free(bf);
+    free(ex);
+    free(ed);
+}
+
+static void test_fuzzy_terms_match_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    for (int i = 0; i < 90; i++) {
+        word w;
+        if (!random_words(&w, 1, 1))
+            continue;
+        for (char *c = w.text; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        check_fuzzy(idx, &w, (unsigned)(i % 3));
+    }
+    printf("oracle: %zu fuzzy terms, %zu of them with several expansions, %zu over the cap\n",
+           nfuzzy, nfuzzy_expanded, nfuzzy_capped);
+    CHECK(nfuzzy >= 50 && nfuzzy_expanded >= 20 && nfuzzy_capped >= 1);
+    ns_index_close(idx);
+}
+
+/* Prefixes, title: terms and phrases, a fuzzy term beside a word, explained:
+ * kinds the brute force above does not build. */
+static void test_explain_sums_to_score(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    size_t before = nexplained;
+    for (int i = 0; i < 80; i++) {
+        word w[2];
+        if (!random_words(w, 2, 0))
+            continue;
+        char text[256];
+        for (int k = 0; k < 2; k++)
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        switch (i % 5) {
+        case 0:
+            snprintf(text, sizeof text, "%.4s* %s", w[0].text, w[1].text);
+            break;
+        case 1:
+            snprintf(text, sizeof text, "title:%s OR %s", w[0].text, w[1].text);
+            break;
+        case 2:
+            snprintf(text, sizeof text, "title:\"%s\" %s~", w[0].text, w[1].text);
+            break;
+        case 3:
+            snprintf(text, sizeof text, "(%s OR %s) -title:%s", w[0].text, w[1].text, w[1].text);
+            break;
+        default:
+            snprintf(text, sizeof text, "+%s %s~1", w[0].text, w[1].text);
+            break;
+        }
+        ns_query_options qo = NS_QUERY_OPTIONS_INIT;
+        qo.any = i % 5 == 4;
+        ns_query *q;
+        if (ns_query_parse(&q, idx, text, strlen(text), &qo, err, sizeof err, NULL))
+            continue;
+        ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+        so.k = 20;
+        so.b = i % 2 ? 0.75 : 0.4; /* the options are the search's */
+        ns_results *r = NULL;
+        int rc = ns_search(&r, idx, q, &so);
+        CHECK(rc == NS_OK || rc == NS_ETOOBIG);
+        if (!rc)
+            check_explain(q, &so, r, 20, text);
+        ns_results_free(r);
+        ns_query_free(q);
+    }
+    printf("oracle: %zu hits explained, %zu summing to their score\n", nexplained, nexplain_ok);
+    CHECK(nexplained - before >= 300 && nexplain_ok == nexplained);
+    ns_index_close(idx);
+}
+
+/* ---- proximity clauses (ns_query_add_proximity): an OR of words gains,
+ * for each two neighbouring words, weight x their BM25F when they stand within
+ * the window of each other (NEAR) */
+
+#define PROX_W 0.25
+#define PROX_WIN 5u
+
+static size_t nprox, nprox_ok;
+
+static void check_proximity(ns_index *idx, const word *w, int n)
+{
+    char text[512] = "";
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(text, " OR ");
+        strcat(text, w[i].text);
+    }
+    sc *bf = malloc(C.n * sizeof *bf);
+    size_t nbf = 0;
+    near_dist = PROX_WIN;
+    for (size_t d = 0; d < C.n; d++) {
+        if (!matches(Q_OR, w, n, &D[d]))
+            continue;
+        double s = 0, sc1[4] = {0};
+        for (int i = 0; i < n; i++) {
+            uint32_t f[2];
+            tf(&D[d], w[i].term, f);
+            if (f[0] || f[1])
+                s += sc1[i] = bm25f(w[i].term, &D[d]);
+        }
+        for (int i = 0; i + 1 < n; i++) {
+            uint32_t t[2] = {w[i].term, w[i + 1].term};
+            if (has_near(&D[d], t, 2))
+                s += PROX_W * (sc1[i] + sc1[i + 1]);
+        }
+        bf[nbf++] = (sc){s, d};
+    }
+    for (size_t i = 1; i < nbf; i++)
+        for (size_t j = i; j > 0 && cmp_sc(&bf[j - 1], &bf[j]) > 0; j--) {
+            sc t = bf[j];
+            bf[j] = bf[j - 1];
+            bf[j - 1] = t;
+        }
+    char err[NS_ERRBUF_SIZE];
+    ns_query *q;
+    CHECK_EQ_INT(ns_query_parse(&q, idx, text, strlen(text), NULL, err, sizeof err, NULL), NS_OK);
+    CHECK_EQ_INT(ns_query_add_proximity(q, PROX_W, PROX_WIN), NS_OK);
+    CHECK(strstr(ns_query_string(q), "(NEAR/5 ") != NULL);
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = C.n;
+    so.exhaustive = 1;
+    ns_results *r = NULL, *p = NULL;
+    CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+    int ok = r && ns_results_count(r) == nbf;
+    for (size_t i = 0; ok && i < nbf && i < 10; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        ok = fabs(h.score - bf[i].s) <= 1e-9 * fabs(bf[i].s) + 1e-12;
+    }
+    if (!ok)
+        fprintf(stderr, "proximity %s (%s): index %zu hits, brute force %zu\n", text,
+                ns_query_string(q), r ? ns_results_count(r) : 0, nbf);
+    CHECK(ok);
+    check_explain(q, &so, r, 10, text);
+    ns_search_options po = NS_SEARCH_OPTIONS_INIT;
+    CHECK_EQ_INT(ns_search(&p, idx, q, &po), NS_OK);
+    int pr_ok = p && ns_results_count(p) == (nbf < 10 ? nbf : 10);
+    for (size_t i = 0; pr_ok && i < ns_results_count(p); i++) {
+        ns_hit x, y;
+        ns_results_hit(p, i, &x);
+        ns_results_hit(r, i, &y);
+        pr_ok = x.docnum == y.docnum && x.score == y.score;
+    }
+    CHECK(pr_ok);
+    nprox++;
+    nprox_ok += ok && pr_ok;
+    ns_results_free(p);
+    ns_results_free(r);
+    ns_query_free(q);
+    free(bf);
+}
+
+static void test_proximity_matches_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    for (int i = 0; i < 100; i++) {
+        word run[8], w[3];
+        if (!random_words(run, 8, 1))
+            continue;
+        int n = 2 + i % 2, distinct = 1;
+        for (int k = 0; k < n; k++) {
+            w[k] = run[(k + (size_t)next_rand() % 2) % 8];
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        }
+        for (int k = 0; k + 1 < n; k++)
+            distinct &= w[k].term != w[k + 1].term;
+        if (distinct)
+            check_proximity(idx, w, n);
+    }
+    printf("oracle: %zu proximity queries, %zu equal to brute force and pruned == exhaustive\n",
+           nprox, nprox_ok);
+    CHECK(nprox >= 40 && nprox_ok == nprox);
+    ns_index_close(idx);
+}
+
+/* ---- pseudo-relevance feedback (ns_query_expand): the terms added are
+ * those the brute force picks from the same hits */
+
+#define FB_DOCS 8u
+#define FB_TERMS 6u
+
+typedef struct fbw {
+    uint32_t term;
+    double w;
+} fbw;
+
+static int cmp_fbw(const void *a, const void *b)
+{
+    const fbw *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w < y->w ? 1 : -1;
+    return strcmp(terms[x->term], terms[y->term]);
+}
+
+static size_t nfb, nfb_ok;
+
+static void check_feedback(ns_index *idx, const word *w, int and)
+{
+    char text[256], err[NS_ERRBUF_SIZE];
+    snprintf(text, sizeof text, and? "%s %s" : "%s OR %s", w[0].text, w[1].text);
+    ns_query *q, *x = NULL;
+    CHECK_EQ_INT(ns_query_parse(&q, idx, text, strlen(text), NULL, err, sizeof err, NULL), NS_OK);
+    ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+    so.k = FB_DOCS;
+    ns_results *r = NULL;
+    CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+    ns_expand_options eo = NS_EXPAND_OPTIONS_INIT;
+    eo.docs = FB_DOCS;
+    eo.terms = FB_TERMS;
+    eo.weight = 0.5;
+    CHECK_EQ_INT(ns_query_expand(&x, idx, q, NULL, &eo), NS_OK);
+    size_t nh = ns_results_count(r);
+    /* brute force: idf x mean share of the hits' tokens, in >= 2 hits */
+    double *sum = calloc(nterms, sizeof *sum);
+    uint32_t *in = calloc(nterms, sizeof *in);
+    for (size_t i = 0; i < nh; i++) {
+        ns_hit h;
+        ns_results_hit(r, i, &h);
+        size_t d = 0;
+        while (d < C.n && !(C.d[d].id_len == h.id_len && !memcmp(C.d[d].id, h.id, h.id_len)))
+            d++;
+        if (d == C.n || !D[d].n)
+            continue;
+        for (size_t k = 0; k < D[d].n; k++) {
+            uint32_t t = D[d].o[k].term;
+            if (k == 0 || t != D[d].o[k - 1].term)
+                in[t]++;
+            sum[t] += 1.0 / (double)D[d].n;
+        }
+    }
+    fbw *c = malloc(nterms * sizeof *c);
+    size_t nc = 0;
+    for (uint32_t t = 0; t < nterms; t++)
+        if (in[t] >= (nh >= 2 ? 2u : 1u) && t != w[0].term && t != w[1].term) {
+            double N = (double)C.n, n = df[t];
+            double v = sum[t] / (double)nh * log(1 + (N - n + 0.5) / (n + 0.5));
+            if (v > 0)
+                c[nc++] = (fbw){t, v};
+        }
+    qsort(c, nc, sizeof *c, cmp_fbw);
+    /* every expected term is in the expanded query, with its weight; a tie at
+     * the cut may pick either, so the last one is checked only without it */
+    size_t want = nc < FB_TERMS ? nc : FB_TERMS;
+    if (want == FB_TERMS && nc > FB_TERMS && c[FB_TERMS].w >= c[FB_TERMS - 1].w * (1 - 1e-9))
+        want--;
+    const char *qs = ns_query_string(x);
+    int ok = nh == 0 || want > 0;
+    for (size_t i = 0; ok && i < want; i++) {
+        char needle[160];
+        snprintf(needle, sizeof needle, " %s^%.3g", terms[c[i].term], 0.5 * c[i].w / c[0].w);
+        ok = strstr(qs, needle) != NULL;
+        if (!ok)
+            fprintf(stderr, "feedback %s: expected '%s' in %s\n", text, needle, qs);
+    }
+    CHECK(ok);
+    /* an AND keeps its matches (MAYBE); the expanded query is exact too */
+    ns_search_options all = NS_SEARCH_OPTIONS_INIT;
+    all.k = 0;
+    all.exhaustive = 1;
+    ns_results *c0 = NULL, *c1 = NULL, *e = NULL, *pr = NULL;
+    CHECK_EQ_INT(ns_search(&c0, idx, q, &all), NS_OK);
+    CHECK_EQ_INT(ns_search(&c1, idx, x, &all), NS_OK);
+    if (and)
+        CHECK(ns_results_total(c0, NULL) == ns_results_total(c1, NULL));
+    else
+        CHECK(ns_results_total(c0, NULL) <= ns_results_total(c1, NULL));
+    all.k = 10;
+    CHECK_EQ_INT(ns_search(&e, idx, x, &all), NS_OK);
+    ns_search_options po = NS_SEARCH_OPTIONS_INIT;
+    CHECK_EQ_INT(ns_search(&pr, idx, x, &po), NS_OK);
+    int pr_ok = ns_results_count(pr) == ns_results_count(e);
+    for (size_t i = 0; pr_ok && i < ns_results_count(pr); i++) {
+        ns_hit a, b;
+        ns_results_hit(pr, i, &a);
+        ns_results_hit(e, i, &b);
+        pr_ok = a.docnum == b.docnum && a.score == b.score;
+    }
+    CHECK(pr_ok);
+    check_explain(x, &all, e, 10, qs);
+    nfb++;
+    nfb_ok += ok && pr_ok;
+    ns_results_free(c0);
+    ns_results_free(c1);
+    ns_results_free(e);
+    ns_results_free(pr);
+    ns_results_free(r);
+    free(sum);
+    free(in);
+    free(c);
+    ns_query_free(x);
+    ns_query_free(q);
+}
+
+static void test_feedback_terms_match_brute_force(void)
+{
+    ns_index *idx;
+    char err[NS_ERRBUF_SIZE];
+    CHECK_EQ_INT(ns_index_open(&idx, DIR_, err, sizeof err), NS_OK);
+    for (int i = 0; i < 30; i++) {
+        word w[2];
+        if (!random_words(w, 2, 0))
+            continue;
+        for (int k = 0; k < 2; k++)
+            for (char *c = w[k].text; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+        check_feedback(idx, w, i % 2);
+    }
+    printf("oracle: %zu expanded queries, %zu with the brute force's terms and exact\n", nfb,
+           nfb_ok);
+    CHECK(nfb >= 25 && nfb_ok == nfb);
+    ns_index_close(idx);
+}
+
 static void teardown(void)
 {
     if (DIR_)
@@ -650,4 +1158,7 @@ static void teardown(void)
     tc_free(&C);
 }
 
-NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force))
+NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_random_queries_match_brute_force),
+                     NST(test_fuzzy_terms_match_brute_force), NST(test_explain_sums_to_score),
+                     NST(test_proximity_matches_brute_force),
+                     NST(test_feedback_terms_match_brute_force))

@@ -191,6 +191,18 @@ static const ok_case ok_cases[] = {
     {"RELAT*", 0, "relat*"},
     {"relat* sever", 0, "(AND relat* sever)"},
     {"U.S.*", 0, "us*"},
+    /* fuzzy terms: stemmed, budget by the stem's length unless given */
+    {"government~", 0, "govern~1"},
+    {"sever~", 0, "sever~1"},
+    {"cat~", 0, "cat~0"},
+    {"Relations~2", 0, "relat~2"},
+    {"govern~0", 0, "govern~0"},
+    {"accommodating~", 0, "accommod~1"},
+    {"characteristics~", 0, "characterist~2"},
+    {"title:govern~1 b", 0, "(AND title:govern~1 b)"},
+    {"OR~", 0, "or~0"},
+    {"a~b", 0, "\"a b\""},
+    {"~", 0, "()"},
     /* fields */
     {"title:sever", 0, "title:sever"},
     {"title:\"sever relations\"", 0, "title:\"sever relat\""},
@@ -401,6 +413,11 @@ static const err_case err_cases[] = {
     {"topics:cocoa OR -oil", SCHEMA, NS_ESYNTAX, "NOT at 16 has no positive term beside it", 16},
     {"-oil", SCHEMA, NS_ESYNTAX, "query has no positive term at 0", 0},
     {"-abstract:oil", SCHEMA, NS_ESYNTAX, "query has no positive term at 0", 0},
+    {"a~3", 0, NS_ESYNTAX, "fuzzy distance must be 0 to 2 at 1", 1},
+    {"abc~99999999999", 0, NS_ESYNTAX, "fuzzy distance must be 0 to 2 at 3", 3},
+    {"vis-a-vis~", 0, NS_ESYNTAX, "fuzzy term must be one word at 0", 0},
+    {"x ,~", 0, NS_ESYNTAX, "empty fuzzy term at 2", 2},
+    {"a~1~", 0, NS_ESYNTAX, "fuzzy term must be one word at 0", 0},
 };
 
 static void check_error(const char *what, const result *r, int rc, const char *msg, size_t off)
@@ -697,6 +714,9 @@ static int valid_tree(const nsq_node *n, enum nsq_kind parent, int root, size_t 
     case NSQ_TERM:
     case NSQ_PREFIX:
         return n->term && n->term_len > 0 && strlen(n->term) == n->term_len && n->nkids == 0;
+    case NSQ_FUZZY:
+        return n->term && n->term_len > 0 && strlen(n->term) == n->term_len && n->nkids == 0 &&
+               n->dist <= 2;
     case NSQ_PHRASE:
     case NSQ_NEAR:
         for (size_t i = 0; i < n->nkids; i++)

@@ -2,9 +2,9 @@
  *
  * Reuters-21578 (its first 8,000 documents) is indexed twice through the public API, once per
  * backend. For hundreds of random queries of every operator (AND, OR, NOT, phrase, NEAR, prefix,
- * title:, and +required with --any), both backends must match exactly the same SET of documents
- * (exhaustive search, every hit), and fail the same way when a prefix expands too far. Their
- * rankings are compared by the overlap of the top 10, printed as a mean.
+ * fuzzy, title:, and +required with --any), both backends must match exactly the same SET of
+ * documents (exhaustive search, every hit), and fail the same way when a prefix expands too far.
+ * Their rankings are compared by the overlap of the top 10, printed as a mean.
  *
  * The rankings are not expected to be identical: the native backend scores
  * BM25F (a term's title and body frequencies are merged, the title weighted
@@ -143,9 +143,9 @@ static void doc_tokens(toks *t, int title)
 
 static const char *word(toks *t) { return t->v[next_rand() % t->n].text; }
 
-enum { Q_AND, Q_OR, Q_NOT, Q_PHRASE, Q_NEAR, Q_PREFIX, Q_TITLE, Q_MAYBE, Q_KINDS };
-static const char *const kind_name[] = {"AND",  "OR",     "NOT",   "phrase",
-                                        "NEAR", "prefix", "title", "+maybe"};
+enum { Q_AND, Q_OR, Q_NOT, Q_PHRASE, Q_NEAR, Q_PREFIX, Q_TITLE, Q_MAYBE, Q_FUZZY, Q_KINDS };
+static const char *const kind_name[] = {"AND",    "OR",    "NOT",    "phrase", "NEAR",
+                                        "prefix", "title", "+maybe", "fuzzy"};
 
 /* A query of that kind from the words of one document. */
 static void make_query(int kind, char *q, size_t len, int *any)
@@ -196,6 +196,15 @@ static void make_query(int kind, char *q, size_t len, int *any)
     case Q_TITLE:
         snprintf(q, len, "title:%s", word(&t));
         break;
+    case Q_FUZZY: { /* word~ (by length) or word~N, sometimes in the title */
+        unsigned n = (unsigned)(next_rand() % 4);
+        const char *w = word(&t);
+        if (n == 3)
+            snprintf(q, len, "%s~ %s", w, word(&t));
+        else
+            snprintf(q, len, "%s%s~%u", next_rand() % 4 == 0 ? "title:" : "", w, n);
+        break;
+    }
     default:
         *any = 1;
         snprintf(q, len, "+%s %s %s", word(&t), word(&t), word(&t));
