@@ -47,6 +47,12 @@ _nsearch_search() {
     '--b[BM25 b]:value:' \
     '--title-weight[weight of title words]:value:' \
     '--exhaustive[score every match]' \
+    '--sort[order by a date or number field]:order:(score date\:desc date\:asc)' \
+    '*--facet[count the values of a keyword field]:field:' \
+    '--dedup[collapse near-duplicates]' \
+    '--proximity[rank close words higher]' \
+    '--expand[pseudo-relevance feedback]' \
+    '--explain[show each score in parts]' \
     '--query-timeout[seconds a query may run]:seconds:' \
     '--allow-partial[search the shards that answer]' \
     '(- *)'{-h,--help}'[show the help]' \
@@ -64,6 +70,7 @@ _nindex() {
     '*--exclude=[skip paths matching GLOB]:glob:' \
     '*--include=[index only files matching GLOB]:glob:' \
     '--files-from=[also index the paths listed in FILE]:file:_files' \
+    '*--field=[record a field with a type]:NAME\:TYPE:' \
     '--prune[remove documents whose file is gone]' \
     '--prune-orphans[delete orphan segments]' \
     '--delete[the operands are ids to delete]' \

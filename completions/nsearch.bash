@@ -52,7 +52,10 @@ _nsearch()
         --color)
             COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
             return ;;
-        -n | --limit | --offset | --trec | --mark-start | --mark-end | --k1 | --b | --title-weight | --query-timeout | \
+        --sort)
+            COMPREPLY=($(compgen -W 'score date:desc date:asc' -- "$cur"))
+            return ;;
+        -n | --limit | --offset | --trec | --mark-start | --mark-end | --facet | --k1 | --b | --title-weight | --query-timeout | \
             --listen | --token | --allow-host | --cors | --threads | --max-per-client | \
             --max-connections | --request-timeout | --timeout)
             return ;;
@@ -63,7 +66,7 @@ _nsearch()
             COMPREPLY=($(compgen -W "$_nsearch_serve_opts" -- "$cur"))
         else
             COMPREPLY=($(compgen -W '-d --index -n --limit --offset --any --literal --json
-                --color --mark-start --mark-end --queries --trec --k1 --b --title-weight --exhaustive
+                --color --mark-start --mark-end --queries --trec --k1 --b --title-weight --exhaustive --sort --facet --dedup --proximity --expand --explain
                 --query-timeout --allow-partial -h --help -V --version' -- "$cur"))
         fi
         return
@@ -95,12 +98,12 @@ _nindex()
         --progress)
             COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
             return ;;
-        --shards | --exclude | --include | --commit-every | --id)
+        --shards | --exclude | --include | --field | --commit-every | --id)
             return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-d --index= --language= --backend= --shards= --exclude= --include=
-            --files-from= --prune --prune-orphans --delete --optimize --no-merge --watch --stats
+            --files-from= --field= --prune --prune-orphans --delete --optimize --no-merge --watch --stats
             --check --full --list-ids -0 --null --commit-every= --id= --jsonl --wait
             -q --quiet --progress= -h --help -V --version' -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
