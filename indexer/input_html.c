@@ -254,6 +254,7 @@ typedef struct html_state {
     int in_head, in_title, have_title, hidden;
     size_t h1_start, h1_end; /* body offsets of the first <h1>, h1_end 0 until closed */
     int in_h1;
+    int after_amp;             /* the last event was the text "&" alone */
     unsigned open[N_KINDS];    /* hidden elements open (and hiding), by kind */
     size_t close_end[N_KINDS]; /* 1 + offset of the last "</name", 0 if none, SIZE_MAX unknown */
 } html_state;
@@ -294,6 +295,7 @@ static void on_start(void *ud, const xmlChar *name, const xmlChar **atts)
 {
     html_state *hs = ud;
     (void)atts;
+    hs->after_amp = 0;
     const tag_kind *k = classify(name);
     if (!k)
         return;
@@ -340,6 +342,7 @@ static void on_start(void *ud, const xmlChar *name, const xmlChar **atts)
 static void on_end(void *ud, const xmlChar *name)
 {
     html_state *hs = ud;
+    hs->after_amp = 0;
     const tag_kind *k = classify(name);
     if (!k)
         return;
@@ -386,18 +389,46 @@ static void on_end(void *ud, const xmlChar *name)
     check_stop(hs);
 }
 
+/* libxml2 wants the ';' of a named reference; browsers take the classic few
+ * without it (as ni_html_unescape does). libxml2 then gives "&" and the name
+ * as two events: the name's replacement, or NULL. */
+static const char *legacy_reference(const char *s, int len)
+{
+    static const char *const names[][2] = {
+        {"amp", "&"},         {"lt", "<"},          {"gt", ">"},         {"quot", "\""},
+        {"nbsp", "\xC2\xA0"}, {"copy", "\xC2\xA9"}, {"reg", "\xC2\xAE"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if ((size_t)len == strlen(names[i][0]) && !memcmp(s, names[i][0], (size_t)len))
+            return names[i][1];
+    return NULL;
+}
+
 /* Character data, CDATA blocks (script and style bodies) and whitespace. */
 static void on_text(void *ud, const xmlChar *ch, int len)
 {
     html_state *hs = ud;
+    int after_amp = hs->after_amp;
+    hs->after_amp = 0;
     if (hs->hidden || len <= 0)
         return;
     const char *s = (const char *)ch;
+    emitter *em = NULL;
     if (hs->in_title) {
         if (!hs->have_title)
-            emit_text(&hs->title, s, s + len);
+            em = &hs->title;
     } else if (!hs->in_head)
-        emit_text(&hs->body, s, s + len);
+        em = &hs->body;
+    if (!em)
+        return;
+    const char *legacy = after_amp ? legacy_reference(s, len) : NULL;
+    if (legacy && em->out->len && em->out->str[em->out->len - 1] == '&') {
+        em->out->str[--em->out->len] = '\0';
+        emit_text(em, legacy, legacy + strlen(legacy));
+    } else {
+        hs->after_amp = len == 1 && *s == '&';
+        emit_text(em, s, s + len);
+    }
     check_stop(hs);
 }
 

@@ -36,11 +36,14 @@ static const html_case html_cases[] = {
     /* numeric references, Windows-1252 range; libxml2 drops a reference to
      * an invalid code point (NUL, above U+10FFFF) */
     {"<p>&#233;t&#xE9; &#150; &#0; &#x110000; &#65</p>", "\xC3\xA9t\xC3\xA9 \xE2\x80\x93 A", NULL},
-    /* named references: common ones, nbsp as a space, unknown kept literally;
-     * libxml2 wants the ';' (browsers also take "&amp" without it) */
+    /* named references: common ones, nbsp as a space, unknown kept literally */
     {"AT&amp;T &copy; 2024&nbsp;&hellip; &mdash; &eacute; &bogus; a&b &amp no-semicolon",
-     "AT&T \xC2\xA9 2024 \xE2\x80\xA6 \xE2\x80\x94 \xC3\xA9 &bogus; a&b &amp no-semicolon", NULL},
-    /* the ends and middle of the entity table (a lookup by bisection) */
+     "AT&T \xC2\xA9 2024 \xE2\x80\xA6 \xE2\x80\x94 \xC3\xA9 &bogus; a&b & no-semicolon", NULL},
+    /* the classic few without ';' (libxml2 wants it, browsers do not);
+     * a longer name, others, a '&' before other text or a tag stay as they are */
+    {"&lt b &gtc &copy 1 &nbsp;x&nbspy &reg &eacute e & amp &<b>amp</b> &ampx",
+     "< b &gtc \xC2\xA9 1 x&nbspy \xC2\xAE &eacute e & amp &amp &ampx", NULL},
+    /* names from the start, middle and end of the alphabet (libxml2's table) */
     {"&AElig;&Aacute;&Yuml;&aacute;&lsaquo;&para;&thinsp;&uuml;&zwnj;",
      "\xC3\x86\xC3\x81\xC5\xB8\xC3\xA1\xE2\x80\xB9\xC2\xB6\xE2\x80\x89\xC3\xBC"
      "\xE2\x80\x8C",
@@ -164,6 +167,18 @@ static void test_html_garbage(void)
     }
 }
 
+/* An attribute value's references (input_meta.c): named ones through
+ * libxml2's table, numeric ones, the classic few without ';'. */
+static void test_html_unescape(void)
+{
+    const char *v = "AT&amp;T &eacute;&zwnj;&AElig; &#233;&#x41; &#150; &#0; &bogus; &amp no &lt";
+    nsi_buf out = {0};
+    CHECK_EQ_INT(ni_html_unescape(v, strlen(v), &out), NS_OK);
+    CHECK_EQ_STR(out.str, "AT&T \xC3\xA9\xE2\x80\x8C\xC3\x86 \xC3\xA9"
+                          "A \xE2\x80\x93 \xEF\xBF\xBD &bogus; & no <");
+    nsi_buf_free(&out);
+}
+
 static void test_html_body_limit(void)
 {
     const char *html = "<p>0123456789 0123456789</p>";
@@ -267,5 +282,5 @@ static void test_binary_sniff(void)
 }
 
 NS_TEST_MAIN(NST(test_html_cases), NST(test_html_deep_nesting), NST(test_html_garbage),
-             NST(test_html_body_limit), NST(test_title_fit), NST(test_text_title),
-             NST(test_binary_sniff))
+             NST(test_html_body_limit), NST(test_html_unescape), NST(test_title_fit),
+             NST(test_text_title), NST(test_binary_sniff))
