@@ -54,10 +54,12 @@ int ni_markdown_title(const char *title, size_t len, nsi_buf *out);
 /* Converts HTML to plain text: tags removed; script, style, noscript,
  * template, svg and head content dropped; entities decoded; block elements
  * become line breaks and whitespace is folded (except in <pre>). The title is
- * the <title>, else the first <h1>, else the first line of the text. Works in
- * one pass without recursion, so any nesting depth or malformed markup is
- * fine. body and title are appended to. Returns NS_OK, NS_ENOMEM or
- * NS_ETOOBIG (body->limit). */
+ * the <title>, else the first <h1>, else the first line of the text. html is
+ * UTF-8 (a declared charset is not applied again); an invalid sequence or a
+ * NUL byte becomes U+FFFD. Parsed by libxml2's HTML parser through SAX
+ * callbacks, without a tree, so any nesting depth or malformed markup is
+ * fine. Thread-safe. body and title are appended to. Returns NS_OK,
+ * NS_ENOMEM or NS_ETOOBIG (body->limit, or html of 2 GiB or more). */
 int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title);
 
 /* Appends s[0..len) to out with HTML character references decoded (an

@@ -1,11 +1,16 @@
-/* input_html.c — HTML to plain text in one pass, without recursion.
+/* input_html.c — HTML to plain text through libxml2's HTML parser (SAX).
  *
- * This is a tag stripper, not an HTML parser: it knows which elements hide
- * their content (script, style, ...), which ones break lines, and how to decode
- * character references. It never builds a tree, so nesting depth costs
- * nothing, and every malformed construct has a defined outcome: an unclosed
- * comment or tag swallows the rest of the file, a '<' that cannot start a tag
- * is text, an unknown entity is kept literally. */
+ * libxml2 tokenises the page, decodes character references, closes what the
+ * page leaves open and recovers from any malformed markup; this file only
+ * decides what the text is. It uses SAX callbacks, so no tree is built and
+ * nesting depth costs nothing but libxml2's stack of open names. It knows
+ * which elements hide their content (script, style, ...), which ones break
+ * lines, and where the title is. */
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +18,7 @@
 #include "nsearch.h"
 #include "utf8.h"
 
-/* Writes decoded text to out, folding whitespace unless in <pre>. */
+/* Writes text to out, folding whitespace unless in <pre>. */
 typedef struct emitter {
     nsi_buf *out;
     int space; /* whitespace seen since the last character written */
@@ -33,7 +38,7 @@ static int out_ends_blank(const emitter *em)
            em->out->str[em->out->len - 1] == ' ';
 }
 
-/* Writes n bytes of one character of text. */
+/* Writes n bytes of text without whitespace. */
 static void emit_char(emitter *em, const char *p, size_t n)
 {
     if (em->space && !out_ends_blank(em))
@@ -64,74 +69,48 @@ static void emit_newline(emitter *em)
         emit_raw(em, "\n", 1);
 }
 
-static void emit_cp(emitter *em, unsigned long cp)
-{
-    char u[4];
-    if (cp == 0xAD)
-        return; /* a soft hyphen only marks where a word may break */
-    if (cp == 0xA0 || cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {
-        emit_space(em, cp == 0xA0 ? ' ' : (char)cp);
-        return;
-    }
-    if (cp == 0 || cp > 0x10FFFF)
-        cp = 0xFFFD; /* NUL too: the text is a C string */
-    emit_char(em, u, nsi_utf8_encode((int32_t)cp, (uint8_t *)u));
-}
-
-/* ---------------------------------------------------------- entities */
-
-typedef struct entity {
-    const char *name;
-    unsigned short cp;
-} entity;
-
-/* The named references that occur in real pages: markup, Latin-1 and
- * typographic punctuation. Sorted by name (strcmp) for bsearch. */
-static const entity entities[] = {
-    {"AElig", 198},   {"Aacute", 193}, {"Acirc", 194},  {"Agrave", 192},  {"Aring", 197},
-    {"Atilde", 195},  {"Auml", 196},   {"Ccedil", 199}, {"Dagger", 8225}, {"ETH", 208},
-    {"Eacute", 201},  {"Ecirc", 202},  {"Egrave", 200}, {"Euml", 203},    {"Iacute", 205},
-    {"Icirc", 206},   {"Igrave", 204}, {"Iuml", 207},   {"Ntilde", 209},  {"OElig", 338},
-    {"Oacute", 211},  {"Ocirc", 212},  {"Ograve", 210}, {"Oslash", 216},  {"Otilde", 213},
-    {"Ouml", 214},    {"Scaron", 352}, {"THORN", 222},  {"Uacute", 218},  {"Ucirc", 219},
-    {"Ugrave", 217},  {"Uuml", 220},   {"Yacute", 221}, {"Yuml", 376},    {"aacute", 225},
-    {"acirc", 226},   {"acute", 180},  {"aelig", 230},  {"agrave", 224},  {"alpha", 945},
-    {"amp", 38},      {"apos", 39},    {"aring", 229},  {"atilde", 227},  {"auml", 228},
-    {"bdquo", 8222},  {"beta", 946},   {"brvbar", 166}, {"bull", 8226},   {"ccedil", 231},
-    {"cedil", 184},   {"cent", 162},   {"circ", 710},   {"copy", 169},    {"curren", 164},
-    {"dagger", 8224}, {"darr", 8595},  {"deg", 176},    {"delta", 948},   {"divide", 247},
-    {"eacute", 233},  {"ecirc", 234},  {"egrave", 232}, {"emsp", 8195},   {"ensp", 8194},
-    {"eth", 240},     {"euml", 235},   {"euro", 8364},  {"frac12", 189},  {"frac14", 188},
-    {"frac34", 190},  {"gamma", 947},  {"ge", 8805},    {"gt", 62},       {"harr", 8596},
-    {"hellip", 8230}, {"iacute", 237}, {"icirc", 238},  {"iexcl", 161},   {"igrave", 236},
-    {"infin", 8734},  {"iquest", 191}, {"iuml", 239},   {"lambda", 955},  {"laquo", 171},
-    {"larr", 8592},   {"ldquo", 8220}, {"le", 8804},    {"lsaquo", 8249}, {"lsquo", 8216},
-    {"lt", 60},       {"macr", 175},   {"mdash", 8212}, {"micro", 181},   {"middot", 183},
-    {"minus", 8722},  {"mu", 956},     {"nbsp", 160},   {"ndash", 8211},  {"ne", 8800},
-    {"not", 172},     {"ntilde", 241}, {"oacute", 243}, {"ocirc", 244},   {"oelig", 339},
-    {"ograve", 242},  {"omega", 969},  {"ordf", 170},   {"ordm", 186},    {"oslash", 248},
-    {"otilde", 245},  {"ouml", 246},   {"para", 182},   {"permil", 8240}, {"pi", 960},
-    {"plusmn", 177},  {"pound", 163},  {"prime", 8242}, {"quot", 34},     {"raquo", 187},
-    {"rarr", 8594},   {"rdquo", 8221}, {"reg", 174},    {"rsaquo", 8250}, {"rsquo", 8217},
-    {"sbquo", 8218},  {"scaron", 353}, {"sect", 167},   {"shy", 173},     {"sigma", 963},
-    {"sup1", 185},    {"sup2", 178},   {"sup3", 179},   {"szlig", 223},   {"theta", 952},
-    {"thinsp", 8201}, {"thorn", 254},  {"tilde", 732},  {"times", 215},   {"trade", 8482},
-    {"uacute", 250},  {"uarr", 8593},  {"ucirc", 251},  {"ugrave", 249},  {"uml", 168},
-    {"uuml", 252},    {"yacute", 253}, {"yen", 165},    {"yuml", 255},    {"zwj", 8205},
-    {"zwnj", 8204},
-};
-
-static int entity_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const entity *)elem)->name);
-}
-
-/* Browsers read numeric references 128-159 as Windows-1252, as pages mean. */
+/* Browsers read numeric references 128-159 as Windows-1252, as pages mean;
+ * libxml2 gives them as the C1 controls U+0080..U+009F, mapped here. */
 static const unsigned short cp1252[32] = {
     8364, 0xFFFD, 8218,   402,  8222,   8230,   8224, 8225,   710,  8240, 352,
     8249, 338,    0xFFFD, 381,  0xFFFD, 0xFFFD, 8216, 8217,   8220, 8221, 8226,
     8211, 8212,   732,    8482, 353,    8250,   339,  0xFFFD, 382,  376,
 };
+
+/* Emits decoded UTF-8 text s..e (libxml2's character data): whitespace and
+ * no-break spaces folded, soft hyphens dropped, C1 controls as Windows-1252. */
+static void emit_text(emitter *em, const char *s, const char *e)
+{
+    while (s < e && em->st == NS_OK) {
+        unsigned char c = (unsigned char)*s;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+            emit_space(em, (char)c);
+            s++;
+            continue;
+        }
+        if (c == 0xC2 && s + 1 < e) {
+            unsigned char d = (unsigned char)s[1];
+            if (d == 0xA0 || d == 0xAD || d < 0xA0) {
+                s += 2;
+                if (d == 0xA0) /* U+00A0 no-break space */
+                    emit_space(em, ' ');
+                else if (d < 0xA0) { /* U+0080..U+009F */
+                    char u[4];
+                    emit_char(em, u, nsi_utf8_encode(cp1252[d - 0x80], (uint8_t *)u));
+                } /* else U+00AD soft hyphen: only marks where a word may break */
+                continue;
+            }
+        }
+        /* Copy a run of ordinary bytes at once. */
+        const char *r = s + 1;
+        while (r < e && (unsigned char)*r > ' ' && (unsigned char)*r != 0xC2)
+            r++;
+        emit_char(em, s, (size_t)(r - s));
+        s = r;
+    }
+}
+
+/* ---------------------------------------------------------- references */
 
 static int is_alnum(unsigned char c)
 {
@@ -146,9 +125,10 @@ static int hex_val(unsigned char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Decodes the character reference at s[0] == '&' (e bounds the input).
- * Returns the bytes consumed and sets *cp, or 0 if it is not a reference. */
-static size_t decode_entity(const char *s, const char *e, unsigned long *cp)
+/* Decodes the character reference at s[0] == '&' (e bounds the input); named
+ * ones through libxml2's table (htmlEntityLookup). Returns the bytes consumed
+ * and sets *cp, or 0 if it is not a reference. */
+static size_t decode_reference(const char *s, const char *e, unsigned long *cp)
 {
     const char *p = s + 1;
     if (p < e && *p == '#') {
@@ -177,9 +157,7 @@ static size_t decode_entity(const char *s, const char *e, unsigned long *cp)
         n++;
     }
     name[n] = '\0';
-    const entity *hit = n ? bsearch(name, entities, sizeof entities / sizeof *entities,
-                                    sizeof *entities, entity_cmp)
-                          : NULL;
+    const htmlEntityDesc *hit = n ? htmlEntityLookup((const xmlChar *)name) : NULL;
     if (!hit)
         return 0;
     int semi = p + n < e && p[n] == ';';
@@ -187,18 +165,17 @@ static size_t decode_entity(const char *s, const char *e, unsigned long *cp)
     if (!semi && strcmp(name, "amp") && strcmp(name, "lt") && strcmp(name, "gt") &&
         strcmp(name, "quot") && strcmp(name, "nbsp") && strcmp(name, "copy") && strcmp(name, "reg"))
         return 0;
-    *cp = hit->cp;
+    *cp = hit->value;
     return 1 + n + (size_t)semi;
 }
 
-/* Emits the text s..e: character references decoded, whitespace folded. */
 int ni_html_unescape(const char *s, size_t len, nsi_buf *out)
 {
     const char *e = s + len;
     int st = NS_OK;
     while (s < e && st == NS_OK) {
         unsigned long cp;
-        size_t n = *s == '&' ? decode_entity(s, e, &cp) : 0;
+        size_t n = *s == '&' ? decode_reference(s, e, &cp) : 0;
         if (n) {
             char u[4];
             if (cp == 0 || cp > 0x10FFFF)
@@ -216,46 +193,17 @@ int ni_html_unescape(const char *s, size_t len, nsi_buf *out)
     return st;
 }
 
-static void emit_text(emitter *em, const char *s, const char *e)
-{
-    while (s < e && em->st == NS_OK) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '&') {
-            unsigned long cp;
-            size_t n = decode_entity(s, e, &cp);
-            if (n) {
-                emit_cp(em, cp);
-                s += n;
-                continue;
-            }
-        }
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-            emit_space(em, (char)c);
-            s++;
-            continue;
-        }
-        /* Copy a run of ordinary bytes at once. */
-        const char *r = s + 1;
-        while (r < e && *r != '&' && (unsigned char)*r > ' ')
-            r++;
-        emit_char(em, s, (size_t)(r - s));
-        s = r;
-    }
-}
-
-/* ---------------------------------------------------------- tags */
+/* ---------------------------------------------------------- elements */
 
 enum tag_class {
     TAG_INLINE, /* nothing to do */
     TAG_BLOCK,  /* line break before and after */
     TAG_CELL,   /* a space between table cells */
-    TAG_HIDDEN, /* content skipped up to the end tag */
+    TAG_HIDDEN, /* content skipped */
     TAG_TITLE,  /* content is the title */
     TAG_PRE,    /* block, keeps whitespace */
-    TAG_HEAD,
-    TAG_BODY,
-    TAG_HEADING1,
-    TAG_HEADMETA /* may appear in <head> without ending it */
+    TAG_HEAD,   /* content skipped (libxml2 ends it where the body starts) */
+    TAG_HEADING1
 };
 
 typedef struct tag_kind {
@@ -263,143 +211,110 @@ typedef struct tag_kind {
     enum tag_class cls;
 } tag_kind;
 
+/* Sorted by name (strcmp) for bsearch; libxml2 gives names in lower case. */
 static const tag_kind tag_kinds[] = {
     {"address", TAG_BLOCK},    {"article", TAG_BLOCK},    {"aside", TAG_BLOCK},
-    {"base", TAG_HEADMETA},    {"blockquote", TAG_BLOCK}, {"body", TAG_BODY},
-    {"br", TAG_BLOCK},         {"caption", TAG_BLOCK},    {"dd", TAG_BLOCK},
-    {"details", TAG_BLOCK},    {"dialog", TAG_BLOCK},     {"div", TAG_BLOCK},
-    {"dl", TAG_BLOCK},         {"dt", TAG_BLOCK},         {"fieldset", TAG_BLOCK},
-    {"figcaption", TAG_BLOCK}, {"figure", TAG_BLOCK},     {"footer", TAG_BLOCK},
-    {"form", TAG_BLOCK},       {"h1", TAG_HEADING1},      {"h2", TAG_BLOCK},
-    {"h3", TAG_BLOCK},         {"h4", TAG_BLOCK},         {"h5", TAG_BLOCK},
-    {"h6", TAG_BLOCK},         {"head", TAG_HEAD},        {"header", TAG_BLOCK},
-    {"hr", TAG_BLOCK},         {"html", TAG_HEADMETA},    {"iframe", TAG_HIDDEN},
-    {"li", TAG_BLOCK},         {"link", TAG_HEADMETA},    {"main", TAG_BLOCK},
-    {"math", TAG_HIDDEN},      {"meta", TAG_HEADMETA},    {"nav", TAG_BLOCK},
-    {"noscript", TAG_HIDDEN},  {"object", TAG_HIDDEN},    {"ol", TAG_BLOCK},
-    {"option", TAG_BLOCK},     {"p", TAG_BLOCK},          {"pre", TAG_PRE},
-    {"script", TAG_HIDDEN},    {"section", TAG_BLOCK},    {"select", TAG_BLOCK},
-    {"style", TAG_HIDDEN},     {"summary", TAG_BLOCK},    {"svg", TAG_HIDDEN},
-    {"table", TAG_BLOCK},      {"tbody", TAG_BLOCK},      {"td", TAG_CELL},
-    {"template", TAG_HIDDEN},  {"textarea", TAG_BLOCK},   {"tfoot", TAG_BLOCK},
-    {"th", TAG_CELL},          {"thead", TAG_BLOCK},      {"title", TAG_TITLE},
-    {"tr", TAG_BLOCK},         {"ul", TAG_BLOCK},
+    {"blockquote", TAG_BLOCK}, {"br", TAG_BLOCK},         {"caption", TAG_BLOCK},
+    {"dd", TAG_BLOCK},         {"details", TAG_BLOCK},    {"dialog", TAG_BLOCK},
+    {"div", TAG_BLOCK},        {"dl", TAG_BLOCK},         {"dt", TAG_BLOCK},
+    {"fieldset", TAG_BLOCK},   {"figcaption", TAG_BLOCK}, {"figure", TAG_BLOCK},
+    {"footer", TAG_BLOCK},     {"form", TAG_BLOCK},       {"h1", TAG_HEADING1},
+    {"h2", TAG_BLOCK},         {"h3", TAG_BLOCK},         {"h4", TAG_BLOCK},
+    {"h5", TAG_BLOCK},         {"h6", TAG_BLOCK},         {"head", TAG_HEAD},
+    {"header", TAG_BLOCK},     {"hr", TAG_BLOCK},         {"iframe", TAG_HIDDEN},
+    {"li", TAG_BLOCK},         {"main", TAG_BLOCK},       {"math", TAG_HIDDEN},
+    {"nav", TAG_BLOCK},        {"noscript", TAG_HIDDEN},  {"object", TAG_HIDDEN},
+    {"ol", TAG_BLOCK},         {"option", TAG_BLOCK},     {"p", TAG_BLOCK},
+    {"pre", TAG_PRE},          {"script", TAG_HIDDEN},    {"section", TAG_BLOCK},
+    {"select", TAG_BLOCK},     {"style", TAG_HIDDEN},     {"summary", TAG_BLOCK},
+    {"svg", TAG_HIDDEN},       {"table", TAG_BLOCK},      {"tbody", TAG_BLOCK},
+    {"td", TAG_CELL},          {"template", TAG_HIDDEN},  {"textarea", TAG_BLOCK},
+    {"tfoot", TAG_BLOCK},      {"th", TAG_CELL},          {"thead", TAG_BLOCK},
+    {"title", TAG_TITLE},      {"tr", TAG_BLOCK},         {"ul", TAG_BLOCK},
 };
 
-static int tag_kind_cmp(const void *key, const void *elem)
+static int kind_cmp(const void *key, const void *elem)
 {
     return strcmp(key, ((const tag_kind *)elem)->name);
 }
 
-static enum tag_class classify(const char *name)
-{
-    const tag_kind *k = bsearch(name, tag_kinds, sizeof tag_kinds / sizeof *tag_kinds,
-                                sizeof *tag_kinds, tag_kind_cmp);
-    return k ? k->cls : TAG_INLINE;
-}
+#define N_KINDS (sizeof tag_kinds / sizeof *tag_kinds)
 
-static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c; }
-
-/* Case-insensitive search for needle (lower case) in [s, e). */
-static const char *find_ci(const char *s, const char *e, const char *needle)
+static const tag_kind *classify(const xmlChar *name)
 {
-    size_t n = strlen(needle);
-    for (; (size_t)(e - s) >= n; s++) {
-        size_t i = 0;
-        while (i < n && ascii_lower(s[i]) == needle[i])
-            i++;
-        if (i == n)
-            return s;
-    }
-    return NULL;
-}
-
-/* Where the element whose content starts at s ends: the '<' of "</name" (or
- * e if never closed); *next is past that end tag's '>'. */
-static const char *find_end_tag(const char *s, const char *e, const char *name, const char **next)
-{
-    char pat[16] = "</";
-    strncat(pat, name, sizeof pat - 3);
-    size_t n = strlen(pat);
-    for (const char *p = s; (p = find_ci(p, e, pat)) != NULL; p += n) {
-        if (p + n < e && is_alnum((unsigned char)p[n]))
-            continue; /* "</scripts" is not "</script" */
-        const char *gt = memchr(p + n, '>', (size_t)(e - (p + n)));
-        *next = gt ? gt + 1 : e;
-        return p;
-    }
-    *next = e;
-    return e;
-}
-
-/* Past the '>' that ends the tag whose attributes start at p. Quotes count
- * only after '=', as in attribute values, so a stray quote cannot swallow
- * the page. Returns e if the tag never ends. */
-static const char *skip_attributes(const char *p, const char *e)
-{
-    int after_eq = 0;
-    while (p < e) {
-        char c = *p++;
-        if (c == '>')
-            return p;
-        if (c == '=') {
-            after_eq = 1;
-            continue;
-        }
-        if (after_eq && (c == '"' || c == '\'')) {
-            const char *q = memchr(p, c, (size_t)(e - p));
-            if (!q)
-                return e;
-            p = q + 1;
-        }
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            after_eq = 0;
-    }
-    return e;
+    return bsearch(name, tag_kinds, N_KINDS, sizeof *tag_kinds, kind_cmp);
 }
 
 typedef struct html_state {
     emitter body;
-    nsi_buf *title;
-    int in_head;
-    int have_title;
+    emitter title; /* the first non-empty <title>, before ni_title_fit */
+    htmlParserCtxtPtr ctxt;
+    const char *in; /* what libxml2 parses */
+    size_t in_len;
+    int in_head, in_title, have_title, hidden;
     size_t h1_start, h1_end; /* body offsets of the first <h1>, h1_end 0 until closed */
     int in_h1;
+    int after_amp;             /* the last event was the text "&" alone */
+    unsigned open[N_KINDS];    /* hidden elements open (and hiding), by kind */
+    size_t close_end[N_KINDS]; /* 1 + offset of the last "</name", 0 if none, SIZE_MAX unknown */
 } html_state;
 
-static void on_start_tag(html_state *hs, const char *name, enum tag_class cls, const char **pos,
-                         const char *e)
+/* Whether "</name" occurs in the input at or after libxml2's position: a
+ * hidden element (other than script and style, which libxml2 reads as raw
+ * text to their end tag) that is never closed hides nothing rather than the
+ * rest of the page. The last end tag of each kind is found once, from the
+ * end, so a page of many unclosed elements stays linear. */
+static int closed_later(html_state *hs, size_t kind)
 {
-    if (hs->in_head && cls != TAG_HEADMETA && cls != TAG_HIDDEN && cls != TAG_TITLE &&
-        cls != TAG_HEAD)
-        hs->in_head = 0; /* as browsers do: body content ends a missing </head> */
-    switch (cls) {
-    case TAG_HIDDEN: {
-        /* A self-closed <svg/> has no content; an element other than script
-         * or style that is never closed hides nothing rather than the rest
-         * of the page. */
-        const char *next;
-        if ((*pos)[-1] == '>' && (*pos)[-2] == '/')
+    if (hs->close_end[kind] == SIZE_MAX) {
+        const char *name = tag_kinds[kind].name;
+        size_t n = strlen(name), at = 0;
+        for (size_t p = hs->in_len; p-- > 0;) {
+            if (hs->in[p] != '<' || hs->in_len - p < n + 2 || hs->in[p + 1] != '/' ||
+                xmlStrncasecmp((const xmlChar *)hs->in + p + 2, (const xmlChar *)name, (int)n) ||
+                (p + 2 + n < hs->in_len && is_alnum((unsigned char)hs->in[p + 2 + n])))
+                continue;
+            at = p + 1;
             break;
-        if (find_end_tag(*pos, e, name, &next) < e || !strcmp(name, "script") ||
-            !strcmp(name, "style"))
-            *pos = next;
-        break;
-    }
-    case TAG_TITLE: {
-        const char *next, *end = find_end_tag(*pos, e, "title", &next);
-        if (!hs->have_title) {
-            emitter t = {hs->title, 0, 0, NS_OK};
-            emit_text(&t, *pos, end);
-            hs->have_title = hs->title->len > 0;
-            if (t.st != NS_OK)
-                hs->body.st = t.st;
         }
-        *pos = next;
-        break;
+        hs->close_end[kind] = at;
     }
+    long pos = xmlByteConsumed(hs->ctxt);
+    return pos >= 0 && hs->close_end[kind] > (size_t)pos;
+}
+
+static void check_stop(html_state *hs)
+{
+    if (hs->body.st == NS_OK)
+        hs->body.st = hs->title.st;
+    if (hs->body.st != NS_OK)
+        xmlStopParser(hs->ctxt);
+}
+
+static void on_start(void *ud, const xmlChar *name, const xmlChar **atts)
+{
+    html_state *hs = ud;
+    (void)atts;
+    hs->after_amp = 0;
+    const tag_kind *k = classify(name);
+    if (!k)
+        return;
+    size_t i = (size_t)(k - tag_kinds);
+    if (k->cls == TAG_HIDDEN) {
+        if (!strcmp(k->name, "script") || !strcmp(k->name, "style") || closed_later(hs, i)) {
+            hs->open[i]++;
+            hs->hidden++;
+        }
+        return;
+    }
+    if (hs->hidden)
+        return;
+    switch (k->cls) {
     case TAG_HEAD:
-        hs->in_head = 1;
+        hs->in_head++;
+        break;
+    case TAG_TITLE:
+        hs->in_title++;
         break;
     case TAG_PRE:
         emit_newline(&hs->body);
@@ -421,13 +336,34 @@ static void on_start_tag(html_state *hs, const char *name, enum tag_class cls, c
     default:
         break;
     }
+    check_stop(hs);
 }
 
-static void on_end_tag(html_state *hs, enum tag_class cls)
+static void on_end(void *ud, const xmlChar *name)
 {
-    switch (cls) {
+    html_state *hs = ud;
+    hs->after_amp = 0;
+    const tag_kind *k = classify(name);
+    if (!k)
+        return;
+    size_t i = (size_t)(k - tag_kinds);
+    if (k->cls == TAG_HIDDEN) {
+        if (hs->open[i]) {
+            hs->open[i]--;
+            hs->hidden--;
+        }
+        return;
+    }
+    if (hs->hidden)
+        return;
+    switch (k->cls) {
     case TAG_HEAD:
-        hs->in_head = 0;
+        if (hs->in_head)
+            hs->in_head--;
+        break;
+    case TAG_TITLE:
+        if (hs->in_title && !--hs->in_title)
+            hs->have_title = hs->title.out->len > 0;
         break;
     case TAG_PRE:
         if (hs->body.pre)
@@ -450,52 +386,128 @@ static void on_end_tag(html_state *hs, enum tag_class cls)
     default:
         break;
     }
+    check_stop(hs);
 }
 
-/* Handles the markup at *pos ('<'). Returns 0 if it is not markup (the '<'
- * is then text). */
-static int markup(html_state *hs, const char **pos, const char *e)
+/* libxml2 wants the ';' of a named reference; browsers take the classic few
+ * without it (as ni_html_unescape does). libxml2 then gives "&" and the name
+ * as two events: the name's replacement, or NULL. */
+static const char *legacy_reference(const char *s, int len)
 {
-    const char *p = *pos + 1;
-    if (p >= e)
-        return 0;
-    if (e - p >= 3 && !memcmp(p, "!--", 3)) {
-        const char *end = find_ci(p + 3, e, "-->");
-        *pos = end ? end + 3 : e;
-        return 1;
+    static const char *const names[][2] = {
+        {"amp", "&"},         {"lt", "<"},          {"gt", ">"},         {"quot", "\""},
+        {"nbsp", "\xC2\xA0"}, {"copy", "\xC2\xA9"}, {"reg", "\xC2\xAE"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if ((size_t)len == strlen(names[i][0]) && !memcmp(s, names[i][0], (size_t)len))
+            return names[i][1];
+    return NULL;
+}
+
+/* Character data, CDATA blocks (script and style bodies) and whitespace. */
+static void on_text(void *ud, const xmlChar *ch, int len)
+{
+    html_state *hs = ud;
+    int after_amp = hs->after_amp;
+    hs->after_amp = 0;
+    if (hs->hidden || len <= 0)
+        return;
+    const char *s = (const char *)ch;
+    emitter *em = NULL;
+    if (hs->in_title) {
+        if (!hs->have_title)
+            em = &hs->title;
+    } else if (!hs->in_head)
+        em = &hs->body;
+    if (!em)
+        return;
+    const char *legacy = after_amp ? legacy_reference(s, len) : NULL;
+    if (legacy && em->out->len && em->out->str[em->out->len - 1] == '&') {
+        em->out->str[--em->out->len] = '\0';
+        emit_text(em, legacy, legacy + strlen(legacy));
+    } else {
+        hs->after_amp = len == 1 && *s == '&';
+        emit_text(em, s, s + len);
     }
-    if (e - p >= 8 && !memcmp(p, "![CDATA[", 8)) {
-        const char *s = p + 8, *end = find_ci(s, e, "]]>");
-        if (!hs->in_head)
-            emit_text(&hs->body, s, end ? end : e); /* text, though '&' is literal there */
-        *pos = end ? end + 3 : e;
-        return 1;
+    check_stop(hs);
+}
+
+/* ---------------------------------------------------------- input */
+
+/* libxml2 is told the input is UTF-8 (the readers get UTF-8), but on an
+ * invalid sequence it switches to Latin-1 for the rest of the page, and a NUL
+ * byte is not text: both become U+FFFD first. Returns 1 if html needs it. */
+static int needs_cleaning(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s, *e = p + len;
+    while (p < e) {
+        if (*p >= 0x80) {
+            int32_t cp;
+            p += nsi_utf8_decode(p, (size_t)(e - p), &cp);
+            if (cp == NSI_UTF8_INVALID)
+                return 1;
+        } else if (*p++ == 0)
+            return 1;
     }
-    if (*p == '!' || *p == '?') { /* doctype, processing instruction */
-        const char *gt = memchr(p, '>', (size_t)(e - p));
-        *pos = gt ? gt + 1 : e;
-        return 1;
+    return 0;
+}
+
+static int clean_utf8(const char *s, size_t len, nsi_buf *out)
+{
+    const uint8_t *p = (const uint8_t *)s, *e = p + len;
+    int st = NS_OK;
+    while (p < e && st == NS_OK) {
+        int32_t cp = *p;
+        size_t n = 1;
+        if (*p >= 0x80)
+            n = nsi_utf8_decode(p, (size_t)(e - p), &cp);
+        if (cp == NSI_UTF8_INVALID || cp == 0)
+            st = nsi_buf_append(out, "\xEF\xBF\xBD", 3);
+        else
+            st = nsi_buf_append(out, p, n);
+        p += n;
     }
-    int end_tag = *p == '/';
-    p += end_tag;
-    if (p >= e || ((*p | 0x20) < 'a' || (*p | 0x20) > 'z'))
-        return 0;
-    char name[12];
-    size_t n = 0;
-    while (p < e && (is_alnum((unsigned char)*p) || *p == '-' || *p == ':')) {
-        if (n < sizeof name - 1)
-            name[n] = (char)(*p | 0x20);
-        n++;
-        p++;
-    }
-    name[n < sizeof name ? n : 0] = '\0'; /* too long: no known tag, inline */
-    *pos = skip_attributes(p, e);
-    enum tag_class cls = classify(name);
-    if (end_tag)
-        on_end_tag(hs, cls);
-    else
-        on_start_tag(hs, name, cls, pos, e);
-    return 1;
+    return st;
+}
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void) { xmlInitParser(); }
+
+/* Runs libxml2's HTML parser over in[0..len) with hs's callbacks. */
+static int parse(html_state *hs, const char *in, size_t len)
+{
+    if (len > INT32_MAX)
+        return NS_ETOOBIG;
+    pthread_once(&xml_once, xml_init);
+    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(in, (int)len);
+    if (!ctxt)
+        return NS_ENOMEM;
+    htmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax); /* no document handlers: no tree */
+    sax.startElement = on_start;
+    sax.endElement = on_end;
+    sax.characters = on_text;
+    sax.cdataBlock = on_text;
+    sax.ignorableWhitespace = on_text;
+    memcpy(ctxt->sax, &sax, sizeof sax);
+    ctxt->userData = hs;
+    hs->ctxt = ctxt;
+    hs->in = in;
+    hs->in_len = len;
+    htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                 HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC |
+                                 XML_PARSE_HUGE);
+    /* UTF-8 already: a <meta charset> inside must not re-decode it */
+    int st = xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8) == 0 ? NS_OK : NS_ENOMEM;
+    if (st == NS_OK)
+        htmlParseDocument(ctxt);
+    if (st == NS_OK && hs->body.st == NS_OK && ctxt->errNo == XML_ERR_NO_MEMORY)
+        st = NS_ENOMEM;
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    htmlFreeParserCtxt(ctxt);
+    return st;
 }
 
 /* The title when there is no <title>: the first <h1>, else the first line. */
@@ -517,35 +529,40 @@ static int fallback_title(const html_state *hs, size_t body_start, nsi_buf *titl
 
 int ni_html_to_text(const char *html, size_t len, nsi_buf *body, nsi_buf *title)
 {
-    html_state hs = {{body, 0, 0, NS_OK}, NULL, 0, 0, 0, 0, 0};
-    nsi_buf raw_title = {0};
-    hs.title = &raw_title;
-    const char *p = html, *e = html + len;
-    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
-        p += 3;
-    size_t body_start = body->len;
-    while (p < e && hs.body.st == NS_OK) {
-        const char *lt = memchr(p, '<', (size_t)(e - p));
-        const char *stop = lt ? lt : e;
-        if (!hs.in_head)
-            emit_text(&hs.body, p, stop);
-        p = stop;
-        if (p < e && !markup(&hs, &p, e)) {
-            if (!hs.in_head)
-                emit_char(&hs.body, "<", 1);
-            p++;
-        }
+    nsi_buf raw_title = {0}, clean = {0};
+    html_state hs;
+    memset(&hs, 0, sizeof hs);
+    hs.body = (emitter){body, 0, 0, NS_OK};
+    hs.title = (emitter){&raw_title, 0, 0, NS_OK};
+    for (size_t i = 0; i < N_KINDS; i++)
+        hs.close_end[i] = SIZE_MAX;
+    if (len >= 3 && !memcmp(html, "\xEF\xBB\xBF", 3)) {
+        html += 3;
+        len -= 3;
     }
-    if (hs.body.st == NS_OK)
+    size_t body_start = body->len;
+    int st = NS_OK;
+    if (needs_cleaning(html, len)) {
+        st = clean_utf8(html, len, &clean);
+        html = clean.str;
+        len = clean.len;
+    }
+    if (st == NS_OK && len)
+        st = parse(&hs, html, len);
+    if (st == NS_OK)
+        st = hs.body.st;
+    if (st == NS_OK)
         emit_newline(&hs.body);
     /* Drop the trailing line break emit_newline leaves. */
     while (body->len > body_start &&
            (body->str[body->len - 1] == '\n' || body->str[body->len - 1] == ' '))
         body->str[--body->len] = '\0';
-    int st = hs.body.st;
+    if (st == NS_OK)
+        st = hs.body.st;
     if (st == NS_OK)
         st = raw_title.len ? ni_title_fit(raw_title.str, raw_title.len, title)
                            : fallback_title(&hs, body_start, title);
     nsi_buf_free(&raw_title);
+    nsi_buf_free(&clean);
     return st;
 }

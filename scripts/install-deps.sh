@@ -11,6 +11,7 @@ packages=(
     build-essential cmake pkgconf          # toolchain
     libstemmer-dev libutf8proc-dev         # analysis: stemming, Unicode folding
     zlib1g-dev libjson-c-dev               # stored fields (segment versions 1-3), jsonl input
+    libxml2-dev                            # nindex's HTML reader
     libzstd-dev                            # stored fields (segment version 4)
     libxapian-dev                          # the Xapian backend (module)
     libmicrohttpd-dev                      # nsearch serve

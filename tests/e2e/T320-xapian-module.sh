@@ -2,7 +2,7 @@
 # T320-xapian-module: the Xapian backend is a module (libnsearch-xapian.so.N,
 # index/module.c) that a process loads only when an index is a Xapian one.
 #  - neither nsearch nor libnsearch links libxapian or libstdc++, nindex no
-#    libxapian (ldd; its PDF and encoding readers bring libstdc++);
+#    libxapian (ldd; its PDF, encoding and HTML readers bring libstdc++);
 #  - a search of a native index never maps the module; one of a Xapian index
 #    does, from libnsearch's folder (LD_DEBUG=files);
 #  - with the module missing ($NSEARCH_MODULE_DIR naming an empty folder, or
@@ -28,7 +28,8 @@ ldd "$libdir"/libnsearch.so >"$tmp/ldd" || fail "ldd libnsearch.so"
 ldd "$NSEARCH" >"$tmp/ldd" || fail "ldd $NSEARCH"
 ! grep -E "$unwanted" "$tmp/ldd" || fail "$NSEARCH links Xapian or libstdc++"
 # nindex's file readers are C++ underneath (poppler for PDF, uchardet for
-# encodings), so it has libstdc++; Xapian it never links.
+# encodings, Debian's libxml2 through ICU), so it has libstdc++; Xapian it
+# never links.
 ldd "$NINDEX" >"$tmp/ldd" || fail "ldd $NINDEX"
 ! grep -E libxapian "$tmp/ldd" || fail "$NINDEX links Xapian"
 ni --backend=xapian -d "$tmp/probe" "$NS_SHARED_DIR"/corpora/seeds/000_*.txt

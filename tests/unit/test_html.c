@@ -7,6 +7,7 @@
 
 #include "input.h"
 #include "nstest.h"
+#include "utf8.h"
 
 typedef struct html_case {
     const char *html;
@@ -32,13 +33,17 @@ static const html_case html_cases[] = {
     /* whitespace folds outside <pre>, is kept inside */
     {"<p>  lots   of\n\t space </p><pre>  a\n   b</pre>", "lots of space\n  a\n   b",
      "lots of space"},
-    /* numeric references, Windows-1252 range, invalid code points */
-    {"<p>&#233;t&#xE9; &#150; &#0; &#x110000; &#65</p>",
-     "\xC3\xA9t\xC3\xA9 \xE2\x80\x93 \xEF\xBF\xBD \xEF\xBF\xBD A", NULL},
+    /* numeric references, Windows-1252 range; libxml2 drops a reference to
+     * an invalid code point (NUL, above U+10FFFF) */
+    {"<p>&#233;t&#xE9; &#150; &#0; &#x110000; &#65</p>", "\xC3\xA9t\xC3\xA9 \xE2\x80\x93 A", NULL},
     /* named references: common ones, nbsp as a space, unknown kept literally */
     {"AT&amp;T &copy; 2024&nbsp;&hellip; &mdash; &eacute; &bogus; a&b &amp no-semicolon",
      "AT&T \xC2\xA9 2024 \xE2\x80\xA6 \xE2\x80\x94 \xC3\xA9 &bogus; a&b & no-semicolon", NULL},
-    /* the ends and middle of the entity table (a lookup by bisection) */
+    /* the classic few without ';' (libxml2 wants it, browsers do not);
+     * a longer name, others, a '&' before other text or a tag stay as they are */
+    {"&lt b &gtc &copy 1 &nbsp;x&nbspy &reg &eacute e & amp &<b>amp</b> &ampx",
+     "< b &gtc \xC2\xA9 1 x&nbspy \xC2\xAE &eacute e & amp &amp &ampx", NULL},
+    /* names from the start, middle and end of the alphabet (libxml2's table) */
     {"&AElig;&Aacute;&Yuml;&aacute;&lsaquo;&para;&thinsp;&uuml;&zwnj;",
      "\xC3\x86\xC3\x81\xC5\xB8\xC3\xA1\xE2\x80\xB9\xC2\xB6\xE2\x80\x89\xC3\xBC"
      "\xE2\x80\x8C",
@@ -49,8 +54,10 @@ static const html_case html_cases[] = {
     {"a<address>b</address>c<ul>d</ul>e", "a\nb\nc\nd\ne", NULL},
     /* a '<' that cannot start a tag is text */
     {"<p>3 < 5 and 5 > 3, x<-y</p>", "3 < 5 and 5 > 3, x<-y", NULL},
-    /* comments, doctype, processing instructions vanish; CDATA is text */
-    {"<!DOCTYPE html><?xml version='1.0'?>a<!-- <p>hidden</p> -->b<![CDATA[ c ]]>", "ab c", NULL},
+    /* comments, doctype, processing instructions vanish; libxml2's HTML
+     * parser does not know CDATA sections and keeps one as text */
+    {"<!DOCTYPE html><?xml version='1.0'?>a<!-- <p>hidden</p> -->b<![CDATA[ c ]]>",
+     "ab<![CDATA[ c ]]>", NULL},
     /* an unclosed comment swallows the rest, not what came before */
     {"kept<!-- never closed <p>lost", "kept", NULL},
     /* an unclosed tag at the end is dropped */
@@ -77,6 +84,18 @@ static const html_case html_cases[] = {
     {"<head><title>T</title><p>para</p>", "para", "T"},
     /* a byte order mark is not text */
     {"\xEF\xBB\xBF<p>bom</p>", "bom", "bom"},
+    /* the text is UTF-8 already: a declared charset does not re-decode it */
+    {"<head><meta charset=\"iso-8859-1\"><meta http-equiv=\"Content-Type\" "
+     "content=\"text/html; charset=windows-1252\"><title>Caf\xC3\xA9</title></head>"
+     "<p>na\xC3\xAFve \xE2\x80\x94 ok</p>",
+     "na\xC3\xAFve \xE2\x80\x94 ok", "Caf\xC3\xA9"},
+    /* invalid UTF-8 and NUL become U+FFFD; the rest of the page still parses
+     * as UTF-8 (libxml2 alone would switch to Latin-1 there) */
+    {"<p>a\xFF"
+     "b</p><p>x\xE2\x82</p><p>caf\xC3\xA9</p>",
+     "a\xEF\xBF\xBD"
+     "b\nx\xEF\xBF\xBD\ncaf\xC3\xA9",
+     NULL},
     /* only markup: empty text, no title */
     {"<html><head></head><body><br></body></html>", "", ""},
 };
@@ -118,7 +137,8 @@ static void test_html_deep_nesting(void)
     free(html);
 }
 
-/* Every byte value, in any order, is handled (no crash, output bounded). */
+/* Every byte value, in any order, is handled (no crash, output bounded,
+ * valid UTF-8 out). */
 static void test_html_garbage(void)
 {
     unsigned seed = 12345;
@@ -133,11 +153,30 @@ static void test_html_garbage(void)
         }
         nsi_buf body = {0}, title = {0};
         CHECK_EQ_INT(ni_html_to_text(buf, len, &body, &title), NS_OK);
-        CHECK(body.len <= len + 1);
+        /* each invalid byte may become U+FFFD (3 bytes) */
+        CHECK(body.len <= 3 * len + 1);
+        CHECK(strlen(body.str ? body.str : "") == body.len);
+        for (size_t i = 0; i < body.len;) {
+            int32_t cp;
+            i += nsi_utf8_decode((const uint8_t *)body.str + i, body.len - i, &cp);
+            CHECK(cp != NSI_UTF8_INVALID);
+        }
         CHECK(title.len <= NI_TITLE_MAX);
         nsi_buf_free(&body);
         nsi_buf_free(&title);
     }
+}
+
+/* An attribute value's references (input_meta.c): named ones through
+ * libxml2's table, numeric ones, the classic few without ';'. */
+static void test_html_unescape(void)
+{
+    const char *v = "AT&amp;T &eacute;&zwnj;&AElig; &#233;&#x41; &#150; &#0; &bogus; &amp no &lt";
+    nsi_buf out = {0};
+    CHECK_EQ_INT(ni_html_unescape(v, strlen(v), &out), NS_OK);
+    CHECK_EQ_STR(out.str, "AT&T \xC3\xA9\xE2\x80\x8C\xC3\x86 \xC3\xA9"
+                          "A \xE2\x80\x93 \xEF\xBF\xBD &bogus; & no <");
+    nsi_buf_free(&out);
 }
 
 static void test_html_body_limit(void)
@@ -243,5 +282,5 @@ static void test_binary_sniff(void)
 }
 
 NS_TEST_MAIN(NST(test_html_cases), NST(test_html_deep_nesting), NST(test_html_garbage),
-             NST(test_html_body_limit), NST(test_title_fit), NST(test_text_title),
-             NST(test_binary_sniff))
+             NST(test_html_body_limit), NST(test_html_unescape), NST(test_title_fit),
+             NST(test_text_title), NST(test_binary_sniff))
