@@ -286,6 +286,10 @@ NS_API int ns_writer_declare_field(ns_writer *w, const char *name, size_t len, i
  *  built-in date field is NS_FIELD_DATE. */
 NS_API int ns_writer_field_type(ns_writer *w, const char *name, size_t len);
 
+/** The name of a field type: "keyword", "date", "number" or "text" (static
+ *  storage); "?" for anything else. */
+NS_API const char *ns_field_type_name(int type);
+
 /** Deletes the document with this id. NS_ENOTFOUND if there is none. An id
  *  holding a NUL byte is accepted here (ns_writer_put refuses such ids now,
  *  but an index written before may hold one, and this is how to remove it). */

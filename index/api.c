@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "common/date.h"
+#include "format/values.h"
 
 const char *ns_version(void) { return NS_VERSION_STRING; }
 
@@ -190,3 +191,5 @@ void nsi_index_analyzer_put(ns_index *idx, nsi_analyzer *a)
     idx->pool[idx->npool++] = a;
     pthread_mutex_unlock(&idx->mu);
 }
+
+const char *ns_field_type_name(int type) { return nsi_field_type_name(type); }

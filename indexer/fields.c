@@ -225,18 +225,7 @@ int ni_field_type_parse(const char *s, size_t len)
 
 const char *ni_field_type_name(int type)
 {
-    switch (type) {
-    case NS_FIELD_KEYWORD:
-        return "keyword";
-    case NS_FIELD_DATE:
-        return "date";
-    case NS_FIELD_NUMBER:
-        return "number";
-    case NS_FIELD_TEXT:
-        return "text";
-    default:
-        return "auto";
-    }
+    return type == NS_FIELD_AUTO ? "auto" : ns_field_type_name(type);
 }
 
 /* ---------------------------------------------------------- JSON lines */

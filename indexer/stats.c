@@ -15,22 +15,6 @@ static void part(FILE *out, const char *name, uint64_t bytes, uint64_t total)
             total ? (double)bytes * 100 / (double)total : 0.0);
 }
 
-static const char *type_name(int type)
-{
-    switch (type) {
-    case NS_FIELD_KEYWORD:
-        return "keyword";
-    case NS_FIELD_DATE:
-        return "date";
-    case NS_FIELD_NUMBER:
-        return "number";
-    case NS_FIELD_TEXT:
-        return "text";
-    default:
-        return "?";
-    }
-}
-
 /* "fields       topics keyword, price number": the schema, in the index's
  * order (docs/fields.md); nothing when the index has no fields. */
 static void print_fields(FILE *out, ns_index *idx)
@@ -41,7 +25,7 @@ static void print_fields(FILE *out, ns_index *idx)
         int type;
         if (ns_index_field(idx, i, &name, &type) != NS_OK)
             break;
-        fprintf(out, "%s%s %s", i ? ", " : "fields       ", name, type_name(type));
+        fprintf(out, "%s%s %s", i ? ", " : "fields       ", name, ns_field_type_name(type));
     }
     if (n)
         fputc('\n', out);

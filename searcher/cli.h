@@ -93,6 +93,10 @@ int print_explain_json(FILE *out, const cli_run *run, size_t i);
 int print_explain_text(FILE *out, const cli_run *run, size_t i, size_t indent,
                        const term_style *st);
 
+/* The facets of r as a JSON object, {"FIELD": [{"value": V, "count": N},
+ * ...], ...} (the summary line's "facets", nsearch serve's too). */
+void print_json_facets(FILE *out, const ns_results *r);
+
 /* TREC run lines: "qid Q0 docid rank score tag". Returns NS_OK or the
  * status of a failed ns_results_hit. */
 int print_trec(FILE *out, const cli_run *run, const char *tag);

@@ -147,11 +147,10 @@ void print_json_hit(FILE *out, const cli_run *run, const ns_hit *h, const ns_sni
 }
 
 /* "facets": {"FIELD": [{"value": V, "count": N}, ...], ...} */
-static void put_facets(FILE *out, const ns_results *r)
+void print_json_facets(FILE *out, const ns_results *r)
 {
     size_t nf = ns_results_facet_count(r);
 
-    put_key(out, "facets", 0);
     putc('{', out);
     for (size_t f = 0; f < nf; f++) {
         const char *name;
@@ -194,8 +193,10 @@ static void put_summary(FILE *out, const cli_run *run, size_t n, uint64_t snippe
     fprintf(out, "%" PRIu64, run->elapsed_us);
     put_key(out, "snippet_us", 0);
     fprintf(out, "%" PRIu64, snippet_us);
-    if (run->r != NULL && ns_results_facet_count(run->r) > 0)
-        put_facets(out, run->r);
+    if (run->r != NULL && ns_results_facet_count(run->r) > 0) {
+        put_key(out, "facets", 0);
+        print_json_facets(out, run->r);
+    }
     fputs(",\"type\":\"summary\"}\n", out);
 }
 

@@ -367,27 +367,9 @@ static void put_summary(FILE *f, const cli_run *run)
             exact ? "true" : "false", run->r != NULL ? ns_results_count(run->r) : 0);
     fprintf(f, ",\"offset\":%zu,\"elapsed_us\":%" PRIu64 ",", run->offset, run->elapsed_us);
     if (run->r != NULL && ns_results_facet_count(run->r) > 0) {
-        fputs("\"facets\":{", f);
-        for (size_t i = 0; i < ns_results_facet_count(run->r); i++) {
-            const char *name;
-            size_t nv = 0;
-            ns_results_facet(run->r, i, &name, &nv);
-            if (i > 0)
-                putc(',', f);
-            json_out_string(f, name, strlen(name));
-            fputs(":[", f);
-            for (size_t j = 0; j < nv; j++) {
-                const char *v;
-                size_t len;
-                uint64_t count;
-                ns_results_facet_value(run->r, i, j, &v, &len, &count);
-                fputs(j > 0 ? ",{\"value\":" : "{\"value\":", f);
-                json_out_string(f, v, len);
-                fprintf(f, ",\"count\":%" PRIu64 "}", count);
-            }
-            putc(']', f);
-        }
-        fputs("},", f);
+        fputs("\"facets\":", f);
+        print_json_facets(f, run->r);
+        putc(',', f);
     }
 }
 
@@ -546,7 +528,6 @@ void api_stats(server *srv, serve_reply *out)
     putc(',', b.f);
     put_str(b.f, "version", ns_version(), strlen(ns_version()));
     /* the typed fields (the page facets on the keyword ones) */
-    static const char *const type_names[] = {"", "keyword", "date", "number", "text"};
     fputs(",\"fields\":[", b.f);
     size_t nf = ns_index_field_count(srv->idx);
     for (size_t i = 0, shown = 0; i < nf; i++) {
@@ -557,7 +538,7 @@ void api_stats(server *srv, serve_reply *out)
         fputs(shown++ ? ",{" : "{", b.f);
         put_str(b.f, "name", name, strlen(name));
         putc(',', b.f);
-        put_str(b.f, "type", type_names[type], strlen(type_names[type]));
+        put_str(b.f, "type", ns_field_type_name(type), strlen(ns_field_type_name(type)));
         putc('}', b.f);
     }
     fputs("]}\n", b.f);

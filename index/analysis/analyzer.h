@@ -57,8 +57,9 @@ typedef struct nsi_analyze_stats {
 
 /* Flags for nsi_analyze. */
 #define NSI_AN_NOSTEM 1u /* fold only (for prefix queries) */
-#define NSI_AN_RUNS 2u   /* scripts without spaces as runs: the analysis of
-                            segments with NSI_ANALYSIS_RUNS (check --full) */
+#define NSI_AN_RUNS                                                                                \
+    2u /* scripts without spaces as runs: the analysis of                                          \
+          segments with NSI_ANALYSIS_RUNS (check --full) */
 
 /* Creates an analyzer for language: a libstemmer algorithm name
  * ("english"), an ISO 639 code libstemmer knows ("en"), or "none".

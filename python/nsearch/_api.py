@@ -221,7 +221,22 @@ def analyze(text, language="english"):
 
 # ------------------------------------------------------------------ writer
 
-class Writer:
+class _Handle:
+    """`with` support and closing on collection, for Writer and Index (each
+    has close())."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        self.close()
+
+
+class Writer(_Handle):
     """An index opened for writing (one writer at a time per index).
 
     Writer(path, language=None, wait=False) creates the index if it does not
@@ -323,16 +338,6 @@ class Writer:
             _w_close(self._w)
             self._w = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def __del__(self):
-        self.close()
-
 
 # ------------------------------------------------------------------ reading
 
@@ -388,7 +393,7 @@ def _fields_of(r, i):
     return fields
 
 
-class Index:
+class Index(_Handle):
     """An index opened for reading: Index(path). Safe to search from several
     threads. refresh() picks up newer commits."""
 
@@ -561,13 +566,3 @@ class Index:
         if self._i:
             _i_close(self._i)
             self._i = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def __del__(self):
-        self.close()
