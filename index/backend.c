@@ -90,6 +90,26 @@ enum nsi_kind nsi_backend_detect(const char *path)
     "%s: a file, not an index (an index is the folder nindex -d writes; a file is read as an "     \
     "index only as a Xapian database or a stub whose lines start with auto, glass, chert or "      \
     "remote)"
+#define NOT_INDEX_JSONL                                                                            \
+    "%s: a JSON lines file, not an index: index it with nindex -d DIR %s, then search DIR"
+
+/* The message for a file given as an index: JSON lines (a first '{') get
+ * what to do with them. */
+static int not_an_index(const char *path, char *err)
+{
+    char first = 0;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        int c;
+        while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+            ;
+        first = (char)c;
+        fclose(f);
+    }
+    if (first == '{')
+        return nsi_fail(err, NSI_ERRMSG, NS_EINVAL, NOT_INDEX_JSONL, path, path);
+    return nsi_fail(err, NSI_ERRMSG, NS_EINVAL, NOT_INDEX, path);
+}
 
 const nsi_backend *nsi_backend_for_index(const char *path, int *rc, char *err)
 {
@@ -98,7 +118,7 @@ const nsi_backend *nsi_backend_for_index(const char *path, int *rc, char *err)
     if (kind == NSI_KIND_NATIVE)
         return &nsi_backend_native;
     if (kind == NSI_KIND_NOT_INDEX) {
-        *rc = nsi_fail(err, NSI_ERRMSG, NS_EINVAL, NOT_INDEX, path);
+        *rc = not_an_index(path, err);
         return NULL;
     }
 #ifdef NS_WITH_XAPIAN
@@ -118,7 +138,7 @@ const nsi_backend *nsi_backend_for_writer(const char *path, const ns_writer_opti
     *rc = NS_OK;
     enum nsi_kind kind = nsi_backend_detect(path);
     if (kind == NSI_KIND_NOT_INDEX) {
-        *rc = nsi_fail(err, NSI_ERRMSG, NS_EINVAL, NOT_INDEX, path);
+        *rc = not_an_index(path, err);
         return NULL;
     }
     if (opts->backend != NS_BACKEND_XAPIAN && kind == NSI_KIND_NATIVE)

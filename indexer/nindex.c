@@ -145,7 +145,8 @@ static const cliopt option_table[] = {
      "commit, without the writer lock"},
     {"null", '0', no_argument, NULL,
      "with --list-ids: end each id with a NUL byte\n"
-     "instead, unescaped"},
+     "instead, unescaped; with --files-from: the list\n"
+     "is NUL-separated (find -print0)"},
     {"commit-every", OPT_COMMIT_EVERY, required_argument, "N",
      "commit after every N changed documents, so an\n"
      "interruption loses at most N (default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
@@ -422,8 +423,8 @@ static int check_options(const options *o)
         ni_usage_error("--full applies to --check");
         return NI_EXIT_USAGE;
     }
-    if (o->null_ids && !o->list_ids) {
-        ni_usage_error("-0 (--null) applies to --list-ids");
+    if (o->null_ids && !o->list_ids && !o->files_from) {
+        ni_usage_error("-0 (--null) applies to --list-ids and --files-from");
         return NI_EXIT_USAGE;
     }
     int actions = o->noperands || o->ndelete_ids || o->delete_mode || o->prune ||
@@ -512,7 +513,7 @@ static int read_files_from(options *o)
         return NI_EXIT_FAILED;
     }
     size_t len = b.len - 1;
-    char sep = memchr(b.str, '\0', len) ? '\0' : '\n';
+    char sep = o->null_ids || memchr(b.str, '\0', len) ? '\0' : '\n';
     size_t count = 0;
     for (size_t i = 0; i < len; i++)
         count += b.str[i] == sep;

@@ -72,6 +72,19 @@ for l in list0 listcrlf; do
     summary "7 added"
     "$NINDEX" --list-ids -d "$tmp/idx-$l" | cmp -s - "$tmp/ids6" || fail "$l gave other documents"
 done
+# -0: the list is NUL-separated even when one path holds a line break
+mkdir -p "$docs/odd"
+printf 'A file named with a line break, about quokkalian treaties.\n' >"$docs/odd/two
+lines.txt"
+printf '%s\0' "odd/two
+lines.txt" drafts/d1.txt >"$tmp/listnul"
+rc=0
+(cd "$docs" && "$NINDEX" -d "$tmp/idx-nul" --files-from - -0 <"$tmp/listnul") >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc 0 "--files-from - -0"
+summary "2 added"
+"$NINDEX" --list-ids -0 -d "$tmp/idx-nul" | tr '\0' '|' | grep -qF "$docs/odd/two
+lines.txt|" || fail "-0: the path with a line break is not one document"
+rm -r "$docs/odd"
 ni -d "$tmp/idx7" --files-from - - </dev/null
 expect_rc 2 "--files-from - with the operand -"
 ni -d "$tmp/idx7" --files-from "$tmp/no-such-list"
@@ -84,10 +97,10 @@ cp "$tmp/docs.jsonl" "$tmp/docs.jsonl.orig"
 rc=0
 "$NSEARCH" -d "$tmp/docs.jsonl" treaty >"$tmp/out" 2>"$tmp/err" || rc=$?
 expect_rc 2 "nsearch -d a JSONL file"
-err_has "docs.jsonl: a file, not an index"
+err_has "docs.jsonl: a JSON lines file, not an index: index it with nindex -d DIR"
 ni -d "$tmp/docs.jsonl" "$docs/drafts"
 expect_rc 2 "nindex -d a JSONL file"
-err_has "docs.jsonl: a file, not an index"
+err_has "docs.jsonl: a JSON lines file, not an index: index it with nindex -d DIR"
 cmp -s "$tmp/docs.jsonl" "$tmp/docs.jsonl.orig" || fail "the JSONL file was changed"
 
 ni -d "$tmp/idx5" --exclude '' "$docs"

@@ -45,7 +45,7 @@ sys.exit(0 if data.endswith(b"\0") and sorted(data[:-1].split(b"\0")) == want el
 PY
 ni -d "$idx" -0
 expect_rc 2 "-0 without --list-ids"
-err_has "-0 (--null) applies to --list-ids"
+err_has "-0 (--null) applies to --list-ids and --files-from"
 
 # --- --list-ids while a writer holds the lock ----------------------------------
 mkfifo "$tmp/fifo"

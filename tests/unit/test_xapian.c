@@ -354,7 +354,12 @@ static void test_detect(void)
     ns_index *ix = NULL;
     char e2[NS_ERRBUF_SIZE];
     CHECK_EQ_INT(ns_index_open(&ix, p, e2, sizeof e2), NS_EINVAL);
-    CHECK(ix == NULL && strstr(e2, "a file, not an index") != NULL);
+    CHECK(ix == NULL &&
+          strstr(e2, "a JSON lines file, not an index: index it with nindex -d DIR") != NULL);
+    snprintf(p, sizeof p, "%s/notes.txt", dir);
+    put_file(p, "auto-saved notes, no stub\n");
+    CHECK_EQ_INT(ns_index_open(&ix, p, e2, sizeof e2), NS_EINVAL);
+    CHECK(ix == NULL && strstr(e2, "notes.txt: a file, not an index") != NULL);
     tc_rmdir(dir);
 }
 
