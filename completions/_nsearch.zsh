@@ -71,6 +71,7 @@ _nindex() {
     '*--include=[index only files matching GLOB]:glob:' \
     '--files-from=[also index the paths listed in FILE]:file:_files' \
     '*--field=[record a field with a type]:NAME\:TYPE:' \
+    '--rehash[read every file, even one with its last stamp]' \
     '--prune[remove documents whose file is gone]' \
     '--prune-orphans[delete orphan segments]' \
     '--delete[the operands are ids to delete]' \

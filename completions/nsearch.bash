@@ -103,7 +103,7 @@ _nindex()
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-d --index= --language= --backend= --shards= --exclude= --include=
-            --files-from= --field= --prune --prune-orphans --delete --optimize --no-merge --watch --stats
+            --files-from= --field= --rehash --prune --prune-orphans --delete --optimize --no-merge --watch --stats
             --check --full --list-ids -0 --null --commit-every= --id= --jsonl --wait
             -q --quiet --progress= -h --help -V --version' -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null

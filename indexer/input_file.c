@@ -521,7 +521,7 @@ static void index_mail(ni_run *r, enum kind kind, const char *path, const char *
     nsi_buf_free(&m.to);
 }
 
-void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
+static void index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
 {
     const char *ext;
     enum ni_compression comp;
@@ -587,6 +587,50 @@ void ni_index_file(ni_run *r, const char *path, const char *shown, const struct 
                           &st->st_mtime);
     }
     ni_run_progress(r, 0);
+}
+
+static uint64_t problems(const ni_run *r)
+{
+    uint64_t n = r->dropped + (uint64_t)r->had_errors + (r->fatal != NS_OK);
+    for (int i = 0; i < NI_NREASONS; i++)
+        n += r->skipped[i];
+    return n;
+}
+
+/* A file whose stamp (size, mtime, inode, device) is that of the last run
+ * is counted unchanged without being opened (stamps.h), unless --rehash. A
+ * file read again gets a new stamp when every document it gave was put
+ * without a problem (a skip, a dropped field value, an error: reported
+ * again next time). */
+void ni_index_file(ni_run *r, const char *path, const char *shown, const struct stat *st)
+{
+    size_t len = strlen(path);
+    uint32_t ndocs;
+    if (r->stamps && !r->rehash && ni_stamps_match(r->stamps, path, len, st, &ndocs)) {
+        r->unchanged += ndocs;
+        r->passed += (uint64_t)st->st_size;
+        ni_run_progress(r, 0);
+        return;
+    }
+    if (!r->stamps) {
+        index_file(r, path, shown, st);
+        return;
+    }
+    ni_stamps_drop(r->stamps, path, len);
+    uint64_t before = problems(r), docs = r->added + r->updated + r->unchanged;
+    r->cur_file = path;
+    r->cur_file_len = len;
+    r->foreign_ids = 0;
+    index_file(r, path, shown, st);
+    r->cur_file = NULL;
+    docs = r->added + r->updated + r->unchanged - docs;
+    if (docs && docs <= UINT32_MAX && problems(r) == before && !ni_stopping(r) &&
+        ni_stamps_set(r->stamps, path, len, st, (uint32_t)docs,
+                      r->foreign_ids ? NI_STAMP_FOREIGN_IDS : 0)) {
+        ni_msg("out of memory: file stamps are not kept");
+        ni_stamps_free(r->stamps);
+        r->stamps = NULL;
+    }
 }
 
 void ni_index_stdin_text(ni_run *r, const char *id)

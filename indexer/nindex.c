@@ -35,6 +35,7 @@ typedef struct options {
     int stdin_jsonl;
     int prune, prune_orphans, delete_mode, optimize, no_merge, stats, quiet, wait;
     int check, check_full, list_ids, null_ids;
+    int rehash;      /* --rehash: read every file, whatever its stamp */
     int backend;     /* NS_BACKEND_*, -1 when not given */
     unsigned shards; /* 0 when not given */
     unsigned commit_every;
@@ -77,7 +78,8 @@ enum {
     OPT_EXCLUDE,
     OPT_INCLUDE,
     OPT_FILES_FROM,
-    OPT_FIELD
+    OPT_FIELD,
+    OPT_REHASH
 };
 
 /* Each option once: getopt_long's tables and --help come from here. */
@@ -110,6 +112,11 @@ static const cliopt option_table[] = {
      "record field NAME with TYPE (keyword, date, number or\n"
      "text) instead of inferring it from its first value\n"
      "(repeatable; docs/fields.md), e.g. --field oldid:number"},
+    {"rehash", OPT_REHASH, no_argument, NULL,
+     "read every file again and compare its content with the\n"
+     "index, even one whose size, mtime, inode and device are\n"
+     "those of the last run (which is otherwise counted\n"
+     "unchanged without being opened; docs/format.md)"},
     {"prune", OPT_PRUNE, no_argument, NULL,
      "remove documents whose file no longer exists (ids that\n"
      "start with '/'; JSON record ids should not)"},
@@ -295,6 +302,9 @@ static int take_option(int c, options *o, char **argv)
         return -1;
     case OPT_LANGUAGE:
         o->language = optarg;
+        return -1;
+    case OPT_REHASH:
+        o->rehash = 1;
         return -1;
     case OPT_PRUNE:
         o->prune = 1;
@@ -746,6 +756,12 @@ static void delete_ids(ni_run *r, const char *const *ids, int n)
         if (st == NS_OK) {
             r->deleted++;
             r->uncommitted++;
+            /* the file must be read again next time, and so must every file
+             * whose documents have ids of their own (this may be one) */
+            ni_stamps_drop(r->stamps, id, strlen(id));
+            if (abs.len)
+                ni_stamps_drop(r->stamps, abs.str, abs.len);
+            ni_stamps_drop_foreign(r->stamps);
         } else if (st == NS_ENOTFOUND) {
             ni_msg("%s: no such document", id);
             r->had_errors = 1;
@@ -780,6 +796,7 @@ static int prune_one(void *ctx, const char *id, size_t len)
         return 0;
     int s = ns_writer_delete(pc->r->w, id, len);
     if (s == NS_OK) {
+        ni_stamps_drop(pc->r->stamps, id, len);
         pc->r->deleted++;
         pc->r->uncommitted++;
     } else if (s != NS_ENOTFOUND) {
@@ -935,6 +952,45 @@ static void watch_changes(ni_run *r, const options *o, const char *index, ni_wat
     free(roots);
 }
 
+/* What shapes a file's documents besides the file: nindex's version and the
+ * --field declarations. Stamps written under others are not used. */
+static uint64_t stamp_options(const options *o)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const char *v = ns_version();
+    for (int i = -1; i < o->nfields; i++)
+        for (const char *p = i < 0 ? v : o->fields[i];; p++) {
+            h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+            if (!*p)
+                break;
+        }
+    return h;
+}
+
+/* Loads the stamps of the last run (stamps.h); without memory for them,
+ * every file is read as before. */
+static void keep_stamps(ni_run *r, const options *o, const char *index)
+{
+    r->rehash = o->rehash;
+    r->stamps = ni_stamps_new(stamp_options(o));
+    if (r->stamps) /* with --rehash too: the files not visited keep theirs */
+        ni_stamps_load(r->stamps, index);
+}
+
+/* After the last commit: a failure costs the next run its skips, nothing
+ * more (the old file, bound to an older commit, is ignored; removed anyway). */
+static void save_stamps(ni_run *r, const char *index)
+{
+    const char *what;
+    int err = ni_stamps_save(r->stamps, index, &what);
+    if (err) {
+        ni_stamps_remove(index);
+        if (!r->quiet)
+            ni_msg("%s: file stamps not saved (%s: %s); the next run reads every file", index, what,
+                   strerror(err));
+    }
+}
+
 static int run_writer(const options *o, const char *index)
 {
     ni_progress progress;
@@ -950,6 +1006,8 @@ static int run_writer(const options *o, const char *index)
     if (rc != NI_EXIT_OK)
         return rc;
     catch_signals();
+    if (!o->watch)
+        keep_stamps(&r, o, index);
     double start = ni_now();
     ni_watch_setup ws = {0};
     if (o->watch) {
@@ -983,6 +1041,10 @@ static int run_writer(const options *o, const char *index)
         if (st != NS_OK)
             ni_fatal(&r, st);
     }
+    if (r.stamps && r.fatal == NS_OK)
+        save_stamps(&r, index);
+    ni_stamps_free(r.stamps);
+    r.stamps = NULL;
     if (o->watch) {
         if (r.fatal == NS_OK && !ni_stopping(&r))
             watch_changes(&r, o, index, &ws);

@@ -13,6 +13,7 @@
 #include "fields.h"
 #include "nsearch.h"
 #include "progress.h"
+#include "stamps.h"
 
 /* Exit statuses (documented in --help). */
 enum {
@@ -59,6 +60,11 @@ typedef struct ni_run {
     ni_fields fields;          /* the current document's typed fields */
     uint64_t dropped;          /* field values that did not fit, dropped */
     int fields_unsupported;    /* the backend refused fields: put without them */
+    ni_stamps *stamps;         /* files' stamps (stamps.h); NULL: not kept */
+    int rehash;                /* --rehash: read every file, stamps or not */
+    const char *cur_file;      /* the file being indexed (its path) */
+    size_t cur_file_len;
+    uint64_t foreign_ids; /* documents put whose id is not cur_file */
 } ni_run;
 
 /* Set by SIGINT/SIGTERM: stop after the current document, commit, exit 130. */

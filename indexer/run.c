@@ -1,6 +1,7 @@
 /* run.c — putting documents and counting what became of every input. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nindex.h"
 #include "report.h"
@@ -86,6 +87,9 @@ int ni_put_fields(ni_run *r, const ns_doc *doc, const ns_field *fields, size_t n
                   const char *where)
 {
     int outcome = 0, st;
+    if (r->cur_file &&
+        (doc->id_len != r->cur_file_len || memcmp(doc->id, r->cur_file, doc->id_len)))
+        r->foreign_ids++;
     if (nfields && !r->fields_unsupported) {
         st = ns_writer_put_fields(r->w, doc, fields, nfields, &outcome);
         if (st == NS_EUNSUPPORTED) {

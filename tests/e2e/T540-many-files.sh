@@ -3,7 +3,8 @@
 # few words each, one of them a word no other file has), generated here and
 # indexed in one nindex run: the summary counts 1,000,000 added; 50 random
 # files' own words each find exactly that file; --stats reports 1,000,000
-# documents; a second run over the same tree finds them all unchanged;
+# documents; a re-run over the same tree finds them all unchanged without
+# reading them (their stamps), and so does one with --rehash, reading them;
 # deleting 10 files and running --prune deletes exactly those 10; --check
 # passes. Times and peak RSS (/usr/bin/time, when present) are printed and
 # only bounded loosely (NS_BIG_RSS_MB, default 4096).
@@ -108,10 +109,18 @@ echo "T540: $(wc -w <<<"$sample") own words each found exactly their file"
 idx "--stats" --stats
 [ "$rc" -eq 0 ] && grep -Eq "^documents +$n\$" "$tmp/out" || fail "--stats does not report $n documents"
 
-idx "second run (nothing changed)" "$treedir/tree"
-[ "$rc" -eq 0 ] || fail "second run: exit $rc"
+# The re-run skips every file by its stamp (size, mtime, inode, device:
+# docs/format.md, "nindex.stamps") without opening it: 0 B read. --rehash
+# reads them all again, as every re-run did before the stamps.
+idx "re-run (nothing changed)" "$treedir/tree"
+[ "$rc" -eq 0 ] || fail "re-run: exit $rc"
+grep -q "^nindex: 0 added, 0 updated, $n unchanged, 0 deleted, 0 skipped — 0 B in" "$tmp/err" ||
+    fail "the re-run does not find all $n unchanged without reading them"
+idx "re-run with --rehash (every file read)" --rehash "$treedir/tree"
+[ "$rc" -eq 0 ] || fail "--rehash: exit $rc"
 grep -q "^nindex: 0 added, 0 updated, $n unchanged, 0 deleted, 0 skipped" "$tmp/err" ||
-    fail "the second run does not find all $n unchanged"
+    fail "the re-run with --rehash does not find all $n unchanged"
+grep -q " skipped — 0 B in" "$tmp/err" && fail "--rehash read no file"
 
 gone=$(python3 -c "import random,sys; n=int(sys.argv[1]); print(*random.Random(541).sample(range(n), 10))" "$n")
 for i in $gone; do rm "$(path_of "$i")"; done
