@@ -66,15 +66,21 @@ void ni_stamps_free(ni_stamps *s)
 /* The slot of key: its record's, or the empty one where it would go. */
 static size_t find_slot(const ni_stamps *s, uint64_t key)
 {
-    size_t mask = s->nslots - 1, j = (size_t)(key ^ (key >> 29)) & mask;
+    uint64_t x = key; /* FNV's low bits cluster for similar paths: mix (murmur3's finalizer) */
+    x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdULL;
+    x = (x ^ (x >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+    size_t mask = s->nslots - 1, j = (size_t)(x ^ (x >> 33)) & mask;
     while (s->slots[j] && s->recs[s->slots[j] - 1].key != key)
         j = (j + 1) & mask;
     return j;
 }
 
-static int grow_slots(ni_stamps *s)
+/* Grows the slot table to hold at least want records half full. */
+static int grow_slots(ni_stamps *s, size_t want)
 {
     size_t n = s->nslots ? s->nslots * 2 : 1024;
+    while (n < want * 2)
+        n *= 2;
     uint32_t *slots = calloc(n, sizeof *slots);
     if (!slots)
         return ENOMEM;
@@ -91,7 +97,7 @@ static int put(ni_stamps *s, const stamp *r)
 {
     if (s->n >= UINT32_MAX - 1)
         return ENOMEM;
-    if ((s->n + 1) * 2 > s->nslots && grow_slots(s))
+    if ((s->n + 1) * 2 > s->nslots && grow_slots(s, s->n + 1))
         return ENOMEM;
     size_t j = find_slot(s, r->key);
     if (s->slots[j]) {
@@ -249,8 +255,8 @@ size_t ni_stamps_load(ni_stamps *s, const char *index)
     uint64_t b[NBIND];
     if (!data || got != size || memcmp(data, STAMPS_MAGIC, 8) ||
         get32(data + 8) != STAMPS_VERSION ||
-        crc32(0L, data, (uInt)(size - 4)) != get32(data + size - 4) ||
-        get64(data + 16) != s->options || binding(index, b))
+        crc32_z(0L, data, size - 4) != get32(data + size - 4) || get64(data + 16) != s->options ||
+        binding(index, b))
         goto done;
     for (int i = 0; i < NBIND; i++)
         if (get64(data + 24 + 8 * i) != b[i])
@@ -258,6 +264,14 @@ size_t ni_stamps_load(ni_stamps *s, const char *index)
     uint64_t n = get64(data + 24 + 8 * NBIND);
     if (n > (size - HEAD_BYTES - 4) / REC_BYTES || HEAD_BYTES + n * REC_BYTES + 4 != size)
         goto done;
+    stamp *recs = malloc((size_t)n * sizeof *recs + 1);
+    if (!recs || grow_slots(s, (size_t)n)) {
+        free(recs);
+        goto done;
+    }
+    free(s->recs);
+    s->recs = recs;
+    s->cap = (size_t)n;
     for (uint64_t i = 0; i < n; i++) {
         const unsigned char *p = data + HEAD_BYTES + i * REC_BYTES;
         stamp r = {get64(p),      get64(p + 8),           get64(p + 16),
@@ -327,7 +341,7 @@ int ni_stamps_save(const ni_stamps *s, const char *index, const char **what)
         put32(p + 48, r->flags);
         p += REC_BYTES;
     }
-    put32(p, (uint32_t)crc32(0L, data, (uInt)(size - 4)));
+    put32(p, (uint32_t)crc32_z(0L, data, size - 4));
     /* The writer lock is held: no other nindex writes the temporary file. */
     *what = "writing " STAMPS_TMP;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
