@@ -114,7 +114,10 @@ const char *const *nsi_language_list(void)
 /* ------------------------------------------------------------ stem cache */
 
 /* Open addressing, linear probing. A slot holds the hash and 1 + the offset
- * of its entry in the arena (0 = empty); an entry is klen, vlen, key, value.
+ * of its entry in the arena (0 = empty); an entry is klen, vlen, its ordinal
+ * (u16: at most 64k entries), key, value. The ordinal and the cache's epoch
+ * (a process-wide counter, taken anew at every clear) name the entry for
+ * nsi_token.key.
  * When the table is at its entry cap or the arena at its byte cap, the cache
  * is simply cleared: cheap, and a working vocabulary refills it quickly. */
 #define CACHE_MIN_SLOTS 1024u
@@ -130,9 +133,18 @@ typedef struct stem_cache {
     cache_slot *slots;
     uint32_t mask;
     uint32_t count;
+    uint64_t epoch;
     uint8_t *arena;
     size_t len, cap;
 } stem_cache;
+
+#define ENTRY_HEAD 4 /* klen, vlen, ordinal (u16 little-endian) */
+
+static uint64_t next_epoch(void)
+{
+    static _Atomic uint64_t epochs;
+    return ++epochs;
+}
 
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
@@ -154,11 +166,13 @@ static void cache_clear(stem_cache *c)
     memset(c->slots, 0, ((size_t)c->mask + 1) * sizeof *c->slots);
     c->count = 0;
     c->len = 0;
+    c->epoch = next_epoch();
 }
 
-/* Returns the cached term for key (pointer into the arena), or NULL. */
+/* Returns the cached term for key (pointer into the arena), or NULL; *ord
+ * receives 1 + the entry's ordinal. */
 static const uint8_t *cache_get(const stem_cache *c, const uint8_t *key, size_t klen, uint32_t h,
-                                size_t *vlen)
+                                size_t *vlen, uint32_t *ord)
 {
     if (!c->slots)
         return NULL;
@@ -167,9 +181,10 @@ static const uint8_t *cache_get(const stem_cache *c, const uint8_t *key, size_t 
         if (!s->off)
             return NULL;
         const uint8_t *e = c->arena + s->off - 1;
-        if (s->hash == h && e[0] == klen && memcmp(e + 2, key, klen) == 0) {
+        if (s->hash == h && e[0] == klen && memcmp(e + ENTRY_HEAD, key, klen) == 0) {
             *vlen = e[1];
-            return e + 2 + klen;
+            *ord = 1 + (uint32_t)(e[2] | e[3] << 8);
+            return e + ENTRY_HEAD + klen;
         }
     }
 }
@@ -215,11 +230,12 @@ static int cache_grow_arena(stem_cache *c, size_t need)
 }
 
 /* Adds key -> val (both at most 255 bytes). Keeps the table at most half
- * full, clearing it when the caps are reached. */
+ * full, clearing it when the caps are reached. *ord receives 1 + the new
+ * entry's ordinal. */
 static int cache_put(stem_cache *c, const uint8_t *key, size_t klen, uint32_t h, const uint8_t *val,
-                     size_t vlen)
+                     size_t vlen, uint32_t *ord)
 {
-    size_t need = 2 + klen + vlen;
+    size_t need = ENTRY_HEAD + klen + vlen;
     int rc;
     if (!c->slots || c->count + 1 > (c->mask + 1) / 2) {
         if (c->slots && c->mask + 1 >= CACHE_MAX_SLOTS)
@@ -236,11 +252,13 @@ static int cache_put(stem_cache *c, const uint8_t *key, size_t klen, uint32_t h,
     uint8_t *e = c->arena + c->len;
     e[0] = (uint8_t)klen;
     e[1] = (uint8_t)vlen;
-    memcpy(e + 2, key, klen);
-    memcpy(e + 2 + klen, val, vlen);
+    e[2] = (uint8_t)(c->count & 0xFF); /* count < 64k: the slots' cap */
+    e[3] = (uint8_t)(c->count >> 8);
+    memcpy(e + ENTRY_HEAD, key, klen);
+    memcpy(e + ENTRY_HEAD + klen, val, vlen);
     cache_place(c, h, (uint32_t)c->len + 1);
     c->len += need;
-    c->count++;
+    *ord = ++c->count;
     return NS_OK;
 }
 
@@ -262,6 +280,7 @@ struct nsi_analyzer {
     uint8_t key[256];                /* span cache key (length fits a byte) */
     uint8_t term[NS_MAX_TERM_BYTES]; /* a term copied out of the cache */
     stem_cache cache;
+    uint32_t ord;        /* the current term's cache entry (nsi_token.key) */
     nsi_dict_words dict; /* words of the last Thai/Lao/Khmer/Myanmar run */
     int runs;            /* NSI_AN_RUNS: this call does not split (script.h) */
 };
@@ -276,6 +295,7 @@ int nsi_analyzer_new(nsi_analyzer **out, const char *language)
     if (!a)
         return NS_ENOMEM;
     a->language = name;
+    a->cache.epoch = next_epoch();
     if (strcmp(name, "none") != 0) {
         /* The name is known to libstemmer, so NULL here means no memory. */
         a->stemmer = sb_stemmer_new(name, NULL);
@@ -593,7 +613,7 @@ static int stem_term(nsi_analyzer *a, const uint8_t *key, size_t klen, int keep,
 {
     uint32_t h = hash_bytes(key, klen);
     size_t vlen;
-    const uint8_t *v = cache_get(&a->cache, key, klen, h, &vlen);
+    const uint8_t *v = cache_get(&a->cache, key, klen, h, &vlen, &a->ord);
     if (v) {
         *term = v;
         *term_len = (long)vlen;
@@ -611,7 +631,7 @@ static int stem_term(nsi_analyzer *a, const uint8_t *key, size_t klen, int keep,
     *term_len = n;
     if (n < 0 || !keep)
         return NS_OK; /* the cache holds only real terms */
-    return cache_put(&a->cache, key, klen, h, st, (size_t)n);
+    return cache_put(&a->cache, key, klen, h, st, (size_t)n, &a->ord);
 }
 
 /* Folds, stems and strips the scanned token: the uncached path. *len is -1
@@ -666,7 +686,7 @@ static int make_term(nsi_analyzer *a, unsigned flags, const uint8_t *span, size_
     memcpy(a->key + 1, span, span_len);
     size_t klen = span_len + 1, vlen;
     uint32_t h = hash_bytes(a->key, klen);
-    const uint8_t *v = cache_get(&a->cache, a->key, klen, h, &vlen);
+    const uint8_t *v = cache_get(&a->cache, a->key, klen, h, &vlen, &a->ord);
     if (v) {
         *term = v;
         *len = (long)vlen;
@@ -677,7 +697,8 @@ static int make_term(nsi_analyzer *a, unsigned flags, const uint8_t *span, size_
         return rc;
     memcpy(a->term, *term, (size_t)*len); /* cache_put may move the arena */
     *term = a->term;
-    return cache_put(&a->cache, a->key, klen, h, a->term, (size_t)*len);
+    a->ord = 0; /* a clear in cache_put makes a new epoch: the key must not be older */
+    return cache_put(&a->cache, a->key, klen, h, a->term, (size_t)*len, &a->ord);
 }
 
 int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_pos, unsigned flags,
@@ -703,12 +724,14 @@ int nsi_analyze(nsi_analyzer *a, const char *text, size_t len, uint32_t first_po
         i = scan_token(a, s, len, i);
         const uint8_t *term;
         long tlen;
+        a->ord = 0;
         if ((rc = make_term(a, flags, s + start, i - start, &term, &tlen)) != NS_OK)
             break;
         if (tlen < 0) {
             st.long_skipped++;
         } else if (tlen > 0) {
-            nsi_token tok = {(const char *)term, (size_t)tlen, pos, start, i};
+            nsi_token tok = {(const char *)term, (size_t)tlen, pos, start, i, a->ord,
+                             a->cache.epoch};
             st.tokens++;
             if ((rc = cb(ctx, &tok)) != 0)
                 break;
@@ -756,7 +779,7 @@ int nsi_analyze_scan(nsi_analyzer *a, const char *text, size_t len, uint32_t fir
             i = j;
         else
             i = scan_token(a, s, len, start);
-        nsi_token tok = {NULL, 0, pos++, start, i};
+        nsi_token tok = {NULL, 0, pos++, start, i, 0, 0};
         int rc = cb(ctx, &tok);
         if (rc)
             return rc;

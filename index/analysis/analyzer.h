@@ -44,6 +44,13 @@ typedef struct nsi_token {
     uint32_t pos; /* ordinal position */
     size_t start; /* [start, end): bytes of the token in the input */
     size_t end;
+    /* Where the term came from, so a consumer can map it to its own slot
+     * without hashing its bytes again (memindex.c): key is 1 + the ordinal
+     * of the stem-cache entry that gave it (0: none), valid with this epoch.
+     * Within one epoch (unique in the process: a new analyzer or a cleared
+     * cache takes a new one) one key always gives the same term. */
+    uint32_t key;
+    uint64_t epoch;
 } nsi_token;
 
 /* Return non-zero to stop the walk; nsi_analyze then returns that value. */

@@ -5,6 +5,11 @@
  * term's growing postings buffer as varints: doc, tf_title, tf_body, then the
  * title and body position lists as gaps. Terms live in one open-addressing
  * table keyed by their bytes; writing a segment sorts them once.
+ *
+ * One lookup per token: a title or body token that the analyzer's stem cache
+ * gave (nsi_token.key, epoch) is mapped to its term through a direct array
+ * indexed by the cache entry's ordinal, valid for one cache epoch and until
+ * the buffer is cleared; only its first occurrence hashes the term's bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +37,12 @@ typedef struct slot {
     size_t saved; /* the term's postings length before this doc, for rollback */
 } slot;
 
+#define KEY_SLOTS 65536u /* the stem cache's most entries (analyzer.c) */
+
 struct nsi_memindex {
-    nsi_buf arena; /* term bytes */
+    nsi_buf arena;      /* term bytes */
+    uint32_t *key_term; /* stem-cache entry ordinal -> term index + 1 (0: unknown) */
+    uint64_t key_epoch; /* the cache epoch key_term is for (0: none) */
     mterm *terms;
     uint32_t nterms, tcap;
     uint32_t *table; /* term index + 1, 0 = empty */
@@ -72,6 +81,7 @@ void nsi_memindex_clear(nsi_memindex *m)
     for (uint32_t i = 0; i < m->nterms; i++)
         nsi_buf_free(&m->terms[i].post);
     m->nterms = 0;
+    m->key_epoch = 0; /* the term indexes it holds are gone */
     if (m->table)
         memset(m->table, 0, (size_t)m->tsize * sizeof *m->table);
     nsi_buf_reset(&m->arena);
@@ -106,6 +116,7 @@ void nsi_memindex_free(nsi_memindex *m)
     nsi_u32vec_free(&m->tok_pos);
     nsi_u32vec_free(&m->positions);
     free(m->terms);
+    free(m->key_term);
     free(m->table);
     free(m->docs);
     free(m->slots);
@@ -187,15 +198,35 @@ typedef struct collect_ctx {
     int rc;
 } collect_ctx;
 
-/* One occurrence of term at pos in the current document. once: a keyword
+/* The term index of a token's term: through the stem-cache key when it has
+ * one (see the top of this file), else by its bytes. */
+static int term_of(nsi_memindex *m, const nsi_token *tok, uint32_t *id)
+{
+    if (!tok->key || tok->key > KEY_SLOTS)
+        return intern(m, tok->term, tok->term_len, id);
+    if (tok->epoch != m->key_epoch) {
+        if (!m->key_term && !(m->key_term = malloc(KEY_SLOTS * sizeof *m->key_term)))
+            return intern(m, tok->term, tok->term_len, id);
+        memset(m->key_term, 0, KEY_SLOTS * sizeof *m->key_term);
+        m->key_epoch = tok->epoch;
+    }
+    uint32_t *k = &m->key_term[tok->key - 1];
+    if (*k) {
+        *id = *k - 1;
+        return NS_OK;
+    }
+    int rc = intern(m, tok->term, tok->term_len, id);
+    if (!rc)
+        *k = *id + 1;
+    return rc;
+}
+
+/* One occurrence of term id at pos in the current document. once: a keyword
  * term, whose second occurrence adds nothing. */
-static int add_token(collect_ctx *c, const char *term, size_t len, uint32_t pos, int once)
+static int add_term(collect_ctx *c, uint32_t id, uint32_t pos, int once)
 {
     nsi_memindex *m = c->m;
-    uint32_t id;
-    int rc = intern(m, term, len, &id);
-    if (rc)
-        return c->rc = rc;
+    int rc;
     mterm *e = &m->terms[id];
     if (e->stamp != c->stamp) {
         if (m->nslots == m->scap) {
@@ -223,10 +254,23 @@ static int add_token(collect_ctx *c, const char *term, size_t len, uint32_t pos,
     return 0;
 }
 
+static int add_token(collect_ctx *c, const char *term, size_t len, uint32_t pos, int once)
+{
+    uint32_t id;
+    int rc = intern(c->m, term, len, &id);
+    if (rc)
+        return c->rc = rc;
+    return add_term(c, id, pos, once);
+}
+
 static int collect(void *vctx, const nsi_token *tok)
 {
     collect_ctx *c = vctx;
-    if (add_token(c, tok->term, tok->term_len, tok->pos, 0))
+    uint32_t id;
+    int rc = term_of(c->m, tok, &id);
+    if (rc)
+        return c->rc = rc;
+    if (add_term(c, id, tok->pos, 0))
         return c->rc;
     nsi_fp_word(&c->m->fp, tok->term, tok->term_len, c->field == 1);
     c->ntok = tok->pos + 1;

@@ -441,6 +441,80 @@ static void test_cache_overflow_unicode(void)
     nsi_analyzer_free(a);
 }
 
+/* What memindex.c relies on (nsi_token.key, epoch): within one epoch a key
+ * always comes with the same term; cached tokens carry a key; the cache's
+ * clears start new epochs, and two analyzers never share one. The words of
+ * test_cache_overflow, ASCII and (french) non-ASCII, read twice. */
+typedef struct key_seen {
+    uint64_t *epoch; /* per key - 1: the epoch of the term recorded */
+    char (*term)[40];
+    uint64_t first_epoch, last_epoch;
+    uint64_t tokens, keyed, bad, epochs;
+} key_seen;
+
+static int check_key(void *ctx, const nsi_token *t)
+{
+    key_seen *k = ctx;
+    k->tokens++;
+    if (!t->key)
+        return 0;
+    k->keyed++;
+    if (t->key > 65536 || t->term_len >= 40) {
+        k->bad++;
+        return 0;
+    }
+    if (t->epoch != k->last_epoch) {
+        k->epochs++;
+        k->last_epoch = t->epoch;
+        if (!k->first_epoch)
+            k->first_epoch = t->epoch;
+    }
+    uint32_t i = t->key - 1;
+    if (k->epoch[i] == t->epoch) {
+        if (strlen(k->term[i]) != t->term_len || memcmp(k->term[i], t->term, t->term_len))
+            k->bad++;
+    } else {
+        k->epoch[i] = t->epoch;
+        memcpy(k->term[i], t->term, t->term_len);
+        k->term[i][t->term_len] = '\0';
+    }
+    return 0;
+}
+
+static void test_cache_keys(void)
+{
+    static const char *const sfx[] = {"", "s", "ing", "ed", "ation", "ness", "ly", "\303\251es"};
+    enum { WORDS = 150000 };
+    key_seen k = {0};
+    k.epoch = calloc(65536, sizeof *k.epoch);
+    k.term = calloc(65536, sizeof *k.term);
+    CHECK(k.epoch && k.term);
+    nsi_analyzer *a, *b;
+    CHECK_EQ_INT(nsi_analyzer_new(&a, "french"), NS_OK);
+    CHECK_EQ_INT(nsi_analyzer_new(&b, "french"), NS_OK);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t w = 0; w < WORDS; w++) {
+            char word[48];
+            size_t n = 0;
+            word[n++] = 'k';
+            for (uint32_t x = w / 8; x; x /= 26)
+                word[n++] = (char)('a' + x % 26);
+            n += (size_t)snprintf(word + n, sizeof word - n, "%s %s", sfx[w % 8], sfx[w % 8]);
+            CHECK_EQ_INT(nsi_analyze(a, word, n, 0, 0, check_key, &k, NULL), NS_OK);
+        }
+    CHECK_EQ_INT(k.bad, 0);
+    CHECK(k.keyed * 10 > k.tokens * 9); /* nearly every token is cached */
+    CHECK(k.epochs >= 3);               /* the cache was cleared on the way */
+    uint64_t last_a = k.last_epoch;
+    CHECK_EQ_INT(nsi_analyze(b, "kab kab", 7, 0, 0, check_key, &k, NULL), NS_OK);
+    CHECK(k.last_epoch != last_a && k.last_epoch != k.first_epoch); /* b's own epoch */
+    CHECK_EQ_INT(k.bad, 0);
+    nsi_analyzer_free(a);
+    nsi_analyzer_free(b);
+    free(k.epoch);
+    free(k.term);
+}
+
 /* ------------------------------------------------------------ languages */
 
 static void test_languages(void)
@@ -711,5 +785,6 @@ static void test_api(void)
 NS_TEST_MAIN(NST(test_header_examples), NST(test_joining_rules), NST(test_offsets),
              NST(test_stop_words_kept), NST(test_equivalent_inputs), NST(test_scripts),
              NST(test_unspaced_scripts), NST(test_stemming), NST(test_nostem_flag),
-             NST(test_cache_overflow), NST(test_cache_overflow_unicode), NST(test_languages),
-             NST(test_invalid_utf8), NST(test_long_tokens), NST(test_random_bytes), NST(test_api))
+             NST(test_cache_overflow), NST(test_cache_overflow_unicode), NST(test_cache_keys),
+             NST(test_languages), NST(test_invalid_utf8), NST(test_long_tokens),
+             NST(test_random_bytes), NST(test_api))

@@ -277,6 +277,69 @@ static void test_incremental_and_delete(void)
     tc_rmdir(dir);
 }
 
+/* One in-memory buffer over more distinct words than the analyzer's stem
+ * cache holds (it is cleared several times, within documents too): the
+ * buffer maps a cached token to its term by the cache's key (memindex.c),
+ * and every word must still find exactly its own document, and a word of
+ * every document all of them. 200 documents of 1000 words of their own. */
+static void test_buffer_over_cache_clears(void)
+{
+    enum { DOCS = 200, OWN = 1000 };
+    const char *dir = tc_tmpdir("clears");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.flush_bytes = (size_t)1 << 30; /* one buffer, one segment */
+    ns_writer *w;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    char *body = malloc(OWN * 16 + 64);
+    CHECK(body != NULL);
+    /* word i: "q" and i in base 18 over consonants, no y, l or s: without a
+     * vowel the stemmer leaves a word alone, so no two words meet */
+    static const char letters[] = "bcdfghjkmnpqrtvwxz";
+    char word[16];
+#define WORD(i)                                                                                    \
+    do {                                                                                           \
+        size_t n_ = 0;                                                                             \
+        word[n_++] = 'q';                                                                          \
+        for (uint32_t x_ = (i);; x_ /= 18) {                                                       \
+            word[n_++] = letters[x_ % 18];                                                         \
+            if (x_ < 18)                                                                           \
+                break;                                                                             \
+        }                                                                                          \
+        word[n_] = '\0';                                                                           \
+    } while (0)
+    for (uint32_t d = 0; d < DOCS; d++) {
+        size_t len = (size_t)sprintf(body, "harbour ");
+        for (uint32_t j = 0; j < OWN; j++) {
+            WORD(d * OWN + j);
+            len += (size_t)sprintf(body + len, "%s %s ", word, j % 7 ? "" : "harbour");
+        }
+        char id[16];
+        snprintf(id, sizeof id, "d%u", d);
+        put_text(w, id, body, NS_PUT_ADDED);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    uint64_t total = 0;
+    char *ids = run(dir, "harbour", 0, 10, &total);
+    CHECK_EQ_INT(total, DOCS);
+    free(ids);
+    uint32_t x = 12345;
+    for (int t = 0; t < 300; t++) {
+        x = x * 1103515245u + 12345u;
+        uint32_t i = (x >> 8) % (DOCS * OWN);
+        WORD(i);
+        char want[16];
+        snprintf(want, sizeof want, "d%u ", i / OWN);
+        ids = run(dir, word, 0, 10, &total);
+        CHECK_EQ_STR(ids, want);
+        free(ids);
+    }
+#undef WORD
+    free(body);
+    tc_rmdir(dir);
+}
+
 /* Many small flushes and commits: the tiered policy keeps few segments and
  * merging never changes results. */
 static void test_merges_keep_results(void)
@@ -490,6 +553,7 @@ static void test_errors(void)
     tc_rmdir(dir);
 }
 
-NS_TEST_MAIN(NST(test_seeds_sever_relations), NST(test_seeds_title_field),
-             NST(test_snippets_highlight), NST(test_incremental_and_delete),
-             NST(test_merges_keep_results), NST(test_tidy_merges_own_segments), NST(test_errors))
+NS_TEST_MAIN(NST(test_buffer_over_cache_clears), NST(test_seeds_sever_relations),
+             NST(test_seeds_title_field), NST(test_snippets_highlight),
+             NST(test_incremental_and_delete), NST(test_merges_keep_results),
+             NST(test_tidy_merges_own_segments), NST(test_errors))
