@@ -16,6 +16,7 @@
 
 #include "analysis/fingerprint.h"
 #include "common/internal.h"
+#include "format/codec.h"
 #include "format/values.h"
 #include "write/memindex.h"
 
@@ -361,16 +362,29 @@ static int emit_postings(nsi_memindex *m, uint32_t doc)
         slot *s = &m->slots[i];
         mterm *e = &m->terms[s->term];
         size_t before = s->saved = e->post.len;
-        int rc;
-        if ((rc = nsi_buf_put_varint(&e->post, doc)) ||
-            (rc = nsi_buf_put_varint(&e->post, s->tft)) ||
-            (rc = nsi_buf_put_varint(&e->post, s->tfb)) ||
-            (rc = nsi_buf_put_gaps(&e->post, m->positions.v + start, s->tft)) ||
-            (rc = nsi_buf_put_gaps(&e->post, m->positions.v + start + s->tft, s->tfb))) {
-            for (uint32_t j = 0; j <= i; j++) /* leave no trace of this doc */
+        /* room for the whole posting at once (a u32 varint is at most 5
+         * bytes), then the varints written straight in: the same bytes as
+         * nsi_buf_put_varint and nsi_buf_put_gaps, one capacity check */
+        int rc = nsi_buf_reserve(&e->post, ((size_t)3 + s->tft + s->tfb) * 5);
+        if (rc) {
+            for (uint32_t j = 0; j < i; j++) /* leave no trace of this doc */
                 m->terms[m->slots[j].term].post.len = m->slots[j].saved;
             return rc;
         }
+        uint8_t *p = e->post.data + e->post.len;
+        p += nsi_varint_put(p, doc);
+        p += nsi_varint_put(p, s->tft);
+        p += nsi_varint_put(p, s->tfb);
+        const uint32_t *v = m->positions.v + start;
+        for (uint32_t f = 0, k = 0; f < 2; f++) {
+            uint32_t prev = 0, end = k + (f ? s->tfb : s->tft);
+            for (; k < end; k++) {
+                p += nsi_varint_put(p, v[k] - prev);
+                prev = v[k];
+            }
+        }
+        e->post.len = (size_t)(p - e->post.data);
+        e->post.data[e->post.len] = 0; /* nsi_buf's terminator (cap + 1 allocated) */
         m->post_bytes += e->post.len - before;
         start += s->tft + s->tfb;
     }
