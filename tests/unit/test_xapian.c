@@ -85,7 +85,7 @@ static void test_roundtrip_and_search(void)
     CHECK_EQ_INT(nsx_query_term(&b, "harbour", 7), NS_OK);
     nsx_query *kids[2] = {a, b};
     CHECK_EQ_INT(nsx_query_combine(&q, NSX_AND, kids, 2, 0), NS_OK);
-    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 100, 100, 1, 0, 0};
+    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 100, 100, 1, 0, 0, 0, 0, 0, NULL, 0};
     nsx_mset *m;
     CHECK_EQ_INT(nsx_search(db, q, &so, &m), NS_OK);
     CHECK_EQ_INT(nsx_mset_size(m), 5);
@@ -162,7 +162,7 @@ static void test_corrupt_database(void)
     if (rc == NS_OK) { /* some damage shows only when read */
         nsx_query *q;
         nsx_mset *m = NULL;
-        nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 10, 0, -1, 0, 0};
+        nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 10, 0, -1, 0, 0, 0, 0, 0, NULL, 0};
         nsx_query_term(&q, "storm", 5);
         rc = nsx_search(db, q, &so, &m);
         snprintf(err, sizeof err, "%s", nsx_db_errmsg(db));
