@@ -599,13 +599,10 @@ extern "C" int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts 
                     Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
             if (o->time_limit > 0)
                 enq.set_time_limit(o->time_limit);
-            Xapian::MultiValueKeyMaker keys;
             if (o->sort_slot1) {
-                // ascending: an absent value is a key above every value; descending:
-                // the empty key, reversed, sorts after every value reversed
-                std::string absent = o->sort_desc ? std::string() : std::string(12, '\xff');
-                keys.add_value(o->sort_slot1 - 1, o->sort_desc != 0, absent);
-                enq.set_sort_by_key_then_relevance(&keys, false);
+                // KeyMaker is refused by remote databases: by value, then weight
+                // (an absent value is the empty one, the smallest)
+                enq.set_sort_by_value_then_relevance(o->sort_slot1 - 1, o->sort_desc != 0);
             } else if (o->tiebreak_slot >= 0) {
                 enq.set_sort_by_relevance_then_value(static_cast<unsigned>(o->tiebreak_slot),
                                                      false);
@@ -679,7 +676,6 @@ extern "C" uint64_t nsx_mset_collapsed(const nsx_mset *m, size_t i)
 {
     return m->m[static_cast<Xapian::doccount>(i)].get_collapse_count();
 }
-
 
 extern "C" uint64_t nsx_mset_spy_total(const nsx_mset *m, size_t j)
 {

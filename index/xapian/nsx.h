@@ -192,8 +192,9 @@ typedef struct nsx_search_opts {
                                           no BM25 statistics): for a count */
     /* typed fields (docs/xapian.md, "Typed fields"); all 0: none */
     unsigned sort_slot1;       /* slot + 1 of a sortable_serialise'd value to sort
-                                  by (MultiValueKeyMaker), then by weight, then
-                                  ascending docid; documents without it last */
+                                  by, then by weight, then ascending docid; a
+                                  document without it has the empty value, the
+                                  smallest (first ascending, last descending) */
     int sort_desc;             /* with sort_slot1: largest value first */
     unsigned collapse_slot1;   /* slot + 1: keep the best of each value */
     const unsigned *spy_slots; /* a ValueCountMatchSpy per slot, over every */

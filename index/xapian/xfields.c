@@ -157,10 +157,15 @@ int nsi_xfield_term(nsi_buf *out, int kind, const char *name, size_t nlen, const
 
 /* ------------------------------------------------------------ resolving */
 
-/* A finite decimal, as the native writer reads one (docs/fields.md). */
+/* A finite decimal, as the native writer reads one (docs/fields.md): white
+ * space around it ignored. */
 static int parse_number(const char *v, size_t len, double *out)
 {
-    char buf[400];
+    while (len && (*v == ' ' || *v == '\t'))
+        v++, len--;
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    char buf[80];
     if (len == 0 || len >= sizeof buf)
         return NS_EINVAL;
     size_t i = 0, digits = 0;

@@ -658,6 +658,67 @@ static int near_copies(nsi_xindex *x, nsx_mset *m, xrank *k, int remote, size_t 
     return rc;
 }
 
+/* Remote shards count collapsed copies per shard only (get_collapse_count
+ * is then a lower bound): the exact copies of each item are counted by a
+ * match spy on the exact hash instead (spy j), over every match. */
+typedef struct exact_ref {
+    uint8_t h[8];
+    size_t item;
+} exact_ref;
+
+typedef struct exact_walk {
+    exact_ref *v;
+    size_t n;
+    xrank *k;
+} exact_walk;
+
+static int cmp_exact(const void *a, const void *b)
+{
+    return memcmp(((const exact_ref *)a)->h, ((const exact_ref *)b)->h, 8);
+}
+
+static int take_exact(void *ctx, const char *v, size_t len, uint64_t count)
+{
+    exact_walk *w = ctx;
+    if (len != 8)
+        return 0;
+    size_t lo = 0, hi = w->n;
+    while (lo < hi) { /* the first ref >= v */
+        size_t mid = (lo + hi) / 2;
+        if (memcmp(w->v[mid].h, v, 8) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < w->n && !memcmp(w->v[lo].h, v, 8); lo++)
+        w->k->it[w->v[lo].item].collapsed = count ? count - 1 : 0;
+    return 0;
+}
+
+static int spied_copies(nsi_xindex *x, nsx_mset *m, xrank *k, size_t spy, int remote)
+{
+    exact_walk w = {calloc(k->n + 1, sizeof *w.v), 0, k};
+    nsi_buf b = {0};
+    int rc = w.v ? NS_OK : nsi_index_fail(NS_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < k->n; i++) {
+        size_t off, len;
+        nsi_buf_reset(&b);
+        if (!(rc = read_value(x, m, k->it[i].mi, NSX_SLOT_EXACT, remote, &b, &off, &len)) &&
+            len == 8) {
+            memcpy(w.v[w.n].h, b.data + off, 8);
+            w.v[w.n++].item = i;
+        }
+    }
+    if (!rc) {
+        qsort(w.v, w.n, sizeof *w.v, cmp_exact);
+        if ((rc = nsx_mset_spy(x->db, m, spy, take_exact, &w)))
+            rc = db_failed(x, rc);
+    }
+    free(w.v);
+    nsi_buf_free(&b);
+    return rc;
+}
+
 /* The fields a search uses (sort, facets): their slots, checked as the
  * native backend checks them (same messages). */
 static int field_slots(const nsi_xindex *x, const ns_search_options *o, int sorted,
@@ -681,6 +742,33 @@ static int field_slots(const nsi_xindex *x, const ns_search_options *o, int sort
         spy[i] = x->schema.f[k].slot;
     }
     return NS_OK;
+}
+
+/* The number of matches of xq without a value in slot (exact). */
+static int count_absent(nsi_xindex *x, const nsx_query *xq, unsigned slot, size_t ndocs,
+                        size_t *out)
+{
+    nsx_query *has = NULL, *q = NULL;
+    nsx_mset *m = NULL;
+    int rc = nsx_query_value_range(&has, slot, "", 0, NULL, 0);
+    if (!rc) {
+        nsx_query *kids[2] = {(nsx_query *)xq, has};
+        rc = nsx_query_combine(&q, NSX_AND_NOT, kids, 2, 0);
+    }
+    nsx_search_opts so = {0, 0, 0, 0, 0, 0, 0, ndocs, -1, 0, 1, 0, 0, 0, NULL, 0};
+    if (rc)
+        rc = nsi_index_fail(rc, "%s", ns_strerror(rc));
+    else if ((rc = nsx_search(x->db, q, &so, &m)))
+        rc = db_failed(x, rc);
+    if (!rc) {
+        uint64_t lo, est, hi;
+        nsx_mset_counts(m, &lo, &est, &hi);
+        *out = (size_t)est;
+    }
+    nsx_mset_free(m);
+    nsx_query_free(q);
+    nsx_query_free(has);
+    return rc;
 }
 
 /* One attempt at the whole search. NS_EIO from Xapian is left with its
@@ -707,9 +795,16 @@ static int search_once(nsi_xindex *x, const nsq_node *root, const ns_query *q,
     int rc = field_slots(x, o, sorted, &sort_slot, spy);
     if (rc)
         return rc;
+    /* remote shards send the documents of the window in one round; local
+     * ones are read by docid (load_hit) */
+    int remote = 0;
+    for (size_t i = 0; i < x->nshards; i++)
+        remote |= x->shards[i].at.kind != NSI_STUB_LOCAL;
     size_t nspy = o->nfacets;
     if (o->dedup) /* counts every match, collapsed ones too */
         spy[nspy++] = NSX_SLOT_NONE;
+    if (o->dedup && remote) /* copies per exact hash (spied_copies) */
+        spy[nspy++] = NSX_SLOT_EXACT;
     xbuild b = {x->db, o->title_weight, NS_OK, "", q->max_expansions, o->max_total_expansions,
                 0,     &x->schema};
     nsx_query *xq = build(&b, root);
@@ -744,17 +839,17 @@ static int search_once(nsi_xindex *x, const nsq_node *root, const ns_query *q,
                           o->dedup ? NSX_SLOT_EXACT + 1 : 0,
                           spy,
                           nspy};
-    /* remote shards send the documents of the window in one round; local
-     * ones are read by docid (load_hit) */
-    int remote = 0;
-    for (size_t i = 0; i < x->nshards; i++)
-        remote |= x->shards[i].at.kind != NSI_STUB_LOCAL;
+    /* ascending, Xapian ranks the matches without the field first (the empty
+     * value): their number, to rank them last */
+    size_t absent = 0;
+    if (!rc && sorted && !o->sort_desc)
+        rc = count_absent(x, xq, sort_slot, (size_t)info.doccount, &absent);
     nsx_mset *m = NULL;
     xrank k = {.it = NULL};
     size_t nhits = 0, kept = 0;
     for (int deeper = 1; !rc && deeper;) {
         deeper = 0;
-        so.k = depth;
+        so.k = absent + depth;
         /* Xapian cannot stop a match under way: its time limit only ends the
          * exact count (check_at_least) early. So the deadline is read before
          * and after the match, and bounds the count in between. */
@@ -775,27 +870,30 @@ static int search_once(nsi_xindex *x, const nsq_node *root, const ns_query *q,
             break;
         uint64_t lo, est, hi;
         nsx_mset_counts(m, &lo, &est, &hi);
-        size_t n = nsx_mset_size(m);
-        if (n > depth)
-            n = depth;
-        int more = n < est; /* Xapian has more (collapsed) matches than these */
+        size_t size = nsx_mset_size(m), n = 0;
         free(k.it);
         nsi_buf_reset(&k.keys);
         k.n = 0;
-        if (!(k.it = calloc(n + 1, sizeof *k.it))) {
+        if (!(k.it = calloc(depth + 1, sizeof *k.it))) {
             rc = nsi_index_fail(NS_ENOMEM, "out of memory");
             break;
         }
+        /* the matches with the field (after the absent ones), then those
+         * without it (Xapian's first ones) */
+        for (size_t i = absent; i < size && n < depth; i++)
+            k.it[n++].mi = i;
+        for (size_t i = 0; i < absent && i < size && n < depth; i++)
+            k.it[n++].mi = i;
+        int more = n < est; /* Xapian has more (collapsed) matches than these */
         for (size_t i = 0; i < n; i++) {
             uint32_t docid;
-            k.it[i].mi = i;
-            nsx_mset_item(m, i, &docid, &k.it[i].w);
-            k.it[i].collapsed = o->dedup ? nsx_mset_collapsed(m, i) : 0;
+            nsx_mset_item(m, k.it[i].mi, &docid, &k.it[i].w);
+            k.it[i].collapsed = o->dedup ? nsx_mset_collapsed(m, k.it[i].mi) : 0;
         }
         k.n = n;
         if (sorted) {
             for (size_t i = 0; !rc && i < n; i++)
-                rc = read_value(x, m, i, sort_slot, remote, &k.keys, &k.it[i].key_off,
+                rc = read_value(x, m, k.it[i].mi, sort_slot, remote, &k.keys, &k.it[i].key_off,
                                 &k.it[i].key_len);
             /* a run of ties across the end of the window: see all of it */
             size_t last = want < n ? want : n;
@@ -807,6 +905,8 @@ static int search_once(nsi_xindex *x, const nsq_node *root, const ns_query *q,
             if (!rc)
                 rc = order_ties(x, m, &k, remote);
         }
+        if (!rc && o->dedup && remote)
+            rc = spied_copies(x, m, &k, o->nfacets + 1, remote);
         if (!rc && o->dedup) {
             rc = near_copies(x, m, &k, remote, &kept);
             if (!rc && kept < want && more) {

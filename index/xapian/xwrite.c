@@ -533,6 +533,12 @@ int nsi_xap_put_fields(void *vx, const ns_doc *doc, const ns_field *fields, size
     }
     if ((rc = learn_fields(x, doc)))
         return rc;
+    /* the built-in date is a field of every index with documents, as natively */
+    if (nsi_xschema_find(&x->schema, "date", 4) < 0) {
+        if ((rc = nsi_xschema_add(&x->schema, "date", 4, NS_FIELD_DATE)))
+            return xerr(x, rc, "%s", ns_strerror(rc));
+        x->schema_dirty = 1;
+    }
     if ((rc = build_doc(x, doc, idterm, idlen, hash)))
         return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
     if ((rc = nsx_wdb_replace(x->shards[s], idterm, idlen, x->doc)))

@@ -164,6 +164,34 @@ assert len(hits) == 10 and len({bodies[h["id"]] for h in hits}) == 10, hits
 assert all(h["fields"]["category"] == ["business"] for h in hits), hits
 PY
 
+# --- ties of a sort: by score, then by id (bytewise), whatever the indexing order,
+# also when the run of ties crosses the end of the page ------------------------------
+for d in '9 storm 5' '3 storm 5' '7 storm storm 5' '1 storm 5' '5 storm 4'; do
+    set -- $d
+    id=d$1
+    shift
+    price=${*: -1}
+    body=${*:1:$#-1}
+    printf '{"id":"%s","title":"a","body":"%s","price":%s}\n' "$id" "$body" "$price"
+done >"$tmp/ties.jsonl"
+ni "${nargs[@]}" -d "$tmp/ties" "$tmp/ties.jsonl"
+expect_rc 0 "indexing the ties"
+q ties_asc "$tmp/ties" --sort price:asc storm
+q ties_desc "$tmp/ties" --sort price:desc storm
+q ties_desc2 "$tmp/ties" --sort price:desc -n 2 storm
+q ties_desc3 "$tmp/ties" --sort price:desc -n 2 --offset 1 storm
+$py - "$tmp" <<'PY' || fail "ties of a sort are not by score, then by id"
+import json, sys
+tmp = sys.argv[1]
+def ids(name):
+    return [o["id"] for o in map(json.loads, open(f"{tmp}/{name}.json")) if o["type"] == "hit"]
+# d7 holds the word twice: the best score of the price-5 run; then d1 d3 d9 (equal scores)
+assert ids("ties_asc") == ["d5", "d7", "d1", "d3", "d9"], ids("ties_asc")
+assert ids("ties_desc") == ["d7", "d1", "d3", "d9", "d5"], ids("ties_desc")
+assert ids("ties_desc2") == ["d7", "d1"], ids("ties_desc2")
+assert ids("ties_desc3") == ["d1", "d3"], ids("ties_desc3")
+PY
+
 # --- errors: named, with the offset ------------------------------------------
 ns -d "$tmp/reuters" 'oil Topics:cocoa'
 expect_rc 2 "unknown field"
