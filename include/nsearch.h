@@ -595,8 +595,9 @@ typedef struct ns_search_options {
     const char *sort_field;                /* NULL or "score": by score (default). Otherwise a date
                                               or number field (or "date", the built-in one): hits
                                               ordered by its value over ALL matches, documents
-                                              without it last, ties by score then document
-                                              number. Unknown field or another type: NS_EINVAL */
+                                              without it last, ties by score then id
+                                              (bytewise), on both backends. Unknown
+                                              field or another type: NS_EINVAL */
     int sort_desc;                         /* with sort_field: 1 newest / largest first */
     const struct ns_facet_request *facets; /* nfacets keyword fields to count */
     size_t nfacets;                        /* values over ALL matches (at most 64) */

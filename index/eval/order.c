@@ -1,9 +1,9 @@
 /* order.c — ordering matches by a date or number field, or by score
  * (collect.h). By a field, equal values rank by score, then by id (bytewise);
- * by score, equal scores rank by document number. Sorting by a field is over every match, so the algorithms
- * collect them all (eval.h, nsi_matches); the key of each is read once from
- * the field's column (format/values.h) and the best m are selected with a
- * heap, then sorted: O(n log m) for a page of hits out of n matches. */
+ * by score, equal scores rank by document number. Sorting by a field is over every match, so the
+ * algorithms collect them all (eval.h, nsi_matches); the key of each is read once from the field's
+ * column (format/values.h) and the best m are selected with a heap, then sorted: O(n log m) for a
+ * page of hits out of n matches. */
 #include <stdlib.h>
 #include <string.h>
 
