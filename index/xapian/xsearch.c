@@ -750,7 +750,9 @@ static int count_absent(nsi_xindex *x, const nsx_query *xq, unsigned slot, size_
 {
     nsx_query *has = NULL, *q = NULL;
     nsx_mset *m = NULL;
-    int rc = nsx_query_value_range(&has, slot, "", 0, NULL, 0);
+    /* every value is non-empty, so >= "\0" (Xapian reads an empty lower
+     * bound as no bound at all) */
+    int rc = nsx_query_value_range(&has, slot, "", 1, NULL, 0);
     if (!rc) {
         nsx_query *kids[2] = {(nsx_query *)xq, has};
         rc = nsx_query_combine(&q, NSX_AND_NOT, kids, 2, 0);

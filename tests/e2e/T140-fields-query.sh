@@ -166,13 +166,18 @@ PY
 
 # --- ties of a sort: by score, then by id (bytewise), whatever the indexing order,
 # also when the run of ties crosses the end of the page ------------------------------
-for d in '9 storm 5' '3 storm 5' '7 storm storm 5' '1 storm 5' '5 storm 4'; do
+for d in '9 storm 5' '0 storm storm storm -' '3 storm 5' '7 storm storm 5' '1 storm 5' \
+    '5 storm 4' '2 storm -'; do
     set -- $d
     id=d$1
     shift
     price=${*: -1}
     body=${*:1:$#-1}
-    printf '{"id":"%s","title":"a","body":"%s","price":%s}\n' "$id" "$body" "$price"
+    if [ "$price" = - ]; then # no price: last both ways, by score then id
+        printf '{"id":"%s","title":"a","body":"%s"}\n' "$id" "$body"
+    else
+        printf '{"id":"%s","title":"a","body":"%s","price":%s}\n' "$id" "$body" "$price"
+    fi
 done >"$tmp/ties.jsonl"
 ni "${nargs[@]}" -d "$tmp/ties" "$tmp/ties.jsonl"
 expect_rc 0 "indexing the ties"
@@ -180,16 +185,19 @@ q ties_asc "$tmp/ties" --sort price:asc storm
 q ties_desc "$tmp/ties" --sort price:desc storm
 q ties_desc2 "$tmp/ties" --sort price:desc -n 2 storm
 q ties_desc3 "$tmp/ties" --sort price:desc -n 2 --offset 1 storm
+q ties_asc2 "$tmp/ties" --sort price:asc -n 2 storm
 $py - "$tmp" <<'PY' || fail "ties of a sort are not by score, then by id"
 import json, sys
 tmp = sys.argv[1]
 def ids(name):
     return [o["id"] for o in map(json.loads, open(f"{tmp}/{name}.json")) if o["type"] == "hit"]
 # d7 holds the word twice: the best score of the price-5 run; then d1 d3 d9 (equal scores)
-assert ids("ties_asc") == ["d5", "d7", "d1", "d3", "d9"], ids("ties_asc")
-assert ids("ties_desc") == ["d7", "d1", "d3", "d9", "d5"], ids("ties_desc")
+# d0 and d2 have no price: last both ways, d0 (three times the word) first
+assert ids("ties_asc") == ["d5", "d7", "d1", "d3", "d9", "d0", "d2"], ids("ties_asc")
+assert ids("ties_desc") == ["d7", "d1", "d3", "d9", "d5", "d0", "d2"], ids("ties_desc")
 assert ids("ties_desc2") == ["d7", "d1"], ids("ties_desc2")
 assert ids("ties_desc3") == ["d1", "d3"], ids("ties_desc3")
+assert ids("ties_asc2") == ["d5", "d7"], ids("ties_asc2")
 PY
 
 # --- errors: named, with the offset ------------------------------------------
