@@ -19,7 +19,8 @@
  *             record; documents written before it have none and are read
  *             from the data
  * Database metadata: nsearch.format = "1", nsearch.language = the stemming
- * language, nsearch.shard = "I/N" in shard I of N.
+ * language, nsearch.shard = "I/N" in shard I of N. Typed fields (terms,
+ * values 3 to 6 and 16 on, metadata nsearch.fields): xfields.h.
  */
 #ifndef NSI_XINTERNAL_H
 #define NSI_XINTERNAL_H
