@@ -265,9 +265,9 @@ NS_API int ns_date_format(int64_t secs, char *out, size_t out_len);
  *  name is bad or reserved; the message names the field and the value
  *  ("field 'price': '12 dollars' is not a number"). Callers that want to keep
  *  the document check values first (ns_writer_field_type, ns_date_parse) and
- *  drop the bad ones themselves. NS_EUNSUPPORTED with nfields > 0 on a
- *  Xapian index ("typed fields are not supported by the Xapian backend
- *  yet"). Otherwise as ns_writer_put. */
+ *  drop the bad ones themselves. Both backends store fields (a Xapian
+ *  index as terms and values: docs/xapian.md, "Typed fields"). Otherwise as
+ *  ns_writer_put. */
 NS_API int ns_writer_put_fields(ns_writer *w, const ns_doc *doc, const ns_field *fields,
                                 size_t nfields, int *outcome);
 
@@ -487,7 +487,8 @@ NS_API int ns_index_stats(ns_index *idx, ns_stats *out);
 
 /** Number of typed fields the current generation knows (the union of its
  *  segments' field tables, the built-in date field included when a segment
- *  has it). 0 for NULL, for an index without fields and for a Xapian index. */
+ *  has it; on a Xapian index, the fields its metadata records). 0 for NULL
+ *  and for an index without fields. */
 NS_API size_t ns_index_field_count(ns_index *idx);
 
 /** Field i (< ns_index_field_count) of the current generation, in name
@@ -594,8 +595,9 @@ typedef struct ns_search_options {
     const char *sort_field;                /* NULL or "score": by score (default). Otherwise a date
                                               or number field (or "date", the built-in one): hits
                                               ordered by its value over ALL matches, documents
-                                              without it last, ties by score then document
-                                              number. Unknown field or another type: NS_EINVAL */
+                                              without it last, ties by score then id
+                                              (bytewise), on both backends. Unknown
+                                              field or another type: NS_EINVAL */
     int sort_desc;                         /* with sort_field: 1 newest / largest first */
     const struct ns_facet_request *facets; /* nfacets keyword fields to count */
     size_t nfacets;                        /* values over ALL matches (at most 64) */

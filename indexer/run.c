@@ -93,8 +93,8 @@ int ni_put_fields(ni_run *r, const ns_doc *doc, const ns_field *fields, size_t n
     if (nfields && !r->fields_unsupported) {
         st = ns_writer_put_fields(r->w, doc, fields, nfields, &outcome);
         if (st == NS_EUNSUPPORTED) {
-            /* The Xapian backend, for now: say so once (a warning), index
-             * without them. */
+            /* A backend without typed fields (both of ours have them): say
+             * so once (a warning), index without them. */
             if (!r->quiet)
                 ni_msg("%s: %s; documents are indexed without their fields (JSON members stay "
                        "in meta)",

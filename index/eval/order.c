@@ -1,12 +1,15 @@
 /* order.c — ordering matches by a date or number field, or by score
- * (collect.h). Sorting by a field is over every match, so the algorithms
- * collect them all (eval.h, nsi_matches); the key of each is read once from
- * the field's column (format/values.h) and the best m are selected with a
- * heap, then sorted: O(n log m) for a page of hits out of n matches. */
+ * (collect.h). By a field, equal values rank by score, then by id (bytewise);
+ * by score, equal scores rank by document number. Sorting by a field is over every match, so the
+ * algorithms collect them all (eval.h, nsi_matches); the key of each is read once from the field's
+ * column (format/values.h) and the best m are selected with a heap, then sorted: O(n log m) for a
+ * page of hits out of n matches. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "eval/collect.h"
+#include "format/record.h"
+#include "format/segment.h"
 #include "format/values.h"
 
 /* A segment's column of the sort field (present NULL: it has none). */
@@ -22,6 +25,39 @@ typedef struct keyed {
     uint64_t gdoc;
 } keyed;
 
+/* The generation whose ids break ties of a sort by a field (NULL: by
+ * document number, for a sort by score); set for the sort's duration (the
+ * heap functions have no context to carry it). */
+static _Thread_local const nsi_snap *tie_snap;
+
+/* The id of gdoc, read in place from its segment's FIELDS; 0 when it cannot
+ * be read (a damaged segment, which the hits' loading then reports). */
+static int id_of(uint64_t gdoc, const char **id, size_t *len)
+{
+    uint32_t doc, seg = nsi_snap_locate(tie_snap, gdoc, &doc);
+    nsi_record rec;
+    if (nsi_seg_fields(tie_snap->segs[seg], doc, &rec, NULL, 0))
+        return 0;
+    *id = rec.f[NSI_F_ID];
+    *len = rec.len[NSI_F_ID];
+    return 1;
+}
+
+/* Equal value and score: the smaller id (bytewise) first, as the Xapian
+ * backend orders them, so a ranking does not depend on document numbers. */
+static int id_before(uint64_t a, uint64_t b)
+{
+    const char *ia, *ib;
+    size_t la, lb;
+    if (a == b || !tie_snap || !id_of(a, &ia, &la) || !id_of(b, &ib, &lb))
+        return a < b;
+    size_t n = la < lb ? la : lb;
+    int c = n ? memcmp(ia, ib, n) : 0;
+    if (c)
+        return c < 0;
+    return la != lb ? la < lb : a < b;
+}
+
 /* a ranks before b */
 static int before(const keyed *a, const keyed *b, int desc)
 {
@@ -31,7 +67,7 @@ static int before(const keyed *a, const keyed *b, int desc)
         return desc ? a->key > b->key : a->key < b->key;
     if (a->score != b->score)
         return a->score > b->score;
-    return a->gdoc < b->gdoc;
+    return id_before(a->gdoc, b->gdoc);
 }
 
 /* Max-heap of the m best seen so far on "worst at the root". */
@@ -122,8 +158,11 @@ int nsi_order_by_field(const nsi_snap *s, nsi_matches *all, size_t m, const char
             memcpy(&key, &bits, sizeof key);
         k[i] = (keyed){key, p, all->v[i].score, g};
     }
-    if (!rc)
+    if (!rc) {
+        tie_snap = s;
         rc = select_best(k, n, m, desc);
+        tie_snap = NULL;
+    }
     for (size_t i = 0; !rc && i < n; i++)
         all->v[i] = (nsi_match){k[i].gdoc, k[i].score};
     free(k);

@@ -22,4 +22,9 @@ const nsi_backend nsi_backend_xapian = {
     .w_commit = nsi_xap_commit,
     .w_optimize = nsi_xap_optimize,
     .w_close = nsi_xap_writer_close,
+    .field_count = nsi_xap_field_count,
+    .field = nsi_xap_field,
+    .w_put_fields = nsi_xap_put_fields,
+    .w_declare_field = nsi_xap_declare_field,
+    .w_field_type = nsi_xap_field_type,
 };

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -127,6 +128,12 @@ struct nsx_query {
 
 struct nsx_mset {
     Xapian::MSet m;
+    std::vector<Xapian::ValueCountMatchSpy *> spies;
+    ~nsx_mset()
+    {
+        for (auto *s : spies)
+            delete s;
+    }
 };
 
 namespace
@@ -592,15 +599,26 @@ extern "C" int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts 
                     Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
             if (o->time_limit > 0)
                 enq.set_time_limit(o->time_limit);
-            if (o->tiebreak_slot >= 0)
+            if (o->sort_slot1) {
+                // KeyMaker is refused by remote databases: by value, then weight
+                // (an absent value is the empty one, the smallest)
+                enq.set_sort_by_value_then_relevance(o->sort_slot1 - 1, o->sort_desc != 0);
+            } else if (o->tiebreak_slot >= 0) {
                 enq.set_sort_by_relevance_then_value(static_cast<unsigned>(o->tiebreak_slot),
                                                      false);
-            else
-                enq.set_docid_order(Xapian::Enquire::ASCENDING);
-            Xapian::MSet m = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
-                                          static_cast<Xapian::doccount>(o->k),
-                                          static_cast<Xapian::doccount>(o->check_at_least));
-            *out = new nsx_mset{m};
+            }
+            enq.set_docid_order(Xapian::Enquire::ASCENDING);
+            if (o->collapse_slot1)
+                enq.set_collapse_key(o->collapse_slot1 - 1, 1);
+            std::unique_ptr<nsx_mset> res(new nsx_mset);
+            for (size_t j = 0; j < o->nspy; j++) {
+                res->spies.push_back(new Xapian::ValueCountMatchSpy(o->spy_slots[j]));
+                enq.add_matchspy(res->spies.back());
+            }
+            res->m = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
+                                  static_cast<Xapian::doccount>(o->k),
+                                  static_cast<Xapian::doccount>(o->check_at_least));
+            *out = res.release();
             return NS_OK;
         });
     });
@@ -653,3 +671,66 @@ extern "C" int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned 
 }
 
 extern "C" void nsx_mset_free(nsx_mset *m) { delete m; }
+
+extern "C" uint64_t nsx_mset_collapsed(const nsx_mset *m, size_t i)
+{
+    return m->m[static_cast<Xapian::doccount>(i)].get_collapse_count();
+}
+
+extern "C" uint64_t nsx_mset_spy_total(const nsx_mset *m, size_t j)
+{
+    return j < m->spies.size() ? m->spies[j]->get_total() : 0;
+}
+
+extern "C" int nsx_mset_spy(nsx_db *db, const nsx_mset *m, size_t j,
+                            int (*fn)(void *ctx, const char *v, size_t len, uint64_t count),
+                            void *ctx)
+{
+    return guard(db->err, sizeof db->err, [&] {
+        const Xapian::ValueCountMatchSpy *s = m->spies.at(j);
+        for (Xapian::TermIterator t = s->values_begin(); t != s->values_end(); ++t) {
+            std::string v = *t;
+            if (fn(ctx, v.data(), v.size(), t.get_termfreq()))
+                break;
+        }
+        return NS_OK;
+    });
+}
+
+/* ------------------------------------------------------------ typed fields */
+
+extern "C" size_t nsx_sortable(double v, char *out)
+{
+    std::string s = Xapian::sortable_serialise(v);
+    memcpy(out, s.data(), s.size());
+    return s.size();
+}
+
+extern "C" int nsx_query_all(nsx_query **out)
+{
+    *out = nullptr;
+    return guard_quiet([&] {
+        *out = new nsx_query{Xapian::Query::MatchAll};
+        return NS_OK;
+    });
+}
+
+extern "C" int nsx_query_value_range(nsx_query **out, unsigned slot, const char *lo, size_t lolen,
+                                     const char *hi, size_t hilen)
+{
+    *out = nullptr;
+    return guard_quiet([&] {
+        if (lo && hi)
+            *out = new nsx_query{Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot,
+                                               std::string(lo, lolen), std::string(hi, hilen))};
+        else if (lo)
+            *out = new nsx_query{
+                Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, std::string(lo, lolen))};
+        else if (hi)
+            *out = new nsx_query{
+                Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, std::string(hi, hilen))};
+        else
+            *out = new nsx_query{Xapian::Query::MatchAll};
+        return NS_OK;
+    });
+}

@@ -190,6 +190,15 @@ typedef struct nsx_search_opts {
                                           none); does not stop the match */
     int bool_weight;                   /* every match weighs 0 (Xapian::BoolWeight,
                                           no BM25 statistics): for a count */
+    /* typed fields (docs/xapian.md, "Typed fields"); all 0: none */
+    unsigned sort_slot1;       /* slot + 1 of a sortable_serialise'd value to sort
+                                  by, then by weight, then ascending docid; a
+                                  document without it has the empty value, the
+                                  smallest (first ascending, last descending) */
+    int sort_desc;             /* with sort_slot1: largest value first */
+    unsigned collapse_slot1;   /* slot + 1: keep the best of each value */
+    const unsigned *spy_slots; /* a ValueCountMatchSpy per slot, over every */
+    size_t nspy;               /* match (needs check_at_least = doccount) */
 } nsx_search_opts;
 
 int nsx_search(nsx_db *db, const nsx_query *q, const nsx_search_opts *o, nsx_mset **out);
@@ -210,6 +219,24 @@ int nsx_mset_data(nsx_db *db, const nsx_mset *m, size_t i, nsx_str_fn fn, void *
 int nsx_mset_value(nsx_db *db, const nsx_mset *m, size_t i, unsigned slot, int direct,
                    nsx_str_fn fn, void *ctx);
 void nsx_mset_free(nsx_mset *m);
+/* How many matches were collapsed into item i (collapse_slot1). */
+uint64_t nsx_mset_collapsed(const nsx_mset *m, size_t i);
+/* The number of matches spy j saw (every match, collapsed ones included). */
+uint64_t nsx_mset_spy_total(const nsx_mset *m, size_t j);
+/* Calls fn(ctx, value, len, count) for every value spy j (< nspy) saw. */
+int nsx_mset_spy(nsx_db *db, const nsx_mset *m, size_t j,
+                 int (*fn)(void *ctx, const char *v, size_t len, uint64_t count), void *ctx);
+
+/* ------------------------------------------------------------ typed fields */
+
+/* Xapian::sortable_serialise(v) into out (at least 10 bytes); its length. */
+size_t nsx_sortable(double v, char *out);
+/* Every document (Query::MatchAll). */
+int nsx_query_all(nsx_query **out);
+/* The documents whose value in slot is within [lo, hi] (byte order of
+ * sortable_serialise'd values); lo or hi NULL: open end. */
+int nsx_query_value_range(nsx_query **out, unsigned slot, const char *lo, size_t lolen,
+                          const char *hi, size_t hilen);
 
 #ifdef __cplusplus
 }

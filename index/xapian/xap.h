@@ -19,6 +19,10 @@ int nsi_xap_delete(void *x, const char *id, size_t id_len);
 int nsi_xap_foreach_id(void *x, int (*fn)(void *ctx, const char *id, size_t id_len), void *ctx);
 int nsi_xap_commit(void *x);
 int nsi_xap_optimize(void *x);
+int nsi_xap_put_fields(void *x, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                       int *outcome);
+int nsi_xap_declare_field(void *x, const char *name, size_t len, int type);
+int nsi_xap_field_type(void *x, const char *name, size_t len);
 
 /* ---- reading (xread.c) */
 int nsi_xap_index_open(ns_index *idx, const char *path, const ns_index_options *opts, char *err);
@@ -27,6 +31,8 @@ int nsi_xap_refresh(ns_index *idx, int *changed);
 const char *nsi_xap_language(const ns_index *idx);
 int nsi_xap_stats(ns_index *idx, ns_stats *st);
 int nsi_xap_warning(ns_index *idx, char *out, size_t outlen);
+size_t nsi_xap_field_count(ns_index *idx);
+int nsi_xap_field(ns_index *idx, size_t i, const char **name, int *type);
 
 /* ---- searching (xsearch.c) */
 int nsi_xap_search(ns_results **out, ns_index *idx, const ns_query *q,

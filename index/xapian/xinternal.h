@@ -19,7 +19,8 @@
  *             record; documents written before it have none and are read
  *             from the data
  * Database metadata: nsearch.format = "1", nsearch.language = the stemming
- * language, nsearch.shard = "I/N" in shard I of N.
+ * language, nsearch.shard = "I/N" in shard I of N. Typed fields (terms,
+ * values 3 to 6 and 16 on, metadata nsearch.fields): xfields.h.
  */
 #ifndef NSI_XINTERNAL_H
 #define NSI_XINTERNAL_H
@@ -32,6 +33,7 @@
 #include "eval/search.h"
 #include "nsx.h"
 #include "xap.h"
+#include "xfields.h"
 
 #define NSX_SLOT_HASH 0
 #define NSX_SLOT_ID 1
@@ -92,8 +94,10 @@ struct nsi_xindex {
     char language[64];
     nsi_xshard *shards;
     size_t nshards;
-    nsx_db *db;      /* every reachable shard, as one database */
-    nsi_buf warning; /* skipped shards not yet reported */
+    nsx_db *db;         /* every reachable shard, as one database */
+    nsi_buf warning;    /* skipped shards not yet reported */
+    nsi_xschema schema; /* typed fields (metadata nsearch.fields), read at
+                           open and refresh */
 };
 
 /* The Xapian state of an open index. */
@@ -111,5 +115,16 @@ int nsi_xap_ensure_whole(nsi_xindex *x);
 /* Formats the message of the failed call on db for shard s into the
  * thread's index error (ns_index_errmsg); returns rc. */
 int nsi_xap_fail_shard(const nsi_xindex *x, const nsi_xshard *s, int rc, const char *msg);
+
+/* ---- typed fields of a search (xhits.c) */
+
+/* The values of hit h from its value 3 (blob, len) into r->fv. NS_ECORRUPT
+ * when it does not decode (no message). */
+int nsi_xap_hit_values(ns_results *r, nsi_hit *h, const char *blob, size_t len);
+
+/* The facets req[0..nreq) of r from the match spies of m (spy i counts the
+ * slot of req[i]'s field), with x->mu held. */
+int nsi_xap_facets(nsi_xindex *x, const nsx_mset *m, ns_results *r, const ns_facet_request *req,
+                   size_t nreq);
 
 #endif

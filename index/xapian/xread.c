@@ -202,6 +202,62 @@ static int load_shards(nsi_xindex *x, enum nsi_kind kind, char *err, size_t errl
     return NS_OK;
 }
 
+/* The typed fields of the database (xfields.h), from its metadata. */
+static int read_schema(nsi_xindex *x, char *err, size_t errlen)
+{
+    size_t cap = 1u << 16, got;
+    char *b = malloc(cap);
+    if (!b)
+        return nsi_fail(err, errlen, NS_ENOMEM, "out of memory");
+    int rc = nsx_db_get_metadata(x->db, NSX_META_FIELDS, b, cap, &got);
+    if (rc == NS_EIO) {
+        free(b);
+        return rc;
+    }
+    if (rc) {
+        free(b);
+        return nsi_fail(err, errlen, rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
+    }
+    nsi_xschema s = {0};
+    rc = got > cap ? NS_ECORRUPT : nsi_xschema_parse(b, got, &s);
+    free(b);
+    if (rc) {
+        nsi_xschema_free(&s);
+        return nsi_fail(err, errlen, NS_ECORRUPT, "%s: the field table (metadata %s) is damaged",
+                        x->path, NSX_META_FIELDS);
+    }
+    nsi_xschema_free(&x->schema);
+    x->schema = s;
+    return NS_OK;
+}
+
+size_t nsi_xap_field_count(ns_index *idx)
+{
+    nsi_xindex *x = nsi_xap_of(idx);
+    pthread_mutex_lock(&x->mu);
+    size_t n = x->schema.n;
+    pthread_mutex_unlock(&x->mu);
+    return n;
+}
+
+/* name or type may be NULL; the name is valid until close or refresh. */
+int nsi_xap_field(ns_index *idx, size_t i, const char **name, int *type)
+{
+    nsi_xindex *x = nsi_xap_of(idx);
+    int rc = NS_OK;
+    pthread_mutex_lock(&x->mu);
+    if (i >= x->schema.n) {
+        rc = nsi_index_fail(NS_EINVAL, "no field %zu (the index has %zu)", i, x->schema.n);
+    } else {
+        if (name)
+            *name = x->schema.f[i].name;
+        if (type)
+            *type = x->schema.f[i].type;
+    }
+    pthread_mutex_unlock(&x->mu);
+    return rc;
+}
+
 static int read_meta(nsi_xindex *x, char *err, size_t errlen)
 {
     char fmt[16] = "", lang[64] = "";
@@ -226,7 +282,7 @@ static int read_meta(nsi_xindex *x, char *err, size_t errlen)
                         NSX_FORMAT);
     const char *c = nsi_language_canonical(nl ? lang : "english");
     snprintf(x->language, sizeof x->language, "%s", c ? c : "english");
-    return NS_OK;
+    return read_schema(x, err, errlen);
 }
 
 static void xindex_free(nsi_xindex *x)
@@ -239,6 +295,7 @@ static void xindex_free(nsi_xindex *x)
         free(x->shards[i].at.name);
     }
     free(x->shards);
+    nsi_xschema_free(&x->schema);
     nsi_buf_free(&x->warning);
     pthread_mutex_destroy(&x->mu);
     free(x->path);
@@ -296,6 +353,8 @@ int nsi_xap_refresh(ns_index *idx, int *changed)
     for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
         int c = 0, retry;
         rc = nsx_db_reopen(x->db, &c);
+        if (!rc && c && (rc = read_schema(x, nsi_index_errbuf(), NSI_ERRMSG)) && rc != NS_EIO)
+            break; /* a damaged field table (reported) */
         if (!rc) {
             if (changed && c)
                 *changed = 1;

@@ -21,9 +21,11 @@
 #include <unistd.h>
 
 #include "analysis/analyzer.h"
+#include "analysis/fingerprint.h"
 #include "common/io.h"
 #include "format/codec.h"
 #include "format/record.h"
+#include "xfields.h"
 #include "xinternal.h"
 
 struct nsi_xwriter {
@@ -47,6 +49,12 @@ struct nsi_xwriter {
         ino_t dir_ino, lock_ino;
     } * held;
     int lost;
+    /* typed fields (xfields.h) */
+    nsi_xschema schema;
+    int schema_dirty; /* a field was added: the metadata is written at commit */
+    nsi_xfvals vals;
+    nsi_fp fp;
+    nsi_buf scratch;
 };
 
 static int xerr(nsi_xwriter *x, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -253,6 +261,27 @@ static int open_shards(nsi_xwriter *x)
     return x->new_stub ? write_stub(x) : NS_OK;
 }
 
+/* The fields the index knows, from shard 0's metadata (every shard holds
+ * the same: the writer writes them all). */
+static int load_schema(nsi_xwriter *x)
+{
+    size_t cap = 1u << 16, got;
+    char *b = malloc(cap);
+    if (!b)
+        return xerr(x, NS_ENOMEM, "out of memory");
+    int rc = nsx_wdb_get_metadata(x->shards[0], NSX_META_FIELDS, b, cap, &got);
+    if (rc) {
+        free(b);
+        return shard_err(x, 0, rc);
+    }
+    rc = got > cap ? NS_ECORRUPT : nsi_xschema_parse(b, got, &x->schema);
+    free(b);
+    if (rc)
+        return xerr(x, rc, "%s: the field table (metadata %s) is damaged", x->names[0],
+                    NSX_META_FIELDS);
+    return NS_OK;
+}
+
 int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *opts, char *err)
 {
     nsi_xwriter *x = calloc(1, sizeof *x);
@@ -268,6 +297,8 @@ int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *o
     int rc = shard_paths(x, x->opts.version >= 2 ? x->opts.shards : 0);
     if (!rc)
         rc = open_shards(x);
+    if (!rc)
+        rc = load_schema(x);
     if (!rc && !(x->held = calloc(x->nshards, sizeof *x->held)))
         rc = xerr(x, NS_ENOMEM, "out of memory");
     if (!rc)
@@ -356,6 +387,10 @@ void nsi_xap_writer_close(void *vx)
     nsi_buf_free(&x->rec);
     nsi_buf_free(&x->data);
     nsi_buf_free(&x->fields);
+    nsi_xschema_free(&x->schema);
+    free(x->vals.v);
+    nsi_fp_free(&x->fp);
+    nsi_buf_free(&x->scratch);
     free(x->dir);
     free(x);
 }
@@ -382,6 +417,7 @@ static int add_token(void *vc, const nsi_token *t)
     term[0] = NSX_TITLE_PREFIX;
     memcpy(term + 1, t->term, t->term_len);
     int rc;
+    nsi_fp_word(&c->x->fp, t->term, t->term_len, !c->title);
     if (!c->title)
         rc = nsx_doc_add_posting(c->x->doc, t->term, t->term_len, NSX_BODY_BASE + t->pos + 1, 1);
     else if (!(rc =
@@ -400,6 +436,7 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
     int rc = nsx_doc_clear(x->doc);
     post_ctx c = {x, 1};
     x->rc = NS_OK;
+    nsi_fp_reset(&x->fp);
     if (!rc)
         rc = nsi_analyze(x->an, doc->title ? doc->title : "", doc->title_len, 0, 0, add_token, &c,
                          NULL);
@@ -422,10 +459,50 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
         (rc = nsx_doc_set_value(x->doc, NSX_SLOT_FIELDS, x->fields.data, x->fields.len)) ||
         (rc = nsi_xap_pack(x->rec.data, x->rec.len, &x->data)))
         return rc;
+    uint64_t sim = 0, exact = 0;
+    if ((rc = nsi_fp_finish(&x->fp, NSI_SIMHASH_SHINGLE, &sim, &exact)))
+        return rc;
+    if (sim || exact) { /* both 0: unknown, never collapsed */
+        uint8_t e[8], s8[8];
+        for (int i = 0; i < 8; i++)
+            e[i] = (uint8_t)(exact >> (56 - 8 * i));
+        nsi_put_u64le(s8, sim);
+        if ((rc = nsx_doc_set_value(x->doc, NSX_SLOT_EXACT, e, 8)) ||
+            (rc = nsx_doc_set_value(x->doc, NSX_SLOT_SIMHASH, s8, 8)))
+            return rc;
+    }
+    if (x->vals.n && (rc = nsi_xfields_add(x->doc, &x->schema, &x->vals, x->an, &x->scratch)))
+        return rc;
     return nsx_doc_set_data(x->doc, x->data.data, x->data.len);
 }
 
+/* Adds the document's new fields to the schema (written at commit). */
+static int learn_fields(nsi_xwriter *x, const ns_doc *doc)
+{
+    for (size_t i = 0; i < x->vals.n; i++) {
+        const nsi_xfval *v = &x->vals.v[i];
+        if (nsi_xschema_find(&x->schema, v->name, v->name_len) >= 0)
+            continue;
+        size_t user = x->schema.n - (nsi_xschema_find(&x->schema, "date", 4) >= 0);
+        int builtin = v->name_len == 4 && !memcmp(v->name, "date", 4);
+        if (!builtin && user >= NSI_FIELD_MAX)
+            return xerr(x, NS_ETOOBIG, "document %.*s: more than %d typed fields in the index",
+                        (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id, NSI_FIELD_MAX);
+        int rc = nsi_xschema_add(&x->schema, v->name, v->name_len, v->type);
+        if (rc)
+            return xerr(x, rc, "field '%.*s': %s", (int)v->name_len, v->name, ns_strerror(rc));
+        x->schema_dirty = 1;
+    }
+    return NS_OK;
+}
+
 int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
+{
+    return nsi_xap_put_fields(vx, doc, NULL, 0, outcome);
+}
+
+int nsi_xap_put_fields(void *vx, const ns_doc *doc, const ns_field *fields, size_t nfields,
+                       int *outcome)
 {
     nsi_xwriter *x = vx;
     if (x->lost)
@@ -435,6 +512,8 @@ int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
     if (rc)
         return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
     uint64_t hash = nsi_fnv1a64(x->rec.data, x->rec.len, NSI_FNV_SEED);
+    if ((rc = nsi_xfields_resolve(&x->schema, doc, fields, nfields, &x->vals, &hash, x->err)))
+        return rc;
     char idterm[NSX_ID_TERM_MAX];
     size_t idlen = nsi_xap_id_term(doc->id, doc->id_len, idterm);
     size_t s = shard_of(x, doc->id, doc->id_len);
@@ -451,6 +530,14 @@ int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
         if (outcome)
             *outcome = NS_PUT_UNCHANGED;
         return NS_OK;
+    }
+    if ((rc = learn_fields(x, doc)))
+        return rc;
+    /* the built-in date is a field of every index with documents, as natively */
+    if (nsi_xschema_find(&x->schema, "date", 4) < 0) {
+        if ((rc = nsi_xschema_add(&x->schema, "date", 4, NS_FIELD_DATE)))
+            return xerr(x, rc, "%s", ns_strerror(rc));
+        x->schema_dirty = 1;
     }
     if ((rc = build_doc(x, doc, idterm, idlen, hash)))
         return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
@@ -520,6 +607,17 @@ int nsi_xap_commit(void *vx)
     int owned = check_owner(x);
     if (owned)
         return owned;
+    if (x->schema_dirty) {
+        if (nsi_xschema_format(&x->schema, &x->scratch))
+            return xerr(x, NS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < x->nshards; i++) {
+            int rc = nsx_wdb_set_metadata(x->shards[i], NSX_META_FIELDS,
+                                          (const char *)x->scratch.data, x->scratch.len);
+            if (rc)
+                return shard_err(x, i, rc);
+        }
+        x->schema_dirty = 0;
+    }
     for (size_t i = 0; i < x->nshards; i++) {
         int rc = nsx_wdb_commit(x->shards[i]);
         if (rc)
@@ -606,4 +704,39 @@ int nsi_xap_optimize(void *vx)
         rc = compact_shard(x, i);
     remember_shards(x);
     return rc;
+}
+
+/* ---- typed fields (xfields.h) */
+
+int nsi_xap_declare_field(void *vx, const char *name, size_t len, int type)
+{
+    nsi_xwriter *x = vx;
+    if (x->lost)
+        return NS_ELOCKED;
+    int rc = nsi_field_name_check(name, len, 0, x->err, NSI_ERRMSG);
+    if (rc)
+        return rc;
+    int k = nsi_xschema_find(&x->schema, name, len);
+    if (k >= 0) {
+        if (x->schema.f[k].type == type)
+            return NS_OK;
+        return xerr(x, NS_EINVAL, "field '%.*s' is a %s field in this index, not %s", (int)len,
+                    name, nsi_field_type_name(x->schema.f[k].type), nsi_field_type_name(type));
+    }
+    if (x->schema.n - (nsi_xschema_find(&x->schema, "date", 4) >= 0) >= NSI_FIELD_MAX)
+        return xerr(x, NS_ETOOBIG, "field '%.*s': the index has %d fields already, the most it may",
+                    (int)len, name, NSI_FIELD_MAX);
+    if ((rc = nsi_xschema_add(&x->schema, name, len, type)))
+        return xerr(x, rc, "field '%.*s': %s", (int)len, name, ns_strerror(rc));
+    x->schema_dirty = 1;
+    return NS_OK;
+}
+
+int nsi_xap_field_type(void *vx, const char *name, size_t len)
+{
+    nsi_xwriter *x = vx;
+    if (len == 4 && !memcmp(name, "date", 4))
+        return NS_FIELD_DATE;
+    int k = nsi_xschema_find(&x->schema, name, len);
+    return k >= 0 ? x->schema.f[k].type : 0;
 }

@@ -85,7 +85,7 @@ static void test_roundtrip_and_search(void)
     CHECK_EQ_INT(nsx_query_term(&b, "harbour", 7), NS_OK);
     nsx_query *kids[2] = {a, b};
     CHECK_EQ_INT(nsx_query_combine(&q, NSX_AND, kids, 2, 0), NS_OK);
-    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 100, 100, 1, 0, 0};
+    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 100, 100, 1, 0, 0, 0, 0, 0, NULL, 0};
     nsx_mset *m;
     CHECK_EQ_INT(nsx_search(db, q, &so, &m), NS_OK);
     CHECK_EQ_INT(nsx_mset_size(m), 5);
@@ -162,7 +162,7 @@ static void test_corrupt_database(void)
     if (rc == NS_OK) { /* some damage shows only when read */
         nsx_query *q;
         nsx_mset *m = NULL;
-        nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 10, 0, -1, 0, 0};
+        nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 10, 0, -1, 0, 0, 0, 0, 0, NULL, 0};
         nsx_query_term(&q, "storm", 5);
         rc = nsx_search(db, q, &so, &m);
         snprintf(err, sizeof err, "%s", nsx_db_errmsg(db));
@@ -541,10 +541,12 @@ static void test_backend_choice(void)
     tc_rmdir(dir);
 }
 
-/* Typed fields in searches are the native backend's for now: a Xapian
- * index refuses filters, ranges, sort, facets and dedup with
- * NS_EUNSUPPORTED, naming the backend, and plain searches still work. */
-static void test_fields_unsupported(void)
+/* Typed fields on a Xapian index without user fields (docs/xapian.md,
+ * "Typed fields"): the built-in date is a field; a field the index lacks is
+ * an error naming it, at parse time with the index and at search time
+ * without it, and a sort or facet on it is NS_EINVAL with the native
+ * messages; a date range, a sort by date and dedup work. */
+static void test_fields_errors(void)
 {
     const char *dir = tc_tmpdir("xfields");
     ns_writer *w;
@@ -557,29 +559,52 @@ static void test_fields_unsupported(void)
     ns_writer_close(w);
     ns_index *idx;
     CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
-    static const char *const texts[] = {"storm topics:cocoa", "storm date:1987-03",
-                                        "-category:sport", "storm"};
-    for (size_t i = 0; i < 4; i++) {
-        ns_query *q;
-        size_t off;
+    CHECK_EQ_INT(ns_index_field_count(idx), 1);
+    const char *name = NULL;
+    int type = 0;
+    CHECK_EQ_INT(ns_index_field(idx, 0, &name, &type), NS_OK);
+    CHECK(name && !strcmp(name, "date") && type == NS_FIELD_DATE);
+    ns_query *q;
+    size_t off = 0;
+    CHECK_EQ_INT(ns_query_parse(&q, idx, "storm topics:cocoa", 18, NULL, err, sizeof err, &off),
+                 NS_ESYNTAX);
+    CHECK(contains(err, "unknown field 'topics' at 6 (fields: title, date)"));
+    CHECK_EQ_INT(off, 6);
+    /* parsed without the index: resolved, and refused, by the search */
+    CHECK_EQ_INT(ns_query_parse(&q, NULL, "storm topics:cocoa", 18, NULL, err, sizeof err, &off),
+                 NS_OK);
+    ns_results *r = NULL;
+    CHECK_EQ_INT(ns_search(&r, idx, q, NULL), NS_EINVAL);
+    CHECK(contains(ns_index_errmsg(idx), "unknown field 'topics' at 6 (fields: title, date)"));
+    ns_query_free(q);
+    static const char *const texts[] = {"storm date:1987-03", "storm"};
+    for (size_t i = 0; i < 2; i++) {
         CHECK_EQ_INT(
             ns_query_parse(&q, idx, texts[i], strlen(texts[i]), NULL, err, sizeof err, &off),
             NS_OK);
         ns_search_options so = NS_SEARCH_OPTIONS_INIT;
         ns_facet_request fr = {"topics", 0};
-        for (int opt = 0; opt < (i == 3 ? 4 : 1); opt++) {
-            so.sort_field = opt == 1 ? "date" : NULL;
+        for (int opt = 0; opt < 5; opt++) {
+            so.sort_field = opt == 1 ? "date" : opt == 4 ? "price" : NULL;
             so.facets = opt == 2 ? &fr : NULL;
             so.nfacets = opt == 2;
             so.dedup = opt == 3;
-            ns_results *r = NULL;
+            r = NULL;
             int rc = ns_search(&r, idx, q, &so);
-            if (i == 3 && opt == 0) {
-                CHECK_EQ_INT(rc, NS_OK); /* a plain search */
-                CHECK_EQ_INT(ns_results_count(r), 1);
+            if (opt == 2) {
+                CHECK_EQ_INT(rc, NS_EINVAL);
+                CHECK(contains(ns_index_errmsg(idx),
+                               "cannot count facet 'topics': no such field in this index"));
+            } else if (opt == 4) {
+                CHECK_EQ_INT(rc, NS_EINVAL);
+                CHECK(contains(ns_index_errmsg(idx),
+                               "cannot sort by 'price': no such field in this index"));
             } else {
-                CHECK_EQ_INT(rc, NS_EUNSUPPORTED);
-                CHECK(contains(ns_index_errmsg(idx), "not supported by the Xapian backend"));
+                CHECK_EQ_INT(rc, NS_OK);
+                CHECK_EQ_INT(ns_results_count(r), i == 1); /* the range: no date, no match */
+                CHECK_EQ_INT(ns_results_total(r, NULL), i == 1);
+                if (i == 1 && opt == 3)
+                    CHECK_EQ_INT(ns_results_duplicates(r, 0), 0);
             }
             ns_results_free(r);
         }
@@ -795,5 +820,5 @@ NS_TEST_MAIN(NST(test_roundtrip_and_search), NST(test_locked_database), NST(test
              NST(test_stub_files), NST(test_detect), NST(test_writer_outcomes),
              NST(test_backend_choice), NST(test_shards_route_by_id), NST(test_missing_shard),
              NST(test_writer_loses_its_folder), NST(test_writer_keeps_its_folder),
-             NST(test_fields_unsupported))
+             NST(test_fields_errors))
 #endif

@@ -145,7 +145,7 @@ static size_t fields_value_len(nsx_db *db, size_t i)
     size_t n = nsi_xap_id_term(C.d[i].id, C.d[i].id_len, idterm), len = 99999;
     nsx_query *q;
     nsx_mset *m;
-    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 1, 0, -1, 0, 0};
+    nsx_search_opts so = {1.2, 0, 1, 0.75, 0.5, 0, 1, 0, -1, 0, 0, 0, 0, 0, NULL, 0};
     CHECK_EQ_INT(nsx_query_term(&q, idterm, n), NS_OK);
     CHECK_EQ_INT(nsx_search(db, q, &so, &m), NS_OK);
     CHECK_EQ_INT(nsx_mset_size(m), 1);
