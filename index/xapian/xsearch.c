@@ -347,6 +347,29 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     return rc ? failed(b, rc) : s;
 }
 
+nsx_query *nsi_xap_build(nsi_xindex *x, const ns_query *q, const nsq_node *n,
+                         const ns_search_options *o, int *rc)
+{
+    xbuild b = {x->db, o->title_weight, NS_OK, "", q->max_expansions, o->max_total_expansions, 0};
+    nsx_query *xq = build(&b, n);
+    *rc = NS_OK;
+    if (!xq) {
+        *rc = b.rc ? b.rc : NS_ENOMEM;
+        if (*rc != NS_EIO)
+            nsi_index_fail(*rc, "%s", b.err[0] ? b.err : ns_strerror(*rc));
+    }
+    return xq;
+}
+
+void nsi_xap_bm25(const ns_search_options *o, nsx_search_opts *so)
+{
+    so->k1 = o->k1;
+    so->k2 = 0; /* no per-query extra: a score is a sum over the query's terms */
+    so->k3 = 1; /* a term named once weighs once */
+    so->b = o->b;
+    so->min_normlen = 0.5;
+}
+
 /* ------------------------------------------------------------ hits */
 
 /* A failed call on x->db: NS_EIO keeps its message there for
@@ -471,8 +494,9 @@ static int search_once(nsi_xindex *x, const ns_query *q, const ns_search_options
         rc = db_failed(x, rc);
     size_t want = o->offset + o->k;
     /* exhaustive or a count: every match counted, so the total is exact */
-    nsx_search_opts so = {
-        o->k1, 0, 1, o->b, 0.5, 0, count_only ? 0 : want, (size_t)info.doccount, -1, 0, count_only};
+    nsx_search_opts so = {0,  0, 0,         0, 0, 0, count_only ? 0 : want, (size_t)info.doccount,
+                          -1, 0, count_only};
+    nsi_xap_bm25(o, &so);
     /* Xapian cannot stop a match under way: its time limit only ends the
      * exact count (check_at_least) early. So the deadline is read before
      * and after the match, and bounds the count in between. */
