@@ -911,6 +911,29 @@ static void test_explain_and_expand(void)
                shards, nok, nhits, nprox, nfb);
         CHECK(nhits > 300 && nok == nhits);
         CHECK(nprox > 0 && nfb > 20);
+        /* a hit whose document is deleted since the search: explaining it
+         * says so instead of giving parts that do not add up */
+        ns_query *q;
+        ns_results *r = NULL;
+        CHECK_EQ_INT(ns_query_parse(&q, idx, "boundary layer", 14, NULL, err, sizeof err, NULL),
+                     NS_OK);
+        CHECK_EQ_INT(ns_search(&r, idx, q, NULL), NS_OK);
+        ns_hit h;
+        CHECK_EQ_INT(ns_results_hit(r, 0, &h), NS_OK);
+        w = xwriter(dir, shards);
+        CHECK(w != NULL);
+        if (w) {
+            CHECK_EQ_INT(ns_writer_delete(w, h.id, h.id_len), NS_OK);
+            CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+            ns_writer_close(w);
+        }
+        int changed = 0;
+        CHECK_EQ_INT(ns_index_refresh(idx, &changed), NS_OK);
+        ns_explain *e = NULL;
+        CHECK_EQ_INT(ns_results_explain(r, 0, q, NULL, &e), NS_ENOTFOUND);
+        CHECK(e == NULL && contains(ns_index_errmsg(idx), "no longer matches the query"));
+        ns_results_free(r);
+        ns_query_free(q);
         ns_index_close(idx);
         tc_rmdir(dir);
     }
