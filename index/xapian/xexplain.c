@@ -34,6 +34,15 @@ typedef struct xctx {
     ns_explain *out;
 } xctx;
 
+/* A failed call on x->db: NS_EIO keeps its message there for
+ * nsi_xap_read_failed (the caller retries); anything else is reported now. */
+static int db_failed(nsi_xindex *x, int rc)
+{
+    return rc == NS_EIO || rc == NS_ENOMEM
+               ? rc
+               : nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
+}
+
 static double own_weight(const nsq_node *n)
 {
     return n->weight > 0 && n->weight != 1 ? n->weight : 1;
@@ -55,7 +64,8 @@ static int weigh(xctx *c, const nsq_node *n, int *matched, double *w, nsx_query 
     nsx_query *xq = nsi_xap_build(c->x, c->q, n, c->o, &rc);
     if (!xq)
         return rc;
-    rc = nsx_doc_weight(c->x->db, xq, c->idterm, c->idlen, c->docid, &c->so, matched, w);
+    if ((rc = nsx_doc_weight(c->x->db, xq, c->idterm, c->idlen, c->docid, &c->so, matched, w)))
+        rc = db_failed(c->x, rc);
     if (keep && !rc)
         *keep = xq;
     else
@@ -77,8 +87,10 @@ static int take_held(void *ctx, const char *t, size_t len)
     held *h = ctx;
     uint32_t wdf;
     uint64_t df, dl;
-    if ((h->rc = nsx_doc_term(h->c->x->db, h->c->docid, t, len, &wdf, &df, &dl)))
+    if ((h->rc = nsx_doc_term(h->c->x->db, h->c->docid, t, len, &wdf, &df, &dl))) {
+        h->rc = db_failed(h->c->x, h->rc);
         return 1;
+    }
     if (!wdf || h->at + 1 >= sizeof h->buf)
         return 0;
     size_t skip = len && t[0] == NSX_TITLE_PREFIX ? 1 : 0;
@@ -124,7 +136,7 @@ static int leaf_part(xctx *c, const nsq_node *n, const nsx_query *xq, double sco
         uint64_t df, dl;
         int rc = nsx_doc_term(c->x->db, c->docid, t, len, &wdf, &df, &dl);
         if (rc)
-            return rc;
+            return db_failed(c->x, rc);
         char fw[48] = "";
         if (n->field == NSQ_FIELD_TITLE)
             snprintf(fw, sizeof fw, " field_weight=%g", c->o->title_weight);
@@ -208,29 +220,25 @@ int nsi_xap_explain(const ns_results *r, size_t i, const ns_query *q, const ns_s
         if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
             break;
     }
-    if (rc && rc != NS_ENOTFOUND && !nsi_index_errbuf()[0])
-        nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
     pthread_mutex_unlock(&x->mu);
-    return rc;
+    return rc; /* NS_ENOMEM without a message: the front door's */
 }
 
 int nsi_xap_term_df(ns_index *idx, const char *const *terms, const size_t *lens, size_t n,
                     uint64_t *df, uint64_t *ndocs)
 {
     nsi_xindex *x = nsi_xap_of(idx);
-    nsi_index_errbuf()[0] = 0;
     pthread_mutex_lock(&x->mu);
     int rc = nsi_xap_ensure_whole(x);
     for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
         int retry;
-        rc = nsx_db_termfreqs(x->db, terms, lens, n, df, ndocs);
+        if ((rc = nsx_db_termfreqs(x->db, terms, lens, n, df, ndocs)))
+            rc = db_failed(x, rc);
         if (rc != NS_EIO)
             break;
         if ((rc = nsi_xap_read_failed(x, rc, &retry)) || !retry)
             break;
     }
-    if (rc && !nsi_index_errbuf()[0])
-        nsi_index_fail(rc, "%s: %s", x->path, nsx_db_errmsg(x->db));
     pthread_mutex_unlock(&x->mu);
     return rc;
 }
