@@ -170,16 +170,18 @@ END {
 
     if (nq) {
         print "\n## Result quality (OR of the query words, top 100, trec_eval definitions)\n"
-        print "| collection | engine | MAP | nDCG@10 | P@10 | R@100 |"
-        print "|---|---|---:|---:|---:|---:|"
+        print "ms/query: the whole quality run (one process: open, then every query, top 100, no"
+        print "snippets) over the number of queries; nsearch+fb includes its feedback search.\n"
+        print "| collection | engine | MAP | nDCG@10 | P@10 | R@100 | ms/query |"
+        print "|---|---|---:|---:|---:|---:|---:|"
         nqe = split(engines " nsearch+prox nsearch+fb nsearch+prox+fb", qeng, " ")
         for (c = 1; c <= nq; c++)
             for (i = 1; i <= nqe; i++) {
                 e = qeng[i]; C = coll[c]
                 if (!has(e, "quality", C, "map")) continue
-                printf "| %s | %s | %s | %s | %s | %s |\n", C, e, cell(e, "quality", C, "map", "f4"), \
+                printf "| %s | %s | %s | %s | %s | %s | %s |\n", C, e, cell(e, "quality", C, "map", "f4"), \
                     cell(e, "quality", C, "ndcg_cut_10", "f4"), cell(e, "quality", C, "P_10", "f4"), \
-                    cell(e, "quality", C, "recall_100", "f4")
+                    cell(e, "quality", C, "recall_100", "f4"), cell(e, "quality", C, "ms_per_query", "f3")
             }
     }
 

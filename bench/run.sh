@@ -387,6 +387,15 @@ bench_corpus "$results" "$label" "${news[@]}"
 # nsearch's ranking rewrites as --proximity and --expand run them
 # (include/nsearch.h: NS_PROXIMITY_WEIGHT/WINDOW, NS_EXPAND_OPTIONS_INIT)
 rank_prox=${rank_prox:-0.2,4} rank_fb=${rank_fb:-10,20,0.4}
+# the cost of a quality run per query: its wall time (one process: open, then
+# every query, top 100, no snippets) over the number of queries
+now_ns() { date +%s%N; }
+per_query() { # engine collection start_ns queries_file
+    local n; n=$(grep -c . "$4" || true)
+    ((n > 0)) && awk -v e="$1" -v c="$2" -v t="$(($(now_ns) - $3))" -v n="$n" \
+        'BEGIN { printf "%s,quality,%s,ms_per_query,%.4f\n", e, c, t / 1e6 / n }' >>"$results/results.csv"
+    return 0
+}
 for c in "${ir[@]}"; do
     d=$corp/$c
     "$bindir/gen_queries" --trec "$d/queries.tsv" "$results/queries/trec-$c.tsv"
@@ -394,9 +403,10 @@ for c in "${ir[@]}"; do
         log "$e: quality run on $c"
         idx=$work/$e-$c.idx
         if run_engine "$e" build --index "$idx" --out "$results/results.csv" --label "$c" \
-            "$d/docs.jsonl" 2>>"$work/quality.log" &&
+            "$d/docs.jsonl" 2>>"$work/quality.log" && t0=$(now_ns) &&
             run_engine "$e" trec --index "$idx" --run "$results/runs/$c-$e.run" --tag "$e" \
                 "$results/queries/trec-$c.tsv" 2>>"$work/quality.log"; then
+            per_query "$e" "$c" "$t0" "$results/queries/trec-$c.tsv"
             "$bindir/bench_trec_eval" "$d/qrels.txt" "$results/runs/$c-$e.run" |
                 awk -F'\t' -v e="$e" -v c="$c" '$2 == "all" { print e ",quality," c "," $1 "," $3 }' \
                     >>"$results/results.csv"
@@ -410,9 +420,11 @@ for c in "${ir[@]}"; do
             for v in "prox|$rank_prox|" "fb||$rank_fb" "prox+fb|$rank_prox|$rank_fb"; do
                 IFS='|' read -r vn vp vf <<<"$v"
                 log "nsearch+$vn: quality run on $c"
+                t0=$(now_ns)
                 if NB_NS_PROXIMITY=$vp NB_NS_EXPAND=$vf run_engine nsearch trec --index "$idx" \
                     --run "$results/runs/$c-nsearch+$vn.run" --tag "nsearch+$vn" \
                     "$results/queries/trec-$c.tsv" 2>>"$work/quality.log"; then
+                    per_query "nsearch+$vn" "$c" "$t0" "$results/queries/trec-$c.tsv"
                     "$bindir/bench_trec_eval" "$d/qrels.txt" "$results/runs/$c-nsearch+$vn.run" |
                         awk -F'\t' -v e="nsearch+$vn" -v c="$c" \
                             '$2 == "all" { print e ",quality," c "," $1 "," $3 }' >>"$results/results.csv"

@@ -763,8 +763,8 @@ typedef struct ns_expand_options {
  *  as any query; the caller frees it with ns_query_free (q is unchanged).
  *  Costs one search plus analysing the hits' text (at most 64 KiB of each
  *  body). Safe from several threads on one ns_index, like ns_search.
- *  Errors: those of ns_search, NS_EINVAL (bad options), NS_EUNSUPPORTED (a
- *  Xapian index), NS_ENOMEM (message in ns_index_errmsg). */
+ *  Errors: those of ns_search, NS_EINVAL (bad options), NS_ENOMEM (message
+ *  in ns_index_errmsg). Both backends expand by the same rule. */
 NS_API int ns_query_expand(ns_query **out, ns_index *idx, const ns_query *q,
                            const ns_search_options *sopts, const ns_expand_options *opts);
 
@@ -789,9 +789,12 @@ typedef struct ns_explain_part {
  *  agrees to about 1e-12 relative). On success *out is an explanation the
  *  caller frees with ns_explain_free. Safe to call from several threads on
  *  different result sets; a result set belongs to one thread at a time.
- *  Errors: NS_EINVAL (no hit i, NULL q or out, bad options), NS_EUNSUPPORTED
- *  (a Xapian index), NS_ECORRUPT, NS_ETOOBIG (expansion caps, as the search),
- *  NS_ENOMEM (message in ns_index_errmsg). */
+ *  On a Xapian index the parts are Xapian's own BM25 weights, one per
+ *  matching term, prefix, fuzzy term, phrase or clause (docs/xapian.md).
+ *  Errors: NS_EINVAL (no hit i, NULL q or out, bad options), NS_ENOTFOUND
+ *  (a Xapian hit that no longer matches: search again), NS_ECORRUPT,
+ *  NS_ETOOBIG (expansion caps, as the search), NS_ENOMEM (message in
+ *  ns_index_errmsg). */
 NS_API int ns_results_explain(const ns_results *r, size_t i, const ns_query *q,
                               const ns_search_options *opts, ns_explain **out);
 

@@ -46,53 +46,95 @@ int ns_query_add_proximity(ns_query *q, double weight, unsigned window)
 
 /* ---- feedback */
 
-typedef struct fbterm {
-    const char *t; /* in the collector's arena */
-    size_t len;
-    uint32_t doc;
-    double share; /* tf / |D| */
-} fbterm;
+/* Every distinct term of the hits, once, in a hash table (open addressing):
+ * its text (in the arena), the hits that hold it, and the sum over them of
+ * tf / |D|. A hit's tokens bump tf of their entries; when the hit ends, each
+ * entry it touched adds tf / |D| (the `touched` list). */
+typedef struct fbent {
+    size_t off, len; /* the term in arena */
+    uint64_t hash;
+    uint32_t docs, tf;
+    double share;
+} fbent;
 
 typedef struct collector {
     nsi_buf arena;
-    size_t *off; /* per token: offset in arena (NUL-terminated) */
-    size_t n, cap;
+    fbent *e;
+    size_t n, cap;  /* entries; cap is a power of two (0: none yet) */
+    uint32_t *slot; /* cap slots: entry + 1, or 0 */
+    uint32_t *touched;
+    size_t ntouched, touchcap;
     uint32_t ntok;
+    int rc;
 } collector;
+
+static int grow(collector *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 4096;
+    uint32_t *slot = calloc(cap, sizeof *slot);
+    fbent *e = realloc(c->e, cap / 2 * sizeof *e);
+    if (!slot || !e) {
+        free(slot);
+        if (e)
+            c->e = e;
+        return NS_ENOMEM;
+    }
+    c->e = e;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t h = (size_t)c->e[i].hash & (cap - 1);
+        while (slot[h])
+            h = (h + 1) & (cap - 1);
+        slot[h] = (uint32_t)i + 1;
+    }
+    free(c->slot);
+    c->slot = slot;
+    c->cap = cap;
+    return NS_OK;
+}
 
 static int on_token(void *ctx, const nsi_token *tok)
 {
     collector *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        size_t *o = realloc(c->off, cap * sizeof *o);
-        if (!o)
-            return NS_ENOMEM;
-        c->off = o;
-        c->cap = cap;
+    if (c->n + 1 > c->cap / 2 && (c->rc = grow(c)))
+        return c->rc;
+    uint64_t hash = nsi_fnv1a64(tok->term, tok->term_len, NSI_FNV_SEED);
+    size_t h = (size_t)hash & (c->cap - 1);
+    fbent *e = NULL;
+    for (; c->slot[h]; h = (h + 1) & (c->cap - 1)) {
+        fbent *x = &c->e[c->slot[h] - 1];
+        if (x->hash == hash && x->len == tok->term_len &&
+            !memcmp(c->arena.data + x->off, tok->term, tok->term_len)) {
+            e = x;
+            break;
+        }
     }
-    c->off[c->n++] = c->arena.len;
+    if (!e) {
+        e = &c->e[c->n];
+        *e = (fbent){c->arena.len, tok->term_len, hash, 0, 0, 0};
+        if ((c->rc = nsi_buf_append(&c->arena, tok->term, tok->term_len)))
+            return c->rc;
+        c->slot[h] = (uint32_t)++c->n;
+    }
+    if (e->tf++ == 0) {
+        if (c->ntouched == c->touchcap) {
+            size_t cap = c->touchcap ? c->touchcap * 2 : 1024;
+            uint32_t *t = realloc(c->touched, cap * sizeof *t);
+            if (!t)
+                return c->rc = NS_ENOMEM;
+            c->touched = t;
+            c->touchcap = cap;
+        }
+        c->touched[c->ntouched++] = (uint32_t)(e - c->e);
+    }
     c->ntok++;
-    int rc = nsi_buf_append(&c->arena, tok->term, tok->term_len);
-    return rc ? rc : nsi_buf_putc(&c->arena, 0);
-}
-
-static int cmp_fb(const void *a, const void *b)
-{
-    const fbterm *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->t, y->t, n);
-    if (c)
-        return c;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return (x->doc > y->doc) - (x->doc < y->doc);
+    return 0;
 }
 
 typedef struct cand {
     const char *t;
     size_t len;
-    double w;
+    double w;  /* mean share, then times IDF */
+    double ub; /* mean share * IDF of the fewest documents it can be in */
 } cand;
 
 static int cmp_cand(const void *a, const void *b)
@@ -105,6 +147,12 @@ static int cmp_cand(const void *a, const void *b)
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+static int cmp_ub(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    return (x->ub < y->ub) - (x->ub > y->ub);
+}
+
 static int in_query(const nsq_node *n, const char *t, size_t len)
 {
     if (n->kind == NSQ_TERM && n->term_len == len && !memcmp(n->term, t, len))
@@ -115,68 +163,83 @@ static int in_query(const nsq_node *n, const char *t, size_t len)
     return 0;
 }
 
-/* Every token of the hits, as (term, hit, tf / |D|) runs, into *out. */
-static int gather(ns_index *idx, const ns_results *r, collector *c, fbterm **out, size_t *nout)
+/* Every term of the hits (title and the first NSI_FB_BODY_BYTES of the
+ * body, analysed as indexed) into c. */
+static int gather(ns_index *idx, const ns_results *r, collector *c)
 {
     nsi_analyzer *an = NULL;
     int rc = nsi_index_analyzer(idx, &an);
-    fbterm *v = NULL;
-    size_t nv = 0, cap = 0;
     for (size_t i = 0; !rc && i < ns_results_count(r); i++) {
         ns_hit h;
         char *body = NULL;
         size_t blen = 0;
         if ((rc = ns_results_hit(r, i, &h)) || (rc = ns_results_body(r, i, &body, &blen)))
             break;
-        c->n = 0;
         c->ntok = 0;
-        nsi_buf_reset(&c->arena);
+        c->ntouched = 0;
         rc = nsi_analyze(an, h.title, h.title_len, 0, 0, on_token, c, NULL);
         if (!rc)
             rc = nsi_analyze(an, body, blen < NSI_FB_BODY_BYTES ? blen : NSI_FB_BODY_BYTES, c->ntok,
                              0, on_token, c, NULL);
         free(body);
-        if (rc || c->ntok == 0)
-            continue;
-        /* one run per distinct term of this hit: sort its tokens */
-        fbterm *d = malloc(c->n * sizeof *d);
-        if (!d) {
-            rc = NS_ENOMEM;
-            break;
+        if (!rc && c->rc)
+            rc = c->rc;
+        for (size_t k = 0; k < c->ntouched; k++) {
+            fbent *e = &c->e[c->touched[k]];
+            e->share += (double)e->tf / c->ntok;
+            e->docs++;
+            e->tf = 0;
         }
-        for (size_t k = 0; k < c->n; k++) {
-            const char *t = (const char *)c->arena.data + c->off[k];
-            d[k] = (fbterm){t, strlen(t), (uint32_t)i, 0};
-        }
-        qsort(d, c->n, sizeof *d, cmp_fb);
-        for (size_t k = 0; k < c->n && !rc;) {
-            size_t e = k;
-            while (e < c->n && d[e].len == d[k].len && !memcmp(d[e].t, d[k].t, d[k].len))
-                e++;
-            if (nv == cap) {
-                cap = cap ? cap * 2 : 1024;
-                fbterm *nvp = realloc(v, cap * sizeof *nvp);
-                if (!nvp) {
-                    rc = NS_ENOMEM;
-                    break;
-                }
-                v = nvp;
-            }
-            char *copy = strndup(d[k].t, d[k].len); /* the arena is reused per hit */
-            if (!copy) {
-                rc = NS_ENOMEM;
-                break;
-            }
-            v[nv++] = (fbterm){copy, d[k].len, (uint32_t)i, (double)(e - k) / c->ntok};
-            k = e;
-        }
-        free(d);
     }
     if (an)
         nsi_index_analyzer_put(idx, an);
-    *out = v;
-    *nout = nv;
     return rc;
+}
+
+/* The `want` best candidates of cs[0..nc) by w = mean share * IDF, into the
+ * front of cs, best first; *kept is how many (fewer when fewer weigh more
+ * than 0). Document frequencies are looked up best bound first, in batches,
+ * until no candidate left can beat the want-th weight found: a term in e of
+ * the hits is in at least e documents, so mean share * idf(e) bounds it. */
+static int choose(ns_index *idx, uint64_t ndocs, cand *cs, size_t nc, size_t want, size_t *kept)
+{
+    enum { BATCH = 64 };
+    uint64_t df[BATCH];
+    const char *terms[BATCH];
+    size_t lens[BATCH];
+    int rc = NS_OK;
+    *kept = 0;
+    if (!want)
+        return NS_OK;
+    qsort(cs, nc, sizeof *cs, cmp_ub);
+    size_t done = 0; /* cs[0..done) have their exact w */
+    while (!rc && done < nc) {
+        if (done >= want) { /* the want-th best so far: can the rest beat it? */
+            qsort(cs, done, sizeof *cs, cmp_cand);
+            double th = cs[want - 1].w;
+            if (cs[done].ub < th)
+                break;
+        }
+        size_t n = nc - done < BATCH ? nc - done : BATCH;
+        for (size_t k = 0; k < n; k++) {
+            terms[k] = cs[done + k].t;
+            lens[k] = cs[done + k].len;
+        }
+        uint64_t nd = 0;
+        if ((rc = idx->ops->term_df(idx, terms, lens, n, df, &nd)))
+            break;
+        for (size_t k = 0; k < n; k++)
+            cs[done + k].w *= nsi_bm25_idf(ndocs, df[k]);
+        done += n;
+    }
+    if (rc)
+        return rc;
+    qsort(cs, done, sizeof *cs, cmp_cand);
+    size_t keep = done < want ? done : want;
+    while (keep && !(cs[keep - 1].w > 0))
+        keep--;
+    *kept = keep;
+    return NS_OK;
 }
 
 static int add_terms(ns_query *q, const cand *c, size_t n, double weight)
@@ -238,59 +301,36 @@ int ns_query_expand(ns_query **out, ns_index *idx, const ns_query *q,
     if (!rc && q->root && o.terms > 0)
         rc = ns_search(&r, idx, q, &so);
     collector c = {0};
-    fbterm *v = NULL;
-    size_t nv = 0, nc = 0;
     cand *cs = NULL;
-    const char **terms = NULL;
-    size_t *lens = NULL;
-    uint64_t *df = NULL, ndocs = 0;
+    size_t nc = 0, keep = 0;
     if (!rc && r && ns_results_count(r) > 0)
-        rc = gather(idx, r, &c, &v, &nv);
+        rc = gather(idx, r, &c);
     size_t nhits = r ? ns_results_count(r) : 0;
     unsigned min_docs = nhits >= 2 ? 2 : 1;
-    if (!rc && nv) {
-        qsort(v, nv, sizeof *v, cmp_fb);
-        cs = malloc(nv * sizeof *cs);
-        terms = malloc(nv * sizeof *terms);
-        lens = malloc(nv * sizeof *lens);
-        df = malloc(nv * sizeof *df);
-        if (!cs || !terms || !lens || !df)
-            rc = NS_ENOMEM;
-        for (size_t k = 0; !rc && k < nv;) {
-            size_t e = k;
-            double sum = 0;
-            while (e < nv && v[e].len == v[k].len && !memcmp(v[e].t, v[k].t, v[k].len))
-                sum += v[e++].share;
-            if (e - k >= min_docs && !in_query(q->root, v[k].t, v[k].len)) {
-                cs[nc] = (cand){v[k].t, v[k].len, sum / (double)nhits};
-                terms[nc] = v[k].t;
-                lens[nc++] = v[k].len;
-            }
-            k = e;
-        }
-        if (!rc && nc)
-            rc = idx->ops->term_df(idx, terms, lens, nc, df, &ndocs);
-        for (size_t k = 0; !rc && k < nc; k++)
-            cs[k].w *= nsi_bm25_idf(ndocs, df[k]);
-        if (!rc && nc) {
-            qsort(cs, nc, sizeof *cs, cmp_cand);
-            size_t keep = nc < o.terms ? nc : o.terms;
-            while (keep && !(cs[keep - 1].w > 0))
-                keep--;
-            if (keep)
-                rc = add_terms(x, cs, keep, o.weight);
+    uint64_t ndocs = 0;
+    uint64_t none = 0;
+    if (!rc && c.n) /* no terms: just the number of documents */
+        rc = idx->ops->term_df(idx, NULL, NULL, 0, &none, &ndocs);
+    if (!rc && c.n && !(cs = malloc(c.n * sizeof *cs)))
+        rc = NS_ENOMEM;
+    for (size_t k = 0; !rc && k < c.n; k++) {
+        const fbent *e = &c.e[k];
+        const char *t = (const char *)c.arena.data + e->off;
+        if (e->docs >= min_docs && !in_query(q->root, t, e->len)) {
+            double mean = e->share / (double)nhits;
+            cs[nc++] = (cand){t, e->len, mean, mean * nsi_bm25_idf(ndocs, e->docs)};
         }
     }
+    if (!rc && nc)
+        rc = choose(idx, ndocs, cs, nc, o.terms, &keep);
+    if (!rc && keep)
+        rc = add_terms(x, cs, keep, o.weight);
     if (!rc)
         rc = requery(x);
-    for (size_t k = 0; k < nv; k++)
-        free((char *)v[k].t);
-    free(v);
     free(cs);
-    free(terms);
-    free(lens);
-    free(df);
-    free(c.off);
+    free(c.e);
+    free(c.slot);
+    free(c.touched);
     nsi_buf_free(&c.arena);
     ns_results_free(r);
     if (rc) {

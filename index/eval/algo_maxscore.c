@@ -26,7 +26,40 @@ typedef struct mterm {
     nsi_term_cursor *t; /* c as a term; NULL for the empty cursor */
     double bound;       /* list bound */
     size_t q;           /* index in query order */
+    /* the last block bound asked for: block bblock, whose last document is
+     * blast, bounds bval (bblock == full: past the full blocks) */
+    uint32_t bblock, blast;
+    double bval;
+    int bknown;
 } mterm;
+
+/* nsi_term_block_bound for the candidates of one run, which only ever grow:
+ * a non-essential term's cursor stays behind, so the block that would hold
+ * d is looked for from the last one found, not from the cursor's (which
+ * would walk the same skip entries again for every candidate), and a
+ * candidate in the same block reuses its bound. */
+static double block_bound(const nsi_eval *x, mterm *m, uint32_t d)
+{
+    const nsi_term_cursor *t = m->t;
+    if (!t || t->base.doc == NSI_DOC_END || t->base.doc > d)
+        return 0; /* the term cannot hold d at all */
+    if (m->bknown && (m->bblock == t->pc.full || d <= m->blast))
+        return m->bval;
+    uint32_t b = m->bknown && m->bblock > t->pc.block ? m->bblock : t->pc.block;
+    nsi_skip sk;
+    for (; b < t->pc.full; b++) {
+        nsi_pcur_skip(&t->pc, b, &sk);
+        if (sk.last_doc >= d)
+            break;
+    }
+    m->bknown = 1;
+    m->bblock = b;
+    if (b == t->pc.full)
+        return m->bval = t->max_score;
+    m->blast = sk.last_doc;
+    return m->bval = nsi_bm25_margin(nsi_bm25f(&x->sc, t->idf, t->title_only, sk.max_tf_title,
+                                               sk.max_tf_body, sk.min_len_title, sk.min_len_body));
+}
 
 /* The filters of a MaxScore run (an AND of the OR of terms with filters and
  * exclusions): must[] must sit on a candidate, none of not[] may. They never
@@ -73,7 +106,7 @@ static int maxscore(nsi_eval *x, nsi_cursor **kids, size_t n, const mfilters *fl
     }
     for (size_t i = 0; i < n && !rc; i++) {
         nsi_cursor *k = kids[i];
-        ord[i] = (mterm){k, nsi_cursor_as_term(k), 0, i};
+        ord[i] = (mterm){k, nsi_cursor_as_term(k), 0, i, 0, 0, 0, 0};
         rc = k->ops->start(x, k);
         if (!rc)
             rc = k->ops->max_score(x, k, &ord[i].bound);
@@ -124,7 +157,7 @@ static int maxscore(nsi_eval *x, nsi_cursor **kids, size_t n, const mfilters *fl
              * the bounds of the blocks that would hold d */
             double rem = 0;
             for (size_t i = 0; i < ess; i++) {
-                bb[i] = ord[i].t ? nsi_term_block_bound(x, ord[i].t, d) : 0;
+                bb[i] = block_bound(x, &ord[i], d);
                 rem += bb[i];
             }
             size_t i = ess;

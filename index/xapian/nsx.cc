@@ -576,6 +576,18 @@ extern "C" int nsx_query_scale(nsx_query **out, const nsx_query *q, double facto
     });
 }
 
+extern "C" int nsx_query_terms(const nsx_query *q, nsx_str_fn fn, void *ctx)
+{
+    return guard_quiet([&] {
+        for (auto t = q->q.get_unique_terms_begin(); t != q->q.get_unique_terms_end(); ++t) {
+            std::string s = *t;
+            if (fn(ctx, s.data(), s.size()))
+                break;
+        }
+        return NS_OK;
+    });
+}
+
 extern "C" void nsx_query_describe(const nsx_query *q, char *buf, size_t len)
 {
     guard(buf, len, [&] { return fail(buf, len, NS_OK, q->q.get_description()); });
@@ -732,5 +744,65 @@ extern "C" int nsx_query_value_range(nsx_query **out, unsigned slot, const char 
         else
             *out = new nsx_query{Xapian::Query::MatchAll};
         return NS_OK;
+    });
+}
+
+/* ------------------------------------------------------------ statistics */
+
+extern "C" int nsx_db_termfreqs(nsx_db *db, const char *const *terms, const size_t *lens, size_t n,
+                                uint64_t *df, uint64_t *doccount)
+{
+    return guard(db->err, sizeof db->err, [&] {
+        return with_reopen(db, [&] {
+            *doccount = db->db.get_doccount();
+            for (size_t i = 0; i < n; i++)
+                df[i] = db->db.get_termfreq(std::string(terms[i], lens[i]));
+            return NS_OK;
+        });
+    });
+}
+
+extern "C" int nsx_doc_weight(nsx_db *db, const nsx_query *q, const char *idterm, size_t idlen,
+                              uint32_t docid, const nsx_search_opts *o, int *matched,
+                              double *weight)
+{
+    *matched = 0;
+    *weight = 0;
+    return guard(db->err, sizeof db->err, [&] {
+        return with_reopen(db, [&] {
+            Xapian::Enquire enq(db->db);
+            enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q->q,
+                                        Xapian::Query(std::string(idterm, idlen))));
+            enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, o->k2, o->k3, o->b, o->min_normlen));
+            Xapian::MSet m = enq.get_mset(0, 16);
+            for (auto it = m.begin(); it != m.end(); ++it)
+                if (*it == docid) {
+                    *matched = 1;
+                    *weight = it.get_weight();
+                }
+            return NS_OK;
+        });
+    });
+}
+
+extern "C" int nsx_doc_term(nsx_db *db, uint32_t docid, const char *term, size_t len, uint32_t *wdf,
+                            uint64_t *df, uint64_t *doclen)
+{
+    *wdf = 0;
+    *df = 0;
+    *doclen = 0;
+    return guard(db->err, sizeof db->err, [&] {
+        return with_reopen(db, [&] {
+            std::string t(term, len);
+            *df = db->db.get_termfreq(t);
+            *doclen = db->db.get_doclength(docid);
+            Xapian::PostingIterator p = db->db.postlist_begin(t);
+            if (p != db->db.postlist_end(t)) {
+                p.skip_to(docid);
+                if (p != db->db.postlist_end(t) && *p == docid)
+                    *wdf = p.get_wdf();
+            }
+            return NS_OK;
+        });
     });
 }

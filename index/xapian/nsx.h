@@ -173,6 +173,9 @@ int nsx_query_combine(nsx_query **out, enum nsx_op op, nsx_query *const *kids, s
                       unsigned window);
 /* q with every weight multiplied by factor (>= 0). */
 int nsx_query_scale(nsx_query **out, const nsx_query *q, double factor);
+/* Calls fn with every distinct term of q, in byte order, until it returns
+ * non-zero. */
+int nsx_query_terms(const nsx_query *q, nsx_str_fn fn, void *ctx);
 /* Xapian's description of q, cut to fit buf. */
 void nsx_query_describe(const nsx_query *q, char *buf, size_t len);
 void nsx_query_free(nsx_query *q);
@@ -237,6 +240,25 @@ int nsx_query_all(nsx_query **out);
  * sortable_serialise'd values); lo or hi NULL: open end. */
 int nsx_query_value_range(nsx_query **out, unsigned slot, const char *lo, size_t lolen,
                           const char *hi, size_t hilen);
+
+/* ------------------------------------------------------------ statistics */
+
+/* The document frequency of each term terms[i] (lens[i] bytes) into df[i],
+ * and the number of documents into *doccount. */
+int nsx_db_termfreqs(nsx_db *db, const char *const *terms, const size_t *lens, size_t n,
+                     uint64_t *df, uint64_t *doccount);
+
+/* What q gives document docid (the one indexed by idterm) under o's BM25
+ * weighting: *matched says whether q matches it, *weight is its weight then
+ * (Xapian computes it: q filtered to that one document, so the statistics
+ * are those of the whole database, as in nsx_search). */
+int nsx_doc_weight(nsx_db *db, const nsx_query *q, const char *idterm, size_t idlen, uint32_t docid,
+                   const nsx_search_opts *o, int *matched, double *weight);
+
+/* The within-document frequency of term in docid (0 when absent), its
+ * document frequency and the document's length. */
+int nsx_doc_term(nsx_db *db, uint32_t docid, const char *term, size_t len, uint32_t *wdf,
+                 uint64_t *df, uint64_t *doclen);
 
 #ifdef __cplusplus
 }

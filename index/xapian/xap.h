@@ -41,4 +41,10 @@ int nsi_xap_get_doc(ns_index *idx, const char *id, size_t len, ns_results **out)
 int nsi_xap_body(const ns_results *r, size_t i, nsi_buf *buf, const char **body, size_t *len);
 void nsi_xap_results_release(ns_results *r);
 
+/* ---- explaining (xexplain.c) */
+int nsi_xap_explain(const ns_results *r, size_t i, const ns_query *q, const ns_search_options *opts,
+                    ns_explain *out);
+int nsi_xap_term_df(ns_index *idx, const char *const *terms, const size_t *lens, size_t n,
+                    uint64_t *df, uint64_t *ndocs);
+
 #endif

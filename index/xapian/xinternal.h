@@ -127,4 +127,16 @@ int nsi_xap_hit_values(ns_results *r, nsi_hit *h, const char *blob, size_t len);
 int nsi_xap_facets(nsi_xindex *x, const nsx_mset *m, ns_results *r, const ns_facet_request *req,
                    size_t nreq);
 
+/* ---- queries (xsearch.c), shared with explanations (xexplain.c) */
+
+/* The Xapian query of node n of q (its rewrite weight included), as a
+ * search builds it; NULL on failure, with the status in *rc: reported with
+ * nsi_index_fail, but NS_EIO, whose message stays in x->db. x->mu held. */
+nsx_query *nsi_xap_build(nsi_xindex *x, const ns_query *q, const nsq_node *n,
+                         const ns_search_options *o, int *rc);
+
+/* The weighting of every ranked search: Xapian's BM25Weight with o's k1 and
+ * b, k2 = 0, k3 = 1, min_normlen = 0.5 (docs/xapian.md). */
+void nsi_xap_bm25(const ns_search_options *o, nsx_search_opts *so);
+
 #endif

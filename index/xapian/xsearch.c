@@ -430,6 +430,30 @@ static nsx_query *build(xbuild *b, const nsq_node *n)
     return rc ? failed(b, rc) : s;
 }
 
+nsx_query *nsi_xap_build(nsi_xindex *x, const ns_query *q, const nsq_node *n,
+                         const ns_search_options *o, int *rc)
+{
+    xbuild b = {x->db, o->title_weight, NS_OK, "", q->max_expansions, o->max_total_expansions,
+                0,     &x->schema};
+    nsx_query *xq = build(&b, n);
+    *rc = NS_OK;
+    if (!xq) {
+        *rc = b.rc ? b.rc : NS_ENOMEM;
+        if (*rc != NS_EIO)
+            nsi_index_fail(*rc, "%s", b.err[0] ? b.err : ns_strerror(*rc));
+    }
+    return xq;
+}
+
+void nsi_xap_bm25(const ns_search_options *o, nsx_search_opts *so)
+{
+    so->k1 = o->k1;
+    so->k2 = 0; /* no per-query extra: a score is a sum over the query's terms */
+    so->k3 = 1; /* a term named once weighs once */
+    so->b = o->b;
+    so->min_normlen = 0.5;
+}
+
 /* ------------------------------------------------------------ hits */
 
 /* A failed call on x->db: NS_EIO keeps its message there for
@@ -807,15 +831,9 @@ static int search_once(nsi_xindex *x, const nsq_node *root, const ns_query *q,
         spy[nspy++] = NSX_SLOT_NONE;
     if (o->dedup && remote) /* copies per exact hash (spied_copies) */
         spy[nspy++] = NSX_SLOT_EXACT;
-    xbuild b = {x->db, o->title_weight, NS_OK, "", q->max_expansions, o->max_total_expansions,
-                0,     &x->schema};
-    nsx_query *xq = build(&b, root);
-    if (!xq) {
-        if (b.rc == NS_EIO)
-            return NS_EIO;
-        return nsi_index_fail(b.rc ? b.rc : NS_ENOMEM, "%s",
-                              b.err[0] ? b.err : ns_strerror(b.rc ? b.rc : NS_ENOMEM));
-    }
+    nsx_query *xq = nsi_xap_build(x, q, root, o, &rc);
+    if (!xq)
+        return rc;
     int count_only = o->k == 0;
     int every = o->exhaustive || count_only || sorted || o->nfacets || o->dedup;
     nsx_info info = {0, 0, 0, 0};
@@ -841,6 +859,7 @@ static int search_once(nsi_xindex *x, const nsq_node *root, const ns_query *q,
                           o->dedup ? NSX_SLOT_EXACT + 1 : 0,
                           spy,
                           nspy};
+    nsi_xap_bm25(o, &so);
     /* ascending, Xapian ranks the matches without the field first (the empty
      * value): their number, to rank them last */
     size_t absent = 0;

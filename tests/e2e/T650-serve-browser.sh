@@ -4,6 +4,7 @@
 # extra packages, one browser start). A person's session: type a query into
 # the box and see the highlighted hits appear as they type (highlights are
 # byte offsets: the marked text must be the query words), open a document,
+# ask why a hit ranks where it does (its score in parts, which add up),
 # page through results, load /?q=... directly, see a malformed query's error
 # at its position, and look at it in dark mode. Screenshots are kept in the
 # build folder: tests/artifacts/serve.png and serve-dark.png.
@@ -78,6 +79,25 @@ try:
     js("document.querySelector('#hits h2 a').click()")
     wait_for("document.querySelector('.full') && "
              "document.querySelector('.full').textContent.length > 300", "the document text")
+
+    # --- why this rank: the hit's score in parts, fetched only when asked -------
+    before = sum(" GET /search?" in l and "explain=1" in l for l in open(server_log))
+    assert before == 0, "explained before anyone asked"
+    js("document.querySelectorAll('#hits button.why')[1].click()")
+    wait_for("!!document.querySelector('#hits li.hit:nth-child(2) table.explain tr.total')",
+             "the second hit's explanation")
+    rows = js("Array.from(document.querySelectorAll('#hits li.hit:nth-child(2) table.explain tr'))"
+              ".map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+    parts, total = rows[:-1], rows[-1]
+    assert total[1] == "score" and len(parts) >= 2, rows
+    assert all(w.startswith(("title:", "body:")) for _, w in parts), parts
+    assert any(":sever " in w for _, w in parts) and any(":relat " in w for _, w in parts), parts
+    shown = sum(float(v) for v, _ in parts)
+    assert abs(shown - float(total[0])) <= 1e-4 * len(parts) + 1e-9, (shown, total)
+    after = [l for l in open(server_log) if " GET /search?" in l and "explain=1" in l]
+    assert len(after) == 1 and "q=sever%20relations" in after[0], after
+    js("document.querySelectorAll('#hits button.why')[1].click()")  # closes it
+    assert js("document.querySelectorAll('table.explain').length") == 0
 
     # --- either word, then paging -----------------------------------------------
     js("document.getElementById('q').value = ''; document.getElementById('q').focus()")

@@ -16,6 +16,7 @@ int main(void)
 #else
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -814,11 +815,161 @@ static void test_writer_keeps_its_folder(void)
     tc_rmdir(dir);
 }
 
+/* ------------------------------------------------------------ explain, expand */
+
+/* Hit i of r explained: the parts' sum, and whether each names what it is
+ * (a field, or a ranking rewrite) with a positive score; *has counts the
+ * parts whose text starts with prefix. */
+static double explained(ns_index *idx, const ns_query *q, const ns_search_options *so,
+                        const ns_results *r, size_t i, int *named, const char *prefix, size_t *has)
+{
+    ns_explain *e = NULL;
+    int rc = ns_results_explain(r, i, q, so, &e);
+    CHECK_EQ_INT(rc, NS_OK);
+    if (rc)
+        fprintf(stderr, "explain: %s\n", ns_index_errmsg(idx));
+    double sum = 0;
+    *named = ns_explain_count(e) > 0;
+    for (size_t j = 0; j < ns_explain_count(e); j++) {
+        ns_explain_part p;
+        CHECK_EQ_INT(ns_explain_get(e, j, &p), NS_OK);
+        sum += p.score;
+        *named &= (!strncmp(p.what, "text:", 5) || !strncmp(p.what, "title:", 6) ||
+                   !strncmp(p.what, "proximity ", 10) || !strncmp(p.what, "feedback ", 9)) &&
+                  p.score > 0;
+        *has += prefix && !strncmp(p.what, prefix, strlen(prefix));
+    }
+    ns_explain_free(e);
+    return sum;
+}
+
+/* On Cranfield in Xapian (one database, then two shards): every hit's
+ * explanation adds up to its score within 1e-6 relative, for terms, title
+ * terms, prefixes, fuzzy terms, phrases, NEAR, AND/NOT, a nested OR whose
+ * AND branch does not match every hit, and the ranking rewrites (whose
+ * clauses are parts of their own: proximity, feedback); query expansion
+ * adds weighted terms that change the ranking. */
+static void test_explain_and_expand(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/corpora/cranfield/docs.jsonl", nst_shared_dir());
+    tcorpus c = {0};
+    if (tc_load(&c, path, 0) != 0) {
+        printf("  (no %s: explain on Xapian not checked)\n", path);
+        return;
+    }
+    static const char *const texts[] = {"boundary layer",
+                                        "title:flow heat transfer",
+                                        "supers* wing",
+                                        "bondary~ layer~1 pressure",
+                                        "\"boundary layer\" separation",
+                                        "shock NEAR/3 wave mach",
+                                        "wing -title:delta",
+                                        "heat OR (shock AND wave) OR plate"};
+    for (unsigned shards = 0; shards <= 2; shards += 2) {
+        const char *dir = tc_tmpdir(shards ? "xexplain2" : "xexplain");
+        ns_writer *w = xwriter(dir, shards);
+        CHECK(w != NULL);
+        for (size_t i = 0; w && i < c.n; i++) {
+            ns_doc d = {c.d[i].id,    c.d[i].id_len,
+                        c.d[i].title, c.d[i].title_len,
+                        c.d[i].body,  c.d[i].body_len,
+                        "",           0,
+                        "",           0,
+                        "",           0};
+            CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+        }
+        CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+        ns_writer_close(w);
+        ns_index *idx;
+        CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+        size_t nhits = 0, nok = 0, nprox = 0, nfb = 0;
+        for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+            for (int rewrite = 0; rewrite < 3; rewrite++) {
+                ns_query_options qo = NS_QUERY_OPTIONS_INIT;
+                qo.any = 1;
+                ns_query *q, *x = NULL;
+                CHECK_EQ_INT(
+                    ns_query_parse(&q, idx, texts[t], strlen(texts[t]), &qo, err, sizeof err, NULL),
+                    NS_OK);
+                if (rewrite == 1)
+                    CHECK_EQ_INT(
+                        ns_query_add_proximity(q, NS_PROXIMITY_WEIGHT, NS_PROXIMITY_WINDOW), NS_OK);
+                if (rewrite == 2) {
+                    CHECK_EQ_INT(ns_query_expand(&x, idx, q, NULL, NULL), NS_OK);
+                    /* the expanded query says what it added, with weights */
+                    CHECK(x && strchr(ns_query_string(x), '^') != NULL);
+                    ns_query_free(q);
+                    q = x;
+                }
+                ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+                so.k = 20;
+                ns_results *r = NULL;
+                CHECK_EQ_INT(ns_search(&r, idx, q, &so), NS_OK);
+                CHECK(ns_results_count(r) > 0);
+                for (size_t i = 0; i < ns_results_count(r); i++) {
+                    ns_hit h;
+                    ns_results_hit(r, i, &h);
+                    int named;
+                    size_t has = 0;
+                    double sum = explained(idx, q, &so, r, i, &named,
+                                           rewrite == 1   ? "proximity "
+                                           : rewrite == 2 ? "feedback "
+                                                          : NULL,
+                                           &has);
+                    int ok = named && fabs(sum - h.score) <= 1e-6 * fabs(h.score);
+                    if (!ok)
+                        fprintf(stderr,
+                                "xapian explain '%s' (%d): hit %zu score %.12g, sum %.12g\n",
+                                texts[t], rewrite, i + 1, h.score, sum);
+                    nhits++;
+                    nok += ok;
+                    nprox += rewrite == 1 && has;
+                    nfb += rewrite == 2 && has;
+                }
+                ns_results_free(r);
+                ns_query_free(q);
+            }
+        }
+        printf("  xapian explain (%u shards): %zu/%zu hits add up; %zu with proximity parts, "
+               "%zu with feedback parts\n",
+               shards, nok, nhits, nprox, nfb);
+        CHECK(nhits > 300 && nok == nhits);
+        CHECK(nprox > 0 && nfb > 20);
+        /* a hit whose document is deleted since the search: explaining it
+         * says so instead of giving parts that do not add up */
+        ns_query *q;
+        ns_results *r = NULL;
+        CHECK_EQ_INT(ns_query_parse(&q, idx, "boundary layer", 14, NULL, err, sizeof err, NULL),
+                     NS_OK);
+        CHECK_EQ_INT(ns_search(&r, idx, q, NULL), NS_OK);
+        ns_hit h;
+        CHECK_EQ_INT(ns_results_hit(r, 0, &h), NS_OK);
+        w = xwriter(dir, shards);
+        CHECK(w != NULL);
+        if (w) {
+            CHECK_EQ_INT(ns_writer_delete(w, h.id, h.id_len), NS_OK);
+            CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+            ns_writer_close(w);
+        }
+        int changed = 0;
+        CHECK_EQ_INT(ns_index_refresh(idx, &changed), NS_OK);
+        ns_explain *e = NULL;
+        CHECK_EQ_INT(ns_results_explain(r, 0, q, NULL, &e), NS_ENOTFOUND);
+        CHECK(e == NULL && contains(ns_index_errmsg(idx), "no longer matches the query"));
+        ns_results_free(r);
+        ns_query_free(q);
+        ns_index_close(idx);
+        tc_rmdir(dir);
+    }
+    tc_free(&c);
+}
+
 NS_TEST_MAIN(NST(test_roundtrip_and_search), NST(test_locked_database), NST(test_corrupt_database),
              NST(test_version_and_missing), NST(test_unreachable_remote),
              NST(test_writer_rollback_and_metadata), NST(test_id_terms_and_records),
              NST(test_stub_files), NST(test_detect), NST(test_writer_outcomes),
              NST(test_backend_choice), NST(test_shards_route_by_id), NST(test_missing_shard),
              NST(test_writer_loses_its_folder), NST(test_writer_keeps_its_folder),
-             NST(test_fields_errors))
+             NST(test_fields_errors), NST(test_explain_and_expand))
 #endif
