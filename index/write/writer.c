@@ -1067,30 +1067,52 @@ static unsigned tier_of(uint32_t live)
     return t;
 }
 
-/* One round of the tiered policy; *merged says whether anything happened. */
+/* The leftmost run of MERGE_FACTOR neighbouring segments whose live
+ * documents are all in tier (exact) or at most in it: its first index, or
+ * -1. */
+static int64_t tier_run(const nsi_writer *w, unsigned tier, int exact)
+{
+    uint32_t run = 0;
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        unsigned t = tier_of(w->segs[i].ndocs - w->segs[i].ndeleted);
+        run = (exact ? t == tier : t <= tier) ? run + 1 : 0;
+        if (run == MERGE_FACTOR)
+            return (int64_t)i + 1 - MERGE_FACTOR;
+    }
+    return -1;
+}
+
+/* One round of the tiered policy; *merged says whether anything happened.
+ * Only neighbours are merged, and a merge's result takes their place, so
+ * the list keeps the documents in the order they were put, whatever the
+ * flushes made of them: that order, and with it the ties between equal
+ * scores, is the same for any number of writer threads or flush size. The
+ * smallest tier first: ten neighbours of one tier; when deletions have
+ * left tiers so mixed that no such run exists and the list has grown to
+ * three times the factor, ten neighbours of at most a tier. */
 static int merge_policy(nsi_writer *w, int *merged)
 {
     *merged = 0;
-    uint32_t idx[MERGE_FACTOR];
-    for (unsigned tier = 0; tier < 12; tier++) {
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < w->nsegs && n < MERGE_FACTOR; i++) {
-            const wseg *s = &w->segs[i];
-            uint32_t live = s->ndocs - s->ndeleted;
-            /* a segment that is mostly deleted is rewritten on its own */
-            if (s->ndeleted * 2 > s->ndocs) {
-                *merged = 1;
-                return merge_some(w, &i, 1);
-            }
-            if (tier_of(live) == tier)
-                idx[n++] = i;
-        }
-        if (n == MERGE_FACTOR) {
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        const wseg *s = &w->segs[i];
+        /* a segment that is mostly deleted is rewritten on its own */
+        if (s->ndeleted * 2 > s->ndocs) {
             *merged = 1;
-            return merge_some(w, idx, n);
+            return merge_some(w, &i, 1);
         }
     }
-    return NS_OK;
+    int64_t first = -1;
+    for (unsigned tier = 0; tier < 12 && first < 0; tier++)
+        first = tier_run(w, tier, 1);
+    for (unsigned tier = 0; tier < 12 && first < 0 && w->nsegs >= 3 * MERGE_FACTOR; tier++)
+        first = tier_run(w, tier, 0);
+    if (first < 0)
+        return NS_OK;
+    uint32_t idx[MERGE_FACTOR];
+    for (uint32_t k = 0; k < MERGE_FACTOR; k++)
+        idx[k] = (uint32_t)first + k;
+    *merged = 1;
+    return merge_some(w, idx, MERGE_FACTOR);
 }
 
 static int commit_steps(nsi_writer *w)
@@ -1154,7 +1176,8 @@ static int commit_and_merge(nsi_writer *w)
 int nsi_writer_commit(void *w) { return commit_and_merge(w); }
 
 /* The end of a run (ns_writer_tidy): commits, then merges the segments this
- * writer wrote into one when there are several. A one-shot build then leaves
+ * writer wrote (and any older ones after the first of them) into one when
+ * there are several. A one-shot build then leaves
  * one segment, as --optimize would, while a run that adds a little to a big
  * index merges only its own small segments (docs/architecture.md). */
 int nsi_writer_tidy(void *vw)
@@ -1166,8 +1189,10 @@ int nsi_writer_tidy(void *vw)
     uint32_t *idx = malloc((w->nsegs ? w->nsegs : 1) * sizeof *idx), n = 0;
     if (!idx)
         return werr(w, NS_ENOMEM, "out of memory");
+    /* from the first of them to the end, older ones in between included, so
+     * that documents keep their order (merge_policy) */
     for (uint32_t i = 0; i < w->nsegs; i++)
-        if (w->segs[i].seg->id >= w->first_seg_id)
+        if (n || w->segs[i].seg->id >= w->first_seg_id)
             idx[n++] = i;
     if (n >= 2 && (rc = fail_stop(w, merge_some(w, idx, n))) == NS_OK)
         rc = commit_once(w);
