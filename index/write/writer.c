@@ -43,7 +43,7 @@
  * records) and the segment file it assembles, measured at about 5 times
  * the batch (bench/index-threads.sh). */
 #define NSI_BATCH_EXPANSION 6
-#define NSI_BATCH_MIN (256u << 10)
+#define NSI_BATCH_MIN (64u << 10)
 #define NSI_BATCH_FIRST (4u << 20)
 
 typedef struct wseg {
