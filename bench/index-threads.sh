@@ -39,7 +39,8 @@ docs=("$corp/reuters21578/docs.jsonl.gz" "$corp/20newsgroups/docs.jsonl.gz"
 for f in "${docs[@]}"; do [ -r "$f" ] || { echo "index-threads.sh: missing $f" >&2; exit 2; }; done
 bytes=0
 for f in "${docs[@]}"; do
-    bytes=$((bytes + $(case $f in *.gz) gzip -dc "$f" | wc -c ;; *) wc -c <"$f" ;; esac)))
+    if [[ $f == *.gz ]]; then n=$(gzip -dc "$f" | wc -c); else n=$(wc -c <"$f"); fi
+    bytes=$((bytes + n))
 done
 work=${out:-$(mktemp -d)}
 mkdir -p "$work"

@@ -69,7 +69,8 @@ static batch *filling(const nsi_workers *p)
 
 static void batch_reset(batch *b)
 {
-    nsi_buf_reset(&b->bytes);
+    nsi_buf_free(&b->bytes); /* not kept: see build() */
+    b->bytes.limit = SIZE_MAX;
     b->ndocs = 0;
     b->nmf = 0;
     b->schema.n = 0;
@@ -95,11 +96,17 @@ typedef struct worker {
     size_t mfcap;
 } worker;
 
-/* Analyses b's documents into k->mem and writes them as b's segment. */
+/* Analyses b's documents into a new k->mem and writes them as b's segment.
+ * The buffer is freed after each batch, not kept for the next: between
+ * commits the workers wait while the writer's thread merges, and a kept
+ * buffer would hold its largest batch's memory all that time. */
 static int build(worker *k, batch *b, const char *dir, int dir_fd)
 {
     const char *base = (const char *)b->bytes.data;
-    int rc = NS_OK;
+    int rc = nsi_memindex_new(&k->mem);
+    if (rc)
+        return nsi_fail(b->err, sizeof b->err, rc, "%s: building segment: %s", dir,
+                        ns_strerror(rc));
     for (uint32_t i = 0; i < b->ndocs && !rc; i++) {
         const bdoc *d = &b->docs[i];
         if (d->nmf > k->mfcap) {
@@ -169,14 +176,14 @@ static void *work(void *arg)
         b->state = B_BUILDING;
         pthread_mutex_unlock(&p->mu);
         b->rc = build(k, b, p->dir, p->dir_fd);
-        nsi_memindex_clear(k->mem);
+        nsi_memindex_free(k->mem);
+        k->mem = NULL;
         pthread_mutex_lock(&p->mu);
         b->state = B_BUILT;
         pthread_cond_broadcast(&p->built);
     }
     pthread_mutex_unlock(&p->mu);
     nsi_analyzer_free(k->an);
-    nsi_memindex_free(k->mem);
     free(k->mf);
     free(k);
     return NULL;
@@ -213,10 +220,9 @@ int nsi_workers_new(nsi_workers **out, unsigned threads, const char *language, i
             k->p = p; /* before the thread starts */
         if (!k)
             rc = NS_ENOMEM;
-        else if ((rc = nsi_analyzer_new(&k->an, p->language)) || (rc = nsi_memindex_new(&k->mem)) ||
+        else if ((rc = nsi_analyzer_new(&k->an, p->language)) ||
                  (rc = pthread_create(&p->tid[i], NULL, work, k) ? NS_ENOMEM : NS_OK)) {
             nsi_analyzer_free(k->an);
-            nsi_memindex_free(k->mem);
             free(k);
         } else {
             p->started++;

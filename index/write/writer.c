@@ -1183,7 +1183,9 @@ int nsi_writer_commit(void *w) { return commit_and_merge(w); }
 int nsi_writer_tidy(void *vw)
 {
     nsi_writer *w = vw;
-    int rc = commit_and_merge(w);
+    /* the commit first, without the policy: its merges would be merged
+     * again just below */
+    int rc = commit_once(w);
     if (rc)
         return rc;
     uint32_t *idx = malloc((w->nsegs ? w->nsegs : 1) * sizeof *idx), n = 0;
@@ -1197,7 +1199,10 @@ int nsi_writer_tidy(void *vw)
     if (n >= 2 && (rc = fail_stop(w, merge_some(w, idx, n))) == NS_OK)
         rc = commit_once(w);
     free(idx);
-    return rc ? merge_failed(w, rc) : NS_OK;
+    if (rc)
+        return merge_failed(w, rc);
+    /* then the policy over the older segments and the new one */
+    return commit_and_merge(w);
 }
 
 int nsi_writer_optimize(void *vw)
