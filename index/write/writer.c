@@ -620,12 +620,17 @@ static int seal_batch(nsi_writer *w)
     return NS_OK;
 }
 
+static int flush_batches(nsi_writer *w);
+
 /* After a document was put: seal the batch when it is full, and take back
- * what the workers have built. */
+ * what the workers have built. Past 2^31 documents put without a commit,
+ * every batch is taken back so that the numbering starts again. */
 static int batches_after_put(nsi_writer *w)
 {
+    if (w->pend_next >= (1u << 31))
+        return flush_batches(w);
     int rc = NS_OK;
-    if (nsi_workers_filling_bytes(w->workers) >= w->batch_bytes || w->pend_next >= (1u << 31))
+    if (nsi_workers_filling_bytes(w->workers) >= w->batch_bytes)
         rc = seal_batch(w);
     while (!rc)
         rc = take_batch(w, 0);
