@@ -40,8 +40,9 @@
 
 /* The memory a batch may take, as a share of the budget: the batch's own
  * bytes while filled, then a worker's buffer (postings, positions, stored
- * records) and the segment file it assembles, measured at about 5 times
- * the batch (bench/index-threads.sh). */
+ * records) and the segment file it assembles. 6 times the batch's bytes is
+ * an estimate, not a measurement: the peaks of bench/index-threads.sh
+ * (docs/benchmarks.md) are set by the merges, not by the batches. */
 #define NSI_BATCH_EXPANSION 6
 #define NSI_BATCH_MIN (64u << 10)
 #define NSI_BATCH_FIRST (4u << 20)
