@@ -84,6 +84,8 @@ _nindex() {
     '--list-ids[print the id of every document]' \
     '(-0 --null)'{-0,--null}'[with --list-ids: NUL-terminated ids]' \
     '--commit-every=[commit after every N documents]:count:' \
+    '(-j --jobs)'{-j+,--jobs=}'[analyse and write segments on N threads]:threads:' \
+    '--ram-budget=[memory for documents not yet written, in MB]:megabytes:' \
     '--id=[id of the document read from -]:id:' \
     '--jsonl[read - as JSON lines]' \
     '--wait[wait for another writer]' \

@@ -98,14 +98,15 @@ _nindex()
         --progress)
             COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
             return ;;
-        --shards | --exclude | --include | --field | --commit-every | --id)
+        --shards | --exclude | --include | --field | --commit-every | --id | -j | --jobs | \
+            --ram-budget)
             return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-d --index= --language= --backend= --shards= --exclude= --include=
             --files-from= --field= --rehash --prune --prune-orphans --delete --optimize --no-merge --watch --stats
-            --check --full --list-ids -0 --null --commit-every= --id= --jsonl --wait
-            -q --quiet --progress= -h --help -V --version' -- "$cur"))
+            --check --full --list-ids -0 --null --commit-every= -j --jobs= --ram-budget= --id=
+            --jsonl --wait -q --quiet --progress= -h --help -V --version' -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
         return
     fi

@@ -97,6 +97,7 @@ NS_API const char *ns_strerror(int status);
  * is an error (NS_ETOOBIG) or a reported count, never silent truncation. */
 #define NS_MAX_TERM_BYTES 64          /* longer tokens are skipped and counted */
 #define NS_MAX_DOC_BYTES (256u << 20) /* a document larger than this is refused */
+#define NS_MAX_WRITER_THREADS 256     /* ns_writer_options.threads */
 #define NS_MAX_QUERY_BYTES (1u << 20) /* query text */
 #define NS_MAX_QUERY_TERMS 1024       /* terms after analysis and expansion */
 #define NS_MAX_QUERY_DEPTH 64         /* nesting of parentheses */
@@ -174,15 +175,33 @@ typedef struct ns_writer_options {
                           when an older COMMIT was put back) instead of
                           refusing to open (docs/format.md, "Orphans and
                           leftovers"). They are lost for good */
+    /* version 4 */
+    unsigned threads;  /* native only. 0 or 1: documents are analysed and
+                          segments written by the thread that calls
+                          ns_writer_put. N > 1: N worker threads do it, in
+                          batches of the documents in the order they were
+                          put; batch k becomes segment k whatever thread
+                          finishes first, so the index searches the same
+                          (ids, scores, order) for any N. The handle's
+                          thread rules do not change: one thread at a time
+                          calls the writer; its workers never call back.
+                          ns_writer_put still returns each document's
+                          outcome at once (a failure to build a batch is
+                          returned by a later put or commit, and stops the
+                          writer as any write failure does) */
+    size_t ram_budget; /* native only. Bytes the buffered documents may take
+                          (0: 256 MiB), shared between the workers: a
+                          buffer or batch is written as a segment when its
+                          share is reached, whatever flush_bytes says */
 } ns_writer_options;
 
 /* Index backends (docs/xapian.md). */
 enum { NS_BACKEND_NATIVE = 0, NS_BACKEND_XAPIAN = 1 };
 
-#define NS_WRITER_OPTIONS_VERSION 3
+#define NS_WRITER_OPTIONS_VERSION 4
 #define NS_WRITER_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0, 0                  \
+        NS_WRITER_OPTIONS_VERSION, NULL, 0, 64u << 20, 0, NS_BACKEND_NATIVE, 0, 0, 1, 256u << 20   \
     }
 
 /** Opens the index at path for writing, creating it (and its directory) if it

@@ -1,6 +1,7 @@
 /* api_writer.c — the front door of ns_writer. Options are completed here
  * (a version-1 caller's struct ends before backend, a version-2 caller's
- * before prune_orphans), documents are checked
+ * before prune_orphans, a version-3 caller's before threads), documents
+ * are checked
  * here, and the writer's backend does the rest; its messages go to the
  * handle's buffer. */
 #include <stddef.h>
@@ -18,12 +19,20 @@ int ns_writer_open(ns_writer **out, const char *path, const ns_writer_options *o
     ns_writer_options o = NS_WRITER_OPTIONS_INIT;
     if (opts)
         memcpy(&o, opts,
-               opts->version >= 3   ? sizeof *opts
+               opts->version >= 4   ? sizeof *opts
+               : opts->version == 3 ? offsetof(ns_writer_options, threads)
                : opts->version == 2 ? offsetof(ns_writer_options, prune_orphans)
                                     : offsetof(ns_writer_options, backend));
     o.version = NS_WRITER_OPTIONS_VERSION;
     if (!o.flush_bytes)
         o.flush_bytes = ((ns_writer_options)NS_WRITER_OPTIONS_INIT).flush_bytes;
+    if (!o.ram_budget)
+        o.ram_budget = ((ns_writer_options)NS_WRITER_OPTIONS_INIT).ram_budget;
+    if (!o.threads)
+        o.threads = 1;
+    if (o.threads > NS_MAX_WRITER_THREADS)
+        return nsi_fail(errbuf, errbuf_len, NS_EINVAL, "%s: %u writer threads, more than %u", path,
+                        o.threads, NS_MAX_WRITER_THREADS);
     ns_writer *w = calloc(1, sizeof *w);
     if (!w)
         return nsi_fail(errbuf, errbuf_len, NS_ENOMEM, "out of memory");

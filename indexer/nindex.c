@@ -25,6 +25,7 @@
 #include "watch.h"
 
 #define NI_DEFAULT_COMMIT_EVERY 10000
+#define NI_DEFAULT_RAM_BUDGET 256
 #define NI_STR(x) #x
 #define NI_XSTR(x) NI_STR(x)
 
@@ -39,6 +40,8 @@ typedef struct options {
     int backend;     /* NS_BACKEND_*, -1 when not given */
     unsigned shards; /* 0 when not given */
     unsigned commit_every;
+    unsigned jobs;       /* -j: writer threads (0: the number of CPUs) */
+    unsigned ram_budget; /* --ram-budget, MiB */
     enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER } progress;
     char **operands;
     int noperands;
@@ -66,6 +69,7 @@ enum {
     OPT_WATCH,
     OPT_STATS,
     OPT_COMMIT_EVERY,
+    OPT_RAM_BUDGET,
     OPT_PROGRESS,
     OPT_ID,
     OPT_JSONL,
@@ -157,6 +161,13 @@ static const cliopt option_table[] = {
     {"commit-every", OPT_COMMIT_EVERY, required_argument, "N",
      "commit after every N changed documents, so an\n"
      "interruption loses at most N (default " NI_XSTR(NI_DEFAULT_COMMIT_EVERY) "; 0: at the end)"},
+    {"jobs", 'j', required_argument, "N",
+     "analyse documents and write segments on N threads\n"
+     "(default: the number of CPUs; 1: on nindex's own);\n"
+     "the index searches the same for any N"},
+    {"ram-budget", OPT_RAM_BUDGET, required_argument, "MB",
+     "memory for documents not yet written as segments,\n"
+     "shared by the threads (default " NI_XSTR(NI_DEFAULT_RAM_BUDGET) ")"},
     {"id", OPT_ID, required_argument, "ID", "the id of the document read from '-' (required)"},
     {"jsonl", OPT_JSONL, no_argument, NULL,
      "read '-' as JSON lines instead (ids from the records)"},
@@ -334,6 +345,18 @@ static int take_option(int c, options *o, char **argv)
         if (parse_count(optarg, &o->commit_every) == 0)
             return -1;
         ni_usage_error("--commit-every needs a count, not '%s'", optarg);
+        return NI_EXIT_USAGE;
+    case 'j':
+        if (parse_count(optarg, &o->jobs) == 0 && o->jobs >= 1 && o->jobs <= NS_MAX_WRITER_THREADS)
+            return -1;
+        ni_usage_error("-j needs a thread count from 1 to %d, not '%s'", NS_MAX_WRITER_THREADS,
+                       optarg);
+        return NI_EXIT_USAGE;
+    case OPT_RAM_BUDGET:
+        if (parse_count(optarg, &o->ram_budget) == 0 && o->ram_budget >= 1 &&
+            o->ram_budget <= 1u << 20)
+            return -1;
+        ni_usage_error("--ram-budget needs megabytes from 1 to 1048576, not '%s'", optarg);
         return NI_EXIT_USAGE;
     case OPT_PROGRESS:
         if (!strcmp(optarg, "auto"))
@@ -559,6 +582,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     o->commit_every = NI_DEFAULT_COMMIT_EVERY;
+    o->ram_budget = NI_DEFAULT_RAM_BUDGET;
     o->backend = -1;
     o->delete_ids = calloc((size_t)argc * 4, sizeof *o->delete_ids);
     if (!o->delete_ids) {
@@ -873,6 +897,13 @@ static int declare_fields(ni_run *r, const options *o)
     return NI_EXIT_OK;
 }
 
+/* -j's default: the CPUs this process may run on. */
+static unsigned default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > NS_MAX_WRITER_THREADS ? NS_MAX_WRITER_THREADS : (unsigned)n;
+}
+
 static int open_writer(ni_run *r, const options *o, const char *index)
 {
     nsi_buf failed = {0};
@@ -890,6 +921,8 @@ static int open_writer(ni_run *r, const options *o, const char *index)
     wo.backend = o->backend < 0 ? NS_BACKEND_NATIVE : o->backend;
     wo.shards = o->shards;
     wo.prune_orphans = o->prune_orphans;
+    wo.threads = o->jobs ? o->jobs : default_jobs();
+    wo.ram_budget = (size_t)o->ram_budget << 20;
     char msg[NS_ERRBUF_SIZE] = "";
     int st = ns_writer_open(&r->w, index, &wo, msg, sizeof msg);
     if (st == NS_OK)

@@ -57,15 +57,19 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 phase "test (clang asan+ubsan)" run_ctest "$root/build-asan" -LE big || true
 
 # ThreadSanitizer on the concurrency test (threads sharing an ns_index while a
-# writer process commits and merges).
+# writer process commits and merges) and on the writer's worker threads
+# (test_writer_threads: batches built by 2 and 4 threads).
 tsan_concurrency() {
     local shared=${NS_SHARED_DIR:-$(cd "$root/.." && pwd)/shared}
     cmake -S "$root" -B "$root/build-tsan" -DCMAKE_C_COMPILER=clang -DNS_BUILD_BENCH=OFF \
         -DCMAKE_C_FLAGS="-fsanitize=thread -g" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
         -DNS_SHARED_DIR="$shared" >/dev/null &&
-        cmake --build "$root/build-tsan" -j "$jobs" --target test_concurrency >/dev/null &&
+        cmake --build "$root/build-tsan" -j "$jobs" --target test_concurrency test_writer_threads \
+            >/dev/null &&
         NS_SHARED_DIR="$shared" NS_TMPDIR="$root/build-tsan/tests/tmp" TSAN_OPTIONS=halt_on_error=1 \
-            "$root/build-tsan/tests/test_concurrency"
+            "$root/build-tsan/tests/test_concurrency" &&
+        NS_SHARED_DIR="$shared" NS_TMPDIR="$root/build-tsan/tests/tmp" TSAN_OPTIONS=halt_on_error=1 \
+            "$root/build-tsan/tests/test_writer_threads"
 }
 phase "concurrency (clang tsan)" tsan_concurrency || true
 

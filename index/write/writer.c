@@ -33,9 +33,19 @@
 #include "write/idmap.h"
 #include "write/memindex.h"
 #include "write/merge.h"
+#include "write/workers.h"
 #include "write/writer.h"
 
 #define MERGE_FACTOR 10
+
+/* The memory a batch may take, as a share of the budget: the batch's own
+ * bytes while filled, then a worker's buffer (postings, positions, stored
+ * records) and the segment file it assembles. 6 times the batch's bytes is
+ * an estimate, not a measurement: the peaks of bench/index-threads.sh
+ * (docs/benchmarks.md) are set by the merges, not by the batches. */
+#define NSI_BATCH_EXPANSION 6
+#define NSI_BATCH_MIN (64u << 10)
+#define NSI_BATCH_FIRST (4u << 20)
 
 typedef struct wseg {
     nsi_seg *seg;
@@ -56,8 +66,19 @@ typedef struct nsi_writer {
     wseg *segs;
     uint32_t nsegs, scap;
     nsi_memindex *mem;
+    /* documents put and not yet in a segment are numbered from 0 (the id
+     * map's doc for NSI_IDMAP_MEM): the memory buffer's numbers, or with
+     * worker threads the run of batches out (workers.h); deleted ones are
+     * marked here */
     uint8_t *mem_deleted;
     size_t mem_deleted_cap;
+    nsi_workers *workers; /* threads > 1 (NULL: the buffer above) */
+    uint32_t pend_next;   /* the number of the next document put */
+    uint32_t fill_base;   /* the number of the batch being filled's first */
+    size_t batch_bytes;   /* a batch is sealed at this many bytes */
+    size_t flush_at;      /* without workers: the buffer is written at this size */
+    size_t interval_bytes,
+        last_interval; /* bytes put since the last commit, and between the two before */
     nsi_idmap ids;
     nsi_analyzer *an;
     nsi_buf rec;
@@ -75,6 +96,7 @@ typedef struct nsi_writer {
     char *err; /* the handle's message (NSI_ERRMSG bytes) */
 } nsi_writer;
 
+static void size_batches(nsi_writer *w);
 static int werr(nsi_writer *w, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int werr(nsi_writer *w, int rc, const char *fmt, ...)
 {
@@ -334,6 +356,18 @@ int nsi_writer_open(void **out, const char *path, const ns_writer_options *opts,
         werr(w, rc, "cannot create the %s analyzer", w->language);
     if (!rc && (rc = nsi_memindex_new(&w->mem)))
         werr(w, rc, "out of memory");
+    /* the buffer is written at flush_bytes, or at the budget's share of
+     * what the buffer and the segment built from it take */
+    w->flush_at = w->opts.ram_budget / NSI_BATCH_EXPANSION;
+    if (w->flush_at > w->opts.flush_bytes)
+        w->flush_at = w->opts.flush_bytes;
+    if (!rc && w->opts.threads > 1) {
+        if ((rc = nsi_workers_new(&w->workers, w->opts.threads, w->language, w->dir_fd, w->dir)))
+            werr(w, rc, "%s: cannot start %u worker threads: %s", path, w->opts.threads,
+                 ns_strerror(rc));
+        else
+            size_batches(w);
+    }
     if (rc) {
         nsi_writer_close(w);
         return rc;
@@ -350,6 +384,7 @@ void nsi_writer_close(void *vw)
         nsi_seg_close(w->segs[i].seg);
         free(w->segs[i].deleted);
     }
+    nsi_workers_free(w->workers); /* first: its threads use dir_fd */
     free(w->segs);
     nsi_memindex_free(w->mem);
     free(w->mem_deleted);
@@ -367,14 +402,37 @@ void nsi_writer_close(void *vw)
 
 static int commit_and_merge(nsi_writer *w);
 
+/* Whether the document put as number i (not yet in a segment) was deleted
+ * or replaced since. */
+static int pend_deleted(const nsi_writer *w, uint32_t i)
+{
+    return (size_t)(i >> 3) < w->mem_deleted_cap && nsi_bit_get(w->mem_deleted, i);
+}
+
+/* The deletion bitmap of a new segment of n documents put as numbers
+ * [base, base + n): *out NULL when none was deleted. */
+static int pend_bitmap(const nsi_writer *w, uint32_t base, uint32_t n, uint8_t **out,
+                       uint32_t *ndel)
+{
+    *out = NULL;
+    *ndel = 0;
+    for (uint32_t d = 0; d < n; d++)
+        if (pend_deleted(w, base + d)) {
+            if (bit_set(out, n, d))
+                return NS_ENOMEM;
+            ++*ndel;
+        }
+    return NS_OK;
+}
+
 /* Marks the document an entry points at as deleted. */
 static int kill_entry(nsi_writer *w, nsi_identry *e)
 {
     int rc;
     if (e->seg == NSI_IDMAP_MEM) {
-        uint32_t n = nsi_memindex_ndocs(w->mem);
-        if (w->mem_deleted_cap < n / 8 + 1) {
-            size_t cap = (n / 8 + 1) * 2;
+        size_t need = e->doc / 8 + 1;
+        if (w->mem_deleted_cap < need) {
+            size_t cap = need * 2;
             uint8_t *p = realloc(w->mem_deleted, cap);
             if (!p)
                 return NS_ENOMEM;
@@ -425,7 +483,7 @@ static int schema_columns(nsi_writer *w, nsi_valw *v)
     return rc;
 }
 
-static int flush_mem(nsi_writer *w)
+static int flush_serial(nsi_writer *w)
 {
     uint32_t n = nsi_memindex_ndocs(w->mem);
     if (n == 0)
@@ -457,17 +515,11 @@ static int flush_mem(nsi_writer *w)
     nsi_seg *seg;
     if ((rc = nsi_seg_open_at(&seg, w->dir_fd, w->dir, id, w->err, NSI_ERRMSG)))
         return rc;
-    uint32_t ndel = 0;
-    uint8_t *del = NULL;
-    for (uint32_t d = 0; d < n; d++)
-        ndel += nsi_bit_get(w->mem_deleted, d);
-    if (ndel) {
-        del = calloc(n / 8 + 1, 1);
-        if (!del) {
-            nsi_seg_close(seg);
-            return werr(w, NS_ENOMEM, "out of memory");
-        }
-        memcpy(del, w->mem_deleted, n / 8 + 1);
+    uint32_t ndel;
+    uint8_t *del;
+    if (pend_bitmap(w, 0, n, &del, &ndel)) {
+        nsi_seg_close(seg);
+        return werr(w, NS_ENOMEM, "out of memory");
     }
     if ((rc = push_seg(w, seg, n, ndel, del))) {
         nsi_seg_close(seg);
@@ -483,6 +535,126 @@ static int flush_mem(nsi_writer *w)
         memset(w->mem_deleted, 0, w->mem_deleted_cap);
     return NS_OK;
 }
+
+/* ---- with worker threads (workers.h; docs/architecture.md, "Parallel
+ * indexing"). Documents are put into batches in the order they come; batch
+ * k becomes segment k of the run, taken back in that order whatever order
+ * the workers finish in, so the segments, their documents and every later
+ * merge are the same for any number of threads. */
+
+/* Sizes batches: a commit interval (the bytes put between the last two
+ * commits) split between the threads, so each commit keeps all of them
+ * busy, within the budget's share of one batch. */
+static void size_batches(nsi_writer *w)
+{
+    size_t threads = nsi_workers_threads(w->workers);
+    size_t share = w->opts.ram_budget / (threads + 1) / NSI_BATCH_EXPANSION;
+    size_t t = w->last_interval ? w->last_interval / threads + w->last_interval / (8 * threads)
+                                : NSI_BATCH_FIRST;
+    if (t > share)
+        t = share;
+    if (t > w->opts.flush_bytes)
+        t = w->opts.flush_bytes;
+    w->batch_bytes = t < NSI_BATCH_MIN ? NSI_BATCH_MIN : t;
+}
+
+/* Takes the oldest batch out back and adds its segment to the list (with
+ * wait, once it is built; NS_ENOTFOUND without wait when it is not yet). A
+ * name taken meanwhile (see flush_serial) is built again under the next. */
+static int take_batch(nsi_writer *w, int wait)
+{
+    nsi_batch_done d;
+    int rc;
+    for (int tries = 0;; tries++) {
+        if ((rc = nsi_workers_next(w->workers, wait, &d)))
+            return rc;
+        if (d.rc != NS_EEXISTS || tries >= 16)
+            break;
+        uint64_t id = new_seg_id(w);
+        w->next_seg_id++;
+        nsi_workers_retry(w->workers, id);
+        wait = 1;
+    }
+    if (d.rc) {
+        memcpy(w->err, d.err, NSI_ERRMSG);
+        return d.rc;
+    }
+    nsi_seg *seg;
+    if ((rc = nsi_seg_open_at(&seg, w->dir_fd, w->dir, d.seg_id, w->err, NSI_ERRMSG)))
+        return rc;
+    uint32_t ndel;
+    uint8_t *del;
+    if (pend_bitmap(w, d.base, d.ndocs, &del, &ndel)) {
+        nsi_seg_close(seg);
+        return werr(w, NS_ENOMEM, "out of memory");
+    }
+    if ((rc = push_seg(w, seg, d.ndocs, ndel, del))) {
+        nsi_seg_close(seg);
+        free(del);
+        return werr(w, rc, "out of memory");
+    }
+    for (uint32_t i = 0; i < w->ids.n; i++) {
+        nsi_identry *e = &w->ids.e[i];
+        if (e->seg == NSI_IDMAP_MEM && e->doc >= d.base && e->doc - d.base < d.ndocs) {
+            e->seg = w->nsegs - 1;
+            e->doc -= d.base;
+        }
+    }
+    return NS_OK;
+}
+
+/* Seals the batch being filled (when it holds documents) and hands it to
+ * the workers, after taking one back when all are busy. */
+static int seal_batch(nsi_writer *w)
+{
+    if (!nsi_workers_filling_docs(w->workers))
+        return NS_OK;
+    int rc;
+    while (nsi_workers_pending(w->workers) >= nsi_workers_threads(w->workers))
+        if ((rc = take_batch(w, 1)))
+            return rc;
+    uint64_t id = new_seg_id(w);
+    if ((rc = nsi_workers_submit(w->workers, id, next_generation(w), &w->schema, w->fill_base)))
+        return werr(w, rc, "%s: %s", w->dir, ns_strerror(rc));
+    w->next_seg_id++;
+    w->fill_base = w->pend_next;
+    return NS_OK;
+}
+
+static int flush_batches(nsi_writer *w);
+
+/* After a document was put: seal the batch when it is full, and take back
+ * what the workers have built. Past 2^31 documents put without a commit,
+ * every batch is taken back so that the numbering starts again. */
+static int batches_after_put(nsi_writer *w)
+{
+    if (w->pend_next >= (1u << 31))
+        return flush_batches(w);
+    int rc = NS_OK;
+    if (nsi_workers_filling_bytes(w->workers) >= w->batch_bytes)
+        rc = seal_batch(w);
+    while (!rc)
+        rc = take_batch(w, 0);
+    return rc == NS_ENOTFOUND ? NS_OK : rc;
+}
+
+/* Every batch sealed, built and in the list (before a commit). */
+static int flush_batches(nsi_writer *w)
+{
+    int rc = seal_batch(w);
+    while (!rc && nsi_workers_pending(w->workers))
+        rc = take_batch(w, 1);
+    if (rc)
+        return rc;
+    w->pend_next = w->fill_base = 0;
+    if (w->mem_deleted)
+        memset(w->mem_deleted, 0, w->mem_deleted_cap);
+    return NS_OK;
+}
+
+/* Writes the documents put since the last flush as new segments (not yet
+ * committed). */
+static int flush_mem(nsi_writer *w) { return w->workers ? flush_batches(w) : flush_serial(w); }
 
 #define DOCID(doc) (int)((doc)->id_len > 200 ? 200 : (doc)->id_len), (doc)->id
 
@@ -701,9 +873,12 @@ int nsi_writer_put_fields(void *vw, const ns_doc *doc, const ns_field *fields, s
         }
         result = NS_PUT_UPDATED;
     }
-    uint32_t docnum;
-    rc = nsi_memindex_add(w->mem, w->an, doc, w->rec.data, w->rec.len, hash, w->mf, nmf, &docnum,
-                          NULL);
+    uint32_t docnum = w->pend_next;
+    if (w->workers)
+        rc = nsi_workers_add(w->workers, w->rec.data, w->rec.len, hash, w->mf, nmf);
+    else
+        rc = nsi_memindex_add(w->mem, w->an, doc, w->rec.data, w->rec.len, hash, w->mf, nmf,
+                              &docnum, NULL);
     if (rc)
         return werr(w, rc, "document %.*s: %s", DOCID(doc), ns_strerror(rc));
     if ((rc = learn_fields(w, w->mf, nmf)))
@@ -717,8 +892,14 @@ int nsi_writer_put_fields(void *vw, const ns_doc *doc, const ns_field *fields, s
     w->dirty = 1;
     if (outcome)
         *outcome = result;
-    if (nsi_memindex_bytes(w->mem) >= w->opts.flush_bytes && (rc = flush_mem(w)))
+    if (w->workers) {
+        w->pend_next++;
+        w->interval_bytes += w->rec.len;
+        if ((rc = batches_after_put(w)))
+            return fail_stop(w, rc);
+    } else if (nsi_memindex_bytes(w->mem) >= w->flush_at && (rc = flush_mem(w))) {
         return fail_stop(w, rc);
+    }
     if (w->opts.commit_every && ++w->since_commit >= w->opts.commit_every)
         return commit_and_merge(w);
     return NS_OK;
@@ -892,30 +1073,52 @@ static unsigned tier_of(uint32_t live)
     return t;
 }
 
-/* One round of the tiered policy; *merged says whether anything happened. */
+/* The leftmost run of MERGE_FACTOR neighbouring segments whose live
+ * documents are all in tier (exact) or at most in it: its first index, or
+ * -1. */
+static int64_t tier_run(const nsi_writer *w, unsigned tier, int exact)
+{
+    uint32_t run = 0;
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        unsigned t = tier_of(w->segs[i].ndocs - w->segs[i].ndeleted);
+        run = (exact ? t == tier : t <= tier) ? run + 1 : 0;
+        if (run == MERGE_FACTOR)
+            return (int64_t)i + 1 - MERGE_FACTOR;
+    }
+    return -1;
+}
+
+/* One round of the tiered policy; *merged says whether anything happened.
+ * Only neighbours are merged, and a merge's result takes their place, so
+ * the list keeps the documents in the order they were put, whatever the
+ * flushes made of them: that order, and with it the ties between equal
+ * scores, is the same for any number of writer threads or flush size. The
+ * smallest tier first: ten neighbours of one tier; when deletions have
+ * left tiers so mixed that no such run exists and the list has grown to
+ * three times the factor, ten neighbours of at most a tier. */
 static int merge_policy(nsi_writer *w, int *merged)
 {
     *merged = 0;
-    uint32_t idx[MERGE_FACTOR];
-    for (unsigned tier = 0; tier < 12; tier++) {
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < w->nsegs && n < MERGE_FACTOR; i++) {
-            const wseg *s = &w->segs[i];
-            uint32_t live = s->ndocs - s->ndeleted;
-            /* a segment that is mostly deleted is rewritten on its own */
-            if (s->ndeleted * 2 > s->ndocs) {
-                *merged = 1;
-                return merge_some(w, &i, 1);
-            }
-            if (tier_of(live) == tier)
-                idx[n++] = i;
-        }
-        if (n == MERGE_FACTOR) {
+    for (uint32_t i = 0; i < w->nsegs; i++) {
+        const wseg *s = &w->segs[i];
+        /* a segment that is mostly deleted is rewritten on its own */
+        if (s->ndeleted * 2 > s->ndocs) {
             *merged = 1;
-            return merge_some(w, idx, n);
+            return merge_some(w, &i, 1);
         }
     }
-    return NS_OK;
+    int64_t first = -1;
+    for (unsigned tier = 0; tier < 12 && first < 0; tier++)
+        first = tier_run(w, tier, 1);
+    for (unsigned tier = 0; tier < 12 && first < 0 && w->nsegs >= 3 * MERGE_FACTOR; tier++)
+        first = tier_run(w, tier, 0);
+    if (first < 0)
+        return NS_OK;
+    uint32_t idx[MERGE_FACTOR];
+    for (uint32_t k = 0; k < MERGE_FACTOR; k++)
+        idx[k] = (uint32_t)first + k;
+    *merged = 1;
+    return merge_some(w, idx, MERGE_FACTOR);
 }
 
 static int commit_steps(nsi_writer *w)
@@ -927,6 +1130,11 @@ static int commit_steps(nsi_writer *w)
         return NS_OK;
     if ((rc = write_commit(w)))
         return rc;
+    if (w->workers && w->interval_bytes) {
+        w->last_interval = w->interval_bytes;
+        w->interval_bytes = 0;
+        size_batches(w);
+    }
     w->dirty = 0;
     w->since_commit = 0;
     if ((rc = drop_empty(w)))
@@ -974,25 +1182,33 @@ static int commit_and_merge(nsi_writer *w)
 int nsi_writer_commit(void *w) { return commit_and_merge(w); }
 
 /* The end of a run (ns_writer_tidy): commits, then merges the segments this
- * writer wrote into one when there are several. A one-shot build then leaves
+ * writer wrote (and any older ones after the first of them) into one when
+ * there are several. A one-shot build then leaves
  * one segment, as --optimize would, while a run that adds a little to a big
  * index merges only its own small segments (docs/architecture.md). */
 int nsi_writer_tidy(void *vw)
 {
     nsi_writer *w = vw;
-    int rc = commit_and_merge(w);
+    /* the commit first, without the policy: its merges would be merged
+     * again just below */
+    int rc = commit_once(w);
     if (rc)
         return rc;
     uint32_t *idx = malloc((w->nsegs ? w->nsegs : 1) * sizeof *idx), n = 0;
     if (!idx)
         return werr(w, NS_ENOMEM, "out of memory");
+    /* from the first of them to the end, older ones in between included, so
+     * that documents keep their order (merge_policy) */
     for (uint32_t i = 0; i < w->nsegs; i++)
-        if (w->segs[i].seg->id >= w->first_seg_id)
+        if (n || w->segs[i].seg->id >= w->first_seg_id)
             idx[n++] = i;
     if (n >= 2 && (rc = fail_stop(w, merge_some(w, idx, n))) == NS_OK)
         rc = commit_once(w);
     free(idx);
-    return rc ? merge_failed(w, rc) : NS_OK;
+    if (rc)
+        return merge_failed(w, rc);
+    /* then the policy over the older segments and the new one */
+    return commit_and_merge(w);
 }
 
 int nsi_writer_optimize(void *vw)

@@ -11,7 +11,8 @@
 #                           previous survivor: an acknowledged document is
 #                           never lost, a half batch never shows;
 #   nsearch                 answers.
-# The next run starts from the survivor (like a user re-running nindex); a
+# Every other run uses -j 2 (worker threads write the segments), the others
+# -j 1. The next run starts from the survivor (like a user re-running nindex); a
 # finished index starts over empty.
 # NS_KILLS (default 50) sets the number of kills; tests/long/kill.sh runs many.
 set -euo pipefail
@@ -35,6 +36,10 @@ total = len(ids)
 pos = {d: i for i, d in enumerate(ids)}
 idx = os.path.join(tmp, "idx")
 cmd = [nindex, "-q", "--progress=never", f"--commit-every={K}", "--optimize", "-d", idx, corpus]
+# every other run writes its segments on worker threads (-j 2), the others
+# on nindex's own (-j 1)
+def jobs(n):
+    return cmd[:1] + [f"-j{1 + n % 2}"] + cmd[1:]
 rng = random.Random(seed)
 start = time.monotonic()
 
@@ -64,7 +69,7 @@ def survivors():
 
 # how long an uninterrupted run takes, to spread the kills over it
 t0 = time.monotonic()
-subprocess.run(cmd, check=True)
+subprocess.run(jobs(0), check=True)
 full_run = time.monotonic() - t0
 if survivors() != total:
     fail("an uninterrupted run did not index everything")
@@ -75,7 +80,7 @@ killed = completed = 0
 boundaries = 0
 while killed < kills:
     base = m
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(jobs(killed + completed), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     delay = rng.uniform(0, full_run * (1.1 - base / total))
     try:
         p.wait(timeout=delay)

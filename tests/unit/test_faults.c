@@ -7,7 +7,8 @@
  *   persist  call N and every later call fail with ENOSPC (disk full);
  *   crash    from call N on nothing reaches the disk (a crash at that moment).
  * Two operations: an indexing run (open, 40 puts with a commit every 10,
- * commit, close) on an index that holds the seeds, and a merge
+ * commit, close) on an index that holds the seeds (once with the writer's
+ * segments built by two worker threads, ns_writer_options.threads), and a merge
  * (ns_writer_optimize) of an index of several segments with deletions.
  * After every run, with faults off:
  *   - ns_index_check(full) passes;
@@ -141,6 +142,7 @@ typedef struct loop {
     unsigned unclear;     /* failures whose message lacks the cause */
     unsigned not_stopped; /* failures after which the writer still worked */
     unsigned bad_state;   /* check failed or wrong document set */
+    unsigned threads;     /* the writer's worker threads (index loops) */
 } loop;
 
 static void report(const loop *l)
@@ -178,8 +180,10 @@ static int run_index(loop *l, unsigned long n, unsigned *acked)
     ns_writer *w = NULL;
     char err[NS_ERRBUF_SIZE] = "";
     *acked = 0;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.threads = l->threads;
     nsi_io_fault(l->mode, n, l->err);
-    int rc = ns_writer_open(&w, work, NULL, err, sizeof err);
+    int rc = ns_writer_open(&w, work, &wo, err, sizeof err);
     for (unsigned i = 0; !rc && i < ndocs; i++) {
         rc = rt_put_synth(w, &vocab, i);
         if (!rc && (i + 1) % batch == 0) {
@@ -308,32 +312,40 @@ static void setup(void)
     CHECK_EQ_INT(ns_index_check(base_b, 1, err, sizeof err), NS_OK);
 }
 
-static void test_index_once_eio(void)
+static void index_once_eio(unsigned threads)
 {
-    loop l = {"index, once EIO", NSI_FAULT_ONCE, EIO, 0, 0, 0, 0, 0};
+    loop l = {"index, once EIO", NSI_FAULT_ONCE, EIO, 0, 0, 0, 0, 0, threads};
     loop_index(&l);
     report(&l);
     CHECK(l.iterations > 50);
     CHECK_EQ_INT(l.unclear + l.not_stopped + l.bad_state, 0);
 }
 
-static void test_index_persist_enospc(void)
+static void index_persist_enospc(unsigned threads)
 {
-    loop l = {"index, persist ENOSPC", NSI_FAULT_PERSIST, ENOSPC, 0, 0, 0, 0, 0};
+    loop l = {"index, persist ENOSPC", NSI_FAULT_PERSIST, ENOSPC, 0, 0, 0, 0, 0, threads};
     loop_index(&l);
     report(&l);
     CHECK(l.iterations > 50);
     CHECK_EQ_INT(l.unclear + l.not_stopped + l.bad_state, 0);
 }
 
-static void test_index_crash(void)
+static void index_crash(unsigned threads)
 {
-    loop l = {"index, crash", NSI_FAULT_CRASH, 0, 0, 0, 0, 0, 0};
+    loop l = {"index, crash", NSI_FAULT_CRASH, 0, 0, 0, 0, 0, 0, threads};
     loop_index(&l);
     report(&l);
     CHECK(l.iterations > 50);
     CHECK_EQ_INT(l.bad_state, 0);
 }
+
+static void test_index_once_eio(void) { index_once_eio(1); }
+static void test_index_persist_enospc(void) { index_persist_enospc(1); }
+static void test_index_crash(void) { index_crash(1); }
+/* the same with the segments built and written by two worker threads */
+static void test_index_once_eio_2(void) { index_once_eio(2); }
+static void test_index_persist_enospc_2(void) { index_persist_enospc(2); }
+static void test_index_crash_2(void) { index_crash(2); }
 
 static void test_merge(void)
 {
@@ -347,7 +359,7 @@ static void test_merge(void)
                  {"merge, persist ENOSPC", NSI_FAULT_PERSIST, ENOSPC},
                  {"merge, crash", NSI_FAULT_CRASH, 0}};
     for (size_t i = 0; i < 3; i++) {
-        loop l = {modes[i].name, modes[i].mode, modes[i].err, 0, 0, 0, 0, 0};
+        loop l = {modes[i].name, modes[i].mode, modes[i].err, 0, 0, 0, 0, 0, 1};
         loop_merge(&l, &want);
         report(&l);
         CHECK(l.iterations > 20);
@@ -596,5 +608,6 @@ static void teardown(void)
 }
 
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_index_once_eio), NST(test_index_persist_enospc),
-                     NST(test_index_crash), NST(test_merge), NST(test_sync_order),
-                     NST(test_short_writes))
+                     NST(test_index_crash), NST(test_index_once_eio_2),
+                     NST(test_index_persist_enospc_2), NST(test_index_crash_2), NST(test_merge),
+                     NST(test_sync_order), NST(test_short_writes))

@@ -16,7 +16,8 @@
  * whose commit was written but whose merge failed must return NS_EMERGE
  * with "committed, but the merge after it failed" and the cause, keep all
  * ten documents live and the index clean, and the next writer's commit
- * must merge. nindex's commit step (indexer/run.c) is run on one such
+ * must merge. Every case runs once more with two worker threads
+ * (ns_writer_options.threads). nindex's commit step (indexer/run.c) is run on one such
  * failure: it warns, and the run's status stays a success. */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +37,19 @@
 #include "nindex.h"
 
 static char root[3000];
+
+/* Every case runs twice: with the writer on one thread, then (cases named
+ * _2, in a folder of their own) with two worker threads building its
+ * segments (ns_writer_options.threads). */
+static unsigned threads = 1;
+
+static const ns_writer_options *wopts(void)
+{
+    static ns_writer_options o;
+    o = (ns_writer_options)NS_WRITER_OPTIONS_INIT;
+    o.threads = threads;
+    return &o;
+}
 
 static ns_doc doc_of(const char *id, const char *body)
 {
@@ -85,7 +99,7 @@ static unsigned live_docs(const char *dir)
     ns_writer *w;
     char err[NS_ERRBUF_SIZE];
     unsigned n = 0;
-    if (ns_writer_open(&w, dir, NULL, err, sizeof err)) {
+    if (ns_writer_open(&w, dir, wopts(), err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", dir, err);
         return 0;
     }
@@ -131,7 +145,7 @@ static void identity_case(int how, const char *expect)
     snprintf(old, sizeof old, "%s.old", dir);
     ns_writer *w, *w2 = NULL;
     char err[NS_ERRBUF_SIZE];
-    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_open(&w, dir, wopts(), err, sizeof err), NS_OK);
     CHECK_EQ_INT(put(w, "a"), NS_OK);
     CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
     CHECK_EQ_INT(put(w, "b"), NS_OK);
@@ -158,7 +172,7 @@ static void identity_case(int how, const char *expect)
     case LOCK_TAKEN:
         snprintf(old, sizeof old, "%s/LOCK", dir);
         CHECK(unlink(old) == 0);
-        CHECK_EQ_INT(ns_writer_open(&w2, dir, NULL, err, sizeof err), NS_OK);
+        CHECK_EQ_INT(ns_writer_open(&w2, dir, wopts(), err, sizeof err), NS_OK);
         break;
     }
     int rc = ns_writer_commit(w);
@@ -219,7 +233,7 @@ static void test_check_passes_when_nothing_changed(void)
     snprintf(dir, sizeof dir, "%s/same", root);
     ns_writer *w;
     char err[NS_ERRBUF_SIZE];
-    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_open(&w, dir, wopts(), err, sizeof err), NS_OK);
     for (int i = 0; i < 5; i++) {
         char id[16];
         snprintf(id, sizeof id, "d%d", i);
@@ -240,7 +254,7 @@ static void test_exclusive_names_and_leftovers(void)
     snprintf(dir, sizeof dir, "%s/excl", root);
     ns_writer *w;
     char err[NS_ERRBUF_SIZE];
-    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_open(&w, dir, wopts(), err, sizeof err), NS_OK);
     CHECK_EQ_INT(put(w, "a"), NS_OK);
     CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
     nsi_commit c;
@@ -287,7 +301,7 @@ static void test_exclusive_names_and_leftovers(void)
         if (f)
             fclose(f);
     }
-    CHECK_EQ_INT(ns_writer_open(&w, dir, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_open(&w, dir, wopts(), err, sizeof err), NS_OK);
     for (int i = 0; i < 2; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, left[i]);
         CHECK(stat(p, &st) != 0 && errno == ENOENT);
@@ -313,7 +327,7 @@ static void test_merge_fails_after_commit(void)
     snprintf(work, sizeof work, "%s/merge-work", root);
     ns_writer *w;
     char err[NS_ERRBUF_SIZE];
-    CHECK_EQ_INT(ns_writer_open(&w, base, NULL, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_open(&w, base, wopts(), err, sizeof err), NS_OK);
     for (int i = 0; i < 9; i++) { /* nine one-document segments: tier 0 */
         char id[16];
         snprintf(id, sizeof id, "m%d", i);
@@ -327,7 +341,7 @@ static void test_merge_fails_after_commit(void)
     int nindex_checked = 0;
     for (unsigned long n = 1; n < 10000; n++) {
         copy_dir(base, work);
-        CHECK_EQ_INT(ns_writer_open(&w, work, NULL, err, sizeof err), NS_OK);
+        CHECK_EQ_INT(ns_writer_open(&w, work, wopts(), err, sizeof err), NS_OK);
         CHECK_EQ_INT(put(w, "m9"), NS_OK);
         nsi_io_fault(NSI_FAULT_PERSIST, n, ENOSPC);
         int rc = ns_writer_commit(w);
@@ -360,7 +374,7 @@ static void test_merge_fails_after_commit(void)
                 ns_writer_close(w);
                 /* nindex's commit step on the same failure */
                 copy_dir(base, work);
-                CHECK_EQ_INT(ns_writer_open(&w, work, NULL, err, sizeof err), NS_OK);
+                CHECK_EQ_INT(ns_writer_open(&w, work, wopts(), err, sizeof err), NS_OK);
                 ni_run r;
                 memset(&r, 0, sizeof r);
                 r.w = w;
@@ -402,7 +416,7 @@ static void test_merge_fails_after_commit(void)
             CHECK_EQ_INT(check(work), NS_OK);
             CHECK_EQ_INT(live_docs(work), 10);
             /* the next run merges: a commit with nothing new */
-            CHECK_EQ_INT(ns_writer_open(&w, work, NULL, err, sizeof err), NS_OK);
+            CHECK_EQ_INT(ns_writer_open(&w, work, wopts(), err, sizeof err), NS_OK);
             CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
             ns_writer_close(w);
             CHECK_EQ_INT(nsegments(work), 1);
@@ -435,8 +449,37 @@ static void setup(void)
 
 static void teardown(void) { tc_rmdir(root); }
 
+static void with_two_threads(void (*fn)(void))
+{
+    char saved[sizeof root];
+    memcpy(saved, root, sizeof root);
+    snprintf(root, sizeof root, "%.2900s/j2", saved);
+    mkdir(root, 0755);
+    threads = 2;
+    fn();
+    threads = 1;
+    memcpy(root, saved, sizeof root);
+}
+
+#define TWO_THREADS(fn)                                                                            \
+    static void fn##_2(void) { with_two_threads(fn); }
+TWO_THREADS(test_folder_renamed_and_recreated)
+TWO_THREADS(test_folder_deleted_and_recreated)
+TWO_THREADS(test_folder_moved_away)
+TWO_THREADS(test_lock_unlinked)
+TWO_THREADS(test_lock_taken_by_second_writer)
+TWO_THREADS(test_check_passes_when_nothing_changed)
+TWO_THREADS(test_exclusive_names_and_leftovers)
+TWO_THREADS(test_merge_fails_after_commit)
+
 NS_TEST_MAIN_FIXTURE(setup, teardown, NST(test_folder_renamed_and_recreated),
                      NST(test_folder_deleted_and_recreated), NST(test_folder_moved_away),
                      NST(test_lock_unlinked), NST(test_lock_taken_by_second_writer),
                      NST(test_check_passes_when_nothing_changed),
-                     NST(test_exclusive_names_and_leftovers), NST(test_merge_fails_after_commit))
+                     NST(test_exclusive_names_and_leftovers), NST(test_merge_fails_after_commit),
+                     NST(test_folder_renamed_and_recreated_2),
+                     NST(test_folder_deleted_and_recreated_2), NST(test_folder_moved_away_2),
+                     NST(test_lock_unlinked_2), NST(test_lock_taken_by_second_writer_2),
+                     NST(test_check_passes_when_nothing_changed_2),
+                     NST(test_exclusive_names_and_leftovers_2),
+                     NST(test_merge_fails_after_commit_2))
