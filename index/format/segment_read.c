@@ -27,8 +27,9 @@ static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 
 static const char *sec_name(int k)
 {
-    static const char *names[] = {"?",     "INFO",   "TERMS",  "TERMIDX", "POSTINGS", "POSITIONS",
-                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS",   "VALUES"};
+    static const char *names[] = {"?",         "INFO",   "TERMS",  "TERMIDX", "POSTINGS",
+                                  "POSITIONS", "NORMS",  "DOCMAP", "STORED",  "FIELDS",
+                                  "CHECKS",    "VALUES", "SURFACE"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -167,9 +168,8 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     s->ndocs = nsi_get_u32le(m + 24);
     uint32_t nsec = nsi_get_u32le(m + 28);
     uint64_t toff = nsi_get_u64le(foot);
-    uint32_t want_sec = version >= NSI_SEG_VERSION_VALUES   ? NSI_SEC_VALUES
-                        : version >= NSI_SEG_VERSION_CHECKS ? NSI_SEC_CHECKS
-                                                            : NSI_SEC_FIELDS;
+    int order[NSI_SEC_COUNT];
+    uint32_t want_sec = nsi_seg_layout(version, order);
     if (s->id != seg_id || nsec != want_sec || toff < NSI_SEG_HEADER_BYTES ||
         toff + (uint64_t)nsec * NSI_SEG_TABLE_ENTRY != s->size - NSI_SEG_FOOTER_BYTES)
         return corrupt(s, err, errlen, "header or footer inconsistent");
@@ -178,12 +178,10 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     if (nsi_crc32(table, (size_t)nsec * NSI_SEG_TABLE_ENTRY) != s->table_crc)
         return corrupt(s, err, errlen, "section table: checksum mismatch");
     uint64_t prev_end = NSI_SEG_HEADER_BYTES;
-    /* the table lists sections in file order: by kind, but (version 5)
-     * VALUES before CHECKS, the last section */
+    /* the table lists sections in file order: by kind, but (version 5 and
+     * later) VALUES and SURFACE before CHECKS, the last section */
     for (uint32_t i = 1; i <= nsec; i++) {
-        uint32_t k = nsec == NSI_SEC_VALUES && i >= NSI_SEC_CHECKS
-                         ? (i == NSI_SEC_CHECKS ? NSI_SEC_VALUES : NSI_SEC_CHECKS)
-                         : i;
+        uint32_t k = (uint32_t)order[i - 1];
         const uint8_t *t = table + (i - 1) * NSI_SEG_TABLE_ENTRY;
         uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
         if (nsi_get_u32le(t) != k || off < prev_end || off > toff || len > toff - off)
@@ -714,4 +712,66 @@ int nsi_pcur_block_bound(const nsi_pcur *c, uint32_t doc, nsi_skip *sk)
         b++;
     }
     return 0;
+}
+
+unsigned nsi_seg_layout(uint32_t version, int order[NSI_SEC_COUNT])
+{
+    unsigned n = 0;
+    for (int k = NSI_SEC_INFO; k <= NSI_SEC_FIELDS; k++)
+        order[n++] = k;
+    if (version >= NSI_SEG_VERSION_VALUES)
+        order[n++] = NSI_SEC_VALUES;
+    if (version >= NSI_SEG_VERSION_SURFACE)
+        order[n++] = NSI_SEC_SURFACE;
+    if (version >= NSI_SEG_VERSION_CHECKS)
+        order[n++] = NSI_SEC_CHECKS; /* always the last */
+    return n;
+}
+
+int nsi_surfit_start(nsi_surfit *it, const nsi_seg *s, char *err, size_t errlen)
+{
+    memset(it, 0, sizeof *it);
+    it->s = s;
+    const uint8_t *p = s->sec[NSI_SEC_SURFACE].p;
+    size_t len = s->sec[NSI_SEC_SURFACE].len;
+    if (s->version < NSI_SEG_VERSION_SURFACE || !p)
+        return NS_OK; /* no entries */
+    int rc = nsi_seg_touch(s, p, len, err, errlen);
+    if (rc)
+        return rc;
+    it->p = p;
+    it->end = p + len;
+    if (nsi_varint_get(&it->p, it->end, &it->left))
+        return corrupt(s, err, errlen, "section SURFACE: bad entry count");
+    return NS_OK;
+}
+
+int nsi_surfit_next(nsi_surfit *it, char *err, size_t errlen)
+{
+    if (it->left == 0) {
+        if (it->p != it->end)
+            return corrupt(it->s, err, errlen, "section SURFACE: bytes after the last entry");
+        return 1;
+    }
+    uint64_t prefix, suffix, df;
+    if (nsi_varint_get(&it->p, it->end, &prefix) || nsi_varint_get(&it->p, it->end, &suffix) ||
+        prefix > it->len || suffix > NS_MAX_TERM_BYTES - prefix || prefix + suffix == 0 ||
+        suffix > (uint64_t)(it->end - it->p))
+        return corrupt(it->s, err, errlen, "section SURFACE: bad entry");
+    const uint8_t *w = it->p;
+    it->p += suffix;
+    if (nsi_varint_get(&it->p, it->end, &df) || df == 0 || df > it->s->ndocs)
+        return corrupt(it->s, err, errlen, "section SURFACE: bad document frequency");
+    /* strictly ascending: the first differing byte is larger, or the
+     * previous word is a prefix of this one */
+    if (it->len && suffix == 0)
+        return corrupt(it->s, err, errlen, "section SURFACE: words out of order");
+    if (it->len && prefix < it->len && (uint8_t)w[0] <= (uint8_t)it->word[prefix])
+        return corrupt(it->s, err, errlen, "section SURFACE: words out of order");
+    memcpy(it->word + prefix, w, (size_t)suffix);
+    it->len = (size_t)(prefix + suffix);
+    it->word[it->len] = 0;
+    it->df = df;
+    it->left--;
+    return NS_OK;
 }
