@@ -33,6 +33,9 @@ typedef struct nsi_snap {
      * body read on it fails with damage (NS_ECORRUPT) without reading it. */
     atomic_int damaged;
     char damage[NSI_ERRMSG];
+    /* The segments' surface forms as one lexicon (read/surface.c), built by
+     * the first spelling lookup; freed with the generation. */
+    struct nsi_lexicon *_Atomic lexicon;
 } nsi_snap;
 
 /* The native backend's state of an open index (ns_index.impl). */
@@ -83,5 +86,10 @@ void nsi_reader_results_release(ns_results *r);
 size_t nsi_reader_field_count(ns_index *idx);
 int nsi_reader_field(ns_index *idx, size_t i, const char **name, int *type);
 int nsi_check(const char *path, int full, char *err, size_t errlen);
+/* The backend's spell (backend.h), from the current generation's SURFACE
+ * sections (read/surface.c). */
+struct nsi_spell;
+int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max,
+                     struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 
 #endif
