@@ -1,0 +1,331 @@
+/* test_suggest.c — spelling suggestions (ns_suggest, docs/query-language.md
+ * "Did you mean"):
+ *  - the lexicon walk (query/lexicon.c) finds exactly the words a brute-force
+ *    Damerau distance finds within the budget, a transposition counting one,
+ *    best first by (distance, df);
+ *  - SURFACE round trip: a segment lists each word as written (folded) once
+ *    with the number of documents holding it; a merge sums them; --check
+ *    --full passes; a document deleted before a merge leaves an estimate
+ *    from above;
+ *  - on the BBC News corpus, a list of common misspellings
+ *    (tests/data/misspellings.txt) gets the right suggestion at least 80% of
+ *    the time, and correctly spelled queries that have hits (words of the
+ *    documents' titles) get one at most 10% of the time; a suggestion always
+ *    has matches. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "corpus.h"
+#include "format/commit.h"
+#include "format/segment.h"
+#include "nsearch.h"
+#include "nstest.h"
+#include "query/fuzzy.h"
+#include "query/lexicon.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_lexicon_walk(void)
+{
+    /* a dictionary of random words over a small alphabet, so many are close */
+    enum { N = 3000 };
+    char **w = malloc(N * sizeof *w);
+    uint64_t seed = 12345;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        int len = 3 + (int)((seed >> 33) % 6);
+        w[i] = malloc((size_t)len + 1);
+        for (int k = 0; k < len; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            w[i][k] = (char)('a' + (seed >> 33) % 5);
+        }
+        w[i][len] = 0;
+    }
+    qsort(w, N, sizeof *w, cmp_str);
+    nsi_lexicon *lx;
+    CHECK_EQ_INT(nsi_lexicon_new(&lx), NS_OK);
+    size_t n = 0;
+    for (int i = 0; i < N; i++) {
+        if (i && !strcmp(w[i], w[i - 1]))
+            continue;
+        CHECK_EQ_INT(nsi_lexicon_push(lx, w[i], strlen(w[i]), (uint64_t)(i % 17 + 1)), NS_OK);
+        n++;
+    }
+    CHECK_EQ_INT(nsi_lexicon_size(lx), n);
+    /* out of order is refused */
+    CHECK_EQ_INT(nsi_lexicon_push(lx, "aaa", 3, 1), NS_EINVAL);
+    const char *queries[] = {"abcde", "eeee", "abc", "dcbaab", "aaaaaaa", "bad"};
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        for (unsigned max = 1; max <= 2; max++) {
+            nsi_spell out[4096];
+            size_t got;
+            uint64_t df;
+            size_t ql = strlen(queries[q]);
+            CHECK_EQ_INT(nsi_lexicon_near(lx, queries[q], ql, max, out, 4096, &got, &df), NS_OK);
+            size_t want = 0;
+            for (int i = 0; i < N; i++) {
+                if (i && !strcmp(w[i], w[i - 1]))
+                    continue;
+                unsigned d = nsi_fuzzy_distance(queries[q], ql, w[i], strlen(w[i]));
+                want += d >= 1 && d <= max;
+            }
+            CHECK_EQ_INT(got, want);
+            for (size_t i = 0; i < got; i++) {
+                CHECK_EQ_INT(out[i].dist,
+                             nsi_fuzzy_distance(queries[q], ql, out[i].word, out[i].len));
+                if (i)
+                    CHECK(out[i - 1].dist < out[i].dist ||
+                          (out[i - 1].dist == out[i].dist && out[i - 1].df >= out[i].df));
+            }
+        }
+    }
+    nsi_lexicon_free(lx);
+    /* a transposition is one edit */
+    CHECK_EQ_INT(nsi_lexicon_new(&lx), NS_OK);
+    CHECK_EQ_INT(nsi_lexicon_push(lx, "receipt", 7, 5), NS_OK);
+    CHECK_EQ_INT(nsi_lexicon_push(lx, "receive", 7, 40), NS_OK);
+    CHECK_EQ_INT(nsi_lexicon_push(lx, "recipe", 6, 90), NS_OK);
+    nsi_spell out[4];
+    size_t got;
+    uint64_t df;
+    CHECK_EQ_INT(nsi_lexicon_near(lx, "recieve", 7, 1, out, 4, &got, &df), NS_OK);
+    CHECK_EQ_INT(got, 1);
+    CHECK_EQ_STR(out[0].word, "receive");
+    CHECK_EQ_INT(out[0].dist, 1);
+    CHECK_EQ_INT(df, 0);
+    CHECK_EQ_INT(nsi_lexicon_near(lx, "receive", 7, 2, out, 4, &got, &df), NS_OK);
+    CHECK_EQ_INT(df, 40);
+    nsi_lexicon_free(lx);
+    for (int i = 0; i < N; i++)
+        free(w[i]);
+    free(w);
+}
+
+/* The SURFACE entries of every segment of dir, summed, for word. */
+static uint64_t surface_df(const char *dir, const char *word, uint32_t *nsegs)
+{
+    char err[NS_ERRBUF_SIZE];
+    nsi_commit c;
+    uint64_t df = 0;
+    CHECK_EQ_INT(nsi_commit_read(&c, dir, err, sizeof err), NS_OK);
+    *nsegs = c.nsegs;
+    for (uint32_t k = 0; k < c.nsegs; k++) {
+        nsi_seg *s;
+        CHECK_EQ_INT(nsi_seg_open(&s, dir, c.segs[k].id, err, sizeof err), NS_OK);
+        CHECK_EQ_INT(s->version, NSI_SEG_VERSION);
+        nsi_surfit it;
+        int rc = nsi_surfit_start(&it, s, err, sizeof err);
+        char prev[NS_MAX_TERM_BYTES + 1] = "";
+        while (rc == NS_OK && (rc = nsi_surfit_next(&it, err, sizeof err)) == NS_OK) {
+            CHECK(strcmp(prev, it.word) < 0);
+            memcpy(prev, it.word, it.len + 1);
+            if (!strcmp(it.word, word))
+                df += it.df;
+        }
+        CHECK_EQ_INT(rc, 1);
+        nsi_seg_close(s);
+    }
+    nsi_commit_free(&c);
+    return df;
+}
+
+static void put(ns_writer *w, const char *id, const char *title, const char *body)
+{
+    ns_doc d = {id, strlen(id), title, strlen(title), body, strlen(body), NULL,
+                0,  NULL,       0,     NULL,          0};
+    CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+}
+
+static void test_surface_round_trip_and_merge(void)
+{
+    const char *dir = tc_tmpdir("suggest-surface");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    put(w, "a", "Governments",
+        "The government's spending; GOVERNMENT Governments 2005 caf\xc3\xa9");
+    put(w, "b", "Spending", "spending spending government");
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    uint32_t nsegs;
+    /* folded, unstemmed, once per document; "government's", digits and
+     * words with letters outside ASCII have no entry */
+    CHECK_EQ_INT(surface_df(dir, "government", &nsegs), 2);
+    CHECK_EQ_INT(nsegs, 1);
+    CHECK_EQ_INT(surface_df(dir, "governments", &nsegs), 1);
+    CHECK_EQ_INT(surface_df(dir, "spending", &nsegs), 2);
+    CHECK_EQ_INT(surface_df(dir, "the", &nsegs), 1);
+    CHECK_EQ_INT(surface_df(dir, "s", &nsegs), 0);
+    CHECK_EQ_INT(surface_df(dir, "caf", &nsegs), 0);
+    put(w, "c", "Another government", "budget");
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(surface_df(dir, "government", &nsegs), 3);
+    CHECK_EQ_INT(nsegs, 2);
+    /* merged: summed */
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    CHECK_EQ_INT(surface_df(dir, "government", &nsegs), 3);
+    CHECK_EQ_INT(nsegs, 1);
+    CHECK_EQ_INT(surface_df(dir, "budget", &nsegs), 1);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    /* a deletion: the merge keeps an estimate from above, cut at ndocs */
+    CHECK_EQ_INT(ns_writer_delete(w, "c", 1), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    CHECK_EQ_INT(surface_df(dir, "government", &nsegs), 2);
+    CHECK_EQ_INT(surface_df(dir, "budget", &nsegs), 1);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+    char *s = NULL;
+    CHECK_EQ_INT(ns_suggest(&s, idx, "goverment", 9, NULL), NS_OK);
+    CHECK(s && !strcmp(s, "government"));
+    ns_free(s);
+    /* case kept, operators and other words left alone */
+    const char *q = "Goverment AND \"SPENDNG\"";
+    CHECK_EQ_INT(ns_suggest(&s, idx, q, strlen(q), NULL), NS_OK);
+    CHECK(s && !strcmp(s, "Government AND \"SPENDING\""));
+    ns_free(s);
+    /* a word spelled right: none */
+    CHECK_EQ_INT(ns_suggest(&s, idx, "spending", 8, NULL), NS_OK);
+    CHECK(s == NULL);
+    /* a correction that would match nothing (budget was deleted, AND): none */
+    q = "goverment budgte xyzzy";
+    CHECK_EQ_INT(ns_suggest(&s, idx, q, strlen(q), NULL), NS_OK);
+    CHECK(s == NULL);
+    CHECK_EQ_INT(ns_suggest(NULL, idx, "x", 1, NULL), NS_EINVAL);
+    ns_index_close(idx);
+    tc_rmdir(dir);
+}
+
+typedef struct pair {
+    char bad[64], good[64];
+} pair;
+
+static void test_bbc_misspellings(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/corpora/bbc_news/docs.jsonl", nst_shared_dir());
+    tcorpus c;
+    if (tc_load(&c, path, 0) != 0) {
+        nst_skip("the BBC News corpus is missing");
+        return;
+    }
+    const char *src = getenv("NS_SOURCE_DIR");
+    char lpath[4096];
+    snprintf(lpath, sizeof lpath, "%s/tests/data/misspellings.txt", src ? src : ".");
+    FILE *f = fopen(lpath, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    pair *p = NULL;
+    size_t np = 0;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        p = realloc(p, (np + 1) * sizeof *p);
+        if (sscanf(line, "%63s %63s", p[np].bad, p[np].good) == 2)
+            np++;
+    }
+    fclose(f);
+    CHECK(np >= 60);
+
+    const char *dir = tc_tmpdir("suggest-bbc");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    wo.flush_bytes = 2u << 20; /* several segments, merged by the policy or not */
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    for (size_t i = 0; i < c.n; i++) {
+        ns_doc d = {c.d[i].id,    c.d[i].id_len,
+                    c.d[i].title, c.d[i].title_len,
+                    c.d[i].body,  c.d[i].body_len,
+                    NULL,         0,
+                    NULL,         0,
+                    NULL,         0};
+        CHECK_EQ_INT(ns_writer_put(w, &d, NULL), NS_OK);
+    }
+    CHECK_EQ_INT(ns_writer_commit(w), NS_OK);
+    ns_writer_close(w);
+    ns_index *idx;
+    CHECK_EQ_INT(ns_index_open(&idx, dir, err, sizeof err), NS_OK);
+
+    /* misspellings */
+    size_t right = 0, none = 0;
+    for (size_t i = 0; i < np; i++) {
+        char *s = NULL;
+        CHECK_EQ_INT(ns_suggest(&s, idx, p[i].bad, strlen(p[i].bad), NULL), NS_OK);
+        if (s && !strcmp(s, p[i].good))
+            right++;
+        else if (getenv("NS_TEST_VERBOSE"))
+            printf("  %s -> %s (want %s)\n", p[i].bad, s ? s : "(none)", p[i].good);
+        none += s == NULL;
+        ns_free(s);
+    }
+    /* correctly spelled queries with hits: one and two words of the titles */
+    size_t asked = 0, suggested = 0, unmatched = 0;
+    for (size_t i = 0; i < c.n; i += 7) {
+        char words[2][65];
+        size_t nw = 0;
+        const char *t = c.d[i].title;
+        for (size_t k = 0; k < c.d[i].title_len && nw < 2;) {
+            size_t s = k;
+            while (k < c.d[i].title_len &&
+                   ((t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z')))
+                k++;
+            int alone = (k == c.d[i].title_len || t[k] == ' ') && (s == 0 || t[s - 1] == ' ');
+            if (alone && k - s >= 3 && k - s <= 64) {
+                memcpy(words[nw], t + s, k - s);
+                words[nw++][k - s] = 0;
+            }
+            if (k == s)
+                k++;
+        }
+        for (size_t q = 0; q < nw; q++) {
+            char text[140];
+            if (q == 0)
+                snprintf(text, sizeof text, "%s", words[0]);
+            else
+                snprintf(text, sizeof text, "%s %s", words[0], words[1]);
+            char *s = NULL;
+            CHECK_EQ_INT(ns_suggest(&s, idx, text, strlen(text), NULL), NS_OK);
+            asked++;
+            if (s) {
+                suggested++;
+                if (getenv("NS_TEST_VERBOSE"))
+                    printf("  correct '%s' -> '%s'\n", text, s);
+                /* a suggestion has matches */
+                ns_query *qq;
+                ns_results *r;
+                CHECK_EQ_INT(ns_query_parse(&qq, idx, s, strlen(s), NULL, err, sizeof err, NULL),
+                             NS_OK);
+                ns_search_options so = NS_SEARCH_OPTIONS_INIT;
+                CHECK_EQ_INT(ns_search(&r, idx, qq, &so), NS_OK);
+                unmatched += ns_results_total(r, NULL) == 0;
+                ns_results_free(r);
+                ns_query_free(qq);
+            }
+            ns_free(s);
+        }
+    }
+    printf("misspellings: %zu of %zu right (%.1f%%), %zu without a suggestion\n", right, np,
+           100.0 * (double)right / (double)np, none);
+    printf("correct queries with hits: %zu of %zu got a suggestion (%.1f%%)\n", suggested, asked,
+           100.0 * (double)suggested / (double)asked);
+    CHECK(asked >= 300);
+    CHECK(right * 100 >= np * 80);
+    CHECK(suggested * 100 <= asked * 10);
+    CHECK_EQ_INT(unmatched, 0);
+    ns_index_close(idx);
+    tc_rmdir(dir);
+    tc_free(&c);
+    free(p);
+}
+
+NS_TEST_MAIN(NST(test_lexicon_walk), NST(test_surface_round_trip_and_merge),
+             NST(test_bbc_misspellings))
