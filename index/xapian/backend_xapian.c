@@ -15,6 +15,7 @@ const nsi_backend nsi_backend_xapian = {
     .body = nsi_xap_body,
     .results_release = nsi_xap_results_release,
     .check = NULL, /* xapian-check verifies Xapian databases */
+    .spell = nsi_xap_spell,
     .w_open = nsi_xap_writer_open,
     .w_put = nsi_xap_put,
     .w_delete = nsi_xap_delete,

@@ -94,6 +94,9 @@ struct nsi_xindex {
     size_t nshards;
     nsx_db *db;      /* every reachable shard, as one database */
     nsi_buf warning; /* skipped shards not yet reported */
+    /* The spelling table as one lexicon (query/lexicon.h), built by the first
+     * spelling lookup; dropped by a refresh that changed the database. */
+    struct nsi_lexicon *lexicon;
 };
 
 /* The Xapian state of an open index. */
