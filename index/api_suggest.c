@@ -7,7 +7,8 @@
  * an apostrophe or a non-ASCII letter), of at least NSI_SUGGEST_MIN_LEN
  * letters. Each is looked up, folded, in the backend's spelling lexicon
  * (backend.h, spell) with a budget of 1 edit, 2 from NSI_SUGGEST_LONG
- * letters (a transposition is one edit). A word is replaced when
+ * letters (a transposition is one edit), among the words that share its
+ * first letter. A word is replaced when
  *  - it is absent and a word within the budget is present: the best of
  *    those, by (edits, document frequency);
  *  - or it is present, but a word one edit away is in at least
@@ -95,7 +96,8 @@ static int candidates(ns_index *idx, const char *text, sword *w)
     nsi_spell all[NSI_SUGGEST_CANDS];
     size_t n;
     uint64_t df;
-    int rc = idx->ops->spell(idx, folded, w->len, max, all, NSI_SUGGEST_CANDS, &n, &df);
+    int rc = idx->ops->spell(idx, folded, w->len, max, NSI_SUGGEST_RATIO, all, NSI_SUGGEST_CANDS,
+                             &n, &df);
     if (rc)
         return rc;
     w->ncand = 0;

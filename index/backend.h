@@ -97,11 +97,13 @@ typedef struct nsi_backend {
     /* Spelling (ns_suggest): among the words of the current generation as
      * written (folded, unstemmed: analysis/surface.h), the document frequency
      * of word[0..len) (a surface form) into *df, 0 when absent, and into
-     * out[0..nout) the other words within max edits (<= 2), best first
-     * (query/lexicon.h), *n of them. An index that keeps no such words
-     * answers df 0 and none. NULL: the front door answers NS_EUNSUPPORTED. */
-    int (*spell)(ns_index *idx, const char *word, size_t len, unsigned max, struct nsi_spell *out,
-                 size_t nout, size_t *n, uint64_t *df);
+     * out[0..nout) the other words within max edits (<= 2) with its first
+     * byte, best first; a present word only those one edit away in ratio
+     * times its df or more (nsi_lexicon_near, query/lexicon.h), *n of them.
+     * An index that keeps no such words answers df 0 and none. NULL: the
+     * front door answers NS_EUNSUPPORTED. */
+    int (*spell)(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                 struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 
     /* ---- writing: the backend's writer state is an opaque pointer */
 

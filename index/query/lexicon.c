@@ -12,6 +12,7 @@ struct nsi_lexicon {
     uint32_t *off; /* n + 1 offsets into arena: word i is [off[i], off[i+1]) */
     uint64_t *df;
     size_t n, cap;
+    uint64_t max_df;
 };
 
 int nsi_lexicon_new(nsi_lexicon **out)
@@ -77,6 +78,8 @@ int nsi_lexicon_push(nsi_lexicon *lx, const char *word, size_t len, uint64_t df)
     if (rc)
         return rc;
     lx->df[lx->n] = df;
+    if (df > lx->max_df)
+        lx->max_df = df;
     lx->off[++lx->n] = (uint32_t)lx->arena.len;
     return NS_OK;
 }
@@ -98,6 +101,21 @@ static size_t after_prefix(const nsi_lexicon *lx, size_t i, const char *p, size_
     return lo;
 }
 
+/* The first word not before p[0..plen). */
+static size_t first_at_least(const nsi_lexicon *lx, const char *p, size_t plen)
+{
+    size_t lo = 0, hi = lx->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, wl;
+        const char *w = word_at(lx, mid, &wl);
+        if (cmp(w, wl, p, plen) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Whether a is a better suggestion than b. */
 static int better(const nsi_spell *a, const nsi_spell *b)
 {
@@ -109,24 +127,40 @@ static int better(const nsi_spell *a, const nsi_spell *b)
 }
 
 int nsi_lexicon_near(const nsi_lexicon *lx, const char *word, size_t len, unsigned max,
-                     nsi_spell *out, size_t nout, size_t *n, uint64_t *df)
+                     uint64_t ratio, nsi_spell *out, size_t nout, size_t *n, uint64_t *df)
 {
     *n = 0;
     *df = 0;
+    size_t at = first_at_least(lx, word, len), al;
+    if (at < lx->n) {
+        const char *aw = word_at(lx, at, &al);
+        if (al == len && !memcmp(aw, word, len))
+            *df = lx->df[at];
+    }
+    uint64_t min_df = 0;
+    if (ratio && *df) {
+        if (*df > lx->max_df / ratio)
+            return NS_OK; /* nothing is that much more frequent */
+        min_df = *df * ratio;
+        max = max > 1 ? 1 : max;
+    }
     nsi_fuzzy *f = malloc(sizeof *f);
     if (!f)
         return NS_ENOMEM;
     int rc = nsi_fuzzy_init(f, word, len, max);
-    for (size_t i = 0; !rc && i < lx->n;) {
+    /* only the words that share the query's first byte */
+    size_t i = len ? first_at_least(lx, word, 1) : 0;
+    for (; !rc && i < lx->n;) {
         size_t wl, skip;
         const char *w = word_at(lx, i, &wl);
+        if (len && (wl == 0 || w[0] != word[0]))
+            break;
         int d = nsi_fuzzy_feed(f, w, wl, &skip);
         if (d < 0) {
             i = skip ? after_prefix(lx, i, w, skip) : i + 1;
             continue;
         }
-        if (d == 0) {
-            *df = lx->df[i];
+        if (d == 0 || lx->df[i] < min_df) {
             i++;
             continue;
         }

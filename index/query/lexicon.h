@@ -36,9 +36,14 @@ size_t nsi_lexicon_size(const nsi_lexicon *lx);
 
 /* The df of word[0..len) itself into *df (0 when absent), and into out the
  * at most nout words other than it within max edits (max <=
- * NSI_FUZZY_MAX_DIST), best first: fewer edits, then larger df, then byte
- * order; *n receives how many. Read-only: safe from several threads. */
+ * NSI_FUZZY_MAX_DIST) that start with the same byte (as most spelling
+ * checkers assume, the first letter is taken to be right: the walk covers
+ * one letter's words, not the whole list), best first: fewer edits, then
+ * larger df, then byte order; *n receives how many. With ratio > 0, a word
+ * that is present only gets candidates one edit away in at least ratio
+ * times its df (none at all, without a walk, when no word is that
+ * frequent). Read-only: safe from several threads. */
 int nsi_lexicon_near(const nsi_lexicon *lx, const char *word, size_t len, unsigned max,
-                     nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
+                     uint64_t ratio, nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 
 #endif

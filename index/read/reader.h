@@ -89,7 +89,7 @@ int nsi_check(const char *path, int full, char *err, size_t errlen);
 /* The backend's spell (backend.h), from the current generation's SURFACE
  * sections (read/surface.c). */
 struct nsi_spell;
-int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max,
+int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
                      struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 
 #endif

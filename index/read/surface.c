@@ -59,7 +59,7 @@ static int build(const nsi_snap *s, nsi_lexicon **out)
     return NS_OK;
 }
 
-int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max,
+int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
                      struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df)
 {
     nsi_snap *s = nsi_index_acquire(idx);
@@ -73,7 +73,7 @@ int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max,
         }
     }
     if (!rc)
-        rc = nsi_lexicon_near(lx, word, len, max, out, nout, n, df);
+        rc = nsi_lexicon_near(lx, word, len, max, ratio, out, nout, n, df);
     if (!rc)
         rc = nsi_snap_sound(s);
     nsi_index_release(idx, s);

@@ -27,8 +27,8 @@ int nsi_xap_refresh(ns_index *idx, int *changed);
 const char *nsi_xap_language(const ns_index *idx);
 int nsi_xap_stats(ns_index *idx, ns_stats *st);
 struct nsi_spell;
-int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, struct nsi_spell *out,
-                  size_t nout, size_t *n, uint64_t *df);
+int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                  struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 int nsi_xap_warning(ns_index *idx, char *out, size_t outlen);
 
 /* ---- searching (xsearch.c) */

@@ -328,8 +328,8 @@ static int push_spelling(void *ctx, const char *word, size_t len, uint64_t freq)
 /* The backend's spell (backend.h): the spelling table that the writer fills
  * with each document's words as written, once per document, so its
  * frequencies are document frequencies. */
-int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, nsi_spell *out,
-                  size_t nout, size_t *n, uint64_t *df)
+int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                  nsi_spell *out, size_t nout, size_t *n, uint64_t *df)
 {
     nsi_xindex *x = nsi_xap_of(idx);
     pthread_mutex_lock(&x->mu);
@@ -352,7 +352,7 @@ int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, nsi
             break;
     }
     if (!rc)
-        rc = nsi_lexicon_near(x->lexicon, word, len, max, out, nout, n, df);
+        rc = nsi_lexicon_near(x->lexicon, word, len, max, ratio, out, nout, n, df);
     pthread_mutex_unlock(&x->mu);
     return rc;
 }

@@ -65,16 +65,17 @@ static void test_lexicon_walk(void)
             size_t got;
             uint64_t df;
             size_t ql = strlen(queries[q]);
-            CHECK_EQ_INT(nsi_lexicon_near(lx, queries[q], ql, max, out, 4096, &got, &df), NS_OK);
+            CHECK_EQ_INT(nsi_lexicon_near(lx, queries[q], ql, max, 0, out, 4096, &got, &df), NS_OK);
             size_t want = 0;
             for (int i = 0; i < N; i++) {
                 if (i && !strcmp(w[i], w[i - 1]))
                     continue;
                 unsigned d = nsi_fuzzy_distance(queries[q], ql, w[i], strlen(w[i]));
-                want += d >= 1 && d <= max;
+                want += d >= 1 && d <= max && w[i][0] == queries[q][0];
             }
             CHECK_EQ_INT(got, want);
             for (size_t i = 0; i < got; i++) {
+                CHECK(out[i].word[0] == queries[q][0]);
                 CHECK_EQ_INT(out[i].dist,
                              nsi_fuzzy_distance(queries[q], ql, out[i].word, out[i].len));
                 if (i)
@@ -92,13 +93,20 @@ static void test_lexicon_walk(void)
     nsi_spell out[4];
     size_t got;
     uint64_t df;
-    CHECK_EQ_INT(nsi_lexicon_near(lx, "recieve", 7, 1, out, 4, &got, &df), NS_OK);
+    CHECK_EQ_INT(nsi_lexicon_near(lx, "recieve", 7, 1, 0, out, 4, &got, &df), NS_OK);
     CHECK_EQ_INT(got, 1);
     CHECK_EQ_STR(out[0].word, "receive");
     CHECK_EQ_INT(out[0].dist, 1);
     CHECK_EQ_INT(df, 0);
-    CHECK_EQ_INT(nsi_lexicon_near(lx, "receive", 7, 2, out, 4, &got, &df), NS_OK);
+    CHECK_EQ_INT(nsi_lexicon_near(lx, "receive", 7, 2, 0, out, 4, &got, &df), NS_OK);
     CHECK_EQ_INT(df, 40);
+    CHECK_EQ_INT(got, 2); /* receipt (2 edits), recipe (2) */
+    /* present: only words one edit away in ratio times as many documents */
+    CHECK_EQ_INT(nsi_lexicon_near(lx, "receipt", 7, 2, 2, out, 4, &got, &df), NS_OK);
+    CHECK_EQ_INT(df, 5);
+    CHECK_EQ_INT(got, 0); /* receive is 2 edits away */
+    CHECK_EQ_INT(nsi_lexicon_near(lx, "recipe", 6, 2, 2, out, 4, &got, &df), NS_OK);
+    CHECK_EQ_INT(got, 0); /* nothing has 180 documents: no walk */
     nsi_lexicon_free(lx);
     for (int i = 0; i < N; i++)
         free(w[i]);
