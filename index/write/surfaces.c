@@ -60,7 +60,7 @@ void nsi_surfaces_free(nsi_surfaces *s)
 
 size_t nsi_surfaces_bytes(const nsi_surfaces *s)
 {
-    return s->arena.len + (size_t)s->cap * sizeof(sword) + (size_t)s->tsize * sizeof(uint32_t);
+    return s->arena.len + (size_t)s->n * sizeof(sword); /* as memindex counts its terms */
 }
 
 static uint32_t hash(const char *w, size_t len)
