@@ -196,20 +196,32 @@ int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen);
  * (kinds); returns how many. */
 unsigned nsi_seg_layout(uint32_t version, int order[NSI_SEC_COUNT]);
 
+/* SURFACE: entries per block; a block's first entry is a whole word
+ * (prefix 0) and the section lists each block's offset. */
+#define NSI_SURFACE_BLOCK 32
+
 /* Walks the SURFACE section (version 6; none before: no entries): each call
  * to nsi_surfit_next gives the next word in ascending byte order and its df
- * (word borrowed until the next call). The section's chunks are verified on
- * the first call (nsi_seg_touch). Returns NS_OK, 1 at the end, or
- * NS_ECORRUPT naming the file. */
+ * (word borrowed until the next call). nsi_surfit_start starts at the first
+ * word and verifies the whole section's chunks (nsi_seg_touch);
+ * nsi_surfit_seek starts at the first word of the last block whose first
+ * word is not after key[0..klen) (or of the first block), so that at most
+ * NSI_SURFACE_BLOCK words before the first word >= key come first, and
+ * verifies only the chunks of the blocks it reads. Every word is checked against its block's offset
+ * and its predecessor. Returns NS_OK, 1 at the end, or NS_ECORRUPT naming the file. */
 typedef struct nsi_surfit {
     const nsi_seg *s;
     const uint8_t *p, *end;
-    uint64_t left; /* entries still to read */
+    const uint8_t *blocks, *entries; /* block offsets (u32le), entries */
+    uint64_t count, nblocks;
+    uint64_t next; /* the entry nsi_surfit_next decodes */
     char word[NS_MAX_TERM_BYTES + 1];
     size_t len;
     uint64_t df;
 } nsi_surfit;
 int nsi_surfit_start(nsi_surfit *it, const nsi_seg *s, char *err, size_t errlen);
+int nsi_surfit_seek(nsi_surfit *it, const nsi_seg *s, const char *key, size_t klen, char *err,
+                    size_t errlen);
 int nsi_surfit_next(nsi_surfit *it, char *err, size_t errlen);
 
 typedef struct nsi_terminfo {

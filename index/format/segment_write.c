@@ -28,7 +28,8 @@ struct nsi_segw {
     nsi_valw *values; /* VALUES: typed fields, fingerprints */
     nsi_valw *own;    /* values when the writer's own (else borrowed) */
     nsi_buf values_sec;
-    nsi_buf surface; /* SURFACE entries, front-coded; count put in front */
+    nsi_buf surface;        /* SURFACE entries, front-coded; count put in front */
+    nsi_buf surface_blocks; /* SURFACE: each block's offset in surface, u32le */
     uint64_t nsurface;
     char sprev[NS_MAX_TERM_BYTES + 1];
     size_t sprev_len;
@@ -99,9 +100,10 @@ void nsi_segw_free(nsi_segw *w)
 {
     if (!w)
         return;
-    nsi_buf *bufs[] = {&w->terms,  &w->termidx,    &w->postings,   &w->positions,
-                       &w->norms,  &w->docmap,     &w->stored_sec, &w->termpos,
-                       &w->fields, &w->field_offs, &w->values_sec, &w->surface};
+    nsi_buf *bufs[] = {&w->terms,         &w->termidx,    &w->postings,   &w->positions,
+                       &w->norms,         &w->docmap,     &w->stored_sec, &w->termpos,
+                       &w->fields,        &w->field_offs, &w->values_sec, &w->surface,
+                       &w->surface_blocks};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         nsi_buf_free(bufs[i]);
     nsi_u32vec_free(&w->docs);
@@ -176,9 +178,15 @@ int nsi_segw_surface(nsi_segw *w, const char *word, size_t len, uint64_t df)
         prefix++;
     if (w->nsurface && (prefix == len || (prefix < w->sprev_len &&
                                           (uint8_t)word[prefix] < (uint8_t)w->sprev[prefix])))
-        return NS_EINVAL; /* not ascending */
-    w->surface.limit = (size_t)1 << 40;
+        return NS_EINVAL;          /* not ascending */
+    w->surface.limit = UINT32_MAX; /* block offsets are u32 */
     int rc;
+    if (w->nsurface % NSI_SURFACE_BLOCK == 0) { /* a block starts: the whole word */
+        prefix = 0;
+        w->surface_blocks.limit = (size_t)1 << 40;
+        if ((rc = nsi_buf_put_u32le(&w->surface_blocks, (uint32_t)w->surface.len)))
+            return rc;
+    }
     if ((rc = nsi_buf_put_varint(&w->surface, prefix)) ||
         (rc = nsi_buf_put_varint(&w->surface, len - prefix)) ||
         (rc = nsi_buf_append(&w->surface, word + prefix, len - prefix)) ||
@@ -407,15 +415,19 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
 
     if ((rc = nsi_valw_finish(w->values, w->ndocs, &w->values_sec)))
         goto out;
-    /* SURFACE: the entry count in front of the entries */
+    /* SURFACE: the entry count and the block offsets in front of the
+     * entries */
     nsi_buf ssec = {0};
     ssec.limit = (size_t)1 << 40;
     if ((rc = nsi_buf_put_varint(&ssec, w->nsurface)) ||
+        (rc = nsi_buf_put_varint(&ssec, w->surface_blocks.len / 4)) ||
+        (rc = nsi_buf_append(&ssec, w->surface_blocks.data, w->surface_blocks.len)) ||
         (rc = nsi_buf_append(&ssec, w->surface.data, w->surface.len))) {
         nsi_buf_free(&ssec);
         goto out;
     }
     nsi_buf_free(&w->surface);
+    nsi_buf_free(&w->surface_blocks);
     w->surface = ssec;
     w->nsurface = 0; /* the section is built: no more entries */
     const nsi_buf *secs[NSI_SEC_COUNT + 1] = {

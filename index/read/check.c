@@ -21,7 +21,8 @@
  *     columns count their present documents; the DOCMAP hash covers the
  *     document's field values as the columns give them;
  *  4c. (version 6) SURFACE decodes: words strictly ascending, of 1 to 64
- *     bytes, each df within 1..ndocs;
+ *     bytes, each df within 1..ndocs, every block's offset where its first
+ *     entry (a whole word) is;
  *  5. with full, the stored title and body of every document are analysed
  *     again and must give exactly the postings (term, doc, tf_title, tf_body,
  *     positions) and norms in the segment. This catches an index that is

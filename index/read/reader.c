@@ -37,7 +37,8 @@ static void snap_free(nsi_snap *s)
     free(s->ndeleted);
     free(s->base);
     nsi_schema_free(&s->schema);
-    nsi_lexicon_free(atomic_load(&s->lexicon));
+    for (size_t b = 0; b < 256; b++)
+        nsi_lexicon_free(atomic_load(&s->lexicon[b]));
     free(s);
 }
 

@@ -33,9 +33,10 @@ typedef struct nsi_snap {
      * body read on it fails with damage (NS_ECORRUPT) without reading it. */
     atomic_int damaged;
     char damage[NSI_ERRMSG];
-    /* The segments' surface forms as one lexicon (read/surface.c), built by
-     * the first spelling lookup; freed with the generation. */
-    struct nsi_lexicon *_Atomic lexicon;
+    /* The segments' surface forms that start with byte b as one lexicon
+     * (read/surface.c), lexicon[b], built by the first spelling lookup that
+     * walks them; freed with the generation. */
+    struct nsi_lexicon *_Atomic lexicon[256];
 } nsi_snap;
 
 /* The native backend's state of an open index (ns_index.impl). */

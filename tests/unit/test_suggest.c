@@ -7,6 +7,9 @@
  *    with the number of documents holding it; a merge sums them; --check
  *    --full passes; a document deleted before a merge leaves an estimate
  *    from above;
+ *  - SURFACE blocks: on a segment of many blocks, a seek to every word (and
+ *    to words between them) decodes at most a block's words before it,
+ *    and a seek to a letter then finds that letter's first word;
  *  - on the BBC News corpus, a list of common misspellings
  *    (tests/data/misspellings.txt) gets the right suggestion at least 80% of
  *    the time, and correctly spelled queries that have hits (words of the
@@ -212,6 +215,105 @@ static void test_surface_round_trip_and_merge(void)
     tc_rmdir(dir);
 }
 
+/* The i-th made-up word: 3 to 5 letters spelling i in base 26 ("baa"...). */
+static size_t made_word(unsigned i, char *w)
+{
+    size_t n = 0;
+    char rev[8];
+    unsigned v = i + 26 * 27; /* at least 3 letters, no leading 'a' */
+    while (v) {
+        rev[n++] = (char)('a' + v % 26);
+        v /= 26;
+    }
+    for (size_t k = 0; k < n; k++)
+        w[k] = rev[n - 1 - k];
+    w[n] = 0;
+    return n;
+}
+
+static void test_surface_seek(void)
+{
+    const char *dir = tc_tmpdir("suggest-seek");
+    char err[NS_ERRBUF_SIZE];
+    ns_writer *w;
+    ns_writer_options wo = NS_WRITER_OPTIONS_INIT;
+    CHECK_EQ_INT(ns_writer_open(&w, dir, &wo, err, sizeof err), NS_OK);
+    enum { DOCS = 400, PER = 30 };
+    for (unsigned d = 0; d < DOCS; d++) {
+        char body[PER * 8 + 1], id[16], word[8];
+        size_t at = 0;
+        for (unsigned k = 0; k < PER; k++) { /* word i in (i % 7) + 1 documents */
+            size_t n = made_word((d * 37u + k * 523u) % 9000u, word);
+            memcpy(body + at, word, n);
+            body[at + n] = ' ';
+            at += n + 1;
+        }
+        body[at] = 0;
+        snprintf(id, sizeof id, "d%u", d);
+        put(w, id, "", body);
+    }
+    CHECK_EQ_INT(ns_writer_optimize(w), NS_OK);
+    ns_writer_close(w);
+    nsi_commit c;
+    CHECK_EQ_INT(nsi_commit_read(&c, dir, err, sizeof err), NS_OK);
+    CHECK_EQ_INT(c.nsegs, 1);
+    nsi_seg *g;
+    CHECK_EQ_INT(nsi_seg_open(&g, dir, c.segs[0].id, err, sizeof err), NS_OK);
+    /* every word, in order, from a full walk */
+    nsi_surfit it;
+    size_t n = 0, cap = 16384;
+    char(*words)[8] = malloc(cap * sizeof *words);
+    uint64_t *dfs = malloc(cap * sizeof *dfs);
+    int rc = nsi_surfit_start(&it, g, err, sizeof err);
+    while (rc == NS_OK && (rc = nsi_surfit_next(&it, err, sizeof err)) == NS_OK && n < cap) {
+        memcpy(words[n], it.word, it.len + 1);
+        dfs[n++] = it.df;
+    }
+    CHECK_EQ_INT(rc, 1);
+    CHECK(it.nblocks > 50);
+    CHECK_EQ_INT(it.nblocks, (n + NSI_SURFACE_BLOCK - 1) / NSI_SURFACE_BLOCK);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* the word itself, then the key just after it: the word and "a"
+         * (no word of letters sorts between them) */
+        for (size_t after = 0; after < 2; after++) {
+            char key[10];
+            snprintf(key, sizeof key, "%s%s", words[i], after ? "a" : "");
+            size_t want = i + after, steps = 0;
+            CHECK_EQ_INT(nsi_surfit_seek(&it, g, key, strlen(key), err, sizeof err), NS_OK);
+            while ((rc = nsi_surfit_next(&it, err, sizeof err)) == NS_OK &&
+                   strcmp(it.word, key) < 0)
+                steps++;
+            if (want < n)
+                bad += rc != NS_OK || strcmp(it.word, words[want]) || it.df != dfs[want] ||
+                       steps > NSI_SURFACE_BLOCK;
+            else
+                bad += rc != 1;
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    /* each letter's first word */
+    for (char b = 'a'; b <= 'z'; b++) {
+        size_t first = 0;
+        while (first < n && words[first][0] < b)
+            first++;
+        CHECK_EQ_INT(nsi_surfit_seek(&it, g, &b, 1, err, sizeof err), NS_OK);
+        do
+            rc = nsi_surfit_next(&it, err, sizeof err);
+        while (rc == NS_OK && it.word[0] < b);
+        if (first == n)
+            CHECK_EQ_INT(rc, 1);
+        else
+            CHECK(rc == NS_OK && !strcmp(it.word, words[first]));
+    }
+    free(words);
+    free(dfs);
+    nsi_seg_close(g);
+    nsi_commit_free(&c);
+    CHECK_EQ_INT(ns_index_check(dir, 1, err, sizeof err), NS_OK);
+    tc_rmdir(dir);
+}
+
 typedef struct pair {
     char bad[64], good[64];
 } pair;
@@ -380,5 +482,5 @@ static void test_bbc_misspellings(void)
     free(P);
 }
 
-NS_TEST_MAIN(NST(test_lexicon_walk), NST(test_surface_round_trip_and_merge),
+NS_TEST_MAIN(NST(test_lexicon_walk), NST(test_surface_round_trip_and_merge), NST(test_surface_seek),
              NST(test_bbc_misspellings))
