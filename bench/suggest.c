@@ -4,8 +4,9 @@
  *   bench_suggest INDEX LIST [ROUNDS]
  *
  * LIST is tests/data/misspellings.txt ("wrong right" per line). Opens INDEX,
- * times the first ns_suggest (which builds the index's word list: what a
- * one-query process pays), then every misspelt word and every right word
+ * times the first ns_suggest (which builds the list of the words sharing
+ * the first misspelling's first letter: what a one-query process pays),
+ * then every misspelt word and every right word
  * (a query that needs no suggestion) ROUNDS times (default 20), and prints
  * the mean and the 50th and 99th percentiles per query of each kind, and how
  * many misspellings got the right word. */
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
     }
     double t2 = nb_now_us();
     ns_free(s);
-    printf("index: %llu documents; open %.2f ms; first suggestion (builds the word list) %.2f ms\n",
+    printf("index: %llu documents; open %.2f ms; first suggestion (builds one letter's word list) "
+           "%.2f ms\n",
            (unsigned long long)st.documents, (t1 - t0) / 1000.0, (t2 - t1) / 1000.0);
     double *tb = malloc((size_t)rounds * n * sizeof *tb);
     double *tg = malloc((size_t)rounds * n * sizeof *tg);

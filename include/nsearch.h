@@ -781,9 +781,11 @@ NS_API int ns_query_expand(ns_query **out, ns_index *idx, const ns_query *q,
  *  is the suggested text (NUL-terminated; the caller frees it with ns_free),
  *  or NULL when the query needs none or no correction matches. Segments
  *  written before format version 6 hold no words as written and give no
- *  suggestions until merged. Costs a lookup per word (the index's word list
- *  is built by the first call after each open or refresh) and one count per
- *  tried correction. Safe from several threads on one ns_index, like
+ *  suggestions until merged. Costs a lookup per word (a word too frequent
+ *  to be replaced reads one block of each segment's word list; another
+ *  walks the words that share its first letter, a list built by the first
+ *  call that needs it after each open or refresh) and one count per tried
+ *  correction. Safe from several threads on one ns_index, like
  *  ns_search. Errors: NS_EINVAL (NULL idx or out), NS_ETOOBIG (len over
  *  NS_MAX_QUERY_BYTES), NS_EUNSUPPORTED (a backend without spelling data),
  *  those of ns_search (NS_ECORRUPT...), NS_ENOMEM; message in
