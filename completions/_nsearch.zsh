@@ -53,6 +53,7 @@ _nsearch_search() {
     '--proximity[rank close words higher]' \
     '--expand[pseudo-relevance feedback]' \
     '--explain[show each score in parts]' \
+    '--no-suggest[no spelling suggestion]' \
     '--query-timeout[seconds a query may run]:seconds:' \
     '--allow-partial[search the shards that answer]' \
     '(- *)'{-h,--help}'[show the help]' \

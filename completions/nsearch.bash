@@ -66,7 +66,7 @@ _nsearch()
             COMPREPLY=($(compgen -W "$_nsearch_serve_opts" -- "$cur"))
         else
             COMPREPLY=($(compgen -W '-d --index -n --limit --offset --any --literal --json
-                --color --mark-start --mark-end --queries --trec --k1 --b --title-weight --exhaustive --sort --facet --dedup --proximity --expand --explain
+                --color --mark-start --mark-end --queries --trec --k1 --b --title-weight --exhaustive --sort --facet --dedup --proximity --expand --explain --no-suggest
                 --query-timeout --allow-partial -h --help -V --version' -- "$cur"))
         fi
         return

@@ -27,6 +27,7 @@ complete -c nsearch -n 'not __nsearch_serving' -l dedup -d 'collapse near-duplic
 complete -c nsearch -n 'not __nsearch_serving' -l proximity -d 'rank close words higher'
 complete -c nsearch -n 'not __nsearch_serving' -l expand -d 'pseudo-relevance feedback'
 complete -c nsearch -n 'not __nsearch_serving' -l explain -d 'show each score in parts'
+complete -c nsearch -n 'not __nsearch_serving' -l no-suggest -d 'no spelling suggestion'
 complete -c nsearch -l query-timeout -x -d 'seconds a query may run'
 complete -c nsearch -n 'not __nsearch_serving' -l allow-partial -d 'search the shards that answer'
 complete -c nsearch -s h -l help -d 'show the help'

@@ -787,6 +787,33 @@ typedef struct ns_expand_options {
 NS_API int ns_query_expand(ns_query **out, ns_index *idx, const ns_query *q,
                            const ns_search_options *sopts, const ns_expand_options *opts);
 
+/* ------------------------------------------------------------ spelling */
+
+/** "Did you mean": a corrected query text from the index's own words as
+ *  written (folded, unstemmed; docs/query-language.md, "Did you mean").
+ *  Each word of text[0..len) of ASCII letters (3 or more; not a field name,
+ *  prefix, fuzzy term or operator) that is absent from the index, or much
+ *  rarer than a word one edit away, is replaced by the best word within 1
+ *  edit (2 from 8 letters; a transposition is one edit), by edits then
+ *  document frequency, keeping the rest of the text and the word's case.
+ *  The suggestion must itself match documents with opts (NULL: defaults;
+ *  pass the options the query was parsed with, e.g. `any`): it is counted,
+ *  and other candidates are tried when it matches nothing. On success *out
+ *  is the suggested text (NUL-terminated; the caller frees it with ns_free),
+ *  or NULL when the query needs none or no correction matches. Segments
+ *  written before format version 6 hold no words as written and give no
+ *  suggestions until merged. Costs a lookup per word (a word too frequent
+ *  to be replaced reads one block of each segment's word list; another
+ *  walks the words that share its first letter, a list built by the first
+ *  call that needs it after each open or refresh) and one count per tried
+ *  correction. Safe from several threads on one ns_index, like
+ *  ns_search. Errors: NS_EINVAL (NULL idx or out), NS_ETOOBIG (len over
+ *  NS_MAX_QUERY_BYTES), NS_EUNSUPPORTED (a backend without spelling data),
+ *  those of ns_search (NS_ECORRUPT...), NS_ENOMEM; message in
+ *  ns_index_errmsg. */
+NS_API int ns_suggest(char **out, ns_index *idx, const char *text, size_t len,
+                      const ns_query_options *opts);
+
 /* ------------------------------------------------------------ explanations */
 
 typedef struct ns_explain ns_explain;

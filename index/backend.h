@@ -39,6 +39,8 @@
 #include "common/buf.h"
 #include "common/internal.h"
 
+struct nsi_spell; /* query/lexicon.h */
+
 typedef struct nsi_backend {
     const char *name; /* "native", "xapian" */
 
@@ -92,6 +94,16 @@ typedef struct nsi_backend {
      * answers NS_EUNSUPPORTED (ns_query_expand). */
     int (*term_df)(ns_index *idx, const char *const *terms, const size_t *lens, size_t n,
                    uint64_t *df, uint64_t *ndocs);
+    /* Spelling (ns_suggest): among the words of the current generation as
+     * written (folded, unstemmed: analysis/surface.h), the document frequency
+     * of word[0..len) (a surface form) into *df, 0 when absent, and into
+     * out[0..nout) the other words within max edits (<= 2) with its first
+     * byte, best first; a present word only those one edit away in ratio
+     * times its df or more (nsi_lexicon_near, query/lexicon.h), *n of them.
+     * An index that keeps no such words answers df 0 and none. NULL: the
+     * front door answers NS_EUNSUPPORTED. */
+    int (*spell)(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                 struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 
     /* ---- writing: the backend's writer state is an opaque pointer */
 
@@ -136,7 +148,8 @@ extern const nsi_backend nsi_backend_xapian; /* in the module, and in libnsearch
 
 /* The layout of nsi_backend and of the structs it passes: a module built
  * against another layout is refused. Bump it when any of them changes. */
-#define NSI_BACKEND_ABI 5u /* 4: ns_search_options v3, fields, facets, dups; 5: explain, fuzzy */
+#define NSI_BACKEND_ABI                                                                            \
+    6u /* 4: ns_search_options v3, fields, facets, dups; 5: explain, fuzzy; 6: spell */
 
 /* What the library hands a module when it loads it: the state that must
  * be the library's, not the module's own copy of it (the module carries a

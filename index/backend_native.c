@@ -23,6 +23,7 @@ const nsi_backend nsi_backend_native = {
     .check = nsi_check,
     .explain = nsi_native_explain,
     .term_df = nsi_native_term_df,
+    .spell = nsi_reader_spell,
     .w_open = nsi_writer_open,
     .w_put = nsi_writer_put,
     .w_delete = nsi_writer_delete,

@@ -27,6 +27,7 @@ typedef struct cli_run {
     int dedup;                      /* --dedup: hits carry their duplicates count */
     const ns_search_options *sopts; /* what r was searched with (--explain) */
     int explain;                    /* --explain: each hit's score in parts */
+    const char *suggestion;         /* "did you mean" (ns_suggest), or NULL */
 } cli_run;
 
 /* Microseconds of CLOCK_MONOTONIC: the clock of elapsed_us, snippet_us and

@@ -50,9 +50,10 @@ typedef struct cli_opts {
     char sort_name[72];                     /* --sort FIELD (sopts.sort_field) */
     ns_facet_request facets[NS_MAX_FACETS]; /* --facet (sopts.facets) */
     char facet_names[NS_MAX_FACETS][72];
-    int explain;   /* --explain */
-    int proximity; /* --proximity */
-    int expand;    /* --expand */
+    int explain;    /* --explain */
+    int proximity;  /* --proximity */
+    int expand;     /* --expand */
+    int no_suggest; /* --no-suggest */
 } cli_opts;
 
 /* What went wrong in one query run, for the caller to report. */
@@ -83,6 +84,7 @@ enum {
     OPT_FACET,
     OPT_DEDUP,
     OPT_EXPLAIN,
+    OPT_NO_SUGGEST,
     OPT_PROXIMITY,
     OPT_EXPAND
 };
@@ -136,6 +138,7 @@ static const cliopt options[] = {
     {"explain", OPT_EXPLAIN, no_argument, NULL,
      "show each hit's score in parts (per term and\n"
      "field: tf, idf, length norm) that add up to it"},
+    {"no-suggest", OPT_NO_SUGGEST, no_argument, NULL, "no \"Did you mean\" spelling suggestion"},
     {"query-timeout", OPT_QUERY_TIMEOUT, required_argument, "SECONDS",
      "stop a query (search and snippets) that runs\n"
      "longer, with an error (default 0: no limit;\n"
@@ -313,6 +316,9 @@ static int apply_option(cli_opts *o, int c, const char *arg, const char *name)
         break;
     case OPT_EXPLAIN:
         o->explain = 1;
+        break;
+    case OPT_NO_SUGGEST:
+        o->no_suggest = 1;
         break;
     case OPT_PROXIMITY:
         o->proximity = 1;
@@ -536,7 +542,9 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
                    o->sopts.timeout > 0 ? t0 + (uint64_t)(o->sopts.timeout * 1e6) : 0,
                    o->sopts.dedup,
                    &o->sopts,
-                   o->explain};
+                   o->explain,
+                   NULL};
+    char *suggestion = NULL;
 
     *matched = 0;
     err->rc = ns_query_parse(&q, idx, text, len, qopts, err->msg, sizeof err->msg, &err->offset);
@@ -569,14 +577,28 @@ static void run_query(ns_index *idx, const cli_opts *o, const ns_query_options *
             return;
         }
     }
+    run.elapsed_us = cli_now_us() - t0; /* parse + search */
+    /* "did you mean": not for TREC runs; a backend without spelling data
+     * has none to give */
+    if (!o->no_suggest && o->format != FORMAT_TREC) {
+        int rc = ns_suggest(&suggestion, idx, text, len, qopts);
+
+        if (rc != NS_OK && rc != NS_EUNSUPPORTED) {
+            index_error(err, idx, rc);
+            ns_results_free(r);
+            ns_query_free(q);
+            return;
+        }
+    }
     run.q = q;
     run.r = r;
-    run.elapsed_us = cli_now_us() - t0;
+    run.suggestion = suggestion;
     if (r != NULL)
         *matched = ns_results_count(r) > 0 || ns_results_total(r, NULL) > 0;
     err->rc = write_run(o, &run, st);
     if (err->rc != NS_OK)
         index_error(err, idx, err->rc);
+    ns_free(suggestion);
     ns_results_free(r);
     ns_query_free(q);
 }
@@ -847,6 +869,7 @@ int main(int argc, char **argv)
                   "",
                   {{NULL, 0}},
                   {""},
+                  0,
                   0,
                   0,
                   0};

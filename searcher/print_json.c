@@ -193,6 +193,10 @@ static void put_summary(FILE *out, const cli_run *run, size_t n, uint64_t snippe
     fprintf(out, "%" PRIu64, run->elapsed_us);
     put_key(out, "snippet_us", 0);
     fprintf(out, "%" PRIu64, snippet_us);
+    if (run->suggestion != NULL) {
+        put_key(out, "suggestion", 0);
+        json_out_string(out, run->suggestion, strlen(run->suggestion));
+    }
     if (run->r != NULL && ns_results_facet_count(run->r) > 0) {
         put_key(out, "facets", 0);
         print_json_facets(out, run->r);

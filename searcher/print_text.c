@@ -428,6 +428,13 @@ int print_text(FILE *out, const cli_run *run, const term_style *st)
 
     if (run->qid != NULL)
         put_query_heading(out, st, run);
+    if (run->suggestion != NULL) {
+        fputs("Did you mean: ", out);
+        term_sgr(out, st, TERM_BOLD);
+        term_put_text(out, run->suggestion, strlen(run->suggestion));
+        term_sgr(out, st, TERM_RESET);
+        fputs("?\n\n", out);
+    }
     for (size_t i = 0; i < n; i++) {
         ns_hit h;
         ns_snippet *sn = NULL;

@@ -190,12 +190,14 @@ typedef struct search_req {
     ns_facet_request facets[SERVE_MAX_FACETS];
     char facet_names[SERVE_MAX_FACETS][SERVE_FIELD_NAME + 1];
     int explain;
+    int suggest; /* suggest=0 turns "did you mean" off */
 } search_req;
 
 /* The parameters /search knows; any other is a 400 (a misspelt filter= or
  * facets= must not be silently ignored). */
-static const char *const search_keys[] = {
-    "q", "n", "offset", "any", "literal", "snippets", "sort", "facet", "dedup", "explain", "_"};
+static const char *const search_keys[] = {"q",       "n",        "offset",  "any",
+                                          "literal", "snippets", "sort",    "facet",
+                                          "dedup",   "explain",  "suggest", "_"};
 
 static int field_name_ok(const char *s, size_t len)
 {
@@ -285,6 +287,7 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
     sr->qopts = (ns_query_options)NS_QUERY_OPTIONS_INIT;
     sr->sopts = (ns_search_options)NS_SEARCH_OPTIONS_INIT;
     sr->snippets = 1;
+    sr->suggest = 1;
     for (size_t i = 0; i < params->n; i++) {
         size_t k = 0;
         while (k < sizeof search_keys / sizeof *search_keys &&
@@ -294,7 +297,7 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
             char msg[256];
             snprintf(msg, sizeof msg,
                      "unknown parameter '%.40s' (known: q, n, offset, any, literal, snippets, "
-                     "sort, facet, dedup, explain; filters go in q, e.g. topics:cocoa)",
+                     "sort, facet, dedup, explain, suggest; filters go in q, e.g. topics:cocoa)",
                      params->p[i].key);
             api_error(out, 400, "bad_param", msg, -1, params->p[i].key);
             return -1;
@@ -311,7 +314,8 @@ static int search_params(const url_query *params, search_req *sr, serve_reply *o
         param_bool(params, "snippets", &sr->snippets, out) != 0 ||
         param_bool(params, "dedup", &sr->sopts.dedup, out) != 0 ||
         param_sort(params, sr, out) != 0 || param_facet(params, sr, out) != 0 ||
-        param_bool(params, "explain", &sr->explain, out) != 0)
+        param_bool(params, "explain", &sr->explain, out) != 0 ||
+        param_bool(params, "suggest", &sr->suggest, out) != 0)
         return -1;
     return 0;
 }
@@ -366,6 +370,10 @@ static void put_summary(FILE *f, const cli_run *run)
     fprintf(f, ",\"total\":%" PRIu64 ",\"total_exact\":%s,\"returned\":%zu", total,
             exact ? "true" : "false", run->r != NULL ? ns_results_count(run->r) : 0);
     fprintf(f, ",\"offset\":%zu,\"elapsed_us\":%" PRIu64 ",", run->offset, run->elapsed_us);
+    if (run->suggestion != NULL) {
+        put_str(f, "suggestion", run->suggestion, strlen(run->suggestion));
+        putc(',', f);
+    }
     if (run->r != NULL && ns_results_facet_count(run->r) > 0) {
         fputs("\"facets\":", f);
         print_json_facets(f, run->r);
@@ -418,6 +426,11 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
         return;
     }
     rc = ns_query_is_empty(q) ? NS_OK : ns_search(&r, srv->idx, q, &sr.sopts);
+    char *suggestion = NULL;
+    if (rc == NS_OK && sr.suggest) {
+        rc = ns_suggest(&suggestion, srv->idx, sr.q->val, sr.q->val_len, &sr.qopts);
+        rc = rc == NS_EUNSUPPORTED ? NS_OK : rc; /* a backend without spelling data */
+    }
     if (rc != NS_OK) {
         index_error(srv, rc, out);
     } else {
@@ -432,10 +445,12 @@ void api_search(server *srv, const url_query *params, serve_reply *out)
                        sr.sopts.timeout > 0 ? t0 + (uint64_t)(sr.sopts.timeout * 1e6) : 0,
                        sr.sopts.dedup,
                        &sr.sopts,
-                       sr.explain};
+                       sr.explain,
+                       suggestion};
 
         search_reply(srv, &run, sr.snippets, out);
     }
+    ns_free(suggestion);
     ns_results_free(r);
     ns_query_free(q);
 }

@@ -6,7 +6,7 @@
  * What the script relies on (docs/http-api.md): GET stats lists the index's
  * fields (keyword ones get a facet list; a date field the date range and the
  * sort control); GET search?q=&n=&offset=&any=&dedup=&sort=&facet= answers
- * {query,total,total_exact,returned,offset,elapsed_us,facets?,hits[]}, each
+ * {query,total,total_exact,returned,offset,elapsed_us,suggestion?,facets?,hits[]}, each
  * hit {rank,id,score,title,url,date,fields,duplicates?,snippet,highlights};
  * a facet value clicked adds field:"value" to the query (clicked again, takes
  * it out), the date range adds date:FROM..TO; highlights are BYTE
@@ -17,7 +17,8 @@
  * ?from= and ?to= and keeps them in the address bar as the user types.
  * Duplicates are hidden by default (dedup=1). A hit's "why this rank?"
  * runs its search again with explain=1 and shows that hit's score parts
- * (docs/http-api.md, explain) as a table under it. */
+ * (docs/http-api.md, explain) as a table under it. A suggestion is shown
+ * above the count as "Did you mean: <a>...</a>?", the link running it. */
 #include "serve.h"
 
 const char serve_page_html[] =
@@ -77,6 +78,7 @@ const char serve_page_html[] =
     "#status { min-height: 1.5rem; margin: 1.4rem .2rem .6rem; color: var(--muted); font-size: "
     ".9rem; }\n"
     "#status b { color: var(--fg); font-weight: 600; }\n"
+    "#status .suggest { margin-bottom: .3rem; color: var(--fg); }\n"
     "#status code { font: .82rem ui-monospace, SFMono-Regular, Menlo, monospace; }\n"
     ".error { background: var(--err-soft); color: var(--err); border-radius: .7rem; padding: .8rem "
     "1rem;\n"
@@ -428,6 +430,17 @@ const char serve_page_html[] =
     "    d.hits.forEach(function (h) { hitsEl.appendChild(renderHit(h)); });\n"
     "    renderFacets(d);\n"
     "    statusEl.textContent = \"\";\n"
+    "    if (d.suggestion) {\n"
+    "      var sp = el(\"div\", \"suggest\", \"Did you mean: \");\n"
+    "      var sa = el(\"a\", null, d.suggestion);\n"
+    "      sa.id = \"suggestion\";\n"
+    "      sa.href = \"?q=\" + encodeURIComponent(d.suggestion);\n"
+    "      sa.addEventListener(\"click\", function (ev) { ev.preventDefault(); "
+    "qEl.value = state.q = d.suggestion; state.page = 0; search(); });\n"
+    "      sp.appendChild(sa);\n"
+    "      sp.appendChild(document.createTextNode(\"?\"));\n"
+    "      statusEl.appendChild(sp);\n"
+    "    }\n"
     "    var n = el(\"b\", null, (d.total_exact ? \"\" : \"about \") + d.total.toLocaleString() +\n"
     "                          (d.total === 1 ? \" result\" : \" results\"));\n"
     "    statusEl.appendChild(n);\n"

@@ -17,7 +17,7 @@
 
 #define NSI_SEG_MAGIC "NSSEGMNT"
 #define NSI_SEG_END "NSSEGEND"
-#define NSI_SEG_VERSION 5
+#define NSI_SEG_VERSION 6
 /* Oldest version this build still reads: 1 differs from 2 only in STORED (no
  * preset dictionary); 1 and 2 have no CHECKS section; 1 to 3 store text as
  * zlib blocks, 4 as zstd blocks with dictionaries (docs/format.md). */
@@ -26,6 +26,9 @@
 #define NSI_SEG_VERSION_CHECKS 3
 /* First version with a VALUES section (typed fields, fingerprints). */
 #define NSI_SEG_VERSION_VALUES 5
+/* First version with a SURFACE section (the words as written, folded, for
+ * spelling suggestions). */
+#define NSI_SEG_VERSION_SURFACE 6
 #define NSI_DOC_END UINT32_MAX
 
 /* Layout sizes, each named once (docs/format.md, "Segment file"). */
@@ -48,9 +51,10 @@ enum {
     NSI_SEC_DOCMAP,
     NSI_SEC_STORED,
     NSI_SEC_FIELDS,
-    NSI_SEC_CHECKS, /* version 3 and later; always the last section */
-    NSI_SEC_VALUES, /* version 5 and later, written before CHECKS */
-    NSI_SEC_COUNT = NSI_SEC_VALUES
+    NSI_SEC_CHECKS,  /* version 3 and later; always the last section */
+    NSI_SEC_VALUES,  /* version 5 and later, written before CHECKS */
+    NSI_SEC_SURFACE, /* version 6 and later, after VALUES, before CHECKS */
+    NSI_SEC_COUNT = NSI_SEC_SURFACE
 };
 
 /* ---- writing: terms in ascending byte order, each with its postings in
@@ -78,6 +82,11 @@ nsi_valw *nsi_segw_values(nsi_segw *w);
 /* Makes v (borrowed until nsi_segw_free) the writer's VALUES builder instead
  * of its own (a flush: the memory buffer's, by the same document numbers). */
 int nsi_segw_use_values(nsi_segw *w, nsi_valw *v);
+/* A surface form (a word as written, case-folded, unstemmed) and the number
+ * of the segment's documents that hold it (SURFACE, version 6): called in
+ * ascending byte order of word, each word once, df > 0, at any time before
+ * nsi_segw_finish. NS_EINVAL otherwise. */
+int nsi_segw_surface(nsi_segw *w, const char *word, size_t len, uint64_t df);
 /* The writer's stored text (STORED), for merges that copy its blocks.
  * Borrowed until nsi_segw_free. */
 nsi_docstore_writer *nsi_segw_store(nsi_segw *w);
@@ -182,6 +191,38 @@ int nsi_seg_verify(const nsi_seg *s, char *err, size_t errlen);
 int nsi_seg_touch(const nsi_seg *s, const void *p, size_t len, char *err, size_t errlen);
 /* Verifies every section CRC (all the bytes a search may read). */
 int nsi_seg_verify_sections(const nsi_seg *s, char *err, size_t errlen);
+
+/* The sections a segment of the given version has, in file order
+ * (kinds); returns how many. */
+unsigned nsi_seg_layout(uint32_t version, int order[NSI_SEC_COUNT]);
+
+/* SURFACE: entries per block; a block's first entry is a whole word
+ * (prefix 0) and the section lists each block's offset. */
+#define NSI_SURFACE_BLOCK 32
+
+/* Walks the SURFACE section (version 6; none before: no entries): each call
+ * to nsi_surfit_next gives the next word in ascending byte order and its df
+ * (word borrowed until the next call). nsi_surfit_start starts at the first
+ * word and verifies the whole section's chunks (nsi_seg_touch);
+ * nsi_surfit_seek starts at the first word of the last block whose first
+ * word is not after key[0..klen) (or of the first block), so that at most
+ * NSI_SURFACE_BLOCK words before the first word >= key come first, and
+ * verifies only the chunks of the blocks it reads. Every word is checked against its block's offset
+ * and its predecessor. Returns NS_OK, 1 at the end, or NS_ECORRUPT naming the file. */
+typedef struct nsi_surfit {
+    const nsi_seg *s;
+    const uint8_t *p, *end;
+    const uint8_t *blocks, *entries; /* block offsets (u32le), entries */
+    uint64_t count, nblocks;
+    uint64_t next; /* the entry nsi_surfit_next decodes */
+    char word[NS_MAX_TERM_BYTES + 1];
+    size_t len;
+    uint64_t df;
+} nsi_surfit;
+int nsi_surfit_start(nsi_surfit *it, const nsi_seg *s, char *err, size_t errlen);
+int nsi_surfit_seek(nsi_surfit *it, const nsi_seg *s, const char *key, size_t klen, char *err,
+                    size_t errlen);
+int nsi_surfit_next(nsi_surfit *it, char *err, size_t errlen);
 
 typedef struct nsi_terminfo {
     uint32_t df;

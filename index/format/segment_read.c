@@ -27,8 +27,9 @@ static int corrupt(const nsi_seg *s, char *err, size_t errlen, const char *what)
 
 static const char *sec_name(int k)
 {
-    static const char *names[] = {"?",     "INFO",   "TERMS",  "TERMIDX", "POSTINGS", "POSITIONS",
-                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS",   "VALUES"};
+    static const char *names[] = {"?",         "INFO",   "TERMS",  "TERMIDX", "POSTINGS",
+                                  "POSITIONS", "NORMS",  "DOCMAP", "STORED",  "FIELDS",
+                                  "CHECKS",    "VALUES", "SURFACE"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -167,9 +168,8 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     s->ndocs = nsi_get_u32le(m + 24);
     uint32_t nsec = nsi_get_u32le(m + 28);
     uint64_t toff = nsi_get_u64le(foot);
-    uint32_t want_sec = version >= NSI_SEG_VERSION_VALUES   ? NSI_SEC_VALUES
-                        : version >= NSI_SEG_VERSION_CHECKS ? NSI_SEC_CHECKS
-                                                            : NSI_SEC_FIELDS;
+    int order[NSI_SEC_COUNT];
+    uint32_t want_sec = nsi_seg_layout(version, order);
     if (s->id != seg_id || nsec != want_sec || toff < NSI_SEG_HEADER_BYTES ||
         toff + (uint64_t)nsec * NSI_SEG_TABLE_ENTRY != s->size - NSI_SEG_FOOTER_BYTES)
         return corrupt(s, err, errlen, "header or footer inconsistent");
@@ -178,12 +178,10 @@ static int parse_layout(nsi_seg *s, uint64_t seg_id, char *err, size_t errlen)
     if (nsi_crc32(table, (size_t)nsec * NSI_SEG_TABLE_ENTRY) != s->table_crc)
         return corrupt(s, err, errlen, "section table: checksum mismatch");
     uint64_t prev_end = NSI_SEG_HEADER_BYTES;
-    /* the table lists sections in file order: by kind, but (version 5)
-     * VALUES before CHECKS, the last section */
+    /* the table lists sections in file order: by kind, but (version 5 and
+     * later) VALUES and SURFACE before CHECKS, the last section */
     for (uint32_t i = 1; i <= nsec; i++) {
-        uint32_t k = nsec == NSI_SEC_VALUES && i >= NSI_SEC_CHECKS
-                         ? (i == NSI_SEC_CHECKS ? NSI_SEC_VALUES : NSI_SEC_CHECKS)
-                         : i;
+        uint32_t k = (uint32_t)order[i - 1];
         const uint8_t *t = table + (i - 1) * NSI_SEG_TABLE_ENTRY;
         uint64_t off = nsi_get_u64le(t + 8), len = nsi_get_u64le(t + 16);
         if (nsi_get_u32le(t) != k || off < prev_end || off > toff || len > toff - off)
@@ -714,4 +712,138 @@ int nsi_pcur_block_bound(const nsi_pcur *c, uint32_t doc, nsi_skip *sk)
         b++;
     }
     return 0;
+}
+
+unsigned nsi_seg_layout(uint32_t version, int order[NSI_SEC_COUNT])
+{
+    unsigned n = 0;
+    for (int k = NSI_SEC_INFO; k <= NSI_SEC_FIELDS; k++)
+        order[n++] = k;
+    if (version >= NSI_SEG_VERSION_VALUES)
+        order[n++] = NSI_SEC_VALUES;
+    if (version >= NSI_SEG_VERSION_SURFACE)
+        order[n++] = NSI_SEC_SURFACE;
+    if (version >= NSI_SEG_VERSION_CHECKS)
+        order[n++] = NSI_SEC_CHECKS; /* always the last */
+    return n;
+}
+
+/* The SURFACE section's head (count, blocks) into it, its bytes verified;
+ * it->p at the first entry. */
+static int surf_head(nsi_surfit *it, const nsi_seg *s, char *err, size_t errlen)
+{
+    memset(it, 0, sizeof *it);
+    it->s = s;
+    const uint8_t *p = s->sec[NSI_SEC_SURFACE].p;
+    size_t len = s->sec[NSI_SEC_SURFACE].len;
+    if (s->version < NSI_SEG_VERSION_SURFACE || !p)
+        return NS_OK; /* no entries */
+    int rc = nsi_seg_touch(s, p, len < 20 ? len : 20, err, errlen);
+    if (rc)
+        return rc;
+    it->end = p + len;
+    if (nsi_varint_get(&p, it->end, &it->count) || nsi_varint_get(&p, it->end, &it->nblocks) ||
+        it->nblocks != it->count / NSI_SURFACE_BLOCK + (it->count % NSI_SURFACE_BLOCK != 0) ||
+        it->nblocks > (uint64_t)(it->end - p) / 4)
+        return corrupt(s, err, errlen, "section SURFACE: bad entry or block count");
+    it->blocks = p;
+    it->entries = it->p = p + it->nblocks * 4;
+    return nsi_seg_touch(s, it->blocks, (size_t)it->nblocks * 4, err, errlen);
+}
+
+/* Block b's bytes [*from, *to) within the entries, checked and verified. */
+static int surf_block(const nsi_surfit *it, uint64_t b, const uint8_t **from, const uint8_t **to,
+                      char *err, size_t errlen)
+{
+    size_t area = (size_t)(it->end - it->entries);
+    uint64_t f = nsi_get_u32le(it->blocks + b * 4);
+    uint64_t t = b + 1 < it->nblocks ? nsi_get_u32le(it->blocks + b * 4 + 4) : area;
+    if (f >= t || t > area)
+        return corrupt(it->s, err, errlen, "section SURFACE: bad block offset");
+    *from = it->entries + f;
+    *to = it->entries + t;
+    return nsi_seg_touch(it->s, *from, (size_t)(t - f), err, errlen);
+}
+
+int nsi_surfit_start(nsi_surfit *it, const nsi_seg *s, char *err, size_t errlen)
+{
+    int rc = surf_head(it, s, err, errlen);
+    if (!rc && it->count)
+        rc = nsi_seg_touch(s, it->entries, (size_t)(it->end - it->entries), err, errlen);
+    return rc;
+}
+
+int nsi_surfit_seek(nsi_surfit *it, const nsi_seg *s, const char *key, size_t klen, char *err,
+                    size_t errlen)
+{
+    int rc = surf_head(it, s, err, errlen);
+    if (rc || !it->count)
+        return rc;
+    /* the last block whose first word is not after key (block 0 if none) */
+    uint64_t lo = 1, hi = it->nblocks;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2, prefix, suffix;
+        const uint8_t *p, *to;
+        if ((rc = surf_block(it, mid, &p, &to, err, errlen)))
+            return rc;
+        if (nsi_varint_get(&p, to, &prefix) || nsi_varint_get(&p, to, &suffix) || prefix ||
+            suffix == 0 || suffix > NS_MAX_TERM_BYTES || suffix > (uint64_t)(to - p))
+            return corrupt(s, err, errlen, "section SURFACE: bad entry");
+        int c = memcmp(p, key, suffix < klen ? (size_t)suffix : klen);
+        if (c < 0 || (c == 0 && suffix <= klen))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const uint8_t *from, *to;
+    if ((rc = surf_block(it, lo - 1, &from, &to, err, errlen)))
+        return rc;
+    it->p = from;
+    it->next = (lo - 1) * NSI_SURFACE_BLOCK;
+    return NS_OK;
+}
+
+int nsi_surfit_next(nsi_surfit *it, char *err, size_t errlen)
+{
+    if (it->next == it->count) {
+        if (it->p != it->end)
+            return corrupt(it->s, err, errlen, "section SURFACE: bytes after the last entry");
+        return 1;
+    }
+    int first = it->next % NSI_SURFACE_BLOCK == 0;
+    if (first) {
+        const uint8_t *from, *to;
+        int rc = surf_block(it, it->next / NSI_SURFACE_BLOCK, &from, &to, err, errlen);
+        if (rc)
+            return rc;
+        if (from != it->p)
+            return corrupt(it->s, err, errlen, "section SURFACE: bad block offset");
+    }
+    uint64_t prefix, suffix, df;
+    if (nsi_varint_get(&it->p, it->end, &prefix) || nsi_varint_get(&it->p, it->end, &suffix) ||
+        prefix > it->len || (first && prefix) || suffix > NS_MAX_TERM_BYTES - prefix ||
+        prefix + suffix == 0 || suffix > (uint64_t)(it->end - it->p))
+        return corrupt(it->s, err, errlen, "section SURFACE: bad entry");
+    const uint8_t *w = it->p;
+    it->p += suffix;
+    if (nsi_varint_get(&it->p, it->end, &df) || df == 0 || df > it->s->ndocs)
+        return corrupt(it->s, err, errlen, "section SURFACE: bad document frequency");
+    /* strictly ascending: the first differing byte is larger, or the
+     * previous word is a prefix of this one (a block's first word, whole,
+     * is compared whole) */
+    if (first && it->len) {
+        size_t m = it->len < suffix ? it->len : (size_t)suffix;
+        int c = memcmp(w, it->word, m);
+        if (c < 0 || (c == 0 && suffix <= it->len))
+            return corrupt(it->s, err, errlen, "section SURFACE: words out of order");
+    } else if (it->len && suffix == 0)
+        return corrupt(it->s, err, errlen, "section SURFACE: words out of order");
+    else if (it->len && prefix < it->len && (uint8_t)w[0] <= (uint8_t)it->word[prefix])
+        return corrupt(it->s, err, errlen, "section SURFACE: words out of order");
+    memcpy(it->word + prefix, w, (size_t)suffix);
+    it->len = (size_t)(prefix + suffix);
+    it->word[it->len] = 0;
+    it->df = df;
+    it->next++;
+    return NS_OK;
 }

@@ -28,6 +28,11 @@ struct nsi_segw {
     nsi_valw *values; /* VALUES: typed fields, fingerprints */
     nsi_valw *own;    /* values when the writer's own (else borrowed) */
     nsi_buf values_sec;
+    nsi_buf surface;        /* SURFACE entries, front-coded; count put in front */
+    nsi_buf surface_blocks; /* SURFACE: each block's offset in surface, u32le */
+    uint64_t nsurface;
+    char sprev[NS_MAX_TERM_BYTES + 1];
+    size_t sprev_len;
     uint64_t gen; /* CHECKS gen */
     uint32_t ndocs;
     uint64_t nterms, npostings, npositions, sum_len_title, sum_len_body;
@@ -95,9 +100,10 @@ void nsi_segw_free(nsi_segw *w)
 {
     if (!w)
         return;
-    nsi_buf *bufs[] = {&w->terms,  &w->termidx,    &w->postings,   &w->positions,
-                       &w->norms,  &w->docmap,     &w->stored_sec, &w->termpos,
-                       &w->fields, &w->field_offs, &w->values_sec};
+    nsi_buf *bufs[] = {&w->terms,         &w->termidx,    &w->postings,   &w->positions,
+                       &w->norms,         &w->docmap,     &w->stored_sec, &w->termpos,
+                       &w->fields,        &w->field_offs, &w->values_sec, &w->surface,
+                       &w->surface_blocks};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         nsi_buf_free(bufs[i]);
     nsi_u32vec_free(&w->docs);
@@ -162,6 +168,35 @@ int nsi_segw_doc_copied(nsi_segw *w, uint32_t len_title, uint32_t len_body, uint
 }
 
 nsi_docstore_writer *nsi_segw_store(nsi_segw *w) { return w->store; }
+
+int nsi_segw_surface(nsi_segw *w, const char *word, size_t len, uint64_t df)
+{
+    if (len == 0 || len > NS_MAX_TERM_BYTES || df == 0)
+        return NS_EINVAL;
+    size_t m = len < w->sprev_len ? len : w->sprev_len, prefix = 0;
+    while (prefix < m && w->sprev[prefix] == word[prefix])
+        prefix++;
+    if (w->nsurface && (prefix == len || (prefix < w->sprev_len &&
+                                          (uint8_t)word[prefix] < (uint8_t)w->sprev[prefix])))
+        return NS_EINVAL;          /* not ascending */
+    w->surface.limit = UINT32_MAX; /* block offsets are u32 */
+    int rc;
+    if (w->nsurface % NSI_SURFACE_BLOCK == 0) { /* a block starts: the whole word */
+        prefix = 0;
+        w->surface_blocks.limit = (size_t)1 << 40;
+        if ((rc = nsi_buf_put_u32le(&w->surface_blocks, (uint32_t)w->surface.len)))
+            return rc;
+    }
+    if ((rc = nsi_buf_put_varint(&w->surface, prefix)) ||
+        (rc = nsi_buf_put_varint(&w->surface, len - prefix)) ||
+        (rc = nsi_buf_append(&w->surface, word + prefix, len - prefix)) ||
+        (rc = nsi_buf_put_varint(&w->surface, df)))
+        return rc;
+    memcpy(w->sprev, word, len);
+    w->sprev_len = len;
+    w->nsurface++;
+    return NS_OK;
+}
 
 nsi_valw *nsi_segw_values(nsi_segw *w) { return w->values; }
 
@@ -380,14 +415,29 @@ static int build_file(nsi_segw *w, uint64_t seg_id, nsi_buf *f)
 
     if ((rc = nsi_valw_finish(w->values, w->ndocs, &w->values_sec)))
         goto out;
+    /* SURFACE: the entry count and the block offsets in front of the
+     * entries */
+    nsi_buf ssec = {0};
+    ssec.limit = (size_t)1 << 40;
+    if ((rc = nsi_buf_put_varint(&ssec, w->nsurface)) ||
+        (rc = nsi_buf_put_varint(&ssec, w->surface_blocks.len / 4)) ||
+        (rc = nsi_buf_append(&ssec, w->surface_blocks.data, w->surface_blocks.len)) ||
+        (rc = nsi_buf_append(&ssec, w->surface.data, w->surface.len))) {
+        nsi_buf_free(&ssec);
+        goto out;
+    }
+    nsi_buf_free(&w->surface);
+    nsi_buf_free(&w->surface_blocks);
+    w->surface = ssec;
+    w->nsurface = 0; /* the section is built: no more entries */
     const nsi_buf *secs[NSI_SEC_COUNT + 1] = {
-        NULL,      &info,      &w->terms,      &w->termidx, &w->postings, &w->positions,
-        &w->norms, &w->docmap, &w->stored_sec, &w->fields,  &checks,      &w->values_sec};
-    /* file order: CHECKS last, so that its chunk CRCs cover VALUES */
-    static const int order[NSI_SEC_COUNT] = {NSI_SEC_INFO,     NSI_SEC_TERMS,     NSI_SEC_TERMIDX,
-                                             NSI_SEC_POSTINGS, NSI_SEC_POSITIONS, NSI_SEC_NORMS,
-                                             NSI_SEC_DOCMAP,   NSI_SEC_STORED,    NSI_SEC_FIELDS,
-                                             NSI_SEC_VALUES,   NSI_SEC_CHECKS};
+        NULL,          &info,          &w->terms,  &w->termidx,    &w->postings,
+        &w->positions, &w->norms,      &w->docmap, &w->stored_sec, &w->fields,
+        &checks,       &w->values_sec, &w->surface};
+    /* file order: CHECKS last, so that its chunk CRCs cover VALUES and
+     * SURFACE */
+    int order[NSI_SEC_COUNT];
+    nsi_seg_layout(NSI_SEG_VERSION, order);
     uint8_t hdr[NSI_SEG_HEADER_BYTES] = {0};
     memcpy(hdr, NSI_SEG_MAGIC, 8);
     nsi_put_u32le(hdr + 8, NSI_SEG_VERSION);

@@ -20,12 +20,18 @@
  *     and distinct, folded keys are the values' folds, date and number
  *     columns count their present documents; the DOCMAP hash covers the
  *     document's field values as the columns give them;
+ *  4c. (version 6) SURFACE decodes: words strictly ascending, of 1 to 64
+ *     bytes, each df within 1..ndocs, every block's offset where its first
+ *     entry (a whole word) is;
  *  5. with full, the stored title and body of every document are analysed
  *     again and must give exactly the postings (term, doc, tf_title, tf_body,
  *     positions) and norms in the segment. This catches an index that is
  *     internally consistent but no longer says what the documents say, which
  *     checksums alone cannot (a segment written by a buggy merge has valid
- *     CRCs). Documents are analysed in batches so memory stays bounded.
+ *     CRCs). Documents are analysed in batches so memory stays bounded. Every
+ *     surface form of a live document must be in SURFACE (version 6) with a
+ *     df at least the number of live documents that hold it (a merge's df
+ *     is an estimate from above: docs/format.md, SURFACE).
  *
  * A concurrent writer may delete a segment between our reading COMMIT and
  * opening it; the check then starts again on the newer COMMIT.
@@ -44,6 +50,7 @@
 #include "format/segment.h"
 #include "read/reader.h"
 #include "write/idmap.h"
+#include "write/surfaces.h"
 
 /* u32 words of expected postings one --full batch may hold (128 MiB). */
 #define BATCH_WORDS ((size_t)32 << 20)
@@ -79,14 +86,17 @@ typedef struct chk {
     uint8_t fp_on;     /* on_token feeds fp */
     const char *fname; /* text field being analysed (on_text) */
     size_t fname_len;
+    nsi_surfaces *surf; /* --full: the live documents' surface forms */
+    int surf_on;        /* on_token feeds surf */
     /* totals for the summary */
     uint64_t nsegs, ndocs, nlive, nterms, npostings;
 } chk;
 
 static const char *sec_name(int k)
 {
-    static const char *names[] = {"?",     "INFO",   "TERMS",  "TERMIDX", "POSTINGS", "POSITIONS",
-                                  "NORMS", "DOCMAP", "STORED", "FIELDS",  "CHECKS",   "VALUES"};
+    static const char *names[] = {"?",         "INFO",   "TERMS",  "TERMIDX", "POSTINGS",
+                                  "POSITIONS", "NORMS",  "DOCMAP", "STORED",  "FIELDS",
+                                  "CHECKS",    "VALUES", "SURFACE"};
     return k >= 1 && k <= NSI_SEC_COUNT ? names[k] : names[0];
 }
 
@@ -144,6 +154,7 @@ static int check_crcs(chk *k, const nsi_seg *g)
 typedef struct an_ctx {
     chk *k;
     uint8_t field;
+    const char *text; /* what is analysed (surface forms) */
 } an_ctx;
 
 static int on_token(void *vctx, const nsi_token *tok)
@@ -160,6 +171,8 @@ static int on_token(void *vctx, const nsi_token *tok)
         rc = nsi_buf_putc(&k->tok_field, a->field);
     if (k->fp_on)
         nsi_fp_word(&k->fp, tok->term, tok->term_len, a->field == 1);
+    if (!rc && k->surf_on)
+        rc = nsi_surfaces_token(k->surf, a->text + tok->start, tok->end - tok->start);
     k->ntok = tok->pos + 1;
     return rc ? (k->an_rc = rc) : 0;
 }
@@ -245,7 +258,7 @@ static int expect_fields(chk *k, const nsi_seg *g, uint32_t doc)
                     rc = add_term(k, (const char *)k->fterm.data, k->fterm.len, 0);
                 continue;
             }
-            an_ctx a = {k, 1};
+            an_ctx a = {k, 1, NULL};
             k->fname = vc->name;
             k->fname_len = vc->name_len;
             k->ntok = base;
@@ -303,8 +316,8 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
     k->fp_on = !flags;
     uint32_t len[2];
     for (uint8_t f = 0; f < 2; f++) {
-        an_ctx a = {k, f};
         int fi = f ? NSI_F_BODY : NSI_F_TITLE;
+        an_ctx a = {k, f, r->f[fi]};
         k->ntok = 0;
         k->an_rc = 0;
         int rc = nsi_analyze(k->an, r->f[fi], r->len[fi], 0, flags, on_token, &a, NULL);
@@ -314,9 +327,11 @@ static int expect_doc(chk *k, const nsi_seg *g, uint32_t doc, const nsi_record *
                             ns_strerror(k->an_rc ? k->an_rc : rc));
         len[f] = k->ntok;
     }
+    if (k->surf_on)
+        nsi_surfaces_doc_end(k->surf, 1);
     for (uint8_t f = 0; flags && g->hashes && f < 2; f++) {
-        an_ctx a = {k, f};
         int fi = f ? NSI_F_BODY : NSI_F_TITLE;
+        an_ctx a = {k, f, r->f[fi]};
         int rc = nsi_analyze(k->an, r->f[fi], r->len[fi], 0, 0, on_fp_token, &a, NULL);
         if (rc)
             return nsi_fail(k->err, k->errlen, rc, "%s: analysing document %u: %s", g->path, doc,
@@ -553,8 +568,12 @@ static int check_docs(chk *k, const nsi_seg *g, const nsi_commit_seg *cs, uint32
                            (int)(idlen > 200 ? 200 : idlen), id);
             e->live = 1;
         }
-        if (k->full)
+        if (k->full) {
+            k->surf_on =
+                k->surf && g->version >= NSI_SEG_VERSION_SURFACE && !nsi_bit_get(cs->deleted, d);
             rc = expect_doc(k, g, d, &r);
+            k->surf_on = 0;
+        }
     }
     if (!rc && d == g->ndocs && *dm != end)
         return bad(k, g, NSI_SEC_DOCMAP, (uint64_t)(*dm - g->map), "trailing bytes");
@@ -830,6 +849,64 @@ static void batch_reset(chk *k)
 
 /* ------------------------------------------------------------ segments */
 
+/* SURFACE (version 6): every entry decodes (nsi_surfit checks order,
+ * lengths and df). */
+static int check_surface(chk *k, const nsi_seg *g)
+{
+    nsi_surfit it;
+    int rc = nsi_surfit_start(&it, g, k->err, k->errlen);
+    while (!rc)
+        rc = nsi_surfit_next(&it, k->err, k->errlen);
+    return rc == 1 ? NS_OK : rc;
+}
+
+typedef struct surf_cmp {
+    chk *k;
+    const nsi_seg *g;
+    nsi_surfit it;
+    int at_end;
+} surf_cmp;
+
+/* One word of the live documents (ascending): the segment must list it with
+ * at least that df. */
+static int surf_expect(void *vctx, const char *word, size_t len, uint64_t df)
+{
+    surf_cmp *c = vctx;
+    int rc = NS_OK;
+    while (!c->at_end && !rc) {
+        size_t m = len < c->it.len ? len : c->it.len;
+        int d = memcmp(c->it.word, word, m);
+        if (!d)
+            d = (c->it.len > len) - (c->it.len < len);
+        if (d > 0)
+            break;
+        if (d == 0)
+            return c->it.df >= df
+                       ? NS_OK
+                       : bad(c->k, c->g, NSI_SEC_SURFACE, sec_off(c->g, NSI_SEC_SURFACE),
+                             "word '%.*s': df %llu, but %llu live documents hold it", (int)len,
+                             word, (unsigned long long)c->it.df, (unsigned long long)df);
+        rc = nsi_surfit_next(&c->it, c->k->err, c->k->errlen);
+        c->at_end = rc == 1;
+        rc = rc == 1 ? NS_OK : rc;
+    }
+    return rc ? rc
+              : bad(c->k, c->g, NSI_SEC_SURFACE, sec_off(c->g, NSI_SEC_SURFACE),
+                    "word '%.*s' of the stored text is missing", (int)len, word);
+}
+
+static int compare_surface(chk *k, const nsi_seg *g)
+{
+    surf_cmp c = {k, g, {0}, 0};
+    int rc = nsi_surfit_start(&c.it, g, k->err, k->errlen);
+    if (!rc)
+        rc = nsi_surfit_next(&c.it, k->err, k->errlen);
+    c.at_end = rc == 1;
+    if (rc == 1)
+        rc = NS_OK;
+    return rc ? rc : nsi_surfaces_foreach(k->surf, surf_expect, &c);
+}
+
 static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
 {
     int rc = check_crcs(k, g);
@@ -845,7 +922,7 @@ static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
     if (sum_t != g->sum_len_title || sum_b != g->sum_len_body)
         return bad(k, g, NSI_SEC_INFO, sec_off(g, NSI_SEC_INFO),
                    "field length totals disagree with NORMS");
-    if ((rc = check_dict(k, g)) || (rc = check_values(k, g)) ||
+    if ((rc = check_dict(k, g)) || (rc = check_values(k, g)) || (rc = check_surface(k, g)) ||
         (rc = nsi_schema_add_seg(&k->schema, g, k->err, k->errlen)))
         return rc;
     nsi_docstore_cache cache = {0};
@@ -859,6 +936,10 @@ static int check_segment(chk *k, const nsi_seg *g, const nsi_commit_seg *cs)
         lo = hi;
     } while (!rc && hi < g->ndocs);
     nsi_docstore_cache_free(&cache);
+    if (!rc && k->surf && g->version >= NSI_SEG_VERSION_SURFACE)
+        rc = compare_surface(k, g);
+    if (k->surf)
+        nsi_surfaces_clear(k->surf);
     batch_reset(k);
     k->ndocs += g->ndocs;
     k->nlive += g->ndocs - cs->ndeleted;
@@ -976,6 +1057,8 @@ int nsi_check(const char *path, int full, char *errbuf, size_t errlen)
     k.err = errbuf;
     k.errlen = errlen;
     k.full = full;
+    if (full && nsi_surfaces_new(&k.surf))
+        return nsi_fail(errbuf, errlen, NS_ENOMEM, "%s: out of memory", path);
     int rc = 1;
     for (int i = 0; rc == 1 && i < RESTARTS; i++)
         rc = check_once(&k, path);
@@ -994,6 +1077,7 @@ int nsi_check(const char *path, int full, char *errbuf, size_t errlen)
     nsi_buf_free(&k.fterm);
     nsi_fp_free(&k.fp);
     nsi_schema_free(&k.schema);
+    nsi_surfaces_free(k.surf);
     free(k.ex);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "common/internal.h"
 #include "common/io.h"
 #include "format/commit.h"
+#include "query/lexicon.h"
 #include "read/reader.h"
 
 /* Segments of version 1 and 2 have no chunk CRCs: every section checksum of
@@ -36,6 +37,8 @@ static void snap_free(nsi_snap *s)
     free(s->ndeleted);
     free(s->base);
     nsi_schema_free(&s->schema);
+    for (size_t b = 0; b < 256; b++)
+        nsi_lexicon_free(atomic_load(&s->lexicon[b]));
     free(s);
 }
 

@@ -33,6 +33,10 @@ typedef struct nsi_snap {
      * body read on it fails with damage (NS_ECORRUPT) without reading it. */
     atomic_int damaged;
     char damage[NSI_ERRMSG];
+    /* The segments' surface forms that start with byte b as one lexicon
+     * (read/surface.c), lexicon[b], built by the first spelling lookup that
+     * walks them; freed with the generation. */
+    struct nsi_lexicon *_Atomic lexicon[256];
 } nsi_snap;
 
 /* The native backend's state of an open index (ns_index.impl). */
@@ -83,5 +87,10 @@ void nsi_reader_results_release(ns_results *r);
 size_t nsi_reader_field_count(ns_index *idx);
 int nsi_reader_field(ns_index *idx, size_t i, const char **name, int *type);
 int nsi_check(const char *path, int full, char *err, size_t errlen);
+/* The backend's spell (backend.h), from the current generation's SURFACE
+ * sections (read/surface.c). */
+struct nsi_spell;
+int nsi_reader_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                     struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 
 #endif

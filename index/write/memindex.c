@@ -19,6 +19,7 @@
 #include "format/codec.h"
 #include "format/values.h"
 #include "write/memindex.h"
+#include "write/surfaces.h"
 
 typedef struct mterm {
     uint32_t off, len; /* bytes in m->arena */
@@ -59,8 +60,9 @@ struct nsi_memindex {
     nsi_buf tok_field;
     nsi_valw *values; /* typed fields and fingerprints (VALUES) */
     nsi_fp fp;
-    nsi_buf fterm;     /* a field term being built */
-    nsi_u32vec endpos; /* per field value: the position after its last token */
+    nsi_buf fterm;      /* a field term being built */
+    nsi_u32vec endpos;  /* per field value: the position after its last token */
+    nsi_surfaces *surf; /* words as written, for SURFACE */
 };
 
 int nsi_memindex_new(nsi_memindex **out)
@@ -70,6 +72,11 @@ int nsi_memindex_new(nsi_memindex **out)
         return NS_ENOMEM;
     m->recs.limit = (size_t)1 << 40;
     if (nsi_valw_new(&m->values)) {
+        free(m);
+        return NS_ENOMEM;
+    }
+    if (nsi_surfaces_new(&m->surf)) {
+        nsi_valw_free(m->values);
         free(m);
         return NS_ENOMEM;
     }
@@ -87,6 +94,7 @@ void nsi_memindex_clear(nsi_memindex *m)
         memset(m->table, 0, (size_t)m->tsize * sizeof *m->table);
     nsi_buf_reset(&m->arena);
     nsi_buf_reset(&m->ids);
+    nsi_surfaces_clear(m->surf);
     nsi_buf_free(&m->recs);
     m->ndocs = 0;
     m->post_bytes = 0;
@@ -111,6 +119,7 @@ void nsi_memindex_free(nsi_memindex *m)
     nsi_buf_free(&m->tok_field);
     nsi_buf_free(&m->fterm);
     nsi_valw_free(m->values);
+    nsi_surfaces_free(m->surf);
     nsi_fp_free(&m->fp);
     nsi_u32vec_free(&m->endpos);
     nsi_u32vec_free(&m->tok_slot);
@@ -129,7 +138,8 @@ uint32_t nsi_memindex_ndocs(const nsi_memindex *m) { return m->ndocs; }
 size_t nsi_memindex_bytes(const nsi_memindex *m)
 {
     return m->post_bytes + m->arena.len + m->recs.len + m->ids.len +
-           (size_t)m->nterms * sizeof(mterm) + nsi_valw_bytes(m->values);
+           (size_t)m->nterms * sizeof(mterm) + nsi_valw_bytes(m->values) +
+           nsi_surfaces_bytes(m->surf);
 }
 
 static int grow_table(nsi_memindex *m)
@@ -194,6 +204,7 @@ typedef struct collect_ctx {
     uint32_t stamp;
     uint8_t field; /* 0 title, 1 body, 2 a text field's value (counted as body) */
     uint32_t ntok;
+    const char *text;  /* fields 0 and 1: the text analysed (surface forms) */
     const char *fname; /* field 2: the field's name */
     size_t fname_len;
     int rc;
@@ -273,6 +284,9 @@ static int collect(void *vctx, const nsi_token *tok)
         return c->rc = rc;
     if (add_term(c, id, tok->pos, 0))
         return c->rc;
+    rc = nsi_surfaces_token(c->m->surf, c->text + tok->start, tok->end - tok->start);
+    if (rc)
+        return c->rc = rc;
     nsi_fp_word(&c->m->fp, tok->term, tok->term_len, c->field == 1);
     c->ntok = tok->pos + 1;
     return 0;
@@ -408,13 +422,14 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
     m->tok_slot.n = m->tok_pos.n = 0;
     nsi_buf_reset(&m->tok_field);
     nsi_fp_reset(&m->fp);
-    collect_ctx c = {m, dn + 1, 0, 0, NULL, 0, 0};
+    collect_ctx c = {m, dn + 1, 0, 0, doc->title ? doc->title : "", NULL, 0, 0};
     int rc =
         nsi_analyze(an, doc->title ? doc->title : "", doc->title_len, 0, 0, collect, &c, stats);
     uint32_t len_title = c.ntok;
     if (!rc) {
         c.field = 1;
         c.ntok = 0;
+        c.text = doc->body ? doc->body : "";
         rc = nsi_analyze(an, doc->body ? doc->body : "", doc->body_len, 0, 0, collect, &c, stats);
     }
     uint32_t len_body = c.ntok;
@@ -427,6 +442,7 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
         rc = add_fields(m, an, &c, dn, fields, nfields, stats);
     if (rc) {
         nsi_valw_truncate(m->values, dn);
+        nsi_surfaces_doc_end(m->surf, 0);
         return c.rc ? c.rc : rc;
     }
     mdoc *d = &m->docs[dn];
@@ -442,8 +458,10 @@ int nsi_memindex_add(nsi_memindex *m, nsi_analyzer *an, const ns_doc *doc, const
         m->ids.len = d->id_off; /* the buffer stays as it was before the call */
         m->recs.len = d->rec_off;
         nsi_valw_truncate(m->values, dn);
+        nsi_surfaces_doc_end(m->surf, 0);
         return rc;
     }
+    nsi_surfaces_doc_end(m->surf, 1);
     m->ndocs++;
     *docnum = dn;
     return NS_OK;
@@ -509,5 +527,5 @@ int nsi_memindex_write(const nsi_memindex *m, nsi_segw *w)
     }
     nsi_u32vec_free(&pos);
     free(order);
-    return rc;
+    return rc ? rc : nsi_surfaces_write(m->surf, w);
 }

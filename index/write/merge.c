@@ -4,7 +4,11 @@
  * flushes new documents. The stored text is copied block by block where it
  * can be (copy_docs), so a merged segment holds the same documents, terms and
  * postings as indexing those documents afresh would, with the stored text
- * compressed as it was in its sources. */
+ * compressed as it was in its sources. The surface forms (SURFACE) are
+ * merged with their document frequencies summed: deleted documents are not
+ * analysed again, so a merged df is an estimate from above (docs/format.md);
+ * sources older than version 6 have their live documents' words found in
+ * their stored text. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +17,7 @@
 #include "format/commit.h"
 #include "format/record.h"
 #include "write/merge.h"
+#include "write/surfaces.h"
 
 typedef struct src {
     const nsi_seg *seg;
@@ -346,6 +351,91 @@ static int merge_terms(src *s, size_t n, nsi_segw *w, char *err, size_t errlen)
     return rc;
 }
 
+typedef struct surf_ctx {
+    nsi_surfaces *acc;
+    const char *text;
+} surf_ctx;
+
+static int surf_token(void *vctx, const nsi_token *t)
+{
+    surf_ctx *c = vctx;
+    return nsi_surfaces_token(c->acc, c->text + t->start, t->end - t->start);
+}
+
+/* The surface forms of the live documents of a source older than version 6,
+ * which has none: from their stored title and body, tokenized as indexing
+ * does. */
+static int old_surfaces(const src *s, nsi_analyzer *an, nsi_surfaces *acc, char *err, size_t errlen)
+{
+    const nsi_seg *g = s->seg;
+    nsi_docstore_cache cache = {0};
+    int rc = NS_OK;
+    for (uint32_t d = 0; d < g->ndocs && !rc; d++) {
+        if (s->remap[d] == NSI_DOC_END)
+            continue;
+        nsi_record rec;
+        const uint8_t *body;
+        size_t body_len;
+        char e2[256];
+        if ((rc = nsi_seg_fields(g, d, &rec, err, errlen)))
+            break;
+        if ((rc = nsi_docstore_get_cached(&g->store, &cache, d, &body, &body_len, e2, sizeof e2))) {
+            rc = nsi_fail(err, errlen, rc, "%s: %s", g->path, e2);
+            break;
+        }
+        surf_ctx c = {acc, rec.f[NSI_F_TITLE]};
+        rc = nsi_analyze_scan(an, rec.f[NSI_F_TITLE], rec.len[NSI_F_TITLE], 0, surf_token, &c);
+        c.text = (const char *)body;
+        if (!rc)
+            rc = nsi_analyze_scan(an, (const char *)body, body_len, 0, surf_token, &c);
+        nsi_surfaces_doc_end(acc, !rc);
+    }
+    nsi_docstore_cache_free(&cache);
+    return rc;
+}
+
+typedef struct surf_out {
+    nsi_segw *w;
+    uint64_t ndocs;
+} surf_out;
+
+static int surf_write(void *vctx, const char *word, size_t len, uint64_t df)
+{
+    surf_out *o = vctx;
+    return nsi_segw_surface(o->w, word, len, df < o->ndocs ? df : o->ndocs);
+}
+
+/* SURFACE of the output: the sources' entries with their document
+ * frequencies summed (deleted documents included: an estimate from above,
+ * cut at the output's document count), and the live documents' words of
+ * sources older than version 6 (an: NULL leaves them out). */
+static int merge_surfaces(const src *s, size_t n, nsi_analyzer *an, nsi_segw *w, char *err,
+                          size_t errlen)
+{
+    nsi_surfaces *acc;
+    if (nsi_surfaces_new(&acc))
+        return NS_ENOMEM;
+    int rc = NS_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (s[i].seg->version < NSI_SEG_VERSION_SURFACE) {
+            if (an)
+                rc = old_surfaces(&s[i], an, acc, err, errlen);
+            continue;
+        }
+        nsi_surfit it;
+        rc = nsi_surfit_start(&it, s[i].seg, err, errlen);
+        while (!rc && !(rc = nsi_surfit_next(&it, err, errlen)))
+            rc = nsi_surfaces_add(acc, it.word, it.len, it.df);
+        if (rc == 1)
+            rc = NS_OK;
+    }
+    surf_out o = {w, nsi_segw_ndocs(w)};
+    if (!rc && o.ndocs)
+        rc = nsi_surfaces_foreach(acc, surf_write, &o);
+    nsi_surfaces_free(acc);
+    return rc;
+}
+
 int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, nsi_analyzer *an,
               int dirfd, const char *dir, uint64_t out_id, uint64_t gen, uint32_t *ndocs, char *err,
               size_t errlen)
@@ -370,6 +460,8 @@ int nsi_merge(const nsi_merge_in *in, size_t n, const nsi_schema *schema, nsi_an
         rc = copy_values(s, n, schema, an, w, err, errlen);
     if (!rc)
         rc = merge_terms(s, n, w, err, errlen);
+    if (!rc)
+        rc = merge_surfaces(s, n, an, w, err, errlen);
     if (!rc) {
         *ndocs = nsi_segw_ndocs(w);
         rc = nsi_segw_finish_at(w, dirfd, dir, out_id, err, errlen);

@@ -17,6 +17,7 @@ const nsi_backend nsi_backend_xapian = {
     .check = NULL, /* xapian-check verifies Xapian databases */
     .explain = nsi_xap_explain,
     .term_df = nsi_xap_term_df,
+    .spell = nsi_xap_spell,
     .w_open = nsi_xap_writer_open,
     .w_put = nsi_xap_put,
     .w_delete = nsi_xap_delete,

@@ -267,6 +267,14 @@ extern "C" int nsx_wdb_set_metadata(nsx_wdb *w, const char *key, const char *val
     });
 }
 
+extern "C" int nsx_wdb_add_spelling(nsx_wdb *w, const char *word, size_t len, unsigned inc)
+{
+    return guard(w->err, sizeof w->err, [&] {
+        w->db.add_spelling(std::string(word, len), inc);
+        return NS_OK;
+    });
+}
+
 extern "C" uint64_t nsx_wdb_doccount(nsx_wdb *w)
 {
     uint64_t n = 0;
@@ -469,6 +477,21 @@ extern "C" int nsx_db_allterms(nsx_db *db, const char *prefix, size_t plen,
         return with_reopen(db, [&] {
             std::string p(prefix, plen);
             for (auto t = db->db.allterms_begin(p); t != db->db.allterms_end(p); ++t) {
+                std::string s = *t;
+                if (fn(ctx, s.data(), s.size(), t.get_termfreq()))
+                    break;
+            }
+            return NS_OK;
+        });
+    });
+}
+
+extern "C" int nsx_db_spellings(nsx_db *db, int (*fn)(void *, const char *, size_t, uint64_t),
+                                void *ctx)
+{
+    return guard(db->err, sizeof db->err, [&] {
+        return with_reopen(db, [&] {
+            for (auto t = db->db.spellings_begin(); t != db->db.spellings_end(); ++t) {
                 std::string s = *t;
                 if (fn(ctx, s.data(), s.size(), t.get_termfreq()))
                     break;

@@ -77,6 +77,8 @@ int nsx_wdb_values(nsx_wdb *w, unsigned slot, nsx_str_fn fn, void *ctx);
  * as "" (*got = 0). */
 int nsx_wdb_get_metadata(nsx_wdb *w, const char *key, char *buf, size_t buflen, size_t *got);
 int nsx_wdb_set_metadata(nsx_wdb *w, const char *key, const char *val, size_t len);
+/* Adds inc to the frequency of word in the spelling table (add_spelling). */
+int nsx_wdb_add_spelling(nsx_wdb *w, const char *word, size_t len, unsigned inc);
 
 uint64_t nsx_wdb_doccount(nsx_wdb *w);
 
@@ -147,6 +149,11 @@ int nsx_db_get_metadata(nsx_db *db, const char *key, char *buf, size_t buflen, s
  * document frequency. */
 int nsx_db_allterms(nsx_db *db, const char *prefix, size_t plen,
                     int (*fn)(void *ctx, const char *term, size_t len, uint64_t df), void *ctx);
+
+/* Calls fn for every word of the spelling table (of every shard, summed),
+ * in byte order, with its frequency (spellings_begin). */
+int nsx_db_spellings(nsx_db *db, int (*fn)(void *ctx, const char *word, size_t len, uint64_t freq),
+                     void *ctx);
 
 /* The first document indexed by term (an id term): NS_ENOTFOUND if none. */
 int nsx_db_first_doc(nsx_db *db, const char *term, size_t len, uint32_t *docid);

@@ -30,6 +30,9 @@ void nsi_xap_index_close(ns_index *idx);
 int nsi_xap_refresh(ns_index *idx, int *changed);
 const char *nsi_xap_language(const ns_index *idx);
 int nsi_xap_stats(ns_index *idx, ns_stats *st);
+struct nsi_spell;
+int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                  struct nsi_spell *out, size_t nout, size_t *n, uint64_t *df);
 int nsi_xap_warning(ns_index *idx, char *out, size_t outlen);
 size_t nsi_xap_field_count(ns_index *idx);
 int nsi_xap_field(ns_index *idx, size_t i, const char **name, int *type);

@@ -98,6 +98,9 @@ struct nsi_xindex {
     nsi_buf warning;    /* skipped shards not yet reported */
     nsi_xschema schema; /* typed fields (metadata nsearch.fields), read at
                            open and refresh */
+    /* The spelling table as one lexicon (query/lexicon.h), built by the first
+     * spelling lookup; dropped by a refresh that changed the database. */
+    struct nsi_lexicon *lexicon;
 };
 
 /* The Xapian state of an open index. */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "common/io.h"
+#include "query/lexicon.h"
 #include "xinternal.h"
 
 #define PARTIAL_HINT                                                                               \
@@ -287,6 +288,7 @@ static int read_meta(nsi_xindex *x, char *err, size_t errlen)
 
 static void xindex_free(nsi_xindex *x)
 {
+    nsi_lexicon_free(x->lexicon);
     nsx_db_close(x->db);
     for (size_t i = 0; i < x->nshards; i++) {
         nsx_db_close(x->shards[i].db);
@@ -341,14 +343,14 @@ int nsi_xap_refresh(ns_index *idx, int *changed)
     if (changed)
         *changed = 0;
     pthread_mutex_lock(&x->mu);
-    int *want = calloc(x->nshards, sizeof *want), any = 0, rc = NS_OK;
+    int *want = calloc(x->nshards, sizeof *want), any = 0, rc = NS_OK, moved = 0;
     if (!want)
         rc = nsi_index_fail(NS_ENOMEM, "out of memory");
     for (size_t i = 0; want && i < x->nshards; i++)
         any |= want[i] = x->shards[i].db == NULL;
     /* skipped shards get another chance */
-    if (!rc && any && !(rc = connect_shards(x, want, nsi_index_errbuf(), NSI_ERRMSG)) && changed)
-        *changed = 1;
+    if (!rc && any && !(rc = connect_shards(x, want, nsi_index_errbuf(), NSI_ERRMSG)))
+        moved = 1;
     free(want);
     for (int tries = 0; !rc && tries <= (int)x->nshards; tries++) {
         int c = 0, retry;
@@ -356,14 +358,60 @@ int nsi_xap_refresh(ns_index *idx, int *changed)
         if (!rc && c && (rc = read_schema(x, nsi_index_errbuf(), NSI_ERRMSG)) && rc != NS_EIO)
             break; /* a damaged field table (reported) */
         if (!rc) {
-            if (changed && c)
-                *changed = 1;
+            moved |= c;
             break;
         }
         rc = nsi_xap_read_failed(x, rc, &retry);
         if (!retry)
             break;
     }
+    /* a newer revision or other shards: the spelling lexicon is rebuilt */
+    if (moved) {
+        nsi_lexicon_free(x->lexicon);
+        x->lexicon = NULL;
+    }
+    if (changed)
+        *changed = moved;
+    pthread_mutex_unlock(&x->mu);
+    return rc;
+}
+
+/* ------------------------------------------------------------ spelling */
+
+static int push_spelling(void *ctx, const char *word, size_t len, uint64_t freq)
+{
+    int rc = nsi_lexicon_push(ctx, word, len, freq);
+    return rc == NS_EINVAL ? 0 : rc; /* a word too long for us: passed over */
+}
+
+/* The backend's spell (backend.h): the spelling table that the writer fills
+ * with each document's words as written, once per document, so its
+ * frequencies are document frequencies. */
+int nsi_xap_spell(ns_index *idx, const char *word, size_t len, unsigned max, uint64_t ratio,
+                  nsi_spell *out, size_t nout, size_t *n, uint64_t *df)
+{
+    nsi_xindex *x = nsi_xap_of(idx);
+    pthread_mutex_lock(&x->mu);
+    int rc = nsi_xap_ensure_whole(x);
+    for (int tries = 0; !rc && !x->lexicon && tries <= (int)x->nshards; tries++) {
+        nsi_lexicon *lx;
+        if ((rc = nsi_lexicon_new(&lx))) {
+            rc = nsi_index_fail(rc, "out of memory");
+            break;
+        }
+        rc = nsx_db_spellings(x->db, push_spelling, lx);
+        if (!rc) {
+            x->lexicon = lx;
+            break;
+        }
+        nsi_lexicon_free(lx);
+        int retry;
+        rc = nsi_xap_read_failed(x, rc, &retry);
+        if (!retry)
+            break;
+    }
+    if (!rc)
+        rc = nsi_lexicon_near(x->lexicon, word, len, max, ratio, out, nout, n, df);
     pthread_mutex_unlock(&x->mu);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "common/io.h"
 #include "format/codec.h"
 #include "format/record.h"
+#include "write/surfaces.h"
 #include "xfields.h"
 #include "xinternal.h"
 
@@ -38,6 +40,10 @@ struct nsi_xwriter {
     nsi_analyzer *an;
     nsx_doc *doc;
     nsi_buf rec, data, fields; /* fields: the record without its body (value 2) */
+    nsi_surfaces *surf;        /* the document's words as written (spelling) */
+    nsi_surfaces **pending;    /* per shard: words of documents put since the
+                                  last commit, with their counts, added to the
+                                  spelling table at the commit */
     int rc;                    /* first failure inside an analyzer callback */
     int new_stub;              /* a new sharded index: its stub is still to write */
     unsigned since_commit;
@@ -305,8 +311,13 @@ int nsi_xap_writer_open(void **out, const char *path, const ns_writer_options *o
         remember_shards(x);
     if (!rc && (rc = nsi_analyzer_new(&x->an, x->language)))
         xerr(x, rc, "cannot create the %s analyzer", x->language);
-    if (!rc && (rc = nsx_doc_new(&x->doc)))
+    if (!rc && ((rc = nsx_doc_new(&x->doc)) || (rc = nsi_surfaces_new(&x->surf))))
         xerr(x, rc, "out of memory");
+    if (!rc && !(x->pending = calloc(x->nshards, sizeof *x->pending)))
+        rc = xerr(x, NS_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < x->nshards; i++)
+        if ((rc = nsi_surfaces_new(&x->pending[i])))
+            xerr(x, rc, "out of memory");
     if (rc) {
         nsi_xap_writer_close(x);
         return rc;
@@ -384,6 +395,10 @@ void nsi_xap_writer_close(void *vx)
     free(x->names);
     nsi_analyzer_free(x->an);
     nsx_doc_free(x->doc);
+    nsi_surfaces_free(x->surf);
+    for (size_t i = 0; x->pending && i < x->nshards; i++)
+        nsi_surfaces_free(x->pending[i]);
+    free(x->pending);
     nsi_buf_free(&x->rec);
     nsi_buf_free(&x->data);
     nsi_buf_free(&x->fields);
@@ -403,6 +418,7 @@ static size_t shard_of(const nsi_xwriter *x, const char *id, size_t len)
 typedef struct post_ctx {
     nsi_xwriter *x;
     int title;
+    const char *text; /* what is analysed (words as written) */
 } post_ctx;
 
 /* A body token is the plain term at NSX_BODY_BASE + its position; a title
@@ -423,6 +439,8 @@ static int add_token(void *vc, const nsi_token *t)
     else if (!(rc =
                    nsx_doc_add_posting(c->x->doc, t->term, t->term_len, t->pos + 1, NSX_TITLE_WDF)))
         rc = nsx_doc_add_posting(c->x->doc, term, t->term_len + 1, t->pos + 1, 1);
+    if (!rc)
+        rc = nsi_surfaces_token(c->x->surf, c->text + t->start, t->end - t->start);
     if (rc)
         c->x->rc = rc;
     return rc;
@@ -434,13 +452,15 @@ static int build_doc(nsi_xwriter *x, const ns_doc *doc, const char *idterm, size
                      uint64_t hash)
 {
     int rc = nsx_doc_clear(x->doc);
-    post_ctx c = {x, 1};
+    post_ctx c = {x, 1, doc->title ? doc->title : ""};
     x->rc = NS_OK;
     nsi_fp_reset(&x->fp);
+    nsi_surfaces_clear(x->surf);
     if (!rc)
         rc = nsi_analyze(x->an, doc->title ? doc->title : "", doc->title_len, 0, 0, add_token, &c,
                          NULL);
     c.title = 0;
+    c.text = doc->body ? doc->body : "";
     if (!rc)
         rc = nsi_analyze(x->an, doc->body ? doc->body : "", doc->body_len, 0, 0, add_token, &c,
                          NULL);
@@ -496,6 +516,22 @@ static int learn_fields(nsi_xwriter *x, const ns_doc *doc)
     return NS_OK;
 }
 
+typedef struct spell_ctx {
+    nsx_wdb *db;
+    int rc;
+} spell_ctx;
+
+static int pend_word(void *ctx, const char *word, size_t len, uint64_t df)
+{
+    return nsi_surfaces_add(ctx, word, len, df);
+}
+
+static int add_spelling(void *ctx, const char *word, size_t len, uint64_t df)
+{
+    spell_ctx *c = ctx;
+    return c->rc = nsx_wdb_add_spelling(c->db, word, len, df > UINT_MAX ? UINT_MAX : (unsigned)df);
+}
+
 int nsi_xap_put(void *vx, const ns_doc *doc, int *outcome)
 {
     return nsi_xap_put_fields(vx, doc, NULL, 0, outcome);
@@ -543,6 +579,12 @@ int nsi_xap_put_fields(void *vx, const ns_doc *doc, const ns_field *fields, size
         return xerr(x, rc, "document %.*s: %s", idn, doc->id, ns_strerror(rc));
     if ((rc = nsx_wdb_replace(x->shards[s], idterm, idlen, x->doc)))
         return shard_err(x, s, rc);
+    /* its words as written, once each, for the shard's spelling table at
+     * the commit (a replaced or deleted document's are not taken out:
+     * docs/xapian.md) */
+    nsi_surfaces_doc_end(x->surf, 1);
+    if ((rc = nsi_surfaces_foreach(x->surf, pend_word, x->pending[s])))
+        return xerr(x, rc, "out of memory");
     if (outcome)
         *outcome = result;
     if (x->opts.commit_every && ++x->since_commit >= x->opts.commit_every)
@@ -619,9 +661,15 @@ int nsi_xap_commit(void *vx)
         x->schema_dirty = 0;
     }
     for (size_t i = 0; i < x->nshards; i++) {
-        int rc = nsx_wdb_commit(x->shards[i]);
+        spell_ctx sc = {x->shards[i], NS_OK};
+        int rc = nsi_surfaces_foreach(x->pending[i], add_spelling, &sc);
+        if (rc == NS_ENOMEM && !sc.rc)
+            return xerr(x, rc, "out of memory");
+        if (!rc)
+            rc = nsx_wdb_commit(x->shards[i]);
         if (rc)
             return shard_err(x, i, rc);
+        nsi_surfaces_clear(x->pending[i]);
     }
     x->since_commit = 0;
     return NS_OK;

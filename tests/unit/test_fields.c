@@ -154,7 +154,7 @@ static void test_types_roundtrip(void)
     if (ns != 1)
         return;
     const nsi_seg *g = s[0];
-    CHECK_EQ_INT(g->version, 5);
+    CHECK_EQ_INT(g->version, NSI_SEG_VERSION);
     CHECK_EQ_INT(nsi_values_nfields(g), 6); /* date filed notes price summary topics */
     {
         nsi_buf t = {0};
