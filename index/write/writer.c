@@ -19,12 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <math.h>
 
 #include "analysis/analyzer.h"
 #include "common/date.h"
 #include "common/internal.h"
 #include "common/io.h"
+#include "common/number.h"
 #include "format/commit.h"
 #include "format/orphans.h"
 #include "format/record.h"
@@ -658,48 +658,6 @@ static int flush_mem(nsi_writer *w) { return w->workers ? flush_batches(w) : flu
 
 #define DOCID(doc) (int)((doc)->id_len > 200 ? 200 : (doc)->id_len), (doc)->id
 
-/* A number as docs/fields.md allows it: a finite decimal, [+-]digits[.digits]
- * [e[+-]digits] (or .digits), white space around it ignored. */
-static int parse_number(const char *v, size_t len, double *out)
-{
-    while (len && (*v == ' ' || *v == '\t'))
-        v++, len--;
-    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-        len--;
-    char buf[80];
-    if (len == 0 || len >= sizeof buf)
-        return NS_EINVAL;
-    size_t i = 0, digits = 0;
-    if (v[i] == '+' || v[i] == '-')
-        i++;
-    while (i < len && v[i] >= '0' && v[i] <= '9')
-        i++, digits++;
-    if (i < len && v[i] == '.')
-        for (i++; i < len && v[i] >= '0' && v[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return NS_EINVAL;
-    if (i < len && (v[i] == 'e' || v[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < len && (v[i] == '+' || v[i] == '-'))
-            i++;
-        while (i < len && v[i] >= '0' && v[i] <= '9')
-            i++, ed++;
-        if (!ed)
-            return NS_EINVAL;
-    }
-    if (i != len)
-        return NS_EINVAL;
-    memcpy(buf, v, len);
-    buf[len] = 0;
-    double d = strtod(buf, NULL);
-    if (!isfinite(d))
-        return NS_EINVAL;
-    *out = d;
-    return NS_OK;
-}
-
 static int name_cmp_mf(const nsi_mfield *a, const nsi_mfield *b)
 {
     int c = memcmp(a->name, b->name, a->name_len < b->name_len ? a->name_len : b->name_len);
@@ -765,7 +723,7 @@ static int resolve_fields(nsi_writer *w, const ns_doc *doc, const ns_field *f, s
             m->bits = (uint64_t)secs;
         } else if (type == NS_FIELD_NUMBER) {
             double d;
-            if (parse_number(val, f[i].value_len, &d))
+            if (nsi_number_parse(val, f[i].value_len, &d))
                 return werr(w, NS_EINVAL, "document %.*s: field '%.*s': '%.*s' is not a number",
                             DOCID(doc), (int)f[i].name_len, f[i].name, shown, val);
             memcpy(&m->bits, &d, sizeof d);

@@ -3,7 +3,6 @@
  * values, and a hit's values read back. The checks and the content hash are
  * those of the native writer (index/write/writer.c), so both backends take
  * and refuse the same values with the same messages. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "analysis/analyzer.h"
 #include "common/date.h"
 #include "common/internal.h"
+#include "common/number.h"
 #include "format/codec.h"
 #include "xfields.h"
 
@@ -157,48 +157,6 @@ int nsi_xfield_term(nsi_buf *out, int kind, const char *name, size_t nlen, const
 
 /* ------------------------------------------------------------ resolving */
 
-/* A finite decimal, as the native writer reads one (docs/fields.md): white
- * space around it ignored. */
-static int parse_number(const char *v, size_t len, double *out)
-{
-    while (len && (*v == ' ' || *v == '\t'))
-        v++, len--;
-    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-        len--;
-    char buf[80];
-    if (len == 0 || len >= sizeof buf)
-        return NS_EINVAL;
-    size_t i = 0, digits = 0;
-    if (v[i] == '+' || v[i] == '-')
-        i++;
-    while (i < len && v[i] >= '0' && v[i] <= '9')
-        i++, digits++;
-    if (i < len && v[i] == '.')
-        for (i++; i < len && v[i] >= '0' && v[i] <= '9'; i++)
-            digits++;
-    if (!digits)
-        return NS_EINVAL;
-    if (i < len && (v[i] == 'e' || v[i] == 'E')) {
-        size_t ed = 0;
-        i++;
-        if (i < len && (v[i] == '+' || v[i] == '-'))
-            i++;
-        while (i < len && v[i] >= '0' && v[i] <= '9')
-            i++, ed++;
-        if (!ed)
-            return NS_EINVAL;
-    }
-    if (i != len)
-        return NS_EINVAL;
-    memcpy(buf, v, len);
-    buf[len] = 0;
-    double d = strtod(buf, NULL);
-    if (!isfinite(d))
-        return NS_EINVAL;
-    *out = d;
-    return NS_OK;
-}
-
 static int same_name(const ns_field *a, const ns_field *b)
 {
     return a->name_len == b->name_len && !memcmp(a->name, b->name, a->name_len);
@@ -267,7 +225,7 @@ int nsi_xfields_resolve(const nsi_xschema *s, const ns_doc *doc, const ns_field 
             m->bits = (uint64_t)secs;
         } else if (type == NS_FIELD_NUMBER) {
             double d;
-            if (parse_number(val, f[i].value_len, &d))
+            if (nsi_number_parse(val, f[i].value_len, &d))
                 return nsi_fail(err, NSI_ERRMSG, NS_EINVAL,
                                 "document %.*s: field '%.*s': '%.*s' is not a number", DOCID(doc),
                                 (int)f[i].name_len, f[i].name, shown, val);
