@@ -146,6 +146,27 @@ int ns_results_facet_value(const ns_results *r, size_t f, size_t j, const char *
     return NS_OK;
 }
 
+int nsi_results_add_string(ns_results *r, const char *p, size_t len, size_t *off)
+{
+    *off = r->arena.len;
+    int rc = nsi_buf_append(&r->arena, p, len);
+    return rc ? rc : nsi_buf_putc(&r->arena, 0);
+}
+
+int nsi_results_add_fval(ns_results *r, nsi_fval v)
+{
+    if (r->nfv == r->cap_fv) {
+        size_t c = r->cap_fv ? r->cap_fv * 2 : 32;
+        nsi_fval *f = realloc(r->fv, c * sizeof *f);
+        if (!f)
+            return NS_ENOMEM;
+        r->fv = f;
+        r->cap_fv = c;
+    }
+    r->fv[r->nfv++] = v;
+    return NS_OK;
+}
+
 int nsi_results_new(ns_results **out, ns_index *idx, size_t first_rank, size_t nhits)
 {
     ns_results *r = calloc(1, sizeof *r);

@@ -1,5 +1,6 @@
 /* A typed field's number as text (number.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,4 +45,13 @@ int nsi_number_parse(const char *v, size_t len, double *out)
         return NS_EINVAL;
     *out = d;
     return NS_OK;
+}
+
+void nsi_number_text(double v, char *buf, size_t n)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
 }

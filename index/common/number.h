@@ -9,4 +9,8 @@
  * ignored. NS_OK with *out set, or NS_EINVAL (*out untouched). */
 int nsi_number_parse(const char *v, size_t len, double *out);
 
+/* The shortest %g form of v that reads back as v, into buf (n bytes, 32
+ * are enough): how both backends show a number field's value. */
+void nsi_number_text(double v, char *buf, size_t n);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "eval/collect.h"
+#include "eval/search.h"
 #include "format/values.h"
 
 typedef struct entry {
@@ -120,13 +121,6 @@ static int count_segment(const nsi_snap *s, uint32_t seg, int col, const nsi_mat
     return rc;
 }
 
-static int add_string(ns_results *r, const char *p, size_t len, size_t *off)
-{
-    *off = r->arena.len;
-    int rc = nsi_buf_append(&r->arena, p, len);
-    return rc ? rc : nsi_buf_putc(&r->arena, 0);
-}
-
 static int one_facet(ns_results *r, const nsi_snap *s, const nsi_matches *all,
                      const ns_facet_request *q, char *err, size_t errlen)
 {
@@ -154,7 +148,7 @@ static int one_facet(ns_results *r, const nsi_snap *s, const nsi_matches *all,
         w = limit;
     nsi_facet *f = &r->facets[r->nfacets];
     if (!rc)
-        rc = add_string(r, q->field, len, &f->name_off);
+        rc = nsi_results_add_string(r, q->field, len, &f->name_off);
     f->name_len = len;
     f->first = r->nfacet_values;
     f->n = 0;
@@ -170,7 +164,7 @@ static int one_facet(ns_results *r, const nsi_snap *s, const nsi_matches *all,
         nsi_facet_value *v = &r->facet_values[r->nfacet_values];
         v->len = e.v[i].olen;
         v->count = e.v[i].count;
-        if (!(rc = add_string(r, e.v[i].orig, e.v[i].olen, &v->off))) {
+        if (!(rc = nsi_results_add_string(r, e.v[i].orig, e.v[i].olen, &v->off))) {
             r->nfacet_values++;
             f->n++;
         }

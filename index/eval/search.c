@@ -36,6 +36,7 @@
 
 #include "api.h"
 #include "common/internal.h"
+#include "common/number.h"
 #include "eval/collect.h"
 #include "eval/eval.h"
 #include "eval/search.h"
@@ -80,37 +81,6 @@ static int search_segments(nsi_snap *snap, const nsi_enode *root, const ns_searc
     return rc;
 }
 
-static int add_string(ns_results *r, const char *p, size_t len, size_t *off)
-{
-    *off = r->arena.len;
-    int rc = nsi_buf_append(&r->arena, p, len);
-    return rc ? rc : nsi_buf_putc(&r->arena, 0);
-}
-
-static int add_fval(ns_results *r, nsi_fval v)
-{
-    if (r->nfv == r->cap_fv) {
-        size_t c = r->cap_fv ? r->cap_fv * 2 : 32;
-        nsi_fval *f = realloc(r->fv, c * sizeof *f);
-        if (!f)
-            return NS_ENOMEM;
-        r->fv = f;
-        r->cap_fv = c;
-    }
-    r->fv[r->nfv++] = v;
-    return NS_OK;
-}
-
-/* The shortest %g form of v that reads back as v. */
-static void number_text(double v, char *buf, size_t n)
-{
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 /* The typed-field values of hit h, from its segment's columns. */
 static int load_hit_fields(ns_results *res, nsi_hit *h, char *err, size_t errlen)
 {
@@ -122,7 +92,7 @@ static int load_hit_fields(ns_results *res, nsi_hit *h, char *err, size_t errlen
         size_t nlen;
         nsi_fval v = {0};
         nsi_values_field(sg, c, &name, &nlen, &v.type);
-        if ((rc = add_string(res, name, nlen, &v.name_off)))
+        if ((rc = nsi_results_add_string(res, name, nlen, &v.name_off)))
             break;
         v.name_len = nlen;
         if (v.type == NS_FIELD_KEYWORD || v.type == NS_FIELD_TEXT) {
@@ -133,8 +103,8 @@ static int load_hit_fields(ns_results *res, nsi_hit *h, char *err, size_t errlen
                 const char *t;
                 rc = nsi_values_kw_value(sg, c, nsi_values_ord(ords, j), &t, &v.text_len, NULL,
                                          NULL, err, errlen);
-                if (!rc && !(rc = add_string(res, t, v.text_len, &v.text_off)))
-                    rc = add_fval(res, v);
+                if (!rc && !(rc = nsi_results_add_string(res, t, v.text_len, &v.text_off)))
+                    rc = nsi_results_add_fval(res, v);
             }
             continue;
         }
@@ -147,10 +117,10 @@ static int load_hit_fields(ns_results *res, nsi_hit *h, char *err, size_t errlen
         if (v.type == NS_FIELD_DATE && nsq_date_iso(v.date, buf) != NS_OK)
             snprintf(buf, sizeof buf, "%lld", (long long)v.date);
         else if (v.type == NS_FIELD_NUMBER)
-            number_text(v.number, buf, sizeof buf);
+            nsi_number_text(v.number, buf, sizeof buf);
         v.text_len = strlen(buf);
-        if (!(rc = add_string(res, buf, v.text_len, &v.text_off)))
-            rc = add_fval(res, v);
+        if (!(rc = nsi_results_add_string(res, buf, v.text_len, &v.text_off)))
+            rc = nsi_results_add_fval(res, v);
     }
     h->fv_n = res->nfv - h->fv_first;
     return rc;

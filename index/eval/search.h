@@ -72,6 +72,13 @@ struct ns_snippet {
  * set. */
 int nsi_results_new(ns_results **out, ns_index *idx, size_t first_rank, size_t nhits);
 
+/* p[0..len) and a NUL appended to r's arena, its offset in *off
+ * (api_search.c). NS_ENOMEM, no message. */
+int nsi_results_add_string(ns_results *r, const char *p, size_t len, size_t *off);
+
+/* v appended to r's typed values (api_search.c). NS_ENOMEM, no message. */
+int nsi_results_add_fval(ns_results *r, nsi_fval v);
+
 /* The options of a search (defaults for NULL, a version-1 struct completed),
  * checked once for every backend (api_search.c); NS_EINVAL or NS_ETOOBIG with
  * the message set. */

@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "analysis/analyzer.h"
 #include "common/date.h"
 #include "common/internal.h"

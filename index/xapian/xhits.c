@@ -6,39 +6,9 @@
 #include <string.h>
 
 #include "api.h"
+#include "common/number.h"
 #include "format/values.h"
 #include "xinternal.h"
-
-static int add_string(ns_results *r, const char *p, size_t len, size_t *off)
-{
-    *off = r->arena.len;
-    int rc = nsi_buf_append(&r->arena, p, len);
-    return rc ? rc : nsi_buf_putc(&r->arena, 0);
-}
-
-static int add_fval(ns_results *r, nsi_fval v)
-{
-    if (r->nfv == r->cap_fv) {
-        size_t c = r->cap_fv ? r->cap_fv * 2 : 32;
-        nsi_fval *f = realloc(r->fv, c * sizeof *f);
-        if (!f)
-            return NS_ENOMEM;
-        r->fv = f;
-        r->cap_fv = c;
-    }
-    r->fv[r->nfv++] = v;
-    return NS_OK;
-}
-
-/* The shortest %g form of v that reads back as v (as the native hits). */
-static void number_text(double v, char *buf, size_t n)
-{
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
 
 static int take_value(void *ctx, const char *name, size_t nlen, int type, const char *text,
                       size_t tlen, uint64_t bits)
@@ -47,7 +17,7 @@ static int take_value(void *ctx, const char *name, size_t nlen, int type, const 
     nsi_fval v = {0};
     v.type = type;
     v.name_len = nlen;
-    int rc = add_string(r, name, nlen, &v.name_off);
+    int rc = nsi_results_add_string(r, name, nlen, &v.name_off);
     char buf[64] = "";
     if (type == NS_FIELD_DATE) {
         v.date = (int64_t)bits;
@@ -57,15 +27,15 @@ static int take_value(void *ctx, const char *name, size_t nlen, int type, const 
         tlen = strlen(buf);
     } else if (type == NS_FIELD_NUMBER) {
         memcpy(&v.number, &bits, sizeof v.number);
-        number_text(v.number, buf, sizeof buf);
+        nsi_number_text(v.number, buf, sizeof buf);
         text = buf;
         tlen = strlen(buf);
     }
     v.text_len = tlen;
     if (!rc)
-        rc = add_string(r, text, tlen, &v.text_off);
+        rc = nsi_results_add_string(r, text, tlen, &v.text_off);
     if (!rc)
-        rc = add_fval(r, v);
+        rc = nsi_results_add_fval(r, v);
     return rc;
 }
 
@@ -189,7 +159,7 @@ static int one_facet(nsi_xindex *x, const nsx_mset *m, size_t j, ns_results *r,
     if (w > limit)
         w = limit;
     nsi_facet *f = &r->facets[r->nfacets];
-    if (!rc && (rc = add_string(r, q->field, len, &f->name_off)))
+    if (!rc && (rc = nsi_results_add_string(r, q->field, len, &f->name_off)))
         rc = nsi_index_fail(rc, "out of memory");
     f->name_len = len;
     f->first = r->nfacet_values;
@@ -206,7 +176,8 @@ static int one_facet(nsi_xindex *x, const nsx_mset *m, size_t j, ns_results *r,
         nsi_facet_value *v = &r->facet_values[r->nfacet_values];
         v->len = c.v[i].olen;
         v->count = c.v[i].count;
-        if ((rc = add_string(r, (const char *)c.orig.data + c.v[i].ooff, c.v[i].olen, &v->off)))
+        if ((rc = nsi_results_add_string(r, (const char *)c.orig.data + c.v[i].ooff, c.v[i].olen,
+                                         &v->off)))
             rc = nsi_index_fail(rc, "out of memory");
         else {
             r->nfacet_values++;
