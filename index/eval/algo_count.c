@@ -16,7 +16,8 @@ static int count_run(nsi_eval *x, const nsi_enode *plan, uint64_t base, nsi_run 
         rc = root->ops->start(x, root);
     while (root && !rc && root->doc != NSI_DOC_END) {
         uint32_t d = root->doc, next = d + 1;
-        if (pf.nranges && !nsi_postfilter_check(x, &pf, d, &next, &rc)) {
+        if (pf.nranges && !nsi_postfilter_pass(&pf, d) &&
+            !nsi_postfilter_check(x, &pf, d, &next, &rc)) {
             if (rc || next == NSI_DOC_END)
                 break;
         } else {

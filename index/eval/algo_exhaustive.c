@@ -10,7 +10,8 @@ static int run(nsi_eval *x, nsi_cursor *root, nsi_postfilter *pf, uint64_t base,
         uint32_t d = root->doc, next;
         if (nsi_deadline_tick(&x->dl))
             return NS_ETIMEOUT;
-        if (pf->nranges && !nsi_postfilter_check(x, pf, d, &next, &rc)) {
+        if (pf->nranges && !nsi_postfilter_pass(pf, d) &&
+            !nsi_postfilter_check(x, pf, d, &next, &rc)) {
             if (rc || next == NSI_DOC_END)
                 break;
             rc = root->ops->seek(x, root, next);

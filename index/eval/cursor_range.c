@@ -19,23 +19,9 @@ typedef struct range_cursor {
     const nsi_enode *e;
     int col; /* -1: the segment has no such date/number field */
     uint32_t ndocs;
-    const uint8_t *present, *vals; /* the column (values.h), verified */
-    /* the range as inclusive bounds of the column's own type */
-    int64_t lo_i, hi_i;
-    double lo_d, hi_d;
-    int lo_x, hi_x; /* numbers: the end is excluded */
+    nsi_range_probe p; /* the column (values.h), verified, and the range as
+                          bounds of the column's own type */
 } range_cursor;
-
-static int in_range(const range_cursor *r, uint64_t bits)
-{
-    if (r->e->range.type == NS_FIELD_DATE) {
-        int64_t v = (int64_t)bits;
-        return v >= r->lo_i && v <= r->hi_i;
-    }
-    double v;
-    memcpy(&v, &bits, sizeof v);
-    return (r->lo_x ? v > r->lo_d : v >= r->lo_d) && (r->hi_x ? v < r->hi_d : v <= r->hi_d);
-}
 
 static int range_seek(nsi_eval *x, nsi_cursor *c, uint32_t target)
 {
@@ -45,7 +31,7 @@ static int range_seek(nsi_eval *x, nsi_cursor *c, uint32_t target)
         return NS_ETIMEOUT;
     for (uint32_t d = target; rc->col >= 0 && d < rc->ndocs; d++) {
         uint64_t bits;
-        if (nsi_values_num_get(rc->present, rc->vals, d, &bits) && in_range(rc, bits)) {
+        if (nsi_values_num_get(rc->p.present, rc->p.vals, d, &bits) && nsi_range_in(&rc->p, bits)) {
             c->doc = d;
             return NS_OK;
         }
@@ -88,6 +74,13 @@ static double range_block_bound(nsi_eval *x, nsi_cursor *c, uint32_t d)
 
 static void range_free(nsi_cursor *c) { free(c); }
 
+void nsi_range_probe_of(const nsi_cursor *c, nsi_range_probe *p)
+{
+    *p = ((const range_cursor *)c)->p;
+    if (((const range_cursor *)c)->col < 0)
+        p->present = p->vals = NULL;
+}
+
 static const nsi_cursor_ops range_ops = {
     .name = "range",
     .start = range_start,
@@ -115,14 +108,15 @@ nsi_cursor *nsi_cursor_range_new(nsi_eval *x, const nsi_enode *e, int *rc)
     if (c->col >= 0 && nsi_values_type(x->seg, c->col) != e->range.type)
         c->col = -1;
     const nsq_range *r = &e->range;
-    c->lo_i = r->has_lo ? r->lo_i : INT64_MIN;
-    c->hi_i = r->has_hi ? r->hi_i : INT64_MAX;
-    c->lo_d = r->has_lo ? r->lo_d : -INFINITY;
-    c->hi_d = r->has_hi ? r->hi_d : INFINITY;
-    c->lo_x = r->has_lo && !r->lo_incl;
-    c->hi_x = r->has_hi && !r->hi_incl;
+    c->p.date = r->type == NS_FIELD_DATE;
+    c->p.lo_i = r->has_lo ? r->lo_i : INT64_MIN;
+    c->p.hi_i = r->has_hi ? r->hi_i : INT64_MAX;
+    c->p.lo_d = r->has_lo ? r->lo_d : -INFINITY;
+    c->p.hi_d = r->has_hi ? r->hi_d : INFINITY;
+    c->p.lo_x = r->has_lo && !r->lo_incl;
+    c->p.hi_x = r->has_hi && !r->hi_incl;
     int rc2 = c->col < 0 ? NS_OK
-                         : nsi_values_num_column(x->seg, c->col, &c->present, &c->vals, x->err,
+                         : nsi_values_num_column(x->seg, c->col, &c->p.present, &c->p.vals, x->err,
                                                  sizeof x->err);
     if (rc2) {
         free(c);

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/deadline.h"
 #include "common/internal.h"
@@ -33,6 +34,7 @@
 #include "eval/plan.h"
 #include "eval/topk.h"
 #include "format/commit.h"
+#include "format/values.h"
 #include "nsearch.h"
 #include "read/reader.h"
 
@@ -87,12 +89,45 @@ extern const nsi_algo nsi_algo_exhaustive; /* algo_exhaustive.c */
 
 /* ---- range filters checked per candidate (postfilter.c) */
 
+/* A range's column and bounds in one segment, to test a document in place
+ * (cursor_range.c fills it; postfilter.c reads it). */
+typedef struct nsi_range_probe {
+    const uint8_t *present, *vals; /* the column (format/values.h); NULL:
+                                      the segment has no such field */
+    int date;                      /* a date column (else a number one) */
+    int64_t lo_i, hi_i;            /* dates: inclusive bounds */
+    double lo_d, hi_d;             /* numbers: bounds, */
+    int lo_x, hi_x;                /* excluded when set */
+} nsi_range_probe;
+
+/* Whether a column's value bits (values.h: an int64 date or a double) lie
+ * in p's range. */
+static inline int nsi_range_in(const nsi_range_probe *p, uint64_t bits)
+{
+    if (p->date)
+        return (int64_t)bits >= p->lo_i && (int64_t)bits <= p->hi_i;
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return (p->lo_x ? v > p->lo_d : v >= p->lo_d) && (p->hi_x ? v < p->hi_d : v <= p->hi_d);
+}
+
+/* Whether document d passes range p, read in its column. */
+static inline int nsi_range_probe_has(const nsi_range_probe *p, uint32_t d)
+{
+    uint64_t bits;
+    return p->present && nsi_values_num_get(p->present, p->vals, d, &bits) && nsi_range_in(p, bits);
+}
+
+/* The probe of c, a range cursor (cursor_range.c); valid while c lives. */
+void nsi_range_probe_of(const nsi_cursor *c, nsi_range_probe *p);
+
 typedef struct nsi_postfilter {
     nsi_enode view;           /* the AND without its ranges */
     nsi_enode **kids;         /* view's kids (the plan's nodes) */
     const nsi_enode **ranges; /* the ranges taken out */
     size_t nranges;
-    nsi_cursor **cur; /* their cursors in the current segment */
+    nsi_cursor **cur;       /* their cursors in the current segment */
+    nsi_range_probe *probe; /* and their columns, read in place */
 } nsi_postfilter;
 
 /* The plan to drive: plan itself, or, for an AND with ranges and something
@@ -101,8 +136,19 @@ const nsi_enode *nsi_postfilter_split(const nsi_enode *plan, nsi_postfilter *pf)
 /* Builds and starts the ranges' cursors for x->seg. */
 int nsi_postfilter_start(nsi_eval *x, nsi_postfilter *pf);
 /* Whether candidate d passes every range; when not, *next is the first
- * document that might (NSI_DOC_END: none); *rc on failure. */
+ * document that might (NSI_DOC_END: none); *rc on failure. A candidate is
+ * tested in the columns first (no cursor call); the cursors move only to
+ * find where the next one that passes is. */
 int nsi_postfilter_check(nsi_eval *x, nsi_postfilter *pf, uint32_t d, uint32_t *next, int *rc);
+/* Whether candidate d passes every range, tested in the columns alone (the
+ * algorithms' fast path: when not, nsi_postfilter_check says where to go). */
+static inline int nsi_postfilter_pass(const nsi_postfilter *pf, uint32_t d)
+{
+    for (size_t i = 0; i < pf->nranges; i++)
+        if (!nsi_range_probe_has(&pf->probe[i], d))
+            return 0;
+    return 1;
+}
 /* Frees the cursors of the segment; nsi_postfilter_free everything. */
 void nsi_postfilter_end(nsi_postfilter *pf);
 void nsi_postfilter_free(nsi_postfilter *pf);

@@ -5,9 +5,10 @@
  * candidate for nothing. The exhaustive and counting algorithms take the
  * ranges out of a top-level AND instead: the rest of the AND drives (its
  * view, plan.h nodes shared, not copied) and each of its candidates is
- * checked against the ranges' columns; a range that is past the candidate
- * moves the driver on to where the range is. Scores are unchanged: a range
- * adds 0, and x + 0 == x. */
+ * checked against the ranges' columns, read in place (nsi_range_probe: no
+ * cursor call for a candidate that passes); for one that fails, the range's
+ * cursor finds the next document that passes and the driver moves on
+ * there. Scores are unchanged: a range adds 0, and x + 0 == x. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,8 @@ const nsi_enode *nsi_postfilter_split(const nsi_enode *plan, nsi_postfilter *pf)
     pf->kids = calloc(plan->nkids, sizeof *pf->kids);
     pf->ranges = calloc(nrange, sizeof *pf->ranges);
     pf->cur = calloc(nrange, sizeof *pf->cur);
-    if (!pf->kids || !pf->ranges || !pf->cur) {
+    pf->probe = calloc(nrange, sizeof *pf->probe);
+    if (!pf->kids || !pf->ranges || !pf->cur || !pf->probe) {
         nsi_postfilter_free(pf);
         return plan; /* out of memory: the plain AND works too */
     }
@@ -53,12 +55,15 @@ int nsi_postfilter_start(nsi_eval *x, nsi_postfilter *pf)
             return rc;
         if ((rc = pf->cur[i]->ops->start(x, pf->cur[i])))
             return rc;
+        nsi_range_probe_of(pf->cur[i], &pf->probe[i]);
     }
     return NS_OK;
 }
 
 int nsi_postfilter_check(nsi_eval *x, nsi_postfilter *pf, uint32_t d, uint32_t *next, int *rc)
 {
+    if (nsi_postfilter_pass(pf, d))
+        return 1; /* the cursors stay behind: a later seek starts from d */
     for (size_t i = 0; i < pf->nranges; i++) {
         nsi_cursor *c = pf->cur[i];
         if (c->doc < d && (*rc = c->ops->seek(x, c, d)))
@@ -85,5 +90,6 @@ void nsi_postfilter_free(nsi_postfilter *pf)
     free(pf->kids);
     free(pf->ranges);
     free(pf->cur);
+    free(pf->probe);
     memset(pf, 0, sizeof *pf);
 }
